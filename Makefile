@@ -1,0 +1,182 @@
+# jobd — persistent job scheduler.  GNU make.
+#
+#   make                     build into build/
+#   make check               build and run every test
+#   make SANITIZE=address,undefined check
+#                            the same, in its own build directory
+#   make install             PREFIX=/usr/local DESTDIR=
+#   make lint                mandoc -Tlint on the man pages
+#
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS and PKG_CONFIG.  Warnings are
+# errors unless WERROR= is given.
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+INSTALL		?= install
+PKG_CONFIG	?= pkg-config
+CC		?= cc
+CFLAGS		?= -g -O2
+WERROR		?= -Werror
+SANITIZE	?=
+VERSION		:= 0.1.0
+
+comma		:= ,
+ifeq ($(SANITIZE),)
+B		:= build
+SAN_FLAGS	:=
+else
+B		:= build/san-$(subst $(comma),-,$(SANITIZE))
+SAN_FLAGS	:= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+endif
+
+# Build and test dependencies: pkg-config modules, the commands the tests
+# use, and the Debian packages that provide them all.
+PKGS		:= sqlite3 libuv inih
+TEST_PKGS	:= cmocka
+TOOLS		:= sqlite3 mandoc timeout python3
+FILES		:= /usr/share/zoneinfo/America/New_York
+DEB_PKGS	:= libsqlite3-dev libuv1-dev libinih-dev libcmocka-dev \
+		   pkg-config sqlite3 mandoc python3 tzdata
+
+NODEPS_GOALS	:= clean distclean uninstall deps-check
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS) 2>/dev/null && \
+	     for t in $(TOOLS); do command -v $$t >/dev/null || exit 1; done && \
+	     for f in $(FILES); do [ -e $$f ] || exit 1; done && echo yes)
+ifneq ($(DEPS_OK),yes)
+ifeq ($(shell id -u),0)
+$(info jobd: installing missing build dependencies: $(DEB_PKGS))
+DEPS_RC := $(shell (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	     apt-get install -y -q $(DEB_PKGS)) >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error jobd: "apt-get install -y $(DEB_PKGS)" failed (exit $(DEPS_RC)))
+endif
+else
+$(error jobd: missing build dependencies; install them with: \
+	sudo apt-get install -y $(DEB_PKGS))
+endif
+endif
+endif
+
+PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS	:= $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+WARNINGS	:= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wpointer-arith -Wcast-qual \
+		   -Wno-missing-field-initializers
+JOBD_CPPFLAGS	:= -D_POSIX_C_SOURCE=200809L -Iinclude -I$(B)/gen \
+		   -DJOBD_VERSION='"$(VERSION)"' \
+		   -DJOBD_SYSCONFDIR='"$(SYSCONFDIR)/jobd"'
+JOBD_CFLAGS	:= -std=c11 -pthread -MMD -MP $(WARNINGS) $(WERROR) \
+		   $(SAN_FLAGS) $(PKG_CFLAGS)
+JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
+
+COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
+
+CORE		:= clock log timefmt config store
+JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status
+UNIT		:= timefmt config store
+
+CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
+JOBCTL_OBJS	:= $(JOBCTL:%=$(B)/obj/jobctl/%.o)
+UNIT_BINS	:= $(UNIT:%=$(B)/tests/test_%)
+LIBCORE		:= $(B)/libjobd.a
+SCHEMA		:= $(sort $(wildcard schema/*.sql))
+MANPAGES	:= man/jobctl.1 man/jobd.conf.5
+
+.PHONY: all check lint install uninstall clean deps-check
+.DELETE_ON_ERROR:
+
+all: $(B)/jobctl
+
+$(B)/jobctl: $(JOBCTL_OBJS) $(LIBCORE)
+	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $(JOBCTL_OBJS) $(LIBCORE) \
+	    $(PKG_LIBS) $(LDLIBS)
+
+$(LIBCORE): $(CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(CORE_OBJS)
+
+$(B)/obj/core/%.o: src/core/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) -c -o $@ $<
+
+$(B)/obj/jobctl/%.o: src/jobctl/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) -c -o $@ $<
+
+# The migrations, embedded as C strings: schema_migrations[i] is file
+# schema/NNN_*.sql, applied in order; its number is the user_version it
+# leaves behind.
+$(B)/gen/schema_sql.c: $(SCHEMA) Makefile
+	@mkdir -p $(@D)
+	@{ echo '/* Generated from the files in schema/ by the Makefile. */'; \
+	  echo '#include "jobd/schema.h"'; \
+	  n=0; for f in $(SCHEMA); do n=$$((n + 1)); \
+	    echo "static const char m$$n[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	    echo ';'; done; \
+	  echo 'const struct schema_migration schema_migrations[] = {'; \
+	  n=0; for f in $(SCHEMA); do n=$$((n + 1)); \
+	    echo "	{ \"$$(basename $$f)\", m$$n },"; done; \
+	  echo '};'; \
+	  echo "const int schema_nmigrations = $$n;"; } > $@.tmp
+	@mv $@.tmp $@
+
+$(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c
+	$(COMPILE) -c -o $@ $<
+
+$(B)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(TEST_CFLAGS) -c -o $@ $<
+
+$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o $(LIBCORE)
+	@mkdir -p $(@D)
+	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(B)/obj/tests/fake_clock.o \
+	    $(LIBCORE) $(PKG_LIBS) $(TEST_LIBS) $(LDLIBS)
+
+check: all $(UNIT_BINS) lint
+	@B=$(B) tests/run.sh
+
+lint:
+	mandoc -Tlint -W warning $(MANPAGES)
+
+deps-check:
+	@echo "Debian build dependencies: $(DEB_PKGS)"
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/jobd
+	$(INSTALL) -m 755 $(B)/jobctl $(DESTDIR)$(BINDIR)/jobctl
+	$(INSTALL) -m 644 man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/jobctl.1
+	$(INSTALL) -m 644 man/jobd.conf.5 $(DESTDIR)$(MANDIR)/man5/jobd.conf.5
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf ]; then \
+	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
+	else \
+	    echo "$(INSTALL) -m 644 etc/jobd.conf $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
+	    $(INSTALL) -m 644 etc/jobd.conf $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; \
+	fi
+
+# The sample config is removed only if it is still the one we installed.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/jobctl $(DESTDIR)$(MANDIR)/man1/jobctl.1 \
+	    $(DESTDIR)$(MANDIR)/man5/jobd.conf.5
+	@if cmp -s etc/jobd.conf $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; then \
+	    echo "rm -f $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; \
+	    rmdir $(DESTDIR)$(SYSCONFDIR)/jobd 2>/dev/null || true; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf ]; then \
+	    echo "keeping modified $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
+	fi
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

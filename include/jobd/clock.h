@@ -1,0 +1,27 @@
+/*
+ * clock: the current time, injectable for tests.
+ *
+ * Wall time is UTC milliseconds since the Unix epoch: it may jump, and it is
+ * what the database stores.  Monotonic time is milliseconds from an arbitrary
+ * origin: it never jumps and is never persisted.  The two are never compared.
+ * Only clock.c calls clock_gettime(); everything else asks a struct jd_clock.
+ */
+#ifndef JOBD_CLOCK_H
+#define JOBD_CLOCK_H
+
+#include <stdint.h>
+
+struct jd_clock {
+	int64_t	(*wall_ms)(void *ctx);	/* UTC ms; may jump; persisted */
+	int64_t	(*mono_ms)(void *ctx);	/* steady ms; never stored */
+	void	 *ctx;
+};
+
+/* The system clock (CLOCK_REALTIME and CLOCK_MONOTONIC).  Thread-safe. */
+extern const struct jd_clock clock_system;
+
+/* Shorthands for c->wall_ms(c->ctx) and c->mono_ms(c->ctx). */
+int64_t	clock_wall_ms(const struct jd_clock *c);
+int64_t	clock_mono_ms(const struct jd_clock *c);
+
+#endif /* JOBD_CLOCK_H */

@@ -1,0 +1,122 @@
+/*
+ * config: jobd.conf, an INI file read with inih through a strict reader.
+ *
+ * One table in config.c drives defaults, parsing, bounds, printing and
+ * reload.  The strict reader (also used for schedule files) refuses what
+ * plain inih would silently get wrong: a line longer than CONFIG_LINE_MAX
+ * bytes is an error; ';' and '#' inside a value are kept (only whole-line
+ * comments exist); leading whitespace is ignored (no continuation lines); a
+ * key repeated within a section is an error; bytes 0x00-0x08, 0x0b-0x1f and
+ * 0x7f are refused.  Files are opened close-on-exec and capped in size.
+ *
+ * The module never exits the process.  Errors are returned as a negative
+ * errno with a one-line message "FILE:LINE: reason" written to err.
+ */
+#ifndef JOBD_CONFIG_H
+#define JOBD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_LINE_MAX		198		/* bytes, newline excluded */
+#define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes */
+
+/* Default locations; the Makefile may override them with -D. */
+#ifndef JOBD_SYSCONFDIR
+#define JOBD_SYSCONFDIR		"/etc/jobd"
+#endif
+#ifndef JOBD_STATEDIR
+#define JOBD_STATEDIR		"/var/lib/jobd"
+#endif
+
+struct jd_config {
+	/* [jobd] */
+	char	*database;		/* owned; NULL: the default path rule */
+	int	 workers;		/* worker threads, 1..256 */
+	int64_t	 poll_interval_ms;	/* longest idle sleep */
+	int64_t	 visibility_timeout_ms;	/* lease length */
+	int64_t	 shutdown_grace_ms;	/* SIGTERM: wait for jobs this long */
+	int64_t	 kill_grace_ms;		/* SIGTERM to SIGKILL for a job */
+	int64_t	 max_output;		/* bytes of output kept per attempt */
+	char	*schedules_dir;		/* owned; never NULL after defaults */
+	/* [job]: defaults for jobs that do not set their own */
+	int	 max_attempts;		/* 1..1000 */
+	int64_t	 timeout_ms;		/* 0: no timeout */
+	int64_t	 backoff_ms;		/* base delay of the first retry */
+	int64_t	 backoff_max_ms;	/* cap on any one retry delay */
+};
+
+/*
+ * Called by config_read_ini for every key: section (never NULL; "" before
+ * the first section header), key, value (strings valid only during the
+ * call) and its 1-based line number.  Return 0 to go on, or a negative
+ * errno after writing a reason (no file:line prefix) to err.
+ */
+typedef int (*config_ini_fn)(void *arg, const char *section, const char *key,
+    const char *value, int line, char *err, size_t errlen);
+
+/*
+ * Read INI file "path" strictly (see above) and call fn for every key.
+ * "name" is the file name used in messages (NULL: path).  Returns 0,
+ * -ENOENT/-EACCES/... when the file cannot be opened (message "PATH: ..."),
+ * or -EINVAL with "NAME:LINE: reason" in err for the first bad line.
+ */
+int	config_read_ini(const char *path, const char *name, config_ini_fn fn,
+	    void *arg, char *err, size_t errlen);
+
+/*
+ * Same as config_read_ini, on the len bytes at buf.  "name" labels messages.
+ */
+int	config_read_ini_buf(const char *buf, size_t len, const char *name,
+	    config_ini_fn fn, void *arg, char *err, size_t errlen);
+
+/* Fill *c with the defaults.  Returns 0 or -ENOMEM. */
+int	config_defaults(struct jd_config *c);
+
+/*
+ * Load file "path" over the defaults into *c, which must hold a config
+ * from config_defaults() or an earlier load (the strings it owned are
+ * freed on success).  On any error *c is left exactly as it was (the
+ * caller may keep using it: this is how a reload with a bad file keeps the
+ * old config).  Returns 0, -ENOENT if the file
+ * does not exist, another negative errno if it cannot be read, or -EINVAL
+ * with "PATH:LINE: reason" in err.  An unknown section or key, a bad value,
+ * a value out of bounds and a repeated key are errors.
+ */
+int	config_load(struct jd_config *c, const char *path, char *err,
+	    size_t errlen);
+
+/* Same as config_load, on a buffer; "name" labels messages. */
+int	config_load_buf(struct jd_config *c, const char *buf, size_t len,
+	    const char *name, char *err, size_t errlen);
+
+/* Print *c as a normalised config file (every key, sorted by table). */
+int	config_print(const struct jd_config *c, FILE *fp);
+
+/* Free what *c owns; *c is then zeroed. */
+void	config_free(struct jd_config *c);
+
+/*
+ * The default configuration file: $JOBD_CONFIG if set, else
+ * JOBD_SYSCONFDIR "/jobd.conf" for root, else
+ * "$XDG_CONFIG_HOME/jobd/jobd.conf" (~/.config/jobd/jobd.conf).  Writes into
+ * buf (len bytes).  Returns 0, or -ENAMETOOLONG / -ENOENT (no home).
+ */
+int	config_default_path(char *buf, size_t len);
+
+/*
+ * The database path rule, the same for jobd and jobctl: "flag" (--db) if
+ * not NULL, else $JOBD_DB if set and not empty, else c->database if set,
+ * else the default: JOBD_STATEDIR "/jobs.db" for root, else
+ * "$XDG_STATE_HOME/jobd/jobs.db" (~/.local/state/jobd/jobs.db).  Writes the
+ * path into buf (len bytes) and sets *is_default when the default was used
+ * (its directory may then be created).  Returns 0, -ENAMETOOLONG,
+ * -EINVAL for an empty flag, or -ENOENT when no home directory is known.
+ * A "database =" with an empty value counts as unset.
+ */
+int	config_db_path(const struct jd_config *c, const char *flag, char *buf,
+	    size_t len, bool *is_default);
+
+#endif /* JOBD_CONFIG_H */

@@ -1,0 +1,110 @@
+/*
+ * job: the job and attempt records as the store hands them out.
+ */
+#ifndef JOBD_JOB_H
+#define JOBD_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An optional numeric job option that was not set: use the daemon default. */
+#define JOB_DEFAULT	(-1)
+
+enum job_state {
+	JOB_PENDING,
+	JOB_RUNNING,
+	JOB_DONE,
+	JOB_CANCELLED,
+	JOB_DEAD,
+};
+#define JOB_NSTATES	5
+
+/*
+ * What a submitter asks for.  Strings are borrowed for the duration of the
+ * call that takes the spec.  env is env_len bytes of "NAME=VALUE\0" entries.
+ */
+struct job_spec {
+	const char	*queue;		/* NULL: "default" */
+	const char	*command;	/* /bin/sh -c command line */
+	int64_t		 run_at;	/* UTC ms */
+	int64_t		 priority;	/* lower runs first */
+	int64_t		 max_attempts;	/* >= 1, or JOB_DEFAULT */
+	int64_t		 timeout_ms;	/* >= 0 (0: none), or JOB_DEFAULT */
+	int64_t		 backoff_ms;	/* >= 0, or JOB_DEFAULT */
+	int64_t		 backoff_max_ms; /* >= 0, or JOB_DEFAULT */
+	const char	*key;		/* idempotency key, or NULL */
+	const char	*env;
+	size_t		 env_len;
+	const char	*cwd;		/* or NULL */
+	const char	*run_as;	/* user name, or NULL */
+};
+
+/*
+ * A job as stored, live or dead.  Strings and env are owned by the struct
+ * when it comes from store_job_get() (released by job_clear()), and
+ * borrowed, valid during the callback only, when handed to a callback.
+ * Optional strings are NULL and optional numbers JOB_DEFAULT (option) or 0
+ * (time) when unset.
+ */
+struct job {
+	int64_t		 id;
+	char		*queue;
+	char		*command;
+	int64_t		 priority;
+	enum job_state	 state;
+	int64_t		 run_at;		/* UTC ms */
+	int64_t		 attempts;		/* leases so far */
+	int64_t		 max_attempts;		/* or JOB_DEFAULT */
+	int64_t		 timeout_ms;		/* or JOB_DEFAULT */
+	int64_t		 backoff_ms;		/* or JOB_DEFAULT */
+	int64_t		 backoff_max_ms;	/* or JOB_DEFAULT */
+	char		*key;
+	int64_t		 schedule_id;		/* 0: not from a schedule */
+	char		*schedule;		/* its name, if it still exists */
+	int64_t		 slot_at;		/* UTC ms; 0: none */
+	char		*env;
+	size_t		 env_len;
+	char		*cwd;
+	char		*run_as;
+	bool		 cancel_requested;
+	char		*lease_owner;
+	int64_t		 lease_expires_at;	/* UTC ms; 0: not leased */
+	int64_t		 created_at;		/* UTC ms */
+	int64_t		 updated_at;		/* UTC ms */
+	int64_t		 finished_at;		/* UTC ms; 0: not finished */
+	bool		 has_exit_code;
+	int64_t		 exit_code;		/* of the last attempt */
+	char		*last_error;
+	int64_t		 dead_at;		/* UTC ms; 0 unless dead */
+	char		*dead_reason;
+};
+
+/* One attempt; the same ownership rule as struct job. */
+struct attempt {
+	int64_t		 id;
+	int64_t		 job_id;
+	int64_t		 attempt;		/* 1-based */
+	char		*owner;
+	int64_t		 started_at;		/* UTC ms */
+	int64_t		 finished_at;		/* UTC ms; 0: still running */
+	bool		 has_exit_code;
+	int64_t		 exit_code;
+	int64_t		 signal;		/* 0: none */
+	char		*outcome;		/* NULL while running */
+	const void	*output;		/* output tail */
+	size_t		 output_len;
+	int64_t		 output_dropped;	/* bytes not kept */
+	char		*error;
+};
+
+/* "pending", "running", ... for a state; NULL for an invalid one. */
+const char	*job_state_name(enum job_state s);
+
+/* The state named "name" into *s.  Returns 0 or -EINVAL. */
+int		 job_state_parse(const char *name, enum job_state *s);
+
+/* Free what a job from store_job_get() owns and zero it.  NULL is fine. */
+void		 job_clear(struct job *j);
+
+#endif /* JOBD_JOB_H */

@@ -1,0 +1,1133 @@
+/*
+ * config: jobd.conf and the strict INI reader under it.
+ *
+ * The module owns two things.  First, a reader that feeds inih (Debian's
+ * libinih r55, through ini_parse_stream) one physical line at a time and
+ * refuses what stock inih would get silently wrong: a line longer than
+ * CONFIG_LINE_MAX bytes (inih would split it), ';' and ':' inside a line
+ * (inih would start an inline comment at " ;" and split "name: value"; we
+ * hide both behind control-byte placeholders that the handler turns back),
+ * indented lines (we strip the indent, so inih never sees a continuation
+ * line), control bytes, malformed section headers, lines without '=' and
+ * keys repeated within a section.  A UTF-8 BOM at the start of the input
+ * is skipped.  A CR directly before the LF (CRLF line ends) is part of the
+ * line end and does not count toward the line length; a CR anywhere else is
+ * a control byte.  The first error stops the parse; it is reported as
+ * "NAME:LINE: reason".
+ *
+ * Second, jobd.conf itself: the cfg_keys[] table drives defaults, parsing,
+ * bounds, printing and (through CFG_RELOAD) what a running daemon may apply
+ * on SIGHUP.  A load parses into a fresh copy over the defaults and swaps
+ * it into the caller's struct only when the whole file was good.
+ *
+ * No global state.  Every function may be called from any one thread at a
+ * time per struct jd_config; config_default_path and config_db_path read
+ * the environment (getenv) and so must not race with setenv.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "jobd/config.h"
+#include "jobd/timefmt.h"
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define HIDE_SEMI	'\001'	/* stands for ';' while inih holds a line */
+#define HIDE_COLON	'\002'	/* stands for ':' while inih holds a line */
+#define SECTION_MAX	49	/* inih keeps section names in char[50] */
+#define WHY_MAX		512	/* a reason, before the "NAME:LINE: " */
+
+typedef int (*strict_section_fn)(void *arg, const char *section, char *why,
+    size_t whylen);
+
+struct strict_seen {
+	char	*sk;		/* owned: section, NUL, key, NUL */
+	int	 line;		/* where the key was first set */
+};
+
+struct strict_keyset {
+	struct strict_seen	*tab;	/* owned; open addressing */
+	size_t			 cap;	/* 0 or a power of two */
+	size_t			 n;	/* entries in use */
+};
+
+struct strict_src {
+	const char		*p;	/* next unread byte */
+	const char		*end;	/* end of the input */
+	const char		*name;	/* labels messages */
+	int			 line;	/* physical lines read so far */
+	int			 error;	/* first error, or 0 */
+	config_ini_fn		 fn;	/* called for every key */
+	strict_section_fn	 secfn;	/* every section header; may be NULL */
+	void			*arg;	/* for fn and secfn */
+	struct strict_keyset	 seen;	/* (section, key) pairs so far */
+	char			*err;	/* caller's buffer; may be NULL */
+	size_t			 errlen;
+};
+
+enum cfg_type {
+	CFG_STR,			/* any non-empty text */
+	CFG_PATH,			/* an absolute path */
+	CFG_INT,			/* decimal integer, stored in an int */
+	CFG_MSEC,			/* timefmt duration, int64_t ms */
+	CFG_SIZE			/* bytes, optional K/M/G, int64_t */
+};
+
+#define CFG_RELOAD	0x01	/* a running daemon applies it on SIGHUP */
+#define CFG_UNSET	0x02	/* an empty value means "unset" (NULL) */
+
+struct cfg_key {
+	const char	*section, *name;
+	enum cfg_type	 type;
+	int64_t		 min, max;	/* in the stored unit: 1, ms, bytes */
+	const char	*def;		/* parsed like input; NULL: unset */
+	size_t		 off;		/* offsetof(struct jd_config, field) */
+	unsigned int	 flags;		/* CFG_RELOAD, CFG_UNSET */
+};
+
+#define SEC		1000LL
+#define MINUTE		(60 * SEC)
+#define HOUR		(60 * MINUTE)
+#define DAY		(24 * HOUR)
+#define KIB		1024LL
+#define MIB		(1024 * KIB)
+#define GIB		(1024 * MIB)
+#define OFF(f)		offsetof(struct jd_config, f)
+
+static const struct cfg_key cfg_keys[] = {
+	{ "jobd", "database", CFG_PATH, 0, 0, NULL,
+	    OFF(database), CFG_UNSET },
+	{ "jobd", "workers", CFG_INT, 1, 256, "4",
+	    OFF(workers), 0 },
+	{ "jobd", "poll_interval", CFG_MSEC, 100, HOUR, "30s",
+	    OFF(poll_interval_ms), CFG_RELOAD },
+	{ "jobd", "visibility_timeout", CFG_MSEC, SEC, DAY, "5m",
+	    OFF(visibility_timeout_ms), CFG_RELOAD },
+	{ "jobd", "shutdown_grace", CFG_MSEC, 0, HOUR, "30s",
+	    OFF(shutdown_grace_ms), CFG_RELOAD },
+	{ "jobd", "kill_grace", CFG_MSEC, 0, 10 * MINUTE, "10s",
+	    OFF(kill_grace_ms), CFG_RELOAD },
+	{ "jobd", "max_output", CFG_SIZE, KIB, 64 * MIB, "1M",
+	    OFF(max_output), CFG_RELOAD },
+	{ "jobd", "schedules_dir", CFG_PATH, 0, 0,
+	    JOBD_SYSCONFDIR "/schedules.d", OFF(schedules_dir), 0 },
+	{ "job", "max_attempts", CFG_INT, 1, 1000, "5",
+	    OFF(max_attempts), CFG_RELOAD },
+	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
+	    OFF(timeout_ms), CFG_RELOAD },
+	{ "job", "backoff", CFG_MSEC, 100, DAY, "10s",
+	    OFF(backoff_ms), CFG_RELOAD },
+	{ "job", "backoff_max", CFG_MSEC, 100, 30 * DAY, "1h",
+	    OFF(backoff_max_ms), CFG_RELOAD },
+};
+
+/* State of one config_load: the copy being built, where each key was set. */
+struct cfg_load {
+	struct jd_config	*c;
+	int			 lines[NITEMS(cfg_keys)];	/* 0: default */
+};
+
+static void
+put_errno(char *err, size_t errlen, const char *path, int error)
+{
+	char msg[128];
+
+	if (err == NULL || errlen == 0)
+		return;
+	if (strerror_r(error, msg, sizeof(msg)) != 0)
+		snprintf(msg, sizeof(msg), "error %d", error);
+	snprintf(err, errlen, "%s: %s", path, msg);
+}
+
+/*
+ * The set of (section, key) pairs seen in one file, to refuse repeats.
+ * FNV-1a over "section NUL key", linear probing, at most half full.
+ */
+static uint32_t
+strict_hash(const char *section, const char *key)
+{
+	uint32_t h = 2166136261u;
+	const char *s;
+
+	for (s = section; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	h *= 16777619u;
+	for (s = key; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static int
+strict_keyset_grow(struct strict_keyset *ks)
+{
+	struct strict_seen *tab;
+	size_t cap, i, j;
+	const char *sec;
+
+	cap = ks->cap == 0 ? 64 : ks->cap * 2;
+	if ((tab = calloc(cap, sizeof(*tab))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < ks->cap; i++) {
+		if ((sec = ks->tab[i].sk) == NULL)
+			continue;
+		j = strict_hash(sec, sec + strlen(sec) + 1) & (cap - 1);
+		while (tab[j].sk != NULL)
+			j = (j + 1) & (cap - 1);
+		tab[j] = ks->tab[i];
+	}
+	free(ks->tab);
+	ks->tab = tab;
+	ks->cap = cap;
+	return 0;
+}
+
+/*
+ * Record that "key" was set in "section" on "line".  Returns 0 when it is
+ * new, the line it was first set on (> 0) when it is a repeat, or -ENOMEM.
+ */
+static int
+strict_keyset_add(struct strict_keyset *ks, const char *section,
+    const char *key, int line)
+{
+	size_t i, slen, klen;
+	char *sk;
+	int rc;
+
+	if (ks->n + 1 > ks->cap / 2 && (rc = strict_keyset_grow(ks)) != 0)
+		return rc;
+	i = strict_hash(section, key) & (ks->cap - 1);
+	for (; (sk = ks->tab[i].sk) != NULL; i = (i + 1) & (ks->cap - 1)) {
+		if (strcmp(sk, section) == 0 &&
+		    strcmp(sk + strlen(sk) + 1, key) == 0)
+			return ks->tab[i].line;
+	}
+	slen = strlen(section);
+	klen = strlen(key);
+	if ((sk = malloc(slen + klen + 2)) == NULL)
+		return -ENOMEM;
+	memcpy(sk, section, slen + 1);
+	memcpy(sk + slen + 1, key, klen + 1);
+	ks->tab[i].sk = sk;
+	ks->tab[i].line = line;
+	ks->n++;
+	return 0;
+}
+
+static void
+strict_keyset_free(struct strict_keyset *ks)
+{
+	size_t i;
+
+	for (i = 0; i < ks->cap; i++)
+		free(ks->tab[i].sk);
+	free(ks->tab);
+	memset(ks, 0, sizeof(*ks));
+}
+
+/* Record the first error, at the current line. */
+static void
+strict_fail(struct strict_src *src, int error, const char *why)
+{
+	if (src->error != 0)
+		return;
+	src->error = error;
+	if (src->err != NULL && src->errlen > 0)
+		snprintf(src->err, src->errlen, "%s:%d: %s", src->name,
+		    src->line, why);
+}
+
+static bool
+strict_is_ctl(unsigned char ch)
+{
+	return (ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f;
+}
+
+static bool
+strict_is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/*
+ * Check the section header s[0..len) ("[name]", blanks already trimmed on
+ * both sides) and pass its name to src->secfn.  Returns 0 or fails src.
+ */
+static int
+strict_section(struct strict_src *src, const char *s, size_t len)
+{
+	char name[SECTION_MAX + 1], why[WHY_MAX];
+	size_t n;
+	int rc;
+
+	if (len < 2 || s[len - 1] != ']' ||
+	    memchr(s + 1, '[', len - 2) != NULL ||
+	    memchr(s + 1, ']', len - 2) != NULL) {
+		snprintf(why, sizeof(why), "bad section header \"%.*s\": "
+		    "expected \"[name]\"", (int)len, s);
+		strict_fail(src, -EINVAL, why);
+		return -EINVAL;
+	}
+	n = len - 2;
+	if (n == 0 || n > SECTION_MAX) {
+		if (n == 0)
+			snprintf(why, sizeof(why), "empty section name");
+		else
+			snprintf(why, sizeof(why), "section name too long "
+			    "(%zu bytes, at most %d)", n, SECTION_MAX);
+		strict_fail(src, -EINVAL, why);
+		return -EINVAL;
+	}
+	memcpy(name, s + 1, n);
+	name[n] = '\0';
+	if (src->secfn == NULL)
+		return 0;
+	why[0] = '\0';
+	if ((rc = src->secfn(src->arg, name, why, sizeof(why))) != 0) {
+		strict_fail(src, rc < 0 ? rc : -EINVAL,
+		    why[0] != '\0' ? why : "bad section");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The ini_reader given to ini_parse_stream: copy the next physical line
+ * into str (num bytes), checked and rewritten as described at the top of
+ * the file.  Returns NULL at the end of the input or after an error, which
+ * is then in src->error.
+ */
+static char *
+strict_reader(char *str, int num, void *stream)
+{
+	struct strict_src *src = stream;
+	const char *p, *eol, *eq, *s;
+	char why[WHY_MAX];
+	size_t len, i, n;
+
+	if (src->error != 0 || src->p >= src->end)
+		return NULL;
+	p = src->p;
+	eol = memchr(p, '\n', (size_t)(src->end - p));
+	len = (size_t)((eol != NULL ? eol : src->end) - p);
+	src->p = eol != NULL ? eol + 1 : src->end;
+	src->line++;
+
+	if (src->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		len -= 3;
+	}
+	if (eol != NULL && len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > CONFIG_LINE_MAX) {
+		snprintf(why, sizeof(why), "line too long (%zu bytes, "
+		    "at most %d)", len, CONFIG_LINE_MAX);
+		strict_fail(src, -EINVAL, why);
+		return NULL;
+	}
+	for (i = 0; i < len; i++) {
+		if (strict_is_ctl((unsigned char)p[i])) {
+			snprintf(why, sizeof(why), "control character 0x%02x "
+			    "at column %zu", (unsigned char)p[i], i + 1);
+			strict_fail(src, -EINVAL, why);
+			return NULL;
+		}
+	}
+
+	/* Trim blanks on both sides; inih would trim the right anyway. */
+	for (s = p; s < p + len && strict_is_blank(*s); s++)
+		;
+	n = len - (size_t)(s - p);
+	while (n > 0 && strict_is_blank(s[n - 1]))
+		n--;
+
+	if (n == 0 || *s == '#' || *s == ';') {
+		n = 0;			/* blank or comment: an empty line */
+	} else if (*s == '[') {
+		if (strict_section(src, s, n) != 0)
+			return NULL;
+	} else if ((eq = memchr(s, '=', n)) == NULL || eq == s) {
+		strict_fail(src, -EINVAL,
+		    "expected \"key = value\" or \"[section]\"");
+		return NULL;
+	}
+
+	if (num < 0 || n + 2 > (size_t)num) {
+		strict_fail(src, -EINVAL, "line too long for the INI parser");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i] == ';')
+			str[i] = HIDE_SEMI;
+		else if (s[i] == ':')
+			str[i] = HIDE_COLON;
+		else
+			str[i] = s[i];
+	}
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	return str;
+}
+
+/* Copy s into buf (len bytes), putting back what strict_reader hid. */
+static const char *
+strict_unhide(char *buf, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && s[i] != '\0'; i++) {
+		if (s[i] == HIDE_SEMI)
+			buf[i] = ';';
+		else if (s[i] == HIDE_COLON)
+			buf[i] = ':';
+		else
+			buf[i] = s[i];
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* The ini_handler: refuse repeats, then hand the key to src->fn. */
+static int
+strict_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct strict_src *src = user;
+	char sec[SECTION_MAX + 1], key[CONFIG_LINE_MAX + 1];
+	char val[CONFIG_LINE_MAX + 1], why[WHY_MAX];
+	int rc;
+
+	if (src->error != 0)
+		return 0;
+	strict_unhide(sec, sizeof(sec), section);
+	strict_unhide(key, sizeof(key), name);
+	strict_unhide(val, sizeof(val), value);
+	if ((rc = strict_keyset_add(&src->seen, sec, key, src->line)) != 0) {
+		if (rc < 0)
+			snprintf(why, sizeof(why), "out of memory");
+		else
+			snprintf(why, sizeof(why), "duplicate key \"%s\" "
+			    "(first set on line %d)", key, rc);
+		strict_fail(src, rc < 0 ? rc : -EINVAL, why);
+		return 0;
+	}
+	why[0] = '\0';
+	if ((rc = src->fn(src->arg, sec, key, val, src->line, why,
+	    sizeof(why))) != 0) {
+		strict_fail(src, rc < 0 ? rc : -EINVAL,
+		    why[0] != '\0' ? why : "bad value");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+strict_read_buf(const char *buf, size_t len, const char *name,
+    config_ini_fn fn, strict_section_fn secfn, void *arg, char *err,
+    size_t errlen)
+{
+	struct strict_src src;
+	int rc;
+
+	memset(&src, 0, sizeof(src));
+	src.p = buf;
+	src.end = buf + len;
+	src.name = name;
+	src.fn = fn;
+	src.secfn = secfn;
+	src.arg = arg;
+	src.err = err;
+	src.errlen = errlen;
+	rc = ini_parse_stream(strict_reader, &src, strict_handler, &src);
+	strict_keyset_free(&src.seen);
+	if (src.error != 0)
+		return src.error;
+	if (rc == -2) {
+		strict_fail(&src, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	if (rc != 0) {
+		/* Not reached: strict_reader lets through only good lines. */
+		src.line = rc;
+		strict_fail(&src, -EINVAL,
+		    "expected \"key = value\" or \"[section]\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Read the regular file "path" (at most CONFIG_FILE_MAX bytes) into a new
+ * buffer *bufp of *lenp bytes, which the caller frees.
+ */
+static int
+strict_slurp(const char *path, char **bufp, size_t *lenp, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL, *nbuf;
+	size_t len = 0, cap;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		rc = -errno;
+		put_errno(err, errlen, path, -rc);
+		return rc;
+	}
+	if (fstat(fd, &st) == -1) {
+		rc = -errno;
+		put_errno(err, errlen, path, -rc);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: %s", path, rc == -EISDIR ?
+			    "is a directory" : "not a regular file");
+		goto out;
+	}
+	if (st.st_size > CONFIG_FILE_MAX)
+		goto too_big;
+	cap = (size_t)st.st_size + 1;	/* + 1: room to see EOF or growth */
+	for (;;) {
+		if (buf == NULL || len == cap) {
+			if (buf != NULL && cap > CONFIG_FILE_MAX)
+				break;		/* the file grew past the cap */
+			if (buf != NULL)
+				cap = cap > CONFIG_FILE_MAX / 2 ?
+				    CONFIG_FILE_MAX + 1 : cap * 2;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				rc = -ENOMEM;
+				put_errno(err, errlen, path, ENOMEM);
+				goto out;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = -errno;
+			put_errno(err, errlen, path, -rc);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > CONFIG_FILE_MAX)
+		goto too_big;
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	goto out;
+too_big:
+	rc = -EFBIG;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: file too large (more than %d bytes)",
+		    path, CONFIG_FILE_MAX);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int
+strict_read(const char *path, const char *name, config_ini_fn fn,
+    strict_section_fn secfn, void *arg, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = strict_slurp(path, &buf, &len, err, errlen)) != 0)
+		return rc;
+	rc = strict_read_buf(buf, len, name != NULL ? name : path, fn, secfn,
+	    arg, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int
+config_read_ini(const char *path, const char *name, config_ini_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	return strict_read(path, name, fn, NULL, arg, err, errlen);
+}
+
+int
+config_read_ini_buf(const char *buf, size_t len, const char *name,
+    config_ini_fn fn, void *arg, char *err, size_t errlen)
+{
+	return strict_read_buf(buf, len, name, fn, NULL, arg, err, errlen);
+}
+
+/*
+ * Values.
+ */
+
+/* Strict decimal: optional '-', then digits only.  -EINVAL or -ERANGE. */
+static int
+cfg_parse_int(const char *s, int64_t *out)
+{
+	bool neg = false;
+	int64_t v = 0;
+	int d;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = *s - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* Bytes: digits, then nothing, "K", "M" or "G" (binary).  Strict. */
+static int
+cfg_parse_size(const char *s, int64_t *out)
+{
+	const char *p;
+	int64_t v = 0, mult;
+	int d;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		d = *p - '0';
+		if (v > (INT64_MAX - d) / 10)
+			v = INT64_MAX;		/* keep scanning for syntax */
+		else
+			v = v * 10 + d;
+	}
+	if (p == s)
+		return -EINVAL;
+	if (p[0] == '\0')
+		mult = 1;
+	else if (p[1] != '\0')
+		return -EINVAL;
+	else if (p[0] == 'K')
+		mult = KIB;
+	else if (p[0] == 'M')
+		mult = MIB;
+	else if (p[0] == 'G')
+		mult = GIB;
+	else
+		return -EINVAL;
+	if (v == INT64_MAX || v > INT64_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+/* The largest exact unit: 1048576 is "1M", 1536 is "1536", 1536K... */
+static void
+cfg_format_size(int64_t v, char *buf, size_t len)
+{
+	if (v != 0 && v % GIB == 0)
+		snprintf(buf, len, "%lldG", (long long)(v / GIB));
+	else if (v != 0 && v % MIB == 0)
+		snprintf(buf, len, "%lldM", (long long)(v / MIB));
+	else if (v != 0 && v % KIB == 0)
+		snprintf(buf, len, "%lldK", (long long)(v / KIB));
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
+/* Write number v of key k in the key's own units. */
+static void
+cfg_format_num(const struct cfg_key *k, int64_t v, char *buf, size_t len)
+{
+	switch (k->type) {
+	case CFG_MSEC:
+		if (timefmt_format_duration(v, buf, len) != 0)
+			snprintf(buf, len, "%lldms", (long long)v);
+		break;
+	case CFG_SIZE:
+		cfg_format_size(v, buf, len);
+		break;
+	default:
+		snprintf(buf, len, "%lld", (long long)v);
+		break;
+	}
+}
+
+static char **
+cfg_str(struct jd_config *c, const struct cfg_key *k)
+{
+	return (char **)(void *)((char *)c + k->off);
+}
+
+static char *const *
+cfg_cstr(const struct jd_config *c, const struct cfg_key *k)
+{
+	return (char *const *)(const void *)((const char *)c + k->off);
+}
+
+static int64_t
+cfg_num(const struct jd_config *c, const struct cfg_key *k)
+{
+	const void *f = (const char *)c + k->off;
+
+	if (k->type == CFG_INT)
+		return *(const int *)f;
+	return *(const int64_t *)f;
+}
+
+/*
+ * Parse "v" for key k into its field of *c (NULL or, for CFG_UNSET keys,
+ * "": unset).  Returns 0, -EINVAL with a reason that quotes key and value
+ * in why, or -ENOMEM.  On error the field is unchanged.
+ */
+static int
+cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
+    char *why, size_t whylen)
+{
+	char lo[TIMEFMT_MAX], hi[TIMEFMT_MAX];
+	const char *bad;
+	char **sp, *dup;
+	void *f;
+	int64_t n = 0;
+	int rc;
+
+	if (v == NULL || (*v == '\0' && (k->flags & CFG_UNSET))) {
+		assert(k->flags & CFG_UNSET);
+		sp = cfg_str(c, k);
+		free(*sp);
+		*sp = NULL;
+		return 0;
+	}
+	if (*v == '\0') {
+		snprintf(why, whylen, "%s = \"\": a value is required",
+		    k->name);
+		return -EINVAL;
+	}
+	switch (k->type) {
+	case CFG_PATH:
+		if (v[0] != '/') {
+			snprintf(why, whylen, "%s = \"%s\": must be an "
+			    "absolute path", k->name, v);
+			return -EINVAL;
+		}
+		/* FALLTHROUGH */
+	case CFG_STR:
+		if ((dup = strdup(v)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		sp = cfg_str(c, k);
+		free(*sp);
+		*sp = dup;
+		return 0;
+	case CFG_INT:
+		rc = cfg_parse_int(v, &n);
+		bad = "not an integer";
+		break;
+	case CFG_MSEC:
+		rc = timefmt_parse_duration(v, &n, NULL, 0);
+		bad = "not a duration like \"500ms\", \"30s\" or \"1h30m\"";
+		break;
+	case CFG_SIZE:
+		rc = cfg_parse_size(v, &n);
+		bad = "not a size like \"65536\", \"64K\" or \"1M\"";
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (rc == -EINVAL) {
+		snprintf(why, whylen, "%s = \"%s\": %s", k->name, v, bad);
+		return -EINVAL;
+	}
+	if (rc != 0 || n < k->min || n > k->max) {
+		cfg_format_num(k, k->min, lo, sizeof(lo));
+		cfg_format_num(k, k->max, hi, sizeof(hi));
+		snprintf(why, whylen, "%s = \"%s\": must be between %s and %s",
+		    k->name, v, lo, hi);
+		return -EINVAL;
+	}
+	f = (char *)c + k->off;
+	if (k->type == CFG_INT)
+		*(int *)f = (int)n;
+	else
+		*(int64_t *)f = n;
+	return 0;
+}
+
+static int
+cfg_find(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(cfg_keys); i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 &&
+		    strcmp(cfg_keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool
+cfg_section_known(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(cfg_keys); i++)
+		if (strcmp(cfg_keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+static int
+cfg_ini_section(void *arg, const char *section, char *why, size_t whylen)
+{
+	(void)arg;
+	if (cfg_section_known(section))
+		return 0;
+	snprintf(why, whylen, "unknown section [%s]", section);
+	return -EINVAL;
+}
+
+static int
+cfg_ini_key(void *arg, const char *section, const char *key,
+    const char *value, int line, char *why, size_t whylen)
+{
+	struct cfg_load *ld = arg;
+	int i, rc;
+
+	if (*section == '\0') {
+		snprintf(why, whylen, "key \"%s\" before any section "
+		    "(expected [jobd] or [job] first)", key);
+		return -EINVAL;
+	}
+	if ((i = cfg_find(section, key)) == -1) {
+		if (cfg_section_known(section))
+			snprintf(why, whylen, "unknown key \"%s\" in section "
+			    "[%s]", key, section);
+		else
+			snprintf(why, whylen, "unknown section [%s]",
+			    section);
+		return -EINVAL;
+	}
+	if ((rc = cfg_set(ld->c, &cfg_keys[i], value, why, whylen)) != 0)
+		return rc;
+	ld->lines[i] = line;
+	return 0;
+}
+
+/* Checks that involve more than one key, after the whole file was read. */
+static int
+cfg_check(const struct cfg_load *ld, const char *name, char *err,
+    size_t errlen)
+{
+	const struct jd_config *c = ld->c;
+	char b[TIMEFMT_MAX], bm[TIMEFMT_MAX], where[32];
+	int ib, ibm, line;
+
+	if (c->backoff_max_ms >= c->backoff_ms)
+		return 0;
+	ib = cfg_find("job", "backoff");
+	ibm = cfg_find("job", "backoff_max");
+	assert(ib >= 0 && ibm >= 0);
+	line = ld->lines[ib] > ld->lines[ibm] ? ld->lines[ib] :
+	    ld->lines[ibm];
+	where[0] = '\0';
+	if (line > 0)
+		snprintf(where, sizeof(where), ":%d", line);
+	cfg_format_num(&cfg_keys[ib], c->backoff_ms, b, sizeof(b));
+	cfg_format_num(&cfg_keys[ibm], c->backoff_max_ms, bm, sizeof(bm));
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s%s: backoff_max (%s) must not be "
+		    "less than backoff (%s)", name, where, bm, b);
+	return -EINVAL;
+}
+
+int
+config_defaults(struct jd_config *c)
+{
+	struct jd_config n;
+	char why[WHY_MAX];
+	size_t i;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	for (i = 0; i < NITEMS(cfg_keys); i++) {
+		if ((rc = cfg_set(&n, &cfg_keys[i], cfg_keys[i].def, why,
+		    sizeof(why))) != 0) {
+			assert(rc == -ENOMEM);	/* the table is wrong */
+			config_free(&n);
+			return rc;
+		}
+	}
+	*c = n;
+	return 0;
+}
+
+/*
+ * The common part of config_load and config_load_buf: parse into a copy
+ * over the defaults, check it, and only then replace *c (whose strings are
+ * freed).  *c must hold a config (from config_defaults or an earlier load)
+ * or be zeroed.
+ */
+static int
+cfg_load(struct jd_config *c, const char *path, const char *buf,
+    size_t len, const char *name, char *err, size_t errlen)
+{
+	struct jd_config n;
+	struct cfg_load ld;
+	int rc;
+
+	if ((rc = config_defaults(&n)) != 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: out of memory", name);
+		return rc;
+	}
+	memset(&ld, 0, sizeof(ld));
+	ld.c = &n;
+	if (path != NULL)
+		rc = strict_read(path, name, cfg_ini_key, cfg_ini_section, &ld,
+		    err, errlen);
+	else
+		rc = strict_read_buf(buf, len, name, cfg_ini_key,
+		    cfg_ini_section, &ld, err, errlen);
+	if (rc == 0)
+		rc = cfg_check(&ld, name, err, errlen);
+	if (rc != 0) {
+		config_free(&n);
+		return rc;
+	}
+	config_free(c);
+	*c = n;
+	return 0;
+}
+
+int
+config_load(struct jd_config *c, const char *path, char *err, size_t errlen)
+{
+	return cfg_load(c, path, NULL, 0, path, err, errlen);
+}
+
+int
+config_load_buf(struct jd_config *c, const char *buf, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	return cfg_load(c, NULL, buf, len, name, err, errlen);
+}
+
+/*
+ * Print every key, by table order, one section after the other.  A value
+ * whose "key = value" line would pass CONFIG_LINE_MAX is printed as
+ * "key=value" so that the output loads again; if even that is too long
+ * (only possible for a struct not made by config_load) the line is printed
+ * anyway and -ENAMETOOLONG returned.
+ */
+int
+config_print(const struct jd_config *c, FILE *fp)
+{
+	const struct cfg_key *k;
+	const char *sec = NULL, *v;
+	char buf[TIMEFMT_MAX];
+	size_t i, klen;
+	int rc = 0;
+
+	for (i = 0; i < NITEMS(cfg_keys); i++) {
+		k = &cfg_keys[i];
+		if (sec == NULL || strcmp(sec, k->section) != 0) {
+			fprintf(fp, "%s[%s]\n", sec == NULL ? "" : "\n",
+			    k->section);
+			sec = k->section;
+		}
+		if (k->type == CFG_STR || k->type == CFG_PATH) {
+			v = *cfg_cstr(c, k);
+		} else {
+			cfg_format_num(k, cfg_num(c, k), buf, sizeof(buf));
+			v = buf;
+		}
+		if (v == NULL) {
+			fprintf(fp, "# %s = (default path rule)\n", k->name);
+			continue;
+		}
+		klen = strlen(k->name);
+		if (klen + 3 + strlen(v) <= CONFIG_LINE_MAX)
+			fprintf(fp, "%s = %s\n", k->name, v);
+		else {
+			if (klen + 1 + strlen(v) > CONFIG_LINE_MAX)
+				rc = -ENAMETOOLONG;
+			fprintf(fp, "%s=%s\n", k->name, v);
+		}
+	}
+	if (fflush(fp) != 0 || ferror(fp))
+		return -EIO;
+	return rc;
+}
+
+void
+config_free(struct jd_config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NITEMS(cfg_keys); i++)
+		if (cfg_keys[i].type == CFG_STR || cfg_keys[i].type == CFG_PATH)
+			free(*cfg_str(c, &cfg_keys[i]));
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Paths.
+ */
+
+/* "s" if it is set, not empty and absolute (the XDG rule), else NULL. */
+static const char *
+env_abs(const char *var)
+{
+	const char *s = getenv(var);
+
+	return s != NULL && s[0] == '/' ? s : NULL;
+}
+
+/*
+ * The home directory into buf: $HOME if set, not empty and absolute, else
+ * the password database's entry for getuid().  -ENOENT when neither gives
+ * an absolute path, -ENAMETOOLONG, -ENOMEM.
+ */
+static int
+home_dir(char *buf, size_t len)
+{
+	struct passwd pw, *pwp = NULL;
+	const char *h;
+	char *pwbuf = NULL, *nbuf;
+	size_t pwlen = 1024;
+	int rc;
+
+	if ((h = env_abs("HOME")) == NULL) {
+		for (;;) {
+			if ((nbuf = realloc(pwbuf, pwlen)) == NULL) {
+				free(pwbuf);
+				return -ENOMEM;
+			}
+			pwbuf = nbuf;
+			rc = getpwuid_r(getuid(), &pw, pwbuf, pwlen, &pwp);
+			if (rc != ERANGE || pwlen >= 1024 * 1024)
+				break;
+			pwlen *= 2;
+		}
+		if (pwp != NULL && pw.pw_dir != NULL && pw.pw_dir[0] == '/')
+			h = pw.pw_dir;
+	}
+	if (h == NULL)
+		rc = -ENOENT;
+	else if (strlen(h) >= len)
+		rc = -ENAMETOOLONG;
+	else {
+		memcpy(buf, h, strlen(h) + 1);
+		rc = 0;
+	}
+	free(pwbuf);
+	return rc;
+}
+
+/*
+ * "$VAR/rest" if $VAR is usable (see env_abs), else "$HOME/fallback/rest",
+ * without doubled slashes where the directory ends in '/'.
+ */
+static int
+xdg_path(const char *var, const char *fallback, const char *rest,
+    char *buf, size_t len)
+{
+	char home[4096];
+	const char *dir, *mid = "";
+	size_t dlen;
+	int n, rc;
+
+	if ((dir = env_abs(var)) == NULL) {
+		if ((rc = home_dir(home, sizeof(home))) != 0)
+			return rc;
+		dir = home;
+		mid = fallback;
+	}
+	dlen = strlen(dir);
+	while (dlen > 0 && dir[dlen - 1] == '/')
+		dlen--;
+	n = snprintf(buf, len, "%.*s%s%s", (int)dlen, dir, mid, rest);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int
+copy_path(char *buf, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
+int
+config_default_path(char *buf, size_t len)
+{
+	const char *s;
+
+	if ((s = getenv("JOBD_CONFIG")) != NULL && *s != '\0')
+		return copy_path(buf, len, s);
+	if (getuid() == 0)
+		return copy_path(buf, len, JOBD_SYSCONFDIR "/jobd.conf");
+	return xdg_path("XDG_CONFIG_HOME", "/.config", "/jobd/jobd.conf",
+	    buf, len);
+}
+
+int
+config_db_path(const struct jd_config *c, const char *flag, char *buf,
+    size_t len, bool *is_default)
+{
+	const char *s;
+	int rc;
+
+	s = flag;
+	if (s == NULL && (s = getenv("JOBD_DB")) != NULL && *s == '\0')
+		s = NULL;
+	if (s == NULL && c != NULL)
+		s = c->database;
+	if (s != NULL) {
+		/* SQLite would take "" as a private temporary database. */
+		if (*s == '\0')
+			return -EINVAL;
+		if ((rc = copy_path(buf, len, s)) != 0)
+			return rc;
+		if (is_default != NULL)
+			*is_default = false;
+		return 0;
+	}
+	if (getuid() == 0)
+		rc = copy_path(buf, len, JOBD_STATEDIR "/jobs.db");
+	else
+		rc = xdg_path("XDG_STATE_HOME", "/.local/state",
+		    "/jobd/jobs.db", buf, len);
+	if (rc == 0 && is_default != NULL)
+		*is_default = true;
+	return rc;
+}

@@ -1,0 +1,113 @@
+/*
+ * log: stderr logging for jobd.  The only mutable globals are the settings
+ * below, written once by log_init() before any thread starts.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobd/log.h"
+
+static const char	*log_prog = "jobd";
+static enum log_level	 log_max = LOG_LEVEL_INFO;
+static bool		 log_journal;
+
+void
+log_init(const char *progname, enum log_level level)
+{
+	const char *js;
+
+	log_prog = progname;
+	log_max = level;
+	js = getenv("JOURNAL_STREAM");
+	log_journal = js != NULL && *js != '\0';
+}
+
+static void
+log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	static const char *names[] = {
+		[LOG_LEVEL_ERR] = "error", [LOG_LEVEL_WARNING] = "warning",
+		[LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug",
+	};
+	char buf[2048];
+	size_t n = 0;
+	int r;
+
+	if (level > log_max)
+		return;
+	if (log_journal) {
+		r = snprintf(buf, sizeof(buf), "<%d>", (int)level);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		char when[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		r = snprintf(buf, sizeof(buf), "%s.%03ld %s %s: ", when,
+		    ts.tv_nsec / 1000000, log_prog, names[level]);
+	}
+	n = r > 0 ? (size_t)r : 0;
+	r = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (r > 0)
+		n += (size_t)r;
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	if (errnum != 0) {
+		r = snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(errnum));
+		if (r > 0)
+			n += (size_t)r;
+		if (n > sizeof(buf) - 2)
+			n = sizeof(buf) - 2;
+	}
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
+}
+
+#define LOG_FN(name, level, with_errno)				\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	int saved = errno;					\
+	va_list ap;						\
+								\
+	va_start(ap, fmt);					\
+	log_vwrite(level, with_errno ? saved : 0, fmt, ap);	\
+	va_end(ap);						\
+	errno = saved;						\
+}
+
+LOG_FN(log_warn, LOG_LEVEL_WARNING, true)
+LOG_FN(log_warnx, LOG_LEVEL_WARNING, false)
+LOG_FN(log_info, LOG_LEVEL_INFO, false)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, false)
+
+void
+fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERR, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,1009 @@
+/*
+ * store: every SQL statement of jobd, the schema migrations, transactions.
+ *
+ * One struct store is one SQLite connection, used by one thread at a time.
+ * The connection runs in WAL mode with synchronous=FULL, so a commit that
+ * returned is durable; every write is a BEGIN IMMEDIATE transaction (the
+ * write lock is taken up front, so a transaction never fails half way for
+ * want of it), retried STORE_BUSY_TRIES times while another process holds
+ * the lock.  Statements are prepared once, on first use, and reset after
+ * every use.  SQLite result codes become negative errnos in store_err()
+ * alone; the words go to st->errmsg.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "jobd/clock.h"
+#include "jobd/job.h"
+#include "jobd/schema.h"
+#include "jobd/store.h"
+
+#define STORE_APP_ID		0x6a6f6264	/* "jobd" */
+#define STORE_BUSY_MS		1000		/* one wait for the lock */
+#define STORE_BUSY_TRIES	5		/* waits before -EBUSY */
+
+enum store_stmt {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_KEY_FIND,
+	Q_INSERT,
+	Q_GET,
+	Q_LIST,
+	Q_ATTEMPTS,
+	Q_STATE,
+	Q_CANCEL_PENDING,
+	Q_CANCEL_RUNNING,
+	Q_COUNT,
+	Q_DAEMONS,
+	Q_MAX
+};
+
+/*
+ * The columns of a job, live or dead, in the order job_read() reads them.
+ * JOB_COLS_LIVE selects them from jobs, JOB_COLS_DEAD from dead_jobs.
+ */
+#define JOB_COLS_COMMON							\
+	"id, queue, command, priority, run_at, attempts, max_attempts, "\
+	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
+	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
+	"updated_at, finished_at, exit_code, last_error, "		\
+	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
+#define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
+	"lease_owner, lease_expires_at, NULL, NULL"
+#define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
+	"dead_at, reason"
+
+static const char *const store_sql[Q_MAX] = {
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_KEY_FIND] =
+	    "SELECT id FROM jobs WHERE idempotency_key = ?1 "
+	    "UNION ALL "
+	    "SELECT id FROM dead_jobs WHERE idempotency_key = ?1",
+	[Q_INSERT] =
+	    "INSERT INTO jobs (queue, command, priority, run_at, "
+	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "
+	    "idempotency_key, env, cwd, run_as, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?13)",
+	[Q_GET] =
+	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
+	    "UNION ALL "
+	    "SELECT " JOB_COLS_DEAD " FROM dead_jobs WHERE id = ?1",
+	/* A merge of two rowid scans: stops after ?3 rows. */
+	[Q_LIST] =
+	    "SELECT " JOB_COLS_LIVE " FROM jobs "
+	    " WHERE (?1 IS NULL OR state = ?1) "
+	    "   AND (?2 IS NULL OR queue = ?2) "
+	    "UNION ALL "
+	    "SELECT " JOB_COLS_DEAD " FROM dead_jobs "
+	    " WHERE (?1 IS NULL OR ?1 = 'dead') "
+	    "   AND (?2 IS NULL OR queue = ?2) "
+	    "ORDER BY 1 DESC LIMIT ?3",
+	[Q_ATTEMPTS] =
+	    "SELECT id, job_id, attempt, owner, started_at, finished_at, "
+	    "exit_code, signal, outcome, output, output_dropped, error "
+	    "FROM attempts WHERE job_id = ?1 ORDER BY id",
+	[Q_STATE] =
+	    "SELECT state FROM jobs WHERE id = ?1 "
+	    "UNION ALL "
+	    "SELECT 'dead' FROM dead_jobs WHERE id = ?1",
+	[Q_CANCEL_PENDING] =
+	    "UPDATE jobs SET state = 'cancelled', finished_at = ?2, "
+	    "updated_at = ?2, last_error = 'cancelled' "
+	    "WHERE id = ?1 AND state = 'pending'",
+	[Q_CANCEL_RUNNING] =
+	    "UPDATE jobs SET cancel_requested = 1, updated_at = ?2 "
+	    "WHERE id = ?1 AND state = 'running'",
+	[Q_COUNT] =
+	    "SELECT queue, state, count(*) FROM jobs GROUP BY queue, state "
+	    "UNION ALL "
+	    "SELECT queue, 'dead', count(*) FROM dead_jobs GROUP BY queue "
+	    "ORDER BY 1",
+	[Q_DAEMONS] =
+	    "SELECT instance, host, pid, boot_id, version, started_at, "
+	    "heartbeat_at FROM daemons ORDER BY started_at, instance",
+};
+
+struct store {
+	sqlite3			*db;
+	const struct jd_clock	*clock;
+	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
+	char			 errmsg[512];
+};
+
+static const char *const state_names[JOB_NSTATES] = {
+	[JOB_PENDING] = "pending",
+	[JOB_RUNNING] = "running",
+	[JOB_DONE] = "done",
+	[JOB_CANCELLED] = "cancelled",
+	[JOB_DEAD] = "dead",
+};
+
+const char *
+job_state_name(enum job_state s)
+{
+	if ((unsigned)s >= JOB_NSTATES)
+		return NULL;
+	return state_names[s];
+}
+
+int
+job_state_parse(const char *name, enum job_state *s)
+{
+	int i;
+
+	for (i = 0; i < JOB_NSTATES; i++) {
+		if (strcmp(name, state_names[i]) == 0) {
+			*s = (enum job_state)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void
+job_clear(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->queue);
+	free(j->command);
+	free(j->key);
+	free(j->schedule);
+	free(j->env);
+	free(j->cwd);
+	free(j->run_as);
+	free(j->lease_owner);
+	free(j->last_error);
+	free(j->dead_reason);
+	memset(j, 0, sizeof(*j));
+}
+
+int
+store_schema_version(void)
+{
+	return schema_nmigrations;
+}
+
+const char *
+store_errmsg(const struct store *st)
+{
+	return st->errmsg;
+}
+
+/*
+ * Translate SQLite result code rc into a negative errno and remember the
+ * connection's message.  The one place that knows SQLite's codes.
+ */
+static int
+store_err(struct store *st, int rc)
+{
+	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s",
+	    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return sys == EACCES || sys == EISDIR ? -sys : -ENOENT;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EBADMSG;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+	case SQLITE_TOOBIG:
+		return -EINVAL;
+	case SQLITE_IOERR:
+		return sys == ENOSPC || sys == EDQUOT ? -ENOSPC : -EIO;
+	default:
+		return -EIO;
+	}
+}
+
+static int
+store_seterr(struct store *st, int error, const char *msg)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s", msg);
+	return error;
+}
+
+/* The prepared statement q, preparing it on first use; NULL on error. */
+static sqlite3_stmt *
+store_stmt(struct store *st, enum store_stmt q, int *error)
+{
+	int rc;
+
+	if (st->q[q] == NULL) {
+		rc = sqlite3_prepare_v3(st->db, store_sql[q], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->q[q], NULL);
+		if (rc != SQLITE_OK) {
+			*error = store_err(st, rc);
+			return NULL;
+		}
+	}
+	return st->q[q];
+}
+
+/* Step a statement that returns no rows, then reset it. */
+static int
+store_run(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_err(st, rc);
+	return 0;
+}
+
+/*
+ * BEGIN IMMEDIATE, waiting for the write lock up to STORE_BUSY_TRIES times
+ * STORE_BUSY_MS (the busy handler does the waiting).
+ */
+static int
+store_begin(struct store *st)
+{
+	sqlite3_stmt *s;
+	int error = 0, i;
+
+	if ((s = store_stmt(st, Q_BEGIN, &error)) == NULL)
+		return error;
+	for (i = 0; i < STORE_BUSY_TRIES; i++) {
+		if ((error = store_run(st, s)) != -EBUSY)
+			break;
+	}
+	if (error == -EBUSY)
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		    "database is locked by another process (waited %d s)",
+		    STORE_BUSY_TRIES * STORE_BUSY_MS / 1000);
+	return error;
+}
+
+static int
+store_commit(struct store *st)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_COMMIT, &error)) == NULL)
+		return error;
+	return store_run(st, s);
+}
+
+/* Roll back after an error, keeping the first error's message. */
+static void
+store_rollback(struct store *st)
+{
+	char saved[sizeof(st->errmsg)];
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if (sqlite3_get_autocommit(st->db))
+		return;			/* SQLite already rolled back */
+	memcpy(saved, st->errmsg, sizeof(saved));
+	if ((s = store_stmt(st, Q_ROLLBACK, &error)) != NULL)
+		(void)store_run(st, s);
+	memcpy(st->errmsg, saved, sizeof(saved));
+}
+
+/* Run one pragma or statement that returns at most one integer row. */
+static int
+store_query_int(struct store *st, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && out != NULL)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, rc);
+	return 0;
+}
+
+static int
+store_exec(struct store *st, const char *sql)
+{
+	int rc;
+
+	if ((rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	return 0;
+}
+
+/*
+ * Bring the schema up to date: in one IMMEDIATE transaction, check that the
+ * file is a jobd database of a version we know, then apply the missing
+ * migrations and stamp the version.  A newer or foreign database is left
+ * untouched.
+ */
+static int
+store_migrate(struct store *st, bool readonly)
+{
+	char sql[64];
+	int64_t version = 0, app = 0, tables = 0;
+	int error, i;
+
+	if (!readonly && (error = store_begin(st)) != 0)
+		return error;
+	if ((error = store_query_int(st, "PRAGMA user_version",
+	    &version)) != 0 ||
+	    (error = store_query_int(st, "PRAGMA application_id", &app)) != 0 ||
+	    (error = store_query_int(st, "SELECT count(*) FROM sqlite_schema",
+	    &tables)) != 0)
+		goto fail;
+	if (app != STORE_APP_ID && (app != 0 || version != 0 || tables != 0)) {
+		error = store_seterr(st, -EBADMSG,
+		    "not a jobd database (it is SQLite, but holds other data)");
+		goto fail;
+	}
+	if (version > schema_nmigrations) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		    "database schema version %lld is newer than this jobd "
+		    "supports (%d); upgrade jobd", (long long)version,
+		    schema_nmigrations);
+		error = -EPROTONOSUPPORT;
+		goto fail;
+	}
+	if (readonly) {
+		if (version < schema_nmigrations) {
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			    "database schema version %lld needs upgrading to "
+			    "%d, which a read-only open cannot do",
+			    (long long)version, schema_nmigrations);
+			return -EROFS;
+		}
+		return 0;
+	}
+	for (i = (int)version; i < schema_nmigrations; i++) {
+		if ((error = store_exec(st, schema_migrations[i].sql)) != 0) {
+			char why[sizeof(st->errmsg)];
+
+			memcpy(why, st->errmsg, sizeof(why));
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			    "migration %s failed: %.400s",
+			    schema_migrations[i].name,
+			    why);
+			goto fail;
+		}
+	}
+	if (version < schema_nmigrations) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    schema_nmigrations);
+		if ((error = store_exec(st, sql)) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d",
+		    STORE_APP_ID);
+		if ((error = store_exec(st, sql)) != 0)
+			goto fail;
+	}
+	return store_commit(st);
+fail:
+	if (!readonly)
+		store_rollback(st);
+	return error;
+}
+
+/* mkdir -p for the directories above "path", each created 0700. */
+static int
+store_mkdirs(const char *path)
+{
+	char dir[PATH_MAX];
+	size_t i, len;
+
+	if ((len = strlen(path)) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, len + 1);
+	for (i = 1; i < len; i++) {
+		if (dir[i] != '/')
+			continue;
+		dir[i] = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			return -errno;
+		dir[i] = '/';
+	}
+	return 0;
+}
+
+/* fsync the directory holding path, so a new file's name is durable. */
+static void
+store_sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(dir))
+		return;
+	strcpy(dir, path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+/*
+ * Check the path before SQLite sees it, so that each way it can be wrong
+ * gets its own error, and create the file 0600 when asked.
+ */
+static int
+store_prepare_path(const char *path, int flags, char *err, size_t errlen)
+{
+	struct stat sb;
+	int error, fd;
+
+	if (*path == '\0') {
+		snprintf(err, errlen, "empty database path");
+		return -EINVAL;
+	}
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory, not a "
+			    "database file", path);
+			return -EISDIR;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			snprintf(err, errlen, "%s: not a regular file", path);
+			return -EBADMSG;
+		}
+		if (access(path, R_OK) == -1) {
+			error = -errno;
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+			    strerror(-error));
+			return error;
+		}
+		if (!(flags & STORE_READONLY) && access(path, W_OK) == -1) {
+			error = errno == EACCES ? -EROFS : -errno;
+			snprintf(err, errlen, "%s: database is read-only: %s",
+			    path, strerror(errno));
+			return error;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		error = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-error));
+		return error;
+	}
+	if ((flags & STORE_MKDIR) && (error = store_mkdirs(path)) != 0) {
+		snprintf(err, errlen, "%s: cannot create its directory: %s",
+		    path, strerror(-error));
+		return error;
+	}
+	if (!(flags & STORE_CREATE)) {
+		snprintf(err, errlen, "%s: no such database", path);
+		return -ENOENT;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 && errno != EEXIST) {	/* EEXIST: another creator */
+		error = -errno;
+		if (error == -ENOENT)
+			snprintf(err, errlen, "%s: no such directory", path);
+		else
+			snprintf(err, errlen, "%s: cannot create: %s", path,
+			    strerror(-error));
+		return error;
+	}
+	if (fd != -1) {
+		(void)fchmod(fd, 0600);
+		close(fd);
+		store_sync_dir(path);
+	}
+	return 0;
+}
+
+int
+store_open(struct store **stp, const char *path, int flags,
+    const struct jd_clock *clock, char *err, size_t errlen)
+{
+	struct store *st;
+	char mode[16];
+	int error, rc, oflags;
+	sqlite3_stmt *s;
+
+	if ((error = store_prepare_path(path, flags, err, errlen)) != 0)
+		return error;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	st->clock = clock;
+	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE;
+	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_EXRESCODE, NULL);
+	if (rc != SQLITE_OK) {
+		error = store_err(st, rc);
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (!(flags & STORE_READONLY) && sqlite3_db_readonly(st->db, "main")) {
+		error = store_seterr(st, -EROFS, "database is read-only");
+		goto fail;
+	}
+	/* Switch to WAL once; it then sticks to the file. */
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		snprintf(mode, sizeof(mode), "%s", rc == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(s, 0) : "");
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_ROW) {
+		error = store_err(st, rc);
+		goto fail;
+	}
+	if (strcmp(mode, "wal") != 0 && !(flags & STORE_READONLY)) {
+		int i;
+
+		for (i = 0; i < STORE_BUSY_TRIES; i++)
+			if ((error = store_exec(st,
+			    "PRAGMA journal_mode = WAL")) != -EBUSY)
+				break;
+		if (error != 0)
+			goto fail;
+	}
+	if ((error = store_exec(st, "PRAGMA synchronous = FULL; "
+	    "PRAGMA foreign_keys = ON")) != 0)
+		goto fail;
+	if ((error = store_migrate(st, flags & STORE_READONLY)) != 0)
+		goto fail;
+	*stp = st;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", path, st->errmsg);
+	store_close(st);
+	return error;
+}
+
+void
+store_close(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < Q_MAX; i++)
+		sqlite3_finalize(st->q[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Bind an optional text: NULL binds SQL NULL. */
+static int
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Bind an optional job option: JOB_DEFAULT binds SQL NULL. */
+static int
+bind_opt(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v == JOB_DEFAULT)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_int64(s, i, v);
+}
+
+/* Find a live or dead job by idempotency key: 0 and *id, or -ENOENT. */
+static int
+store_key_find(struct store *st, const char *key, int64_t *id)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_KEY_FIND, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		error = -ENOENT;
+	else
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+static int
+store_insert(struct store *st, const struct job_spec *js, int64_t now,
+    int64_t *id)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_INSERT, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, js->queue != NULL ? js->queue : "default",
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, js->command, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, js->priority);
+	sqlite3_bind_int64(s, 4, js->run_at);
+	bind_opt(s, 5, js->max_attempts);
+	bind_opt(s, 6, js->timeout_ms);
+	bind_opt(s, 7, js->backoff_ms);
+	bind_opt(s, 8, js->backoff_max_ms);
+	bind_text(s, 9, js->key);
+	if (js->env_len > 0)
+		sqlite3_bind_blob64(s, 10, js->env, js->env_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 10);
+	bind_text(s, 11, js->cwd);
+	bind_text(s, 12, js->run_as);
+	sqlite3_bind_int64(s, 13, now);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	if (error == 0)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return error;
+}
+
+int
+store_submit(struct store *st, const struct job_spec *specs, size_t n,
+    int64_t *ids, bool *existed)
+{
+	int64_t now = clock_wall_ms(st->clock);
+	size_t i;
+	int error;
+
+	if ((error = store_begin(st)) != 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		bool found = false;
+
+		if (specs[i].key != NULL) {
+			error = store_key_find(st, specs[i].key, &ids[i]);
+			if (error == 0)
+				found = true;
+			else if (error != -ENOENT)
+				goto fail;
+		}
+		if (!found && (error = store_insert(st, &specs[i], now,
+		    &ids[i])) != 0)
+			goto fail;
+		if (existed != NULL)
+			existed[i] = found;
+	}
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+/* A copy of column i as a C string, or NULL for SQL NULL. */
+static char *
+col_strdup(sqlite3_stmt *s, int i, bool *oom)
+{
+	const unsigned char *t;
+	char *p;
+
+	if ((t = sqlite3_column_text(s, i)) == NULL)
+		return NULL;
+	if ((p = strdup((const char *)t)) == NULL)
+		*oom = true;
+	return p;
+}
+
+static int64_t
+col_opt(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return JOB_DEFAULT;
+	return sqlite3_column_int64(s, i);
+}
+
+/*
+ * Read the job of the current row of s (JOB_COLS_*) into *j.  With copy,
+ * strings are duplicated (owned by *j); without, they point into s and are
+ * valid until the next step.
+ */
+static int
+job_read(sqlite3_stmt *s, struct job *j, bool copy)
+{
+	bool oom = false;
+	const char *state;
+	const void *env;
+
+	memset(j, 0, sizeof(*j));
+#define TEXT(i) (copy ? col_strdup(s, (i), &oom) :			\
+	    (char *)(uintptr_t)sqlite3_column_text(s, (i)))
+	j->id = sqlite3_column_int64(s, 0);
+	j->queue = TEXT(1);
+	j->command = TEXT(2);
+	j->priority = sqlite3_column_int64(s, 3);
+	j->run_at = sqlite3_column_int64(s, 4);
+	j->attempts = sqlite3_column_int64(s, 5);
+	j->max_attempts = col_opt(s, 6);
+	j->timeout_ms = col_opt(s, 7);
+	j->backoff_ms = col_opt(s, 8);
+	j->backoff_max_ms = col_opt(s, 9);
+	j->key = TEXT(10);
+	j->schedule_id = sqlite3_column_int64(s, 11);
+	j->slot_at = sqlite3_column_int64(s, 12);
+	env = sqlite3_column_blob(s, 13);
+	j->env_len = (size_t)sqlite3_column_bytes(s, 13);
+	if (env == NULL || j->env_len == 0) {
+		j->env = NULL;
+		j->env_len = 0;
+	} else if (copy) {
+		if ((j->env = malloc(j->env_len)) == NULL)
+			oom = true;
+		else
+			memcpy(j->env, env, j->env_len);
+	} else {
+		j->env = (char *)(uintptr_t)env;
+	}
+	j->cwd = TEXT(14);
+	j->run_as = TEXT(15);
+	j->created_at = sqlite3_column_int64(s, 16);
+	j->updated_at = sqlite3_column_int64(s, 17);
+	j->finished_at = sqlite3_column_int64(s, 18);
+	j->has_exit_code = sqlite3_column_type(s, 19) != SQLITE_NULL;
+	j->exit_code = sqlite3_column_int64(s, 19);
+	j->last_error = TEXT(20);
+	j->schedule = TEXT(21);
+	state = (const char *)sqlite3_column_text(s, 22);
+	if (state == NULL || job_state_parse(state, &j->state) != 0)
+		j->state = JOB_PENDING;
+	j->cancel_requested = sqlite3_column_int64(s, 23) != 0;
+	j->lease_owner = TEXT(24);
+	j->lease_expires_at = sqlite3_column_int64(s, 25);
+	j->dead_at = sqlite3_column_int64(s, 26);
+	j->dead_reason = TEXT(27);
+#undef TEXT
+	if (oom) {
+		job_clear(j);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int
+store_job_get(struct store *st, int64_t id, struct job *out)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_GET, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		error = job_read(s, out, true);
+	else if (rc == SQLITE_DONE)
+		error = store_seterr(st, -ENOENT, "no such job");
+	else
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_job_list(struct store *st, const struct job_filter *f,
+    store_job_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	struct job j;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
+		return error;
+	bind_text(s, 1, f->state >= 0 ?
+	    job_state_name((enum job_state)f->state) : NULL);
+	bind_text(s, 2, f->queue);
+	sqlite3_bind_int64(s, 3, f->limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		(void)job_read(s, &j, false);
+		if ((error = fn(&j, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+int
+store_attempt_list(struct store *st, int64_t id, store_attempt_fn fn,
+    void *arg)
+{
+	sqlite3_stmt *s;
+	struct attempt a;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_ATTEMPTS, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.id = sqlite3_column_int64(s, 0);
+		a.job_id = sqlite3_column_int64(s, 1);
+		a.attempt = sqlite3_column_int64(s, 2);
+		a.owner = (char *)(uintptr_t)sqlite3_column_text(s, 3);
+		a.started_at = sqlite3_column_int64(s, 4);
+		a.finished_at = sqlite3_column_int64(s, 5);
+		a.has_exit_code = sqlite3_column_type(s, 6) != SQLITE_NULL;
+		a.exit_code = sqlite3_column_int64(s, 6);
+		a.signal = sqlite3_column_int64(s, 7);
+		a.outcome = (char *)(uintptr_t)sqlite3_column_text(s, 8);
+		a.output = sqlite3_column_blob(s, 9);
+		a.output_len = (size_t)sqlite3_column_bytes(s, 9);
+		a.output_dropped = sqlite3_column_int64(s, 10);
+		a.error = (char *)(uintptr_t)sqlite3_column_text(s, 11);
+		if ((error = fn(&a, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+/* The state of job id, live or dead: 0 and *state, or -ENOENT. */
+static int
+store_job_state(struct store *st, int64_t id, enum job_state *state)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_STATE, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (job_state_parse((const char *)sqlite3_column_text(s, 0),
+		    state) != 0)
+			error = -EBADMSG;
+	} else if (rc == SQLITE_DONE) {
+		error = -ENOENT;
+	} else {
+		error = store_err(st, rc);
+	}
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_cancel(struct store *st, const int64_t *ids, size_t n,
+    enum job_state *was, size_t *bad)
+{
+	int64_t now = clock_wall_ms(st->clock);
+	sqlite3_stmt *s;
+	size_t i;
+	int error;
+
+	if ((error = store_begin(st)) != 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		if ((error = store_job_state(st, ids[i], &was[i])) != 0)
+			goto bad;
+		switch (was[i]) {
+		case JOB_PENDING:
+			s = store_stmt(st, Q_CANCEL_PENDING, &error);
+			break;
+		case JOB_RUNNING:
+			s = store_stmt(st, Q_CANCEL_RUNNING, &error);
+			break;
+		case JOB_CANCELLED:
+			continue;
+		default:
+			error = -EALREADY;
+			goto bad;
+		}
+		if (s == NULL)
+			goto fail;
+		sqlite3_bind_int64(s, 1, ids[i]);
+		sqlite3_bind_int64(s, 2, now);
+		if ((error = store_run(st, s)) != 0)
+			goto fail;
+	}
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+bad:
+	*bad = i;
+	if (error == -ENOENT)
+		store_seterr(st, error, "no such job");
+	else if (error == -EALREADY)
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		    "job already finished (%s)", job_state_name(was[i]));
+fail:
+	store_rollback(st);
+	return error;
+}
+
+int
+store_count(struct store *st, store_count_fn fn, void *arg)
+{
+	enum job_state state;
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_COUNT, &error)) == NULL)
+		return error;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (job_state_parse((const char *)sqlite3_column_text(s, 1),
+		    &state) != 0)
+			continue;
+		if ((error = fn((const char *)sqlite3_column_text(s, 0), state,
+		    sqlite3_column_int64(s, 2), arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_daemon_list(struct store *st, store_daemon_fn fn, void *arg)
+{
+	struct daemon_info d;
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_DAEMONS, &error)) == NULL)
+		return error;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		d.instance = (const char *)sqlite3_column_text(s, 0);
+		d.host = (const char *)sqlite3_column_text(s, 1);
+		d.pid = sqlite3_column_int64(s, 2);
+		d.boot_id = (const char *)sqlite3_column_text(s, 3);
+		d.version = (const char *)sqlite3_column_text(s, 4);
+		d.started_at = sqlite3_column_int64(s, 5);
+		d.heartbeat_at = sqlite3_column_int64(s, 6);
+		if ((error = fn(&d, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}

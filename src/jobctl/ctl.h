@@ -1,0 +1,102 @@
+/*
+ * jobctl: the shared state of one invocation and the command functions.
+ * Commands parse their arguments, talk to the store, and print through
+ * out.c; none contains SQL.
+ */
+#ifndef JOBCTL_CTL_H
+#define JOBCTL_CTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "jobd/clock.h"
+
+struct store;
+
+/* Exit codes (sysexits(3) where one fits). */
+#define EXIT_USAGE	64	/* EX_USAGE: bad command line */
+#define EXIT_DATAERR	65	/* EX_DATAERR: bad input data */
+#define EXIT_NOINPUT	66	/* EX_NOINPUT: no such job, file or db */
+#define EXIT_NOUSER	67	/* EX_NOUSER: no such user */
+#define EXIT_UNAVAIL	69	/* EX_UNAVAILABLE: database unusable */
+#define EXIT_OSERR	71	/* EX_OSERR: out of memory */
+#define EXIT_IOERR	74	/* EX_IOERR: read or write failed */
+#define EXIT_TEMPFAIL	75	/* EX_TEMPFAIL: database locked */
+#define EXIT_NOPERM	77	/* EX_NOPERM: permission denied */
+#define EXIT_CONFIG	78	/* EX_CONFIG: bad configuration */
+
+struct ctl {
+	const char		*db_flag;	/* --db, or NULL */
+	bool			 json;		/* --json */
+	const struct jd_clock	*clock;
+	struct store		*st;		/* after ctl_open() */
+	const char		*cmd;		/* the command's name */
+};
+
+/* ctl_open() flags */
+#define CTL_CREATE	0x01	/* create the database when missing */
+
+/*
+ * Open the database by the path rule (DESIGN §8) into ctl->st, or print a
+ * message and exit with the code that fits the error.
+ */
+void	ctl_open(struct ctl *ctl, int flags);
+
+/* The exit code for a negative errno from the store. */
+int	ctl_exit_code(int error);
+
+/* Print "jobctl CMD: message" on stderr. */
+void	ctl_warnx(const struct ctl *ctl, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The same, then exit with code. */
+_Noreturn void	ctl_fail(const struct ctl *ctl, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Print the command's usage on stderr and exit 64. */
+_Noreturn void	ctl_usage(const struct ctl *ctl);
+/* Print the usage on stdout (--help) and exit 0. */
+_Noreturn void	ctl_help(const struct ctl *ctl);
+
+/*
+ * The options every command takes, for its getopt_long table; and the
+ * handler for them: returns true when c was one of them.
+ */
+#define CTL_OPT_DB	0x100
+#define CTL_OPT_JSON	0x101
+#define CTL_OPT_VERSION	0x102
+#define CTL_COMMON_OPTIONS						\
+	{ "db",		required_argument, NULL, CTL_OPT_DB },		\
+	{ "json",	no_argument,	   NULL, CTL_OPT_JSON },	\
+	{ "help",	no_argument,	   NULL, 'h' },			\
+	{ "version",	no_argument,	   NULL, CTL_OPT_VERSION }
+bool	ctl_common_option(struct ctl *ctl, int c, const char *arg);
+
+/*
+ * getopt_long() that handles the common options itself and exits 64 with a
+ * message naming a bad or incomplete option.  optstring must start with
+ * ":" (or "+:" to stop at the first operand).  Returns the next option of
+ * the command's own, or -1 at the end of the options.
+ */
+int	ctl_getopt(struct ctl *ctl, int argc, char **argv,
+	    const char *optstring, const struct option *opts);
+
+/*
+ * Parse a job id (a positive decimal integer) or exit 64 with a message
+ * that quotes it.
+ */
+int64_t	ctl_parse_id(const struct ctl *ctl, const char *s);
+
+/*
+ * Parse the decimal integer s in [min, max] into *v; on error print
+ * "invalid WHAT "s": ..." and exit 64.
+ */
+int64_t	ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
+	    int64_t min, int64_t max);
+
+int	cmd_cancel(struct ctl *ctl, int argc, char **argv);
+int	cmd_list(struct ctl *ctl, int argc, char **argv);
+int	cmd_show(struct ctl *ctl, int argc, char **argv);
+int	cmd_status(struct ctl *ctl, int argc, char **argv);
+int	cmd_submit(struct ctl *ctl, int argc, char **argv);
+
+#endif /* JOBCTL_CTL_H */

@@ -1,0 +1,303 @@
+/*
+ * jobctl: the command line of jobd.  main() parses the global options,
+ * dispatches through ctl_cmds[], and turns a failed write of stdout into a
+ * non-zero exit.  Global options are accepted before the command and,
+ * through CTL_COMMON_OPTIONS, after it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/clock.h"
+#include "jobd/config.h"
+#include "jobd/store.h"
+#include "ctl.h"
+
+static const struct ctl_cmd {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);
+	const char	*usage;		/* the jobctl(1) SYNOPSIS words */
+} ctl_cmds[] = {
+	{ "cancel",	cmd_cancel,	"cancel ID ..." },
+	{ "list",	cmd_list,
+	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
+	{ "show",	cmd_show,	"show ID" },
+	{ "status",	cmd_status,	"status" },
+	{ "submit",	cmd_submit,
+	    "submit [--queue QUEUE] [--at TIME | --in DURATION]\n"
+	    "              [--priority N] [--max-attempts N] "
+	    "[--timeout DURATION]\n"
+	    "              [--backoff BASE[,MAX]] [--key KEY] "
+	    "[--env NAME=VALUE] ...\n"
+	    "              [--cwd DIR] [--user USER] "
+	    "[--] COMMAND [ARG ...]\n"
+	    "       jobctl submit --batch [OPTIONS] < FILE" },
+};
+#define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+static const struct ctl_cmd *
+ctl_cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (name != NULL && strcmp(ctl_cmds[i].name, name) == 0)
+			return &ctl_cmds[i];
+	return NULL;
+}
+
+static void
+ctl_print_usage(const struct ctl *ctl, FILE *fp)
+{
+	const struct ctl_cmd *c = ctl_cmd_find(ctl->cmd);
+	size_t i;
+
+	if (c != NULL) {
+		fprintf(fp, "usage: jobctl %s\n", c->usage);
+		fprintf(fp, "global options: [--db PATH] [--json] [--help] "
+		    "[--version]\n");
+		return;
+	}
+	fprintf(fp, "usage: jobctl [--db PATH] [--json] COMMAND [ARG ...]\n"
+	    "       jobctl --help | --version\n\ncommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(fp, "  jobctl %s\n", ctl_cmds[i].usage);
+	fprintf(fp, "\nSee jobctl(1).\n");
+}
+
+void
+ctl_usage(const struct ctl *ctl)
+{
+	ctl_print_usage(ctl, stderr);
+	exit(EXIT_USAGE);
+}
+
+void
+ctl_help(const struct ctl *ctl)
+{
+	ctl_print_usage(ctl, stdout);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_IOERR);
+}
+
+static void
+ctl_vwarnx(const struct ctl *ctl, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	if (ctl->cmd != NULL)
+		fprintf(stderr, "jobctl %s: ", ctl->cmd);
+	else
+		fprintf(stderr, "jobctl: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+ctl_warnx(const struct ctl *ctl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ctl_vwarnx(ctl, fmt, ap);
+	va_end(ap);
+}
+
+void
+ctl_fail(const struct ctl *ctl, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ctl_vwarnx(ctl, fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+static _Noreturn void
+ctl_version(void)
+{
+	printf("jobctl %s (schema %d)\n", JOBD_VERSION,
+	    store_schema_version());
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_IOERR);
+}
+
+bool
+ctl_common_option(struct ctl *ctl, int c, const char *arg)
+{
+	switch (c) {
+	case CTL_OPT_DB:
+		if (*arg == '\0')
+			ctl_fail(ctl, EXIT_USAGE, "--db: empty path");
+		ctl->db_flag = arg;
+		return true;
+	case CTL_OPT_JSON:
+		ctl->json = true;
+		return true;
+	case 'h':
+		ctl_help(ctl);
+	case CTL_OPT_VERSION:
+		ctl_version();
+	default:
+		return false;
+	}
+}
+
+int
+ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *optstring,
+    const struct option *opts)
+{
+	int c;
+
+	for (;;) {
+		if ((c = getopt_long(argc, argv, optstring, opts, NULL)) == -1)
+			return -1;
+		if (ctl_common_option(ctl, c, optarg))
+			continue;
+		if (c == ':')
+			ctl_fail(ctl, EXIT_USAGE, "option \"%s\" needs an "
+			    "argument", argv[optind - 1]);
+		if (c == '?')
+			ctl_fail(ctl, EXIT_USAGE, "unknown option \"%s\" "
+			    "(see jobctl %s%s--help)", argv[optind - 1],
+			    ctl->cmd != NULL ? ctl->cmd : "",
+			    ctl->cmd != NULL ? " " : "");
+		return c;
+	}
+}
+
+int
+ctl_exit_code(int error)
+{
+	switch (error) {
+	case 0:
+		return 0;
+	case -ENOENT:
+	case -EISDIR:
+	case -ENOTDIR:
+		return EXIT_NOINPUT;
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+		return EXIT_NOPERM;
+	case -EBUSY:
+		return EXIT_TEMPFAIL;
+	case -EBADMSG:
+	case -EINVAL:
+		return EXIT_DATAERR;
+	case -EPROTONOSUPPORT:
+		return EXIT_UNAVAIL;
+	case -ENOSPC:
+	case -EIO:
+	case -EDQUOT:
+		return EXIT_IOERR;
+	case -ENOMEM:
+		return EXIT_OSERR;
+	default:
+		return 1;
+	}
+}
+
+void
+ctl_open(struct ctl *ctl, int flags)
+{
+	struct jd_config cfg;
+	char path[PATH_MAX], cfgpath[PATH_MAX], err[1024];
+	const char *env = getenv("JOBD_DB");
+	bool is_default;
+	int error, sflags = 0;
+
+	if ((error = config_defaults(&cfg)) != 0)
+		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	/* The config file matters only when it is the one that names it. */
+	if (ctl->db_flag == NULL && (env == NULL || *env == '\0') &&
+	    config_default_path(cfgpath, sizeof(cfgpath)) == 0) {
+		error = config_load(&cfg, cfgpath, err, sizeof(err));
+		if (error != 0 && error != -ENOENT)
+			ctl_fail(ctl, EXIT_CONFIG, "%s", err);
+	}
+	error = config_db_path(&cfg, ctl->db_flag, path, sizeof(path),
+	    &is_default);
+	config_free(&cfg);
+	if (error != 0)
+		ctl_fail(ctl, EXIT_USAGE, "cannot find the database path: %s "
+		    "(use --db PATH or set JOBD_DB)", strerror(-error));
+	if (flags & CTL_CREATE)
+		sflags |= STORE_CREATE | (is_default ? STORE_MKDIR : 0);
+	error = store_open(&ctl->st, path, sflags, ctl->clock, err,
+	    sizeof(err));
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s", err);
+}
+
+int64_t
+ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
+    int64_t min, int64_t max)
+{
+	const char *p = s;
+	long long v;
+	char *end;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (*p < '0' || *p > '9')
+		ctl_fail(ctl, EXIT_USAGE, "invalid %s \"%s\": not an integer",
+		    what, s);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		ctl_fail(ctl, EXIT_USAGE, "invalid %s \"%s\": not an integer",
+		    what, s);
+	if (errno == ERANGE || v < min || v > max)
+		ctl_fail(ctl, EXIT_USAGE, "invalid %s \"%s\": must be between "
+		    "%lld and %lld", what, s, (long long)min, (long long)max);
+	return v;
+}
+
+int64_t
+ctl_parse_id(const struct ctl *ctl, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p == s || *p != '\0')
+		ctl_fail(ctl, EXIT_USAGE, "invalid job id \"%s\": not a "
+		    "positive integer", s);
+	return ctl_parse_int(ctl, "job id", s, 1, INT64_MAX);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl ctl = { .clock = &clock_system };
+	const struct ctl_cmd *cmd;
+	int rc;
+
+	opterr = 0;
+	if (ctl_getopt(&ctl, argc, argv, "+:h", opts) != -1)
+		ctl_usage(&ctl);
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		ctl_usage(&ctl);
+	if ((cmd = ctl_cmd_find(argv[0])) == NULL)
+		ctl_fail(&ctl, EXIT_USAGE, "unknown command \"%s\" (see "
+		    "jobctl --help)", argv[0]);
+	ctl.cmd = cmd->name;
+	optind = 0;		/* glibc: reinitialise for the command */
+	rc = cmd->fn(&ctl, argc, argv);
+	store_close(ctl.st);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_warnx(&ctl, "writing output: %s", strerror(errno));
+		return rc != 0 ? rc : EXIT_IOERR;
+	}
+	return rc;
+}

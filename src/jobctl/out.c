@@ -1,0 +1,379 @@
+/*
+ * out: jobctl's table and JSON printers, and the sanitising that keeps
+ * job-supplied text from corrupting either.  Single-threaded; allocation
+ * failure is fatal (jobctl is a short-lived command).
+ */
+#include <err.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobd/job.h"
+#include "jobd/timefmt.h"
+#include "out.h"
+
+/*
+ * The length of the valid UTF-8 sequence at p (n bytes available), or 0
+ * when it is invalid: overlong forms, surrogates and code points above
+ * U+10FFFF are invalid.  *cp gets the code point.
+ */
+static size_t
+utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n)) == NULL)
+		err(71, "out of memory");
+	return p;
+}
+
+/*
+ * Append the terminal-safe form of the len bytes at s to a new string;
+ * stop after maxw display columns (0: no limit), ending with "...".
+ * *width gets the display width.
+ */
+static char *
+safe_dup(const char *s, size_t len, size_t maxw, size_t *width)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(len * 4 + 4), *o = out;
+	size_t i = 0, w = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if (maxw > 0 && w + 1 >= maxw && i < len) {
+			/* One column left and more to come: ellipsis. */
+			size_t rest = len - i;
+
+			if (rest > 1 || p[i] < 0x20 || p[i] >= 0x7f) {
+				memcpy(o, "\xe2\x80\xa6", 3);	/* U+2026 */
+				o += 3;
+				w++;
+				break;
+			}
+		}
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			*o++ = '?';
+			i++;
+			w++;
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 &&
+		    cp < 0xa0)) {
+			o += sprintf(o, "\\x%02x", (unsigned)cp);
+			i += n;
+			w += 4;
+		} else {
+			memcpy(o, p + i, n);
+			o += n;
+			i += n;
+			w++;
+		}
+	}
+	*o = '\0';
+	*width = w;
+	return out;
+}
+
+void
+out_safe(FILE *fp, const void *s, size_t len, bool keep_newlines)
+{
+	const unsigned char *p = s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			fputc('?', fp);
+			i++;
+			continue;
+		}
+		if ((cp == '\n' || cp == '\t') && keep_newlines)
+			fputc((int)cp, fp);
+		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+			fprintf(fp, "\\x%02x", (unsigned)cp);
+		else
+			fwrite(p + i, 1, n, fp);
+		i += n;
+	}
+}
+
+struct out_table {
+	size_t	 ncols;
+	size_t	 ncells, cap;
+	char	**cells;
+	size_t	*widths;	/* display width of each cell */
+};
+
+struct out_table *
+out_table_new(size_t ncols, ...)
+{
+	struct out_table *t = xmalloc(sizeof(*t));
+	va_list ap;
+	size_t i;
+
+	t->ncols = ncols;
+	t->ncells = 0;
+	t->cap = 0;
+	t->cells = NULL;
+	t->widths = NULL;
+	va_start(ap, ncols);
+	for (i = 0; i < ncols; i++)
+		out_table_cell(t, va_arg(ap, const char *), 0);
+	va_end(ap);
+	return t;
+}
+
+void
+out_table_cell(struct out_table *t, const char *text, size_t maxw)
+{
+	if (t->ncells == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		if ((t->cells = realloc(t->cells, t->cap *
+		    sizeof(*t->cells))) == NULL ||
+		    (t->widths = realloc(t->widths, t->cap *
+		    sizeof(*t->widths))) == NULL)
+			err(71, "out of memory");
+	}
+	if (text == NULL)
+		text = "-";
+	t->cells[t->ncells] = safe_dup(text, strlen(text), maxw,
+	    &t->widths[t->ncells]);
+	t->ncells++;
+}
+
+void
+out_table_cellf(struct out_table *t, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out_table_cell(t, buf, 0);
+}
+
+void
+out_table_print(struct out_table *t, FILE *fp)
+{
+	size_t *colw = calloc(t->ncols, sizeof(*colw));
+	size_t i, c;
+
+	if (colw == NULL)
+		err(71, "out of memory");
+	for (i = 0; i < t->ncells; i++) {
+		c = i % t->ncols;
+		if (t->widths[i] > colw[c])
+			colw[c] = t->widths[i];
+	}
+	for (i = 0; i < t->ncells; i++) {
+		c = i % t->ncols;
+		fputs(t->cells[i], fp);
+		if (c + 1 == t->ncols || i + 1 == t->ncells)
+			fputc('\n', fp);
+		else
+			fprintf(fp, "%*s", (int)(colw[c] - t->widths[i] + 2),
+			    "");
+		free(t->cells[i]);
+	}
+	free(colw);
+	free(t->cells);
+	free(t->widths);
+	free(t);
+}
+
+static void
+json_string(FILE *fp, const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	fputc('"', fp);
+	while (i < len) {
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0) {
+			fputs("\\ufffd", fp);
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '"':
+			fputs("\\\"", fp);
+			break;
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		default:
+			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 &&
+			    cp < 0xa0))
+				fprintf(fp, "\\u%04x", (unsigned)cp);
+			else
+				fwrite(p + i, 1, n, fp);
+		}
+		i += n;
+	}
+	fputc('"', fp);
+}
+
+static void
+json_key(struct out_json *j, const char *key)
+{
+	if (!j->first)
+		fputc(',', j->fp);
+	j->first = false;
+	if (key != NULL) {
+		json_string(j->fp, key, strlen(key));
+		fputc(':', j->fp);
+	}
+}
+
+void
+out_json_begin(struct out_json *j, FILE *fp)
+{
+	j->fp = fp;
+	j->depth = 1;
+	j->first = true;
+	fputc('{', fp);
+}
+
+void
+out_json_end(struct out_json *j)
+{
+	out_json_close(j, '}');
+}
+
+void
+out_json_object(struct out_json *j, const char *key)
+{
+	json_key(j, key);
+	fputc('{', j->fp);
+	j->depth++;
+	j->first = true;
+}
+
+void
+out_json_array(struct out_json *j, const char *key)
+{
+	json_key(j, key);
+	fputc('[', j->fp);
+	j->depth++;
+	j->first = true;
+}
+
+void
+out_json_close(struct out_json *j, char closer)
+{
+	fputc(closer, j->fp);
+	j->first = false;
+	if (--j->depth == 0)
+		fputc('\n', j->fp);
+}
+
+void
+out_json_str(struct out_json *j, const char *key, const char *v)
+{
+	if (v == NULL) {
+		out_json_null(j, key);
+		return;
+	}
+	out_json_strn(j, key, v, strlen(v));
+}
+
+void
+out_json_strn(struct out_json *j, const char *key, const void *v,
+    size_t len)
+{
+	json_key(j, key);
+	json_string(j->fp, v, len);
+}
+
+void
+out_json_int(struct out_json *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	fprintf(j->fp, "%" PRId64, v);
+}
+
+void
+out_json_bool(struct out_json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	fputs(v ? "true" : "false", j->fp);
+}
+
+void
+out_json_null(struct out_json *j, const char *key)
+{
+	json_key(j, key);
+	fputs("null", j->fp);
+}
+
+void
+out_json_time(struct out_json *j, const char *key, int64_t ms)
+{
+	char buf[TIMEFMT_MAX];
+
+	if (ms == 0 || timefmt_format_utc(ms, buf, sizeof(buf)) != 0) {
+		out_json_null(j, key);
+		return;
+	}
+	out_json_str(j, key, buf);
+}
+
+void
+out_json_opt(struct out_json *j, const char *key, int64_t v)
+{
+	if (v == JOB_DEFAULT)
+		out_json_null(j, key);
+	else
+		out_json_int(j, key, v);
+}

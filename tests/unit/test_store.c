@@ -1,0 +1,595 @@
+/*
+ * Tests for store: a real SQLite file in a temporary directory, an injected
+ * clock, and nothing mocked.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "jobd/job.h"
+#include "jobd/store.h"
+#include "fake_clock.h"
+
+#define T0	1764460800000LL		/* 2025-11-30T00:00:00Z */
+
+struct fixture {
+	char			 dir[PATH_MAX];
+	char			 db[PATH_MAX];
+	struct fake_clock	 fc;
+	struct store		*st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+	char err[512];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "%s/store.XXXXXX",
+	    tmp != NULL ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	assert_true(snprintf(f->db, sizeof(f->db), "%s/jobs.db", f->dir) <
+	    (int)sizeof(f->db));
+	fake_clock_init(&f->fc, T0);
+	assert_int_equal(store_open(&f->st, f->db, STORE_CREATE, &f->fc.clock,
+	    err, sizeof(err)), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[PATH_MAX + 16];
+
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static struct job_spec
+spec(const char *command)
+{
+	struct job_spec js;
+
+	memset(&js, 0, sizeof(js));
+	js.command = command;
+	js.run_at = T0;
+	js.max_attempts = js.timeout_ms = JOB_DEFAULT;
+	js.backoff_ms = js.backoff_max_ms = JOB_DEFAULT;
+	return js;
+}
+
+static int64_t
+submit1(struct fixture *f, const struct job_spec *js, bool *existed)
+{
+	int64_t id = 0;
+	bool ex = false;
+
+	assert_int_equal(store_submit(f->st, js, 1, &id, &ex), 0);
+	if (existed != NULL)
+		*existed = ex;
+	return id;
+}
+
+/* Read a whole file; the caller frees. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+test_store_open_creates_private_file(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+
+	assert_int_equal(stat(f->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_true(store_schema_version() >= 1);
+}
+
+static void
+test_store_open_mkdir_creates_private_dirs(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct stat sb;
+	char path[PATH_MAX + 32], dir[PATH_MAX + 32], err[512];
+
+	assert_true(snprintf(dir, sizeof(dir), "%s/a/b", f->dir) <
+	    (int)sizeof(dir));
+	assert_true(snprintf(path, sizeof(path), "%s/jobs.db", dir) <
+	    (int)sizeof(path));
+	assert_int_equal(store_open(&st, path, STORE_CREATE, &f->fc.clock,
+	    err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "no such directory"));
+	assert_int_equal(store_open(&st, path, STORE_CREATE | STORE_MKDIR,
+	    &f->fc.clock, err, sizeof(err)), 0);
+	store_close(st);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+}
+
+static void
+test_store_open_missing_without_create(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char path[PATH_MAX + 16], err[512];
+
+	assert_true(snprintf(path, sizeof(path), "%s/none.db", f->dir) <
+	    (int)sizeof(path));
+	assert_int_equal(store_open(&st, path, 0, &f->fc.clock, err,
+	    sizeof(err)), -ENOENT);
+	assert_null(st);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void
+test_store_open_directory(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	char err[512];
+
+	assert_int_equal(store_open(&st, f->dir, STORE_CREATE, &f->fc.clock,
+	    err, sizeof(err)), -EISDIR);
+	assert_non_null(strstr(err, "directory"));
+}
+
+static void
+test_store_open_not_sqlite(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	char path[PATH_MAX + 16], err[512], *before, *after;
+	size_t blen, alen;
+	FILE *fp;
+	int i;
+
+	assert_true(snprintf(path, sizeof(path), "%s/text.db", f->dir) <
+	    (int)sizeof(path));
+	assert_non_null(fp = fopen(path, "w"));
+	for (i = 0; i < 200; i++)
+		fprintf(fp, "this is not a database, line %d\n", i);
+	fclose(fp);
+	before = slurp(path, &blen);
+	assert_int_equal(store_open(&st, path, STORE_CREATE, &f->fc.clock,
+	    err, sizeof(err)), -EBADMSG);
+	after = slurp(path, &alen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(before, after, blen);
+	free(before);
+	free(after);
+}
+
+/*
+ * A database stamped with a newer schema version is refused and left
+ * byte for byte as it was.
+ */
+static void
+test_store_open_newer_schema_untouched(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	char err[512], *before, *after;
+	size_t blen, alen;
+	unsigned char v[4];
+	int fd, newer = store_schema_version() + 1;
+
+	store_close(f->st);
+	f->st = NULL;
+	/* user_version is the big-endian int at offset 60 of the header. */
+	v[0] = (unsigned char)(newer >> 24);
+	v[1] = (unsigned char)(newer >> 16);
+	v[2] = (unsigned char)(newer >> 8);
+	v[3] = (unsigned char)newer;
+	assert_true((fd = open(f->db, O_WRONLY)) >= 0);
+	assert_int_equal(pwrite(fd, v, 4, 60), 4);
+	close(fd);
+	before = slurp(f->db, &blen);
+	assert_int_equal(store_open(&st, f->db, STORE_CREATE, &f->fc.clock,
+	    err, sizeof(err)), -EPROTONOSUPPORT);
+	assert_non_null(strstr(err, "newer"));
+	after = slurp(f->db, &alen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(before, after, blen);
+	free(before);
+	free(after);
+}
+
+static void
+test_store_reopen_keeps_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("echo kept");
+	struct job j;
+	char err[512];
+	int64_t id;
+
+	id = submit1(f, &js, NULL);
+	store_close(f->st);
+	assert_int_equal(store_open(&f->st, f->db, 0, &f->fc.clock, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_job_get(f->st, id, &j), 0);
+	assert_string_equal(j.command, "echo kept");
+	job_clear(&j);
+}
+
+static void
+test_store_submit_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	static const char env[] = "A=1\0B=two words";
+	struct job_spec js = spec("sleep 1; echo ok");
+	struct job j;
+	int64_t id;
+
+	js.queue = "mail";
+	js.priority = -5;
+	js.run_at = T0 + 60000;
+	js.max_attempts = 3;
+	js.timeout_ms = 0;
+	js.backoff_ms = 2000;
+	js.backoff_max_ms = 60000;
+	js.key = "order-42";
+	js.env = env;
+	js.env_len = sizeof(env);
+	js.cwd = "/srv";
+	js.run_as = "nobody";
+	fake_clock_advance(&f->fc, 1234);
+	id = submit1(f, &js, NULL);
+	assert_true(id > 0);
+
+	assert_int_equal(store_job_get(f->st, id, &j), 0);
+	assert_int_equal(j.id, id);
+	assert_string_equal(j.queue, "mail");
+	assert_string_equal(j.command, "sleep 1; echo ok");
+	assert_int_equal(j.priority, -5);
+	assert_int_equal(j.state, JOB_PENDING);
+	assert_int_equal(j.run_at, T0 + 60000);
+	assert_int_equal(j.attempts, 0);
+	assert_int_equal(j.max_attempts, 3);
+	assert_int_equal(j.timeout_ms, 0);
+	assert_int_equal(j.backoff_ms, 2000);
+	assert_int_equal(j.backoff_max_ms, 60000);
+	assert_string_equal(j.key, "order-42");
+	assert_int_equal(j.env_len, sizeof(env));
+	assert_memory_equal(j.env, env, sizeof(env));
+	assert_string_equal(j.cwd, "/srv");
+	assert_string_equal(j.run_as, "nobody");
+	assert_int_equal(j.created_at, T0 + 1234);
+	assert_int_equal(j.updated_at, T0 + 1234);
+	assert_int_equal(j.finished_at, 0);
+	assert_false(j.has_exit_code);
+	assert_false(j.cancel_requested);
+	job_clear(&j);
+}
+
+static void
+test_store_submit_defaults_are_null(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("true");
+	struct job j;
+	int64_t id;
+
+	id = submit1(f, &js, NULL);
+	assert_int_equal(store_job_get(f->st, id, &j), 0);
+	assert_string_equal(j.queue, "default");
+	assert_int_equal(j.max_attempts, JOB_DEFAULT);
+	assert_int_equal(j.timeout_ms, JOB_DEFAULT);
+	assert_int_equal(j.backoff_ms, JOB_DEFAULT);
+	assert_int_equal(j.backoff_max_ms, JOB_DEFAULT);
+	assert_null(j.key);
+	assert_null(j.env);
+	assert_null(j.cwd);
+	assert_null(j.run_as);
+	job_clear(&j);
+}
+
+static void
+test_store_submit_key_is_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec a = spec("first"), b = spec("second");
+	struct job j;
+	bool existed;
+	int64_t id1, id2, id3;
+
+	a.key = b.key = "k";
+	id1 = submit1(f, &a, &existed);
+	assert_false(existed);
+	id2 = submit1(f, &b, &existed);
+	assert_true(existed);
+	assert_int_equal(id1, id2);
+	assert_int_equal(store_job_get(f->st, id1, &j), 0);
+	assert_string_equal(j.command, "first");
+	job_clear(&j);
+	/* A different key is a different job. */
+	b.key = "other";
+	id3 = submit1(f, &b, &existed);
+	assert_false(existed);
+	assert_int_not_equal(id3, id1);
+}
+
+static int
+count_fn(const struct job *j, void *arg)
+{
+	(void)j;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+count_jobs(struct fixture *f)
+{
+	struct job_filter all = { -1, NULL, 1000000 };
+	int n = 0;
+
+	assert_int_equal(store_job_list(f->st, &all, count_fn, &n), 0);
+	return n;
+}
+
+static void
+test_store_submit_batch_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec specs[3] = { spec("a"), spec("b"), spec("c") };
+	int64_t ids[3];
+
+	assert_int_equal(store_submit(f->st, specs, 3, ids, NULL), 0);
+	assert_int_equal(ids[1], ids[0] + 1);
+	assert_int_equal(ids[2], ids[0] + 2);
+	assert_int_equal(count_jobs(f), 3);
+
+	/* The schema refuses max_attempts 0: the whole batch goes. */
+	specs[2].max_attempts = 0;
+	assert_int_equal(store_submit(f->st, specs, 3, ids, NULL), -EINVAL);
+	assert_int_equal(count_jobs(f), 3);
+}
+
+static void
+test_store_ids_not_reused_after_failed_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec ok = spec("ok"), bad = spec("bad");
+	int64_t id1, id2;
+
+	id1 = submit1(f, &ok, NULL);
+	bad.max_attempts = 0;
+	assert_int_equal(store_submit(f->st, &bad, 1, &id2, NULL), -EINVAL);
+	id2 = submit1(f, &ok, NULL);
+	assert_true(id2 > id1);
+}
+
+struct collect {
+	int64_t	ids[16];
+	int	n;
+};
+
+static int
+collect_fn(const struct job *j, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n < 16)
+		c->ids[c->n++] = j->id;
+	return 0;
+}
+
+static void
+test_store_list_newest_first_with_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec a = spec("a"), b = spec("b");
+	struct job_filter flt = { -1, NULL, 100 };
+	struct collect c = { { 0 }, 0 };
+	enum job_state was[1];
+	int64_t id[4];
+	size_t bad;
+
+	b.queue = "other";
+	id[0] = submit1(f, &a, NULL);
+	id[1] = submit1(f, &b, NULL);
+	id[2] = submit1(f, &a, NULL);
+	id[3] = submit1(f, &b, NULL);
+	assert_int_equal(store_cancel(f->st, &id[2], 1, was, &bad), 0);
+
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.ids[0], id[3]);
+	assert_int_equal(c.ids[3], id[0]);
+
+	memset(&c, 0, sizeof(c));
+	flt.queue = "other";
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[0], id[3]);
+	assert_int_equal(c.ids[1], id[1]);
+
+	memset(&c, 0, sizeof(c));
+	flt.queue = NULL;
+	flt.state = JOB_CANCELLED;
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], id[2]);
+
+	memset(&c, 0, sizeof(c));
+	flt.state = -1;
+	flt.limit = 2;
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.ids[1], id[2]);
+
+	memset(&c, 0, sizeof(c));
+	flt.limit = 100;
+	flt.state = JOB_DEAD;
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 0);
+}
+
+static void
+test_store_get_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct job j;
+
+	assert_int_equal(store_job_get(f->st, 424242, &j), -ENOENT);
+}
+
+static void
+test_store_cancel_pending(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("x");
+	enum job_state was[2];
+	struct job j;
+	size_t bad = 99;
+	int64_t id;
+
+	id = submit1(f, &js, NULL);
+	fake_clock_advance(&f->fc, 5000);
+	assert_int_equal(store_cancel(f->st, &id, 1, was, &bad), 0);
+	assert_int_equal(was[0], JOB_PENDING);
+	assert_int_equal(store_job_get(f->st, id, &j), 0);
+	assert_int_equal(j.state, JOB_CANCELLED);
+	assert_int_equal(j.finished_at, T0 + 5000);
+	job_clear(&j);
+	/* Cancelling again is fine and changes nothing. */
+	assert_int_equal(store_cancel(f->st, &id, 1, was, &bad), 0);
+	assert_int_equal(was[0], JOB_CANCELLED);
+}
+
+static void
+test_store_cancel_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("x");
+	enum job_state was[2];
+	int64_t ids[2];
+	struct job j;
+	size_t bad = 99;
+
+	ids[0] = submit1(f, &js, NULL);
+	ids[1] = ids[0] + 1000;		/* no such job */
+	assert_int_equal(store_cancel(f->st, ids, 2, was, &bad), -ENOENT);
+	assert_int_equal(bad, 1);
+	assert_int_equal(store_job_get(f->st, ids[0], &j), 0);
+	assert_int_equal(j.state, JOB_PENDING);
+	job_clear(&j);
+}
+
+struct counts {
+	int64_t	n[JOB_NSTATES];
+	int	rows;
+};
+
+static int
+counts_fn(const char *queue, enum job_state s, int64_t n, void *arg)
+{
+	struct counts *c = arg;
+
+	(void)queue;
+	c->n[s] += n;
+	c->rows++;
+	return 0;
+}
+
+static void
+test_store_count_by_queue_and_state(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec a = spec("a"), b = spec("b");
+	struct counts c;
+	enum job_state was[1];
+	size_t bad;
+	int64_t id;
+
+	b.queue = "q2";
+	submit1(f, &a, NULL);
+	submit1(f, &a, NULL);
+	id = submit1(f, &b, NULL);
+	assert_int_equal(store_cancel(f->st, &id, 1, was, &bad), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_count(f->st, counts_fn, &c), 0);
+	assert_int_equal(c.rows, 2);
+	assert_int_equal(c.n[JOB_PENDING], 2);
+	assert_int_equal(c.n[JOB_CANCELLED], 1);
+	assert_int_equal(c.n[JOB_DONE], 0);
+}
+
+static void
+test_store_state_names(void **state)
+{
+	enum job_state s;
+	int i;
+
+	(void)state;
+	for (i = 0; i < JOB_NSTATES; i++) {
+		assert_int_equal(job_state_parse(job_state_name(i), &s), 0);
+		assert_int_equal(s, i);
+	}
+	assert_int_equal(job_state_parse("Pending", &s), -EINVAL);
+	assert_null(job_state_name(JOB_NSTATES));
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_store_open_creates_private_file),
+		T(test_store_open_mkdir_creates_private_dirs),
+		T(test_store_open_missing_without_create),
+		T(test_store_open_directory),
+		T(test_store_open_not_sqlite),
+		T(test_store_open_newer_schema_untouched),
+		T(test_store_reopen_keeps_jobs),
+		T(test_store_submit_roundtrip),
+		T(test_store_submit_defaults_are_null),
+		T(test_store_submit_key_is_idempotent),
+		T(test_store_submit_batch_all_or_nothing),
+		T(test_store_ids_not_reused_after_failed_batch),
+		T(test_store_list_newest_first_with_filters),
+		T(test_store_get_missing),
+		T(test_store_cancel_pending),
+		T(test_store_cancel_all_or_nothing),
+		T(test_store_count_by_queue_and_state),
+		T(test_store_state_names),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
