@@ -93,6 +93,7 @@ MANPAGES	:= man/jobctl.1 man/jobd.conf.5
 
 .PHONY: all check lint install uninstall clean deps-check
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(B)/jobctl
 

@@ -22,7 +22,7 @@ failed=0
 failures=""
 
 want() {
-	[ $# -eq 0 ] && return 0
+	[ -z "$WANT" ] && return 0
 	for w in $WANT; do
 		[ "$w" = "$1" ] && return 0
 	done
