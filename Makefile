@@ -6,6 +6,8 @@
 #                            the same, in its own build directory
 #   make install             PREFIX=/usr/local DESTDIR=
 #   make lint                mandoc -Tlint on the man pages
+#   make run                 start jobd on a database in ./run/
+#   make bench               benchmarks: figures and ratios to targets
 #
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS and PKG_CONFIG.  Warnings are
 # errors unless WERROR= is given.
@@ -15,6 +17,7 @@ BINDIR		?= $(PREFIX)/bin
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+UNITDIR		?= $(PREFIX)/lib/systemd/system
 DESTDIR		?=
 INSTALL		?= install
 PKG_CONFIG	?= pkg-config
@@ -81,21 +84,27 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log timefmt config store
-JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status
-UNIT		:= timefmt config store
+JOBD		:= main scheduler workers runner notify
+JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead
+UNIT		:= timefmt config store runner workers
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
+JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
 JOBCTL_OBJS	:= $(JOBCTL:%=$(B)/obj/jobctl/%.o)
 UNIT_BINS	:= $(UNIT:%=$(B)/tests/test_%)
 LIBCORE		:= $(B)/libjobd.a
 SCHEMA		:= $(sort $(wildcard schema/*.sql))
-MANPAGES	:= man/jobctl.1 man/jobd.conf.5
+MANPAGES	:= man/jobctl.1 man/jobd.conf.5 man/jobd.8
 
-.PHONY: all check lint install uninstall clean deps-check
+.PHONY: all check lint run bench install uninstall clean deps-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(B)/jobctl
+all: $(B)/jobctl $(B)/jobd
+
+$(B)/jobd: $(JOBD_OBJS) $(LIBCORE)
+	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $(JOBD_OBJS) $(LIBCORE) \
+	    $(PKG_LIBS) $(LDLIBS)
 
 $(B)/jobctl: $(JOBCTL_OBJS) $(LIBCORE)
 	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $(JOBCTL_OBJS) $(LIBCORE) \
@@ -106,6 +115,10 @@ $(LIBCORE): $(CORE_OBJS)
 	$(AR) rcs $@ $(CORE_OBJS)
 
 $(B)/obj/core/%.o: src/core/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) -c -o $@ $<
+
+$(B)/obj/jobd/%.o: src/jobd/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) -c -o $@ $<
 
@@ -138,10 +151,16 @@ $(B)/obj/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) $(TEST_CFLAGS) -c -o $@ $<
 
-$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o $(LIBCORE)
+# A unit test links the core library, and the daemon objects it tests.
+TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o
+TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o
+
+.SECONDEXPANSION:
+$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o \
+    $$(TEST_DEPS_$$*) $(LIBCORE)
 	@mkdir -p $(@D)
 	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(B)/obj/tests/fake_clock.o \
-	    $(LIBCORE) $(PKG_LIBS) $(TEST_LIBS) $(LDLIBS)
+	    $(TEST_DEPS_$*) $(LIBCORE) $(PKG_LIBS) $(TEST_LIBS) $(LDLIBS)
 
 check: all $(UNIT_BINS) lint
 	@B=$(B) tests/run.sh
@@ -149,15 +168,32 @@ check: all $(UNIT_BINS) lint
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
 
+# Figures, not tests: each line prints a value, its target and the ratio.
+bench: $(B)/jobd $(B)/jobctl
+	python3 bench/wake.py $(B)
+
+# jobd in the foreground on a database in the working tree (./run/);
+# in another terminal: export JOBD_DB=$$PWD/run/jobs.db; build/jobctl ...
+run: $(B)/jobd $(B)/jobctl
+	@mkdir -p run
+	$(B)/jobd --config etc/jobd.conf --db $(CURDIR)/run/jobs.db
+
 deps-check:
 	@echo "Debian build dependencies: $(DEB_PKGS)"
 
 install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/jobd
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/jobd \
+	    $(DESTDIR)$(UNITDIR)
 	$(INSTALL) -m 755 $(B)/jobctl $(DESTDIR)$(BINDIR)/jobctl
+	$(INSTALL) -m 755 $(B)/jobd $(DESTDIR)$(SBINDIR)/jobd
 	$(INSTALL) -m 644 man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/jobctl.1
 	$(INSTALL) -m 644 man/jobd.conf.5 $(DESTDIR)$(MANDIR)/man5/jobd.conf.5
+	$(INSTALL) -m 644 man/jobd.8 $(DESTDIR)$(MANDIR)/man8/jobd.8
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    etc/jobd.service > $(DESTDIR)$(UNITDIR)/jobd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/jobd.service
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf ]; then \
 	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
 	else \
@@ -167,8 +203,10 @@ install: all
 
 # The sample config is removed only if it is still the one we installed.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/jobctl $(DESTDIR)$(MANDIR)/man1/jobctl.1 \
-	    $(DESTDIR)$(MANDIR)/man5/jobd.conf.5
+	rm -f $(DESTDIR)$(BINDIR)/jobctl $(DESTDIR)$(SBINDIR)/jobd \
+	    $(DESTDIR)$(MANDIR)/man1/jobctl.1 \
+	    $(DESTDIR)$(MANDIR)/man5/jobd.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/jobd.8 $(DESTDIR)$(UNITDIR)/jobd.service
 	@if cmp -s etc/jobd.conf $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; then \
 	    echo "rm -f $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; \

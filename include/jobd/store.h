@@ -37,6 +37,8 @@ struct store;
 #define STORE_CREATE	0x01	/* create the file (0600) when missing */
 #define STORE_MKDIR	0x02	/* also create missing directories (0700) */
 #define STORE_READONLY	0x04	/* open read-only, never migrate */
+#define STORE_POKE	0x08	/* after each commit, touch the WAL file so
+				   a daemon watching it sees the commit */
 
 /*
  * Open the database at "path", creating and migrating it as flags allow,
@@ -122,5 +124,127 @@ typedef int (*store_daemon_fn)(const struct daemon_info *d, void *arg);
 
 /* Call fn for every registered daemon, by start time. */
 int	store_daemon_list(struct store *st, store_daemon_fn fn, void *arg);
+
+/*
+ * The daemon's side.  All of these run on the loop thread that owns the
+ * store.  Times are UTC ms; "owner" is the daemon instance id, the lease
+ * owner.  The store applies decisions; the scheduler makes them.
+ */
+
+/* Register daemon d (all fields set) in the daemons table. */
+int	store_daemon_register(struct store *st, const struct daemon_info *d);
+
+/* Remove daemon "instance" (clean shutdown).  Its leases stay as they are. */
+int	store_daemon_unregister(struct store *st, const char *instance);
+
+/*
+ * Daemon "instance" is provably gone: expire the leases of its running
+ * jobs now (the reaper then treats them as lost) and remove its row, in
+ * one transaction.  *n gets the number of leases expired.
+ */
+int	store_daemon_reclaim(struct store *st, const char *instance,
+	    int64_t now, int64_t *n);
+
+/*
+ * Claim up to max due jobs for owner in one transaction: pending, run_at <=
+ * now, queue not paused, by priority, run_at, id; each becomes running with
+ * lease_expires_at = now + lease_ms and attempts + 1, and gets an attempts
+ * row (started_at = now).  The claimed jobs are written to out[] (owned:
+ * job_clear() each), their number to *n.
+ */
+int	store_claim(struct store *st, const char *owner, int64_t now,
+	    int64_t lease_ms, size_t max, struct job *out, size_t *n);
+
+/*
+ * Extend the leases of owner's running jobs to now + lease_ms and stamp
+ * the daemon's heartbeat, in one transaction.
+ */
+int	store_heartbeat(struct store *st, const char *owner, int64_t now,
+	    int64_t lease_ms);
+
+/*
+ * The earliest run_at of a pending job in a queue that is not paused
+ * (*next_due), and the earliest lease expiry of a running job
+ * (*next_expiry); INT64_MAX when there is none.
+ */
+int	store_next_times(struct store *st, int64_t *next_due,
+	    int64_t *next_expiry);
+
+/*
+ * Call fn for each running job whose lease expired at or before now
+ * (any owner), oldest expiry first, at most max of them.
+ */
+int	store_expired_list(struct store *st, int64_t now, size_t max,
+	    store_job_fn fn, void *arg);
+
+/* Call fn for each of owner's running jobs that has a cancel request. */
+int	store_cancel_requests(struct store *st, const char *owner,
+	    store_job_fn fn, void *arg);
+
+/*
+ * PRAGMA data_version: changes when another connection commits, not when
+ * this one does.
+ */
+int	store_data_version(struct store *st, int64_t *v);
+
+/* What becomes of a job when an attempt ends. */
+enum end_action {
+	END_DONE,	/* state done */
+	END_RETRY,	/* pending again at run_at */
+	END_DEAD,	/* into dead_jobs with reason */
+	END_CANCELLED,	/* state cancelled */
+	END_REQUEUE,	/* pending at run_at, the attempt not counted */
+};
+
+/* One ended attempt, and the decision about its job. */
+struct attempt_end {
+	int64_t		 job_id;
+	int64_t		 attempt;	/* the fencing token */
+	const char	*owner;		/* the lease owner it ran under */
+	const char	*outcome;	/* ok, failed, timeout, lost, ... */
+	bool		 has_exit_code;
+	int64_t		 exit_code;
+	int64_t		 signal;	/* 0: none */
+	int64_t		 finished_at;
+	const void	*output;	/* the output tail, may be NULL */
+	size_t		 output_len;
+	int64_t		 output_dropped;
+	const char	*error;		/* why it ended, or NULL */
+	enum end_action	 action;	/* in; out: what was done */
+	int64_t		 run_at;	/* END_RETRY, END_REQUEUE */
+	const char	*reason;	/* END_DEAD */
+	bool		 applied;	/* out: false when the lease was lost */
+};
+
+/*
+ * Record the n ended attempts of ends[] in one transaction (group commit).
+ * Each is fenced: it applies only if the job is still running with the
+ * same attempt number under the same owner; otherwise ends[i].applied is
+ * false and the result is noted on the attempt row as late and ignored.
+ * A job with a cancel request that would be retried, requeued or
+ * dead-lettered is cancelled instead (ends[i].action says so).  A dead
+ * job moves to dead_jobs in the same transaction.
+ */
+int	store_finish(struct store *st, struct attempt_end *ends, size_t n,
+	    int64_t now);
+
+/*
+ * jobctl's side of the dead-letter table.
+ */
+
+/*
+ * Move the n dead jobs of ids[] back to pending (run_at now, attempts 0,
+ * same ids), in one transaction; all or nothing: an id that is not dead
+ * is -ENOENT with its index in *bad.  With n == 0, move every dead job;
+ * *moved gets the count.
+ */
+int	store_dead_retry(struct store *st, const int64_t *ids, size_t n,
+	    int64_t now, size_t *bad, int64_t *moved);
+
+/*
+ * Delete the dead jobs that died before "before" (UTC ms; INT64_MAX: all),
+ * with their attempts.  *purged gets the count.
+ */
+int	store_dead_purge(struct store *st, int64_t before, int64_t *purged);
 
 #endif /* JOBD_STORE_H */

@@ -46,6 +46,31 @@ enum store_stmt {
 	Q_CANCEL_RUNNING,
 	Q_COUNT,
 	Q_DAEMONS,
+	Q_DAEMON_INSERT,
+	Q_DAEMON_DELETE,
+	Q_RECLAIM,
+	Q_CLAIM,
+	Q_ATTEMPT_START,
+	Q_HEARTBEAT_JOBS,
+	Q_HEARTBEAT_DAEMON,
+	Q_NEXT_DUE,
+	Q_NEXT_EXPIRY,
+	Q_EXPIRED,
+	Q_CANCEL_REQUESTS,
+	Q_DATA_VERSION,
+	Q_FENCE,
+	Q_END_JOB,
+	Q_END_ATTEMPT,
+	Q_LATE_ATTEMPT,
+	Q_TO_DEAD,
+	Q_DELETE_JOB,
+	Q_DEAD_STATE,
+	Q_DEAD_TO_JOBS,
+	Q_DEAD_DELETE,
+	Q_DEAD_ALL_TO_JOBS,
+	Q_DEAD_DELETE_ALL,
+	Q_PURGE_ATTEMPTS,
+	Q_PURGE_DEAD,
 	Q_MAX
 };
 
@@ -63,6 +88,25 @@ enum store_stmt {
 	"lease_owner, lease_expires_at, NULL, NULL"
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
 	"dead_at, reason"
+
+/* The columns a dead job keeps, in dead_jobs and jobs alike. */
+#define DEAD_COLS							\
+	"id, queue, command, priority, run_at, attempts, max_attempts, "\
+	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
+	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
+	"updated_at, finished_at, exit_code, last_error"
+
+/* A dead job as it goes back into jobs: pending at ?2, no attempts. */
+#define RETRY_INSERT							\
+	"INSERT INTO jobs (id, queue, command, priority, state, run_at, "\
+	"attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "\
+	"idempotency_key, schedule_id, slot_at, env, cwd, run_as, "	\
+	"created_at, updated_at) "					\
+	"SELECT id, queue, command, priority, 'pending', ?2, 0, "	\
+	"max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "	\
+	"idempotency_key, "						\
+	"(SELECT s.id FROM schedules s WHERE s.id = d.schedule_id), "	\
+	"slot_at, env, cwd, run_as, created_at, ?2 FROM dead_jobs d "
 
 static const char *const store_sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -115,11 +159,88 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_DAEMONS] =
 	    "SELECT instance, host, pid, boot_id, version, started_at, "
 	    "heartbeat_at FROM daemons ORDER BY started_at, instance",
+	[Q_DAEMON_INSERT] =
+	    "INSERT OR REPLACE INTO daemons (instance, host, pid, boot_id, "
+	    "version, started_at, heartbeat_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_DAEMON_DELETE] = "DELETE FROM daemons WHERE instance = ?1",
+	[Q_RECLAIM] =
+	    "UPDATE jobs SET lease_expires_at = ?2, updated_at = ?2 "
+	    "WHERE lease_owner = ?1 AND state = 'running' "
+	    "  AND lease_expires_at > ?2",
+	/* Walks jobs_pending in claim order and stops after ?4 rows. */
+	[Q_CLAIM] =
+	    "UPDATE jobs SET state = 'running', lease_owner = ?1, "
+	    "lease_expires_at = ?2 + ?3, attempts = attempts + 1, "
+	    "updated_at = ?2 "
+	    "WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_pending "
+	    "  WHERE state = 'pending' AND run_at <= ?2 "
+	    "    AND queue NOT IN (SELECT name FROM queues WHERE paused) "
+	    "  ORDER BY priority, run_at, id LIMIT ?4) "
+	    "RETURNING " JOB_COLS_LIVE,
+	[Q_ATTEMPT_START] =
+	    "INSERT INTO attempts (job_id, attempt, owner, started_at) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[Q_HEARTBEAT_JOBS] =
+	    "UPDATE jobs SET lease_expires_at = ?2 + ?3 "
+	    "WHERE lease_owner = ?1 AND state = 'running'",
+	[Q_HEARTBEAT_DAEMON] =
+	    "UPDATE daemons SET heartbeat_at = ?2 WHERE instance = ?1",
+	[Q_NEXT_DUE] =
+	    "SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "
+	    "WHERE state = 'pending' "
+	    "  AND queue NOT IN (SELECT name FROM queues WHERE paused) "
+	    "ORDER BY run_at LIMIT 1",
+	[Q_NEXT_EXPIRY] =
+	    "SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "
+	    "WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1",
+	[Q_EXPIRED] =
+	    "SELECT " JOB_COLS_LIVE " FROM jobs INDEXED BY jobs_running_lease "
+	    "WHERE state = 'running' AND lease_expires_at <= ?1 "
+	    "ORDER BY lease_expires_at LIMIT ?2",
+	[Q_CANCEL_REQUESTS] =
+	    "SELECT " JOB_COLS_LIVE " FROM jobs "
+	    "WHERE state = 'running' AND lease_owner = ?1 "
+	    "  AND cancel_requested = 1",
+	[Q_DATA_VERSION] = "PRAGMA data_version",
+	[Q_FENCE] =
+	    "SELECT cancel_requested FROM jobs "
+	    "WHERE id = ?1 AND attempts = ?2 AND lease_owner = ?3 "
+	    "  AND state = 'running'",
+	[Q_END_JOB] =
+	    "UPDATE jobs SET state = ?2, run_at = coalesce(?3, run_at), "
+	    "attempts = attempts - ?4, lease_owner = NULL, "
+	    "lease_expires_at = NULL, updated_at = ?5, finished_at = ?6, "
+	    "exit_code = ?7, last_error = ?8 WHERE id = ?1",
+	[Q_END_ATTEMPT] =
+	    "UPDATE attempts SET finished_at = ?4, exit_code = ?5, "
+	    "signal = ?6, outcome = ?7, output = ?8, output_dropped = ?9, "
+	    "error = ?10 "
+	    "WHERE job_id = ?1 AND attempt = ?2 AND owner = ?3 "
+	    "  AND finished_at IS NULL",
+	[Q_LATE_ATTEMPT] =
+	    "UPDATE attempts SET error = coalesce(error || '; ', '') || "
+	    "'late result ignored: ' || ?4 "
+	    "WHERE job_id = ?1 AND attempt = ?2 AND owner = ?3",
+	[Q_TO_DEAD] =
+	    "INSERT INTO dead_jobs (" DEAD_COLS ", dead_at, reason) "
+	    "SELECT " DEAD_COLS ", ?2, ?3 FROM jobs WHERE id = ?1",
+	[Q_DELETE_JOB] = "DELETE FROM jobs WHERE id = ?1",
+	[Q_DEAD_STATE] = "SELECT 1 FROM dead_jobs WHERE id = ?1",
+	[Q_DEAD_TO_JOBS] = RETRY_INSERT "WHERE id = ?1",
+	[Q_DEAD_DELETE] = "DELETE FROM dead_jobs WHERE id = ?1",
+	[Q_DEAD_ALL_TO_JOBS] = RETRY_INSERT "WHERE ?1 IS NOT NULL",
+	[Q_DEAD_DELETE_ALL] = "DELETE FROM dead_jobs",
+	[Q_PURGE_ATTEMPTS] =
+	    "DELETE FROM attempts WHERE job_id IN "
+	    "(SELECT id FROM dead_jobs WHERE dead_at < ?1)",
+	[Q_PURGE_DEAD] = "DELETE FROM dead_jobs WHERE dead_at < ?1",
 };
 
 struct store {
 	sqlite3			*db;
 	const struct jd_clock	*clock;
+	char			*poke_path;	/* the -wal file; STORE_POKE */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	char			 errmsg[512];
 };
@@ -289,6 +410,12 @@ store_begin(struct store *st)
 	return error;
 }
 
+/*
+ * COMMIT.  A daemon learns of our commits from inotify events on the WAL
+ * file, but the writes of a commit come before it is visible to other
+ * connections; so, with STORE_POKE, set the WAL's times once the commit is
+ * done: that event always finds the new data.
+ */
 static int
 store_commit(struct store *st)
 {
@@ -297,7 +424,9 @@ store_commit(struct store *st)
 
 	if ((s = store_stmt(st, Q_COMMIT, &error)) == NULL)
 		return error;
-	return store_run(st, s);
+	if ((error = store_run(st, s)) == 0 && st->poke_path != NULL)
+		(void)utimensat(AT_FDCWD, st->poke_path, NULL, 0);
+	return error;
 }
 
 /* Roll back after an error, keeping the first error's message. */
@@ -345,39 +474,50 @@ store_exec(struct store *st, const char *sql)
 }
 
 /*
- * Bring the schema up to date: in one IMMEDIATE transaction, check that the
- * file is a jobd database of a version we know, then apply the missing
- * migrations and stamp the version.  A newer or foreign database is left
- * untouched.
+ * Is this a jobd database, of a version we know?  Reads the header and the
+ * schema, writes nothing.  *version gets the schema version (0: empty).
+ */
+static int
+store_check(struct store *st, int64_t *version)
+{
+	int64_t app = 0, tables = 0;
+	int error;
+
+	if ((error = store_query_int(st, "PRAGMA user_version",
+	    version)) != 0 ||
+	    (error = store_query_int(st, "PRAGMA application_id", &app)) != 0 ||
+	    (error = store_query_int(st, "SELECT count(*) FROM sqlite_schema",
+	    &tables)) != 0)
+		return error;
+	if (app != STORE_APP_ID && (app != 0 || *version != 0 || tables != 0))
+		return store_seterr(st, -EBADMSG,
+		    "not a jobd database (it is SQLite, but holds other data)");
+	if (*version > schema_nmigrations) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		    "database schema version %lld is newer than this jobd "
+		    "supports (%d); upgrade jobd", (long long)*version,
+		    schema_nmigrations);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * Bring the schema up to date: in one IMMEDIATE transaction, check the
+ * database again (another process may have migrated it meanwhile), apply
+ * the missing migrations and stamp the version.
  */
 static int
 store_migrate(struct store *st, bool readonly)
 {
 	char sql[64];
-	int64_t version = 0, app = 0, tables = 0;
+	int64_t version = 0;
 	int error, i;
 
 	if (!readonly && (error = store_begin(st)) != 0)
 		return error;
-	if ((error = store_query_int(st, "PRAGMA user_version",
-	    &version)) != 0 ||
-	    (error = store_query_int(st, "PRAGMA application_id", &app)) != 0 ||
-	    (error = store_query_int(st, "SELECT count(*) FROM sqlite_schema",
-	    &tables)) != 0)
+	if ((error = store_check(st, &version)) != 0)
 		goto fail;
-	if (app != STORE_APP_ID && (app != 0 || version != 0 || tables != 0)) {
-		error = store_seterr(st, -EBADMSG,
-		    "not a jobd database (it is SQLite, but holds other data)");
-		goto fail;
-	}
-	if (version > schema_nmigrations) {
-		snprintf(st->errmsg, sizeof(st->errmsg),
-		    "database schema version %lld is newer than this jobd "
-		    "supports (%d); upgrade jobd", (long long)version,
-		    schema_nmigrations);
-		error = -EPROTONOSUPPORT;
-		goto fail;
-	}
 	if (readonly) {
 		if (version < schema_nmigrations) {
 			snprintf(st->errmsg, sizeof(st->errmsg),
@@ -537,7 +677,8 @@ store_open(struct store **stp, const char *path, int flags,
     const struct jd_clock *clock, char *err, size_t errlen)
 {
 	struct store *st;
-	char mode[16];
+	char mode[16], *dotpath = NULL;
+	int64_t version;
 	int error, rc, oflags;
 	sqlite3_stmt *s;
 
@@ -548,10 +689,18 @@ store_open(struct store **stp, const char *path, int flags,
 		return -ENOMEM;
 	}
 	st->clock = clock;
+	if ((flags & STORE_POKE) && (st->poke_path = malloc(strlen(path) +
+	    5)) != NULL)
+		sprintf(st->poke_path, "%s-wal", path);
 	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE;
-	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX |
-	    SQLITE_OPEN_EXRESCODE, NULL);
+	/* A relative "file:..." would be taken as a URI: make it a path. */
+	if (strncmp(path, "file:", 5) == 0 &&
+	    (dotpath = malloc(strlen(path) + 3)) != NULL)
+		sprintf(dotpath, "./%s", path);
+	rc = sqlite3_open_v2(dotpath != NULL ? dotpath : path, &st->db,
+	    oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+	free(dotpath);
 	if (rc != SQLITE_OK) {
 		error = store_err(st, rc);
 		goto fail;
@@ -561,6 +710,9 @@ store_open(struct store **stp, const char *path, int flags,
 		error = store_seterr(st, -EROFS, "database is read-only");
 		goto fail;
 	}
+	/* Refuse a foreign or newer database before changing anything. */
+	if ((error = store_check(st, &version)) != 0)
+		goto fail;
 	/* Switch to WAL once; it then sticks to the file. */
 	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL);
 	if (rc == SQLITE_OK) {
@@ -586,7 +738,9 @@ store_open(struct store **stp, const char *path, int flags,
 	if ((error = store_exec(st, "PRAGMA synchronous = FULL; "
 	    "PRAGMA foreign_keys = ON")) != 0)
 		goto fail;
-	if ((error = store_migrate(st, flags & STORE_READONLY)) != 0)
+	/* Up to date: no transaction, so readers never wait for writers. */
+	if (version < schema_nmigrations &&
+	    (error = store_migrate(st, flags & STORE_READONLY)) != 0)
 		goto fail;
 	*stp = st;
 	return 0;
@@ -606,6 +760,7 @@ store_close(struct store *st)
 	for (i = 0; i < Q_MAX; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	free(st->poke_path);
 	free(st);
 }
 
@@ -768,6 +923,9 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->slot_at = sqlite3_column_int64(s, 12);
 	env = sqlite3_column_blob(s, 13);
 	j->env_len = (size_t)sqlite3_column_bytes(s, 13);
+	/* Every entry ends in a NUL: drop a torn last one. */
+	while (j->env_len > 0 && ((const char *)env)[j->env_len - 1] != '\0')
+		j->env_len--;
 	if (env == NULL || j->env_len == 0) {
 		j->env = NULL;
 		j->env_len = 0;
@@ -1005,5 +1163,470 @@ store_daemon_list(struct store *st, store_daemon_fn fn, void *arg)
 	if (error == 0 && rc != SQLITE_DONE)
 		error = store_err(st, rc);
 	sqlite3_reset(s);
+	return error;
+}
+
+/*
+ * The daemon's side.
+ */
+
+int
+store_daemon_register(struct store *st, const struct daemon_info *d)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_DAEMON_INSERT, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	sqlite3_bind_text(s, 1, d->instance, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, d->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, d->pid);
+	sqlite3_bind_text(s, 4, d->boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, d->version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, d->started_at);
+	sqlite3_bind_int64(s, 7, d->heartbeat_at);
+	if ((error = store_run(st, s)) != 0 ||
+	    (error = store_commit(st)) != 0)
+		store_rollback(st);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+int
+store_daemon_unregister(struct store *st, const char *instance)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_DAEMON_DELETE, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	if ((error = store_run(st, s)) != 0 ||
+	    (error = store_commit(st)) != 0)
+		store_rollback(st);
+	return error;
+}
+
+int
+store_daemon_reclaim(struct store *st, const char *instance, int64_t now,
+    int64_t *n)
+{
+	sqlite3_stmt *r, *d;
+	int error = 0;
+
+	if ((r = store_stmt(st, Q_RECLAIM, &error)) == NULL ||
+	    (d = store_stmt(st, Q_DAEMON_DELETE, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	sqlite3_bind_text(r, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(r, 2, now);
+	if ((error = store_run(st, r)) != 0)
+		goto fail;
+	*n = sqlite3_changes(st->db);
+	sqlite3_bind_text(d, 1, instance, -1, SQLITE_STATIC);
+	if ((error = store_run(st, d)) != 0 ||
+	    (error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+/* Claim order, for the jobs RETURNING hands back in no particular order. */
+static int
+job_claim_cmp(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	if (x->run_at != y->run_at)
+		return x->run_at < y->run_at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int
+store_claim(struct store *st, const char *owner, int64_t now,
+    int64_t lease_ms, size_t max, struct job *out, size_t *n)
+{
+	sqlite3_stmt *c, *a;
+	size_t i, got = 0;
+	int error = 0, rc;
+
+	*n = 0;
+	if (max == 0)
+		return 0;
+	if ((c = store_stmt(st, Q_CLAIM, &error)) == NULL ||
+	    (a = store_stmt(st, Q_ATTEMPT_START, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	sqlite3_bind_text(c, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(c, 2, now);
+	sqlite3_bind_int64(c, 3, lease_ms);
+	sqlite3_bind_int64(c, 4, (int64_t)max);
+	while ((rc = sqlite3_step(c)) == SQLITE_ROW && got < max) {
+		if ((error = job_read(c, &out[got], true)) != 0)
+			break;
+		got++;
+	}
+	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = store_err(st, rc);
+	sqlite3_reset(c);
+	for (i = 0; error == 0 && i < got; i++) {
+		sqlite3_bind_int64(a, 1, out[i].id);
+		sqlite3_bind_int64(a, 2, out[i].attempts);
+		sqlite3_bind_text(a, 3, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(a, 4, now);
+		error = store_run(st, a);
+	}
+	if (error == 0)
+		error = store_commit(st);
+	if (error != 0) {
+		store_rollback(st);
+		for (i = 0; i < got; i++)
+			job_clear(&out[i]);
+		return error;
+	}
+	qsort(out, got, sizeof(*out), job_claim_cmp);
+	*n = got;
+	return 0;
+}
+
+int
+store_heartbeat(struct store *st, const char *owner, int64_t now,
+    int64_t lease_ms)
+{
+	sqlite3_stmt *j, *d;
+	int error = 0;
+
+	if ((j = store_stmt(st, Q_HEARTBEAT_JOBS, &error)) == NULL ||
+	    (d = store_stmt(st, Q_HEARTBEAT_DAEMON, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	sqlite3_bind_text(j, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(j, 2, now);
+	sqlite3_bind_int64(j, 3, lease_ms);
+	sqlite3_bind_text(d, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(d, 2, now);
+	if ((error = store_run(st, j)) != 0 ||
+	    (error = store_run(st, d)) != 0 ||
+	    (error = store_commit(st)) != 0)
+		store_rollback(st);
+	return error;
+}
+
+/* The single integer a query returns, or INT64_MAX when it returns none. */
+static int
+store_first_int(struct store *st, enum store_stmt q, int64_t *v)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, q, &error)) == NULL)
+		return error;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		*v = INT64_MAX;
+	else
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_next_times(struct store *st, int64_t *next_due, int64_t *next_expiry)
+{
+	int error;
+
+	if ((error = store_first_int(st, Q_NEXT_DUE, next_due)) != 0)
+		return error;
+	return store_first_int(st, Q_NEXT_EXPIRY, next_expiry);
+}
+
+int
+store_data_version(struct store *st, int64_t *v)
+{
+	return store_first_int(st, Q_DATA_VERSION, v);
+}
+
+/* Call fn for every row of the job query s (bound by the caller). */
+static int
+store_each_job(struct store *st, sqlite3_stmt *s, store_job_fn fn, void *arg)
+{
+	struct job j;
+	int error = 0, rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		(void)job_read(s, &j, false);
+		if ((error = fn(&j, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_expired_list(struct store *st, int64_t now, size_t max,
+    store_job_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_EXPIRED, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	return store_each_job(st, s, fn, arg);
+}
+
+int
+store_cancel_requests(struct store *st, const char *owner, store_job_fn fn,
+    void *arg)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_CANCEL_REQUESTS, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, owner, -1, SQLITE_STATIC);
+	return store_each_job(st, s, fn, arg);
+}
+
+/* Record one ended attempt; the caller holds the transaction. */
+static int
+store_end_one(struct store *st, struct attempt_end *e, int64_t now)
+{
+	sqlite3_stmt *s;
+	bool cancel = false;
+	const char *state;
+	int error = 0, rc;
+
+	/* The fence: is the attempt still the job's current one? */
+	if ((s = store_stmt(st, Q_FENCE, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	sqlite3_bind_int64(s, 2, e->attempt);
+	sqlite3_bind_text(s, 3, e->owner, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		cancel = sqlite3_column_int64(s, 0) != 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, rc);
+	e->applied = rc == SQLITE_ROW;
+	if (!e->applied) {
+		if ((s = store_stmt(st, Q_LATE_ATTEMPT, &error)) == NULL)
+			return error;
+		sqlite3_bind_int64(s, 1, e->job_id);
+		sqlite3_bind_int64(s, 2, e->attempt);
+		sqlite3_bind_text(s, 3, e->owner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, e->error != NULL ? e->error :
+		    e->outcome, -1, SQLITE_STATIC);
+		return store_run(st, s);
+	}
+	if (cancel && e->action != END_DONE)
+		e->action = END_CANCELLED;
+
+	/* The attempt row. */
+	if ((s = store_stmt(st, Q_END_ATTEMPT, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	sqlite3_bind_int64(s, 2, e->attempt);
+	sqlite3_bind_text(s, 3, e->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, e->finished_at);
+	if (e->has_exit_code)
+		sqlite3_bind_int64(s, 5, e->exit_code);
+	else
+		sqlite3_bind_null(s, 5);
+	if (e->signal != 0)
+		sqlite3_bind_int64(s, 6, e->signal);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_text(s, 7, e->outcome, -1, SQLITE_STATIC);
+	if (e->output != NULL && e->output_len > 0)
+		sqlite3_bind_blob64(s, 8, e->output, e->output_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 8);
+	sqlite3_bind_int64(s, 9, e->output_dropped);
+	bind_text(s, 10, e->error);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	if (error != 0)
+		return error;
+
+	/* The job. */
+	switch (e->action) {
+	case END_DONE:
+		state = "done";
+		break;
+	case END_CANCELLED:
+		state = "cancelled";
+		break;
+	case END_RETRY:
+	case END_REQUEUE:
+		state = "pending";
+		break;
+	default:
+		state = "running";	/* moved to dead_jobs below */
+		break;
+	}
+	if ((s = store_stmt(st, Q_END_JOB, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	if (e->action == END_RETRY || e->action == END_REQUEUE)
+		sqlite3_bind_int64(s, 3, e->run_at);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, e->action == END_REQUEUE ? 1 : 0);
+	sqlite3_bind_int64(s, 5, now);
+	if (e->action == END_RETRY || e->action == END_REQUEUE)
+		sqlite3_bind_null(s, 6);
+	else
+		sqlite3_bind_int64(s, 6, now);
+	if (e->has_exit_code)
+		sqlite3_bind_int64(s, 7, e->exit_code);
+	else
+		sqlite3_bind_null(s, 7);
+	bind_text(s, 8, e->action == END_DONE ? NULL : e->error);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	if (error != 0 || e->action != END_DEAD)
+		return error;
+
+	/* Into the dead-letter table: insert and delete, one transaction. */
+	if ((s = store_stmt(st, Q_TO_DEAD, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_text(s, 3, e->reason != NULL ? e->reason : "failed",
+	    -1, SQLITE_STATIC);
+	if ((error = store_run(st, s)) != 0)
+		return error;
+	if ((s = store_stmt(st, Q_DELETE_JOB, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	return store_run(st, s);
+}
+
+int
+store_finish(struct store *st, struct attempt_end *ends, size_t n,
+    int64_t now)
+{
+	size_t i;
+	int error;
+
+	if (n == 0)
+		return 0;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	for (i = 0; i < n; i++)
+		if ((error = store_end_one(st, &ends[i], now)) != 0)
+			goto fail;
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+/*
+ * jobctl's side of the dead-letter table.
+ */
+
+int
+store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
+    size_t *bad, int64_t *moved)
+{
+	sqlite3_stmt *chk, *ins, *del;
+	size_t i;
+	int error = 0, rc;
+
+	*moved = 0;
+	if ((chk = store_stmt(st, Q_DEAD_STATE, &error)) == NULL ||
+	    (ins = store_stmt(st, n > 0 ? Q_DEAD_TO_JOBS :
+	    Q_DEAD_ALL_TO_JOBS, &error)) == NULL ||
+	    (del = store_stmt(st, n > 0 ? Q_DEAD_DELETE :
+	    Q_DEAD_DELETE_ALL, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if (n == 0) {
+		sqlite3_bind_int64(ins, 1, 1);
+		sqlite3_bind_int64(ins, 2, now);
+		if ((error = store_run(st, ins)) != 0)
+			goto fail;
+		*moved = sqlite3_changes(st->db);
+		if ((error = store_run(st, del)) != 0)
+			goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(chk, 1, ids[i]);
+		rc = sqlite3_step(chk);
+		sqlite3_reset(chk);
+		if (rc == SQLITE_DONE) {
+			*bad = i;
+			error = store_seterr(st, -ENOENT, "not a dead job");
+			goto fail;
+		}
+		if (rc != SQLITE_ROW) {
+			error = store_err(st, rc);
+			goto fail;
+		}
+		sqlite3_bind_int64(ins, 1, ids[i]);
+		sqlite3_bind_int64(ins, 2, now);
+		sqlite3_bind_int64(del, 1, ids[i]);
+		if ((error = store_run(st, ins)) != 0 ||
+		    (error = store_run(st, del)) != 0)
+			goto fail;
+		(*moved)++;
+	}
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	*moved = 0;
+	return error;
+}
+
+int
+store_dead_purge(struct store *st, int64_t before, int64_t *purged)
+{
+	sqlite3_stmt *a, *d;
+	int error = 0;
+
+	*purged = 0;
+	if ((a = store_stmt(st, Q_PURGE_ATTEMPTS, &error)) == NULL ||
+	    (d = store_stmt(st, Q_PURGE_DEAD, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	sqlite3_bind_int64(a, 1, before);
+	sqlite3_bind_int64(d, 1, before);
+	if ((error = store_run(st, a)) != 0 ||
+	    (error = store_run(st, d)) != 0)
+		goto fail;
+	*purged = sqlite3_changes(st->db);
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	*purged = 0;
 	return error;
 }

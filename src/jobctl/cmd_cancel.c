@@ -42,9 +42,13 @@ cmd_cancel(struct ctl *ctl, int argc, char **argv)
 		ids[i] = ctl_parse_id(ctl, argv[i]);
 	ctl_open(ctl, 0);
 	if ((error = store_cancel(ctl->st, ids, n, was, &bad)) != 0) {
+		int64_t id = ids[bad];
+
+		free(ids);
+		free(was);
 		if (error == -ENOENT || error == -EALREADY)
 			ctl_fail(ctl, error == -ENOENT ? EXIT_NOINPUT : 1,
-			    "job %" PRId64 ": %s; nothing cancelled", ids[bad],
+			    "job %" PRId64 ": %s; nothing cancelled", id,
 			    store_errmsg(ctl->st));
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
 		    store_errmsg(ctl->st));

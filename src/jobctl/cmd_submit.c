@@ -27,6 +27,7 @@
 #define SUBMIT_PRIORITY_MIN	(-1000)
 #define SUBMIT_PRIORITY_MAX	1000
 #define SUBMIT_ATTEMPTS_MAX	1000
+#define SUBMIT_RUN_AT_MAX	253402300799999LL	/* 9999-12-31 UTC */
 
 struct submit {
 	struct job_spec	 spec;		/* the options, shared by a batch */
@@ -57,10 +58,13 @@ shell_join(const struct ctl *ctl, int argc, char **argv)
 	const char *s;
 	int k;
 
-	for (k = 0; k < argc; k++)
-		len += strlen(argv[k]) * 4 + 3;
-	if (len > SUBMIT_COMMAND_MAX * 4 + 3 * (size_t)argc)
-		len = SUBMIT_COMMAND_MAX * 4 + 3 * (size_t)argc;
+	/* Refuse what could never fit before sizing the quoted form. */
+	for (k = 0; k < argc && len <= SUBMIT_COMMAND_MAX; k++)
+		len += strlen(argv[k]) + 1;
+	if (len > SUBMIT_COMMAND_MAX)
+		ctl_fail(ctl, EXIT_DATAERR, "the command is too long (more "
+		    "than %d bytes)", SUBMIT_COMMAND_MAX);
+	len = len * 4 + 3;	/* at worst ' becomes '\'' and quotes */
 	if ((cmd = p = malloc(len + 1)) == NULL)
 		ctl_fail(ctl, EXIT_OSERR, "out of memory");
 	for (k = 0; k < argc; k++) {
@@ -391,6 +395,10 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 			    "the future", in);
 		js->run_at = now + d;
 	}
+	if (js->run_at > SUBMIT_RUN_AT_MAX)
+		ctl_fail(ctl, EXIT_USAGE, "%s \"%s\": too far in the future "
+		    "(after 9999-12-31)", at != NULL ? "--at" : "--in",
+		    at != NULL ? at : in);
 	sb.when_given = at != NULL || in != NULL;
 	js->env = sb.env;
 	js->env_len = sb.env_len;

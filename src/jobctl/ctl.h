@@ -94,9 +94,12 @@ int64_t	ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
 	    int64_t min, int64_t max);
 
 int	cmd_cancel(struct ctl *ctl, int argc, char **argv);
+int	cmd_dead(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
+int	cmd_logs(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_status(struct ctl *ctl, int argc, char **argv);
 int	cmd_submit(struct ctl *ctl, int argc, char **argv);
+int	cmd_wait(struct ctl *ctl, int argc, char **argv);
 
 #endif /* JOBCTL_CTL_H */

@@ -24,8 +24,14 @@ static const struct ctl_cmd {
 	const char	*usage;		/* the jobctl(1) SYNOPSIS words */
 } ctl_cmds[] = {
 	{ "cancel",	cmd_cancel,	"cancel ID ..." },
+	{ "dead",	cmd_dead,
+	    "dead list [--queue QUEUE] [--limit N]\n"
+	    "       jobctl dead show ID\n"
+	    "       jobctl dead retry ID ... | --all\n"
+	    "       jobctl dead purge --older-than DURATION | --all" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
+	{ "logs",	cmd_logs,	"logs [--attempt N] ID" },
 	{ "show",	cmd_show,	"show ID" },
 	{ "status",	cmd_status,	"status" },
 	{ "submit",	cmd_submit,
@@ -37,6 +43,7 @@ static const struct ctl_cmd {
 	    "              [--cwd DIR] [--user USER] "
 	    "[--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
+	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
@@ -208,7 +215,7 @@ ctl_open(struct ctl *ctl, int flags)
 	char path[PATH_MAX], cfgpath[PATH_MAX], err[1024];
 	const char *env = getenv("JOBD_DB");
 	bool is_default;
-	int error, sflags = 0;
+	int error, sflags = STORE_POKE;
 
 	if ((error = config_defaults(&cfg)) != 0)
 		ctl_fail(ctl, EXIT_OSERR, "out of memory");

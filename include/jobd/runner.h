@@ -1,0 +1,152 @@
+/*
+ * runner: run one job as a child process, from fork to reaping.
+ *
+ * The command runs as "/bin/sh -c COMMAND" in a new session (its own
+ * process group), with stdin from /dev/null, stdout and stderr into one
+ * pipe that the runner reads, only fds 0-2 open, default signal
+ * dispositions and an empty signal mask, the working directory of the spec
+ * (else the user's home), and the environment of the spec and nothing else.
+ * When jobd is root and the spec names a user, the child drops to that
+ * user (supplementary groups, then gid, then uid, then a check) before
+ * exec.
+ *
+ * Output: the last max_output bytes are kept (a ring buffer, so memory is
+ * bounded whatever the child writes); what was dropped is counted.  The
+ * pipe is always drained, so a chatty child never blocks on it.
+ *
+ * Stopping: a timeout, or runner_stop() from another thread, sends SIGTERM
+ * to the process group, then SIGKILL after kill_grace_ms.  When the shell
+ * exits, its output is read until EOF (or RUNNER_LINGER_MS), then whatever
+ * is left of its process group is killed, so nothing a job started in its
+ * group outlives it.
+ *
+ * Only runner.c calls fork, exec*, waitpid or kill.  Everything that can
+ * fail or allocate (user lookup, building argv and envp) happens in
+ * runner_prepare(), before fork; the child calls only async-signal-safe
+ * functions.  Thread-safe: each worker thread runs its own jobs; the runner
+ * waits only for its own child (never waitpid(-1)).
+ */
+#ifndef JOBD_RUNNER_H
+#define JOBD_RUNNER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct jd_clock;
+
+/* After the shell exits, how long to wait for the pipe to reach EOF. */
+#define RUNNER_LINGER_MS	1000
+
+/* Why a job was stopped from outside (runner_stop). */
+enum run_stop {
+	RUN_STOP_NONE = 0,
+	RUN_STOP_CANCEL,	/* jobctl cancel */
+	RUN_STOP_SHUTDOWN,	/* jobd is stopping */
+};
+
+enum run_outcome {
+	RUN_OK,			/* exited 0 */
+	RUN_FAILED,		/* exited non-zero, or killed by a signal */
+	RUN_TIMEOUT,		/* ran past its timeout and was killed */
+	RUN_SPAWN_ERROR,	/* never ran: user, cwd, fork, exec ... */
+	RUN_CANCELLED,		/* stopped by RUN_STOP_CANCEL */
+	RUN_SHUTDOWN,		/* stopped by RUN_STOP_SHUTDOWN */
+};
+
+/*
+ * What to run.  Built by runner_prepare() from the job's fields; owns its
+ * allocations (runner_spec_free()).
+ */
+struct run_spec {
+	char		**argv;		/* { "/bin/sh", "-c", command, NULL } */
+	char		**envp;		/* NULL-terminated "NAME=VALUE" */
+	char		 *cwd;		/* absolute */
+	bool		  switch_user;	/* drop to uid/gid/groups */
+	uid_t		  uid;
+	gid_t		  gid;
+	gid_t		 *groups;	/* supplementary groups */
+	int		  ngroups;
+	int64_t		  timeout_ms;	/* 0: none */
+	int64_t		  kill_grace_ms; /* SIGTERM to SIGKILL */
+	size_t		  max_output;	/* bytes kept, > 0 */
+};
+
+/* The job fields runner_prepare() needs; strings are borrowed. */
+struct run_job {
+	int64_t		 id;
+	int64_t		 attempt;	/* 1-based */
+	const char	*command;
+	const char	*queue;
+	const char	*key;		/* idempotency key, or NULL */
+	const char	*schedule;	/* schedule name, or NULL */
+	int64_t		 slot_at;	/* UTC ms, 0: none */
+	const char	*env;		/* "NAME=VALUE\0"... */
+	size_t		 env_len;
+	const char	*cwd;		/* or NULL: the user's home */
+	const char	*run_as;	/* user name, or NULL: jobd's user */
+	int64_t		 timeout_ms;	/* 0: none */
+	int64_t		 kill_grace_ms;
+	size_t		 max_output;
+};
+
+/*
+ * Build *rs for job j: argv; the environment (HOME, USER, LOGNAME, SHELL,
+ * PATH, then the job's own variables, then JOBD_JOB_ID, JOBD_ATTEMPT,
+ * JOBD_QUEUE, JOBD_IDEMPOTENCY_KEY, JOBD_SCHEDULE, JOBD_SLOT — the last
+ * three only when set; JOBD_SLOT as RFC 3339 UTC); the user.  Returns 0,
+ * or a negative errno with a one-line reason in err: -ENOENT for an
+ * unknown user, -EPERM when j->run_as names another user and jobd is not
+ * root, -ENOMEM.  Thread-safe (getpwnam_r, getgrouplist).
+ */
+int	runner_prepare(struct run_spec *rs, const struct run_job *j, char *err,
+	    size_t errlen);
+
+/* Free what runner_prepare() allocated.  Safe on a zeroed spec. */
+void	runner_spec_free(struct run_spec *rs);
+
+/*
+ * One run: initialised by the caller, passed to runner_run(), and the
+ * handle through which other threads stop it.  It must outlive both the
+ * run and every runner_stop() call on it.
+ */
+struct run_ctl {
+	_Atomic int	stop;		/* an enum run_stop; first wins */
+	int		wake_fd[2];	/* non-blocking, close-on-exec pipe */
+};
+
+/* Prepare rc (stop = NONE, the wake pipe).  Returns 0 or -errno. */
+int	runner_ctl_init(struct run_ctl *rc);
+/* Close rc's pipe. */
+void	runner_ctl_destroy(struct run_ctl *rc);
+
+/*
+ * Ask the run to stop for "why" (the first request wins).  Thread-safe and
+ * non-blocking; may be called before, during or after runner_run().
+ */
+void	runner_stop(struct run_ctl *rc, enum run_stop why);
+
+struct run_result {
+	enum run_outcome outcome;
+	int		 exit_code;	/* valid when exited */
+	bool		 exited;	/* exited (vs. killed by a signal) */
+	int		 signal;	/* the killing signal, 0 if none */
+	int64_t		 started_at;	/* UTC ms, when forked */
+	int64_t		 finished_at;	/* UTC ms, when reaped */
+	char		*output;	/* the output tail, malloc'd; may be NULL */
+	size_t		 output_len;
+	int64_t		 output_dropped; /* bytes written but not kept */
+	char		 error[256];	/* why, in words; "" for RUN_OK */
+};
+
+/*
+ * Run rs to completion, blocking the calling thread, and fill *res (the
+ * caller frees res->output).  Never fails: a job that cannot be started
+ * ends as RUN_SPAWN_ERROR with the reason in res->error.
+ */
+void	runner_run(const struct run_spec *rs, struct run_ctl *rc,
+	    const struct jd_clock *clock, struct run_result *res);
+
+#endif /* JOBD_RUNNER_H */

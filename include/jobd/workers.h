@@ -1,0 +1,57 @@
+/*
+ * workers: the thread pool between the scheduler and the runner.
+ *
+ * The scheduler (the loop thread) pushes work; an idle worker thread takes
+ * it, prepares and runs the job through runner, puts the finished work on
+ * the done list and calls the notify callback (a wrapper around
+ * uv_async_send; several calls may be merged into one wake-up, so the
+ * scheduler drains the whole done list each time).  Workers never touch
+ * the database or the event loop.  Threads start with every signal
+ * blocked, so signals reach only the loop thread.
+ */
+#ifndef JOBD_WORKERS_H
+#define JOBD_WORKERS_H
+
+#include <stddef.h>
+
+#include "jobd/runner.h"
+
+struct jd_clock;
+struct workers;
+
+/*
+ * One job for a worker.  The scheduler owns it (usually embedded in its
+ * own per-job struct); the pool holds it between workers_push() and
+ * workers_take_done().  job's strings must stay valid until then.
+ */
+struct work {
+	struct work		*next;		/* list link */
+	struct run_job		 job;		/* in */
+	struct run_ctl		 ctl;		/* runner_stop() goes here */
+	struct run_result	 res;		/* out */
+};
+
+/*
+ * Start n worker threads.  notify(arg) is called from a worker thread
+ * after it put work on the done list.  Returns 0 or a negative errno.
+ */
+int	workers_start(struct workers **wp, int n, const struct jd_clock *clock,
+	    void (*notify)(void *), void *arg);
+
+/* Queue wk for the next idle worker.  Loop thread. */
+void	workers_push(struct workers *w, struct work *wk);
+
+/*
+ * Take every finished work, oldest first, as a list linked through
+ * ->next; NULL when there is none.  Loop thread.
+ */
+struct work *workers_take_done(struct workers *w);
+
+/*
+ * Stop the threads after the work already pushed has finished, join them
+ * and free the pool.  Work still on the done list must have been taken.
+ * NULL is fine.
+ */
+void	workers_stop(struct workers *w);
+
+#endif /* JOBD_WORKERS_H */

@@ -1,0 +1,207 @@
+/*
+ * jobd: options, configuration, the database, then the loop.
+ *
+ * jobd stays in the foreground (systemd or another supervisor runs it)
+ * and logs to stderr.  Exit status: 0 after a clean stop, 64 for bad
+ * usage, 78 for a bad configuration, the sysexits code of a database that
+ * cannot be opened (66, 65, 69, 74, 75, 77), 1 for anything else.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/clock.h"
+#include "jobd/config.h"
+#include "jobd/log.h"
+#include "jobd/scheduler.h"
+#include "jobd/store.h"
+
+#define EX_USAGE_	64
+#define EX_CONFIG_	78
+
+static const char usage_text[] =
+    "usage: jobd [--config FILE] [--db PATH] [--workers N] [--verbose]\n"
+    "            [--check-config] [--version] [--help]\n";
+
+static _Noreturn void
+usage(int code)
+{
+	fputs(usage_text, code == 0 ? stdout : stderr);
+	exit(code);
+}
+
+/* The sysexits code for a store_open() error (as jobctl(1) uses them). */
+static int
+open_exit_code(int error)
+{
+	switch (error) {
+	case -ENOENT:
+	case -EISDIR:
+	case -ENOTDIR:
+		return 66;
+	case -EBADMSG:
+	case -EINVAL:
+		return 65;
+	case -EPROTONOSUPPORT:
+		return 69;
+	case -ENOSPC:
+	case -EIO:
+		return 74;
+	case -EBUSY:
+		return 75;
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+		return 77;
+	default:
+		return 1;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check-config", no_argument,	     NULL, 'n' },
+		{ "config",	  required_argument, NULL, 'c' },
+		{ "db",		  required_argument, NULL, 'd' },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ "verbose",	  no_argument,	     NULL, 'v' },
+		{ "version",	  no_argument,	     NULL, 'V' },
+		{ "workers",	  required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct jd_config cfg;
+	struct sched_opts so;
+	struct store *st;
+	char cfgpath[PATH_MAX], dbpath[PATH_MAX], err[1024];
+	const char *config_flag = NULL, *db_flag = NULL;
+	long workers = 0;
+	bool check = false, is_default, verbose = false;
+	char *end;
+	int c, error, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:d:hnvVw:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_flag = optarg;
+			break;
+		case 'd':
+			if (*optarg == '\0') {
+				fprintf(stderr, "jobd: --db: empty path\n");
+				return EX_USAGE_;
+			}
+			db_flag = optarg;
+			break;
+		case 'h':
+			usage(0);
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'V':
+			printf("jobd %s (schema %d)\n", JOBD_VERSION,
+			    store_schema_version());
+			return 0;
+		case 'w':
+			errno = 0;
+			workers = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 ||
+			    workers < 1 || workers > 256) {
+				fprintf(stderr, "jobd: invalid --workers "
+				    "\"%s\": must be between 1 and 256\n",
+				    optarg);
+				return EX_USAGE_;
+			}
+			break;
+		case ':':
+			fprintf(stderr, "jobd: option \"%s\" needs an "
+			    "argument\n", argv[optind - 1]);
+			usage(EX_USAGE_);
+		default:
+			fprintf(stderr, "jobd: unknown option \"%s\"\n",
+			    argv[optind - 1]);
+			usage(EX_USAGE_);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "jobd: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		usage(EX_USAGE_);
+	}
+	log_init("jobd", verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+
+	/* The configuration: a named file must exist; the default may not. */
+	if (config_defaults(&cfg) != 0) {
+		fprintf(stderr, "jobd: out of memory\n");
+		return 1;
+	}
+	if (config_flag != NULL) {
+		if (strlen(config_flag) >= sizeof(cfgpath)) {
+			fprintf(stderr, "jobd: --config: path too long\n");
+			return EX_USAGE_;
+		}
+		strcpy(cfgpath, config_flag);
+	} else if (config_default_path(cfgpath, sizeof(cfgpath)) != 0) {
+		cfgpath[0] = '\0';
+	}
+	if (cfgpath[0] != '\0') {
+		error = config_load(&cfg, cfgpath, err, sizeof(err));
+		/* No default file: the defaults; SIGHUP looks again. */
+		if (error != 0 && (error != -ENOENT || config_flag != NULL)) {
+			fprintf(stderr, "jobd: %s\n", err);
+			config_free(&cfg);
+			return EX_CONFIG_;
+		}
+	}
+	if (workers > 0)
+		cfg.workers = (int)workers;
+	error = config_db_path(&cfg, db_flag, dbpath, sizeof(dbpath),
+	    &is_default);
+	if (error != 0) {
+		fprintf(stderr, "jobd: cannot find the database path: %s "
+		    "(use --db PATH)\n", strerror(-error));
+		config_free(&cfg);
+		return EX_CONFIG_;
+	}
+	if (check) {
+		printf("# configuration: %s%s\n# database: %s\n",
+		    cfgpath[0] != '\0' ? cfgpath : "(none)",
+		    cfgpath[0] != '\0' && access(cfgpath, F_OK) != 0 ?
+		    " (not found: defaults)" : "", dbpath);
+		config_print(&cfg, stdout);
+		config_free(&cfg);
+		return fflush(stdout) == 0 ? 0 : 74;
+	}
+
+	/* A write to a closed pipe or past RLIMIT_FSIZE is an error, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+
+	error = store_open(&st, dbpath, STORE_CREATE |
+	    (is_default ? STORE_MKDIR : 0), &clock_system, err, sizeof(err));
+	if (error != 0) {
+		log_warnx("%s", err);
+		config_free(&cfg);
+		return open_exit_code(error);
+	}
+	memset(&so, 0, sizeof(so));
+	so.st = st;
+	so.db_path = dbpath;
+	so.cfg = &cfg;
+	so.config_path = cfgpath[0] != '\0' ? cfgpath : NULL;
+	so.clock = &clock_system;
+	rc = sched_run(&so);
+	store_close(st);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,957 @@
+/*
+ * scheduler: jobd's libuv loop.  Everything here runs on the loop thread,
+ * which owns the store (the daemon's only database connection).
+ *
+ * A "turn" does all timed work and is run whenever something may have
+ * changed: the timer fired, a worker finished (uv_async), another process
+ * committed to the database (a uv_fs_event on the database's directory,
+ * filtered through PRAGMA data_version so our own commits do not count),
+ * or a signal arrived.  A turn:
+ *
+ *   1. records every finished attempt in one transaction (group commit),
+ *   2. passes cancel requests on to the runs they name,
+ *   3. reaps expired leases of any daemon (outcome "lost"),
+ *   4. claims due jobs for the free worker slots, in one transaction,
+ *   5. renews our leases and heartbeat when due,
+ *   6. re-arms the one timer for the earliest of: the next due job (when a
+ *      slot is free), the next lease expiry, the next heartbeat; capped by
+ *      poll_interval.  Idle with nothing due, the daemon sleeps.
+ *
+ * Decisions (retry or dead, backoff delays) are made here; the store only
+ * applies them.  A result that cannot be recorded (database locked, disk
+ * full) stays in memory and is retried every second: nothing is dropped.
+ */
+#define _GNU_SOURCE	/* gethostname */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "jobd/clock.h"
+#include "jobd/config.h"
+#include "jobd/job.h"
+#include "jobd/log.h"
+#include "jobd/notify.h"
+#include "jobd/runner.h"
+#include "jobd/scheduler.h"
+#include "jobd/store.h"
+#include "jobd/timefmt.h"
+#include "jobd/workers.h"
+
+#define SCHED_RETRY_MS		1000	/* after a store error */
+#define SCHED_REAP_BATCH	256	/* expired leases per turn */
+#define SCHED_REQUEUE_DELAY_MS	0	/* a job stopped by shutdown */
+
+#ifndef container_of
+#define container_of(p, type, member)					\
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+#endif
+
+/* One job this daemon runs, from claim until its result is recorded. */
+struct sjob {
+	struct work	 wk;		/* first: the pool's view */
+	struct sjob	*prev, *next;	/* s->running, or s->ended */
+	struct job	 job;		/* owned copy from the claim */
+	int64_t		 max_attempts;	/* resolved against the config */
+	int64_t		 backoff_ms;
+	int64_t		 backoff_max_ms;
+};
+
+struct sjob_list {
+	struct sjob	*head;
+	int		 n;
+};
+
+struct sched {
+	uv_loop_t		 loop;
+	uv_timer_t		 timer;		/* the next due thing */
+	uv_timer_t		 grace;		/* shutdown_grace */
+	uv_timer_t		 watchdog;	/* WATCHDOG=1, when asked */
+	uv_async_t		 async;		/* a worker finished */
+	uv_fs_event_t		 fsev;		/* the database's directory */
+	uv_signal_t		 sigterm, sigint, sighup;
+
+	struct store		*st;
+	struct jd_config	*cfg;
+	const char		*config_path;
+	const char		*db_path;
+	const struct jd_clock	*clock;
+	struct workers		*workers;
+	char			 wal_name[NAME_MAX + 1];
+
+	char			 instance[160];	/* host:pid:random */
+	char			 host[128];
+	char			 boot_id[64];
+
+	struct sjob_list	 running;	/* pushed to the pool */
+	struct sjob_list	 ended;		/* results not yet recorded */
+	int64_t			 data_version;
+	int64_t			 next_heartbeat;	/* UTC ms */
+	bool			 draining;	/* SIGTERM: no more claims */
+	bool			 stopped_runs;	/* grace over: runs stopped */
+	bool			 closing;
+	uint64_t		 rng;
+};
+
+static void	sched_turn(struct sched *s);
+static void	on_timer(uv_timer_t *t);
+
+static void
+list_add(struct sjob_list *l, struct sjob *sj)
+{
+	sj->prev = NULL;
+	sj->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = sj;
+	l->head = sj;
+	l->n++;
+}
+
+static void
+list_del(struct sjob_list *l, struct sjob *sj)
+{
+	if (sj->prev != NULL)
+		sj->prev->next = sj->next;
+	else
+		l->head = sj->next;
+	if (sj->next != NULL)
+		sj->next->prev = sj->prev;
+	sj->prev = sj->next = NULL;
+	l->n--;
+}
+
+static void
+sjob_free(struct sjob *sj)
+{
+	runner_ctl_destroy(&sj->wk.ctl);
+	free(sj->wk.res.output);
+	job_clear(&sj->job);
+	free(sj);
+}
+
+static int64_t
+now_ms(const struct sched *s)
+{
+	return clock_wall_ms(s->clock);
+}
+
+/* xorshift64*: jitter for backoff; not for anything secret. */
+static uint64_t
+sched_random(struct sched *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545f4914f6cdd1dULL;
+}
+
+/*
+ * The delay before retry number "attempt" (1-based: the attempt that just
+ * failed): full jitter, uniform in [0, min(max, base * 2^(attempt-1))].
+ */
+static int64_t
+sched_backoff(struct sched *s, int64_t attempt, int64_t base, int64_t max)
+{
+	int64_t cap = base;
+	int64_t i;
+
+	for (i = 1; i < attempt && cap < max; i++)
+		cap = cap > INT64_MAX / 2 ? INT64_MAX : cap * 2;
+	if (cap > max)
+		cap = max;
+	if (cap <= 0)
+		return 0;
+	return (int64_t)(sched_random(s) % ((uint64_t)cap + 1));
+}
+
+static int64_t
+opt_or(int64_t v, int64_t def)
+{
+	return v == JOB_DEFAULT ? def : v;
+}
+
+/*
+ * Decide what becomes of a job whose attempt ended unsuccessfully:
+ * another try after a backoff, or the dead-letter table.
+ */
+static void
+sched_decide_failure(struct sched *s, struct attempt_end *e,
+    int64_t max_attempts, int64_t base, int64_t max, int64_t now,
+    char *reason, size_t reasonlen)
+{
+	if (e->attempt >= max_attempts) {
+		e->action = END_DEAD;
+		snprintf(reason, reasonlen, "%s on attempt %" PRId64 " of %"
+		    PRId64 ", no attempts left", e->error != NULL ? e->error :
+		    e->outcome, e->attempt, max_attempts);
+		e->reason = reason;
+	} else {
+		e->action = END_RETRY;
+		e->run_at = now + sched_backoff(s, e->attempt, base, max);
+	}
+}
+
+static void
+sched_log_end(const struct attempt_end *e, int64_t now)
+{
+	char when[TIMEFMT_MAX];
+
+	if (!e->applied) {
+		log_warnx("job %" PRId64 " attempt %" PRId64 ": lease lost, "
+		    "result ignored (%s)", e->job_id, e->attempt,
+		    e->error != NULL ? e->error : e->outcome);
+		return;
+	}
+	switch (e->action) {
+	case END_DONE:
+		log_info("job %" PRId64 " attempt %" PRId64 ": done",
+		    e->job_id, e->attempt);
+		break;
+	case END_RETRY:
+		if (timefmt_format_duration(e->run_at - now, when,
+		    sizeof(when)) != 0)
+			snprintf(when, sizeof(when), "?");
+		log_info("job %" PRId64 " attempt %" PRId64 ": %s; retry in %s",
+		    e->job_id, e->attempt, e->error, when);
+		break;
+	case END_DEAD:
+		log_warnx("job %" PRId64 " is dead: %s", e->job_id, e->reason);
+		break;
+	case END_CANCELLED:
+		log_info("job %" PRId64 " attempt %" PRId64 ": cancelled",
+		    e->job_id, e->attempt);
+		break;
+	case END_REQUEUE:
+		log_info("job %" PRId64 " attempt %" PRId64 ": stopped by "
+		    "shutdown; requeued", e->job_id, e->attempt);
+		break;
+	}
+}
+
+static const char *
+outcome_name(enum run_outcome o)
+{
+	switch (o) {
+	case RUN_OK:
+		return "ok";
+	case RUN_FAILED:
+		return "failed";
+	case RUN_TIMEOUT:
+		return "timeout";
+	case RUN_SPAWN_ERROR:
+		return "spawn_error";
+	case RUN_CANCELLED:
+		return "cancelled";
+	case RUN_SHUTDOWN:
+	default:
+		return "lost";
+	}
+}
+
+/*
+ * Step 1: take finished runs from the pool and record them, together with
+ * any that an earlier turn could not record, in one transaction.
+ */
+static void
+sched_record(struct sched *s, int64_t now)
+{
+	struct attempt_end *ends;
+	char (*reasons)[320];
+	struct work *wk, *next;
+	struct sjob *sj;
+	size_t n, i;
+	int error;
+
+	for (wk = workers_take_done(s->workers); wk != NULL; wk = next) {
+		next = wk->next;
+		sj = container_of(wk, struct sjob, wk);
+		list_del(&s->running, sj);
+		list_add(&s->ended, sj);
+	}
+	if (s->ended.n == 0)
+		return;
+	n = (size_t)s->ended.n;
+	ends = calloc(n, sizeof(*ends));
+	reasons = calloc(n, sizeof(*reasons));
+	if (ends == NULL || reasons == NULL) {
+		log_warnx("recording %zu results: out of memory", n);
+		goto out;
+	}
+	for (sj = s->ended.head, i = 0; sj != NULL; sj = sj->next, i++) {
+		struct run_result *r = &sj->wk.res;
+		struct attempt_end *e = &ends[i];
+
+		e->job_id = sj->job.id;
+		e->attempt = sj->job.attempts;
+		e->owner = s->instance;
+		e->outcome = outcome_name(r->outcome);
+		e->has_exit_code = r->exited;
+		e->exit_code = r->exit_code;
+		e->signal = r->signal;
+		e->finished_at = r->finished_at != 0 ? r->finished_at : now;
+		e->output = r->output;
+		e->output_len = r->output_len;
+		e->output_dropped = r->output_dropped;
+		e->error = r->error[0] != '\0' ? r->error : NULL;
+		switch (r->outcome) {
+		case RUN_OK:
+			e->action = END_DONE;
+			break;
+		case RUN_CANCELLED:
+			e->action = END_CANCELLED;
+			break;
+		case RUN_SHUTDOWN:
+			e->action = END_REQUEUE;
+			e->run_at = now + SCHED_REQUEUE_DELAY_MS;
+			e->error = "stopped: jobd shut down";
+			break;
+		default:
+			sched_decide_failure(s, e, sj->max_attempts,
+			    sj->backoff_ms, sj->backoff_max_ms, now,
+			    reasons[i], sizeof(reasons[i]));
+			break;
+		}
+	}
+	if ((error = store_finish(s->st, ends, n, now)) != 0) {
+		log_warnx("recording %zu results: %s; will retry", n,
+		    store_errmsg(s->st));
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		sched_log_end(&ends[i], now);
+	while ((sj = s->ended.head) != NULL) {
+		list_del(&s->ended, sj);
+		sjob_free(sj);
+	}
+out:
+	free(ends);
+	free(reasons);
+}
+
+static struct sjob *
+sched_find_running(struct sched *s, int64_t id, int64_t attempt)
+{
+	struct sjob *sj;
+
+	for (sj = s->running.head; sj != NULL; sj = sj->next)
+		if (sj->job.id == id && sj->job.attempts == attempt)
+			return sj;
+	return NULL;
+}
+
+static int
+cancel_one(const struct job *j, void *arg)
+{
+	struct sched *s = arg;
+	struct sjob *sj;
+
+	if ((sj = sched_find_running(s, j->id, j->attempts)) != NULL &&
+	    atomic_load(&sj->wk.ctl.stop) == RUN_STOP_NONE) {
+		log_info("job %" PRId64 ": cancel requested; stopping it",
+		    j->id);
+		runner_stop(&sj->wk.ctl, RUN_STOP_CANCEL);
+	}
+	return 0;
+}
+
+/* Step 2: stop the runs that jobctl cancel flagged. */
+static void
+sched_cancels(struct sched *s)
+{
+	if (s->running.n == 0)
+		return;
+	if (store_cancel_requests(s->st, s->instance, cancel_one, s) != 0)
+		log_warnx("reading cancel requests: %s", store_errmsg(s->st));
+}
+
+struct reap {
+	struct sched		*s;
+	struct attempt_end	*ends;
+	char			(*owners)[160];
+	char			(*reasons)[320];
+	size_t			 n;
+	int64_t			 now;
+};
+
+static int
+reap_one(const struct job *j, void *arg)
+{
+	struct reap *rp = arg;
+	struct sched *s = rp->s;
+	struct attempt_end *e = &rp->ends[rp->n];
+
+	/* Ours and still running here: the heartbeat was late, not lost. */
+	if (j->lease_owner != NULL && strcmp(j->lease_owner,
+	    s->instance) == 0 && sched_find_running(s, j->id,
+	    j->attempts) != NULL)
+		return 0;
+	snprintf(rp->owners[rp->n], sizeof(rp->owners[rp->n]), "%s",
+	    j->lease_owner != NULL ? j->lease_owner : "");
+	e->job_id = j->id;
+	e->attempt = j->attempts;
+	e->owner = rp->owners[rp->n];
+	e->outcome = "lost";
+	e->finished_at = rp->now;
+	e->error = "lease expired: its daemon stopped renewing it";
+	sched_decide_failure(s, e, opt_or(j->max_attempts,
+	    s->cfg->max_attempts), opt_or(j->backoff_ms, s->cfg->backoff_ms),
+	    opt_or(j->backoff_max_ms, s->cfg->backoff_max_ms), rp->now,
+	    rp->reasons[rp->n], sizeof(rp->reasons[rp->n]));
+	rp->n++;
+	return 0;
+}
+
+/* Step 3: expired leases become "lost" attempts, retried or dead. */
+static void
+sched_reap(struct sched *s, int64_t now)
+{
+	struct reap rp = { s, NULL, NULL, NULL, 0, now };
+	size_t i;
+
+	rp.ends = calloc(SCHED_REAP_BATCH, sizeof(*rp.ends));
+	rp.owners = calloc(SCHED_REAP_BATCH, sizeof(*rp.owners));
+	rp.reasons = calloc(SCHED_REAP_BATCH, sizeof(*rp.reasons));
+	if (rp.ends == NULL || rp.owners == NULL || rp.reasons == NULL)
+		goto out;
+	if (store_expired_list(s->st, now, SCHED_REAP_BATCH, reap_one,
+	    &rp) != 0) {
+		log_warnx("looking for expired leases: %s",
+		    store_errmsg(s->st));
+		goto out;
+	}
+	if (rp.n == 0)
+		goto out;
+	if (store_finish(s->st, rp.ends, rp.n, now) != 0) {
+		log_warnx("reaping %zu expired leases: %s", rp.n,
+		    store_errmsg(s->st));
+		goto out;
+	}
+	for (i = 0; i < rp.n; i++) {
+		log_warnx("job %" PRId64 " attempt %" PRId64 ": lease of %s "
+		    "expired; attempt lost", rp.ends[i].job_id,
+		    rp.ends[i].attempt, rp.owners[i]);
+		sched_log_end(&rp.ends[i], now);
+	}
+out:
+	free(rp.ends);
+	free(rp.owners);
+	free(rp.reasons);
+}
+
+/* Step 4: claim due jobs for the free slots and hand them to the pool. */
+static int
+sched_claim(struct sched *s, int64_t now)
+{
+	struct job *jobs;
+	struct sjob *sj;
+	size_t free_slots, n, i;
+	int error;
+
+	if (s->draining || s->running.n >= s->cfg->workers)
+		return 0;
+	free_slots = (size_t)(s->cfg->workers - s->running.n);
+	if ((jobs = calloc(free_slots, sizeof(*jobs))) == NULL)
+		return -ENOMEM;
+	error = store_claim(s->st, s->instance, now,
+	    s->cfg->visibility_timeout_ms, free_slots, jobs, &n);
+	if (error != 0) {
+		log_warnx("claiming jobs: %s", store_errmsg(s->st));
+		free(jobs);
+		return error;
+	}
+	for (i = 0; i < n; i++) {
+		if ((sj = calloc(1, sizeof(*sj))) == NULL ||
+		    runner_ctl_init(&sj->wk.ctl) != 0) {
+			/* The lease expires and the reaper retries it. */
+			log_warnx("job %" PRId64 ": cannot start: out of "
+			    "memory or file descriptors", jobs[i].id);
+			free(sj);
+			job_clear(&jobs[i]);
+			continue;
+		}
+		sj->job = jobs[i];		/* ownership moves */
+		sj->max_attempts = opt_or(sj->job.max_attempts,
+		    s->cfg->max_attempts);
+		sj->backoff_ms = opt_or(sj->job.backoff_ms, s->cfg->backoff_ms);
+		sj->backoff_max_ms = opt_or(sj->job.backoff_max_ms,
+		    s->cfg->backoff_max_ms);
+		sj->wk.job.id = sj->job.id;
+		sj->wk.job.attempt = sj->job.attempts;
+		sj->wk.job.command = sj->job.command;
+		sj->wk.job.queue = sj->job.queue;
+		sj->wk.job.key = sj->job.key;
+		sj->wk.job.schedule = sj->job.schedule;
+		sj->wk.job.slot_at = sj->job.slot_at;
+		sj->wk.job.env = sj->job.env;
+		sj->wk.job.env_len = sj->job.env_len;
+		sj->wk.job.cwd = sj->job.cwd;
+		sj->wk.job.run_as = sj->job.run_as;
+		sj->wk.job.timeout_ms = opt_or(sj->job.timeout_ms,
+		    s->cfg->timeout_ms);
+		sj->wk.job.kill_grace_ms = s->cfg->kill_grace_ms;
+		sj->wk.job.max_output = (size_t)s->cfg->max_output;
+		list_add(&s->running, sj);
+		log_debug("job %" PRId64 " attempt %" PRId64 ": starting",
+		    sj->job.id, sj->job.attempts);
+		workers_push(s->workers, &sj->wk);
+	}
+	free(jobs);
+	return 0;
+}
+
+/* Step 5: renew our leases and our heartbeat. */
+static void
+sched_heartbeat(struct sched *s, int64_t now)
+{
+	int64_t every;
+
+	if (now < s->next_heartbeat)
+		return;
+	if (store_heartbeat(s->st, s->instance, now,
+	    s->cfg->visibility_timeout_ms) != 0) {
+		log_warnx("renewing leases: %s", store_errmsg(s->st));
+		s->next_heartbeat = now + SCHED_RETRY_MS;
+		return;
+	}
+	every = s->cfg->visibility_timeout_ms / 3;
+	if (s->running.n == 0 && every < s->cfg->poll_interval_ms)
+		every = s->cfg->poll_interval_ms;
+	s->next_heartbeat = now + every;
+}
+
+/* Step 6: sleep until the earliest thing that needs a turn. */
+static void
+sched_arm(struct sched *s, int64_t now, bool failed)
+{
+	int64_t due = INT64_MAX, expiry = INT64_MAX, next, delay;
+
+	if (store_next_times(s->st, &due, &expiry) != 0) {
+		log_warnx("reading the next due time: %s", store_errmsg(s->st));
+		failed = true;
+	}
+	next = s->next_heartbeat;
+	if (!s->draining && s->running.n < s->cfg->workers && due < next)
+		next = due;
+	/* An expired lease we did not reap is one of ours: not urgent. */
+	if (expiry <= now)
+		expiry = now + SCHED_RETRY_MS;
+	if (expiry < next)
+		next = expiry;
+	if (failed || s->ended.n > 0)
+		next = next < now + SCHED_RETRY_MS ? next :
+		    now + SCHED_RETRY_MS;
+	delay = next <= now ? 0 : next - now;
+	if (delay > s->cfg->poll_interval_ms)
+		delay = s->cfg->poll_interval_ms;
+	(void)uv_timer_start(&s->timer, on_timer, (uint64_t)delay, 0);
+}
+
+static void
+on_close(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, on_close);
+}
+
+/* The drain is over: every run has ended and been recorded. */
+static void
+sched_finish(struct sched *s)
+{
+	s->closing = true;
+	(void)notify_send("STOPPING=1");
+	if (store_daemon_unregister(s->st, s->instance) != 0)
+		log_warnx("unregistering: %s", store_errmsg(s->st));
+	workers_stop(s->workers);
+	s->workers = NULL;
+	uv_walk(&s->loop, close_walk, NULL);
+	log_info("stopped");
+}
+
+/* Stop every run still going (shutdown grace over). */
+static void
+sched_stop_runs(struct sched *s)
+{
+	struct sjob *sj;
+
+	if (s->stopped_runs)
+		return;
+	s->stopped_runs = true;
+	if (s->running.n > 0)
+		log_info("stopping %d running jobs; they will run again",
+		    s->running.n);
+	for (sj = s->running.head; sj != NULL; sj = sj->next)
+		runner_stop(&sj->wk.ctl, RUN_STOP_SHUTDOWN);
+}
+
+static void
+sched_turn(struct sched *s)
+{
+	int64_t now, v;
+	bool failed = false;
+
+	if (s->closing)
+		return;
+	now = now_ms(s);
+	sched_record(s, now);
+	if (store_data_version(s->st, &v) == 0 && v != s->data_version) {
+		s->data_version = v;
+		sched_cancels(s);
+	}
+	sched_reap(s, now);
+	if (sched_claim(s, now) != 0)
+		failed = true;
+	sched_heartbeat(s, now);
+	if (s->draining && s->running.n == 0 && s->ended.n == 0) {
+		sched_finish(s);
+		return;
+	}
+	sched_arm(s, now, failed);
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	sched_turn(t->data);
+}
+
+static void
+on_async(uv_async_t *a)
+{
+	sched_turn(a->data);
+}
+
+/* Another process committed?  Our own commits leave data_version alone. */
+static void
+on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
+{
+	struct sched *s = h->data;
+	int64_t v;
+
+	(void)events;
+	if (status < 0 || s->closing)
+		return;
+	if (name != NULL && strcmp(name, s->wal_name) != 0)
+		return;
+	if (store_data_version(s->st, &v) != 0 || v == s->data_version)
+		return;
+	sched_turn(s);
+}
+
+static void
+on_grace(uv_timer_t *t)
+{
+	struct sched *s = t->data;
+
+	sched_stop_runs(s);
+}
+
+static void
+on_stop_signal(uv_signal_t *h, int signum)
+{
+	struct sched *s = h->data;
+
+	if (s->draining) {
+		log_info("%s again: stopping running jobs now",
+		    strsignal(signum));
+		sched_stop_runs(s);
+		return;
+	}
+	s->draining = true;
+	(void)notify_send("STOPPING=1");
+	log_info("%s: no new jobs; waiting up to %" PRId64 " ms for %d "
+	    "running", strsignal(signum), s->cfg->shutdown_grace_ms,
+	    s->running.n);
+	if (s->running.n > 0)
+		(void)uv_timer_start(&s->grace, on_grace,
+		    (uint64_t)s->cfg->shutdown_grace_ms, 0);
+	sched_turn(s);
+}
+
+/* SIGHUP: reload the config; keep the old one if the new one is bad. */
+static void
+on_sighup(uv_signal_t *h, int signum)
+{
+	struct sched *s = h->data;
+	struct jd_config n;
+	char err[512];
+	int error;
+
+	(void)signum;
+	(void)notify_send("RELOADING=1");
+	if (s->config_path == NULL) {
+		log_info("SIGHUP: no configuration file to reload");
+		goto out;
+	}
+	if (config_defaults(&n) != 0) {
+		log_warnx("SIGHUP: out of memory; configuration unchanged");
+		goto out;
+	}
+	error = config_load(&n, s->config_path, err, sizeof(err));
+	if (error != 0 && error != -ENOENT) {
+		log_warnx("SIGHUP: %s; configuration unchanged", err);
+		config_free(&n);
+		goto out;
+	}
+	if (n.workers != s->cfg->workers)
+		log_warnx("SIGHUP: workers = %d takes a restart; still %d",
+		    n.workers, s->cfg->workers);
+	s->cfg->poll_interval_ms = n.poll_interval_ms;
+	s->cfg->visibility_timeout_ms = n.visibility_timeout_ms;
+	s->cfg->shutdown_grace_ms = n.shutdown_grace_ms;
+	s->cfg->kill_grace_ms = n.kill_grace_ms;
+	s->cfg->max_output = n.max_output;
+	s->cfg->max_attempts = n.max_attempts;
+	s->cfg->timeout_ms = n.timeout_ms;
+	s->cfg->backoff_ms = n.backoff_ms;
+	s->cfg->backoff_max_ms = n.backoff_max_ms;
+	config_free(&n);
+	log_info("SIGHUP: reloaded %s", s->config_path);
+	s->next_heartbeat = 0;
+	sched_turn(s);
+out:
+	(void)notify_send("READY=1");
+}
+
+static void
+on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	(void)notify_send("WATCHDOG=1");
+}
+
+/* Wake-up from worker threads: the only call they make into the loop. */
+static void
+notify_loop(void *arg)
+{
+	struct sched *s = arg;
+
+	(void)uv_async_send(&s->async);
+}
+
+/* Read a short file's first line into buf; "" when it cannot be read. */
+static void
+read_line(const char *path, char *buf, size_t len)
+{
+	FILE *fp;
+
+	buf[0] = '\0';
+	if ((fp = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(buf, (int)len, fp) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(fp);
+}
+
+/*
+ * Is daemon d provably gone?  Only for this host: another boot, or its
+ * pid is no longer a jobd (or is us).
+ */
+static bool
+daemon_is_gone(const struct sched *s, const struct daemon_info *d)
+{
+	char path[64], comm[64];
+
+	if (strcmp(d->host, s->host) != 0)
+		return false;
+	if (strcmp(d->boot_id, s->boot_id) != 0)
+		return true;
+	if (d->pid == getpid() || d->pid <= 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%" PRId64 "/comm", d->pid);
+	read_line(path, comm, sizeof(comm));
+	return strcmp(comm, "jobd") != 0;
+}
+
+struct gone {
+	char	(*instances)[160];
+	size_t	 n, cap;
+	const struct sched *s;
+};
+
+static int
+gone_one(const struct daemon_info *d, void *arg)
+{
+	struct gone *g = arg;
+
+	if (g->n < g->cap && daemon_is_gone(g->s, d))
+		snprintf(g->instances[g->n++], sizeof(g->instances[0]), "%s",
+		    d->instance);
+	return 0;
+}
+
+/* Fast recovery: reclaim at once the leases of dead instances here. */
+static void
+sched_reclaim(struct sched *s)
+{
+	struct gone g = { NULL, 0, 64, s };
+	int64_t n;
+	size_t i;
+
+	if ((g.instances = calloc(g.cap, sizeof(*g.instances))) == NULL)
+		return;
+	if (store_daemon_list(s->st, gone_one, &g) != 0)
+		log_warnx("listing daemons: %s", store_errmsg(s->st));
+	for (i = 0; i < g.n; i++) {
+		if (store_daemon_reclaim(s->st, g.instances[i], now_ms(s),
+		    &n) != 0) {
+			log_warnx("reclaiming leases of %s: %s",
+			    g.instances[i], store_errmsg(s->st));
+			continue;
+		}
+		log_info("instance %s is gone; reclaimed %" PRId64 " leases",
+		    g.instances[i], n);
+	}
+	free(g.instances);
+}
+
+static int
+sched_identity(struct sched *s)
+{
+	uint64_t seed;
+	char *dot;
+
+	if (gethostname(s->host, sizeof(s->host) - 1) != 0)
+		snprintf(s->host, sizeof(s->host), "localhost");
+	s->host[sizeof(s->host) - 1] = '\0';
+	if ((dot = strchr(s->host, '.')) != NULL)
+		*dot = '\0';
+	read_line("/proc/sys/kernel/random/boot_id", s->boot_id,
+	    sizeof(s->boot_id));
+	seed = (uint64_t)clock_mono_ms(s->clock) ^
+	    ((uint64_t)getpid() << 32) ^ (uint64_t)now_ms(s);
+	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
+		seed ^= (uint64_t)(uintptr_t)s;
+	s->rng = seed != 0 ? seed : 0x9e3779b97f4a7c15ULL;
+	snprintf(s->instance, sizeof(s->instance), "%s:%ld:%08" PRIx32,
+	    s->host, (long)getpid(), (uint32_t)sched_random(s));
+	return 0;
+}
+
+/* Watch the database's directory for commits (writes to the WAL). */
+static void
+sched_watch(struct sched *s)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(s->db_path, '/');
+	int error;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		snprintf(s->wal_name, sizeof(s->wal_name), "%s-wal",
+		    s->db_path);
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s",
+		    slash == s->db_path ? 1 : (int)(slash - s->db_path),
+		    s->db_path);
+		snprintf(s->wal_name, sizeof(s->wal_name), "%s-wal", slash + 1);
+	}
+	if ((error = uv_fs_event_init(&s->loop, &s->fsev)) == 0) {
+		s->fsev.data = s;
+		error = uv_fs_event_start(&s->fsev, on_fs_event, dir, 0);
+	}
+	if (error != 0)
+		log_warnx("cannot watch %s for new jobs (%s); polling every "
+		    "%" PRId64 " ms", dir, uv_strerror(error),
+		    s->cfg->poll_interval_ms);
+}
+
+int
+sched_run(const struct sched_opts *o)
+{
+	struct sched *s;
+	struct daemon_info d;
+	int64_t wd;
+	int error, rc = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warnx("out of memory");
+		return 1;
+	}
+	s->st = o->st;
+	s->cfg = o->cfg;
+	s->config_path = o->config_path;
+	s->db_path = o->db_path;
+	s->clock = o->clock;
+	sched_identity(s);
+
+	if ((error = uv_loop_init(&s->loop)) != 0) {
+		log_warnx("uv_loop_init: %s", uv_strerror(error));
+		free(s);
+		return 1;
+	}
+	uv_timer_init(&s->loop, &s->timer);
+	uv_timer_init(&s->loop, &s->grace);
+	uv_timer_init(&s->loop, &s->watchdog);
+	uv_async_init(&s->loop, &s->async, on_async);
+	uv_signal_init(&s->loop, &s->sigterm);
+	uv_signal_init(&s->loop, &s->sigint);
+	uv_signal_init(&s->loop, &s->sighup);
+	s->timer.data = s->grace.data = s->watchdog.data = s;
+	s->async.data = s;
+	s->sigterm.data = s->sigint.data = s->sighup.data = s;
+	uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
+	uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
+	uv_signal_start(&s->sighup, on_sighup, SIGHUP);
+
+	memset(&d, 0, sizeof(d));
+	d.instance = s->instance;
+	d.host = s->host;
+	d.pid = getpid();
+	d.boot_id = s->boot_id;
+	d.version = JOBD_VERSION;
+	d.started_at = d.heartbeat_at = now_ms(s);
+	sched_reclaim(s);
+	if (store_daemon_register(s->st, &d) != 0) {
+		log_warnx("registering with the database: %s",
+		    store_errmsg(s->st));
+		rc = 1;
+		goto out;
+	}
+	if ((error = workers_start(&s->workers, s->cfg->workers, s->clock,
+	    notify_loop, s)) != 0) {
+		log_warnx("starting %d workers: %s", s->cfg->workers,
+		    strerror(-error));
+		(void)store_daemon_unregister(s->st, s->instance);
+		rc = 1;
+		goto out;
+	}
+	sched_watch(s);
+	if ((wd = notify_watchdog_ms()) > 0)
+		(void)uv_timer_start(&s->watchdog, on_watchdog,
+		    (uint64_t)(wd / 2), (uint64_t)(wd / 2));
+	(void)store_data_version(s->st, &s->data_version);
+	s->next_heartbeat = now_ms(s) + s->cfg->poll_interval_ms;
+	log_info("started: instance %s, %d workers, database %s",
+	    s->instance, s->cfg->workers, s->db_path);
+	(void)notify_send("READY=1");
+	sched_turn(s);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+out:
+	if (!s->closing) {
+		workers_stop(s->workers);
+		uv_walk(&s->loop, close_walk, NULL);
+	}
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	if ((error = uv_loop_close(&s->loop)) != 0)
+		log_warnx("closing the loop: %s", uv_strerror(error));
+	free(s);
+	return rc;
+}

@@ -1,0 +1,396 @@
+# Bad input end to end: every bad invocation exits with its code, names the
+# offending input on stderr, prints nothing on stdout and leaves the
+# database exactly as it was (DESIGN §2.6); then broken databases, a locked
+# one, a full stdout and a bad config file.
+. "$(dirname "$0")/lib.sh"
+
+use_db "$T/bad.db"
+"$JOBCTL" submit --key k1 echo pending >/dev/null 2>&1
+"$JOBCTL" submit echo done >/dev/null 2>&1
+sql "UPDATE jobs SET state = 'done', finished_at = updated_at WHERE id = 2"
+dbdump >"$T/dump0"
+NBAD=0
+
+# bad NAME CODE PATTERN ARG...: stdin from $STDIN (default /dev/null).
+bad() {
+	_name=$1 _code=$2 _pat=$3
+	shift 3
+	NBAD=$((NBAD + 1))
+	begin "bad: $_name"
+	run "$@" <"${STDIN:-/dev/null}"
+	expect_rc "$_code"
+	expect_out_empty
+	[ -s "$T/.err" ] || problem "no message on stderr"
+	expect_err_contains "$_pat"
+	[ "$(wc -l <"$T/.err")" -le 2 ] || problem "message over 2 lines: $ERR"
+	dbdump >"$T/dump1"
+	expect_same "$T/dump0" "$T/dump1" "database"
+	mv "$T/dump1" "$T/dump0"	# one failure must not fail the rest
+	end
+}
+
+bad "unknown command"		64 '"bogus"'	bogus
+bad "unknown global option"	64 '--bogus'	--bogus list
+bad "unknown submit option"	64 '--bogus'	submit --bogus echo x
+bad "unknown list option"	64 '--frob'	list --frob
+bad "unknown short option"	64 '-Z'		submit -Z echo x
+bad "missing option argument"	64 '--queue'	submit --queue
+bad "missing --state argument"	64 '--state'	list --state
+bad "submit with no command"	64 'no command'	submit
+bad "submit with only options"	64 'no command'	submit --queue q
+bad "empty command"		64 'command is empty'	submit ''
+bad "whitespace-only command"	64 'command is empty'	submit "  	 "
+bad "--at garbage"		64 '"garbage"'	submit --at garbage echo x
+bad "--at 2026-02-30 10:00"	64 '2026-02-30 10:00' \
+    submit --at '2026-02-30 10:00' echo x
+bad "--at 25:00"		64 '2026-01-01 25:00' \
+    submit --at '2026-01-01 25:00' echo x
+if [ -e /usr/share/zoneinfo/America/New_York ]; then
+	export TZ=America/New_York
+	bad "--at in a DST gap"	64 '2030-03-10 02:30' \
+	    submit --at '2030-03-10 02:30' echo x
+	unset TZ
+fi
+bad "--in 5x"			64 '"5x"'	submit --in 5x echo x
+bad "--in 90 (no unit)"	64 '"90"'	submit --in 90 echo x
+bad "--in -5m"			64 '"-5m"'	submit --in -5m echo x
+bad "--at and --in together"	64 '--at and --in' \
+    submit --at now --in 5m echo x
+bad "--priority abc"		64 '"abc"'	submit --priority abc echo x
+bad "--priority 5000"		64 '"5000"'	submit --priority 5000 echo x
+bad "--priority 1.5"		64 '"1.5"'	submit --priority 1.5 echo x
+bad "--priority empty"		64 '--priority ""' submit --priority '' echo x
+bad "--max-attempts 0"		64 '--max-attempts "0"' \
+    submit --max-attempts 0 echo x
+bad "--max-attempts 1001"	64 '"1001"'	submit --max-attempts 1001 echo x
+bad "--timeout -5s"		64 '"-5s"'	submit --timeout -5s echo x
+bad "--timeout overflow"	64 '"999999999999999d"' \
+    submit --timeout 999999999999999d echo x
+bad "--backoff 10s,1s"		64 '"10s,1s"'	submit --backoff 10s,1s echo x
+bad "--backoff x"		64 '"x"'	submit --backoff x echo x
+bad "--backoff 1s,"		64 '--backoff'	submit --backoff 1s, echo x
+bad '--key ""'			64 'key ""'	submit --key '' echo x
+bad "--key with a tab"		64 'key'	submit --key "a	b" echo x
+bad "--env NOEQUALS"		64 '"NOEQUALS"'	submit --env NOEQUALS echo x
+bad "--env =x"			64 '"=x"'	submit --env =x echo x
+bad "--env 1A=b"		64 '"1A=b"'	submit --env 1A=b echo x
+bad "--env JOBD_X=1"		64 '"JOBD_X=1"'	submit --env JOBD_X=1 echo x
+bad "--env set twice"		64 'A is set twice' \
+    submit --env A=1 --env B=2 --env A=2 echo x
+bad "--user nosuchuserxyz"	67 '"nosuchuserxyz"' \
+    submit --user nosuchuserxyz echo x
+if [ "$(id -u)" -ne 0 ]; then
+	bad "--user root when not root"	77 '"root"' submit --user root echo x
+elif unpriv_ready "$T"; then
+	RUN_AS=unpriv
+	bad "--user root when not root"	77 '"root"' submit --user root echo x
+	RUN_AS=
+fi
+bad '--queue "bad queue"'	64 '"bad queue"' submit --queue 'bad queue' echo x
+bad '--queue ""'		64 'queue ""'	submit --queue '' echo x
+bad "--queue of 65 characters"	64 "$(printf '%065d' 0)" \
+    submit --queue "$(printf '%065d' 0)" echo x
+bad "--cwd missing relative dir" 64 '"no/such/dir"' \
+    submit --cwd no/such/dir echo x
+# Over-long commands given as arguments (one argument is at most 128 KiB
+# on Linux, so it takes several).  The quoted ones grow 4x when joined.
+x100k=$(printf '%0100000d' 0)
+q120k=$(printf '%0120000d' 0 | tr 0 "'")
+x120k=$(printf '%0120000d' 0)
+bad "command of 3 x 100 KB args"	65 'too long' \
+    submit echo "$x100k" "$x100k" "$x100k"
+bad "command of 3 x 120 KB quotes"	65 'too long' \
+    submit echo "$q120k" "$q120k" "$q120k"
+bad "command of 10 x 120 KB args"	65 'too long' \
+    submit echo "$x120k" "$x120k" "$x120k" "$x120k" "$x120k" "$x120k" \
+    "$x120k" "$x120k" "$x120k" "$x120k"
+unset x100k q120k x120k
+bad "--batch with an argument"	64 '"extra"'	submit --batch extra
+bad "--batch with --key"	64 '--key'	submit --batch --key k2
+printf 'echo ok\necho a\000b\necho ok\n' >"$T/nul.txt"
+STDIN=$T/nul.txt bad "--batch with a NUL byte" 65 'line 2' submit --batch
+python3 -c 'import sys
+sys.stdout.write("echo ok\n" + "x" * 300000 + "\n")' >"$T/long.txt"
+STDIN=$T/long.txt bad "--batch with a 300 KB line" 65 'line 2' submit --batch
+bad "list --state bogus"	64 '"bogus"'	list --state bogus
+bad "list --limit 0"		64 '--limit "0"' list --limit 0
+bad "list --limit x"		64 '--limit "x"' list --limit x
+bad "list --limit -1"		64 '--limit "-1"' list --limit -1
+bad '--json list --queue ""'	64 '--queue'	--json list --queue ''
+bad "list extra argument"	64 '"extra"'	list extra
+bad "show without id"		64 'job id'	show
+bad "show two ids"		64 'one job id'	show 1 2
+bad "show abc"			64 '"abc"'	show abc
+bad "show 0"			64 '"0"'	show 0
+bad "show -1"			64 '"-1"'	show -1
+bad "show 1x"			64 '"1x"'	show 1x
+bad "show 2^64"			64 '"18446744073709551616"' \
+    show 18446744073709551616
+bad "show 99999"		66 '99999'	show 99999
+bad "show --json 99999"		66 '99999'	show --json 99999
+bad "cancel without ids"	64 'job id'	cancel
+bad "cancel abc"		64 '"abc"'	cancel abc
+bad "cancel 1 abc"		64 '"abc"'	cancel 1 abc
+bad "cancel 99999"		66 '99999'	cancel 99999
+bad "cancel 1 99999"		66 '99999'	cancel 1 99999
+bad "cancel a done job"		1 'job 2'	cancel 1 2
+bad "status extra-arg"		64 '"extra-arg"' status extra-arg
+bad '--db "" before the command' 64 '--db'	--db '' list
+bad '--db "" after the command'	64 '--db'	list --db ''
+bad '--db "" on submit'		64 '--db'	submit --db '' echo x
+bad "--db /dev/null (not a file)" 65 '/dev/null' --db /dev/null list
+info "bad-invocation table: $NBAD rows"
+
+# --- database problems ---------------------------------------------------
+begin "db: --db names a directory (66)"
+mkdir "$T/dir.db"
+for c in list "submit echo x"; do
+	# shellcheck disable=SC2086
+	run --db "$T/dir.db" $c
+	expect_rc 66
+	expect_out_empty
+	expect_err_contains "$T/dir.db"
+done
+[ -z "$(ls -A "$T/dir.db")" ] || problem "files created in the directory"
+end
+
+begin "db: --db in a missing directory (66), nothing created"
+for c in list "submit echo x" "show 1" status "cancel 1"; do
+	# shellcheck disable=SC2086
+	run --db nodir/x.db $c
+	expect_rc 66
+	expect_out_empty
+	expect_err_contains "nodir/x.db"
+done
+[ ! -e nodir ] || problem "nodir was created"
+end
+
+begin "db: a missing file with a read command (66), not created"
+for c in list "show 1" status "cancel 1"; do
+	# shellcheck disable=SC2086
+	run --db "$T/missing.db" $c
+	expect_rc 66
+	expect_err_contains "missing.db"
+done
+[ ! -e "$T/missing.db" ] || problem "missing.db was created"
+end
+
+begin "db: a file that is not SQLite (65), unchanged"
+printf 'this is not a database\n%0200d\n' 0 >"$T/text.db"
+cp "$T/text.db" "$T/text.orig"
+for c in list "submit echo x" status; do
+	# shellcheck disable=SC2086
+	run --db "$T/text.db" $c
+	expect_rc 65
+	expect_out_empty
+	expect_err_contains "text.db"
+done
+expect_same "$T/text.orig" "$T/text.db" "file"
+end
+
+begin "db: a zero-length file is fine"
+: >"$T/zero.db"
+run --db "$T/zero.db" list
+expect_rc 0
+: >"$T/zero2.db"
+run --db "$T/zero2.db" submit echo x
+expect_rc 0
+[ "$OUT" = 1 ] || problem "id $OUT"
+end
+
+ro_case() {
+	begin "db: a read-only database file (77), unchanged"
+	run --db "$1" submit echo x
+	expect_rc 77
+	expect_out_empty
+	expect_err_contains "read-only"
+	dbdump "$1" >"$T/ro.after"
+	expect_same "$T/ro.before" "$T/ro.after" "database"
+	end
+}
+RO=$T/ro.db
+"$JOBCTL" --db "$RO" submit echo ro >/dev/null 2>&1
+dbdump "$RO" >"$T/ro.before"
+chmod 444 "$RO"
+if [ "$(id -u)" -ne 0 ]; then
+	ro_case "$RO"
+elif unpriv_ready "$T"; then
+	# Root ignores permission bits: run the check as nobody, on a file
+	# that nobody owns and cannot write.
+	chown 65534:65534 "$RO"
+	RUN_AS=unpriv
+	ro_case "$RO"
+	RUN_AS=
+else
+	skip "db: a read-only database file" "running as root and cannot become nobody"
+fi
+
+begin "db: a corrupt database gives an error, not a crash"
+C=$T/corrupt.db
+python3 -c 'print("\n".join("echo %d %s" % (i, "x" * 2000)
+    for i in range(200)))' | "$JOBCTL" --db "$C" submit --batch >/dev/null
+pages=$(($(stat -c %s "$C") / 4096))
+tr '\0' '\377' </dev/zero |
+    dd of="$C" bs=4096 seek=$((pages / 2)) count=4 conv=notrunc \
+    iflag=fullblock 2>/dev/null
+run --db "$C" list --limit 1000000
+[ "$RC" -ne 0 ] || problem "list exit 0"
+expect_err_contains "malformed"
+for c in "list --json --limit 1000" status "show 100" "submit echo y" \
+    "cancel 150"; do
+	# shellcheck disable=SC2086
+	run --db "$C" $c
+	[ "$RC" -eq 0 ] || [ -s "$T/.err" ] || problem "$c: exit $RC, silent"
+done
+end
+
+begin "db: a corrupt header: not a database (65)"
+cp "$T/bad.db" "$T/hdr.db"
+printf 'garbage garbage garbage garbage' |
+    dd of="$T/hdr.db" bs=1 seek=0 conv=notrunc 2>/dev/null
+run --db "$T/hdr.db" list
+expect_rc 65
+expect_err_contains "hdr.db"
+end
+
+# A database from a newer jobd: user_version 99, jobd's application_id.
+V=$T/v99.db
+sqlite3 "$V" 'CREATE TABLE jobs (id INTEGER PRIMARY KEY, future TEXT);
+    INSERT INTO jobs VALUES (1, '"'from the future'"');
+    PRAGMA user_version = 99; PRAGMA application_id = 1785684580;'
+cp "$V" "$T/v99.orig"
+dbdump "$V" >"$T/v99.before"
+begin "db: a database from a newer jobd is refused (69), dump unchanged"
+for c in list "submit echo x" status "show 1" "cancel 1"; do
+	# shellcheck disable=SC2086
+	run --db "$V" $c
+	expect_rc 69
+	expect_out_empty
+	expect_err_contains "99"
+done
+dbdump "$V" >"$T/v99.after"
+expect_same "$T/v99.before" "$T/v99.after" "dump"
+end
+
+begin "db: a database from a newer jobd is left untouched (same bytes)"
+cmp -s "$T/v99.orig" "$V" ||
+    problem "file changed: $(cmp "$T/v99.orig" "$V" 2>&1); journal_mode \
+now $(sqlite3 "$V" 'PRAGMA journal_mode')"
+end
+
+# Someone else's SQLite database.
+F=$T/foreign.db
+sqlite3 "$F" "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);
+    INSERT INTO customers VALUES (1, 'alice');"
+cp "$F" "$T/foreign.orig"
+dbdump "$F" >"$T/foreign.before"
+begin "db: someone else's SQLite database is refused (65), no tables added"
+for c in list "submit echo x" status; do
+	# shellcheck disable=SC2086
+	run --db "$F" $c
+	expect_rc 65
+	expect_out_empty
+	expect_err_contains "not a jobd database"
+done
+[ "$(sqlite3 "$F" "SELECT group_concat(name) FROM sqlite_schema")" = \
+    customers ] || problem "tables: $(sqlite3 "$F" \
+    "SELECT group_concat(name) FROM sqlite_schema")"
+dbdump "$F" >"$T/foreign.after"
+expect_same "$T/foreign.before" "$T/foreign.after" "dump"
+end
+
+begin "db: someone else's SQLite database is left untouched (same bytes)"
+cmp -s "$T/foreign.orig" "$F" ||
+    problem "file changed: $(cmp "$T/foreign.orig" "$F" 2>&1); journal_mode \
+now $(sqlite3 "$F" 'PRAGMA journal_mode')"
+end
+
+# A database locked by another writer: a sqlite3 process holding BEGIN
+# IMMEDIATE, fed through a fifo so that closing it ends the lock.
+begin "db: a locked database: submit exits 75 within 10 s, nothing written"
+mkfifo "$T/lock.fifo"
+sqlite3 "$DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
+holder=$!
+exec 3>"$T/lock.fifo"
+echo 'BEGIN IMMEDIATE;' >&3
+locked() {
+	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked
+}
+if wait_for locked 10; then
+	t0=$(date +%s)
+	run submit echo locked
+	t1=$(date +%s)
+	expect_rc 75
+	expect_out_empty
+	expect_err_contains "locked"
+	[ $((t1 - t0)) -le 10 ] || problem "took $((t1 - t0)) s"
+else
+	problem "the lock holder never got the lock: $(cat "$T/lock.out")"
+fi
+exec 3>&-
+wait "$holder"
+dbdump >"$T/dump1"
+expect_same "$T/dump0" "$T/dump1" "database"
+end
+
+begin "stdout is /dev/full: exit 74 with a message"
+for c in list "list --json" "show 1" "show 1 --json" status "status --json"
+do
+	# shellcheck disable=SC2086
+	"$JOBCTL" $c >/dev/full 2>"$T/.err"
+	RC=$?
+	crashed "$c" || :
+	[ "$RC" -eq 74 ] || problem "$c: exit $RC"
+	[ -s "$T/.err" ] || problem "$c: no message"
+done
+end
+
+begin "config: a bad line in jobd.conf exits 78 naming file:line"
+mkdir -p "$XDG_CONFIG_HOME/jobd"
+CONF=$XDG_CONFIG_HOME/jobd/jobd.conf
+printf '[jobd]\ndatabase = %s\nworkers = many\n' "$T/conf.db" >"$CONF"
+for c in status list "submit echo x"; do
+	# As root the default file is /etc/jobd/jobd.conf: name ours.
+	# shellcheck disable=SC2086
+	(unset JOBD_DB
+	[ "$(id -u)" -eq 0 ] && export JOBD_CONFIG="$CONF"
+	exec "$JOBCTL" $c) >"$T/.out" 2>"$T/.err"
+	RC=$?
+	crashed "$c" || :
+	expect_rc 78
+	expect_out_empty
+	expect_err_contains "jobd.conf:3:"
+	expect_err_contains "many"
+done
+[ ! -e "$T/conf.db" ] || problem "database created despite the bad config"
+end
+
+begin "config: an unknown key and an over-long line are errors too"
+printf '# comment\n[jobd]\nno_such_key = 1\n' >"$CONF"
+(unset JOBD_DB
+[ "$(id -u)" -eq 0 ] && export JOBD_CONFIG="$CONF"
+exec "$JOBCTL" status) >"$T/.out" 2>"$T/.err"
+RC=$?
+expect_rc 78
+expect_err_contains "jobd.conf:3:"
+python3 -c 'import sys
+print("[jobd]\ndatabase = /tmp/" + "x" * 300)' >"$CONF"
+(unset JOBD_DB
+[ "$(id -u)" -eq 0 ] && export JOBD_CONFIG="$CONF"
+exec "$JOBCTL" status) >"$T/.out" 2>"$T/.err"
+RC=$?
+expect_rc 78
+expect_err_contains "jobd.conf:2:"
+end
+
+begin "config: --db and JOBD_DB bypass a bad config file"
+printf '[jobd]\nworkers = many\n' >"$CONF"
+(JOBD_CONFIG=$CONF exec "$JOBCTL" --db "$DB" status) >"$T/.out" 2>"$T/.err"
+RC=$?
+expect_rc 0
+(JOBD_CONFIG=$CONF JOBD_DB=$DB exec "$JOBCTL" status) >"$T/.out" 2>"$T/.err"
+RC=$?
+expect_rc 0
+end
+
+exit 0

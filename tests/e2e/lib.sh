@@ -1,0 +1,205 @@
+# Helpers for the end-to-end scripts; sourced by them (POSIX sh, dash).
+#
+# tests/run.sh runs each script with cwd, HOME and TMPDIR set to a fresh
+# temporary directory and JOBCTL naming the binary under test.  A script
+# prints one "PASS name" or "FAIL name: why" line per case (and may print
+# "SKIP name: why" or "INFO ..." lines, which the runner does not count).
+#
+#   pass NAME / fail NAME WHY / skip NAME WHY / info TEXT
+#   check NAME CMD...     PASS when CMD succeeds and recorded no problem
+#   begin NAME ... end    a case made of several expect_* steps
+#   problem WHY           record a problem in the current case (returns 1)
+#   run ARG...            run jobctl: RC, OUT, ERR (files $T/.out, $T/.err);
+#                         a sanitizer report or a death by signal is a
+#                         problem of the current case;
+#                         $RUN_AS, if set, is a command prefix (unpriv)
+#   expect_rc N, expect_out_contains S, expect_err_contains S,
+#   expect_out_empty, expect_err_empty, expect_same FILE1 FILE2 WHAT
+#   use_db PATH           DB=PATH, exported as JOBD_DB
+#   sql SQL...            sqlite3 "$DB" SQL...
+#   dbdump [PATH]         user_version, application_id and .dump of a database
+#   json EXPR             evaluate python EXPR on d, the JSON object on stdin;
+#                         strings print raw, other values as JSON
+#   json_lines FILE       every line of FILE is a JSON object (prints count)
+#   wait_for 'COND' SECS  poll the shell condition until true or SECS passed
+#   show_json ID, field ID EXPR   jobctl show ID --json, and json EXPR on it
+#   unpriv CMD..., unpriv_ready DIR   run as nobody when root (setpriv)
+
+if [ -z "${JOBD_TOP:-}" ]; then		# run by hand, not by tests/run.sh
+	JOBD_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+	JOBCTL=${JOBCTL:-$JOBD_TOP/build/jobctl}
+	_e2e_tmp=$(mktemp -d "${TMPDIR:-/tmp}/jobd-e2e.XXXXXX") || exit 1
+	trap 'rm -rf "$_e2e_tmp"' EXIT
+	cd "$_e2e_tmp" || exit 1
+	HOME=$_e2e_tmp TMPDIR=$_e2e_tmp XDG_STATE_HOME=$_e2e_tmp/state
+	XDG_CONFIG_HOME=$_e2e_tmp/config JOBD_CONFIG=
+	export JOBD_TOP JOBCTL HOME TMPDIR XDG_STATE_HOME XDG_CONFIG_HOME \
+	    JOBD_CONFIG
+fi
+T=$(pwd)
+# Never let a test reach the default database (/var/lib/jobd as root).
+DB=$T/jobs.db
+export JOBD_DB="$DB"
+CASE=
+WHY=
+RUN_AS=
+
+oneline() { printf '%s' "$*" | tr '\n\033' '  ' | cut -c1-500; }
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $(oneline "$2")"; }
+skip() { echo "SKIP $1: $(oneline "$2")"; }
+info() { echo "INFO $*"; }
+
+problem() {
+	WHY="${WHY:+$WHY; }$*"
+	return 1
+}
+
+begin() {
+	CASE=$1
+	WHY=
+}
+
+end() {
+	if [ -z "$WHY" ]; then pass "$CASE"; else fail "$CASE" "$WHY"; fi
+	WHY=
+}
+
+check() {
+	_ck_name=$1
+	shift
+	CASE=$_ck_name
+	WHY=
+	if "$@" && [ -z "$WHY" ]; then
+		pass "$_ck_name"
+	else
+		fail "$_ck_name" "${WHY:-failed: $*}"
+	fi
+	WHY=
+}
+
+# A sanitizer report or a death by signal fails the current case.
+crashed() {	# what
+	if [ "$RC" -ge 128 ] || grep -q -e 'Sanitizer' -e 'runtime error:' \
+	    "$T/.err"; then
+		problem "jobctl $(printf '%.60s' "$1") crashed or tripped a \
+sanitizer (exit $RC): $(grep -m1 -e Sanitizer -e 'runtime error' "$T/.err")"
+		return 0
+	fi
+	return 1
+}
+
+run() {
+	$RUN_AS "$JOBCTL" "$@" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+	crashed "$*" || :
+	return 0
+}
+
+expect_rc() {
+	[ "$RC" -eq "$1" ] ||
+	    problem "exit $RC, expected $1 (stderr: $(head -c 300 "$T/.err"))"
+}
+
+expect_out_contains() {
+	grep -qF -e "$1" "$T/.out" ||
+	    problem "stdout lacks \"$1\" (stdout: $(head -c 300 "$T/.out"))"
+}
+
+expect_err_contains() {
+	grep -qF -e "$1" "$T/.err" ||
+	    problem "stderr lacks \"$1\" (stderr: $(head -c 300 "$T/.err"))"
+}
+
+expect_out_empty() {
+	[ ! -s "$T/.out" ] ||
+	    problem "stdout not empty: $(head -c 200 "$T/.out")"
+}
+
+expect_err_empty() {
+	[ ! -s "$T/.err" ] ||
+	    problem "stderr not empty: $(head -c 200 "$T/.err")"
+}
+
+expect_same() {	# file1 file2 what
+	cmp -s "$1" "$2" ||
+	    problem "$3 changed: $(diff "$1" "$2" 2>&1 | head -c 300)"
+}
+
+use_db() {
+	DB=$1
+	export JOBD_DB="$DB"
+}
+
+sql() {
+	sqlite3 "$DB" "$@"
+}
+
+dbdump() {
+	_dd=${1:-$DB}
+	if [ ! -e "$_dd" ]; then
+		echo "(no file $_dd)"
+		return 0
+	fi
+	sqlite3 "$_dd" 'PRAGMA user_version;' 'PRAGMA application_id;' .dump
+}
+
+json() {
+	python3 -c 'import json, sys
+d = json.loads(sys.stdin.readline())
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))' "$1"
+}
+
+json_lines() {
+	python3 -c 'import json, sys
+data = open(sys.argv[1], "rb").read().decode("utf-8")
+if data and not data.endswith("\n"):
+    sys.exit("no newline at the end")
+n = 0
+for line in data.split("\n")[:-1]:
+    if not isinstance(json.loads(line), dict):
+        sys.exit("line %d is not an object" % (n + 1))
+    n += 1
+print(n)' "$1"
+}
+
+wait_for() {	# 'condition' timeout_seconds
+	_wf_end=$(($(date +%s) + $2))
+	while ! eval "$1"; do
+		[ "$(date +%s)" -ge "$_wf_end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# Job id N's JSON (jobctl show N --json) on stdout.
+show_json() {
+	"$JOBCTL" show "$1" --json
+}
+
+# The value of KEY (a python expression on d, e.g. 'd["queue"]') of job ID.
+field() {	# id expr
+	show_json "$1" | json "$2"
+}
+
+# Run a command as an unprivileged user: directly when not root, else as
+# nobody through setpriv.  unpriv_ready DIR makes DIR (one of ours)
+# traversable for that user, or returns 1 when its path still is not.
+unpriv() {
+	if [ "$(id -u)" -ne 0 ]; then
+		"$@"
+	else
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	fi
+}
+
+unpriv_ready() {
+	[ "$(id -u)" -ne 0 ] && return 0
+	command -v setpriv >/dev/null || return 1
+	chmod o+x "$1" 2>/dev/null
+	unpriv test -x "$1" 2>/dev/null
+}
