@@ -457,7 +457,16 @@ sched_claim(struct sched *s, int64_t now)
 	size_t free_slots, n, i;
 	int error;
 
+	int64_t due, expiry;
+
 	if (s->draining || s->running.n >= s->cfg->workers)
+		return 0;
+	/* A read first: no write transaction when nothing is due. */
+	if ((error = store_next_times(s->st, &due, &expiry)) != 0) {
+		log_warnx("reading the next due time: %s", store_errmsg(s->st));
+		return error;
+	}
+	if (due > now)
 		return 0;
 	free_slots = (size_t)(s->cfg->workers - s->running.n);
 	if ((jobs = calloc(free_slots, sizeof(*jobs))) == NULL)

@@ -1,0 +1,52 @@
+# make install and make uninstall, into a DESTDIR under the test's own
+# directory, with the binaries this run tests.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$T/root
+mk() {
+	make -s -C "$JOBD_TOP" B="$JOBD_BUILD" DESTDIR="$ROOT" PREFIX=/usr \
+	    SYSCONFDIR=/etc "$@" >"$T/.make.out" 2>&1
+}
+
+FILES="usr/bin/jobctl usr/sbin/jobd usr/share/man/man1/jobctl.1
+usr/share/man/man5/jobd.conf.5 usr/share/man/man8/jobd.8
+etc/jobd/jobd.conf usr/lib/systemd/system/jobd.service"
+
+begin "install: binaries, man pages, sample config and unit under DESTDIR"
+mk install || problem "make install failed: $(tail -n 5 "$T/.make.out")"
+for f in $FILES; do
+	[ -f "$ROOT/$f" ] || problem "missing $f"
+done
+[ -x "$ROOT/usr/sbin/jobd" ] && [ -x "$ROOT/usr/bin/jobctl" ] ||
+    problem "binaries not executable"
+grep -q '^ExecStart=/usr/sbin/jobd --config /etc/jobd/jobd.conf$' \
+    "$ROOT/usr/lib/systemd/system/jobd.service" ||
+    problem "unit ExecStart: $(grep ExecStart \
+    "$ROOT/usr/lib/systemd/system/jobd.service")"
+grep -q '@' "$ROOT/usr/lib/systemd/system/jobd.service" &&
+    problem "unit has an unfilled @...@"
+"$ROOT/usr/sbin/jobd" --check-config --config "$ROOT/etc/jobd/jobd.conf" \
+    --db "$T/x.db" >/dev/null 2>&1 ||
+    problem "the installed sample config does not check"
+end
+
+begin "install: an existing config is kept"
+echo "# mine" >>"$ROOT/etc/jobd/jobd.conf"
+mk install || problem "make install failed"
+grep -q '^# mine$' "$ROOT/etc/jobd/jobd.conf" ||
+    problem "make install overwrote the changed config"
+end
+
+begin "uninstall: removes what install put there, keeps a changed config"
+mk uninstall || problem "make uninstall failed"
+for f in $FILES; do
+	[ "$f" = etc/jobd/jobd.conf ] && continue
+	[ ! -e "$ROOT/$f" ] || problem "left $f"
+done
+[ -f "$ROOT/etc/jobd/jobd.conf" ] || problem "removed the changed config"
+rm "$ROOT/etc/jobd/jobd.conf"
+mk install && mk uninstall || problem "install+uninstall failed"
+[ ! -e "$ROOT/etc/jobd/jobd.conf" ] ||
+    problem "uninstall kept the unchanged sample config"
+end
+exit 0
