@@ -104,6 +104,7 @@ struct sched {
 };
 
 static void	sched_turn(struct sched *s);
+static void	sched_reclaim(struct sched *s);
 static void	on_timer(uv_timer_t *t);
 
 static void
@@ -536,6 +537,8 @@ sched_heartbeat(struct sched *s, int64_t now)
 	if (s->running.n == 0 && every < s->cfg->poll_interval_ms)
 		every = s->cfg->poll_interval_ms;
 	s->next_heartbeat = now + every;
+	/* A daemon of this host that died while we run: take over now. */
+	sched_reclaim(s);
 }
 
 /* Step 6: sleep until the earliest thing that needs a turn. */
@@ -778,7 +781,8 @@ daemon_is_gone(const struct sched *s, const struct daemon_info *d)
 {
 	char path[64], comm[64];
 
-	if (strcmp(d->host, s->host) != 0)
+	if (strcmp(d->host, s->host) != 0 ||
+	    strcmp(d->instance, s->instance) == 0)
 		return false;
 	if (strcmp(d->boot_id, s->boot_id) != 0)
 		return true;

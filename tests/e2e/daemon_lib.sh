@@ -1,0 +1,285 @@
+# Helpers for the jobd end-to-end scripts (tests/e2e/daemon_*.sh), sourced
+# instead of lib.sh, which they source in turn (POSIX sh, dash).  tests/run.sh
+# also runs this file alone: it prints nothing and exits 0.
+#
+#   JOBD                  the daemon under test: $JOBD_BUILD/jobd
+#   CONF                  $T/jobd.conf, written by write_conf
+#   JOBPIDS               $T/job.pids: jobs append their pids ("echo $$ >>F")
+#                         so that no_strays and the exit trap can find them
+#   now_ms                wall clock, milliseconds since the epoch
+#   wait_until SECS 'COND'
+#                         poll the shell condition every 50 ms; 1 after SECS
+#                         (SECS may be fractional)
+#   write_conf [KEY=VALUE ...]
+#                         the test config with short durations; each
+#                         KEY=VALUE replaces the default of that key
+#   start_jobd NAME [ARG ...]
+#                         start jobd in the background on $DB with $CONF,
+#                         stderr appended to $T/NAME.log; JOBD_PID; waits
+#                         until its daemons row exists
+#   alive PID             PID exists and is not a zombie
+#   stop_jobd PID [SECS]  SIGTERM, then reap_jobd (default 10 s)
+#   reap_jobd PID SECS    wait for PID to exit; STOP_RC = its exit status;
+#                         1 (after a SIGKILL, STOP_RC=killed) if it did not
+#   died                  DIED = "; jobd PID died unexpectedly (...)" for
+#                         each daemon that exited without reap_jobd
+#   dsql SQL              sqlite3 on $DB with a busy timeout
+#   jstate ID             pending/running/done/cancelled/dead, or "none"
+#   wait_state ID STATE SECS
+#                         wait_until the job is in STATE, else a problem
+#   submit ARG ...        jobctl submit; ID = the id, or a problem and 1
+#   jcheck ID 'PYTHON'    run PYTHON with d = show ID --json, h = its
+#                         history; bad("why") records a problem, note("x")
+#                         prints "INFO x"
+#   output_of ID [N]      the output blob of attempt N (default: the last)
+#   no_strays NAME        a case: no jobd we started, no pid in JOBPIDS and
+#                         no process naming $T in its command line is left
+#                         (waits 5 s for orphans of a SIGKILLed jobd)
+#   no_sanitizer NAME     a case: no sanitizer report in any $T/*.log
+#
+# On exit, every jobd started here, every pid in JOBPIDS and every process
+# naming $T is killed (SIGKILL, by pid).
+
+. "$(dirname "$0")/lib.sh"
+
+JOBD=${JOBD_BUILD:-$JOBD_TOP/build}/jobd
+CONF=$T/jobd.conf
+JOBPIDS=$T/job.pids		# jobs append their pids here
+: >"$JOBPIDS"
+: >"$T/.jobd_pids"
+: >"$T/.jobd_reaped"
+: >"$T/.jobd_logs"
+unset LEAKME SUBMITLEAK
+
+now_ms() {
+	date +%s%3N
+}
+
+wait_until() {	# secs 'condition'
+	_wu_end=$(($(now_ms) + $(awk "BEGIN { print int($1 * 1000) }")))
+	while ! eval "$2"; do
+		[ "$(now_ms)" -ge "$_wu_end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+write_conf() {	# key=value ...
+	cat >"$CONF" <<EOF
+# jobd end-to-end test configuration
+[jobd]
+workers = 4
+poll_interval = 1s
+visibility_timeout = 2s
+shutdown_grace = 2s
+kill_grace = 500ms
+max_output = 1M
+
+[job]
+max_attempts = 5
+timeout = 0s
+backoff = 100ms
+backoff_max = 200ms
+EOF
+	for _wc in "$@"; do
+		_wck=${_wc%%=*}
+		_wcv=${_wc#*=}
+		grep -q "^$_wck = " "$CONF" || { echo "write_conf: $_wck?" >&2
+			return 1; }
+		sed -i "s|^$_wck = .*|$_wck = $_wcv|" "$CONF"
+	done
+}
+
+alive() {	# pid
+	_al=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \
+	    2>/dev/null)
+	[ -n "$_al" ] && [ "$_al" != Z ] && [ "$_al" != X ]
+}
+
+dsql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$@"
+}
+
+start_jobd() {	# name [jobd args]
+	_sj_log=$T/$1.log
+	shift
+	"$JOBD" --config "$CONF" --db "$DB" "$@" 2>>"$_sj_log" &
+	JOBD_PID=$!
+	echo "$JOBD_PID" >>"$T/.jobd_pids"
+	echo "$JOBD_PID $_sj_log" >>"$T/.jobd_logs"
+	if ! wait_until 10 "[ \"\$(dsql \"SELECT count(*) FROM daemons
+	    WHERE pid = $JOBD_PID\" 2>/dev/null)\" = 1 ] || ! alive $JOBD_PID"
+	then
+		problem "jobd $JOBD_PID did not register within 10 s: \
+$(tail -n 3 "$_sj_log")"
+		return 1
+	fi
+	alive "$JOBD_PID" || { problem "jobd exited at start: \
+$(tail -n 3 "$_sj_log")"; return 1; }
+	return 0
+}
+
+reap_jobd() {	# pid secs
+	STOP_RC=
+	echo "$1" >>"$T/.jobd_reaped"
+	if ! wait_until "$2" "! alive $1"; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		STOP_RC=killed
+		return 1
+	fi
+	wait "$1" 2>/dev/null
+	STOP_RC=$?
+	return 0
+}
+
+stop_jobd() {	# pid [secs]
+	kill -TERM "$1" 2>/dev/null
+	reap_jobd "$1" "${2:-10}"
+}
+
+jstate() {	# id
+	_js=$(dsql "SELECT state FROM jobs WHERE id = $1 UNION ALL
+	    SELECT 'dead' FROM dead_jobs WHERE id = $1" 2>/dev/null)
+	echo "${_js:-none}"
+}
+
+wait_state() {	# id state secs
+	wait_until "$3" "[ \"\$(jstate $1)\" = $2 ]" && return 0
+	died
+	problem "job $1 is $(jstate "$1"), not $2 after $3 s$DIED"
+	return 1
+}
+
+# DIED: "; jobd PID died ..." for each daemon we started that is gone
+# although no stop_jobd/reap_jobd waited for it.
+died() {
+	DIED=
+	for _dp in $(cat "$T/.jobd_pids"); do
+		grep -qx "$_dp" "$T/.jobd_reaped" 2>/dev/null && continue
+		alive "$_dp" && continue
+		wait "$_dp" 2>/dev/null
+		_dprc=$?
+		echo "$_dp" >>"$T/.jobd_reaped"
+		_dplog=$(sed -n "s/^$_dp //p" "$T/.jobd_logs")
+		DIED="$DIED; jobd $_dp died unexpectedly (exit status $_dprc;\
+ log: $(tail -n 3 "$_dplog" 2>/dev/null | tr '\n' ' '))"
+	done
+}
+
+submit() {	# jobctl submit args
+	ID=
+	"$JOBCTL" submit "$@" >"$T/.sub.out" 2>"$T/.sub.err"
+	_sb=$?
+	if [ "$_sb" -ne 0 ] || ! ID=$(grep -E '^[0-9]+$' "$T/.sub.out"); then
+		problem "submit $*: exit $_sb: $(head -c 300 "$T/.sub.err")"
+		ID=
+		return 1
+	fi
+	return 0
+}
+
+jcheck() {	# id 'python'
+	if ! "$JOBCTL" show "$1" --json >"$T/.show" 2>"$T/.show.err"; then
+		problem "show $1 --json failed: $(head -c 200 "$T/.show.err")"
+		return 1
+	fi
+	_jc=$(python3 - "$T/.show" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+h = d.get("history") or []
+errs = []
+notes = []
+def bad(m):
+    errs.append(str(m))
+def note(m):
+    notes.append(str(m).replace("\n", " "))
+try:
+    exec(sys.argv[2])
+except Exception as e:
+    errs.append("check raised %r" % e)
+print("; ".join(errs).replace("\n", " "))
+for n in notes:
+    print(n)
+EOF
+)
+	echo "$_jc" | sed -n '2,$p' | while IFS= read -r _jcn; do
+		info "$_jcn"
+	done
+	_jc=$(echo "$_jc" | head -n 1)
+	[ -z "$_jc" ] && return 0
+	problem "job $1: $_jc"
+	return 1
+}
+
+output_of() {	# id [attempt]: the raw output blob
+	python3 - "$DB" "$1" "${2:-}" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=5)
+q = "SELECT output FROM attempts WHERE job_id = ?"
+a = [int(sys.argv[2])]
+if sys.argv[3]:
+    q += " AND attempt = ?"
+    a.append(int(sys.argv[3]))
+r = db.execute(q + " ORDER BY id DESC LIMIT 1", a).fetchone()
+sys.stdout.buffer.write((r and r[0]) or b"")
+EOF
+}
+
+# Every process whose command line names our temp dir, but not us.
+_t_procs() {
+	for _tp in /proc/[0-9]*; do
+		_tpid=${_tp#/proc/}
+		[ "$_tpid" = $$ ] && continue
+		_tcmd=$(tr "\\0" " " 2>/dev/null <"$_tp/cmdline") || continue
+		case $_tcmd in
+		*"$T"*) alive "$_tpid" && echo "$_tpid: $_tcmd" ;;
+		esac
+	done
+}
+
+_strays() {
+	for _sp in $(cat "$T/.jobd_pids" "$JOBPIDS" 2>/dev/null); do
+		alive "$_sp" && echo "$_sp: $(tr "\\0" " " 2>/dev/null \
+		    <"/proc/$_sp/cmdline")"
+	done
+	_t_procs
+}
+
+no_strays() {	# name
+	begin "$1"
+	# Jobs orphaned by a SIGKILLed jobd may still be finishing their sleep.
+	if ! wait_until 5 '[ -z "$(_strays)" ]'; then
+		problem "left running: $(_strays | sort -u | head -5 |
+		    tr '\n' ';')"
+	fi
+	end
+}
+
+no_sanitizer() {	# name
+	begin "$1"
+	for _ns in "$T"/*.log; do
+		[ -f "$_ns" ] || continue
+		if grep -q -e 'Sanitizer' -e 'runtime error:' -e 'LeakSanitizer' \
+		    "$_ns"; then
+			problem "$(basename "$_ns"): $(grep -m2 -e Sanitizer \
+			    -e 'runtime error:' "$_ns")"
+		fi
+	done
+	end
+}
+
+# On exit: kill (by id) every jobd we started and every job process that
+# recorded its pid, if still alive.
+_daemon_cleanup() {
+	for _cp in $(cat "$T/.jobd_pids" "$JOBPIDS" 2>/dev/null); do
+		alive "$_cp" && kill -KILL "$_cp" 2>/dev/null
+	done
+	for _cp in $(_t_procs | cut -d: -f1); do
+		kill -KILL "$_cp" 2>/dev/null
+	done
+	[ -n "${_e2e_tmp:-}" ] && rm -rf "$_e2e_tmp"	# lib.sh, run by hand
+	return 0
+}
+trap '_daemon_cleanup' EXIT
+trap '_daemon_cleanup; exit 1' INT TERM HUP

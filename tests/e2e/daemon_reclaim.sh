@@ -1,0 +1,48 @@
+# Fast recovery while another daemon runs: when a jobd on this host dies,
+# a live jobd on the same database reclaims its leases at its next
+# heartbeat (poll_interval), not after visibility_timeout, and removes its
+# daemons row.
+. "$(dirname "$0")/daemon_lib.sh"
+
+write_conf workers=1 visibility_timeout=60s poll_interval=1s
+
+begin "reclaim: a live daemon takes over a dead sibling's job long before the lease expires"
+start_jobd reclaimA && PA=$JOBD_PID
+if submit "echo \$\$ >>$JOBPIDS; sleep 30" && wait_state "$ID" running 10; then
+	J=$ID
+	start_jobd reclaimB && PB=$JOBD_PID
+	kill -KILL "$PA"
+	reap_jobd "$PA" 5
+	# SIGKILL leaves A's job running, orphaned (under systemd,
+	# KillMode=mixed ends it); end it here as the service manager would.
+	kill -KILL "$(head -n 1 "$JOBPIDS")" 2>/dev/null
+	T0=$(now_ms)
+	# The lease has 60 s left; a takeover within 10 s is the reclaim.
+	if wait_until 10 "[ \"\$(dsql \"SELECT lease_owner FROM jobs
+	    WHERE id = $J AND state = 'running'\")\" != '' ] &&
+	    dsql \"SELECT lease_owner FROM jobs WHERE id = $J\" |
+	    grep -q ':$PB:'"; then
+		info "reclaim: job $J taken over $(($(now_ms) - T0)) ms after the kill"
+		jcheck "$J" '
+if [a["outcome"] for a in h] != ["lost", None]:
+    bad("outcomes %s" % [a["outcome"] for a in h])
+'
+	else
+		problem "job $J not taken over by jobd B within 10 s: owner \
+$(dsql "SELECT lease_owner FROM jobs WHERE id = $J")"
+	fi
+	[ "$(dsql "SELECT count(*) FROM daemons WHERE pid = $PA")" = 0 ] ||
+	    problem "the dead daemon's row is still in daemons"
+	[ "$(dsql "SELECT count(*) FROM daemons WHERE pid = $PB")" = 1 ] ||
+	    problem "the live daemon's own row is gone"
+	$JOBCTL --db "$DB" cancel "$J" >/dev/null
+	wait_state "$J" cancelled 10
+	stop_jobd "$PB" 10
+else
+	problem "jobd A never ran the job"
+fi
+end
+
+no_strays "reclaim: no processes left"
+no_sanitizer "reclaim: no sanitizer report"
+exit 0
