@@ -83,10 +83,10 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
-CORE		:= clock log timefmt config store
-JOBD		:= main scheduler workers runner notify
-JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead
-UNIT		:= timefmt config store runner workers
+CORE		:= clock log timefmt config store schedule tz cron
+JOBD		:= main scheduler workers runner notify schedfile
+JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
+UNIT		:= timefmt config store runner workers schedfile tz cron
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
@@ -154,6 +154,7 @@ $(B)/obj/tests/%.o: tests/unit/%.c
 # A unit test links the core library, and the daemon objects it tests.
 TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o
 TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o
+TEST_DEPS_schedfile	:= $(B)/obj/jobd/schedfile.o
 
 .SECONDEXPANSION:
 $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o \
@@ -191,6 +192,9 @@ install: all
 	$(INSTALL) -m 644 man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/jobctl.1
 	$(INSTALL) -m 644 man/jobd.conf.5 $(DESTDIR)$(MANDIR)/man5/jobd.conf.5
 	$(INSTALL) -m 644 man/jobd.8 $(DESTDIR)$(MANDIR)/man8/jobd.8
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d
+	$(INSTALL) -m 644 etc/schedules.d/example.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d/example.conf.sample
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    etc/jobd.service > $(DESTDIR)$(UNITDIR)/jobd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/jobd.service

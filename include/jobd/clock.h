@@ -20,6 +20,14 @@ struct jd_clock {
 /* The system clock (CLOCK_REALTIME and CLOCK_MONOTONIC).  Thread-safe. */
 extern const struct jd_clock clock_system;
 
+/*
+ * The clock jobd and jobctl run on: clock_system, unless $JOBD_TEST_CLOCK
+ * names a file, for tests: then wall time is read from that file (UTC ms
+ * as decimal text) each time it is asked for, so a test moves time by
+ * rewriting the file; monotonic time stays the system's.
+ */
+const struct jd_clock *clock_default(void);
+
 /* Shorthands for c->wall_ms(c->ctx) and c->mono_ms(c->ctx). */
 int64_t	clock_wall_ms(const struct jd_clock *c);
 int64_t	clock_mono_ms(const struct jd_clock *c);

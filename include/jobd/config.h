@@ -41,6 +41,7 @@ struct jd_config {
 	int64_t	 kill_grace_ms;		/* SIGTERM to SIGKILL for a job */
 	int64_t	 max_output;		/* bytes of output kept per attempt */
 	char	*schedules_dir;		/* owned; never NULL after defaults */
+	int	 max_catchup;		/* missed slots run by catchup = all */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */

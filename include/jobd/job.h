@@ -38,6 +38,9 @@ struct job_spec {
 	size_t		 env_len;
 	const char	*cwd;		/* or NULL */
 	const char	*run_as;	/* user name, or NULL */
+	int64_t		 schedule_id;	/* 0: not from a schedule */
+	int64_t		 slot_at;	/* UTC ms of its cron slot; 0: none */
+	int64_t		 after_id;	/* run after job after_id ends; 0 */
 };
 
 /*
@@ -78,6 +81,7 @@ struct job {
 	char		*last_error;
 	int64_t		 dead_at;		/* UTC ms; 0 unless dead */
 	char		*dead_reason;
+	int64_t		 after_id;		/* waits for this job; 0 */
 };
 
 /* One attempt; the same ownership rule as struct job. */

@@ -247,4 +247,106 @@ int	store_dead_retry(struct store *st, const int64_t *ids, size_t n,
  */
 int	store_dead_purge(struct store *st, int64_t before, int64_t *purged);
 
+/*
+ * Schedules.  Names are unique.  The store computes no fire times: callers
+ * pass next_run_at in (cron.h decides).
+ */
+struct schedule;
+
+/* Called for each schedule; the schedule is borrowed. */
+typedef int (*store_schedule_fn)(const struct schedule *s, void *arg);
+
+/*
+ * Create schedule s (s->id, created_at and updated_at are ignored), or with
+ * replace, update the one of the same name in place (keeping its id and
+ * ledger).  -EEXIST when the name exists and replace is false, or exists
+ * with another source.  *id gets the id.
+ */
+int	store_schedule_put(struct store *st, const struct schedule *s,
+	    bool replace, int64_t *id);
+
+/* Read schedule "name" into *out (owned).  -ENOENT. */
+int	store_schedule_get(struct store *st, const char *name,
+	    struct schedule *out);
+
+/* Call fn for every schedule, by name. */
+int	store_schedule_list(struct store *st, store_schedule_fn fn, void *arg);
+
+/* Delete schedule "name" and its ledger; its jobs stay.  -ENOENT. */
+int	store_schedule_delete(struct store *st, const char *name);
+
+/*
+ * Enable or disable schedule "name"; when enabling, next_run_at is its next
+ * fire time from now (so a long-disabled schedule does not catch up).
+ * -ENOENT.
+ */
+int	store_schedule_enable(struct store *st, const char *name, bool enabled,
+	    int64_t next_run_at);
+
+/*
+ * Make the schedules of "source" exactly items[0..n-1], in one
+ * transaction: create the new ones, update the changed ones (by name),
+ * delete the ones no longer there.  A name that belongs to another source
+ * is -EEXIST with its index in *bad and nothing changed.  *created,
+ * *updated and *deleted (each may be NULL) get the counts; a schedule
+ * whose definition is unchanged is not counted and keeps its next_run_at.
+ */
+int	store_schedule_sync(struct store *st, const char *source,
+	    const struct schedule *items, size_t n, size_t *bad,
+	    int64_t *created, int64_t *updated, int64_t *deleted);
+
+/*
+ * Call fn for each enabled schedule with a next_run_at at or before now,
+ * earliest first, at most max of them.  With reboot, call it instead for
+ * every enabled @reboot schedule (next_run_at 0).
+ */
+int	store_schedule_due(struct store *st, int64_t now, size_t max,
+	    bool reboot, store_schedule_fn fn, void *arg);
+
+/* The earliest next_run_at of an enabled schedule; INT64_MAX if none. */
+int	store_schedule_next(struct store *st, int64_t *next);
+
+/*
+ * The newest pending or running job of schedule id, in *job_id (0: none).
+ */
+int	store_schedule_active(struct store *st, int64_t id, int64_t *job_id);
+
+/* One slot of a schedule that came due, and what to do with it. */
+struct slot {
+	int64_t		 slot_at;	/* UTC ms */
+	bool		 skip;		/* record as skipped, make no job */
+	const char	*reason;	/* why skipped (or late), or NULL */
+	int64_t		 after_id;	/* the job waits for this one; 0;
+					   -1: the job of the slot before */
+	int64_t		 job_id;	/* out: the job made, 0 if none */
+};
+
+/*
+ * Fire schedule s: in one transaction, record each of slots[0..n-1] in the
+ * ledger, making a job (from s's template, with schedule_id and slot_at)
+ * for each slot not skipped, and move the schedule to next_run_at (0
+ * keeps it; last_run_at becomes the latest slot).  A slot already in the
+ * ledger (another daemon got there first) is left alone and makes no job.
+ * Ledger rows beyond the newest STORE_SLOTS_KEPT of the schedule are
+ * pruned.  A slot_at of 0 means "run now" (jobctl schedule run): a job
+ * without a ledger row or slot.
+ */
+#define STORE_SLOTS_KEPT	1000
+int	store_schedule_fire(struct store *st, const struct schedule *s,
+	    struct slot *slots, size_t n, int64_t next_run_at, int64_t now);
+
+/* A ledger row, borrowed during the callback. */
+struct slot_info {
+	int64_t		 slot_at;
+	int64_t		 job_id;	/* 0: none */
+	const char	*outcome;	/* "queued" or "skipped" */
+	const char	*reason;	/* or NULL */
+	const char	*job_state;	/* the job's state now, or NULL */
+};
+typedef int (*store_slot_fn)(const struct slot_info *si, void *arg);
+
+/* Call fn for the newest "limit" ledger rows of schedule id, newest first. */
+int	store_schedule_slots(struct store *st, int64_t id, int64_t limit,
+	    store_slot_fn fn, void *arg);
+
 #endif /* JOBD_STORE_H */

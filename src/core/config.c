@@ -125,6 +125,8 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(max_output), CFG_RELOAD },
 	{ "jobd", "schedules_dir", CFG_PATH, 0, 0,
 	    JOBD_SYSCONFDIR "/schedules.d", OFF(schedules_dir), 0 },
+	{ "jobd", "max_catchup", CFG_INT, 1, 100000, "100",
+	    OFF(max_catchup), CFG_RELOAD },
 	{ "job", "max_attempts", CFG_INT, 1, 1000, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",

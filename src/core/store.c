@@ -25,12 +25,13 @@
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/schedule.h"
 #include "jobd/schema.h"
 #include "jobd/store.h"
 
 #define STORE_APP_ID		0x6a6f6264	/* "jobd" */
-#define STORE_BUSY_MS		1000		/* one wait for the lock */
-#define STORE_BUSY_TRIES	5		/* waits before -EBUSY */
+#define STORE_BUSY_MS		2000		/* one wait for the lock */
+#define STORE_BUSY_TRIES	4		/* waits before -EBUSY */
 
 enum store_stmt {
 	Q_BEGIN,
@@ -71,6 +72,24 @@ enum store_stmt {
 	Q_DEAD_DELETE_ALL,
 	Q_PURGE_ATTEMPTS,
 	Q_PURGE_DEAD,
+	Q_SCHED_INSERT,
+	Q_SCHED_UPDATE,
+	Q_SCHED_GET,
+	Q_SCHED_LIST,
+	Q_SCHED_DELETE,
+	Q_SCHED_ENABLE,
+	Q_SCHED_SOURCE,
+	Q_SCHED_SAME,
+	Q_SCHED_OF_SOURCE,
+	Q_SCHED_DUE,
+	Q_SCHED_REBOOT,
+	Q_SCHED_NEXT,
+	Q_SCHED_ACTIVE,
+	Q_SLOT_INSERT,
+	Q_SLOT_JOB,
+	Q_SLOT_PRUNE,
+	Q_SCHED_FIRED,
+	Q_SLOT_LIST,
 	Q_MAX
 };
 
@@ -85,9 +104,25 @@ enum store_stmt {
 	"updated_at, finished_at, exit_code, last_error, "		\
 	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
 #define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
-	"lease_owner, lease_expires_at, NULL, NULL"
+	"lease_owner, lease_expires_at, NULL, NULL, after_id"
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
-	"dead_at, reason"
+	"dead_at, reason, NULL"
+
+/* A schedule's definition, in the order sched_bind_def() binds it. */
+#define SCHED_DEF_COLS							\
+	"name, cron, tz, command, queue, priority, max_attempts, "	\
+	"timeout_ms, backoff_ms, backoff_max_ms, env, cwd, run_as, "	\
+	"overlap, catchup, enabled"
+/* Everything, in the order sched_read() reads it. */
+#define SCHED_COLS							\
+	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
+	"created_at, updated_at"
+
+/* A pending job held back by overlap = queue until its predecessor ends. */
+#define NOT_BLOCKED							\
+	"(after_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p "	\
+	"WHERE p.id = jobs.after_id AND p.state IN ('pending', "	\
+	"'running'))) "
 
 /* The columns a dead job keeps, in dead_jobs and jobs alike. */
 #define DEAD_COLS							\
@@ -119,9 +154,10 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_INSERT] =
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "
-	    "idempotency_key, env, cwd, run_as, created_at, updated_at) "
+	    "idempotency_key, env, cwd, run_as, created_at, updated_at, "
+	    "schedule_id, slot_at, after_id) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?13)",
+	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0))",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -176,6 +212,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_pending "
 	    "  WHERE state = 'pending' AND run_at <= ?2 "
 	    "    AND queue NOT IN (SELECT name FROM queues WHERE paused) "
+	    "    AND " NOT_BLOCKED
 	    "  ORDER BY priority, run_at, id LIMIT ?4) "
 	    "RETURNING " JOB_COLS_LIVE,
 	[Q_ATTEMPT_START] =
@@ -190,6 +227,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "
 	    "WHERE state = 'pending' "
 	    "  AND queue NOT IN (SELECT name FROM queues WHERE paused) "
+	    "  AND " NOT_BLOCKED
 	    "ORDER BY run_at LIMIT 1",
 	[Q_NEXT_EXPIRY] =
 	    "SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "
@@ -235,6 +273,72 @@ static const char *const store_sql[Q_MAX] = {
 	    "DELETE FROM attempts WHERE job_id IN "
 	    "(SELECT id FROM dead_jobs WHERE dead_at < ?1)",
 	[Q_PURGE_DEAD] = "DELETE FROM dead_jobs WHERE dead_at < ?1",
+	[Q_SCHED_INSERT] =
+	    "INSERT INTO schedules (" SCHED_DEF_COLS ", next_run_at, source, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, 0), ?18, "
+	    "?19, ?19)",
+	[Q_SCHED_UPDATE] =
+	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
+	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
+	    "backoff_ms = ?9, backoff_max_ms = ?10, env = ?11, cwd = ?12, "
+	    "run_as = ?13, overlap = ?14, catchup = ?15, enabled = ?16, "
+	    "next_run_at = nullif(?17, 0), updated_at = ?19 "
+	    "WHERE name = ?1 AND source = ?18",
+	[Q_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules WHERE name = ?1",
+	[Q_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules ORDER BY name",
+	[Q_SCHED_DELETE] = "DELETE FROM schedules WHERE name = ?1",
+	[Q_SCHED_ENABLE] =
+	    "UPDATE schedules SET enabled = ?2, updated_at = ?4, "
+	    "next_run_at = CASE WHEN ?2 THEN nullif(?3, 0) "
+	    "ELSE next_run_at END WHERE name = ?1",
+	[Q_SCHED_SOURCE] = "SELECT source FROM schedules WHERE name = ?1",
+	/* Is the stored definition the same?  IS: NULLs compare equal. */
+	[Q_SCHED_SAME] =
+	    "SELECT 1 FROM schedules WHERE name = ?1 AND cron IS ?2 "
+	    "AND tz IS ?3 AND command IS ?4 AND queue IS ?5 "
+	    "AND priority IS ?6 AND max_attempts IS ?7 AND timeout_ms IS ?8 "
+	    "AND backoff_ms IS ?9 AND backoff_max_ms IS ?10 AND env IS ?11 "
+	    "AND cwd IS ?12 AND run_as IS ?13 AND overlap IS ?14 "
+	    "AND catchup IS ?15 AND enabled IS ?16",
+	[Q_SCHED_OF_SOURCE] =
+	    "SELECT name FROM schedules WHERE source = ?1 ORDER BY name",
+	[Q_SCHED_DUE] =
+	    "SELECT " SCHED_COLS " FROM schedules INDEXED BY "
+	    "schedules_next_run WHERE enabled = 1 AND next_run_at <= ?1 "
+	    "ORDER BY next_run_at LIMIT ?2",
+	[Q_SCHED_REBOOT] =
+	    "SELECT " SCHED_COLS " FROM schedules WHERE enabled = 1 "
+	    "AND cron = '@reboot' ORDER BY name",
+	[Q_SCHED_NEXT] =
+	    "SELECT next_run_at FROM schedules INDEXED BY schedules_next_run "
+	    "WHERE enabled = 1 AND next_run_at IS NOT NULL "
+	    "ORDER BY next_run_at LIMIT 1",
+	[Q_SCHED_ACTIVE] =
+	    "SELECT id FROM jobs INDEXED BY jobs_schedule_live "
+	    "WHERE schedule_id = ?1 AND state IN ('pending', 'running') "
+	    "ORDER BY id DESC LIMIT 1",
+	[Q_SLOT_INSERT] =
+	    "INSERT OR IGNORE INTO schedule_slots (schedule_id, slot_at, "
+	    "outcome, reason, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_SLOT_JOB] =
+	    "UPDATE schedule_slots SET job_id = ?3 "
+	    "WHERE schedule_id = ?1 AND slot_at = ?2",
+	[Q_SLOT_PRUNE] =
+	    "DELETE FROM schedule_slots WHERE schedule_id = ?1 AND slot_at < "
+	    "(SELECT slot_at FROM schedule_slots WHERE schedule_id = ?1 "
+	    "ORDER BY slot_at DESC LIMIT 1 OFFSET ?2)",
+	[Q_SCHED_FIRED] =
+	    "UPDATE schedules SET "
+	    "next_run_at = CASE WHEN ?2 != 0 THEN ?2 ELSE next_run_at END, "
+	    "last_run_at = CASE WHEN ?3 > coalesce(last_run_at, 0) THEN ?3 "
+	    "ELSE last_run_at END WHERE id = ?1",
+	[Q_SLOT_LIST] =
+	    "SELECT l.slot_at, l.job_id, l.outcome, l.reason, "
+	    "coalesce((SELECT state FROM jobs WHERE id = l.job_id), "
+	    "(SELECT 'dead' FROM dead_jobs WHERE id = l.job_id)) "
+	    "FROM schedule_slots l WHERE l.schedule_id = ?1 "
+	    "ORDER BY l.slot_at DESC LIMIT ?2",
 };
 
 struct store {
@@ -830,6 +934,9 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	bind_text(s, 11, js->cwd);
 	bind_text(s, 12, js->run_as);
 	sqlite3_bind_int64(s, 13, now);
+	sqlite3_bind_int64(s, 14, js->schedule_id);
+	sqlite3_bind_int64(s, 15, js->slot_at);
+	sqlite3_bind_int64(s, 16, js->after_id);
 	error = store_run(st, s);
 	sqlite3_clear_bindings(s);
 	if (error == 0)
@@ -954,6 +1061,7 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->lease_expires_at = sqlite3_column_int64(s, 25);
 	j->dead_at = sqlite3_column_int64(s, 26);
 	j->dead_reason = TEXT(27);
+	j->after_id = sqlite3_column_int64(s, 28);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -1628,5 +1736,507 @@ store_dead_purge(struct store *st, int64_t before, int64_t *purged)
 fail:
 	store_rollback(st);
 	*purged = 0;
+	return error;
+}
+
+/*
+ * Schedules.
+ */
+
+/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS). */
+static void
+sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
+{
+	sqlite3_bind_text(s, 1, sc->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, sc->cron, -1, SQLITE_STATIC);
+	bind_text(s, 3, sc->tz);
+	sqlite3_bind_text(s, 4, sc->command, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, sc->queue != NULL ? sc->queue : "default", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, sc->priority);
+	bind_opt(s, 7, sc->max_attempts);
+	bind_opt(s, 8, sc->timeout_ms);
+	bind_opt(s, 9, sc->backoff_ms);
+	bind_opt(s, 10, sc->backoff_max_ms);
+	if (sc->env_len > 0)
+		sqlite3_bind_blob64(s, 11, sc->env, sc->env_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 11);
+	bind_text(s, 12, sc->cwd);
+	bind_text(s, 13, sc->run_as);
+	sqlite3_bind_text(s, 14, sched_overlap_name(sc->overlap), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 15, sched_catchup_name(sc->catchup), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(s, 16, sc->enabled ? 1 : 0);
+}
+
+/* Read the schedule of the current row (SCHED_COLS); see job_read(). */
+static int
+sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
+{
+	bool oom = false;
+	const void *env;
+	const char *t;
+
+	memset(sc, 0, sizeof(*sc));
+#define TEXT(i) (copy ? col_strdup(s, (i), &oom) :			\
+	    (char *)(uintptr_t)sqlite3_column_text(s, (i)))
+	sc->id = sqlite3_column_int64(s, 0);
+	sc->name = TEXT(1);
+	sc->cron = TEXT(2);
+	sc->tz = TEXT(3);
+	sc->command = TEXT(4);
+	sc->queue = TEXT(5);
+	sc->priority = sqlite3_column_int64(s, 6);
+	sc->max_attempts = col_opt(s, 7);
+	sc->timeout_ms = col_opt(s, 8);
+	sc->backoff_ms = col_opt(s, 9);
+	sc->backoff_max_ms = col_opt(s, 10);
+	env = sqlite3_column_blob(s, 11);
+	sc->env_len = (size_t)sqlite3_column_bytes(s, 11);
+	while (sc->env_len > 0 && ((const char *)env)[sc->env_len - 1] != '\0')
+		sc->env_len--;
+	if (env == NULL || sc->env_len == 0) {
+		sc->env_len = 0;
+	} else if (copy) {
+		if ((sc->env = malloc(sc->env_len)) == NULL)
+			oom = true;
+		else
+			memcpy(sc->env, env, sc->env_len);
+	} else {
+		sc->env = (char *)(uintptr_t)env;
+	}
+	sc->cwd = TEXT(12);
+	sc->run_as = TEXT(13);
+	if ((t = (const char *)sqlite3_column_text(s, 14)) == NULL ||
+	    sched_overlap_parse(t, &sc->overlap) != 0)
+		sc->overlap = OVERLAP_SKIP;
+	if ((t = (const char *)sqlite3_column_text(s, 15)) == NULL ||
+	    sched_catchup_parse(t, &sc->catchup) != 0)
+		sc->catchup = CATCHUP_SKIP;
+	sc->enabled = sqlite3_column_int64(s, 16) != 0;
+	sc->next_run_at = sqlite3_column_int64(s, 17);
+	sc->last_run_at = sqlite3_column_int64(s, 18);
+	sc->source = TEXT(19);
+	sc->created_at = sqlite3_column_int64(s, 20);
+	sc->updated_at = sqlite3_column_int64(s, 21);
+#undef TEXT
+	if (oom) {
+		schedule_clear(sc);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The source of schedule "name" into buf, or -ENOENT. */
+static int
+sched_source(struct store *st, const char *name, char *buf, size_t len)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_SCHED_SOURCE, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, len, "%s", sqlite3_column_text(s, 0));
+	else
+		error = rc == SQLITE_DONE ? -ENOENT : store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+/* Insert or update one schedule; the caller holds the transaction. */
+static int
+sched_write(struct store *st, const struct schedule *sc, bool replace,
+    int64_t now, int64_t *id)
+{
+	char src[PATH_MAX + 16];
+	sqlite3_stmt *s;
+	int error = 0;
+
+	error = sched_source(st, sc->name, src, sizeof(src));
+	if (error == 0 && (!replace || strcmp(src, sc->source) != 0)) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "a schedule named "
+		    "\"%.100s\" already exists (from %.200s)", sc->name, src);
+		return -EEXIST;
+	}
+	if (error != 0 && error != -ENOENT)
+		return error;
+	if ((s = store_stmt(st, error == 0 ? Q_SCHED_UPDATE : Q_SCHED_INSERT,
+	    &error)) == NULL)
+		return error;
+	sched_bind_def(s, sc);
+	sqlite3_bind_int64(s, 17, sc->next_run_at);
+	sqlite3_bind_text(s, 18, sc->source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 19, now);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	if (error == 0 && id != NULL) {
+		struct schedule got;
+
+		if ((error = store_schedule_get(st, sc->name, &got)) == 0) {
+			*id = got.id;
+			schedule_clear(&got);
+		}
+	}
+	return error;
+}
+
+int
+store_schedule_put(struct store *st, const struct schedule *sc, bool replace,
+    int64_t *id)
+{
+	int error;
+
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if ((error = sched_write(st, sc, replace, clock_wall_ms(st->clock),
+	    id)) != 0 || (error = store_commit(st)) != 0)
+		store_rollback(st);
+	return error;
+}
+
+int
+store_schedule_get(struct store *st, const char *name, struct schedule *out)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_SCHED_GET, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		error = sched_read(s, out, true);
+	else if (rc == SQLITE_DONE)
+		error = store_seterr(st, -ENOENT, "no such schedule");
+	else
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+/* Call fn for every row of the schedule query s (bound by the caller). */
+static int
+store_each_schedule(struct store *st, sqlite3_stmt *s, store_schedule_fn fn,
+    void *arg)
+{
+	struct schedule sc;
+	int error = 0, rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		(void)sched_read(s, &sc, false);
+		if ((error = fn(&sc, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_schedule_list(struct store *st, store_schedule_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_SCHED_LIST, &error)) == NULL)
+		return error;
+	return store_each_schedule(st, s, fn, arg);
+}
+
+/* Run a one-statement write on a name: 0, -ENOENT, or an error. */
+static int
+sched_named_write(struct store *st, sqlite3_stmt *s)
+{
+	int error;
+
+	if ((error = store_begin(st)) != 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	if ((error = store_run(st, s)) != 0)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		error = store_seterr(st, -ENOENT, "no such schedule");
+		goto fail;
+	}
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+int
+store_schedule_delete(struct store *st, const char *name)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	return sched_named_write(st, s);
+}
+
+int
+store_schedule_enable(struct store *st, const char *name, bool enabled,
+    int64_t next_run_at)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_SCHED_ENABLE, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, enabled ? 1 : 0);
+	sqlite3_bind_int64(s, 3, next_run_at);
+	sqlite3_bind_int64(s, 4, clock_wall_ms(st->clock));
+	return sched_named_write(st, s);
+}
+
+/* Is the stored definition of sc->name the same as sc's? */
+static int
+sched_same(struct store *st, const struct schedule *sc, bool *same)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_SCHED_SAME, &error)) == NULL)
+		return error;
+	sched_bind_def(s, sc);
+	rc = sqlite3_step(s);
+	*same = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc);
+}
+
+int
+store_schedule_sync(struct store *st, const char *source,
+    const struct schedule *items, size_t n, size_t *bad, int64_t *created,
+    int64_t *updated, int64_t *deleted)
+{
+	int64_t now = clock_wall_ms(st->clock), nc = 0, nu = 0, nd = 0;
+	char src[PATH_MAX + 16];
+	sqlite3_stmt *s, *del;
+	size_t i;
+	int error, rc;
+
+	if ((error = store_begin(st)) != 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		bool same = false;
+
+		error = sched_source(st, items[i].name, src, sizeof(src));
+		if (error == 0 && strcmp(src, source) != 0) {
+			*bad = i;
+			snprintf(st->errmsg, sizeof(st->errmsg), "a schedule "
+			    "named \"%.100s\" already exists (from %.200s)",
+			    items[i].name, src);
+			error = -EEXIST;
+			goto fail;
+		}
+		if (error == 0 && (error = sched_same(st, &items[i],
+		    &same)) != 0)
+			goto fail;
+		if (error == -ENOENT)
+			nc++;
+		else if (same)
+			continue;
+		else
+			nu++;
+		if ((error = sched_write(st, &items[i], true, now,
+		    NULL)) != 0) {
+			*bad = i;
+			goto fail;
+		}
+	}
+	/* Delete what the source no longer has. */
+	error = 0;
+	if ((s = store_stmt(st, Q_SCHED_OF_SOURCE, &error)) == NULL ||
+	    (del = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
+		goto fail;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		for (i = 0; i < n; i++)
+			if (strcmp(items[i].name, name) == 0)
+				break;
+		if (i < n)
+			continue;
+		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
+		if ((error = store_run(st, del)) != 0)
+			break;
+		nd++;
+	}
+	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	if (error != 0 || (error = store_commit(st)) != 0)
+		goto fail;
+	if (created != NULL)
+		*created = nc;
+	if (updated != NULL)
+		*updated = nu;
+	if (deleted != NULL)
+		*deleted = nd;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+int
+store_schedule_due(struct store *st, int64_t now, size_t max, bool reboot,
+    store_schedule_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, reboot ? Q_SCHED_REBOOT : Q_SCHED_DUE,
+	    &error)) == NULL)
+		return error;
+	if (!reboot) {
+		sqlite3_bind_int64(s, 1, now);
+		sqlite3_bind_int64(s, 2, (int64_t)max);
+	}
+	return store_each_schedule(st, s, fn, arg);
+}
+
+int
+store_schedule_next(struct store *st, int64_t *next)
+{
+	return store_first_int(st, Q_SCHED_NEXT, next);
+}
+
+int
+store_schedule_active(struct store *st, int64_t id, int64_t *job_id)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_SCHED_ACTIVE, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	*job_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc);
+}
+
+int
+store_schedule_fire(struct store *st, const struct schedule *sc,
+    struct slot *slots, size_t n, int64_t next_run_at, int64_t now)
+{
+	sqlite3_stmt *ins, *link, *fired, *prune;
+	struct job_spec js;
+	int64_t latest = 0, prev_job = 0;
+	size_t i;
+	int error = 0;
+
+	if ((ins = store_stmt(st, Q_SLOT_INSERT, &error)) == NULL ||
+	    (link = store_stmt(st, Q_SLOT_JOB, &error)) == NULL ||
+	    (fired = store_stmt(st, Q_SCHED_FIRED, &error)) == NULL ||
+	    (prune = store_stmt(st, Q_SLOT_PRUNE, &error)) == NULL)
+		return error;
+	memset(&js, 0, sizeof(js));
+	js.queue = sc->queue;
+	js.command = sc->command;
+	js.priority = sc->priority;
+	js.max_attempts = sc->max_attempts;
+	js.timeout_ms = sc->timeout_ms;
+	js.backoff_ms = sc->backoff_ms;
+	js.backoff_max_ms = sc->backoff_max_ms;
+	js.env = sc->env;
+	js.env_len = sc->env_len;
+	js.cwd = sc->cwd;
+	js.run_as = sc->run_as;
+	js.schedule_id = sc->id;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		struct slot *sl = &slots[i];
+
+		sl->job_id = 0;
+		if (sl->slot_at != 0) {
+			sqlite3_bind_int64(ins, 1, sc->id);
+			sqlite3_bind_int64(ins, 2, sl->slot_at);
+			sqlite3_bind_text(ins, 3, sl->skip ? "skipped" :
+			    "queued", -1, SQLITE_STATIC);
+			bind_text(ins, 4, sl->reason);
+			sqlite3_bind_int64(ins, 5, now);
+			if ((error = store_run(st, ins)) != 0)
+				goto fail;
+			if (sqlite3_changes(st->db) == 0)
+				continue;	/* already in the ledger */
+			if (sl->slot_at > latest)
+				latest = sl->slot_at;
+		}
+		if (sl->skip)
+			continue;
+		js.slot_at = sl->slot_at;
+		js.run_at = now;
+		js.after_id = sl->after_id == -1 ? prev_job : sl->after_id;
+		if ((error = store_insert(st, &js, now, &sl->job_id)) != 0)
+			goto fail;
+		prev_job = sl->job_id;
+		if (sl->slot_at != 0) {
+			sqlite3_bind_int64(link, 1, sc->id);
+			sqlite3_bind_int64(link, 2, sl->slot_at);
+			sqlite3_bind_int64(link, 3, sl->job_id);
+			if ((error = store_run(st, link)) != 0)
+				goto fail;
+		}
+	}
+	sqlite3_bind_int64(fired, 1, sc->id);
+	sqlite3_bind_int64(fired, 2, next_run_at);
+	sqlite3_bind_int64(fired, 3, latest);
+	sqlite3_bind_int64(prune, 1, sc->id);
+	sqlite3_bind_int64(prune, 2, STORE_SLOTS_KEPT - 1);
+	if ((error = store_run(st, fired)) != 0 ||
+	    (error = store_run(st, prune)) != 0 ||
+	    (error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	for (i = 0; i < n; i++)
+		slots[i].job_id = 0;
+	return error;
+}
+
+int
+store_schedule_slots(struct store *st, int64_t id, int64_t limit,
+    store_slot_fn fn, void *arg)
+{
+	struct slot_info si;
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_SLOT_LIST, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		si.slot_at = sqlite3_column_int64(s, 0);
+		si.job_id = sqlite3_column_int64(s, 1);
+		si.outcome = (const char *)sqlite3_column_text(s, 2);
+		si.reason = (const char *)sqlite3_column_text(s, 3);
+		si.job_state = (const char *)sqlite3_column_text(s, 4);
+		if ((error = fn(&si, arg)) != 0)
+			break;
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
 	return error;
 }

@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "jobd/clock.h"
@@ -93,10 +94,33 @@ int64_t	ctl_parse_id(const struct ctl *ctl, const char *s);
 int64_t	ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
 	    int64_t min, int64_t max);
 
+/*
+ * Schedules as people and programs see them (cmd_schedule.c; shared with
+ * import-crontab).  ctl_sched_time() writes UTC ms "ms" as ISO 8601 local
+ * time with a numeric offset in zone tzname (NULL: the local zone), as
+ * "jobctl next" prints fire times ("2026-03-08T03:00:00-04:00"; the
+ * process's zone when the zone cannot be loaded); buf holds TIMEFMT_MAX
+ * bytes.  ctl_sched_next() writes when s runs next, with the time from
+ * now ("... (in 5m)"), "when jobd starts" for @reboot, "-" when disabled.
+ * ctl_sched_is_reboot() says whether s's expression is @reboot (which has
+ * no fire times).  ctl_sched_json() writes every field of s into the open
+ * JSON object j.  Any thread; they read zone files but no database.
+ */
+struct out_json;
+struct schedule;
+void	ctl_sched_time(const char *tzname, int64_t ms, char *buf, size_t len);
+bool	ctl_sched_is_reboot(const struct schedule *s);
+void	ctl_sched_next(const struct ctl *ctl, const struct schedule *s,
+	    char *buf, size_t len);
+void	ctl_sched_json(struct out_json *j, const struct schedule *s);
+
 int	cmd_cancel(struct ctl *ctl, int argc, char **argv);
 int	cmd_dead(struct ctl *ctl, int argc, char **argv);
+int	cmd_import_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_logs(struct ctl *ctl, int argc, char **argv);
+int	cmd_next(struct ctl *ctl, int argc, char **argv);
+int	cmd_schedule(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_status(struct ctl *ctl, int argc, char **argv);
 int	cmd_submit(struct ctl *ctl, int argc, char **argv);

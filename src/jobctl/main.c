@@ -29,9 +29,29 @@ static const struct ctl_cmd {
 	    "       jobctl dead show ID\n"
 	    "       jobctl dead retry ID ... | --all\n"
 	    "       jobctl dead purge --older-than DURATION | --all" },
+	{ "import-crontab", cmd_import_crontab,
+	    "import-crontab [--user USER | --system] [--name PREFIX] "
+	    "[--dry-run]\n"
+	    "              FILE | -" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] ID" },
+	{ "next",	cmd_next,
+	    "next [--from TIME] [--count N] [--tz ZONE] EXPR" },
+	{ "schedule",	cmd_schedule,
+	    "schedule add NAME --cron EXPR [--tz ZONE]\n"
+	    "              [--overlap skip|allow|queue] "
+	    "[--catchup skip|once|all]\n"
+	    "              [--queue QUEUE] [--priority N] [--max-attempts N]\n"
+	    "              [--timeout DURATION] [--backoff BASE[,MAX]]\n"
+	    "              [--env NAME=VALUE ...] [--cwd DIR] [--user USER]\n"
+	    "              [--disabled] [--] COMMAND [ARG ...]\n"
+	    "       jobctl schedule list\n"
+	    "       jobctl schedule show [--count N] NAME\n"
+	    "       jobctl schedule rm NAME\n"
+	    "       jobctl schedule enable NAME\n"
+	    "       jobctl schedule disable NAME\n"
+	    "       jobctl schedule run NAME" },
 	{ "show",	cmd_show,	"show ID" },
 	{ "status",	cmd_status,	"status" },
 	{ "submit",	cmd_submit,
@@ -284,10 +304,11 @@ main(int argc, char **argv)
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ctl ctl = { .clock = &clock_system };
+	struct ctl ctl = { .clock = NULL };
 	const struct ctl_cmd *cmd;
 	int rc;
 
+	ctl.clock = clock_default();
 	opterr = 0;
 	if (ctl_getopt(&ctl, argc, argv, "+:h", opts) != -1)
 		ctl_usage(&ctl);

@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 
 	error = store_open(&st, dbpath, STORE_CREATE |
-	    (is_default ? STORE_MKDIR : 0), &clock_system, err, sizeof(err));
+	    (is_default ? STORE_MKDIR : 0), clock_default(), err, sizeof(err));
 	if (error != 0) {
 		log_warnx("%s", err);
 		config_free(&cfg);
@@ -199,7 +199,7 @@ main(int argc, char **argv)
 	so.db_path = dbpath;
 	so.cfg = &cfg;
 	so.config_path = cfgpath[0] != '\0' ? cfgpath : NULL;
-	so.clock = &clock_system;
+	so.clock = clock_default();
 	rc = sched_run(&so);
 	store_close(st);
 	config_free(&cfg);

@@ -309,7 +309,8 @@ end
 # IMMEDIATE, fed through a fifo so that closing it ends the lock.
 begin "db: a locked database: submit exits 75 within 10 s, nothing written"
 mkfifo "$T/lock.fifo"
-sqlite3 "$DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
+# A busy timeout: the probe below may hold the lock for a moment.
+sqlite3 -cmd ".timeout 5000" "$DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
 holder=$!
 exec 3>"$T/lock.fifo"
 echo 'BEGIN IMMEDIATE;' >&3

@@ -69,8 +69,11 @@ end
 begin "concurrency: PRAGMA integrity_check is ok"
 [ "$(sql 'PRAGMA integrity_check')" = ok ] ||
     problem "$(sql 'PRAGMA integrity_check' | head -3)"
+# The schema version is the number of migrations in schema/.
+nmig=$(ls "$JOBD_TOP"/schema/*.sql | wc -l)
 [ "$(sql 'PRAGMA user_version; PRAGMA application_id' | tr '\n' ' ')" = \
-    "1 1785684580 " ] || problem "schema stamp"
+    "$nmig 1785684580 " ] || problem "schema stamp: $(sql 'PRAGMA \
+    user_version; PRAGMA application_id' | tr '\n' ' ') (want $nmig)"
 run status --json
 [ "$(json 'd["total"]["pending"]' <"$T/.out")" = $((P * N)) ] ||
     problem "status: $OUT"

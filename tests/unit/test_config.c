@@ -996,6 +996,7 @@ test_config_print_roundtrip(void **state)
 	    "kill_grace = 10s\n"
 	    "max_output = 1M\n"
 	    "schedules_dir = " JOBD_SYSCONFDIR "/schedules.d\n"
+	    "max_catchup = 100\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
@@ -1152,7 +1153,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 12);
+	assert_int_equal(nkeys, 13);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);

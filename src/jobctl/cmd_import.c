@@ -1,0 +1,980 @@
+/*
+ * jobctl import-crontab: turn a crontab into schedules, in one transaction
+ * (store_schedule_sync), so that the crontab's source then holds exactly
+ * its entries: new ones are added, changed ones updated in place, and those
+ * no longer in the file removed.
+ *
+ * The whole file is read and checked before the database is opened; any bad
+ * line is an error that names FILE:LINE, and nothing is imported.
+ *
+ * Formats.  A user crontab (crontab(5): five time fields or a macro, then
+ * the command) or a system crontab (/etc/crontab, files in /etc/cron.d:
+ * the same with a user name before the command).  --system forces the system format
+ * and --user USER the user format; otherwise a file that is /etc/crontab
+ * or directly in /etc/cron.d is a system crontab, and anything else (also
+ * standard input) a user crontab.  A user crontab from cron's spool
+ * (/var/spool/cron/crontabs/USER, /var/spool/cron/USER) runs as its owner,
+ * as cron runs it.
+ *
+ * Names.  PREFIX ":" and eight hex digits of a hash of the user the entry
+ * runs as and its command as written; a second entry with the same user
+ * and command gets "-2", a third "-3", in file order.  So importing the
+ * same file again changes nothing, an entry whose time, environment or zone
+ * changed is updated in place (its id, ledger and last run kept), and an
+ * entry whose command changed replaces the old one.  PREFIX is --name, or
+ * the file's base name ("stdin" for -).
+ *
+ * Environment lines.  NAME=VALUE (blanks around '=' allowed, the value may
+ * be quoted) applies to the entries after it, as in cron.  CRON_TZ is the
+ * zone of the entries' schedules (checked now); SHELL other than /bin/sh
+ * wraps each command as "exec SHELL -c COMMAND" (jobd runs /bin/sh -c);
+ * MAILTO is kept in the environment with a warning (jobd sends no mail;
+ * output is kept with each attempt); everything else goes to the jobs'
+ * environment (PATH included).
+ *
+ * '%' in a command: as in cron, the first '%' not escaped as "\%" ends the
+ * command, and the rest, each further '%' a newline, becomes its standard
+ * input.  jobd runs jobs with standard input from /dev/null, so the command
+ * is rewritten to feed that text: printf '%s' 'TEXT' | ( COMMAND ).
+ */
+#define _XOPEN_SOURCE 700	/* realpath */
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/clock.h"
+#include "jobd/job.h"
+#include "jobd/schedule.h"
+#include "jobd/store.h"
+#include "jobd/timefmt.h"
+#include "jobd/tz.h"
+#include "ctl.h"
+#include "jobopts.h"
+#include "out.h"
+
+#define IMP_OPT_DRYRUN		0x200
+#define IMP_OPT_NAME		0x201
+#define IMP_OPT_SYSTEM		0x202
+#define IMP_OPT_USER		0x203
+
+#define CRONTAB_LINE_MAX	16384		/* bytes of one line */
+#define CRONTAB_FILE_MAX	(16 * 1024 * 1024)	/* bytes of a file */
+#define CRONTAB_ENTRIES_MAX	10000
+#define CRONTAB_PREFIX_MAX	100		/* leaves room for :hash-n */
+#define CRONTAB_TEXT_WIDTH	50
+
+/* One entry of the crontab, as a schedule to sync. */
+struct ct_entry {
+	size_t		 line;
+	char		 hash[9];	/* of the user and the command */
+	struct schedule	 s;		/* owned strings */
+	const char	*change;	/* "added", "updated", "unchanged" */
+};
+
+struct import {
+	struct ctl	*ctl;
+	const char	*file;		/* as named in messages */
+	char		*source;	/* "crontab:PATH" */
+	char		 prefix[CRONTAB_PREFIX_MAX + 1];
+	bool		 system;	/* system format: a user field */
+	const char	*user;		/* user format: runs as, or NULL */
+	bool		 user_guessed;	/* no --user, no --system */
+	int64_t		 now;
+
+	/* The environment lines so far. */
+	char		*env;		/* "NAME=VALUE\0"... */
+	size_t		 env_len;
+	char		*tz;		/* CRON_TZ, or NULL: local */
+	char		*shell;		/* SHELL other than /bin/sh, or NULL */
+	bool		 mail_warned;
+
+	struct ct_entry	*ents;
+	size_t		 n, cap;
+	size_t		 userlike;	/* commands that start with a user */
+
+	struct schedule	*old;		/* every schedule in the database */
+	size_t		 nold, capold;
+};
+
+static _Noreturn void
+imp_oom(const struct import *im)
+{
+	ctl_fail(im->ctl, EXIT_OSERR, "out of memory");
+}
+
+static char *
+imp_strdup(const struct import *im, const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		imp_oom(im);
+	return d;
+}
+
+/* Print "FILE:LINE: message; nothing imported" and exit with code. */
+static _Noreturn void __attribute__((format(printf, 4, 5)))
+imp_fail(const struct import *im, size_t line, int code, const char *fmt,
+    ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		ctl_fail(im->ctl, code, "%s:%zu: %s; nothing imported",
+		    im->file, line, msg);
+	ctl_fail(im->ctl, code, "%s: %s; nothing imported", im->file, msg);
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The next blank-separated word at *pp: its start and length. */
+static size_t
+next_word(const char **pp, const char **word)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (is_blank(*p))
+		p++;
+	*word = p;
+	while (p[n] != '\0' && !is_blank(p[n]))
+		n++;
+	*pp = p + n;
+	return n;
+}
+
+/*
+ * Set environment variable name (len bytes) to value in im->env, in place
+ * of an earlier value.
+ */
+static void
+env_set(struct import *im, size_t line, const char *name, size_t nlen,
+    const char *value)
+{
+	size_t vlen = strlen(value), add = nlen + 1 + vlen + 1, elen;
+	char *e, *n;
+
+	for (e = im->env; e != NULL && e < im->env + im->env_len; ) {
+		elen = strlen(e) + 1;
+		if (strncmp(e, name, nlen) == 0 && e[nlen] == '=') {
+			memmove(e, e + elen, (size_t)(im->env + im->env_len -
+			    (e + elen)));
+			im->env_len -= elen;
+			continue;
+		}
+		e += elen;
+	}
+	if (im->env_len + add > JOBOPTS_ENV_MAX)
+		imp_fail(im, line, EXIT_DATAERR, "too many environment "
+		    "variables (at most %d bytes)", JOBOPTS_ENV_MAX);
+	if ((n = realloc(im->env, im->env_len + add)) == NULL)
+		imp_oom(im);
+	memcpy(n + im->env_len, name, nlen);
+	n[im->env_len + nlen] = '=';
+	memcpy(n + im->env_len + nlen + 1, value, vlen + 1);
+	im->env = n;
+	im->env_len += add;
+}
+
+/*
+ * An environment line: "NAME = VALUE", the value to the end of the line
+ * without trailing blanks, and without its quotes when it is quoted.
+ */
+static void
+env_line(struct import *im, size_t line, const char *name, size_t nlen,
+    const char *p)
+{
+	char value[CRONTAB_LINE_MAX + 1], err[256];
+	const char *why;
+	struct tz *z;
+	size_t vlen;
+	int error;
+
+	while (is_blank(*p))
+		p++;
+	vlen = strlen(p);
+	while (vlen > 0 && is_blank(p[vlen - 1]))
+		vlen--;
+	if (vlen >= 2 && (p[0] == '"' || p[0] == '\'') && p[vlen - 1] == p[0]) {
+		p++;
+		vlen -= 2;
+	}
+	memcpy(value, p, vlen);
+	value[vlen] = '\0';
+
+	if (nlen == 7 && strncmp(name, "CRON_TZ", 7) == 0) {
+		free(im->tz);
+		im->tz = NULL;
+		if (*value == '\0')
+			return;
+		if ((error = tz_load(value, &z, err, sizeof(err))) != 0)
+			imp_fail(im, line, EXIT_DATAERR, "CRON_TZ: %s", err);
+		tz_free(z);
+		im->tz = imp_strdup(im, value);
+		return;
+	}
+	if ((why = jobopts_env_name_check(name, nlen)) != NULL)
+		imp_fail(im, line, EXIT_DATAERR, "variable \"%.*s\": %s",
+		    (int)nlen, name, why);
+	if (nlen == 5 && strncmp(name, "SHELL", 5) == 0) {
+		free(im->shell);
+		im->shell = NULL;
+		if (*value == '\0' || strcmp(value, "/bin/sh") == 0)
+			return;	/* what jobd runs anyway */
+		if (*value != '/')
+			imp_fail(im, line, EXIT_DATAERR, "SHELL \"%s\": not an "
+			    "absolute path", value);
+		if (access(value, X_OK) != 0)
+			imp_fail(im, line, EXIT_DATAERR, "SHELL \"%s\": %s",
+			    value, strerror(errno));
+		im->shell = imp_strdup(im, value);
+	} else if (nlen == 6 && strncmp(name, "MAILTO", 6) == 0 &&
+	    *value != '\0' && !im->mail_warned) {
+		ctl_warnx(im->ctl, "%s:%zu: MAILTO: jobd sends no mail (the "
+		    "output of every run is kept: jobctl logs); MAILTO is "
+		    "passed on in the jobs' environment", im->file, line);
+		im->mail_warned = true;
+	}
+	env_set(im, line, name, nlen, value);
+}
+
+
+/* Append slen bytes at s to the growing string *buf (*len bytes). */
+static void
+cat(const struct import *im, char **buf, size_t *len, const char *s,
+    size_t slen)
+{
+	char *n;
+
+	if ((n = realloc(*buf, *len + slen + 1)) == NULL)
+		imp_oom(im);
+	memcpy(n + *len, s, slen);
+	n[*len + slen] = '\0';
+	*buf = n;
+	*len += slen;
+}
+
+/* The same with word s quoted for the shell. */
+static void
+cat_quoted(const struct import *im, char **buf, size_t *len, const char *s)
+{
+	char *q;
+
+	if ((q = jobopts_quote(s)) == NULL)
+		imp_oom(im);
+	cat(im, buf, len, q, strlen(q));
+	free(q);
+}
+
+/*
+ * The command jobd runs for the crontab command field "raw", with '%'
+ * handled as cron does (Vixie cron's do_command) and the SHELL in force.
+ * Allocated.
+ */
+static char *
+make_command(const struct import *im, const char *raw)
+{
+	char *cmd, *input, *out = NULL, ch;
+	const char *p;
+	size_t n = 0, ni = 0, olen = 0;
+	bool escaped = false, has_input = false;
+
+	if ((cmd = malloc(strlen(raw) + 1)) == NULL ||
+	    (input = malloc(strlen(raw) + 1)) == NULL)
+		imp_oom(im);
+	/* The command: "\%" is '%'; the first other '%' ends it. */
+	for (p = raw; *p != '\0'; p++) {
+		if (escaped) {
+			if (*p == '%')
+				n--;		/* drop the backslash */
+			cmd[n++] = *p;
+			escaped = false;
+			continue;
+		}
+		if (*p == '%') {
+			has_input = true;
+			p++;
+			break;
+		}
+		escaped = *p == '\\';
+		cmd[n++] = *p;
+	}
+	cmd[n] = '\0';
+	/* Its input: "\%" is '%', '%' a newline, other "\x" as written. */
+	for (escaped = false; has_input && *p != '\0'; p++) {
+		ch = *p;
+		if (escaped) {
+			if (ch != '%')
+				input[ni++] = '\\';
+		} else if (ch == '%') {
+			ch = '\n';
+		}
+		if (!(escaped = ch == '\\'))
+			input[ni++] = ch;
+	}
+	if (escaped)
+		input[ni++] = '\\';
+	input[ni] = '\0';
+
+	cat(im, &out, &olen, "", 0);
+	if (has_input) {
+		cat(im, &out, &olen, "printf '%s' ", 12);
+		cat_quoted(im, &out, &olen, input);
+		cat(im, &out, &olen, " | ", 3);
+	}
+	if (im->shell != NULL) {
+		if (!has_input)
+			cat(im, &out, &olen, "exec ", 5);
+		cat_quoted(im, &out, &olen, im->shell);
+		cat(im, &out, &olen, " -c ", 4);
+		cat_quoted(im, &out, &olen, cmd);
+	} else if (has_input) {
+		/* On lines of their own: a '#' comment cannot eat the ')'. */
+		cat(im, &out, &olen, "(\n", 2);
+		cat(im, &out, &olen, cmd, n);
+		cat(im, &out, &olen, "\n)", 2);
+	} else {
+		cat(im, &out, &olen, cmd, n);
+	}
+	free(cmd);
+	free(input);
+	return out;
+}
+
+/* 32 bits of FNV-1a over the user and the command, as 8 hex digits. */
+static void
+entry_hash(const char *user, const char *command, char out[9])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(user != NULL ? user : ""); ; p++) {
+		h = (h ^ *p) * 0x100000001b3ULL;
+		if (*p == '\0')
+			break;
+	}
+	for (p = (const unsigned char *)command; *p != '\0'; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	snprintf(out, 9, "%08" PRIx32, (uint32_t)((h >> 32) ^ h));
+}
+
+/* The name PREFIX:HASH, or PREFIX:HASH-K for K > 1.  Allocated. */
+static char *
+entry_name(const struct import *im, const char *hash, size_t k)
+{
+	char *name;
+	size_t len = strlen(im->prefix) + 32;
+
+	if ((name = malloc(len)) == NULL)
+		imp_oom(im);
+	if (k > 1)
+		snprintf(name, len, "%s:%s-%zu", im->prefix, hash, k);
+	else
+		snprintf(name, len, "%s:%s", im->prefix, hash);
+	return name;
+}
+
+/* One crontab entry at p (the line after its leading blanks). */
+static void
+entry_line(struct import *im, size_t line, const char *p)
+{
+	char cron[CRONTAB_LINE_MAX + 1], user[256], word[256];
+	char err[512], what[512];
+	const char *w, *why, *raw, *run_as, *q;
+	struct ct_entry *ce;
+	size_t wl, cl = 0;
+	int i, nf, code;
+
+	if (im->n == CRONTAB_ENTRIES_MAX)
+		imp_fail(im, line, EXIT_DATAERR, "too many entries (at most "
+		    "%d)", CRONTAB_ENTRIES_MAX);
+	nf = *p == '@' ? 1 : 5;
+	for (i = 0; i < nf; i++) {
+		if ((wl = next_word(&p, &w)) == 0)
+			imp_fail(im, line, EXIT_DATAERR, "expected %s, then %s"
+			    "a command", nf == 1 ? "a macro" :
+			    "five time fields", im->system ? "a user and " :
+			    "");
+		if (cl > 0)
+			cron[cl++] = ' ';
+		memcpy(cron + cl, w, wl);
+		cl += wl;
+	}
+	cron[cl] = '\0';
+	run_as = im->user;
+	if (im->system) {
+		if ((wl = next_word(&p, &w)) == 0)
+			imp_fail(im, line, EXIT_DATAERR, "expected a user and "
+			    "a command after \"%s\" (a system crontab; use "
+			    "--user USER for a user crontab)", cron);
+		if (wl >= sizeof(user))
+			imp_fail(im, line, EXIT_DATAERR, "user name too long");
+		memcpy(user, w, wl);
+		user[wl] = '\0';
+		if ((code = jobopts_user_check(user, &why)) != 0)
+			imp_fail(im, line, code, "user \"%s\": %s", user, why);
+		run_as = user;
+	}
+	while (is_blank(*p))
+		p++;
+	raw = p;
+	if (*raw == '\0')
+		imp_fail(im, line, EXIT_DATAERR, "no command after \"%s%s%s\"",
+		    cron, im->system ? " " : "", im->system ? user : "");
+	/* A user crontab whose commands all start with a user name? */
+	q = raw;
+	if (im->user_guessed && (wl = next_word(&q, &w)) < sizeof(word)) {
+		memcpy(word, w, wl);
+		word[wl] = '\0';
+		if (getpwnam(word) != NULL)
+			im->userlike++;
+	}
+
+	if (im->n == im->cap) {
+		im->cap = im->cap ? im->cap * 2 : 64;
+		if ((im->ents = realloc(im->ents, im->cap *
+		    sizeof(*im->ents))) == NULL)
+			imp_oom(im);
+	}
+	ce = &im->ents[im->n++];
+	memset(ce, 0, sizeof(*ce));
+	ce->line = line;
+	entry_hash(run_as, raw, ce->hash);
+	ce->s.name = entry_name(im, ce->hash, 1);
+	ce->s.cron = imp_strdup(im, cron);
+	ce->s.tz = imp_strdup(im, im->tz);
+	ce->s.command = make_command(im, raw);
+	ce->s.run_as = imp_strdup(im, run_as);
+	ce->s.max_attempts = ce->s.timeout_ms = JOB_DEFAULT;
+	ce->s.backoff_ms = ce->s.backoff_max_ms = JOB_DEFAULT;
+	if (im->env_len > 0) {
+		if ((ce->s.env = malloc(im->env_len)) == NULL)
+			imp_oom(im);
+		memcpy(ce->s.env, im->env, im->env_len);
+		ce->s.env_len = im->env_len;
+	}
+	ce->s.overlap = OVERLAP_ALLOW;	/* as cron: runs may overlap */
+	ce->s.catchup = CATCHUP_SKIP;	/* as cron: missed runs are lost */
+	ce->s.enabled = true;
+	ce->s.source = imp_strdup(im, im->source);
+
+	snprintf(what, sizeof(what), "%s:%zu: the command", im->file, line);
+	jobopts_check_command(im->ctl, ce->s.command, strlen(ce->s.command),
+	    what);
+	if (schedule_check(&ce->s, im->now, err, sizeof(err)) != 0)
+		imp_fail(im, line, EXIT_DATAERR, "%s", err);
+}
+
+/* One line of the crontab (NUL-terminated, no newline). */
+static void
+parse_line(struct import *im, size_t line, const char *buf)
+{
+	const unsigned char *u;
+	const char *p = buf, *q;
+	size_t nlen;
+
+	for (u = (const unsigned char *)buf; *u != '\0'; u++) {
+		if (*u == '\r')
+			imp_fail(im, line, EXIT_DATAERR, "a carriage return "
+			    "(convert DOS line endings first)");
+		if ((*u < 0x20 && *u != '\t') || *u == 0x7f)
+			imp_fail(im, line, EXIT_DATAERR, "a control character "
+			    "(\\x%02x)", *u);
+	}
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return;
+	/* NAME = VALUE, as cron tells an environment line from an entry. */
+	for (nlen = 0; p[nlen] != '\0' && !is_blank(p[nlen]) &&
+	    p[nlen] != '='; nlen++)
+		;
+	for (q = p + nlen; is_blank(*q); q++)
+		;
+	if (*q == '=')
+		env_line(im, line, p, nlen, q + 1);
+	else
+		entry_line(im, line, p);
+}
+
+/* Read and check the whole crontab. */
+static void
+read_crontab(struct import *im, FILE *fp)
+{
+	char *buf;
+	size_t line = 0, len, total = 0;
+	bool toolong, nul;
+	int c;
+
+	if ((buf = malloc(CRONTAB_LINE_MAX + 1)) == NULL)
+		imp_oom(im);
+	for (;;) {
+		len = 0;
+		toolong = nul = false;
+		while ((c = getc(fp)) != EOF && c != '\n') {
+			if (++total > CRONTAB_FILE_MAX)
+				imp_fail(im, 0, EXIT_DATAERR, "too large (more "
+				    "than %d bytes)", CRONTAB_FILE_MAX);
+			if (c == '\0')
+				nul = true;
+			if (len < CRONTAB_LINE_MAX)
+				buf[len++] = (char)c;
+			else
+				toolong = true;
+		}
+		if (c == EOF && ferror(fp))
+			ctl_fail(im->ctl, EXIT_IOERR, "reading %s: %s; nothing "
+			    "imported", im->file, strerror(errno));
+		if (c == EOF && len == 0 && !toolong)
+			break;
+		line++;
+		total++;
+		if (toolong)
+			imp_fail(im, line, EXIT_DATAERR, "line too long (more "
+			    "than %d bytes)", CRONTAB_LINE_MAX);
+		if (nul)
+			imp_fail(im, line, EXIT_DATAERR, "a NUL byte");
+		buf[len] = '\0';
+		parse_line(im, line, buf);
+		if (c == EOF)
+			break;
+	}
+	free(buf);
+}
+
+/*
+ * Make the names unique: the k-th entry (k > 1) with the same user and
+ * command gets "-k".
+ */
+static void
+unique_names(struct import *im)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < im->n; i++) {
+		for (j = 0, k = 1; j < i; j++)
+			if (strcmp(im->ents[i].hash, im->ents[j].hash) == 0)
+				k++;
+		if (k == 1)
+			continue;
+		free(im->ents[i].s.name);
+		im->ents[i].s.name = entry_name(im, im->ents[i].hash, k);
+	}
+}
+
+/* A deep copy of schedule s into *d. */
+static void
+sched_copy(const struct import *im, struct schedule *d,
+    const struct schedule *s)
+{
+	*d = *s;
+	d->name = imp_strdup(im, s->name);
+	d->cron = imp_strdup(im, s->cron);
+	d->tz = imp_strdup(im, s->tz);
+	d->command = imp_strdup(im, s->command);
+	d->queue = imp_strdup(im, s->queue);
+	d->cwd = imp_strdup(im, s->cwd);
+	d->run_as = imp_strdup(im, s->run_as);
+	d->source = imp_strdup(im, s->source);
+	d->env = NULL;
+	if (s->env_len > 0) {
+		if ((d->env = malloc(s->env_len)) == NULL)
+			imp_oom(im);
+		memcpy(d->env, s->env, s->env_len);
+	}
+}
+
+static int
+old_one(const struct schedule *s, void *arg)
+{
+	struct import *im = arg;
+
+	if (im->nold == im->capold) {
+		im->capold = im->capold ? im->capold * 2 : 64;
+		if ((im->old = realloc(im->old, im->capold *
+		    sizeof(*im->old))) == NULL)
+			imp_oom(im);
+	}
+	sched_copy(im, &im->old[im->nold++], s);
+	return 0;
+}
+
+static bool
+str_same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* Do a and b define the same schedule (what store_schedule_sync checks)? */
+static bool
+sched_same(const struct schedule *a, const struct schedule *b)
+{
+	return str_same(a->cron, b->cron) && str_same(a->tz, b->tz) &&
+	    str_same(a->command, b->command) &&
+	    str_same(a->queue != NULL ? a->queue : "default",
+	    b->queue != NULL ? b->queue : "default") &&
+	    a->priority == b->priority && a->max_attempts == b->max_attempts &&
+	    a->timeout_ms == b->timeout_ms && a->backoff_ms == b->backoff_ms &&
+	    a->backoff_max_ms == b->backoff_max_ms &&
+	    a->env_len == b->env_len &&
+	    (a->env_len == 0 || memcmp(a->env, b->env, a->env_len) == 0) &&
+	    str_same(a->cwd, b->cwd) && str_same(a->run_as, b->run_as) &&
+	    a->overlap == b->overlap && a->catchup == b->catchup &&
+	    a->enabled == b->enabled;
+}
+
+static struct schedule *
+old_find(struct import *im, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < im->nold; i++)
+		if (strcmp(im->old[i].name, name) == 0)
+			return &im->old[i];
+	return NULL;
+}
+
+/*
+ * Compare the entries with what the database holds: mark each added,
+ * updated or unchanged (an unchanged one keeps its next run; each keeps
+ * the enabled state "schedule disable" gave it), refuse a name that
+ * belongs to another source, and count the schedules of this source that
+ * the crontab no longer has.
+ */
+static void
+plan(struct import *im, int64_t *added, int64_t *updated, int64_t *removed)
+{
+	struct ct_entry *ce;
+	struct schedule *o;
+	size_t i, j;
+
+	*added = *updated = *removed = 0;
+	for (i = 0; i < im->n; i++) {
+		ce = &im->ents[i];
+		if ((o = old_find(im, ce->s.name)) == NULL) {
+			ce->change = "added";
+			(*added)++;
+			continue;
+		}
+		if (strcmp(o->source, im->source) != 0)
+			imp_fail(im, ce->line, EXIT_DATAERR, "a schedule named "
+			    "\"%s\" already exists (from %s); import with "
+			    "another --name", ce->s.name, o->source);
+		ce->s.enabled = o->enabled;
+		if (sched_same(o, &ce->s)) {
+			ce->change = "unchanged";
+			ce->s.next_run_at = o->next_run_at;
+		} else {
+			ce->change = "updated";
+			(*updated)++;
+		}
+	}
+	for (j = 0; j < im->nold; j++) {
+		if (strcmp(im->old[j].source, im->source) != 0)
+			continue;
+		for (i = 0; i < im->n; i++)
+			if (strcmp(im->ents[i].s.name, im->old[j].name) == 0)
+				break;
+		if (i == im->n)
+			(*removed)++;
+	}
+}
+
+/* One row (or JSON line) of the output. */
+static void
+print_one(struct import *im, struct out_table *t, const struct schedule *s,
+    const char *change, size_t line)
+{
+	struct out_json j;
+	char buf[3 * TIMEFMT_MAX];
+	bool removed = strcmp(change, "removed") == 0;
+
+	if (t == NULL) {
+		out_json_begin(&j, stdout);
+		out_json_str(&j, "name", s->name);
+		out_json_str(&j, "change", change);
+		if (line > 0)
+			out_json_int(&j, "line", (int64_t)line);
+		else
+			out_json_null(&j, "line");
+		out_json_bool(&j, "enabled", s->enabled);
+		out_json_str(&j, "cron", s->cron);
+		out_json_str(&j, "tz", s->tz);
+		out_json_str(&j, "user", s->run_as);
+		out_json_str(&j, "command", s->command);
+		if (removed || !s->enabled)
+			out_json_null(&j, "next_run_at");
+		else
+			out_json_time(&j, "next_run_at", s->next_run_at);
+		out_json_end(&j);
+		return;
+	}
+	out_table_cell(t, s->name, 0);
+	out_table_cell(t, change, 0);
+	if (line > 0)
+		out_table_cellf(t, "%zu", line);
+	else
+		out_table_cell(t, "-", 0);
+	out_table_cell(t, s->cron, 0);
+	if (removed)
+		snprintf(buf, sizeof(buf), "-");
+	else
+		ctl_sched_next(im->ctl, s, buf, sizeof(buf));
+	out_table_cell(t, buf, 0);
+	out_table_cell(t, s->command, CRONTAB_TEXT_WIDTH);
+}
+
+static void
+print_result(struct import *im)
+{
+	struct out_table *t = NULL;
+	size_t i, j;
+
+	if (!im->ctl->json)
+		t = out_table_new(6, "NAME", "CHANGE", "LINE", "CRON", "NEXT",
+		    "COMMAND");
+	for (i = 0; i < im->n; i++)
+		print_one(im, t, &im->ents[i].s, im->ents[i].change,
+		    im->ents[i].line);
+	for (j = 0; j < im->nold; j++) {
+		if (strcmp(im->old[j].source, im->source) != 0)
+			continue;
+		for (i = 0; i < im->n; i++)
+			if (strcmp(im->ents[i].s.name, im->old[j].name) == 0)
+				break;
+		if (i == im->n)
+			print_one(im, t, &im->old[j], "removed", 0);
+	}
+	if (t != NULL)
+		out_table_print(t, stdout);
+}
+
+/* PREFIX from the file's base name: name characters only. */
+static void
+default_prefix(struct import *im, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t i;
+
+	b = b != NULL ? b + 1 : path;
+	if (strcmp(path, "-") == 0 || *b == '\0')
+		b = strcmp(path, "-") == 0 ? "stdin" : "crontab";
+	for (i = 0; b[i] != '\0' && i < CRONTAB_PREFIX_MAX; i++) {
+		char c = b[i];
+
+		im->prefix[i] = (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._-@", c) != NULL ? c : '_';
+	}
+	im->prefix[i] = '\0';
+}
+
+static void
+opt_name(const struct ctl *ctl, struct import *im, const char *s)
+{
+	const char *p;
+
+	if (*s == '\0' || strlen(s) > CRONTAB_PREFIX_MAX)
+		ctl_fail(ctl, EXIT_USAGE, "invalid --name \"%s\": must be 1 to "
+		    "%d characters", s, CRONTAB_PREFIX_MAX);
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("._-:@", *p) != NULL))
+			ctl_fail(ctl, EXIT_USAGE, "invalid --name \"%s\": use "
+			    "letters, digits, '.', '_', '-', ':' and '@'", s);
+	strcpy(im->prefix, s);
+}
+
+/* Is path (absolute) directly in directory dir? */
+static bool
+in_dir(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/' &&
+	    path[n + 1] != '\0' && strchr(path + n + 1, '/') == NULL;
+}
+
+static void
+import_free(struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->n; i++)
+		schedule_clear(&im->ents[i].s);
+	for (i = 0; i < im->nold; i++)
+		schedule_clear(&im->old[i]);
+	free(im->ents);
+	free(im->old);
+	free(im->env);
+	free(im->tz);
+	free(im->shell);
+	free(im->source);
+}
+
+int
+cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run",	no_argument,	   NULL, IMP_OPT_DRYRUN },
+		{ "name",	required_argument, NULL, IMP_OPT_NAME },
+		{ "system",	no_argument,	   NULL, IMP_OPT_SYSTEM },
+		{ "user",	required_argument, NULL, IMP_OPT_USER },
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct import im;
+	struct stat sb;
+	const char *path, *why, *name = NULL;
+	char real[PATH_MAX], *slash;
+	int64_t added, updated, removed, n_c, n_u, n_d;
+	size_t bad = 0, len;
+	bool dry_run = false, force_system = false, have_real;
+	FILE *fp;
+	int c, code, error;
+
+	memset(&im, 0, sizeof(im));
+	im.ctl = ctl;
+	im.now = clock_wall_ms(ctl->clock);
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1) {
+		switch (c) {
+		case IMP_OPT_DRYRUN:
+			dry_run = true;
+			break;
+		case IMP_OPT_NAME:
+			opt_name(ctl, &im, optarg);
+			name = optarg;
+			break;
+		case IMP_OPT_SYSTEM:
+			force_system = true;
+			break;
+		case IMP_OPT_USER:
+			code = jobopts_user_check(optarg, &why);
+			if (code == EXIT_NOUSER)
+				ctl_fail(ctl, code, "invalid --user \"%s\": %s",
+				    optarg, why);
+			if (code != 0)
+				ctl_fail(ctl, code, "--user \"%s\": %s", optarg,
+				    why);
+			im.user = optarg;
+			break;
+		default:
+			ctl_usage(ctl);
+		}
+	}
+	if (argc - optind != 1)
+		ctl_fail(ctl, EXIT_USAGE, "expected one crontab file, or - "
+		    "for standard input (usage: jobctl import-crontab "
+		    "[OPTIONS] FILE | -)");
+	if (force_system && im.user != NULL)
+		ctl_fail(ctl, EXIT_USAGE, "--user and --system exclude each "
+		    "other (a system crontab names the user on each line)");
+	path = argv[optind];
+	if (name == NULL)
+		default_prefix(&im, path);
+
+	/* The file, its source name, and its format. */
+	have_real = false;
+	if (strcmp(path, "-") == 0) {
+		im.file = "stdin";
+		fp = stdin;
+		len = strlen("crontab:-") + (name != NULL ? strlen(name) + 1 :
+		    0) + 1;
+		if ((im.source = malloc(len)) == NULL)
+			imp_oom(&im);
+		snprintf(im.source, len, "crontab:-%s%s", name != NULL ? ":" :
+		    "", name != NULL ? name : "");
+	} else {
+		im.file = path;
+		if ((fp = fopen(path, "r")) == NULL)
+			ctl_fail(ctl, ctl_exit_code(-errno), "%s: %s", path,
+			    strerror(errno));
+		if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode))
+			ctl_fail(ctl, EXIT_NOINPUT, "%s: %s", path,
+			    strerror(EISDIR));
+		if (realpath(path, real) != NULL)
+			have_real = true;
+		len = strlen("crontab:") + strlen(have_real ? real : path) + 1;
+		if ((im.source = malloc(len)) == NULL)
+			imp_oom(&im);
+		snprintf(im.source, len, "crontab:%s", have_real ? real : path);
+	}
+	im.system = force_system || (im.user == NULL && have_real &&
+	    (strcmp(real, "/etc/crontab") == 0 || in_dir(real, "/etc/cron.d")));
+	if (!im.system && im.user == NULL && have_real &&
+	    (in_dir(real, "/var/spool/cron/crontabs") ||
+	    in_dir(real, "/var/spool/cron"))) {
+		/* cron runs a spool crontab as the user it is named after */
+		slash = strrchr(real, '/');
+		if ((code = jobopts_user_check(slash + 1, &why)) != 0)
+			ctl_fail(ctl, code, "%s: the crontab of user "
+			    "\"%s\": %s", path, slash + 1, why);
+		im.user = slash + 1;
+	}
+	im.user_guessed = !im.system && im.user == NULL;
+
+	read_crontab(&im, fp);
+	if (fp != stdin)
+		fclose(fp);
+	unique_names(&im);
+	if (im.user_guessed && im.n > 0 && im.userlike == im.n)
+		ctl_warnx(ctl, "%s: every command starts with a user name; "
+		    "if this is a system crontab, import it with --system",
+		    im.file);
+
+	ctl_open(ctl, dry_run ? 0 : CTL_CREATE);
+	if ((error = store_schedule_list(ctl->st, old_one, &im)) != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s; nothing imported",
+		    store_errmsg(ctl->st));
+	plan(&im, &added, &updated, &removed);
+	if (!dry_run) {
+		struct schedule *items;
+		size_t i;
+
+		if ((items = calloc(im.n + 1, sizeof(*items))) == NULL)
+			imp_oom(&im);
+		for (i = 0; i < im.n; i++)
+			items[i] = im.ents[i].s;
+		error = store_schedule_sync(ctl->st, im.source, items, im.n,
+		    &bad, &n_c, &n_u, &n_d);
+		free(items);
+		if (error == -EEXIST && bad < im.n)
+			imp_fail(&im, im.ents[bad].line, EXIT_DATAERR, "%s",
+			    store_errmsg(ctl->st));
+		if (error != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "%s; nothing "
+			    "imported", store_errmsg(ctl->st));
+		added = n_c;
+		updated = n_u;
+		removed = n_d;
+	}
+	print_result(&im);
+	ctl_warnx(ctl, "%s %zu schedule%s from %s (%" PRId64 " added, %"
+	    PRId64 " updated, %" PRId64 " removed)%s",
+	    dry_run ? "would import" : "imported", im.n, im.n == 1 ? "" : "s",
+	    im.file, added, updated, removed,
+	    dry_run ? "; dry run, nothing changed" : "");
+	import_free(&im);
+	return 0;
+}

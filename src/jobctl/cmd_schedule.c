@@ -1,0 +1,820 @@
+/*
+ * jobctl schedule: recurring jobs.  "schedule add" checks a definition
+ * completely (name, cron expression, zone, command, job options) before it
+ * opens the database, and stores it in one transaction; "list" and "show"
+ * read schedules and their slot ledger; "rm", "enable", "disable" and "run"
+ * act on one schedule.  Fire times come from schedule.h (cron.h and tz.h),
+ * never from arithmetic here, and are printed in the schedule's own zone
+ * with a numeric offset, as "jobctl next" prints them.  The sub-commands
+ * are dispatched through sched_subs[].  The helpers declared in ctl.h are
+ * shared with import-crontab.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobd/clock.h"
+#include "jobd/cron.h"
+#include "jobd/job.h"
+#include "jobd/schedule.h"
+#include "jobd/store.h"
+#include "jobd/timefmt.h"
+#include "jobd/tz.h"
+#include "ctl.h"
+#include "jobopts.h"
+#include "out.h"
+
+#define SCHED_OPT_CATCHUP	0x200
+#define SCHED_OPT_COUNT		0x201
+#define SCHED_OPT_CRON		0x202
+#define SCHED_OPT_DISABLED	0x203
+#define SCHED_OPT_OVERLAP	0x204
+#define SCHED_OPT_TZ		0x205
+
+#define SCHED_COUNT_DEFAULT	5	/* schedule show: next fire times */
+#define SCHED_COUNT_MAX		1000
+#define SCHED_SLOTS_SHOWN	20	/* schedule show: ledger rows */
+#define SCHED_TEXT_WIDTH	40	/* list: command and source columns */
+#define SCHED_REASON_WIDTH	60
+
+/*
+ * Helpers shared with import-crontab.
+ */
+
+void
+ctl_sched_time(const char *tzname, int64_t ms, char *buf, size_t len)
+{
+	struct tz *z;
+	struct tz_tm tm;
+	int64_t sec = ms / 1000 - (ms % 1000 < 0);
+	int32_t off;
+
+	if (tz_load(tzname, &z, NULL, 0) != 0) {
+		if (timefmt_format_local(ms, buf, len) != 0)
+			snprintf(buf, len, "-");
+		return;
+	}
+	tz_localtime(z, sec, &tm);
+	tz_free(z);
+	off = tm.gmtoff < 0 ? -tm.gmtoff : tm.gmtoff;
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d",
+	    tm.year, tm.month, tm.mday, tm.hour, tm.min, tm.sec,
+	    tm.gmtoff < 0 ? '-' : '+', (int)(off / 3600),
+	    (int)(off % 3600 / 60));
+}
+
+bool
+ctl_sched_is_reboot(const struct schedule *s)
+{
+	struct cron_expr e;
+
+	return s->cron != NULL && cron_parse(s->cron, &e, NULL, 0) == 0 &&
+	    (e.flags & CRON_REBOOT) != 0;
+}
+
+void
+ctl_sched_next(const struct ctl *ctl, const struct schedule *s, char *buf,
+    size_t len)
+{
+	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX];
+
+	if (ctl_sched_is_reboot(s)) {
+		snprintf(buf, len, "when jobd starts");
+		return;
+	}
+	if (!s->enabled || s->next_run_at == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	ctl_sched_time(s->tz, s->next_run_at, abs, sizeof(abs));
+	if (timefmt_format_relative(s->next_run_at, clock_wall_ms(ctl->clock),
+	    rel, sizeof(rel)) != 0)
+		snprintf(rel, sizeof(rel), "-");
+	snprintf(buf, len, "%s (%s)", abs, rel);
+}
+
+void
+ctl_sched_json(struct out_json *j, const struct schedule *s)
+{
+	const char *e, *eq;
+
+	out_json_int(j, "id", s->id);
+	out_json_str(j, "name", s->name);
+	out_json_bool(j, "enabled", s->enabled);
+	out_json_str(j, "cron", s->cron);
+	out_json_str(j, "tz", s->tz);
+	out_json_str(j, "command", s->command);
+	out_json_str(j, "queue", s->queue != NULL ? s->queue : "default");
+	out_json_int(j, "priority", s->priority);
+	out_json_opt(j, "max_attempts", s->max_attempts);
+	out_json_opt(j, "timeout_ms", s->timeout_ms);
+	out_json_opt(j, "backoff_ms", s->backoff_ms);
+	out_json_opt(j, "backoff_max_ms", s->backoff_max_ms);
+	out_json_object(j, "env");
+	for (e = s->env; e != NULL && e < s->env + s->env_len;
+	    e += strlen(e) + 1) {
+		char name[256];
+
+		if ((eq = strchr(e, '=')) == NULL ||
+		    (size_t)(eq - e) >= sizeof(name))
+			continue;
+		memcpy(name, e, (size_t)(eq - e));
+		name[eq - e] = '\0';
+		out_json_str(j, name, eq + 1);
+	}
+	out_json_close(j, '}');
+	out_json_str(j, "cwd", s->cwd);
+	out_json_str(j, "user", s->run_as);
+	out_json_str(j, "overlap", sched_overlap_name(s->overlap));
+	out_json_str(j, "catchup", sched_catchup_name(s->catchup));
+	out_json_time(j, "next_run_at", s->next_run_at);
+	out_json_time(j, "last_run_at", s->last_run_at);
+	out_json_str(j, "source", s->source);
+	out_json_time(j, "created_at", s->created_at);
+	out_json_time(j, "updated_at", s->updated_at);
+}
+
+/* Read schedule "name" into *s or exit: 66 when there is none. */
+static void
+sched_get(struct ctl *ctl, const char *name, struct schedule *s)
+{
+	int error;
+
+	if ((error = store_schedule_get(ctl->st, name, s)) == -ENOENT)
+		ctl_fail(ctl, EXIT_NOINPUT, "no such schedule \"%s\"", name);
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "schedule \"%s\": %s",
+		    name, store_errmsg(ctl->st));
+}
+
+/* Say on stderr when schedule s runs next. */
+static void
+sched_report(const struct ctl *ctl, const struct schedule *s)
+{
+	char buf[3 * TIMEFMT_MAX];
+
+	if (ctl_sched_is_reboot(s)) {
+		ctl_warnx(ctl, "schedule %s: runs each time jobd starts%s",
+		    s->name, s->enabled ? "" : " (once enabled)");
+		return;
+	}
+	if (!s->enabled) {
+		ctl_warnx(ctl, "schedule %s: disabled; \"jobctl schedule "
+		    "enable %s\" starts it", s->name, s->name);
+		return;
+	}
+	ctl_sched_next(ctl, s, buf, sizeof(buf));
+	ctl_warnx(ctl, "schedule %s: next run at %s", s->name, buf);
+}
+
+/* Expect exactly one operand, the schedule's name; return it. */
+static const char *
+sched_one_name(struct ctl *ctl, int argc, char **argv, const char *sub)
+{
+	if (argc - optind != 1)
+		ctl_fail(ctl, EXIT_USAGE, "expected one schedule name (usage: "
+		    "jobctl schedule %s NAME)", sub);
+	return argv[optind];
+}
+
+/*
+ * schedule add NAME --cron EXPR [--tz ZONE] [--overlap ...] [--catchup ...]
+ *     [job options] [--disabled] [--] COMMAND [ARG ...]
+ */
+static int
+sched_add(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "catchup",	required_argument, NULL, SCHED_OPT_CATCHUP },
+		{ "cron",	required_argument, NULL, SCHED_OPT_CRON },
+		{ "disabled",	no_argument,	   NULL, SCHED_OPT_DISABLED },
+		{ "overlap",	required_argument, NULL, SCHED_OPT_OVERLAP },
+		{ "tz",		required_argument, NULL, SCHED_OPT_TZ },
+		JOBOPTS_LONGOPTS,
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct jobopts jo;
+	struct schedule s;
+	struct out_json j;
+	const char *name = NULL, *cron = NULL, *tzname = NULL;
+	char err[512], *cmd;
+	int64_t id;
+	bool dashdash = false;
+	int c, error;
+
+	memset(&s, 0, sizeof(s));
+	s.overlap = OVERLAP_SKIP;
+	s.catchup = CATCHUP_SKIP;
+	s.enabled = true;
+	jobopts_init(&jo);
+	/* NAME may come before, between or after the options. */
+	for (;;) {
+		while ((c = ctl_getopt(ctl, argc, argv,
+		    "+:h" JOBOPTS_SHORTOPTS, opts)) != -1) {
+			if (jobopts_option(ctl, &jo, c, optarg))
+				continue;
+			switch (c) {
+			case SCHED_OPT_CATCHUP:
+				if (sched_catchup_parse(optarg,
+				    &s.catchup) != 0)
+					ctl_fail(ctl, EXIT_USAGE, "invalid "
+					    "--catchup \"%s\": use skip, once "
+					    "or all", optarg);
+				break;
+			case SCHED_OPT_CRON:
+				cron = optarg;
+				break;
+			case SCHED_OPT_DISABLED:
+				s.enabled = false;
+				break;
+			case SCHED_OPT_OVERLAP:
+				if (sched_overlap_parse(optarg,
+				    &s.overlap) != 0)
+					ctl_fail(ctl, EXIT_USAGE, "invalid "
+					    "--overlap \"%s\": use skip, allow "
+					    "or queue", optarg);
+				break;
+			case SCHED_OPT_TZ:
+				if (*optarg == '\0')
+					ctl_fail(ctl, EXIT_USAGE, "invalid "
+					    "--tz: empty zone name");
+				tzname = optarg;
+				break;
+			default:
+				ctl_usage(ctl);
+			}
+		}
+		if (name != NULL || optind >= argc)
+			break;
+		dashdash = strcmp(argv[optind - 1], "--") == 0;
+		name = argv[optind++];
+		if (dashdash)
+			break;
+	}
+	if (name == NULL)
+		ctl_fail(ctl, EXIT_USAGE, "no schedule name given (usage: "
+		    "jobctl schedule add NAME --cron EXPR [OPTIONS] [--] "
+		    "COMMAND [ARG ...])");
+	if (cron == NULL)
+		ctl_fail(ctl, EXIT_USAGE, "schedule %s: --cron EXPR is "
+		    "required", name);
+	if (optind >= argc)
+		ctl_fail(ctl, EXIT_USAGE, "schedule %s: no command given "
+		    "(usage: jobctl schedule add NAME --cron EXPR [OPTIONS] "
+		    "[--] COMMAND [ARG ...])", name);
+	cmd = jobopts_command(ctl, argc - optind, argv + optind);
+
+	s.name = (char *)(uintptr_t)name;
+	s.cron = (char *)(uintptr_t)cron;
+	s.tz = (char *)(uintptr_t)tzname;
+	s.command = cmd;
+	s.queue = (char *)(uintptr_t)jo.queue;
+	s.priority = jo.priority;
+	s.max_attempts = jo.max_attempts;
+	s.timeout_ms = jo.timeout_ms;
+	s.backoff_ms = jo.backoff_ms;
+	s.backoff_max_ms = jo.backoff_max_ms;
+	s.env = jo.env;
+	s.env_len = jo.env_len;
+	s.cwd = (char *)(uintptr_t)jo.cwd;
+	s.run_as = (char *)(uintptr_t)jo.run_as;
+	s.source = (char *)(uintptr_t)"cli";
+	if (schedule_check(&s, clock_wall_ms(ctl->clock), err,
+	    sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_DATAERR, "%s", err);
+
+	ctl_open(ctl, CTL_CREATE);
+	if ((error = store_schedule_put(ctl->st, &s, false, &id)) != 0) {
+		free(cmd);	/* before exiting, for leak checkers */
+		jobopts_free(&jo);
+		ctl_fail(ctl, error == -EEXIST ? EXIT_DATAERR :
+		    ctl_exit_code(error), "%s", store_errmsg(ctl->st));
+	}
+	if (ctl->json) {
+		out_json_begin(&j, stdout);
+		out_json_int(&j, "id", id);
+		out_json_str(&j, "name", s.name);
+		out_json_bool(&j, "enabled", s.enabled);
+		out_json_time(&j, "next_run_at", s.next_run_at);
+		out_json_end(&j);
+	}
+	sched_report(ctl, &s);
+	free(cmd);
+	jobopts_free(&jo);
+	return 0;
+}
+
+struct sched_list_ctx {
+	struct ctl		*ctl;
+	struct out_table	*table;		/* NULL: JSON lines */
+};
+
+static int
+sched_list_one(const struct schedule *s, void *arg)
+{
+	struct sched_list_ctx *lc = arg;
+	struct out_json j;
+	char buf[3 * TIMEFMT_MAX];
+	int64_t now;
+
+	if (lc->table == NULL) {
+		out_json_begin(&j, stdout);
+		ctl_sched_json(&j, s);
+		out_json_end(&j);
+		return ferror(stdout) ? -EIO : 0;
+	}
+	now = clock_wall_ms(lc->ctl->clock);
+	out_table_cell(lc->table, s->name, 0);
+	out_table_cell(lc->table, s->enabled ? "yes" : "no", 0);
+	out_table_cell(lc->table, s->cron, 0);
+	out_table_cell(lc->table, s->tz != NULL ? s->tz : "local", 0);
+	ctl_sched_next(lc->ctl, s, buf, sizeof(buf));
+	out_table_cell(lc->table, buf, 0);
+	if (s->last_run_at == 0 || timefmt_format_relative(s->last_run_at,
+	    now, buf, sizeof(buf)) != 0)
+		snprintf(buf, sizeof(buf), "-");
+	out_table_cell(lc->table, buf, 0);
+	out_table_cell(lc->table, s->source, SCHED_TEXT_WIDTH);
+	out_table_cell(lc->table, s->command, SCHED_TEXT_WIDTH);
+	return 0;
+}
+
+/* schedule list */
+static int
+sched_list(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct sched_list_ctx lc = { ctl, NULL };
+	int c, error;
+
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
+		ctl_usage(ctl);
+	if (optind < argc)
+		ctl_fail(ctl, EXIT_USAGE, "unexpected argument \"%s\"",
+		    argv[optind]);
+	ctl_open(ctl, 0);
+	if (!ctl->json)
+		lc.table = out_table_new(8, "NAME", "ENABLED", "CRON", "TZ",
+		    "NEXT", "LAST", "SOURCE", "COMMAND");
+	error = store_schedule_list(ctl->st, sched_list_one, &lc);
+	if (lc.table != NULL)
+		out_table_print(lc.table, stdout);
+	if (error == -EIO && ferror(stdout))
+		return EXIT_IOERR;
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
+	return 0;
+}
+
+/* One "name: value" line of show's human output. */
+static void
+show_line(const char *name, const char *value)
+{
+	printf("%-16s ", name);
+	if (value == NULL)
+		fputs("-", stdout);
+	else
+		out_safe(stdout, value, strlen(value), false);
+	fputc('\n', stdout);
+}
+
+/* A time: in zone tzname with the relative time; local when !in_zone. */
+static void
+show_time(const struct ctl *ctl, const char *name, int64_t ms,
+    const char *tzname, bool in_zone)
+{
+	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX], buf[3 * TIMEFMT_MAX];
+
+	if (ms == 0) {
+		show_line(name, NULL);
+		return;
+	}
+	if (in_zone)
+		ctl_sched_time(tzname, ms, abs, sizeof(abs));
+	else if (timefmt_format_local(ms, abs, sizeof(abs)) != 0)
+		snprintf(abs, sizeof(abs), "-");
+	if (timefmt_format_relative(ms, clock_wall_ms(ctl->clock), rel,
+	    sizeof(rel)) != 0)
+		snprintf(rel, sizeof(rel), "-");
+	snprintf(buf, sizeof(buf), "%s (%s)", abs, rel);
+	show_line(name, buf);
+}
+
+static void
+show_opt_ms(const char *name, int64_t ms, const char *none)
+{
+	char buf[TIMEFMT_MAX];
+
+	if (ms == JOB_DEFAULT)
+		show_line(name, "default");
+	else if (ms == 0 && none != NULL)
+		show_line(name, none);
+	else if (timefmt_format_duration(ms, buf, sizeof(buf)) == 0)
+		show_line(name, buf);
+}
+
+/*
+ * The next fire times of s after now into runs[0..count-1]; returns how
+ * many (fewer when the schedule stops firing or is @reboot).  A failure
+ * is reported on stderr.
+ */
+static size_t
+sched_next_runs(const struct ctl *ctl, const struct schedule *s,
+    int64_t now, int64_t *runs, size_t count)
+{
+	char err[512];
+	int64_t t = now;
+	size_t n;
+
+	if (ctl_sched_is_reboot(s))
+		return 0;
+	for (n = 0; n < count; n++) {
+		if (schedule_next(s, t, &runs[n], err, sizeof(err)) != 0) {
+			if (n == 0)
+				ctl_warnx(ctl, "schedule %s: %s", s->name,
+				    err);
+			break;
+		}
+		t = runs[n];
+	}
+	return n;
+}
+
+struct slots_ctx {
+	const struct schedule	*s;
+	struct out_table	*table;		/* NULL: JSON */
+	struct out_json		*j;
+};
+
+static int
+show_slot(const struct slot_info *si, void *arg)
+{
+	struct slots_ctx *sc = arg;
+	char buf[TIMEFMT_MAX];
+
+	if (sc->table == NULL) {
+		out_json_object(sc->j, NULL);
+		out_json_time(sc->j, "slot_at", si->slot_at);
+		out_json_str(sc->j, "outcome", si->outcome);
+		if (si->job_id != 0)
+			out_json_int(sc->j, "job_id", si->job_id);
+		else
+			out_json_null(sc->j, "job_id");
+		out_json_str(sc->j, "job_state", si->job_state);
+		out_json_str(sc->j, "reason", si->reason);
+		out_json_close(sc->j, '}');
+		return 0;
+	}
+	ctl_sched_time(sc->s->tz, si->slot_at, buf, sizeof(buf));
+	out_table_cell(sc->table, buf, 0);
+	out_table_cell(sc->table, si->outcome, 0);
+	if (si->job_id != 0)
+		out_table_cellf(sc->table, "%" PRId64, si->job_id);
+	else
+		out_table_cell(sc->table, "-", 0);
+	out_table_cell(sc->table, si->job_state, 0);
+	out_table_cell(sc->table, si->reason, SCHED_REASON_WIDTH);
+	return 0;
+}
+
+/* Print s for people; returns the store's error reading the ledger. */
+static int
+show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
+    size_t nruns)
+{
+	struct slots_ctx sc = { s, NULL, NULL };
+	struct tz *z;
+	char buf[512], rel[TIMEFMT_MAX];
+	const char *e;
+	int64_t now = clock_wall_ms(ctl->clock);
+	size_t i;
+	int error;
+
+	show_line("name:", s->name);
+	snprintf(buf, sizeof(buf), "%" PRId64, s->id);
+	show_line("id:", buf);
+	show_line("enabled:", s->enabled ? "yes" : "no");
+	show_line("cron:", s->cron);
+	if (s->tz != NULL) {
+		show_line("time zone:", s->tz);
+	} else {
+		snprintf(buf, sizeof(buf), "local");
+		if (tz_load(NULL, &z, NULL, 0) == 0) {
+			snprintf(buf, sizeof(buf), "local (%s)", tz_name(z));
+			tz_free(z);
+		}
+		show_line("time zone:", buf);
+	}
+	show_line("command:", s->command);
+	show_line("queue:", s->queue);
+	snprintf(buf, sizeof(buf), "%" PRId64, s->priority);
+	show_line("priority:", buf);
+	if (s->max_attempts == JOB_DEFAULT)
+		snprintf(buf, sizeof(buf), "default");
+	else
+		snprintf(buf, sizeof(buf), "%" PRId64, s->max_attempts);
+	show_line("max attempts:", buf);
+	show_opt_ms("timeout:", s->timeout_ms, "none");
+	show_opt_ms("backoff:", s->backoff_ms, NULL);
+	show_opt_ms("backoff max:", s->backoff_max_ms, NULL);
+	for (e = s->env; e != NULL && e < s->env + s->env_len;
+	    e += strlen(e) + 1)
+		show_line("env:", e);
+	show_line("cwd:", s->cwd);
+	show_line("user:", s->run_as);
+	show_line("overlap:", sched_overlap_name(s->overlap));
+	show_line("catchup:", sched_catchup_name(s->catchup));
+	if (ctl_sched_is_reboot(s))
+		show_line("next run:", "each time jobd starts");
+	else if (!s->enabled)
+		show_line("next run:", "- (disabled)");
+	else
+		show_time(ctl, "next run:", s->next_run_at, s->tz, true);
+	show_time(ctl, "last run:", s->last_run_at, s->tz, true);
+	show_line("source:", s->source);
+	show_time(ctl, "created:", s->created_at, NULL, false);
+	show_time(ctl, "updated:", s->updated_at, NULL, false);
+
+	if (nruns > 0) {
+		struct out_table *t = out_table_new(2, "NEXT RUNS", "IN");
+
+		for (i = 0; i < nruns; i++) {
+			ctl_sched_time(s->tz, runs[i], buf, sizeof(buf));
+			out_table_cell(t, buf, 0);
+			if (timefmt_format_relative(runs[i], now, rel,
+			    sizeof(rel)) != 0)
+				snprintf(rel, sizeof(rel), "-");
+			out_table_cell(t, rel, 0);
+		}
+		printf("\n");
+		out_table_print(t, stdout);
+	}
+	sc.table = out_table_new(5, "SLOT", "OUTCOME", "JOB", "STATE",
+	    "REASON");
+	error = store_schedule_slots(ctl->st, s->id, SCHED_SLOTS_SHOWN,
+	    show_slot, &sc);
+	printf("\n");
+	out_table_print(sc.table, stdout);
+	return error;
+}
+
+/* schedule show [--count N] NAME */
+static int
+sched_show(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count",	required_argument, NULL, SCHED_OPT_COUNT },
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct slots_ctx sc;
+	struct schedule s;
+	struct out_json j;
+	const char *name;
+	int64_t count = SCHED_COUNT_DEFAULT, *runs;
+	size_t nruns, i;
+	int c, error;
+
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1) {
+		switch (c) {
+		case SCHED_OPT_COUNT:
+			count = ctl_parse_int(ctl, "--count", optarg, 0,
+			    SCHED_COUNT_MAX);
+			break;
+		default:
+			ctl_usage(ctl);
+		}
+	}
+	name = sched_one_name(ctl, argc, argv, "show [--count N]");
+	ctl_open(ctl, 0);
+	sched_get(ctl, name, &s);
+	if ((runs = calloc((size_t)count + 1, sizeof(*runs))) == NULL)
+		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	nruns = sched_next_runs(ctl, &s, clock_wall_ms(ctl->clock), runs,
+	    (size_t)count);
+	if (!ctl->json) {
+		error = show_human(ctl, &s, runs, nruns);
+	} else {
+		out_json_begin(&j, stdout);
+		ctl_sched_json(&j, &s);
+		out_json_array(&j, "next_runs");
+		for (i = 0; i < nruns; i++) {
+			char buf[TIMEFMT_MAX];
+
+			if (timefmt_format_utc(runs[i], buf, sizeof(buf)) == 0)
+				out_json_str(&j, NULL, buf);
+		}
+		out_json_close(&j, ']');
+		out_json_array(&j, "recent_slots");
+		sc.s = &s;
+		sc.table = NULL;
+		sc.j = &j;
+		error = store_schedule_slots(ctl->st, s.id, SCHED_SLOTS_SHOWN,
+		    show_slot, &sc);
+		out_json_close(&j, ']');
+		out_json_end(&j);
+	}
+	free(runs);
+	schedule_clear(&s);
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
+	return 0;
+}
+
+/* schedule rm NAME */
+static int
+sched_rm(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct schedule s;
+	struct out_json j;
+	const char *name;
+	int c, error;
+
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
+		ctl_usage(ctl);
+	name = sched_one_name(ctl, argc, argv, "rm");
+	ctl_open(ctl, 0);
+	sched_get(ctl, name, &s);
+	if (strncmp(s.source, "file:", 5) == 0)
+		ctl_fail(ctl, 1, "schedule %s comes from the schedule file %s: "
+		    "remove it there and reload jobd; nothing removed", name,
+		    s.source + 5);
+	schedule_clear(&s);
+	if ((error = store_schedule_delete(ctl->st, name)) == -ENOENT)
+		ctl_fail(ctl, EXIT_NOINPUT, "no such schedule \"%s\"", name);
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "schedule %s: %s", name,
+		    store_errmsg(ctl->st));
+	if (ctl->json) {
+		out_json_begin(&j, stdout);
+		out_json_str(&j, "name", name);
+		out_json_bool(&j, "removed", true);
+		out_json_end(&j);
+	} else {
+		printf("%s removed\n", name);
+	}
+	return 0;
+}
+
+/* schedule enable NAME, schedule disable NAME */
+static int
+sched_enable_disable(struct ctl *ctl, int argc, char **argv, bool enable)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct schedule s;
+	struct out_json j;
+	const char *name;
+	char err[512];
+	int64_t next = 0;
+	bool already;
+	int c, error;
+
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
+		ctl_usage(ctl);
+	name = sched_one_name(ctl, argc, argv, enable ? "enable" : "disable");
+	ctl_open(ctl, 0);
+	sched_get(ctl, name, &s);
+	already = s.enabled == enable;
+	/* From now: a long-disabled schedule does not catch up. */
+	if (enable && !already && schedule_next(&s, clock_wall_ms(ctl->clock),
+	    &next, err, sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_DATAERR, "schedule %s: %s; not enabled",
+		    name, err);
+	if (!already) {
+		error = store_schedule_enable(ctl->st, name, enable, next);
+		if (error == -ENOENT)
+			ctl_fail(ctl, EXIT_NOINPUT, "no such schedule \"%s\"",
+			    name);
+		if (error != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "schedule %s: %s",
+			    name, store_errmsg(ctl->st));
+		s.enabled = enable;
+		if (enable)
+			s.next_run_at = next;
+	}
+	if (ctl->json) {
+		out_json_begin(&j, stdout);
+		out_json_str(&j, "name", name);
+		out_json_bool(&j, "enabled", enable);
+		out_json_bool(&j, "changed", !already);
+		if (enable)
+			out_json_time(&j, "next_run_at", s.next_run_at);
+		out_json_end(&j);
+	} else {
+		printf("%s %s%s\n", name, already ? "already " : "",
+		    enable ? "enabled" : "disabled");
+	}
+	if (enable)
+		sched_report(ctl, &s);
+	schedule_clear(&s);
+	return 0;
+}
+
+static int
+sched_enable(struct ctl *ctl, int argc, char **argv)
+{
+	return sched_enable_disable(ctl, argc, argv, true);
+}
+
+static int
+sched_disable(struct ctl *ctl, int argc, char **argv)
+{
+	return sched_enable_disable(ctl, argc, argv, false);
+}
+
+/* schedule run NAME: one job now, outside the slots and the ledger. */
+static int
+sched_run(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct slot sl;
+	struct schedule s;
+	struct out_json j;
+	const char *name;
+	int c, error;
+
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
+		ctl_usage(ctl);
+	name = sched_one_name(ctl, argc, argv, "run");
+	ctl_open(ctl, 0);
+	sched_get(ctl, name, &s);
+	memset(&sl, 0, sizeof(sl));
+	error = store_schedule_fire(ctl->st, &s, &sl, 1, 0,
+	    clock_wall_ms(ctl->clock));
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "schedule %s: %s; nothing "
+		    "run", name, store_errmsg(ctl->st));
+	if (ctl->json) {
+		out_json_begin(&j, stdout);
+		out_json_int(&j, "id", sl.job_id);
+		out_json_str(&j, "schedule", name);
+		out_json_end(&j);
+	} else {
+		printf("%" PRId64 "\n", sl.job_id);
+	}
+	schedule_clear(&s);
+	return 0;
+}
+
+static const struct sched_sub {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);
+} sched_subs[] = {
+	{ "add",	sched_add },
+	{ "disable",	sched_disable },
+	{ "enable",	sched_enable },
+	{ "list",	sched_list },
+	{ "rm",		sched_rm },
+	{ "run",	sched_run },
+	{ "show",	sched_show },
+};
+#define NSUBS	(sizeof(sched_subs) / sizeof(sched_subs[0]))
+
+int
+cmd_schedule(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	size_t i;
+	int c;
+
+	/* The common options may come before the sub-command too. */
+	while ((c = ctl_getopt(ctl, argc, argv, "+:h", opts)) != -1)
+		ctl_usage(ctl);
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		ctl_fail(ctl, EXIT_USAGE, "expected a sub-command: add, list, "
+		    "show, rm, enable, disable or run (see jobctl schedule "
+		    "--help)");
+	for (i = 0; i < NSUBS; i++) {
+		if (strcmp(sched_subs[i].name, argv[0]) == 0) {
+			optind = 0;	/* glibc: reinitialise */
+			return sched_subs[i].fn(ctl, argc, argv);
+		}
+	}
+	ctl_fail(ctl, EXIT_USAGE, "unknown sub-command \"%s\" (use add, list, "
+	    "show, rm, enable, disable or run)", argv[0]);
+}

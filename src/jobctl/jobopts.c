@@ -1,0 +1,336 @@
+/*
+ * jobopts: the job options of submit and schedule add, and the command-line
+ * helpers they share.  Every check here either passes or prints one line
+ * that names the bad input and exits, before anything is written.
+ */
+#define _XOPEN_SOURCE 700	/* realpath */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/job.h"
+#include "jobd/timefmt.h"
+#include "ctl.h"
+#include "jobopts.h"
+
+void
+jobopts_init(struct jobopts *jo)
+{
+	memset(jo, 0, sizeof(*jo));
+	jo->max_attempts = jo->timeout_ms = JOB_DEFAULT;
+	jo->backoff_ms = jo->backoff_max_ms = JOB_DEFAULT;
+}
+
+void
+jobopts_free(struct jobopts *jo)
+{
+	if (jo == NULL)
+		return;
+	free(jo->env);
+	jobopts_init(jo);
+}
+
+/* Is c safe unquoted in a shell word? */
+static bool
+shell_safe(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("_@%+=:,./-", c) != NULL;
+}
+
+/* Write word s, quoted if it needs it, at p; return the end. */
+static char *
+quote_into(char *p, const char *s)
+{
+	bool safe = *s != '\0';
+	const char *q;
+	size_t n;
+
+	for (q = s; *q != '\0' && safe; q++)
+		safe = shell_safe(*q);
+	if (safe) {
+		n = strlen(s);
+		memcpy(p, s, n);
+		return p + n;
+	}
+	*p++ = '\'';
+	for (q = s; *q != '\0'; q++) {
+		if (*q == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *q;
+		}
+	}
+	*p++ = '\'';
+	return p;
+}
+
+char *
+jobopts_quote(const char *s)
+{
+	size_t len = strlen(s);
+	char *buf, *end;
+
+	if (len > (SIZE_MAX - 3) / 4 || (buf = malloc(len * 4 + 3)) == NULL)
+		return NULL;
+	end = quote_into(buf, s);
+	*end = '\0';
+	return buf;
+}
+
+/*
+ * Join argv[0..argc-1] into one shell command line that runs exactly that
+ * argv: each word that needs it is single-quoted, with ' written as '\''.
+ */
+static char *
+shell_join(const struct ctl *ctl, int argc, char **argv)
+{
+	size_t len = 0;
+	char *cmd, *p;
+	int k;
+
+	/* Refuse what could never fit before sizing the quoted form. */
+	for (k = 0; k < argc && len <= JOBOPTS_COMMAND_MAX; k++)
+		len += strlen(argv[k]) + 1;
+	if (len > JOBOPTS_COMMAND_MAX)
+		ctl_fail(ctl, EXIT_DATAERR, "the command is too long (more "
+		    "than %d bytes)", JOBOPTS_COMMAND_MAX);
+	len = len * 4 + 3;	/* at worst ' becomes '\'' and quotes */
+	if ((cmd = p = malloc(len + 1)) == NULL)
+		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	for (k = 0; k < argc; k++) {
+		if (k > 0)
+			*p++ = ' ';
+		p = quote_into(p, argv[k]);
+	}
+	*p = '\0';
+	return cmd;
+}
+
+void
+jobopts_check_command(const struct ctl *ctl, const char *cmd, size_t len,
+    const char *what)
+{
+	size_t i;
+
+	if (len > JOBOPTS_COMMAND_MAX)
+		ctl_fail(ctl, EXIT_DATAERR, "%s is too long (%zu bytes, at "
+		    "most %d)", what, len, JOBOPTS_COMMAND_MAX);
+	if (memchr(cmd, '\0', len) != NULL)
+		ctl_fail(ctl, EXIT_DATAERR, "%s contains a NUL byte", what);
+	for (i = 0; i < len; i++)
+		if (cmd[i] != ' ' && cmd[i] != '\t')
+			return;
+	ctl_fail(ctl, EXIT_USAGE, "%s is empty", what);
+}
+
+char *
+jobopts_command(const struct ctl *ctl, int argc, char **argv)
+{
+	char *cmd;
+
+	if (argc == 1) {
+		jobopts_check_command(ctl, argv[0], strlen(argv[0]),
+		    "the command");
+		if ((cmd = strdup(argv[0])) == NULL)
+			ctl_fail(ctl, EXIT_OSERR, "out of memory");
+		return cmd;
+	}
+	cmd = shell_join(ctl, argc, argv);
+	jobopts_check_command(ctl, cmd, strlen(cmd), "the command");
+	return cmd;
+}
+
+int
+jobopts_user_check(const char *name, const char **why)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if (*name == '\0' || (pw = getpwnam(name)) == NULL) {
+		*why = "no such user";
+		return EXIT_NOUSER;
+	}
+	if (getuid() != 0 && pw->pw_uid != getuid()) {
+		*why = "only root can submit jobs that run as another user";
+		return EXIT_NOPERM;
+	}
+	return 0;
+}
+
+const char *
+jobopts_env_name_check(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return "expected NAME=VALUE";
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_' || (i > 0 && c >= '0' && c <= '9')))
+			return "a name is letters, digits and '_', not "
+			    "starting with a digit";
+	}
+	if (len >= 5 && strncmp(name, "JOBD_", 5) == 0)
+		return "JOBD_* variables are set by jobd";
+	return NULL;
+}
+
+static void
+opt_queue(const struct ctl *ctl, const char *q)
+{
+	const char *p;
+
+	if (*q == '\0' || strlen(q) > JOBOPTS_QUEUE_MAX)
+		ctl_fail(ctl, EXIT_USAGE, "invalid queue \"%s\": must be 1 to "
+		    "%d characters", q, JOBOPTS_QUEUE_MAX);
+	for (p = q; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.'))
+			ctl_fail(ctl, EXIT_USAGE, "invalid queue \"%s\": use "
+			    "letters, digits, '.', '_' and '-'", q);
+	}
+}
+
+static int64_t
+opt_duration(const struct ctl *ctl, const char *opt, const char *s)
+{
+	char err[256];
+	int64_t ms;
+
+	if (timefmt_parse_duration(s, &ms, err, sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "%s: %s", opt, err);
+	return ms;
+}
+
+/* --backoff BASE[,MAX] */
+static void
+opt_backoff(const struct ctl *ctl, struct jobopts *jo, const char *s)
+{
+	char buf[128];
+	char *comma;
+
+	if (strlen(s) >= sizeof(buf))
+		ctl_fail(ctl, EXIT_USAGE, "invalid --backoff \"%s\": too long",
+		    s);
+	strcpy(buf, s);
+	if ((comma = strchr(buf, ',')) != NULL)
+		*comma++ = '\0';
+	jo->backoff_ms = opt_duration(ctl, "--backoff", buf);
+	jo->backoff_max_ms = JOB_DEFAULT;
+	if (comma != NULL) {
+		jo->backoff_max_ms = opt_duration(ctl, "--backoff", comma);
+		if (jo->backoff_max_ms < jo->backoff_ms)
+			ctl_fail(ctl, EXIT_USAGE, "invalid --backoff \"%s\": "
+			    "MAX is smaller than BASE", s);
+	}
+}
+
+/* --env NAME=VALUE: append to the blob, refusing bad and repeated names. */
+static void
+opt_env(const struct ctl *ctl, struct jobopts *jo, const char *s)
+{
+	const char *eq = strchr(s, '='), *e, *why;
+	size_t nlen, len = strlen(s) + 1;
+	char *n;
+
+	if (eq == NULL || eq == s)
+		ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": expected "
+		    "NAME=VALUE", s);
+	nlen = (size_t)(eq - s);
+	if ((why = jobopts_env_name_check(s, nlen)) != NULL)
+		ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": %s", s, why);
+	for (e = jo->env; e != NULL && e < jo->env + jo->env_len;
+	    e += strlen(e) + 1) {
+		if (strncmp(e, s, nlen + 1) == 0)
+			ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": %.*s "
+			    "is set twice", s, (int)nlen, s);
+	}
+	if (jo->env_len + len > JOBOPTS_ENV_MAX)
+		ctl_fail(ctl, EXIT_USAGE, "too much --env (at most %d bytes)",
+		    JOBOPTS_ENV_MAX);
+	if ((n = realloc(jo->env, jo->env_len + len)) == NULL)
+		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	memcpy(n + jo->env_len, s, len);
+	jo->env = n;
+	jo->env_len += len;
+}
+
+/* --cwd DIR: absolute as given; a relative one is resolved now. */
+static void
+opt_cwd(const struct ctl *ctl, struct jobopts *jo, const char *s)
+{
+	if (*s == '\0')
+		ctl_fail(ctl, EXIT_USAGE, "invalid --cwd: empty path");
+	if (*s == '/') {
+		if (strlen(s) >= sizeof(jo->cwdbuf))
+			ctl_fail(ctl, EXIT_USAGE, "invalid --cwd: path too "
+			    "long");
+		strcpy(jo->cwdbuf, s);
+	} else if (realpath(s, jo->cwdbuf) == NULL) {
+		ctl_fail(ctl, EXIT_USAGE, "invalid --cwd \"%s\": %s", s,
+		    strerror(errno));
+	}
+	jo->cwd = jo->cwdbuf;
+}
+
+/* --user USER: see jobopts_user_check(). */
+static void
+opt_user(const struct ctl *ctl, struct jobopts *jo, const char *u)
+{
+	const char *why;
+	int code;
+
+	if ((code = jobopts_user_check(u, &why)) == EXIT_NOUSER)
+		ctl_fail(ctl, code, "invalid --user \"%s\": %s", u, why);
+	else if (code != 0)
+		ctl_fail(ctl, code, "--user \"%s\": %s", u, why);
+	jo->run_as = u;
+}
+
+bool
+jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
+    const char *arg)
+{
+	switch (c) {
+	case 'b':
+		opt_backoff(ctl, jo, arg);
+		return true;
+	case 'C':
+		opt_cwd(ctl, jo, arg);
+		return true;
+	case 'e':
+		opt_env(ctl, jo, arg);
+		return true;
+	case 'm':
+		jo->max_attempts = ctl_parse_int(ctl, "--max-attempts", arg, 1,
+		    JOBOPTS_ATTEMPTS_MAX);
+		return true;
+	case 'p':
+		jo->priority = ctl_parse_int(ctl, "--priority", arg,
+		    JOBOPTS_PRIORITY_MIN, JOBOPTS_PRIORITY_MAX);
+		return true;
+	case 'q':
+		opt_queue(ctl, arg);
+		jo->queue = arg;
+		return true;
+	case 't':
+		jo->timeout_ms = opt_duration(ctl, "--timeout", arg);
+		return true;
+	case 'u':
+		opt_user(ctl, jo, arg);
+		return true;
+	default:
+		return false;
+	}
+}

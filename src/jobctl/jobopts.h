@@ -1,0 +1,114 @@
+/*
+ * jobopts: the job options that "submit" and "schedule add" share
+ * (--queue --priority --max-attempts --timeout --backoff --env --cwd
+ * --user), parsed and checked in one place, and the command-line helpers
+ * both use: turning COMMAND [ARG ...] into one shell command line, and
+ * quoting a word for /bin/sh.  import-crontab uses the checks too.
+ */
+#ifndef JOBCTL_JOBOPTS_H
+#define JOBCTL_JOBOPTS_H
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctl;
+
+#define JOBOPTS_COMMAND_MAX	(256 * 1024)	/* bytes of one command */
+#define JOBOPTS_QUEUE_MAX	64		/* bytes of a queue name */
+#define JOBOPTS_ENV_MAX		(64 * 1024)	/* all variables together */
+#define JOBOPTS_PRIORITY_MIN	(-1000)
+#define JOBOPTS_PRIORITY_MAX	1000
+#define JOBOPTS_ATTEMPTS_MAX	1000
+
+/*
+ * The parsed options.  Numbers are JOB_DEFAULT (job.h) when not given,
+ * priority 0.  queue and run_as borrow the argument strings; env is owned
+ * (jobopts_free()); cwd is NULL or points into cwdbuf.
+ */
+struct jobopts {
+	const char	*queue;		/* NULL: "default" */
+	int64_t		 priority;
+	int64_t		 max_attempts;
+	int64_t		 timeout_ms;
+	int64_t		 backoff_ms;
+	int64_t		 backoff_max_ms;
+	char		*env;		/* "NAME=VALUE\0"..., or NULL */
+	size_t		 env_len;
+	const char	*cwd;		/* absolute, or NULL */
+	const char	*run_as;	/* user name, or NULL */
+	char		 cwdbuf[PATH_MAX];
+};
+
+/*
+ * The getopt_long() fragments for a command's tables: short options (to
+ * paste into its optstring) and long ones (to paste into its option array).
+ */
+#define JOBOPTS_SHORTOPTS	"b:C:e:m:p:q:t:u:"
+#define JOBOPTS_LONGOPTS						\
+	{ "backoff",	  required_argument, NULL, 'b' },		\
+	{ "cwd",	  required_argument, NULL, 'C' },		\
+	{ "env",	  required_argument, NULL, 'e' },		\
+	{ "max-attempts", required_argument, NULL, 'm' },		\
+	{ "priority",	  required_argument, NULL, 'p' },		\
+	{ "queue",	  required_argument, NULL, 'q' },		\
+	{ "timeout",	  required_argument, NULL, 't' },		\
+	{ "user",	  required_argument, NULL, 'u' }
+
+/* Set *jo to no options given. */
+void	jobopts_init(struct jobopts *jo);
+
+/* Free what *jo owns; jobopts_init() state again.  NULL is fine. */
+void	jobopts_free(struct jobopts *jo);
+
+/*
+ * Handle option c (a value of JOBOPTS_LONGOPTS) with argument arg into
+ * *jo: returns true when c was a job option.  A bad value prints one line
+ * that names it and exits 64 (67 for an unknown user, 77 for another user
+ * when not root, 71 when out of memory).
+ */
+bool	jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
+	    const char *arg);
+
+/*
+ * The command line for COMMAND [ARG ...] (argc >= 1): one argument is used
+ * as written; several are each quoted for the shell (jobopts_quote()) so
+ * that /bin/sh -c runs exactly that argument vector.  The result is checked
+ * with jobopts_check_command() and returned in allocated memory the caller
+ * frees.  Exits 65 when too long, 64 when blank.
+ */
+char	*jobopts_command(const struct ctl *ctl, int argc, char **argv);
+
+/*
+ * A command must not be blank, hold a NUL byte or be longer than
+ * JOBOPTS_COMMAND_MAX: otherwise print one line naming it ("what", e.g.
+ * "the command") and exit 64 (blank) or 65.
+ */
+void	jobopts_check_command(const struct ctl *ctl, const char *cmd,
+	    size_t len, const char *what);
+
+/*
+ * Word s quoted for /bin/sh: as is when it has only safe characters, else
+ * in single quotes with each ' written as '\''.  Allocated; the caller
+ * frees it.  NULL when out of memory.
+ */
+char	*jobopts_quote(const char *s);
+
+/*
+ * May jobs run as user "name"?  It must exist, and only root may name a
+ * user other than itself (whoever can write the database could otherwise
+ * run commands as anybody its daemon can become).  Returns 0, or the exit
+ * code (67 no such user, 77 not allowed) with *why set to a static reason.
+ */
+int	jobopts_user_check(const char *name, const char **why);
+
+/*
+ * Is name[0..len-1] a valid environment variable name for a job: letters,
+ * digits and '_', not starting with a digit, and not JOBD_* (those are set
+ * by jobd)?  Returns NULL when valid, else a static reason.
+ */
+const char *jobopts_env_name_check(const char *name, size_t len);
+
+#endif /* JOBCTL_JOBOPTS_H */

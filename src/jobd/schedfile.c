@@ -1,0 +1,992 @@
+/*
+ * schedfile: schedule files, the /etc/cron.d of jobd.
+ *
+ * schedfile_sync() makes the store's "file:" schedules of one directory
+ * match its "*.conf" files.  A file is read whole (at most CONFIG_FILE_MAX
+ * bytes), parsed by the strict INI reader of config.h and checked
+ * completely (every value, every cron expression and zone, the next fire
+ * time of every schedule) before anything is written; then it is synced in
+ * one store transaction as source "file:PATH".  A file with an error
+ * changes nothing: its schedules stay as they were and the other files are
+ * synced all the same.
+ *
+ * Order of work: first the schedules of files that are gone are removed,
+ * so that a renamed file keeps its schedule names; then the files are
+ * synced in name order; a file whose names clash with another source
+ * (-EEXIST) is tried once more after all the others, so that moving a
+ * section from one file to another takes one sync, not two.
+ *
+ * config_read_ini calls back for keys only, so the section headers are
+ * found by a scan of the buffer before it is parsed: every schedule gets
+ * the line of its header, for the errors about a section as a whole (a
+ * required key missing, an empty or repeated section), and a key is
+ * mapped to the last header above it.
+ *
+ * Loop thread of jobd only: it uses the store.  No global state.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/config.h"
+#include "jobd/cron.h"
+#include "jobd/job.h"
+#include "jobd/log.h"
+#include "jobd/schedfile.h"
+#include "jobd/schedule.h"
+#include "jobd/store.h"
+#include "jobd/timefmt.h"
+#include "jobd/tz.h"
+
+#define SF_FILES_MAX		1000		/* *.conf files per directory */
+#define SF_SCHEDULES_MAX	10000		/* sections per file */
+#define SF_ENV_MAX		(64 * 1024)	/* env.* of a schedule, bytes */
+#define SF_QUEUE_MAX		64		/* as jobctl submit --queue */
+#define SF_PRIORITY_MIN		(-1000)
+#define SF_PRIORITY_MAX		1000
+#define SF_ATTEMPTS_MAX		1000
+#define SF_PWBUF_MAX		(1024 * 1024)	/* getpwnam_r buffer, bytes */
+#define SF_WHY_MAX		512
+#define SF_SUFFIX		".conf"
+
+/* Keys a section has seen (sf_file.flags). */
+#define SF_HAS_CRON		0x01
+#define SF_HAS_COMMAND		0x02
+
+/* A section header, found by sf_scan in the file's buffer. */
+struct sf_header {
+	const char	*name;		/* in the buffer, not NUL-terminated */
+	size_t		 len;
+	int		 line;		/* 1-based */
+};
+
+/* One file being read. */
+struct sf_file {
+	const char		*path;		/* labels messages */
+	const char		*source;	/* "file:" path */
+	int64_t			 now;		/* UTC ms */
+	struct sf_header	*hdr;		/* owned; nh of them */
+	size_t			 nh;
+	struct schedule		*sc;		/* owned; sc[i] of hdr[i] */
+	unsigned char		*flags;		/* owned; SF_HAS_* of sc[i] */
+	size_t			 next;		/* headers entered so far */
+	size_t			 done;		/* headers finished so far */
+	int			 eline;		/* an error on another line */
+	char			 ewhy[SF_WHY_MAX];
+};
+
+/* The directory being synced. */
+struct sf_dir {
+	char		 path[PATH_MAX];	/* no trailing '/' but "/" */
+	char		 prefix[PATH_MAX + 8];	/* "file:" path "/" */
+	char		**names;		/* owned; sorted */
+	size_t		 n;
+};
+
+static int
+sf_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Values.  Each parser writes a reason to why (whylen bytes) on error;
+ * callers prefix the key and value.
+ */
+
+/* Strict decimal in [min, max]: optional '-', then digits. */
+static int
+sf_int(const char *s, int64_t min, int64_t max, int64_t *out, char *why,
+    size_t whylen)
+{
+	const char *p = s;
+	int64_t v = 0;
+	bool neg = false;
+
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (*p == '\0')
+		goto bad;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			goto bad;
+		if (v > 1000000000)
+			goto range;		/* far beyond any bound here */
+		v = v * 10 + (*p - '0');
+	}
+	if (neg)
+		v = -v;
+	if (v < min || v > max)
+		goto range;
+	*out = v;
+	return 0;
+bad:
+	snprintf(why, whylen, "expected an integer");
+	return -EINVAL;
+range:
+	snprintf(why, whylen, "must be between %lld and %lld", (long long)min,
+	    (long long)max);
+	return -EINVAL;
+}
+
+static int
+sf_bool(const char *s, bool *out)
+{
+	if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
+	    strcmp(s, "1") == 0)
+		*out = true;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0 ||
+	    strcmp(s, "0") == 0)
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* A queue name as jobctl submit --queue takes it. */
+static int
+sf_queue(const char *q, char *why, size_t whylen)
+{
+	const char *p;
+
+	if (strlen(q) > SF_QUEUE_MAX) {
+		snprintf(why, whylen, "must be 1 to %d characters",
+		    SF_QUEUE_MAX);
+		return -EINVAL;
+	}
+	for (p = q; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.')) {
+			snprintf(why, whylen, "use letters, digits, '.', '_' "
+			    "and '-'");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The user must exist, and only a jobd run by root may run jobs as a user
+ * other than its own (as jobctl submit --user).
+ */
+static int
+sf_user(const char *u, char *why, size_t whylen)
+{
+	struct passwd pw, *pwp = NULL;
+	size_t len = 1024;
+	char *buf = NULL, *nbuf;
+	int rc;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			free(buf);
+			snprintf(why, whylen, "out of memory");
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		rc = getpwnam_r(u, &pw, buf, len, &pwp);
+		if (rc != ERANGE || len >= SF_PWBUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (pwp == NULL) {
+		/* getpwnam(3): these all mean "not found". */
+		if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
+		    rc == EPERM)
+			snprintf(why, whylen, "no such user");
+		else
+			snprintf(why, whylen, "looking up the user: %s",
+			    strerror(rc));
+		free(buf);
+		return -EINVAL;
+	}
+	rc = geteuid() != 0 && pw.pw_uid != geteuid() ? -EPERM : 0;
+	free(buf);
+	if (rc != 0)
+		snprintf(why, whylen, "only a jobd run by root may run jobs "
+		    "as another user");
+	return rc != 0 ? -EINVAL : 0;
+}
+
+/* Append "NAME=VALUE\0" to s->env; name is what follows "env.". */
+static int
+sf_env(struct schedule *s, const char *name, const char *value, char *why,
+    size_t whylen)
+{
+	size_t nlen = strlen(name), vlen = strlen(value), len;
+	const char *p;
+	char *n;
+
+	if (nlen == 0) {
+		snprintf(why, whylen, "no variable name after \"env.\"");
+		return -EINVAL;
+	}
+	for (p = name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    *p == '_' || (p > name && *p >= '0' && *p <= '9'))) {
+			snprintf(why, whylen, "a variable name is letters, "
+			    "digits and '_', not starting with a digit");
+			return -EINVAL;
+		}
+	}
+	if (nlen >= 5 && strncmp(name, "JOBD_", 5) == 0) {
+		snprintf(why, whylen, "JOBD_* variables are set by jobd");
+		return -EINVAL;
+	}
+	len = nlen + 1 + vlen + 1;
+	if (s->env_len + len > SF_ENV_MAX) {
+		snprintf(why, whylen, "too much environment (at most %d bytes "
+		    "per schedule)", SF_ENV_MAX);
+		return -EINVAL;
+	}
+	if ((n = realloc(s->env, s->env_len + len)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(n + s->env_len, name, nlen);
+	n[s->env_len + nlen] = '=';
+	memcpy(n + s->env_len + nlen + 1, value, vlen + 1);
+	s->env = n;
+	s->env_len += len;
+	return 0;
+}
+
+/* Replace the owned string *dst with a copy of value. */
+static int
+sf_str(char **dst, const char *value, char *why, size_t whylen)
+{
+	char *s;
+
+	if ((s = strdup(value)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/*
+ * Set key = value of schedule s (its SF_HAS_* flags in *flags).  Returns
+ * 0, or -EINVAL/-ENOMEM with a reason in why.
+ */
+static int
+sf_key(struct schedule *s, unsigned char *flags, const char *key,
+    const char *value, char *why, size_t whylen)
+{
+	char r[SF_WHY_MAX - 128];
+	struct cron_expr e;
+	struct tz *z = NULL;
+	int64_t v;
+	bool b;
+	int rc;
+
+	r[0] = '\0';
+	if (strncmp(key, "env.", 4) == 0) {
+		if ((rc = sf_env(s, key + 4, value, r, sizeof(r))) != 0)
+			goto bad;
+		return 0;
+	}
+	if (*value == '\0') {
+		snprintf(why, whylen, "%s: empty value", key);
+		return -EINVAL;
+	}
+	rc = 0;
+	if (strcmp(key, "cron") == 0) {
+		if (cron_parse(value, &e, r, sizeof(r)) != 0) {
+			rc = -EINVAL;
+			goto bad;
+		}
+		*flags |= SF_HAS_CRON;
+		rc = sf_str(&s->cron, value, r, sizeof(r));
+	} else if (strcmp(key, "command") == 0) {
+		if (value[strspn(value, " \t")] == '\0') {
+			snprintf(r, sizeof(r), "the command is blank");
+			rc = -EINVAL;
+			goto bad;
+		}
+		*flags |= SF_HAS_COMMAND;
+		rc = sf_str(&s->command, value, r, sizeof(r));
+	} else if (strcmp(key, "tz") == 0) {
+		if ((rc = tz_load(value, &z, r, sizeof(r))) != 0) {
+			rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
+			goto bad;
+		}
+		tz_free(z);
+		rc = sf_str(&s->tz, value, r, sizeof(r));
+	} else if (strcmp(key, "queue") == 0) {
+		if ((rc = sf_queue(value, r, sizeof(r))) == 0)
+			rc = sf_str(&s->queue, value, r, sizeof(r));
+	} else if (strcmp(key, "priority") == 0) {
+		if ((rc = sf_int(value, SF_PRIORITY_MIN, SF_PRIORITY_MAX, &v, r,
+		    sizeof(r))) == 0)
+			s->priority = v;
+	} else if (strcmp(key, "max_attempts") == 0) {
+		if ((rc = sf_int(value, 1, SF_ATTEMPTS_MAX, &v, r,
+		    sizeof(r))) == 0)
+			s->max_attempts = v;
+	} else if (strcmp(key, "timeout") == 0) {
+		rc = timefmt_parse_duration(value, &s->timeout_ms, r,
+		    sizeof(r));
+	} else if (strcmp(key, "backoff") == 0) {
+		if ((rc = timefmt_parse_duration(value, &v, r,
+		    sizeof(r))) == 0 && s->backoff_max_ms != JOB_DEFAULT &&
+		    v > s->backoff_max_ms) {
+			snprintf(r, sizeof(r), "more than backoff_max");
+			rc = -EINVAL;
+		}
+		if (rc == 0)
+			s->backoff_ms = v;
+	} else if (strcmp(key, "backoff_max") == 0) {
+		if ((rc = timefmt_parse_duration(value, &v, r,
+		    sizeof(r))) == 0 && s->backoff_ms != JOB_DEFAULT &&
+		    v < s->backoff_ms) {
+			snprintf(r, sizeof(r), "less than backoff");
+			rc = -EINVAL;
+		}
+		if (rc == 0)
+			s->backoff_max_ms = v;
+	} else if (strcmp(key, "cwd") == 0) {
+		if (*value != '/') {
+			snprintf(r, sizeof(r), "must be an absolute path");
+			rc = -EINVAL;
+		} else if (strlen(value) >= PATH_MAX) {
+			snprintf(r, sizeof(r), "path too long");
+			rc = -EINVAL;
+		} else {
+			rc = sf_str(&s->cwd, value, r, sizeof(r));
+		}
+	} else if (strcmp(key, "user") == 0) {
+		if ((rc = sf_user(value, r, sizeof(r))) == 0)
+			rc = sf_str(&s->run_as, value, r, sizeof(r));
+	} else if (strcmp(key, "overlap") == 0) {
+		if ((rc = sched_overlap_parse(value, &s->overlap)) != 0)
+			snprintf(r, sizeof(r), "expected skip, allow or queue");
+	} else if (strcmp(key, "catchup") == 0) {
+		if ((rc = sched_catchup_parse(value, &s->catchup)) != 0)
+			snprintf(r, sizeof(r), "expected skip, once or all");
+	} else if (strcmp(key, "enabled") == 0) {
+		if ((rc = sf_bool(value, &b)) != 0)
+			snprintf(r, sizeof(r), "expected true, false, yes, no, "
+			    "1 or 0");
+		else
+			s->enabled = b;
+	} else {
+		snprintf(why, whylen, "unknown key \"%s\" (the keys are cron, "
+		    "command, tz, queue, priority, max_attempts, timeout, "
+		    "backoff, backoff_max, cwd, user, overlap, catchup, "
+		    "enabled and env.NAME)", key);
+		return -EINVAL;
+	}
+	if (rc == 0)
+		return 0;
+bad:
+	if (rc == -ENOMEM)
+		snprintf(why, whylen, "out of memory");
+	else
+		snprintf(why, whylen, "%s = \"%s\": %s", key, value, r);
+	return rc == -ENOMEM ? -ENOMEM : -EINVAL;
+}
+
+/*
+ * Find the section headers of buf (len bytes), which the strict reader
+ * will check: a line whose first character other than a blank is '['.
+ * The header lines of a file that fails to parse may be garbage past the
+ * first bad line; the keys before it never reach them.
+ */
+static int
+sf_scan(struct sf_file *f, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *eol, *s, *e;
+	struct sf_header *n;
+	size_t cap = 0;
+	int line = 0;
+
+	while (p < end) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		line++;
+		s = p;
+		e = eol;
+		p = eol + 1;
+		if (line == 1 && e - s >= 3 &&
+		    memcmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
+		if (e > s && e[-1] == '\r')
+			e--;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (s == e || *s != '[')
+			continue;
+		if (f->nh == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((n = realloc(f->hdr, cap * sizeof(*n))) == NULL)
+				return -ENOMEM;
+			f->hdr = n;
+		}
+		f->hdr[f->nh].name = s + 1;
+		f->hdr[f->nh].len = e - s >= 2 && e[-1] == ']' ?
+		    (size_t)(e - s - 2) : (size_t)(e - s - 1);
+		f->hdr[f->nh].line = line;
+		f->nh++;
+	}
+	return 0;
+}
+
+/* An error about a line other than the one being parsed. */
+static int
+sf_fail_at(struct sf_file *f, int line, int error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+sf_fail_at(struct sf_file *f, int line, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->ewhy, sizeof(f->ewhy), fmt, ap);
+	va_end(ap);
+	f->eline = line;
+	return error;
+}
+
+/* Section i is complete: check it as a whole and compute its next run. */
+static int
+sf_finish(struct sf_file *f, size_t i)
+{
+	struct schedule *s = &f->sc[i];
+	char why[SF_WHY_MAX - 64];
+	int line = f->hdr[i].line;
+
+	if (!(f->flags[i] & SF_HAS_CRON))
+		return sf_fail_at(f, line, -EINVAL, "[%s]: no \"cron\" key "
+		    "(it is required)", s->name);
+	if (!(f->flags[i] & SF_HAS_COMMAND))
+		return sf_fail_at(f, line, -EINVAL, "[%s]: no \"command\" key "
+		    "(it is required)", s->name);
+	why[0] = '\0';
+	if (schedule_check(s, f->now, why, sizeof(why)) != 0)
+		return sf_fail_at(f, line, -EINVAL, "[%s]: %s", s->name, why);
+	return 0;
+}
+
+/* config_ini_fn: one key of the file. */
+static int
+sf_on_key(void *arg, const char *section, const char *key, const char *value,
+    int line, char *err, size_t errlen)
+{
+	struct sf_file *f = arg;
+	size_t cur;
+	int error;
+
+	if (*section == '\0') {
+		snprintf(err, errlen, "key \"%s\" is outside any section "
+		    "(a schedule is a \"[name]\" section)", key);
+		return -EINVAL;
+	}
+	while (f->next < f->nh && f->hdr[f->next].line < line)
+		f->next++;
+	if (f->next == 0 || strlen(section) != f->hdr[f->next - 1].len ||
+	    memcmp(section, f->hdr[f->next - 1].name,
+	    f->hdr[f->next - 1].len) != 0) {
+		snprintf(err, errlen, "cannot tell which section key \"%s\" "
+		    "is in", key);		/* not reached */
+		return -EINVAL;
+	}
+	cur = f->next - 1;
+	while (f->done < cur)
+		if ((error = sf_finish(f, f->done++)) != 0) {
+			snprintf(err, errlen, "%s", f->ewhy);
+			return error;
+		}
+	return sf_key(&f->sc[cur], &f->flags[cur], key, value, err, errlen);
+}
+
+static int
+sf_hdr_cmp(const void *a, const void *b)
+{
+	const struct sf_header *x = *(const struct sf_header *const *)a;
+	const struct sf_header *y = *(const struct sf_header *const *)b;
+	int c;
+
+	if ((c = memcmp(x->name, y->name, x->len < y->len ? x->len :
+	    y->len)) != 0)
+		return c;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* A section name used twice is an error at its second header. */
+static int
+sf_check_repeats(struct sf_file *f)
+{
+	const struct sf_header **v, *first = NULL, *second = NULL;
+	size_t i;
+
+	if (f->nh < 2)
+		return 0;
+	if ((v = calloc(f->nh, sizeof(*v))) == NULL)
+		return sf_fail_at(f, 0, -ENOMEM, "out of memory");
+	for (i = 0; i < f->nh; i++)
+		v[i] = &f->hdr[i];
+	qsort(v, f->nh, sizeof(*v), sf_hdr_cmp);
+	for (i = 1; i < f->nh; i++) {
+		if (v[i]->len != v[i - 1]->len ||
+		    memcmp(v[i]->name, v[i - 1]->name, v[i]->len) != 0)
+			continue;
+		if (second == NULL || v[i]->line < second->line) {
+			first = v[i - 1];
+			second = v[i];
+		}
+	}
+	free(v);
+	if (second == NULL)
+		return 0;
+	return sf_fail_at(f, second->line, -EINVAL, "section [%.*s] again "
+	    "(first on line %d): a schedule is one section",
+	    (int)second->len, second->name, first->line);
+}
+
+static void
+sf_file_free(struct sf_file *f)
+{
+	size_t i;
+
+	for (i = 0; f->sc != NULL && i < f->nh; i++) {
+		f->sc[i].source = NULL;		/* borrowed */
+		schedule_clear(&f->sc[i]);
+	}
+	free(f->sc);
+	free(f->flags);
+	free(f->hdr);
+}
+
+/*
+ * Parse and check the len bytes of buf, file f->path, into f->sc[].
+ * Returns 0, or a negative errno with "PATH:LINE: reason" in err.
+ */
+static int
+sf_parse(struct sf_file *f, const char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	size_t i;
+	int error;
+
+	if ((error = sf_scan(f, buf, len)) != 0)
+		goto oom;
+	if (f->nh > SF_SCHEDULES_MAX) {
+		snprintf(err, errlen, "%s:%d: too many schedules (at most %d "
+		    "in one file)", f->path, f->hdr[SF_SCHEDULES_MAX].line,
+		    SF_SCHEDULES_MAX);
+		return -EINVAL;
+	}
+	if (f->nh > 0 && ((f->sc = calloc(f->nh, sizeof(*f->sc))) == NULL ||
+	    (f->flags = calloc(f->nh, 1)) == NULL))
+		goto oom;
+	for (i = 0; i < f->nh; i++) {
+		struct schedule *s = &f->sc[i];
+
+		if ((s->name = strndup(f->hdr[i].name, f->hdr[i].len)) == NULL)
+			goto oom;
+		s->priority = 0;
+		s->max_attempts = s->timeout_ms = JOB_DEFAULT;
+		s->backoff_ms = s->backoff_max_ms = JOB_DEFAULT;
+		s->overlap = OVERLAP_SKIP;
+		s->catchup = CATCHUP_SKIP;
+		s->enabled = true;
+		s->source = (char *)(uintptr_t)f->source;
+	}
+	if ((error = config_read_ini_buf(buf, len, f->path, sf_on_key, f, err,
+	    errlen)) != 0) {
+		if (f->eline != 0)	/* about an earlier line */
+			snprintf(err, errlen, "%s:%d: %s", f->path, f->eline,
+			    f->ewhy);
+		return error;
+	}
+	if ((error = sf_check_repeats(f)) != 0)
+		goto fail;
+	while (f->done < f->nh)
+		if ((error = sf_finish(f, f->done++)) != 0)
+			goto fail;
+	return 0;
+oom:
+	snprintf(err, errlen, "%s: out of memory", f->path);
+	return -ENOMEM;
+fail:
+	if (f->eline != 0)
+		snprintf(err, errlen, "%s:%d: %s", f->path, f->eline, f->ewhy);
+	else
+		snprintf(err, errlen, "%s: %s", f->path, f->ewhy);
+	return error;
+}
+
+/*
+ * Read file "path" into *bufp (*lenp bytes; the caller frees).  Returns 0,
+ * -ENOENT when it is gone or not a regular file (it is then no schedule
+ * file), or another negative errno with "PATH: reason" in err.  A file
+ * that a user other than root or jobd's own could write is refused:
+ * its commands would run as jobd's users.
+ */
+static int
+sf_read(const char *path, char **bufp, size_t *lenp, char *err,
+    size_t errlen)
+{
+	struct stat sb;
+	char *buf = NULL, *nbuf;
+	size_t len = 0, cap;
+	ssize_t n;
+	int fd, error = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		error = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-error));
+		return error;
+	}
+	if (fstat(fd, &sb) == -1) {
+		error = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-error));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		error = -ENOENT;
+		snprintf(err, errlen, "%s: not a regular file; ignored", path);
+		goto out;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
+		error = -EPERM;
+		snprintf(err, errlen, "%s: owned by uid %lu, not by root or "
+		    "by jobd's user; refused", path, (unsigned long)sb.st_uid);
+		goto out;
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		error = -EPERM;
+		snprintf(err, errlen, "%s: writable by group or others (mode "
+		    "%04o); refused", path, (unsigned)(sb.st_mode & 07777));
+		goto out;
+	}
+	if (sb.st_size > CONFIG_FILE_MAX)
+		goto too_big;
+	cap = (size_t)sb.st_size + 1;	/* + 1: room to see EOF or growth */
+	while (len <= CONFIG_FILE_MAX) {
+		if (buf == NULL || len == cap) {
+			if (buf != NULL)
+				cap = cap > CONFIG_FILE_MAX / 2 ?
+				    CONFIG_FILE_MAX + 1 : cap * 2;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				error = -ENOMEM;
+				snprintf(err, errlen, "%s: out of memory",
+				    path);
+				goto out;
+			}
+			buf = nbuf;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			error = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(-error));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > CONFIG_FILE_MAX)
+		goto too_big;
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	goto out;
+too_big:
+	error = -EFBIG;
+	snprintf(err, errlen, "%s: file too large (more than %d bytes)", path,
+	    CONFIG_FILE_MAX);
+out:
+	free(buf);
+	close(fd);
+	return error;
+}
+
+/* Log what a sync of one source did, if it did anything. */
+static void
+sf_log_counts(const char *path, int64_t added, int64_t changed,
+    int64_t removed, const char *why)
+{
+	if (added == 0 && changed == 0 && removed == 0)
+		return;
+	log_info("%s: %lld added, %lld changed, %lld removed%s", path,
+	    (long long)added, (long long)changed, (long long)removed, why);
+}
+
+/*
+ * Sync file d->names[i].  Returns 0 (synced, or not a schedule file), or
+ * a negative errno after logging the error, except that a name clash
+ * (-EEXIST) is not logged unless "last": the caller tries again later.
+ */
+static int
+sf_sync_file(struct store *st, const struct sf_dir *d, size_t i,
+    int64_t now, bool last)
+{
+	char path[PATH_MAX], source[PATH_MAX + 8], err[SF_WHY_MAX + PATH_MAX];
+	struct sf_file f;
+	int64_t nc = 0, nu = 0, nd = 0;
+	size_t bad = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	int error;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", d->path,
+	    strcmp(d->path, "/") == 0 ? "" : "/", d->names[i]) >=
+	    sizeof(path)) {
+		log_warnx("%s/%s: path too long; ignored", d->path,
+		    d->names[i]);
+		return -ENAMETOOLONG;
+	}
+	snprintf(source, sizeof(source), "file:%s", path);
+	memset(&f, 0, sizeof(f));
+	f.path = path;
+	f.source = source;
+	f.now = now;
+	error = sf_read(path, &buf, &len, err, sizeof(err));
+	if (error == -ENOENT) {
+		/* Gone since the directory was read, or not a file. */
+		if (strstr(err, "not a regular file") != NULL)
+			log_warnx("%s", err);
+	} else if (error != 0) {
+		log_warnx("%s; its schedules are unchanged", err);
+		return error;
+	} else if ((error = sf_parse(&f, buf, len, err, sizeof(err))) != 0) {
+		log_warnx("%s; its schedules are unchanged", err);
+		goto out;
+	}
+	error = store_schedule_sync(st, source, f.sc, f.nh, &bad, &nc, &nu,
+	    &nd);
+	if (error == -EEXIST && !last)
+		goto out;
+	if (error == -EEXIST && bad < f.nh)
+		log_warnx("%s:%d: %s; its schedules are unchanged", path,
+		    f.hdr[bad].line, store_errmsg(st));
+	else if (error != 0)
+		log_warnx("%s: %s; its schedules are unchanged", path,
+		    store_errmsg(st));
+	else
+		sf_log_counts(path, nc, nu, nd, "");
+out:
+	sf_file_free(&f);
+	free(buf);
+	return error;
+}
+
+/* store_schedule_fn: collect the sources under the directory. */
+struct sf_sources {
+	const struct sf_dir	*d;
+	char			**v;		/* owned */
+	size_t			 n, cap;
+	int			 error;
+};
+
+static int
+sf_on_schedule(const struct schedule *s, void *arg)
+{
+	struct sf_sources *ss = arg;
+	size_t plen = strlen(ss->d->prefix);
+	char **n;
+
+	if (s->source == NULL || strncmp(s->source, ss->d->prefix, plen) != 0 ||
+	    strchr(s->source + plen, '/') != NULL)
+		return 0;
+	if (ss->n > 0 && strcmp(ss->v[ss->n - 1], s->source) == 0)
+		return 0;		/* the common case of a repeat */
+	if (ss->n == ss->cap) {
+		ss->cap = ss->cap == 0 ? 16 : ss->cap * 2;
+		if ((n = realloc(ss->v, ss->cap * sizeof(*n))) == NULL)
+			goto oom;
+		ss->v = n;
+	}
+	if ((ss->v[ss->n] = strdup(s->source)) == NULL)
+		goto oom;
+	ss->n++;
+	return 0;
+oom:
+	ss->error = -ENOMEM;
+	return 1;
+}
+
+/* Remove the schedules of the files of d that are gone.  Returns errors. */
+static int
+sf_remove_gone(struct store *st, const struct sf_dir *d)
+{
+	struct sf_sources ss;
+	size_t plen = strlen(d->prefix), i, j;
+	int64_t nd;
+	const char *name;
+	int errors = 0, error;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.d = d;
+	if ((error = store_schedule_list(st, sf_on_schedule, &ss)) != 0 ||
+	    ss.error != 0) {
+		log_warnx("%s: listing schedules: %s", d->path,
+		    ss.error != 0 ? strerror(-ss.error) : store_errmsg(st));
+		errors = 1;
+		goto out;
+	}
+	if (ss.n > 1)
+		qsort(ss.v, ss.n, sizeof(*ss.v), sf_strcmp);
+	for (i = 0; i < ss.n; i++) {
+		if (i > 0 && strcmp(ss.v[i], ss.v[i - 1]) == 0)
+			continue;
+		name = ss.v[i] + plen;
+		if (d->n > 0 && bsearch(&name, d->names, d->n,
+		    sizeof(*d->names), sf_strcmp) != NULL)
+			continue;
+		nd = 0;
+		if ((error = store_schedule_sync(st, ss.v[i], NULL, 0, &j,
+		    NULL, NULL, &nd)) != 0) {
+			log_warnx("%s: removing the schedules of a deleted "
+			    "file: %s", ss.v[i] + 5, store_errmsg(st));
+			errors++;
+			continue;
+		}
+		sf_log_counts(ss.v[i] + 5, 0, 0, nd, " (the file is gone)");
+	}
+out:
+	for (i = 0; i < ss.n; i++)
+		free(ss.v[i]);
+	free(ss.v);
+	return errors;
+}
+
+/*
+ * The "*.conf" names of d->path, not starting with '.', sorted, into
+ * d->names.  Returns 0, -ENOENT (no directory), -E2BIG (too many files),
+ * or another negative errno.
+ */
+static int
+sf_list(struct sf_dir *d)
+{
+	struct dirent *de;
+	size_t cap = 0, len, slen = strlen(SF_SUFFIX);
+	char **n;
+	DIR *dp;
+	int fd, error = 0;
+
+	if ((fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -errno;
+	if ((dp = fdopendir(fd)) == NULL) {
+		error = -errno;
+		close(fd);
+		return error;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dp)) == NULL) {
+			error = -errno;
+			break;
+		}
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= slen ||
+		    strcmp(de->d_name + len - slen, SF_SUFFIX) != 0)
+			continue;
+		if (d->n == SF_FILES_MAX) {
+			error = -E2BIG;
+			break;
+		}
+		if (d->n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((n = realloc(d->names, cap * sizeof(*n))) == NULL) {
+				error = -ENOMEM;
+				break;
+			}
+			d->names = n;
+		}
+		if ((d->names[d->n] = strdup(de->d_name)) == NULL) {
+			error = -ENOMEM;
+			break;
+		}
+		d->n++;
+	}
+	closedir(dp);
+	if (error == 0 && d->n > 1)
+		qsort(d->names, d->n, sizeof(*d->names), sf_strcmp);
+	return error;
+}
+
+int
+schedfile_sync(struct store *st, const char *dir, int64_t now)
+{
+	struct sf_dir d;
+	size_t *later = NULL, nlater = 0, i, len;
+	int errors = 0, error;
+
+	memset(&d, 0, sizeof(d));
+	len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len == 0 || len >= sizeof(d.path)) {
+		log_warnx("schedules_dir \"%s\": %s; schedules unchanged", dir,
+		    len == 0 ? "empty path" : "path too long");
+		return 1;
+	}
+	memcpy(d.path, dir, len);
+	d.path[len] = '\0';
+	snprintf(d.prefix, sizeof(d.prefix), "file:%s%s", d.path,
+	    strcmp(d.path, "/") == 0 ? "" : "/");
+
+	if ((error = sf_list(&d)) != 0 && error != -ENOENT) {
+		if (error == -E2BIG)
+			log_warnx("%s: more than %d schedule files; none "
+			    "synced, schedules unchanged", d.path,
+			    SF_FILES_MAX);
+		else
+			log_warnx("%s: %s; schedules unchanged", d.path,
+			    strerror(-error));
+		errors = 1;
+		goto out;
+	}
+	/* A missing directory is empty: its files' schedules go. */
+	errors += sf_remove_gone(st, &d);
+	if (d.n > 0 && (later = calloc(d.n, sizeof(*later))) == NULL) {
+		log_warnx("%s: out of memory; schedules unchanged", d.path);
+		errors++;
+		goto out;
+	}
+	for (i = 0; i < d.n; i++) {
+		error = sf_sync_file(st, &d, i, now, false);
+		if (error == -EEXIST)
+			later[nlater++] = i;
+		else if (error != 0)
+			errors++;
+	}
+	/* Their names may have been freed by the files synced after them. */
+	for (i = 0; i < nlater; i++)
+		if (sf_sync_file(st, &d, later[i], now, true) != 0)
+			errors++;
+out:
+	for (i = 0; i < d.n; i++)
+		free(d.names[i]);
+	free(d.names);
+	free(later);
+	return errors;
+}
