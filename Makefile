@@ -83,7 +83,7 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
-CORE		:= clock log timefmt config store schedule tz cron
+CORE		:= clock log civil timefmt config store schedule tz cron crash
 JOBD		:= main scheduler workers runner notify schedfile
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
 UNIT		:= timefmt config store runner workers schedfile tz cron
@@ -96,7 +96,7 @@ LIBCORE		:= $(B)/libjobd.a
 SCHEMA		:= $(sort $(wildcard schema/*.sql))
 MANPAGES	:= man/jobctl.1 man/jobd.conf.5 man/jobd.8
 
-.PHONY: all check lint run bench install uninstall clean deps-check
+.PHONY: all check chaos lint run bench install uninstall clean deps-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -166,6 +166,11 @@ $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o \
 check: all $(UNIT_BINS) lint
 	@B=$(B) tests/run.sh
 
+# The long crash-chaos test: 10000 jobs, jobd SIGKILLed 50 times.
+chaos: all
+	@CHAOS_JOBS=10000 CHAOS_KILLS=50 TEST_TIMEOUT=1800 B=$(B) \
+	    tests/run.sh chaos.sh
+
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
 
@@ -210,7 +215,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/jobctl $(DESTDIR)$(SBINDIR)/jobd \
 	    $(DESTDIR)$(MANDIR)/man1/jobctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/jobd.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man8/jobd.8 $(DESTDIR)$(UNITDIR)/jobd.service
+	    $(DESTDIR)$(MANDIR)/man8/jobd.8 $(DESTDIR)$(UNITDIR)/jobd.service \
+	    $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d/example.conf.sample
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d 2>/dev/null || true
 	@if cmp -s etc/jobd.conf $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; then \
 	    echo "rm -f $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf"; \
 	    rm -f $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; \

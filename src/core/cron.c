@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jobd/civil.h"
 #include "jobd/cron.h"
 #include "jobd/tz.h"
 
@@ -425,18 +426,18 @@ parse_macro(const char *s, size_t len, const char *rest,
 }
 
 /* Whether the month and day-of-month bitsets share a real date (with
- * February 29). */
+ * February 29: months are as long as in the leap year 2000). */
 static bool
 cron_has_date(uint16_t month, uint32_t mday)
 {
-	static const int maxd[13] =
-	    { 0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	uint32_t days;		/* bits 1 to the last day of month m */
 	int m;
 
-	for (m = 1; m <= 12; m++)
-		if ((month >> m & 1) &&
-		    (mday & ((UINT32_C(2) << maxd[m]) - 2)) != 0)
+	for (m = 1; m <= 12; m++) {
+		days = (UINT32_C(2) << civil_days_in_month(2000, m)) - 2;
+		if ((month >> m & 1) && (mday & days) != 0)
 			return true;
+	}
 	return false;
 }
 
@@ -557,69 +558,6 @@ struct cron_m {
 	bool		or_days;	/* both day fields restricted */
 };
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static bool
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-days_in_month(int64_t y, int m)
-{
-	static const int mdays[13] =
-	    { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : mdays[m];
-}
-
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *yp, int *mp, int *dp)
-{
-	int64_t era, doe, yoe, doy, mp0, y;
-	int m;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp0 = (5 * doy + 2) / 153;
-	*dp = (int)(doy - (153 * mp0 + 2) / 5 + 1);
-	m = (int)(mp0 < 10 ? mp0 + 3 : mp0 - 9);
-	*mp = m;
-	*yp = y + (m <= 2);
-}
-
-static int
-weekday(int64_t z)
-{
-	int64_t w = (z + 4) % 7;
-
-	return (int)(w < 0 ? w + 7 : w);
-}
-
 /* The lowest set bit of v at or above bit "from", or -1. */
 static int
 next_bit64(uint64_t v, int from)
@@ -649,10 +587,10 @@ cron_match(const struct cron_m *m, int64_t lo, int64_t hi, int64_t *out)
 	int64_t L, day, sod, y;
 	int mo, d, h, mi, nd, wd, b;
 
-	L = floor_div(lo + 59, 60) * 60;
+	L = civil_floor_div(lo + 59, 60) * 60;
 	if (L >= hi)
 		return false;
-	day = floor_div(L, DAY);
+	day = civil_floor_div(L, DAY);
 	sod = L - day * DAY;
 	h = (int)(sod / 3600);
 	mi = (int)(sod / 60 % 60);
@@ -666,12 +604,12 @@ cron_match(const struct cron_m *m, int64_t lo, int64_t hi, int64_t *out)
 			mo = b;
 			d = 1;
 			h = mi = 0;
-			day = days_from_civil(y, mo, 1);
+			day = civil_to_days(y, mo, 1);
 			if (day * DAY >= hi)
 				return false;
 		}
-		nd = days_in_month(y, mo);
-		wd = weekday(day);
+		nd = civil_days_in_month(y, mo);
+		wd = civil_weekday(day);
 		while (d <= nd && !day_ok(m, d, wd)) {
 			d++;
 			day++;
@@ -753,7 +691,7 @@ cron_next(const struct cron_expr *e, const struct tz *tz, int64_t after,
 	    m.mday == 0 || m.wday == 0))
 		return -EINVAL;		/* not from cron_parse() */
 	/* The first whole second after "after". */
-	a = floor_div(after, 1000) + 1;
+	a = civil_floor_div(after, 1000) + 1;
 	if (a < CRON_T_MIN)
 		a = CRON_T_MIN;
 	if (a >= CRON_T_MAX)

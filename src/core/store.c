@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "jobd/clock.h"
+#include "jobd/crash.h"
 #include "jobd/job.h"
 #include "jobd/schedule.h"
 #include "jobd/schema.h"
@@ -1001,6 +1002,34 @@ col_opt(sqlite3_stmt *s, int i)
 }
 
 /*
+ * The env blob of column i into *env and *len (NULL and 0 when it is
+ * empty), less a torn last entry: every entry ends in a NUL.  With copy,
+ * *env is a copy that the caller frees (NULL, with *oom set, when out of
+ * memory); without, it points into s and is valid until the next step.
+ */
+static void
+col_env(sqlite3_stmt *s, int i, bool copy, char **env, size_t *len,
+    bool *oom)
+{
+	const char *blob = sqlite3_column_blob(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+	while (n > 0 && blob[n - 1] != '\0')
+		n--;
+	*env = NULL;
+	*len = 0;
+	if (blob == NULL || n == 0)
+		return;
+	*len = n;
+	if (!copy)
+		*env = (char *)(uintptr_t)blob;
+	else if ((*env = malloc(n)) != NULL)
+		memcpy(*env, blob, n);
+	else
+		*oom = true;
+}
+
+/*
  * Read the job of the current row of s (JOB_COLS_*) into *j.  With copy,
  * strings are duplicated (owned by *j); without, they point into s and are
  * valid until the next step.
@@ -1010,7 +1039,6 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 {
 	bool oom = false;
 	const char *state;
-	const void *env;
 
 	memset(j, 0, sizeof(*j));
 #define TEXT(i) (copy ? col_strdup(s, (i), &oom) :			\
@@ -1028,22 +1056,7 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->key = TEXT(10);
 	j->schedule_id = sqlite3_column_int64(s, 11);
 	j->slot_at = sqlite3_column_int64(s, 12);
-	env = sqlite3_column_blob(s, 13);
-	j->env_len = (size_t)sqlite3_column_bytes(s, 13);
-	/* Every entry ends in a NUL: drop a torn last one. */
-	while (j->env_len > 0 && ((const char *)env)[j->env_len - 1] != '\0')
-		j->env_len--;
-	if (env == NULL || j->env_len == 0) {
-		j->env = NULL;
-		j->env_len = 0;
-	} else if (copy) {
-		if ((j->env = malloc(j->env_len)) == NULL)
-			oom = true;
-		else
-			memcpy(j->env, env, j->env_len);
-	} else {
-		j->env = (char *)(uintptr_t)env;
-	}
+	col_env(s, 13, copy, &j->env, &j->env_len, &oom);
 	j->cwd = TEXT(14);
 	j->run_as = TEXT(15);
 	j->created_at = sqlite3_column_int64(s, 16);
@@ -1090,20 +1103,13 @@ store_job_get(struct store *st, int64_t id, struct job *out)
 	return error;
 }
 
-int
-store_job_list(struct store *st, const struct job_filter *f,
-    store_job_fn fn, void *arg)
+/* Call fn for every row of the job query s (bound by the caller). */
+static int
+store_each_job(struct store *st, sqlite3_stmt *s, store_job_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
 	struct job j;
 	int error = 0, rc;
 
-	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
-		return error;
-	bind_text(s, 1, f->state >= 0 ?
-	    job_state_name((enum job_state)f->state) : NULL);
-	bind_text(s, 2, f->queue);
-	sqlite3_bind_int64(s, 3, f->limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		(void)job_read(s, &j, false);
 		if ((error = fn(&j, arg)) != 0)
@@ -1112,6 +1118,23 @@ store_job_list(struct store *st, const struct job_filter *f,
 	if (error == 0 && rc != SQLITE_DONE)
 		error = store_err(st, rc);
 	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_job_list(struct store *st, const struct job_filter *f,
+    store_job_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
+		return error;
+	bind_text(s, 1, f->state >= 0 ?
+	    job_state_name((enum job_state)f->state) : NULL);
+	bind_text(s, 2, f->queue);
+	sqlite3_bind_int64(s, 3, f->limit);
+	error = store_each_job(st, s, fn, arg);
 	sqlite3_clear_bindings(s);
 	return error;
 }
@@ -1467,24 +1490,6 @@ store_data_version(struct store *st, int64_t *v)
 	return store_first_int(st, Q_DATA_VERSION, v);
 }
 
-/* Call fn for every row of the job query s (bound by the caller). */
-static int
-store_each_job(struct store *st, sqlite3_stmt *s, store_job_fn fn, void *arg)
-{
-	struct job j;
-	int error = 0, rc;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		(void)job_read(s, &j, false);
-		if ((error = fn(&j, arg)) != 0)
-			break;
-	}
-	if (error == 0 && rc != SQLITE_DONE)
-		error = store_err(st, rc);
-	sqlite3_reset(s);
-	return error;
-}
-
 int
 store_expired_list(struct store *st, int64_t now, size_t max,
     store_job_fn fn, void *arg)
@@ -1624,6 +1629,7 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	    -1, SQLITE_STATIC);
 	if ((error = store_run(st, s)) != 0)
 		return error;
+	crash_point("in_deadletter");
 	if ((s = store_stmt(st, Q_DELETE_JOB, &error)) == NULL)
 		return error;
 	sqlite3_bind_int64(s, 1, e->job_id);
@@ -1777,7 +1783,6 @@ static int
 sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 {
 	bool oom = false;
-	const void *env;
 	const char *t;
 
 	memset(sc, 0, sizeof(*sc));
@@ -1794,20 +1799,7 @@ sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 	sc->timeout_ms = col_opt(s, 8);
 	sc->backoff_ms = col_opt(s, 9);
 	sc->backoff_max_ms = col_opt(s, 10);
-	env = sqlite3_column_blob(s, 11);
-	sc->env_len = (size_t)sqlite3_column_bytes(s, 11);
-	while (sc->env_len > 0 && ((const char *)env)[sc->env_len - 1] != '\0')
-		sc->env_len--;
-	if (env == NULL || sc->env_len == 0) {
-		sc->env_len = 0;
-	} else if (copy) {
-		if ((sc->env = malloc(sc->env_len)) == NULL)
-			oom = true;
-		else
-			memcpy(sc->env, env, sc->env_len);
-	} else {
-		sc->env = (char *)(uintptr_t)env;
-	}
+	col_env(s, 11, copy, &sc->env, &sc->env_len, &oom);
 	sc->cwd = TEXT(12);
 	sc->run_as = TEXT(13);
 	if ((t = (const char *)sqlite3_column_text(s, 14)) == NULL ||

@@ -8,12 +8,13 @@
  * every duration is a non-negative int64_t count of milliseconds.
  *
  * It reads no clock (callers pass "now") and keeps no state: no statics, no
- * allocation.  UTC arithmetic is done with days_from_civil()/civil_from_days()
- * (proleptic Gregorian calendar), so the file needs only POSIX.  The only
- * contact with the outside world is local-time conversion, which goes through
- * mktime() and localtime_r() and so reads the process's time zone (TZ, or
- * /etc/localtime).  Every function is reentrant and may be called from any
- * thread; callers that change TZ must call tzset() themselves.
+ * allocation.  UTC arithmetic is done with civil_to_days()/civil_from_days()
+ * (civil.h: the proleptic Gregorian calendar), so the file needs only POSIX.
+ * The only contact with the outside world is local-time conversion, which
+ * goes through mktime() and localtime_r() and so reads the process's time
+ * zone (TZ, or /etc/localtime).  Every function is reentrant and may be
+ * called from any thread; callers that change TZ must call tzset()
+ * themselves.
  *
  * Local times are validated by round trip: a candidate UTC second is accepted
  * only if localtime_r() turns it back into exactly the fields the user wrote.
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jobd/civil.h"
 #include "jobd/timefmt.h"
 
 #if defined(__GNUC__)
@@ -156,57 +158,6 @@ tf_isalpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int
-tf_is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-tf_days_in_month(int64_t y, int m)
-{
-	static const int days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
-	};
-
-	return m == 2 && tf_is_leap(y) ? 29 : days[m - 1];
-}
-
-/*
- * Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (Howard Hinnant's days_from_civil).  Valid for any |y| < 2^40.
- */
-static int64_t
-tf_days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The inverse of tf_days_from_civil(). */
-static void
-tf_civil_from_days(int64_t z, int64_t *yp, int *mp, int *dp)
-{
-	int64_t era, doe, yoe, y, doy, mp0;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp0 = (5 * doy + 2) / 153;
-	*dp = (int)(doy - (153 * mp0 + 2) / 5 + 1);
-	*mp = (int)(mp0 < 10 ? mp0 + 3 : mp0 - 9);
-	*yp = y + (*mp <= 2);
-}
-
 /* Split ms into floored seconds and a 0..999 remainder, without overflow. */
 static void
 tf_split_ms(int64_t ms, int64_t *secs, int *msec)
@@ -219,15 +170,6 @@ tf_split_ms(int64_t ms, int64_t *secs, int *msec)
 	}
 	*secs = s;
 	*msec = (int)r;
-}
-
-/* Floor division for b > 0. */
-static int64_t
-tf_floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return a % b < 0 ? q - 1 : q;
 }
 
 /* Fail a format call with -ERANGE, leaving buf empty when it has room. */
@@ -526,7 +468,7 @@ tf_check_civil(const struct tf_civil *c, char *why, size_t whylen)
 		tf_why(why, whylen, "month %d is out of range (1-12)", c->mon);
 		return -EINVAL;
 	}
-	if (c->day < 1 || c->day > tf_days_in_month(c->year, c->mon)) {
+	if (c->day < 1 || c->day > civil_days_in_month(c->year, c->mon)) {
 		tf_why(why, whylen, "day %d is out of range for %s %d",
 		    c->day, tf_months[c->mon - 1], c->year);
 		return -EINVAL;
@@ -558,7 +500,7 @@ tf_check_civil(const struct tf_civil *c, char *why, size_t whylen)
 static int64_t
 tf_civil_secs(const struct tf_civil *c)
 {
-	return tf_days_from_civil(c->year, c->mon, c->day) * SECS_PER_DAY +
+	return civil_to_days(c->year, c->mon, c->day) * SECS_PER_DAY +
 	    c->hour * 3600 + c->min * 60 + c->sec;
 }
 
@@ -572,7 +514,7 @@ tf_local_offset(time_t t, struct tm *tm, int64_t *off)
 {
 	if (localtime_r(&t, tm) == NULL)
 		return -ERANGE;
-	*off = tf_days_from_civil((int64_t)tm->tm_year + 1900,
+	*off = civil_to_days((int64_t)tm->tm_year + 1900,
 	    tm->tm_mon + 1, tm->tm_mday) * SECS_PER_DAY +
 	    tm->tm_hour * 3600 + tm->tm_min * 60 + tm->tm_sec - (int64_t)t;
 	return 0;
@@ -791,9 +733,9 @@ timefmt_format_utc(int64_t ms, char *buf, size_t len)
 	int msec, m, d, n;
 
 	tf_split_ms(ms, &secs, &msec);
-	days = tf_floor_div(secs, SECS_PER_DAY);
+	days = civil_floor_div(secs, SECS_PER_DAY);
 	sod = secs - days * SECS_PER_DAY;
-	tf_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return tf_range(buf, len);
 	n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
@@ -822,11 +764,11 @@ timefmt_format_local(int64_t ms, char *buf, size_t len)
 	if ((int64_t)(time_t)secs != secs ||
 	    tf_local_offset((time_t)secs, &tm, &off) != 0)
 		return tf_range(buf, len);
-	offm = tf_floor_div(off + 30, 60);
+	offm = civil_floor_div(off + 30, 60);
 	local = secs + offm * 60;
-	days = tf_floor_div(local, SECS_PER_DAY);
+	days = civil_floor_div(local, SECS_PER_DAY);
 	sod = local - days * SECS_PER_DAY;
-	tf_civil_from_days(days, &y, &m, &d);
+	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return tf_range(buf, len);
 	aoff = offm < 0 ? -offm : offm;

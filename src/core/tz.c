@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jobd/civil.h"
 #include "jobd/tz.h"
 
 #if defined(__GNUC__)
@@ -118,72 +119,6 @@ tz_printable(const char *s, char *buf, size_t len)
 		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
 	buf[i] = '\0';
 	return buf;
-}
-
-/* Calendar arithmetic: proleptic Gregorian, days since 1970-01-01. */
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-static bool
-is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-days_in_month(int64_t y, int m)
-{
-	static const int mdays[13] =
-	    { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : mdays[m];
-}
-
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *yp, int *mp, int *dp)
-{
-	int64_t era, doe, yoe, doy, mp0, y;
-	int m;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp0 = (5 * doy + 2) / 153;
-	*dp = (int)(doy - (153 * mp0 + 2) / 5 + 1);
-	m = (int)(mp0 < 10 ? mp0 + 3 : mp0 - 9);
-	*mp = m;
-	*yp = y + (m <= 2);
-}
-
-/* 0-6, Sunday 0, of day z (1970-01-01 was a Thursday). */
-static int
-weekday(int64_t z)
-{
-	int64_t w = (z + 4) % 7;
-
-	return (int)(w < 0 ? w + 7 : w);
 }
 
 static int64_t
@@ -349,18 +284,18 @@ rule_instant(const struct tz_rdate *d, int64_t y, int32_t off)
 
 	switch (d->kind) {
 	case 'J':	/* 1-365, February 29 never counted */
-		day = days_from_civil(y, 1, 1) + d->n - 1;
-		if (is_leap(y) && d->n >= 60)
+		day = civil_to_days(y, 1, 1) + d->n - 1;
+		if (civil_is_leap(y) && d->n >= 60)
 			day++;
 		break;
 	case 'D':	/* 0-365, February 29 counted */
-		day = days_from_civil(y, 1, 1) + d->n;
+		day = civil_to_days(y, 1, 1) + d->n;
 		break;
 	default:	/* M: day wday of week "week" of month n */
-		day = days_from_civil(y, d->n, 1);
-		first = weekday(day);
+		day = civil_to_days(y, d->n, 1);
+		first = civil_weekday(day);
 		md = 1 + (d->wday - first + 7) % 7 + 7 * (d->week - 1);
-		while (md > days_in_month(y, d->n))
+		while (md > civil_days_in_month(y, d->n))
 			md -= 7;
 		day += md - 1;
 		break;
@@ -392,7 +327,7 @@ rule_seg(const struct tz_rule *r, int64_t t, struct tz_seg *seg)
 	seg->isdst = 0;
 	if (!r->has_dst)
 		return;
-	civil_from_days(floor_div(t + r->std_off, DAY), &y, &mo, &d);
+	civil_from_days(civil_floor_div(t + r->std_off, DAY), &y, &mo, &d);
 	for (m0 = y - RULE_YEARS / 2; m0 <= y + RULE_YEARS / 2; m0++) {
 		ev[n].at = rule_instant(&r->start, m0, r->std_off);
 		ev[n++].dst = 1;
@@ -982,14 +917,14 @@ tz_localtime(const struct tz *z, int64_t t, struct tz_tm *out)
 	t = clamp_t(t);
 	out->gmtoff = tz_offset(z, t, NULL);
 	x = t + out->gmtoff;
-	day = floor_div(x, DAY);
+	day = civil_floor_div(x, DAY);
 	sod = x - day * DAY;
 	civil_from_days(day, &y, &out->month, &out->mday);
 	out->year = (int)y;
 	out->hour = (int)(sod / 3600);
 	out->min = (int)(sod / 60 % 60);
 	out->sec = (int)(sod % 60);
-	out->wday = weekday(day);
+	out->wday = civil_weekday(day);
 }
 
 int
@@ -1001,10 +936,11 @@ tz_local_to_utc(const struct tz *z, int year, int month, int mday, int hour,
 	int n = 0;
 
 	if (month < 1 || month > 12 || mday < 1 ||
-	    mday > days_in_month(year, month) || hour < 0 || hour > 23 ||
-	    min < 0 || min > 59 || year < -1000000 || year > 1000000)
+	    mday > civil_days_in_month(year, month) || hour < 0 ||
+	    hour > 23 || min < 0 || min > 59 || year < -1000000 ||
+	    year > 1000000)
 		return -EINVAL;
-	local = days_from_civil(year, month, mday) * DAY + hour * 3600 +
+	local = civil_to_days(year, month, mday) * DAY + hour * 3600 +
 	    min * 60;
 	if (z == NULL) {
 		out[0] = local;

@@ -3,7 +3,7 @@
  * it; "dead retry" moves jobs back to pending (same ids, attempts reset,
  * their attempt history kept), all the named ones or none; "dead purge"
  * deletes dead jobs and their attempts for good.  The sub-commands are
- * dispatched here, through dead_subs[].
+ * dispatched through dead_subs[] by ctl_dispatch().
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
@@ -95,44 +94,14 @@ dead_list(struct ctl *ctl, int argc, char **argv)
 		lc.table = out_table_new(6, "ID", "QUEUE", "ATTEMPTS", "DIED",
 		    "COMMAND", "REASON");
 	error = store_job_list(ctl->st, &f, dead_list_one, &lc);
-	if (lc.table != NULL)
-		out_table_print(lc.table, stdout);
-	if (error == -EIO && ferror(stdout))
-		return EXIT_IOERR;
-	if (error != 0)
-		ctl_fail(ctl, ctl_exit_code(error), "%s",
-		    store_errmsg(ctl->st));
-	return 0;
+	return ctl_list_done(ctl, lc.table, error);
 }
 
 /* dead show ID */
 static int
 dead_show(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct job jb;
-	int64_t id;
-	int c, error;
-
-	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
-		ctl_usage(ctl);
-	if (argc - optind != 1)
-		ctl_fail(ctl, EXIT_USAGE, "expected one job id (usage: jobctl "
-		    "dead show ID)");
-	id = ctl_parse_id(ctl, argv[optind]);
-	ctl_open(ctl, 0);
-	if ((error = store_job_get(ctl->st, id, &jb)) != 0)
-		ctl_fail(ctl, ctl_exit_code(error), "job %" PRId64 ": %s", id,
-		    store_errmsg(ctl->st));
-	if (jb.state != JOB_DEAD)
-		ctl_fail(ctl, EXIT_NOINPUT, "job %" PRId64 " is not dead (it "
-		    "is %s)", id, job_state_name(jb.state));
-	jobfmt_show(ctl, &jb);
-	job_clear(&jb);
-	return 0;
+	return jobfmt_show_cmd(ctl, argc, argv, "dead show ID", true);
 }
 
 struct dead_id {
@@ -318,41 +287,17 @@ dead_purge(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
-static const struct dead_sub {
-	const char	*name;
-	int		(*fn)(struct ctl *, int, char **);
-} dead_subs[] = {
+static const struct ctl_sub dead_subs[] = {
 	{ "list",	dead_list },
 	{ "purge",	dead_purge },
 	{ "retry",	dead_retry },
 	{ "show",	dead_show },
 };
-#define NSUBS	(sizeof(dead_subs) / sizeof(dead_subs[0]))
 
 int
 cmd_dead(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	size_t i;
-	int c;
-
-	/* The common options may come before the sub-command too. */
-	while ((c = ctl_getopt(ctl, argc, argv, "+:h", opts)) != -1)
-		ctl_usage(ctl);
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		ctl_fail(ctl, EXIT_USAGE, "expected a sub-command: list, show, "
-		    "retry or purge (see jobctl dead --help)");
-	for (i = 0; i < NSUBS; i++) {
-		if (strcmp(dead_subs[i].name, argv[0]) == 0) {
-			optind = 0;	/* glibc: reinitialise */
-			return dead_subs[i].fn(ctl, argc, argv);
-		}
-	}
-	ctl_fail(ctl, EXIT_USAGE, "unknown sub-command \"%s\" (use list, "
-	    "show, retry or purge)", argv[0]);
+	return ctl_dispatch(ctl, argc, argv, dead_subs,
+	    sizeof(dead_subs) / sizeof(dead_subs[0]),
+	    "list, show, retry or purge");
 }

@@ -655,6 +655,20 @@ old_find(struct import *im, const char *name)
 	return NULL;
 }
 
+/* Is old schedule o one of this source's that the crontab no longer has? */
+static bool
+old_removed(const struct import *im, const struct schedule *o)
+{
+	size_t i;
+
+	if (strcmp(o->source, im->source) != 0)
+		return false;
+	for (i = 0; i < im->n; i++)
+		if (strcmp(im->ents[i].s.name, o->name) == 0)
+			return false;
+	return true;
+}
+
 /*
  * Compare the entries with what the database holds: mark each added,
  * updated or unchanged (an unchanged one keeps its next run; each keeps
@@ -690,15 +704,9 @@ plan(struct import *im, int64_t *added, int64_t *updated, int64_t *removed)
 			(*updated)++;
 		}
 	}
-	for (j = 0; j < im->nold; j++) {
-		if (strcmp(im->old[j].source, im->source) != 0)
-			continue;
-		for (i = 0; i < im->n; i++)
-			if (strcmp(im->ents[i].s.name, im->old[j].name) == 0)
-				break;
-		if (i == im->n)
+	for (j = 0; j < im->nold; j++)
+		if (old_removed(im, &im->old[j]))
 			(*removed)++;
-	}
 }
 
 /* One row (or JSON line) of the output. */
@@ -757,15 +765,9 @@ print_result(struct import *im)
 	for (i = 0; i < im->n; i++)
 		print_one(im, t, &im->ents[i].s, im->ents[i].change,
 		    im->ents[i].line);
-	for (j = 0; j < im->nold; j++) {
-		if (strcmp(im->old[j].source, im->source) != 0)
-			continue;
-		for (i = 0; i < im->n; i++)
-			if (strcmp(im->ents[i].s.name, im->old[j].name) == 0)
-				break;
-		if (i == im->n)
+	for (j = 0; j < im->nold; j++)
+		if (old_removed(im, &im->old[j]))
 			print_one(im, t, &im->old[j], "removed", 0);
-	}
 	if (t != NULL)
 		out_table_print(t, stdout);
 }

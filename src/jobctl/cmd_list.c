@@ -111,38 +111,11 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 		lc.table = out_table_new(7, "ID", "STATE", "QUEUE", "PRI",
 		    "ATTEMPTS", "WHEN", "COMMAND");
 	error = store_job_list(ctl->st, &f, list_one, &lc);
-	if (lc.table != NULL)
-		out_table_print(lc.table, stdout);
-	if (error == -EIO && ferror(stdout))
-		return EXIT_IOERR;
-	if (error != 0)
-		ctl_fail(ctl, ctl_exit_code(error), "%s",
-		    store_errmsg(ctl->st));
-	return 0;
+	return ctl_list_done(ctl, lc.table, error);
 }
 
 int
 cmd_show(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct job jb;
-	int64_t id;
-	int c, error;
-
-	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
-		ctl_usage(ctl);
-	if (argc - optind != 1)
-		ctl_fail(ctl, EXIT_USAGE, "expected one job id (usage: jobctl "
-		    "show ID)");
-	id = ctl_parse_id(ctl, argv[optind]);
-	ctl_open(ctl, 0);
-	if ((error = store_job_get(ctl->st, id, &jb)) != 0)
-		ctl_fail(ctl, ctl_exit_code(error), "job %" PRId64 ": %s", id,
-		    store_errmsg(ctl->st));
-	jobfmt_show(ctl, &jb);
-	job_clear(&jb);
-	return 0;
+	return jobfmt_show_cmd(ctl, argc, argv, "show ID", false);
 }

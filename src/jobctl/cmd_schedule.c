@@ -6,8 +6,9 @@
  * act on one schedule.  Fire times come from schedule.h (cron.h and tz.h),
  * never from arithmetic here, and are printed in the schedule's own zone
  * with a numeric offset, as "jobctl next" prints them.  The sub-commands
- * are dispatched through sched_subs[].  The helpers declared in ctl.h are
- * shared with import-crontab.
+ * are dispatched through sched_subs[] by ctl_dispatch().  The helpers
+ * declared in ctl.h are shared with import-crontab; show's lines are
+ * printed with jobfmt.h's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 #include "jobd/timefmt.h"
 #include "jobd/tz.h"
 #include "ctl.h"
+#include "jobfmt.h"
 #include "jobopts.h"
 #include "out.h"
 
@@ -91,17 +93,13 @@ ctl_sched_next(const struct ctl *ctl, const struct schedule *s, char *buf,
 		return;
 	}
 	ctl_sched_time(s->tz, s->next_run_at, abs, sizeof(abs));
-	if (timefmt_format_relative(s->next_run_at, clock_wall_ms(ctl->clock),
-	    rel, sizeof(rel)) != 0)
-		snprintf(rel, sizeof(rel), "-");
+	jobfmt_relative(ctl, s->next_run_at, rel, sizeof(rel));
 	snprintf(buf, len, "%s (%s)", abs, rel);
 }
 
 void
 ctl_sched_json(struct out_json *j, const struct schedule *s)
 {
-	const char *e, *eq;
-
 	out_json_int(j, "id", s->id);
 	out_json_str(j, "name", s->name);
 	out_json_bool(j, "enabled", s->enabled);
@@ -114,19 +112,7 @@ ctl_sched_json(struct out_json *j, const struct schedule *s)
 	out_json_opt(j, "timeout_ms", s->timeout_ms);
 	out_json_opt(j, "backoff_ms", s->backoff_ms);
 	out_json_opt(j, "backoff_max_ms", s->backoff_max_ms);
-	out_json_object(j, "env");
-	for (e = s->env; e != NULL && e < s->env + s->env_len;
-	    e += strlen(e) + 1) {
-		char name[256];
-
-		if ((eq = strchr(e, '=')) == NULL ||
-		    (size_t)(eq - e) >= sizeof(name))
-			continue;
-		memcpy(name, e, (size_t)(eq - e));
-		name[eq - e] = '\0';
-		out_json_str(j, name, eq + 1);
-	}
-	out_json_close(j, '}');
+	jobfmt_json_env(j, s->env, s->env_len);
 	out_json_str(j, "cwd", s->cwd);
 	out_json_str(j, "user", s->run_as);
 	out_json_str(j, "overlap", sched_overlap_name(s->overlap));
@@ -179,6 +165,29 @@ sched_one_name(struct ctl *ctl, int argc, char **argv, const char *sub)
 		ctl_fail(ctl, EXIT_USAGE, "expected one schedule name (usage: "
 		    "jobctl schedule %s NAME)", sub);
 	return argv[optind];
+}
+
+/*
+ * The start of the sub-commands that take only NAME (rm, enable, disable,
+ * run): the common options, the name, the database and the schedule, into
+ * *s.  Exits when any of them fails; returns the name.
+ */
+static const char *
+sched_named(struct ctl *ctl, int argc, char **argv, const char *sub,
+    struct schedule *s)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name;
+
+	while (ctl_getopt(ctl, argc, argv, ":h", opts) != -1)
+		ctl_usage(ctl);
+	name = sched_one_name(ctl, argc, argv, sub);
+	ctl_open(ctl, 0);
+	sched_get(ctl, name, s);
+	return name;
 }
 
 /*
@@ -320,7 +329,6 @@ sched_list_one(const struct schedule *s, void *arg)
 	struct sched_list_ctx *lc = arg;
 	struct out_json j;
 	char buf[3 * TIMEFMT_MAX];
-	int64_t now;
 
 	if (lc->table == NULL) {
 		out_json_begin(&j, stdout);
@@ -328,16 +336,13 @@ sched_list_one(const struct schedule *s, void *arg)
 		out_json_end(&j);
 		return ferror(stdout) ? -EIO : 0;
 	}
-	now = clock_wall_ms(lc->ctl->clock);
 	out_table_cell(lc->table, s->name, 0);
 	out_table_cell(lc->table, s->enabled ? "yes" : "no", 0);
 	out_table_cell(lc->table, s->cron, 0);
 	out_table_cell(lc->table, s->tz != NULL ? s->tz : "local", 0);
 	ctl_sched_next(lc->ctl, s, buf, sizeof(buf));
 	out_table_cell(lc->table, buf, 0);
-	if (s->last_run_at == 0 || timefmt_format_relative(s->last_run_at,
-	    now, buf, sizeof(buf)) != 0)
-		snprintf(buf, sizeof(buf), "-");
+	jobfmt_relative(lc->ctl, s->last_run_at, buf, sizeof(buf));
 	out_table_cell(lc->table, buf, 0);
 	out_table_cell(lc->table, s->source, SCHED_TEXT_WIDTH);
 	out_table_cell(lc->table, s->command, SCHED_TEXT_WIDTH);
@@ -365,61 +370,24 @@ sched_list(struct ctl *ctl, int argc, char **argv)
 		lc.table = out_table_new(8, "NAME", "ENABLED", "CRON", "TZ",
 		    "NEXT", "LAST", "SOURCE", "COMMAND");
 	error = store_schedule_list(ctl->st, sched_list_one, &lc);
-	if (lc.table != NULL)
-		out_table_print(lc.table, stdout);
-	if (error == -EIO && ferror(stdout))
-		return EXIT_IOERR;
-	if (error != 0)
-		ctl_fail(ctl, ctl_exit_code(error), "%s",
-		    store_errmsg(ctl->st));
-	return 0;
+	return ctl_list_done(ctl, lc.table, error);
 }
 
-/* One "name: value" line of show's human output. */
-static void
-show_line(const char *name, const char *value)
-{
-	printf("%-16s ", name);
-	if (value == NULL)
-		fputs("-", stdout);
-	else
-		out_safe(stdout, value, strlen(value), false);
-	fputc('\n', stdout);
-}
-
-/* A time: in zone tzname with the relative time; local when !in_zone. */
+/*
+ * A show line for time ms with the relative time: in zone tzname, or with
+ * !in_zone in local time ("-" when it cannot be written).
+ */
 static void
 show_time(const struct ctl *ctl, const char *name, int64_t ms,
     const char *tzname, bool in_zone)
 {
-	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX], buf[3 * TIMEFMT_MAX];
+	char abs[TIMEFMT_MAX] = "-";
 
-	if (ms == 0) {
-		show_line(name, NULL);
-		return;
-	}
-	if (in_zone)
+	if (ms != 0 && in_zone)
 		ctl_sched_time(tzname, ms, abs, sizeof(abs));
-	else if (timefmt_format_local(ms, abs, sizeof(abs)) != 0)
+	else if (ms != 0 && timefmt_format_local(ms, abs, sizeof(abs)) != 0)
 		snprintf(abs, sizeof(abs), "-");
-	if (timefmt_format_relative(ms, clock_wall_ms(ctl->clock), rel,
-	    sizeof(rel)) != 0)
-		snprintf(rel, sizeof(rel), "-");
-	snprintf(buf, sizeof(buf), "%s (%s)", abs, rel);
-	show_line(name, buf);
-}
-
-static void
-show_opt_ms(const char *name, int64_t ms, const char *none)
-{
-	char buf[TIMEFMT_MAX];
-
-	if (ms == JOB_DEFAULT)
-		show_line(name, "default");
-	else if (ms == 0 && none != NULL)
-		show_line(name, none);
-	else if (timefmt_format_duration(ms, buf, sizeof(buf)) == 0)
-		show_line(name, buf);
+	jobfmt_line_time(ctl, name, ms, abs);
 }
 
 /*
@@ -499,48 +467,48 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	size_t i;
 	int error;
 
-	show_line("name:", s->name);
+	jobfmt_line("name:", s->name);
 	snprintf(buf, sizeof(buf), "%" PRId64, s->id);
-	show_line("id:", buf);
-	show_line("enabled:", s->enabled ? "yes" : "no");
-	show_line("cron:", s->cron);
+	jobfmt_line("id:", buf);
+	jobfmt_line("enabled:", s->enabled ? "yes" : "no");
+	jobfmt_line("cron:", s->cron);
 	if (s->tz != NULL) {
-		show_line("time zone:", s->tz);
+		jobfmt_line("time zone:", s->tz);
 	} else {
 		snprintf(buf, sizeof(buf), "local");
 		if (tz_load(NULL, &z, NULL, 0) == 0) {
 			snprintf(buf, sizeof(buf), "local (%s)", tz_name(z));
 			tz_free(z);
 		}
-		show_line("time zone:", buf);
+		jobfmt_line("time zone:", buf);
 	}
-	show_line("command:", s->command);
-	show_line("queue:", s->queue);
+	jobfmt_line("command:", s->command);
+	jobfmt_line("queue:", s->queue);
 	snprintf(buf, sizeof(buf), "%" PRId64, s->priority);
-	show_line("priority:", buf);
+	jobfmt_line("priority:", buf);
 	if (s->max_attempts == JOB_DEFAULT)
 		snprintf(buf, sizeof(buf), "default");
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64, s->max_attempts);
-	show_line("max attempts:", buf);
-	show_opt_ms("timeout:", s->timeout_ms, "none");
-	show_opt_ms("backoff:", s->backoff_ms, NULL);
-	show_opt_ms("backoff max:", s->backoff_max_ms, NULL);
+	jobfmt_line("max attempts:", buf);
+	jobfmt_line_ms("timeout:", s->timeout_ms, "none");
+	jobfmt_line_ms("backoff:", s->backoff_ms, NULL);
+	jobfmt_line_ms("backoff max:", s->backoff_max_ms, NULL);
 	for (e = s->env; e != NULL && e < s->env + s->env_len;
 	    e += strlen(e) + 1)
-		show_line("env:", e);
-	show_line("cwd:", s->cwd);
-	show_line("user:", s->run_as);
-	show_line("overlap:", sched_overlap_name(s->overlap));
-	show_line("catchup:", sched_catchup_name(s->catchup));
+		jobfmt_line("env:", e);
+	jobfmt_line("cwd:", s->cwd);
+	jobfmt_line("user:", s->run_as);
+	jobfmt_line("overlap:", sched_overlap_name(s->overlap));
+	jobfmt_line("catchup:", sched_catchup_name(s->catchup));
 	if (ctl_sched_is_reboot(s))
-		show_line("next run:", "each time jobd starts");
+		jobfmt_line("next run:", "each time jobd starts");
 	else if (!s->enabled)
-		show_line("next run:", "- (disabled)");
+		jobfmt_line("next run:", "- (disabled)");
 	else
 		show_time(ctl, "next run:", s->next_run_at, s->tz, true);
 	show_time(ctl, "last run:", s->last_run_at, s->tz, true);
-	show_line("source:", s->source);
+	jobfmt_line("source:", s->source);
 	show_time(ctl, "created:", s->created_at, NULL, false);
 	show_time(ctl, "updated:", s->updated_at, NULL, false);
 
@@ -635,20 +603,12 @@ sched_show(struct ctl *ctl, int argc, char **argv)
 static int
 sched_rm(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct schedule s;
 	struct out_json j;
 	const char *name;
-	int c, error;
+	int error;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
-		ctl_usage(ctl);
-	name = sched_one_name(ctl, argc, argv, "rm");
-	ctl_open(ctl, 0);
-	sched_get(ctl, name, &s);
+	name = sched_named(ctl, argc, argv, "rm", &s);
 	if (strncmp(s.source, "file:", 5) == 0)
 		ctl_fail(ctl, 1, "schedule %s comes from the schedule file %s: "
 		    "remove it there and reload jobd; nothing removed", name,
@@ -674,23 +634,15 @@ sched_rm(struct ctl *ctl, int argc, char **argv)
 static int
 sched_enable_disable(struct ctl *ctl, int argc, char **argv, bool enable)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct schedule s;
 	struct out_json j;
 	const char *name;
 	char err[512];
 	int64_t next = 0;
 	bool already;
-	int c, error;
+	int error;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
-		ctl_usage(ctl);
-	name = sched_one_name(ctl, argc, argv, enable ? "enable" : "disable");
-	ctl_open(ctl, 0);
-	sched_get(ctl, name, &s);
+	name = sched_named(ctl, argc, argv, enable ? "enable" : "disable", &s);
 	already = s.enabled == enable;
 	/* From now: a long-disabled schedule does not catch up. */
 	if (enable && !already && schedule_next(&s, clock_wall_ms(ctl->clock),
@@ -743,21 +695,13 @@ sched_disable(struct ctl *ctl, int argc, char **argv)
 static int
 sched_run(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
 	struct slot sl;
 	struct schedule s;
 	struct out_json j;
 	const char *name;
-	int c, error;
+	int error;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
-		ctl_usage(ctl);
-	name = sched_one_name(ctl, argc, argv, "run");
-	ctl_open(ctl, 0);
-	sched_get(ctl, name, &s);
+	name = sched_named(ctl, argc, argv, "run", &s);
 	memset(&sl, 0, sizeof(sl));
 	error = store_schedule_fire(ctl->st, &s, &sl, 1, 0,
 	    clock_wall_ms(ctl->clock));
@@ -776,10 +720,7 @@ sched_run(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
-static const struct sched_sub {
-	const char	*name;
-	int		(*fn)(struct ctl *, int, char **);
-} sched_subs[] = {
+static const struct ctl_sub sched_subs[] = {
 	{ "add",	sched_add },
 	{ "disable",	sched_disable },
 	{ "enable",	sched_enable },
@@ -788,33 +729,11 @@ static const struct sched_sub {
 	{ "run",	sched_run },
 	{ "show",	sched_show },
 };
-#define NSUBS	(sizeof(sched_subs) / sizeof(sched_subs[0]))
 
 int
 cmd_schedule(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	size_t i;
-	int c;
-
-	/* The common options may come before the sub-command too. */
-	while ((c = ctl_getopt(ctl, argc, argv, "+:h", opts)) != -1)
-		ctl_usage(ctl);
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		ctl_fail(ctl, EXIT_USAGE, "expected a sub-command: add, list, "
-		    "show, rm, enable, disable or run (see jobctl schedule "
-		    "--help)");
-	for (i = 0; i < NSUBS; i++) {
-		if (strcmp(sched_subs[i].name, argv[0]) == 0) {
-			optind = 0;	/* glibc: reinitialise */
-			return sched_subs[i].fn(ctl, argc, argv);
-		}
-	}
-	ctl_fail(ctl, EXIT_USAGE, "unknown sub-command \"%s\" (use add, list, "
-	    "show, rm, enable, disable or run)", argv[0]);
+	return ctl_dispatch(ctl, argc, argv, sched_subs,
+	    sizeof(sched_subs) / sizeof(sched_subs[0]),
+	    "add, list, show, rm, enable, disable or run");
 }

@@ -13,6 +13,7 @@
 
 #include "jobd/clock.h"
 
+struct out_table;
 struct store;
 
 /* Exit codes (sysexits(3) where one fits). */
@@ -80,6 +81,32 @@ bool	ctl_common_option(struct ctl *ctl, int c, const char *arg);
  */
 int	ctl_getopt(struct ctl *ctl, int argc, char **argv,
 	    const char *optstring, const struct option *opts);
+
+/*
+ * The end of a listing command (list, dead list, schedule list): print
+ * table t on stdout unless it is NULL (JSON lines were printed), then make
+ * error, what the store's listing returned, the command's result: 0;
+ * EXIT_IOERR for -EIO when writing stdout failed; or a message and an
+ * exit with the matching code.
+ */
+int	ctl_list_done(const struct ctl *ctl, struct out_table *t, int error);
+
+/* One sub-command of a command that has them ("dead list"). */
+struct ctl_sub {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);
+};
+
+/*
+ * Run the sub-command of command ctl->cmd that argv names, after the
+ * common options, which may come before it: the entry of subs (nsubs of
+ * them) with that name, called with argv[0] the sub-command and getopt
+ * reset; returns what it returns.  names lists the sub-commands for the
+ * messages ("list, show, retry or purge").  Exits 64 with a message when
+ * there is no sub-command or no such one.
+ */
+int	ctl_dispatch(struct ctl *ctl, int argc, char **argv,
+	    const struct ctl_sub *subs, size_t nsubs, const char *names);
 
 /*
  * Parse a job id (a positive decimal integer) or exit 64 with a message

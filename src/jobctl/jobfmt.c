@@ -1,7 +1,9 @@
 /*
  * jobfmt: one job, as list, show and the dead commands print it: the JSON
  * object with every field, and show's "name: value" lines followed by the
- * table of attempts.  Job text is sanitised by out.c on the way out.
+ * table of attempts; and the "show ID" commands themselves.  The schedule
+ * commands print their env and "name: value" lines with the same helpers.
+ * Job text is sanitised by out.c on the way out.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,10 +22,26 @@
 #define JOBFMT_ERROR_WIDTH	60
 
 void
-jobfmt_json(struct out_json *j, const struct job *jb)
+jobfmt_json_env(struct out_json *j, const char *env, size_t env_len)
 {
 	const char *e, *eq;
+	char name[256];
 
+	out_json_object(j, "env");
+	for (e = env; e != NULL && e < env + env_len; e += strlen(e) + 1) {
+		if ((eq = strchr(e, '=')) == NULL ||
+		    (size_t)(eq - e) >= sizeof(name))
+			continue;
+		memcpy(name, e, (size_t)(eq - e));
+		name[eq - e] = '\0';
+		out_json_str(j, name, eq + 1);
+	}
+	out_json_close(j, '}');
+}
+
+void
+jobfmt_json(struct out_json *j, const struct job *jb)
+{
 	out_json_int(j, "id", jb->id);
 	out_json_str(j, "state", job_state_name(jb->state));
 	out_json_str(j, "queue", jb->queue);
@@ -42,19 +60,7 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 		out_json_null(j, "schedule_id");
 	out_json_str(j, "schedule", jb->schedule);
 	out_json_time(j, "slot_at", jb->slot_at);
-	out_json_object(j, "env");
-	for (e = jb->env; e != NULL && e < jb->env + jb->env_len;
-	    e += strlen(e) + 1) {
-		char name[256];
-
-		if ((eq = strchr(e, '=')) == NULL ||
-		    (size_t)(eq - e) >= sizeof(name))
-			continue;
-		memcpy(name, e, (size_t)(eq - e));
-		name[eq - e] = '\0';
-		out_json_str(j, name, eq + 1);
-	}
-	out_json_close(j, '}');
+	jobfmt_json_env(j, jb->env, jb->env_len);
 	out_json_str(j, "cwd", jb->cwd);
 	out_json_str(j, "user", jb->run_as);
 	out_json_bool(j, "cancel_requested", jb->cancel_requested);
@@ -145,9 +151,8 @@ attempt_row(const struct attempt *a, void *arg)
 	return 0;
 }
 
-/* One "name: value" line of show's human output. */
-static void
-show_line(const char *name, const char *value)
+void
+jobfmt_line(const char *name, const char *value)
 {
 	printf("%-16s ", name);
 	if (value == NULL)
@@ -157,31 +162,33 @@ show_line(const char *name, const char *value)
 	fputc('\n', stdout);
 }
 
-static void
-show_time(const struct ctl *ctl, const char *name, int64_t ms)
+void
+jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
+    const char *abs)
 {
-	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX], buf[3 * TIMEFMT_MAX];
+	char loc[TIMEFMT_MAX], rel[TIMEFMT_MAX], buf[3 * TIMEFMT_MAX];
 
-	if (ms == 0 || timefmt_format_local(ms, abs, sizeof(abs)) != 0) {
-		show_line(name, NULL);
+	if (ms == 0 || (abs == NULL &&
+	    timefmt_format_local(ms, loc, sizeof(loc)) != 0)) {
+		jobfmt_line(name, NULL);
 		return;
 	}
 	jobfmt_relative(ctl, ms, rel, sizeof(rel));
-	snprintf(buf, sizeof(buf), "%s (%s)", abs, rel);
-	show_line(name, buf);
+	snprintf(buf, sizeof(buf), "%s (%s)", abs != NULL ? abs : loc, rel);
+	jobfmt_line(name, buf);
 }
 
-static void
-show_opt_ms(const char *name, int64_t ms, const char *none)
+void
+jobfmt_line_ms(const char *name, int64_t ms, const char *none)
 {
 	char buf[TIMEFMT_MAX];
 
 	if (ms == JOB_DEFAULT)
-		show_line(name, "default");
+		jobfmt_line(name, "default");
 	else if (ms == 0 && none != NULL)
-		show_line(name, none);
+		jobfmt_line(name, none);
 	else if (timefmt_format_duration(ms, buf, sizeof(buf)) == 0)
-		show_line(name, buf);
+		jobfmt_line(name, buf);
 }
 
 static void
@@ -193,53 +200,54 @@ show_human(struct ctl *ctl, const struct job *jb)
 	int error;
 
 	snprintf(buf, sizeof(buf), "%" PRId64, jb->id);
-	show_line("id:", buf);
+	jobfmt_line("id:", buf);
 	snprintf(buf, sizeof(buf), "%s%s", job_state_name(jb->state),
 	    jb->cancel_requested ? " (cancel requested)" : "");
-	show_line("state:", buf);
-	show_line("queue:", jb->queue);
-	show_line("command:", jb->command);
+	jobfmt_line("state:", buf);
+	jobfmt_line("queue:", jb->queue);
+	jobfmt_line("command:", jb->command);
 	snprintf(buf, sizeof(buf), "%" PRId64, jb->priority);
-	show_line("priority:", buf);
-	show_time(ctl, "run at:", jb->run_at);
+	jobfmt_line("priority:", buf);
+	jobfmt_line_time(ctl, "run at:", jb->run_at, NULL);
 	if (jb->max_attempts == JOB_DEFAULT)
 		snprintf(buf, sizeof(buf), "%" PRId64 " (max: default)",
 		    jb->attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64,
 		    jb->attempts, jb->max_attempts);
-	show_line("attempts:", buf);
-	show_opt_ms("timeout:", jb->timeout_ms, "none");
-	show_opt_ms("backoff:", jb->backoff_ms, NULL);
-	show_opt_ms("backoff max:", jb->backoff_max_ms, NULL);
-	show_line("key:", jb->key);
+	jobfmt_line("attempts:", buf);
+	jobfmt_line_ms("timeout:", jb->timeout_ms, "none");
+	jobfmt_line_ms("backoff:", jb->backoff_ms, NULL);
+	jobfmt_line_ms("backoff max:", jb->backoff_max_ms, NULL);
+	jobfmt_line("key:", jb->key);
 	if (jb->schedule_id != 0) {
 		snprintf(buf, sizeof(buf), "%s (id %" PRId64 ")",
 		    jb->schedule != NULL ? jb->schedule : "(removed)",
 		    jb->schedule_id);
-		show_line("schedule:", buf);
-		show_time(ctl, "slot:", jb->slot_at);
+		jobfmt_line("schedule:", buf);
+		jobfmt_line_time(ctl, "slot:", jb->slot_at, NULL);
 	}
 	for (e = jb->env; e != NULL && e < jb->env + jb->env_len;
 	    e += strlen(e) + 1)
-		show_line("env:", e);
-	show_line("cwd:", jb->cwd);
-	show_line("user:", jb->run_as);
+		jobfmt_line("env:", e);
+	jobfmt_line("cwd:", jb->cwd);
+	jobfmt_line("user:", jb->run_as);
 	if (jb->lease_owner != NULL) {
-		show_line("lease owner:", jb->lease_owner);
-		show_time(ctl, "lease expires:", jb->lease_expires_at);
+		jobfmt_line("lease owner:", jb->lease_owner);
+		jobfmt_line_time(ctl, "lease expires:", jb->lease_expires_at,
+		    NULL);
 	}
-	show_time(ctl, "created:", jb->created_at);
-	show_time(ctl, "updated:", jb->updated_at);
-	show_time(ctl, "finished:", jb->finished_at);
+	jobfmt_line_time(ctl, "created:", jb->created_at, NULL);
+	jobfmt_line_time(ctl, "updated:", jb->updated_at, NULL);
+	jobfmt_line_time(ctl, "finished:", jb->finished_at, NULL);
 	if (jb->has_exit_code) {
 		snprintf(buf, sizeof(buf), "%" PRId64, jb->exit_code);
-		show_line("exit code:", buf);
+		jobfmt_line("exit code:", buf);
 	}
-	show_line("last error:", jb->last_error);
+	jobfmt_line("last error:", jb->last_error);
 	if (jb->state == JOB_DEAD) {
-		show_time(ctl, "dead since:", jb->dead_at);
-		show_line("dead reason:", jb->dead_reason);
+		jobfmt_line_time(ctl, "dead since:", jb->dead_at, NULL);
+		jobfmt_line("dead reason:", jb->dead_reason);
 	}
 	t = out_table_new(6, "ATTEMPT", "STARTED", "DURATION", "OUTCOME",
 	    "EXIT", "ERROR");
@@ -270,4 +278,34 @@ jobfmt_show(struct ctl *ctl, const struct job *jb)
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
 		    store_errmsg(ctl->st));
+}
+
+int
+jobfmt_show_cmd(struct ctl *ctl, int argc, char **argv, const char *usage,
+    bool dead_only)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	struct job jb;
+	int64_t id;
+	int c, error;
+
+	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1)
+		ctl_usage(ctl);
+	if (argc - optind != 1)
+		ctl_fail(ctl, EXIT_USAGE, "expected one job id (usage: jobctl "
+		    "%s)", usage);
+	id = ctl_parse_id(ctl, argv[optind]);
+	ctl_open(ctl, 0);
+	if ((error = store_job_get(ctl->st, id, &jb)) != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "job %" PRId64 ": %s", id,
+		    store_errmsg(ctl->st));
+	if (dead_only && jb.state != JOB_DEAD)
+		ctl_fail(ctl, EXIT_NOINPUT, "job %" PRId64 " is not dead (it "
+		    "is %s)", id, job_state_name(jb.state));
+	jobfmt_show(ctl, &jb);
+	job_clear(&jb);
+	return 0;
 }

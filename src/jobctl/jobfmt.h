@@ -1,10 +1,12 @@
 /*
  * jobfmt: how jobctl prints one job, shared by list, show and the dead
- * commands so that a job looks the same wherever it appears.
+ * commands so that a job looks the same wherever it appears.  The schedule
+ * commands print their env object and show's lines with it too.
  */
 #ifndef JOBCTL_JOBFMT_H
 #define JOBCTL_JOBFMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +16,13 @@ struct out_json;
 
 /* Every field of job jb as members of the open JSON object j. */
 void	jobfmt_json(struct out_json *j, const struct job *jb);
+
+/*
+ * The env_len bytes of "NAME=VALUE\0" entries at env as the member "env"
+ * of the open JSON object j: an object of NAME: VALUE, without the entries
+ * that have no '=' or a name of 256 bytes or more.  env may be NULL.
+ */
+void	jobfmt_json_env(struct out_json *j, const char *env, size_t env_len);
 
 /*
  * Write the UTC ms time "ms" relative to ctl's clock ("5m ago") to buf
@@ -32,5 +41,32 @@ void	jobfmt_attempts(const struct job *jb, char *buf, size_t len);
  * exits with the matching code.
  */
 void	jobfmt_show(struct ctl *ctl, const struct job *jb);
+
+/*
+ * The "jobctl show ID" and "jobctl dead show ID" commands: the options and
+ * the one job id of argv (usage, "show ID", names the command when the id
+ * is missing), then the job as jobfmt_show() prints it; with dead_only a
+ * job that is not dead is refused (exit 66).  Opens the database.  Exits
+ * with a message on any error; returns 0.
+ */
+int	jobfmt_show_cmd(struct ctl *ctl, int argc, char **argv,
+	    const char *usage, bool dead_only);
+
+/*
+ * The lines of show's human output ("name: value"), on stdout; the
+ * schedule commands print theirs with them too.  jobfmt_line() pads name
+ * to 16 columns and prints value through out_safe(), or "-" when value is
+ * NULL.  jobfmt_line_time() prints the time ms (UTC ms) as "ABS (REL)":
+ * ABS is abs, the time as the caller wrote it, or with abs NULL ms in local
+ * time; REL is ms from ctl's clock ("in 5m", "-" when it cannot be
+ * written); just "-" when ms is 0, or abs is NULL and ms cannot be
+ * written.  jobfmt_line_ms() prints the duration ms of a job option:
+ * "default" for JOB_DEFAULT, none for 0 when none is not NULL, else as
+ * timefmt writes it ("1h30m"); no line when it cannot be written.
+ */
+void	jobfmt_line(const char *name, const char *value);
+void	jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
+	    const char *abs);
+void	jobfmt_line_ms(const char *name, int64_t ms, const char *none);
 
 #endif /* JOBCTL_JOBFMT_H */

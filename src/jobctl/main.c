@@ -1,8 +1,9 @@
 /*
  * jobctl: the command line of jobd.  main() parses the global options,
  * dispatches through ctl_cmds[], and turns a failed write of stdout into a
- * non-zero exit.  Global options are accepted before the command and,
- * through CTL_COMMON_OPTIONS, after it.
+ * non-zero exit; ctl_dispatch() picks the sub-command of "dead" and
+ * "schedule".  Global options are accepted before the command and, through
+ * CTL_COMMON_OPTIONS, after it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include "jobd/config.h"
 #include "jobd/store.h"
 #include "ctl.h"
+#include "out.h"
 
 static const struct ctl_cmd {
 	const char	*name;
@@ -194,6 +196,46 @@ ctl_getopt(struct ctl *ctl, int argc, char **argv, const char *optstring,
 			    ctl->cmd != NULL ? " " : "");
 		return c;
 	}
+}
+
+int
+ctl_list_done(const struct ctl *ctl, struct out_table *t, int error)
+{
+	if (t != NULL)
+		out_table_print(t, stdout);
+	if (error == -EIO && ferror(stdout))
+		return EXIT_IOERR;
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
+	return 0;
+}
+
+int
+ctl_dispatch(struct ctl *ctl, int argc, char **argv,
+    const struct ctl_sub *subs, size_t nsubs, const char *names)
+{
+	static const struct option opts[] = {
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	size_t i;
+
+	while (ctl_getopt(ctl, argc, argv, "+:h", opts) != -1)
+		ctl_usage(ctl);
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		ctl_fail(ctl, EXIT_USAGE, "expected a sub-command: %s (see "
+		    "jobctl %s --help)", names, ctl->cmd);
+	for (i = 0; i < nsubs; i++) {
+		if (strcmp(subs[i].name, argv[0]) == 0) {
+			optind = 0;	/* glibc: reinitialise */
+			return subs[i].fn(ctl, argc, argv);
+		}
+	}
+	ctl_fail(ctl, EXIT_USAGE, "unknown sub-command \"%s\" (use %s)",
+	    argv[0], names);
 }
 
 int

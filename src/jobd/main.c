@@ -18,6 +18,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/config.h"
+#include "jobd/crash.h"
 #include "jobd/log.h"
 #include "jobd/scheduler.h"
 #include "jobd/store.h"
@@ -139,6 +140,7 @@ main(int argc, char **argv)
 		usage(EX_USAGE_);
 	}
 	log_init("jobd", verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	crash_init();
 
 	/* The configuration: a named file must exist; the default may not. */
 	if (config_defaults(&cfg) != 0) {

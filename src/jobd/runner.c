@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "jobd/clock.h"
+#include "jobd/crash.h"
 #include "jobd/runner.h"
 #include "jobd/timefmt.h"
 
@@ -885,6 +886,7 @@ rn_spawn(struct rn_run *r)
 	}
 	r->pid = pid;
 	r->outfd = outp[0];
+	crash_point("after_spawn");
 	return 0;
 fail:
 	r->res->started_at = r->res->finished_at = clock_wall_ms(r->clock);

@@ -39,6 +39,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/config.h"
+#include "jobd/crash.h"
 #include "jobd/cron.h"
 #include "jobd/job.h"
 #include "jobd/log.h"
@@ -339,6 +340,7 @@ sched_record(struct sched *s, int64_t now)
 			break;
 		}
 	}
+	crash_point("before_result");
 	if ((error = store_finish(s->st, ends, n, now)) != 0) {
 		log_warnx("recording %zu results: %s; will retry", n,
 		    store_errmsg(s->st));
@@ -495,6 +497,8 @@ sched_claim(struct sched *s, int64_t now)
 		free(jobs);
 		return error;
 	}
+	if (n > 0)
+		crash_point("after_lease");
 	for (i = 0; i < n; i++) {
 		if ((sj = calloc(1, sizeof(*sj))) == NULL ||
 		    runner_ctl_init(&sj->wk.ctl) != 0) {

@@ -11,23 +11,7 @@ sql "UPDATE jobs SET state = 'done', finished_at = updated_at WHERE id = 2"
 dbdump >"$T/dump0"
 NBAD=0
 
-# bad NAME CODE PATTERN ARG...: stdin from $STDIN (default /dev/null).
-bad() {
-	_name=$1 _code=$2 _pat=$3
-	shift 3
-	NBAD=$((NBAD + 1))
-	begin "bad: $_name"
-	run "$@" <"${STDIN:-/dev/null}"
-	expect_rc "$_code"
-	expect_out_empty
-	[ -s "$T/.err" ] || problem "no message on stderr"
-	expect_err_contains "$_pat"
-	[ "$(wc -l <"$T/.err")" -le 2 ] || problem "message over 2 lines: $ERR"
-	dbdump >"$T/dump1"
-	expect_same "$T/dump0" "$T/dump1" "database"
-	mv "$T/dump1" "$T/dump0"	# one failure must not fail the rest
-	end
-}
+# bad NAME CODE PATTERN ARG... (lib.sh): stdin from $STDIN.
 
 bad "unknown command"		64 '"bogus"'	bogus
 bad "unknown global option"	64 '--bogus'	--bogus list

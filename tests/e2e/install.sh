@@ -10,7 +10,8 @@ mk() {
 
 FILES="usr/bin/jobctl usr/sbin/jobd usr/share/man/man1/jobctl.1
 usr/share/man/man5/jobd.conf.5 usr/share/man/man8/jobd.8
-etc/jobd/jobd.conf usr/lib/systemd/system/jobd.service"
+etc/jobd/jobd.conf usr/lib/systemd/system/jobd.service
+etc/jobd/schedules.d/example.conf.sample"
 
 begin "install: binaries, man pages, sample config and unit under DESTDIR"
 mk install || problem "make install failed: $(tail -n 5 "$T/.make.out")"
@@ -48,5 +49,6 @@ rm "$ROOT/etc/jobd/jobd.conf"
 mk install && mk uninstall || problem "install+uninstall failed"
 [ ! -e "$ROOT/etc/jobd/jobd.conf" ] ||
     problem "uninstall kept the unchanged sample config"
+[ ! -e "$ROOT/etc/jobd" ] || problem "uninstall left $(find "$ROOT/etc/jobd")"
 end
 exit 0

@@ -129,6 +129,28 @@ expect_same() {	# file1 file2 what
 	    problem "$3 changed: $(diff "$1" "$2" 2>&1 | head -c 300)"
 }
 
+# bad NAME CODE PATTERN ARG...: the case NAME, a bad "jobctl ARG..." with
+# stdin from $STDIN (default /dev/null): it exits CODE, prints nothing on
+# stdout and at most 2 lines that contain PATTERN on stderr, and leaves
+# the database as $T/dump0 has it (the caller makes that with dbdump
+# first).  NBAD counts the calls.
+bad() {
+	_name=$1 _code=$2 _pat=$3
+	shift 3
+	NBAD=$((${NBAD:-0} + 1))
+	begin "bad: $_name"
+	run "$@" <"${STDIN:-/dev/null}"
+	expect_rc "$_code"
+	expect_out_empty
+	[ -s "$T/.err" ] || problem "no message on stderr"
+	expect_err_contains "$_pat"
+	[ "$(wc -l <"$T/.err")" -le 2 ] || problem "message over 2 lines: $ERR"
+	dbdump >"$T/dump1"
+	expect_same "$T/dump0" "$T/dump1" "database"
+	mv "$T/dump1" "$T/dump0"	# one failure must not fail the rest
+	end
+}
+
 use_db() {
 	DB=$1
 	export JOBD_DB="$DB"

@@ -320,22 +320,7 @@ end
 
 # --- bad input ----------------------------------------------------------
 dbdump >"$T/dump0"
-# bad NAME CODE PATTERN ARG...
-bad() {
-	_name=$1 _code=$2 _pat=$3
-	shift 3
-	begin "bad: $_name"
-	run "$@" </dev/null
-	expect_rc "$_code"
-	expect_out_empty
-	[ -s "$T/.err" ] || problem "no message on stderr"
-	expect_err_contains "$_pat"
-	[ "$(wc -l <"$T/.err")" -le 2 ] || problem "message over 2 lines: $ERR"
-	dbdump >"$T/dump1"
-	expect_same "$T/dump0" "$T/dump1" "database"
-	mv "$T/dump1" "$T/dump0"
-	end
-}
+# bad NAME CODE PATTERN ARG... (lib.sh)
 A="schedule add"
 bad "schedule alone"		64 'sub-command'	schedule
 bad "unknown sub-command"	64 '"frob"'		schedule frob
