@@ -550,24 +550,6 @@ store_rollback(struct store *st)
 	memcpy(st->errmsg, saved, sizeof(saved));
 }
 
-/* Run one pragma or statement that returns at most one integer row. */
-static int
-store_query_int(struct store *st, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
-		return store_err(st, rc);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && out != NULL)
-		*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_err(st, rc);
-	return 0;
-}
-
 static int
 store_exec(struct store *st, const char *sql)
 {
@@ -586,14 +568,28 @@ static int
 store_check(struct store *st, int64_t *version)
 {
 	int64_t app = 0, tables = 0;
-	int error;
+	sqlite3_stmt *s;
+	int rc;
 
-	if ((error = store_query_int(st, "PRAGMA user_version",
-	    version)) != 0 ||
-	    (error = store_query_int(st, "PRAGMA application_id", &app)) != 0 ||
-	    (error = store_query_int(st, "SELECT count(*) FROM sqlite_schema",
-	    &tables)) != 0)
-		return error;
+	/*
+	 * One statement, so one snapshot: read one by one, a creator's
+	 * migration committing in between would show tables without the
+	 * stamp, which looks like somebody else's database.
+	 */
+	rc = sqlite3_prepare_v2(st->db, "SELECT "
+	    "(SELECT user_version FROM pragma_user_version), "
+	    "(SELECT application_id FROM pragma_application_id), "
+	    "(SELECT count(*) FROM sqlite_schema)", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(st, rc);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*version = sqlite3_column_int64(s, 0);
+		app = sqlite3_column_int64(s, 1);
+		tables = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_err(st, rc);
 	if (app != STORE_APP_ID && (app != 0 || *version != 0 || tables != 0))
 		return store_seterr(st, -EBADMSG,
 		    "not a jobd database (it is SQLite, but holds other data)");
