@@ -1436,8 +1436,14 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	if ((j = store_stmt(st, Q_HEARTBEAT_JOBS, &error)) == NULL ||
 	    (d = store_stmt(st, Q_HEARTBEAT_DAEMON, &error)) == NULL)
 		return error;
+	/*
+	 * A heartbeat need not survive a power cut (after a reboot the
+	 * boot id tells the leases' owner is gone anyway), so it commits
+	 * without waiting for the disk; the next FULL commit syncs it too.
+	 */
+	(void)store_exec(st, "PRAGMA synchronous = NORMAL");
 	if ((error = store_begin(st)) != 0)
-		return error;
+		goto out;
 	sqlite3_bind_text(j, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(j, 2, now);
 	sqlite3_bind_int64(j, 3, lease_ms);
@@ -1447,6 +1453,9 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	    (error = store_run(st, d)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
+out:
+	if (store_exec(st, "PRAGMA synchronous = FULL") != 0 && error == 0)
+		error = -EIO;
 	return error;
 }
 
