@@ -346,6 +346,7 @@ struct store {
 	sqlite3			*db;
 	const struct jd_clock	*clock;
 	char			*poke_path;	/* the -wal file; STORE_POKE */
+	bool			 relaxed;	/* synchronous may not be FULL */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	char			 errmsg[512];
 };
@@ -497,7 +498,7 @@ store_run(struct store *st, sqlite3_stmt *s)
  * STORE_BUSY_MS (the busy handler does the waiting).
  */
 static int
-store_begin(struct store *st)
+store_begin_raw(struct store *st)
 {
 	sqlite3_stmt *s;
 	int error = 0, i;
@@ -513,6 +514,26 @@ store_begin(struct store *st)
 		    "database is locked by another process (waited %d s)",
 		    STORE_BUSY_TRIES * STORE_BUSY_MS / 1000);
 	return error;
+}
+
+static int	store_exec(struct store *st, const char *sql);
+
+/*
+ * BEGIN IMMEDIATE for a durable write: if a heartbeat could not put the
+ * connection back to synchronous=FULL, do it now or refuse, so that no
+ * accepted job or result ever commits without its fsync.
+ */
+static int
+store_begin(struct store *st)
+{
+	int error;
+
+	if (st->relaxed) {
+		if ((error = store_exec(st, "PRAGMA synchronous = FULL")) != 0)
+			return error;
+		st->relaxed = false;
+	}
+	return store_begin_raw(st);
 }
 
 /*
@@ -1441,8 +1462,9 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	 * boot id tells the leases' owner is gone anyway), so it commits
 	 * without waiting for the disk; the next FULL commit syncs it too.
 	 */
+	st->relaxed = true;
 	(void)store_exec(st, "PRAGMA synchronous = NORMAL");
-	if ((error = store_begin(st)) != 0)
+	if ((error = store_begin_raw(st)) != 0)
 		goto out;
 	sqlite3_bind_text(j, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(j, 2, now);
@@ -1454,8 +1476,8 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
 out:
-	if (store_exec(st, "PRAGMA synchronous = FULL") != 0 && error == 0)
-		error = -EIO;
+	if (store_exec(st, "PRAGMA synchronous = FULL") == 0)
+		st->relaxed = false;	/* else store_begin retries it */
 	return error;
 }
 
