@@ -44,15 +44,10 @@ static int
 list_one(const struct job *jb, void *arg)
 {
 	struct list_ctx *lc = arg;
-	struct out_json j;
 	char buf[TIMEFMT_MAX];
 
-	if (lc->table == NULL) {
-		out_json_begin(&j, stdout);
-		jobfmt_json(&j, jb);
-		out_json_end(&j);
-		return ferror(stdout) ? -EIO : 0;
-	}
+	if (lc->table == NULL)
+		return jobfmt_json_line(jb);
 	out_table_cellf(lc->table, "%" PRId64, jb->id);
 	out_table_cell(lc->table, job_state_name(jb->state), 0);
 	out_table_cell(lc->table, jb->queue, 0);

@@ -78,6 +78,17 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 	out_json_str(j, "dead_reason", jb->dead_reason);
 }
 
+int
+jobfmt_json_line(const struct job *jb)
+{
+	struct out_json j;
+
+	out_json_begin(&j, stdout);
+	jobfmt_json(&j, jb);
+	out_json_end(&j);
+	return ferror(stdout) ? -EIO : 0;
+}
+
 void
 jobfmt_relative(const struct ctl *ctl, int64_t ms, char *buf, size_t len)
 {

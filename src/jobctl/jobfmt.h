@@ -17,6 +17,9 @@ struct out_json;
 /* Every field of job jb as members of the open JSON object j. */
 void	jobfmt_json(struct out_json *j, const struct job *jb);
 
+/* Print job jb as one JSON line on stdout: 0, or -EIO if stdout failed. */
+int	jobfmt_json_line(const struct job *jb);
+
 /*
  * The env_len bytes of "NAME=VALUE\0" entries at env as the member "env"
  * of the open JSON object j: an object of NAME: VALUE, without the entries
