@@ -73,6 +73,21 @@ int	config_read_ini(const char *path, const char *name, config_ini_fn fn,
 int	config_read_ini_buf(const char *buf, size_t len, const char *name,
 	    config_ini_fn fn, void *arg, char *err, size_t errlen);
 
+/* config_read_file() flags */
+#define CONFIG_PRIVATE	0x01	/* refuse a file that a user other than
+				   root or ours owns or could write */
+
+/*
+ * Read the regular file "path", at most CONFIG_FILE_MAX bytes, opened
+ * close-on-exec, into *bufp (*lenp bytes; the caller frees).  Returns 0,
+ * or a negative errno with "PATH: reason" in err: -ENOENT and the like
+ * from open, -EISDIR or -EINVAL when it is not a regular file, -EFBIG,
+ * and with CONFIG_PRIVATE -EPERM for a file others could change (its
+ * commands would run as our users).
+ */
+int	config_read_file(const char *path, int flags, char **bufp,
+	    size_t *lenp, char *err, size_t errlen);
+
 /* Fill *c with the defaults.  Returns 0 or -ENOMEM. */
 int	config_defaults(struct jd_config *c);
 

@@ -475,9 +475,9 @@ strict_read_buf(const char *buf, size_t len, const char *name,
  * Read the regular file "path" (at most CONFIG_FILE_MAX bytes) into a new
  * buffer *bufp of *lenp bytes, which the caller frees.
  */
-static int
-strict_slurp(const char *path, char **bufp, size_t *lenp, char *err,
-    size_t errlen)
+int
+config_read_file(const char *path, int flags, char **bufp, size_t *lenp,
+    char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL, *nbuf;
@@ -501,6 +501,19 @@ strict_slurp(const char *path, char **bufp, size_t *lenp, char *err,
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: %s", path, rc == -EISDIR ?
 			    "is a directory" : "not a regular file");
+		goto out;
+	}
+	if ((flags & CONFIG_PRIVATE) && st.st_uid != 0 &&
+	    st.st_uid != geteuid()) {
+		rc = -EPERM;
+		snprintf(err, errlen, "%s: owned by uid %lu, not by root or "
+		    "by jobd's user; refused", path, (unsigned long)st.st_uid);
+		goto out;
+	}
+	if ((flags & CONFIG_PRIVATE) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		rc = -EPERM;
+		snprintf(err, errlen, "%s: writable by group or others (mode "
+		    "%04o); refused", path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	if (st.st_size > CONFIG_FILE_MAX)
@@ -557,7 +570,7 @@ strict_read(const char *path, const char *name, config_ini_fn fn,
 	size_t len;
 	int rc;
 
-	if ((rc = strict_slurp(path, &buf, &len, err, errlen)) != 0)
+	if ((rc = config_read_file(path, 0, &buf, &len, err, errlen)) != 0)
 		return rc;
 	rc = strict_read_buf(buf, len, name != NULL ? name : path, fn, secfn,
 	    arg, err, errlen);

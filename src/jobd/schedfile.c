@@ -639,95 +639,6 @@ fail:
 	return error;
 }
 
-/*
- * Read file "path" into *bufp (*lenp bytes; the caller frees).  Returns 0,
- * -ENOENT when it is gone or not a regular file (it is then no schedule
- * file), or another negative errno with "PATH: reason" in err.  A file
- * that a user other than root or jobd's own could write is refused:
- * its commands would run as jobd's users.
- */
-static int
-sf_read(const char *path, char **bufp, size_t *lenp, char *err,
-    size_t errlen)
-{
-	struct stat sb;
-	char *buf = NULL, *nbuf;
-	size_t len = 0, cap;
-	ssize_t n;
-	int fd, error = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		error = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-error));
-		return error;
-	}
-	if (fstat(fd, &sb) == -1) {
-		error = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-error));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		error = -ENOENT;
-		snprintf(err, errlen, "%s: not a regular file; ignored", path);
-		goto out;
-	}
-	if (sb.st_uid != 0 && sb.st_uid != geteuid()) {
-		error = -EPERM;
-		snprintf(err, errlen, "%s: owned by uid %lu, not by root or "
-		    "by jobd's user; refused", path, (unsigned long)sb.st_uid);
-		goto out;
-	}
-	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
-		error = -EPERM;
-		snprintf(err, errlen, "%s: writable by group or others (mode "
-		    "%04o); refused", path, (unsigned)(sb.st_mode & 07777));
-		goto out;
-	}
-	if (sb.st_size > CONFIG_FILE_MAX)
-		goto too_big;
-	cap = (size_t)sb.st_size + 1;	/* + 1: room to see EOF or growth */
-	while (len <= CONFIG_FILE_MAX) {
-		if (buf == NULL || len == cap) {
-			if (buf != NULL)
-				cap = cap > CONFIG_FILE_MAX / 2 ?
-				    CONFIG_FILE_MAX + 1 : cap * 2;
-			if ((nbuf = realloc(buf, cap)) == NULL) {
-				error = -ENOMEM;
-				snprintf(err, errlen, "%s: out of memory",
-				    path);
-				goto out;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			error = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(-error));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > CONFIG_FILE_MAX)
-		goto too_big;
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-	goto out;
-too_big:
-	error = -EFBIG;
-	snprintf(err, errlen, "%s: file too large (more than %d bytes)", path,
-	    CONFIG_FILE_MAX);
-out:
-	free(buf);
-	close(fd);
-	return error;
-}
-
 /* Log what a sync of one source did, if it did anything. */
 static void
 sf_log_counts(const char *path, int64_t added, int64_t changed,
@@ -768,11 +679,13 @@ sf_sync_file(struct store *st, const struct sf_dir *d, size_t i,
 	f.path = path;
 	f.source = source;
 	f.now = now;
-	error = sf_read(path, &buf, &len, err, sizeof(err));
-	if (error == -ENOENT) {
-		/* Gone since the directory was read, or not a file. */
-		if (strstr(err, "not a regular file") != NULL)
-			log_warnx("%s", err);
+	error = config_read_file(path, CONFIG_PRIVATE, &buf, &len, err,
+	    sizeof(err));
+	if (error == -EISDIR || error == -EINVAL) {
+		/* Not a file: it holds no schedules. */
+		log_warnx("%s: not a regular file; ignored", path);
+	} else if (error == -ENOENT) {
+		/* Gone since the directory was read: no schedules. */
 	} else if (error != 0) {
 		log_warnx("%s; its schedules are unchanged", err);
 		return error;
