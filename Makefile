@@ -8,6 +8,7 @@
 #   make lint                mandoc -Tlint on the man pages
 #   make run                 start jobd on a database in ./run/
 #   make bench               benchmarks: figures and ratios to targets
+#   make BUILDDIR=dir ...    build somewhere other than build/
 #
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS and PKG_CONFIG.  Warnings are
 # errors unless WERROR= is given.
@@ -27,12 +28,13 @@ WERROR		?= -Werror
 SANITIZE	?=
 VERSION		:= 0.1.0
 
+BUILDDIR	?= build
 comma		:= ,
 ifeq ($(SANITIZE),)
-B		:= build
+B		:= $(BUILDDIR)
 SAN_FLAGS	:=
 else
-B		:= build/san-$(subst $(comma),-,$(SANITIZE))
+B		:= $(BUILDDIR)/san-$(subst $(comma),-,$(SANITIZE))
 SAN_FLAGS	:= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=all
 endif
