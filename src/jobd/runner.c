@@ -19,10 +19,14 @@
  * into a ring buffer of exactly max_output bytes that keeps the tail.  A
  * timeout or runner_stop() sends SIGTERM (and SIGCONT, so a stopped job
  * sees it) to the job's process group and SIGKILL after kill_grace_ms.
- * When the shell has been reaped, the pipe is read until EOF or
+ * When the shell has exited, the pipe is read until EOF or
  * RUNNER_LINGER_MS, then the whole process group is killed, so nothing the
- * job started in its group outlives it (a process that left the group with
- * setsid() is out of reach).
+ * job started in its group outlives it.  When the job was stopped, or the
+ * pipe is still open, every process left in its session is killed too
+ * (found in /proc): job control puts background jobs in groups of their
+ * own.  The shell is reaped only after that, so that its pid, the id of
+ * the group and the session, cannot be reused meanwhile.  A process that
+ * left the session with setsid() is out of reach.
  *
  * Invariants: every fd runner_run() opens is close-on-exec and is closed
  * before it returns; the child is always reaped, with waitpid() on its own
@@ -38,9 +42,11 @@
 #define _GNU_SOURCE
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -55,6 +61,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "jobd/clock.h"
 #include "jobd/crash.h"
@@ -76,6 +84,8 @@
 #define RN_GROUPS_MAX	65536		/* NGROUPS_MAX on Linux */
 #define RN_POLL_SLICE	50		/* ms between waitpid polls, no pidfd */
 #define RN_DRAIN_READS	16		/* reads after the final SIGKILL */
+#define RN_SWEEPS	20		/* session sweeps at most */
+#define RN_SWEEP_PAUSE	5		/* ms between session sweeps */
 #define RN_NEVER	INT64_MAX	/* a deadline that is not set */
 
 /* Variables jobd sets itself; a job variable of the same name is dropped. */
@@ -97,6 +107,7 @@ enum rn_stage {
 	STAGE_CLOSE,
 	STAGE_SIGMASK,
 	STAGE_EXEC,
+	STAGE_CAPS,
 };
 
 struct rn_status {
@@ -678,8 +689,11 @@ rn_child_high(int fd)
 /*
  * glibc's sigaction() refuses the signals it keeps for itself (32 and 33,
  * thread cancellation and set*id), but an ignored one is inherited across
- * exec all the same: reset those with the system call.  The layout is the
- * kernel's struct sigaction on the architectures where it is this one.
+ * exec all the same: reset those with the system call.  Only an ignored
+ * one: exec resets a handler anyway, and glibc's own handler must stay
+ * until then, since set*id() below signals every other thread of the
+ * child (a sanitizer runtime may start one after fork).  The layout is
+ * the kernel's struct sigaction on the architectures where it is this one.
  */
 static void
 rn_child_default(int sig)
@@ -691,12 +705,50 @@ rn_child_default(int sig)
 		unsigned long	  flags;
 		void		(*restorer)(void);
 		uint64_t	  mask;
-	} ksa = { SIG_DFL, 0, NULL, 0 };
+	} ksa = { SIG_DFL, 0, NULL, 0 }, old;
 
+	if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) == 0 &&
+	    old.handler != SIG_IGN)
+		return;
 	(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
 #else
 	(void)sig;
 #endif
+}
+
+/*
+ * After the uid switch: no capability survives it.  The kernel clears the
+ * permitted, effective and ambient sets when the last root uid goes, but
+ * not with SECBIT_NO_SETUID_FIXUP, and never the inheritable set, which
+ * a file's inheritable capabilities would turn into real ones at exec.
+ * Returns 0 when every set is empty, else -1 with errno.
+ */
+static int
+rn_child_drop_caps(void)
+{
+	struct __user_cap_header_struct hdr = {
+		_LINUX_CAPABILITY_VERSION_3, 0
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {
+		{ 0, 0, 0 }
+	};
+	int i;
+
+	/* EINVAL: a kernel without ambient capabilities (before 4.3). */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return -1;
+	if (syscall(SYS_capset, &hdr, data) == -1 ||
+	    syscall(SYS_capget, &hdr, data) == -1)
+		return -1;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++) {
+		if ((data[i].effective | data[i].permitted |
+		    data[i].inheritable) != 0) {
+			errno = EPERM;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static _Noreturn void
@@ -735,6 +787,8 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 			rn_child_fail(statfd, STAGE_SETRESGID, errno);
 		if (setresuid(rs->uid, rs->uid, rs->uid) == -1)
 			rn_child_fail(statfd, STAGE_SETRESUID, errno);
+		if (rn_child_drop_caps() == -1)
+			rn_child_fail(statfd, STAGE_CAPS, errno);
 		/* Trust, but check. */
 		if (getuid() != rs->uid || geteuid() != rs->uid ||
 		    getgid() != rs->gid || getegid() != rs->gid ||
@@ -809,6 +863,10 @@ rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
 		break;
 	case STAGE_EXEC:
 		rn_fail(r->res, "exec %s: %s", rs->argv[0], e);
+		break;
+	case STAGE_CAPS:
+		rn_fail(r->res, "dropping capabilities for uid %u: %s",
+		    (unsigned)rs->uid, e);
 		break;
 	default:
 		rn_fail(r->res, "child setup failed (stage %d): %s",
@@ -1000,24 +1058,104 @@ rn_terminate(struct rn_run *r, enum rn_why why, int64_t now)
 	r->kill_at = rn_add(now, r->rs->kill_grace_ms);
 }
 
-/* Reap the shell; flags 0 or WNOHANG.  Returns true once reaped. */
+/*
+ * Note the shell's exit; flags 0 or WNOHANG.  Returns true once it has
+ * exited.  The shell stays a zombie (WNOWAIT) until runner_run() is done
+ * with its process group and session: their id is the shell's pid, which
+ * no other process can get before the shell is reaped.
+ */
 static bool
 rn_reap(struct rn_run *r, int flags)
 {
-	pid_t w;
+	siginfo_t si;
+	int rc;
 
-	do
-		w = waitpid(r->pid, &r->status, flags);
-	while (w == -1 && errno == EINTR);
-	if (w == 0)
-		return false;
-	if (w == -1)
+	do {
+		memset(&si, 0, sizeof(si));
+		rc = waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOWAIT |
+		    flags);
+	} while (rc == -1 && errno == EINTR);
+	if (rc == 0 && si.si_pid == 0)
+		return false;		/* WNOHANG: still running */
+	if (rc == -1)
 		r->status_lost = true;	/* ECHILD: SIGCHLD is SIG_IGN? */
+	else if (si.si_code == CLD_EXITED)
+		r->status = W_EXITCODE(si.si_status, 0);
+	else
+		r->status = W_EXITCODE(0, si.si_status) |
+		    (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
 	r->reaped = true;
 	r->res->finished_at = clock_wall_ms(r->clock);
 	r->linger_at = rn_add(clock_mono_ms(r->clock), RUNNER_LINGER_MS);
 	rn_close(&r->pidfd);
 	return true;
+}
+
+/*
+ * The session of process "pid" from /proc/PID/stat, or -1 for a zombie
+ * or a process that is gone.  The fields after the last ")" (the command
+ * name may hold one) are: state, ppid, pgrp, session.
+ */
+static pid_t
+rn_session_of(long pid)
+{
+	char path[64], buf[512], *p, state;
+	ssize_t n;
+	int fd, sid;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %*d %*d %d", &state, &sid) != 2 ||
+	    state == 'Z' || state == 'X')
+		return -1;
+	return (pid_t)sid;
+}
+
+/*
+ * SIGKILL every process left in the job's session, whatever its process
+ * group: a job that uses job control (bash's "set -m") puts its
+ * background jobs in process groups of their own.  The session's id is
+ * the shell's pid, held by the unreaped shell.  A process may fork before
+ * it dies, so sweep /proc again until a sweep finds nothing (or
+ * RN_SWEEPS times: a process in uninterruptible sleep dies when it wakes).
+ */
+static void
+rn_kill_session(const struct rn_run *r)
+{
+	struct dirent *de;
+	DIR *d;
+	long pid;
+	char *end;
+	int i, found;
+
+	for (i = 0; i < RN_SWEEPS; i++) {
+		if (i > 0)
+			(void)poll(NULL, 0, RN_SWEEP_PAUSE);
+		if ((d = opendir("/proc")) == NULL)
+			return;
+		found = 0;
+		while ((de = readdir(d)) != NULL) {
+			errno = 0;
+			pid = strtol(de->d_name, &end, 10);
+			if (errno != 0 || *end != '\0' || pid <= 1 ||
+			    pid == r->pid || pid > INT_MAX)
+				continue;
+			if (rn_session_of(pid) != r->pid)
+				continue;
+			(void)kill((pid_t)pid, SIGKILL);
+			found++;
+		}
+		(void)closedir(d);
+		if (found == 0)
+			return;
+	}
 }
 
 /* Act on deadlines that have passed. */
@@ -1202,16 +1340,21 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	rn_loop(&r);
 
 	/*
-	 * Nothing of the job's process group outlives it.  Then take what is
-	 * already in the pipe, a bounded amount: a writer that left the group
-	 * (setsid) is not killed and could keep writing.
+	 * Nothing of the job's process group outlives it, and nothing of its
+	 * session when it was stopped or something still holds its output
+	 * (a sweep of /proc: not after every job).  Then take what is
+	 * already in the pipe, a bounded amount: a writer that left the
+	 * session (setsid) is not killed and could keep writing.
 	 */
 	rn_signal(&r, SIGKILL);
+	if (r.why != WHY_NONE || r.outfd != -1 || r.sys_err != 0)
+		rn_kill_session(&r);
 	for (i = 0; i < RN_DRAIN_READS && r.outfd != -1; i++)
 		if (rn_read(&r) <= 0)
 			break;
 	rn_close(&r.outfd);
 	rn_close(&r.pidfd);
+	rn_reap_blocking(r.pid);	/* only now: see rn_reap() */
 	rn_ring_take(&r);
 	rn_outcome(&r);
 }

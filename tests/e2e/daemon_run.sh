@@ -203,7 +203,9 @@ fi
 end
 
 # 6. The job's environment: built from scratch, only fds 0-2, cwd honoured.
-envjob='echo ===env; env; echo ===fd; ls -l /proc/$$/fd; echo ===self; ls -l /proc/self/fd; echo ===pwd; pwd -P; echo ===status; grep -E "^(Sig(Blk|Ign)|Pid):" /proc/$$/status; echo ===stat; cat /proc/$$/stat'
+# The shell reads its own status with builtins: while it waits for a child,
+# dash blocks every signal for a moment, which a child could see.
+envjob='echo ===env; env; echo ===fd; ls -l /proc/$$/fd; echo ===self; ls -l /proc/self/fd; echo ===pwd; pwd -P; echo ===status; while read -r l; do case $l in SigBlk:*|SigIgn:*|Pid:*) echo "$l" ;; esac; done </proc/$$/status; echo ===stat; cat /proc/$$/stat'
 envcheck() {	# id 'python' (s: dict section -> lines, env: dict)
 	output_of "$1" >"$T/.envout"
 	_ec=$(python3 - "$T/.envout" "$2" <<'EOF'
