@@ -11,6 +11,7 @@
  * alone; the words go to st->errmsg.
  */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -346,6 +347,7 @@ struct store {
 	sqlite3			*db;
 	const struct jd_clock	*clock;
 	char			*poke_path;	/* the -wal file; STORE_POKE */
+	char			*path;		/* as opened, for messages */
 	bool			 relaxed;	/* synchronous may not be FULL */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	char			 errmsg[512];
@@ -419,9 +421,20 @@ static int
 store_err(struct store *st, int rc)
 {
 	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
+	const char *msg = st->db != NULL ? sqlite3_errmsg(st->db) :
+	    sqlite3_errstr(rc);
 
-	snprintf(st->errmsg, sizeof(st->errmsg), "%s",
-	    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+	if (rc == SQLITE_READONLY_DBMOVED)
+		msg = "the database file was deleted or moved while in use";
+	else if ((rc & 0xff) == SQLITE_READONLY)
+		msg = "database is read-only";
+	/* A failing disk or file system: say which database. */
+	if (st->path != NULL && ((rc & 0xff) == SQLITE_READONLY ||
+	    (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR))
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", st->path,
+		    msg);
+	else
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s", msg);
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 	case SQLITE_ROW:
@@ -794,6 +807,37 @@ store_prepare_path(const char *path, int flags, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A WAL database on a read-only file system with no -wal file left: no
+ * reader can make the -shm file SQLite wants, and nothing can change the
+ * file there, so it is read as immutable.  The URI for that, or NULL.
+ */
+static char *
+store_immutable_uri(const char *path)
+{
+	char wal[PATH_MAX + 8], *uri, *u;
+	struct statvfs vfs;
+	struct stat sb;
+	const char *p;
+
+	if (statvfs(path, &vfs) != 0 || !(vfs.f_flag & ST_RDONLY))
+		return NULL;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+		return NULL;
+	if ((uri = malloc(strlen(path) * 3 + 32)) == NULL)
+		return NULL;
+	u = uri + sprintf(uri, *path == '/' ? "file://" : "file:");
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			u += sprintf(u, "%%%02x", (unsigned char)*p);
+		else
+			*u++ = *p;
+	}
+	strcpy(u, "?immutable=1");
+	return uri;
+}
+
 int
 store_open(struct store **stp, const char *path, int flags,
     const struct jd_clock *clock, char *err, size_t errlen)
@@ -811,13 +855,20 @@ store_open(struct store **stp, const char *path, int flags,
 		return -ENOMEM;
 	}
 	st->clock = clock;
+	st->path = strdup(path);	/* NULL: messages without it */
 	if ((flags & STORE_POKE) && (st->poke_path = malloc(strlen(path) +
 	    5)) != NULL)
 		sprintf(st->poke_path, "%s-wal", path);
 	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE;
-	/* A relative "file:..." would be taken as a URI: make it a path. */
-	if (strncmp(path, "file:", 5) == 0 &&
+	/*
+	 * A relative "file:..." would be taken as a URI: make it a path.
+	 * A read-only file system may need a URI of our own.
+	 */
+	if ((flags & STORE_READONLY) &&
+	    (dotpath = store_immutable_uri(path)) != NULL)
+		oflags |= SQLITE_OPEN_URI;
+	else if (strncmp(path, "file:", 5) == 0 &&
 	    (dotpath = malloc(strlen(path) + 3)) != NULL)
 		sprintf(dotpath, "./%s", path);
 	rc = sqlite3_open_v2(dotpath != NULL ? dotpath : path, &st->db,
@@ -867,7 +918,11 @@ store_open(struct store **stp, const char *path, int flags,
 	*stp = st;
 	return 0;
 fail:
-	snprintf(err, errlen, "%s: %s", path, st->errmsg);
+	if (st->path != NULL && strncmp(st->errmsg, path, strlen(path)) ==
+	    0 && st->errmsg[strlen(path)] == ':')
+		snprintf(err, errlen, "%s", st->errmsg);  /* named already */
+	else
+		snprintf(err, errlen, "%s: %s", path, st->errmsg);
 	store_close(st);
 	return error;
 }
@@ -883,6 +938,7 @@ store_close(struct store *st)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
 	free(st->poke_path);
+	free(st->path);
 	free(st);
 }
 

@@ -4,7 +4,8 @@
  * jobd stays in the foreground (systemd or another supervisor runs it)
  * and logs to stderr.  Exit status: 0 after a clean stop, 64 for bad
  * usage, 78 for a bad configuration, the sysexits code of a database that
- * cannot be opened (66, 65, 69, 74, 75, 77), 1 for anything else.
+ * cannot be opened (66, 65, 69, 74, 75, 77), 69 when the database is
+ * deleted or replaced while jobd runs, 1 for anything else.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -54,6 +54,7 @@
 #include "jobd/workers.h"
 
 #define SCHED_RETRY_MS		1000	/* after a store error */
+#define EXIT_DB_GONE		69	/* EX_UNAVAILABLE: database deleted */
 #define SCHED_REAP_BATCH	256	/* expired leases per turn */
 #define SCHED_REQUEUE_DELAY_MS	0	/* a job stopped by shutdown */
 #define CRON_GRACE_MS		60000	/* a slot this late is still on time */
@@ -117,11 +118,16 @@ struct sched {
 	bool			 draining;	/* SIGTERM: no more claims */
 	bool			 stopped_runs;	/* grace over: runs stopped */
 	bool			 closing;
+	bool			 db_known;	/* db_dev and db_ino are set */
+	bool			 db_gone;	/* deleted or replaced */
+	dev_t			 db_dev;	/* the file we opened */
+	ino_t			 db_ino;
 	uint64_t		 rng;
 };
 
 static void	sched_turn(struct sched *s);
 static void	sched_reclaim(struct sched *s);
+static void	sched_stop_runs(struct sched *s);
 static void	on_timer(uv_timer_t *t);
 
 static void
@@ -539,6 +545,37 @@ sched_claim(struct sched *s, int64_t now)
 	return 0;
 }
 
+/*
+ * Is the database still the file we opened?  Deleted, its directory
+ * renamed, or another file put in its place: nothing we write there would
+ * be seen again, and jobctl writes to what is at the path now.  Say so and
+ * stop with EXIT_DB_GONE (a service manager starts jobd again, on the
+ * database at the path): no more claims, running jobs stopped at once;
+ * a result that cannot be recorded is dropped (its lease expires in the
+ * old file).
+ */
+static void
+sched_db_check(struct sched *s)
+{
+	struct stat sb;
+
+	if (!s->db_known || s->db_gone || s->closing)
+		return;
+	if (stat(s->db_path, &sb) == 0) {
+		if (sb.st_dev == s->db_dev && sb.st_ino == s->db_ino)
+			return;
+	} else if (errno != ENOENT && errno != ENOTDIR) {
+		return;
+	}
+	s->db_gone = true;
+	s->draining = true;
+	log_warnx("database %s was deleted or replaced while jobd was "
+	    "running; stopping %d running jobs and exiting (status %d): "
+	    "start jobd again to use the database now at that path",
+	    s->db_path, s->running.n, EXIT_DB_GONE);
+	sched_stop_runs(s);
+}
+
 /* Step 5: renew our leases and our heartbeat. */
 static void
 sched_heartbeat(struct sched *s, int64_t now)
@@ -547,6 +584,7 @@ sched_heartbeat(struct sched *s, int64_t now)
 
 	if (now < s->next_heartbeat)
 		return;
+	sched_db_check(s);
 	if (store_heartbeat(s->st, s->instance, now,
 	    s->cfg->visibility_timeout_ms) != 0) {
 		log_warnx("renewing leases: %s", store_errmsg(s->st));
@@ -886,10 +924,19 @@ close_walk(uv_handle_t *h, void *arg)
 static void
 sched_finish(struct sched *s)
 {
+	struct sjob *sj;
+
 	s->closing = true;
 	(void)notify_send("STOPPING=1");
 	if (store_daemon_unregister(s->st, s->instance) != 0)
 		log_warnx("unregistering: %s", store_errmsg(s->st));
+	while ((sj = s->ended.head) != NULL) {	/* db_gone: not recorded */
+		log_warnx("job %" PRId64 " attempt %" PRId64 ": result not "
+		    "recorded: the database is gone", sj->job.id,
+		    sj->job.attempts);
+		list_del(&s->ended, sj);
+		sjob_free(sj);
+	}
 	workers_stop(s->workers);
 	s->workers = NULL;
 	uv_walk(&s->loop, close_walk, NULL);
@@ -932,7 +979,8 @@ sched_turn(struct sched *s)
 	if (sched_claim(s, now) != 0)
 		failed = true;
 	sched_heartbeat(s, now);
-	if (s->draining && s->running.n == 0 && s->ended.n == 0) {
+	if (s->draining && s->running.n == 0 &&
+	    (s->ended.n == 0 || s->db_gone)) {
 		sched_finish(s);
 		return;
 	}
@@ -961,8 +1009,13 @@ on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
 	(void)events;
 	if (status < 0 || s->closing)
 		return;
-	if (name != NULL && strcmp(name, s->wal_name) != 0)
-		return;
+	if (name == NULL || strcmp(name, s->wal_name) != 0) {
+		sched_db_check(s);	/* the file, or its directory */
+		if (s->db_gone)
+			sched_turn(s);
+		if (name != NULL)
+			return;
+	}
 	if (store_data_version(s->st, &v) != 0 || v == s->data_version)
 		return;
 	sched_turn(s);
@@ -1195,6 +1248,7 @@ sched_run(const struct sched_opts *o)
 {
 	struct sched *s;
 	struct daemon_info d;
+	struct stat sb;
 	int64_t wd;
 	int error, rc = 0;
 
@@ -1228,6 +1282,11 @@ sched_run(const struct sched_opts *o)
 	uv_signal_start(&s->sigint, on_stop_signal, SIGINT);
 	uv_signal_start(&s->sighup, on_sighup, SIGHUP);
 
+	if (stat(s->db_path, &sb) == 0) {
+		s->db_known = true;
+		s->db_dev = sb.st_dev;
+		s->db_ino = sb.st_ino;
+	}
 	s->started_at = now_ms(s);
 	memset(&d, 0, sizeof(d));
 	d.instance = s->instance;
@@ -1272,6 +1331,8 @@ out:
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	if ((error = uv_loop_close(&s->loop)) != 0)
 		log_warnx("closing the loop: %s", uv_strerror(error));
+	if (s->db_gone)
+		rc = EXIT_DB_GONE;
 	sched_zones_free(s);
 	free(s);
 	return rc;
