@@ -7,7 +7,9 @@
  * bytes is an error; ';' and '#' inside a value are kept (only whole-line
  * comments exist); leading whitespace is ignored (no continuation lines); a
  * key repeated within a section is an error; bytes 0x00-0x08, 0x0b-0x1f and
- * 0x7f are refused.  Files are opened close-on-exec and capped in size.
+ * 0x7f, invalid UTF-8, C1 controls and invisible formatting characters
+ * (U+200B-U+200F, U+2028-U+202E, U+2060-U+2069, U+FEFF after the start)
+ * are refused.  Files are opened close-on-exec and capped in size.
  *
  * The module never exits the process.  Errors are returned as a negative
  * errno with a one-line message "FILE:LINE: reason" written to err.

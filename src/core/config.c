@@ -12,8 +12,9 @@
  * keys repeated within a section.  A UTF-8 BOM at the start of the input
  * is skipped.  A CR directly before the LF (CRLF line ends) is part of the
  * line end and does not count toward the line length; a CR anywhere else is
- * a control byte.  The first error stops the parse; it is reported as
- * "NAME:LINE: reason".
+ * a control byte.  A line must be valid UTF-8 without C1 controls or
+ * invisible formatting characters (zero-width, bidirectional controls).
+ * The first error stops the parse; it is reported as "NAME:LINE: reason".
  *
  * Second, jobd.conf itself: the cfg_keys[] table drives defaults, parsing,
  * bounds, printing and (through CFG_RELOAD) what a running daemon may apply
@@ -258,6 +259,94 @@ strict_is_ctl(unsigned char ch)
 	return (ch < 0x20 && ch != '\t' && ch != '\n') || ch == 0x7f;
 }
 
+/*
+ * The length of the UTF-8 sequence at p (n bytes available) and its code
+ * point in *cp, or 0 when it is not valid UTF-8 (overlong forms,
+ * surrogates, code points past U+10FFFF and cut sequences are not).
+ */
+static size_t
+strict_utf8(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t len, i;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Check the text of one line (len bytes at p): valid UTF-8, without
+ * control characters (a tab is fine) or invisible formatting characters
+ * that would hide or reorder what an operator reads (zero-width
+ * characters, bidirectional controls, a byte order mark after the start).
+ * Returns 0, or fails src with a reason that names the bytes and column
+ * without echoing them.
+ */
+static int
+strict_check_text(struct strict_src *src, const char *p, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	char why[WHY_MAX];
+	size_t i, n;
+	uint32_t cp;
+
+	for (i = 0; i < len; i += n) {
+		if (strict_is_ctl(u[i])) {
+			snprintf(why, sizeof(why), "control character 0x%02x "
+			    "at column %zu", u[i], i + 1);
+			break;
+		}
+		if ((n = strict_utf8(u + i, len - i, &cp)) == 0) {
+			snprintf(why, sizeof(why), "invalid UTF-8 (byte 0x%02x) "
+			    "at column %zu", u[i], i + 1);
+			break;
+		}
+		if (cp >= 0x80 && cp < 0xa0) {
+			snprintf(why, sizeof(why), "control character U+%04X "
+			    "at column %zu", (unsigned)cp, i + 1);
+			break;
+		}
+		if ((cp >= 0x200b && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff) {
+			snprintf(why, sizeof(why), "invisible formatting "
+			    "character U+%04X at column %zu", (unsigned)cp,
+			    i + 1);
+			break;
+		}
+	}
+	if (i >= len)
+		return 0;
+	strict_fail(src, -EINVAL, why);
+	return -EINVAL;
+}
+
 static bool
 strict_is_blank(char ch)
 {
@@ -340,14 +429,8 @@ strict_reader(char *str, int num, void *stream)
 		strict_fail(src, -EINVAL, why);
 		return NULL;
 	}
-	for (i = 0; i < len; i++) {
-		if (strict_is_ctl((unsigned char)p[i])) {
-			snprintf(why, sizeof(why), "control character 0x%02x "
-			    "at column %zu", (unsigned char)p[i], i + 1);
-			strict_fail(src, -EINVAL, why);
-			return NULL;
-		}
-	}
+	if (strict_check_text(src, p, len) != 0)
+		return NULL;
 
 	/* Trim blanks on both sides; inih would trim the right anyway. */
 	for (s = p; s < p + len && strict_is_blank(*s); s++)

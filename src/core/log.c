@@ -35,8 +35,9 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 		[LOG_LEVEL_ERR] = "error", [LOG_LEVEL_WARNING] = "warning",
 		[LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug",
 	};
-	char buf[2048];
-	size_t n = 0;
+	char buf[2048], msg[2048];
+	size_t n = 0, i;
+	unsigned char c;
 	int r;
 
 	if (level > log_max)
@@ -55,9 +56,19 @@ log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 		    ts.tv_nsec / 1000000, log_prog, names[level]);
 	}
 	n = r > 0 ? (size_t)r : 0;
-	r = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (r > 0)
-		n += (size_t)r;
+	r = vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Names in messages (files, values) may hold terminal escapes. */
+	for (i = 0; r > 0 && i < (size_t)r && i < sizeof(msg) - 1 &&
+	    n < sizeof(buf) - 6; i++) {
+		c = (unsigned char)msg[i];
+		if (c < 0x20 || c == 0x7f || (c == 0xc2 &&
+		    (unsigned char)msg[i + 1] >= 0x80 &&
+		    (unsigned char)msg[i + 1] < 0xa0))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			    "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
 	if (n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	if (errnum != 0) {

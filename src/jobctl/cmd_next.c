@@ -118,6 +118,8 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 	if (e.flags & CRON_REBOOT)
 		ctl_fail(ctl, EXIT_DATAERR, "@reboot has no fire times; it "
 		    "runs when jobd starts");
+	if (zone == NULL)
+		ctl_check_tz_env(ctl, "the local time zone");
 	if ((error = tz_load(zone, &z, err, sizeof(err))) != 0)
 		ctl_fail(ctl, error == -ENOMEM ? EXIT_OSERR : EXIT_DATAERR,
 		    "%s", err);

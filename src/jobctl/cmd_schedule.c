@@ -276,6 +276,8 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 		ctl_fail(ctl, EXIT_USAGE, "schedule %s: no command given "
 		    "(usage: jobctl schedule add NAME --cron EXPR [OPTIONS] "
 		    "[--] COMMAND [ARG ...])", name);
+	if (tzname == NULL)
+		ctl_check_tz_env(ctl, "the local time zone (use --tz ZONE)");
 	cmd = jobopts_command(ctl, argc - optind, argv + optind);
 
 	s.name = (char *)(uintptr_t)name;

@@ -16,6 +16,7 @@
 #include "jobd/timefmt.h"
 #include "ctl.h"
 #include "jobopts.h"
+#include "out.h"
 
 #define SUBMIT_KEY_MAX		256		/* idempotency key */
 #define SUBMIT_RUN_AT_MAX	253402300799999LL	/* 9999-12-31 UTC */
@@ -27,33 +28,78 @@ struct submit {
 	bool		 when_given;	/* --at or --in */
 };
 
+/*
+ * A key is text that scripts print and compare: 1 to SUBMIT_KEY_MAX
+ * bytes of valid UTF-8 without control or invisible characters.
+ */
 static void
 opt_key(const struct ctl *ctl, const char *k)
 {
-	const unsigned char *p;
+	const char *why;
+	size_t at;
 
 	if (*k == '\0' || strlen(k) > SUBMIT_KEY_MAX)
 		ctl_fail(ctl, EXIT_USAGE, "invalid key \"%s\": must be 1 to %d "
 		    "bytes", k, SUBMIT_KEY_MAX);
-	for (p = (const unsigned char *)k; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			ctl_fail(ctl, EXIT_USAGE, "invalid key: it contains a "
-			    "control character");
+	if ((why = out_text_problem(k, strlen(k), &at)) != NULL)
+		ctl_fail(ctl, EXIT_USAGE, "invalid key \"%s\": %s at byte %zu",
+		    k, why, at + 1);
 }
 
-/* Read stdin, one command per line (blank lines skipped), into *cmdsp. */
+/*
+ * Read one line of stdin into line (JOBOPTS_COMMAND_MAX + 1 bytes at
+ * most, so that a line without end cannot exhaust memory), without its
+ * newline.  Returns its length, or -1 at the end of the input.  A longer
+ * line exits 65 after naming it.
+ */
+static ssize_t
+read_line(const struct ctl *ctl, char *line, size_t lineno)
+{
+	size_t len = 0;
+	int ch;
+
+	while ((ch = getc(stdin)) != EOF && ch != '\n') {
+		if (len == JOBOPTS_COMMAND_MAX)
+			ctl_fail(ctl, EXIT_DATAERR, "stdin line %zu is too long "
+			    "(more than %d bytes); nothing submitted", lineno,
+			    JOBOPTS_COMMAND_MAX);
+		line[len++] = (char)ch;
+	}
+	if (ferror(stdin))
+		ctl_fail(ctl, EXIT_IOERR, "reading stdin: %s", strerror(errno));
+	if (ch == EOF && len == 0)
+		return -1;
+	line[len] = '\0';
+	return (ssize_t)len;
+}
+
+/*
+ * Read stdin, one command per line (blank lines skipped), into *cmdsp.
+ * Input made for another system is refused rather than guessed at: a
+ * byte order mark at the start, or a carriage return before a newline
+ * (DOS line ends), would otherwise become part of a command.
+ */
 static size_t
 read_batch(const struct ctl *ctl, char ***cmdsp)
 {
-	char **cmds = NULL, *line = NULL;
-	size_t n = 0, cap = 0, lcap = 0, lineno = 0;
+	char **cmds = NULL, *line;
+	size_t n = 0, cap = 0, lineno = 0;
 	ssize_t len;
 	char what[64];
 
-	while ((len = getline(&line, &lcap, stdin)) != -1) {
+	if ((line = malloc(JOBOPTS_COMMAND_MAX + 1)) == NULL)
+		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	while ((len = read_line(ctl, line, lineno + 1)) != -1) {
 		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
+		if (lineno == 1 && len >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			ctl_fail(ctl, EXIT_DATAERR, "stdin line 1 starts with a "
+			    "UTF-8 byte order mark; remove it; nothing "
+			    "submitted");
+		if (len > 0 && line[len - 1] == '\r')
+			ctl_fail(ctl, EXIT_DATAERR, "stdin line %zu ends with a "
+			    "carriage return (convert DOS line ends first); "
+			    "nothing submitted", lineno);
 		if (strspn(line, " \t") == (size_t)len &&
 		    memchr(line, '\0', (size_t)len) == NULL)
 			continue;
@@ -67,8 +113,6 @@ read_batch(const struct ctl *ctl, char ***cmdsp)
 		if ((cmds[n++] = strdup(line)) == NULL)
 			ctl_fail(ctl, EXIT_OSERR, "out of memory");
 	}
-	if (ferror(stdin))
-		ctl_fail(ctl, EXIT_IOERR, "reading stdin: %s", strerror(errno));
 	free(line);
 	*cmdsp = cmds;
 	return n;
@@ -137,6 +181,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	if (at != NULL && in != NULL)
 		ctl_fail(ctl, EXIT_USAGE, "--at and --in cannot be used "
 		    "together");
+	if (at != NULL)
+		ctl_check_tz_env(ctl, "--at");
 	if (at != NULL &&
 	    timefmt_parse_time(at, now, &js->run_at, err, sizeof(err)) != 0)
 		ctl_fail(ctl, EXIT_USAGE, "--at: %s", err);

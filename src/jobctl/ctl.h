@@ -122,6 +122,14 @@ int64_t	ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
 	    int64_t min, int64_t max);
 
 /*
+ * Local times are read in the zone TZ names.  glibc silently uses UTC for
+ * a TZ that names no zone: when TZ is set, not empty and neither a zone
+ * with a zoneinfo file, a readable absolute path nor a POSIX TZ string,
+ * print "WHAT: TZ="...": reason" and exit 78.
+ */
+void	ctl_check_tz_env(const struct ctl *ctl, const char *what);
+
+/*
  * Schedules as people and programs see them (cmd_schedule.c; shared with
  * import-crontab).  ctl_sched_time() writes UTC ms "ms" as ISO 8601 local
  * time with a numeric offset in zone tzname (NULL: the local zone), as

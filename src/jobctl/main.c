@@ -17,6 +17,7 @@
 #include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/store.h"
+#include "jobd/tz.h"
 #include "ctl.h"
 #include "out.h"
 
@@ -103,6 +104,7 @@ void
 ctl_usage(const struct ctl *ctl)
 {
 	ctl_print_usage(ctl, stderr);
+	store_close(ctl->st);
 	exit(EXIT_USAGE);
 }
 
@@ -110,19 +112,41 @@ void
 ctl_help(const struct ctl *ctl)
 {
 	ctl_print_usage(ctl, stdout);
-	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_IOERR);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		ctl_fail(ctl, EXIT_IOERR, "writing output: %s",
+		    strerror(errno));
+	exit(0);
 }
 
+/*
+ * Messages quote what the user gave, which may hold terminal escapes,
+ * newlines or invalid UTF-8: the whole message is written through
+ * out_escape(), so that it stays one line and cannot drive the terminal.
+ */
 static void
 ctl_vwarnx(const struct ctl *ctl, const char *fmt, va_list ap)
 {
+	char small[1024], *msg = small;
+	va_list ap2;
+	int n;
+
 	fflush(stdout);
+	va_copy(ap2, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL)
+		(void)vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+	else if (msg == NULL)
+		msg = small;		/* out of memory: the message cut */
+	va_end(ap2);
 	if (ctl->cmd != NULL)
 		fprintf(stderr, "jobctl %s: ", ctl->cmd);
 	else
 		fprintf(stderr, "jobctl: ");
-	vfprintf(stderr, fmt, ap);
+	if (n > 0)
+		out_escape(stderr, msg, strnlen(msg, (size_t)n));
 	fputc('\n', stderr);
+	if (msg != small)
+		free(msg);
 }
 
 void
@@ -143,15 +167,19 @@ ctl_fail(const struct ctl *ctl, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	ctl_vwarnx(ctl, fmt, ap);
 	va_end(ap);
+	store_close(ctl->st);	/* an open transaction rolls back */
 	exit(code);
 }
 
 static _Noreturn void
-ctl_version(void)
+ctl_version(const struct ctl *ctl)
 {
 	printf("jobctl %s (schema %d)\n", JOBD_VERSION,
 	    store_schema_version());
-	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_IOERR);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		ctl_fail(ctl, EXIT_IOERR, "writing output: %s",
+		    strerror(errno));
+	exit(0);
 }
 
 bool
@@ -169,7 +197,7 @@ ctl_common_option(struct ctl *ctl, int c, const char *arg)
 	case 'h':
 		ctl_help(ctl);
 	case CTL_OPT_VERSION:
-		ctl_version();
+		ctl_version(ctl);
 	default:
 		return false;
 	}
@@ -298,8 +326,75 @@ ctl_open(struct ctl *ctl, int flags)
 		sflags |= STORE_CREATE | (is_default ? STORE_MKDIR : 0);
 	error = store_open(&ctl->st, path, sflags, ctl->clock, err,
 	    sizeof(err));
+	/*
+	 * A database that cannot be written (file mode, read-only mount)
+	 * still serves the commands that only read; one that writes then
+	 * fails with -EROFS at its first write.
+	 */
+	if (error == -EROFS && !(flags & CTL_CREATE)) {
+		char rerr[1024];
+
+		if (store_open(&ctl->st, path, STORE_READONLY, ctl->clock,
+		    rerr, sizeof(rerr)) == 0)
+			error = 0;
+	}
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s", err);
+}
+
+/*
+ * Is TZ a POSIX TZ string ("EST5EDT", "<+03>-3", "CET-1CEST,M3.5.0,...")
+ * rather than a zone name?  Only its start is looked at: a name of three
+ * or more letters, or one in angle brackets, then an offset.
+ */
+static bool
+ctl_tz_is_posix(const char *s)
+{
+	const char *p = s;
+
+	if (*p == '<') {
+		if ((p = strchr(p, '>')) == NULL || p - s < 4)
+			return false;
+		p++;
+	} else {
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			p++;
+		if (p - s < 3)
+			return false;
+	}
+	if (*p == '+' || *p == '-')
+		p++;
+	return *p >= '0' && *p <= '9';
+}
+
+void
+ctl_check_tz_env(const struct ctl *ctl, const char *what)
+{
+	const char *env = getenv("TZ"), *v;
+	char err[512];
+	struct tz *z;
+	int error;
+
+	if (env == NULL)
+		return;
+	v = *env == ':' ? env + 1 : env;
+	if (*v == '\0')
+		return;			/* UTC, as POSIX says */
+	if (*v == '/') {
+		if (access(v, R_OK) == 0)
+			return;
+		ctl_fail(ctl, EXIT_CONFIG, "%s: TZ=\"%s\": %s", what, env,
+		    strerror(errno));
+	}
+	if ((error = tz_load(v, &z, err, sizeof(err))) == 0) {
+		tz_free(z);
+		return;
+	}
+	if (error == -ENOMEM)
+		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	if (ctl_tz_is_posix(v))
+		return;
+	ctl_fail(ctl, EXIT_CONFIG, "%s: TZ=\"%s\": %s", what, env, err);
 }
 
 int64_t

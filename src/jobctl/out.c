@@ -55,6 +55,28 @@ utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
+/*
+ * Is code point cp unsafe on a terminal: a C0 or C1 control character,
+ * DEL, or an invisible formatting character that can hide or reorder
+ * text (zero-width characters, bidirectional embeddings, overrides and
+ * isolates, the byte order mark)?
+ */
+static bool
+unsafe_cp(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
+	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+/* "\xNN" for a control character, "\uNNNN" for the others. */
+static int
+escape_cp(char *buf, uint32_t cp)
+{
+	return sprintf(buf, cp < 0x100 ? "\\x%02x" : "\\u%04x",
+	    (unsigned)cp);
+}
+
 static void *
 xmalloc(size_t n)
 {
@@ -74,7 +96,7 @@ static char *
 safe_dup(const char *s, size_t len, size_t maxw, size_t *width)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	char *out = xmalloc(len * 4 + 4), *o = out;
+	char *out = xmalloc(len * 6 + 4), *o = out;
 	size_t i = 0, w = 0, n;
 	uint32_t cp;
 
@@ -95,11 +117,10 @@ safe_dup(const char *s, size_t len, size_t maxw, size_t *width)
 			*o++ = '?';
 			i++;
 			w++;
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 &&
-		    cp < 0xa0)) {
-			o += sprintf(o, "\\x%02x", (unsigned)cp);
+		} else if (unsafe_cp(cp)) {
+			w += (size_t)escape_cp(o, cp);
+			o += strlen(o);
 			i += n;
-			w += 4;
 		} else {
 			memcpy(o, p + i, n);
 			o += n;
@@ -128,12 +149,56 @@ out_safe(FILE *fp, const void *s, size_t len, bool keep_newlines)
 		}
 		if ((cp == '\n' || cp == '\t') && keep_newlines)
 			fputc((int)cp, fp);
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
-			fprintf(fp, "\\x%02x", (unsigned)cp);
-		else
+		else if (unsafe_cp(cp)) {
+			char buf[16];
+
+			escape_cp(buf, cp);
+			fputs(buf, fp);
+		} else
 			fwrite(p + i, 1, n, fp);
 		i += n;
 	}
+}
+
+void
+out_escape(FILE *fp, const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t i = 0, n, k;
+	uint32_t cp;
+
+	while (i < len) {
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n != 0 && (cp == '\t' || !unsafe_cp(cp))) {
+			fwrite(p + i, 1, n, fp);
+		} else {
+			if (n == 0)
+				n = 1;
+			for (k = 0; k < n; k++)
+				fprintf(fp, "\\x%02x", p[i + k]);
+		}
+		i += n;
+	}
+}
+
+const char *
+out_text_problem(const void *s, size_t len, size_t *at)
+{
+	const unsigned char *p = s;
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		*at = i;
+		if ((n = utf8_seq(p + i, len - i, &cp)) == 0)
+			return "invalid UTF-8";
+		if (unsafe_cp(cp))
+			return cp < 0x20 || cp == 0x7f || (cp >= 0x80 &&
+			    cp < 0xa0) ? "a control character" :
+			    "an invisible formatting character";
+		i += n;
+	}
+	return NULL;
 }
 
 struct out_table {

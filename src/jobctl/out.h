@@ -3,7 +3,8 @@
  * for people, one JSON object per line for programs.  Text that comes from
  * jobs (commands, keys, errors) may hold invalid UTF-8 and terminal escape
  * sequences; both printers make it safe (JSON: U+FFFD and \u escapes;
- * tables: "?" for invalid bytes and \xNN for control characters).
+ * tables: "?" for invalid bytes, \xNN for control characters and \uNNNN
+ * for invisible formatting characters).
  */
 #ifndef JOBCTL_OUT_H
 #define JOBCTL_OUT_H
@@ -56,9 +57,26 @@ void	out_json_close(struct out_json *j, char closer);	/* '}' or ']' */
 
 /*
  * Write the len bytes at s to fp for a terminal: valid UTF-8 is kept,
- * control characters become \xNN (or \n, \t, \r when keep_newlines is
- * false), invalid bytes become "?".
+ * control characters become \xNN (newlines and tabs are kept when
+ * keep_newlines is true), invisible formatting characters \uNNNN, and
+ * invalid bytes "?".
  */
 void	out_safe(FILE *fp, const void *s, size_t len, bool keep_newlines);
+
+/*
+ * Write the len bytes at s to fp for a message on a terminal: valid UTF-8
+ * and tabs are kept; every byte of an invalid sequence, a control
+ * character (newlines included) or an invisible formatting character
+ * (zero-width, bidirectional controls, byte order mark) is written as
+ * \xNN, so that the message shows exactly which bytes were wrong.
+ */
+void	out_escape(FILE *fp, const void *s, size_t len);
+
+/*
+ * NULL when the len bytes at s are valid UTF-8 text without control or
+ * invisible formatting characters; else a static reason ("invalid UTF-8",
+ * "a control character", ...) with the offset of the bad byte in *at.
+ */
+const char *out_text_problem(const void *s, size_t len, size_t *at);
 
 #endif /* JOBCTL_OUT_H */

@@ -123,7 +123,206 @@ bad '--db "" before the command' 64 '--db'	--db '' list
 bad '--db "" after the command'	64 '--db'	list --db ''
 bad '--db "" on submit'		64 '--db'	submit --db '' echo x
 bad "--db /dev/null (not a file)" 65 '/dev/null' --db /dev/null list
+
+# Numbers out of range, for every numeric option.
+bad "--priority -1001"		64 '"-1001": must be between -1000 and 1000' \
+    submit --priority -1001 echo x
+bad "--priority 2^64"		64 '"18446744073709551616"' \
+    submit --priority 18446744073709551616 echo x
+bad "--max-attempts 2^63"	64 '"9223372036854775808"' \
+    submit --max-attempts 9223372036854775808 echo x
+bad "--in overflowing"		64 '"999999999999999d"' \
+    submit --in 999999999999999d echo x
+bad "--in past year 9999"	64 'after 9999-12-31' submit --in 3000000d echo x
+bad "--at @ past year 9999"	64 '@999999999999' submit --at @999999999999 echo x
+bad "--backoff overflowing"	64 '999999999999999d' \
+    submit --backoff 999999999999999d echo x
+bad "list --limit 1000001"	64 '"1000001": must be between 1 and 1000000' \
+    list --limit 1000001
+bad "list --limit 2^64"		64 '"18446744073709551616"' \
+    list --limit 18446744073709551616
+bad "logs --attempt 0"		64 '--attempt "0"'	logs --attempt 0 1
+bad "logs --attempt 2^64"	64 '"18446744073709551616"' \
+    logs --attempt 18446744073709551616 1
+bad "next --count 0"		64 '--count "0"'	next --count 0 '* * * * *'
+bad "next --count 1001"		64 '--count "1001"' next --count 1001 '* * * * *'
+bad "schedule show --count 1001" 64 '--count "1001"' \
+    schedule show --count 1001 nosuch
+bad "wait --timeout -1s"	64 '"-1s"'	wait --timeout -1s 1
+bad "wait --timeout overflowing" 64 '"999999999999999d"' \
+    wait --timeout 999999999999999d 1
+bad "dead list --limit 0"	64 '--limit "0"' dead list --limit 0
+bad "dead purge --older-than overflowing" 64 '"999999999999999d"' \
+    dead purge --older-than 999999999999999d
+bad "dead retry 0"		64 '"0"'	dead retry 0
+bad "cancel 2^63"		64 '"9223372036854775808"' \
+    cancel 9223372036854775808
+bad "schedule add --priority 1001" 64 '"1001"' \
+    schedule add s1 --cron '@daily' --priority 1001 echo x
+bad "schedule add --max-attempts 0" 64 '"0"' \
+    schedule add s1 --cron '@daily' --max-attempts 0 echo x
+bad "schedule add cron minute 60" 65 '60' \
+    schedule add s1 --cron '60 * * * *' echo x
+bad "next: day 32"		65 '32'		next '0 0 32 * *'
+
+# Unknown zones: refused, never silently UTC.
+bad "next --tz Nope/Zone"	65 '"Nope/Zone"' next --tz Nope/Zone '@daily'
+bad "next --tz a path"		65 '../../etc/passwd' \
+    next --tz ../../etc/passwd '@daily'
+bad "next --tz utc (case)"	65 '"utc"'	next --tz utc '@daily'
+bad "schedule add --tz Mars/Base" 65 '"Mars/Base"' \
+    schedule add s1 --cron '@daily' --tz Mars/Base echo x
+export TZ=Nope/Zone
+bad "TZ=Nope/Zone with submit --at" 78 'TZ="Nope/Zone"' \
+    submit --at '2030-01-01 10:00' echo x
+bad "TZ=Nope/Zone with next"	78 'TZ="Nope/Zone"' next '@daily'
+bad "TZ=Nope/Zone with schedule add" 78 'TZ="Nope/Zone"' \
+    schedule add s1 --cron '@daily' echo x
+unset TZ
+
+# Local times that do not exist (daylight saving gaps).
+if [ -e /usr/share/zoneinfo/Europe/Berlin ]; then
+	export TZ=Europe/Berlin
+	bad "--at in the Berlin DST gap" 64 '2030-03-31 02:30' \
+	    submit --at '2030-03-31 02:30' echo x
+	bad "--at in the Berlin DST gap (T form)" 64 '2030-03-31' \
+	    submit --at '2030-03-31T02:59:59' echo x
+	unset TZ
+fi
+if [ -e /usr/share/zoneinfo/America/New_York ]; then
+	bad "next --from in a DST gap" 64 '2030-03-10 02:30' \
+	    next --tz America/New_York --from '2030-03-10 02:30' '@hourly'
+fi
+
+# Terminal escapes, newlines and invalid UTF-8 in names, keys, queues and
+# options: refused with the bytes escaped in the message (\xNN), never
+# echoed raw.
+ESC=$(printf '\033')
+C1=$(printf '\302\233')
+bad "a queue with an escape"	64 'invalid queue "a\x1b[31mb"' \
+    submit --queue "a${ESC}[31mb" echo x
+bad "a queue with invalid UTF-8" 64 'invalid queue "a\xffb"' \
+    submit --queue "$(printf 'a\377b')" echo x
+bad "a key with an OSC title escape" 64 'invalid key "k\x1b]0;pwned\x07": a control character at byte 2' \
+    submit --key "k${ESC}]0;pwned$(printf '\007')" echo x
+bad "a key with a C1 CSI"	64 '"k\xc2\x9b2J": a control character' \
+    submit --key "k${C1}2J" echo x
+bad "a key with invalid UTF-8"	64 'invalid UTF-8 at byte 2' \
+    submit --key "$(printf 'k\377')" echo x
+bad "a key with a bidi override" 64 'an invisible formatting character' \
+    submit --key "$(printf 'k\342\200\256x')" echo x
+bad "a key with a newline"	64 '"a\x0ab"' submit --key "a
+b" echo x
+bad "a schedule name with an escape" 65 'invalid name "s\x1b[2J"' \
+    schedule add "s${ESC}[2J" --cron '@daily' echo x
+bad "a schedule name with invalid UTF-8" 65 'invalid name "s\xff"' \
+    schedule add "$(printf 's\377')" --cron '@daily' echo x
+bad "schedule show of an escape" 66 'no such schedule "\x1b[2J"' \
+    schedule show "${ESC}[2J"
+bad "schedule rm of a C1 escape" 66 '"\xc2\x9b2J"' schedule rm "${C1}2J"
+bad "an unknown command with an escape" 64 'unknown command "\x1b[2J"' \
+    "${ESC}[2J"
+bad "an unknown option with an escape" 64 'unknown option "--\x1b[2J"' \
+    list "--${ESC}[2J"
+bad "--user with an escape"	67 '"\x1b[2Jroot"' \
+    submit --user "${ESC}[2Jroot" echo x
+bad "--env name with an escape"	64 '"A\x1b=1"'	submit --env "A${ESC}=1" echo x
+bad "--cwd with an escape"	64 '"no\x1b[2J"'	submit --cwd "no${ESC}[2J" echo x
+bad "--state with an escape"	64 '"\x1b[2J"'	list --state "${ESC}[2J"
+bad "--at with an escape"	64 '\x1b[2J'	submit --at "${ESC}[2J" echo x
+bad "--tz with an escape"	65 'invalid time zone name'	next --tz "${ESC}[2J" '@daily'
+bad "a cron expression with an escape" 65 '\x1b' next "* * * * ${ESC}[2J"
+bad "schedule add --cron with invalid UTF-8" 65 '\xff' \
+    schedule add s1 --cron "$(printf '* * * * \377')" echo x
+
+# --batch input: DOS line ends, a byte order mark, a NUL byte, and a line
+# of 10 MB without a newline, read in bounded memory.
+printf 'echo one\r\necho two\r\n' >"$T/crlf.txt"
+STDIN=$T/crlf.txt bad "--batch with CRLF line ends" 65 \
+    'stdin line 1 ends with a carriage return' submit --batch
+printf 'echo one\necho two\necho three\r\n' >"$T/crlf3.txt"
+STDIN=$T/crlf3.txt bad "--batch with a CR on line 3" 65 'stdin line 3' \
+    submit --batch
+printf '\357\273\277echo one\necho two\n' >"$T/bom.txt"
+STDIN=$T/bom.txt bad "--batch with a byte order mark" 65 \
+    'stdin line 1 starts with a UTF-8 byte order mark' submit --batch
+printf '\000echo one\n' >"$T/nul1.txt"
+STDIN=$T/nul1.txt bad "--batch with a NUL byte on line 1" 65 'line 1' \
+    submit --batch
+head -c 10000000 /dev/zero | tr '\0' x >"$T/huge.txt"
+STDIN=$T/huge.txt bad "--batch with a 10 MB line" 65 \
+    'stdin line 1 is too long' submit --batch
+
+# import-crontab files: the same kinds of bad bytes.
+ct() {	# printf format: the crontab $T/ct.txt
+	# shellcheck disable=SC2059
+	printf "$@" >"$T/ct.txt"
+}
+ct '* * * * * echo a\r\n'
+bad "import-crontab with CRLF"	65 'ct.txt:1:' import-crontab "$T/ct.txt"
+ct '\357\273\277* * * * * echo a\n'
+bad "import-crontab with a BOM"	65 'ct.txt:1:' import-crontab "$T/ct.txt"
+ct '* * * * * echo a\000b\n'
+bad "import-crontab with a NUL byte" 65 'ct.txt:1: a NUL byte' \
+    import-crontab "$T/ct.txt"
+ct '* * * * * printf "\033]0;pwned\007"\n'
+bad "import-crontab with an escape" 65 'ct.txt:1: a control character' \
+    import-crontab "$T/ct.txt"
+ct 'CRON_TZ=Nope/Zone\n* * * * * echo a\n'
+bad "import-crontab with an unknown CRON_TZ" 65 'unknown time zone "Nope/Zone"' \
+    import-crontab "$T/ct.txt"
+ct '61 * * * * echo a\n'
+bad "import-crontab with minute 61" 65 'ct.txt:1:' import-crontab "$T/ct.txt"
+python3 -c 'print("* * * * * echo " + "x" * 20000)' >"$T/ct.txt"
+bad "import-crontab with a 20 KB line" 65 'ct.txt:1: line too long' \
+    import-crontab "$T/ct.txt"
+head -c 17000000 /dev/zero | tr '\0' '#' >"$T/ct.txt"
+bad "import-crontab with a 17 MB file" 65 'too large' \
+    import-crontab "$T/ct.txt"
+rm -f "$T/ct.txt" "$T/huge.txt"
 info "bad-invocation table: $NBAD rows"
+
+# No message of the table, nor of anything else here, may carry a raw
+# control byte: every one was escaped.
+begin "messages: escapes are escaped, not echoed"
+for a in "--queue ${ESC}[31mred" "--key k${C1}x" "--user ${ESC}[2J"; do
+	# shellcheck disable=SC2086
+	run submit $a echo x
+	LC_ALL=C tr -d '\n' <"$T/.err" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+	    problem "raw control bytes for $a: $(od -c "$T/.err" | head -2)"
+	LC_ALL=C grep -q "$C1" "$T/.err" && problem "raw C1 byte for $a"
+	[ "$(wc -l <"$T/.err")" -eq 1 ] || problem "not one line for $a"
+done
+end
+
+# ';' and escapes in commands are valid: stored verbatim, shown escaped.
+begin "commands: ';', '#', escapes and invalid UTF-8 are stored verbatim"
+use_db "$T/verbatim.db"
+run submit 'echo a; echo b # c'
+expect_rc 0
+run submit echo 'a;b' 'c d'
+expect_rc 0
+run submit "$(printf 'printf "\033[31mred\033[0m \377\n"')"
+expect_rc 0
+r=$(sql "SELECT hex(command) FROM jobs ORDER BY id" | tr '\n' ' ')
+want="$(printf 'echo a; echo b # c' | od -An -tx1 | tr -d ' \n' |
+    tr a-f A-F) $(printf "echo 'a;b' 'c d'" | od -An -tx1 | tr -d ' \n' |
+    tr a-f A-F) $(printf 'printf "\033[31mred\033[0m \377\n"' |
+    od -An -tx1 | tr -d ' \n' | tr a-f A-F) "
+[ "$r" = "$want" ] || problem "stored: $r, wanted $want"
+run list
+LC_ALL=C tr -d '\n' <"$T/.out" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+    problem "list prints raw control bytes: $(od -c "$T/.out" | tail -4)"
+expect_out_contains 'printf "\x1b[31mred\x1b[0m ?\x0a"'
+run list --json
+expect_rc 0
+[ "$(json_lines "$T/.out")" = 3 ] || problem "list --json: $(head -c 300 "$T/.out")"
+expect_out_contains '\u001b[31mred'
+run show 3
+LC_ALL=C tr -d '\n' <"$T/.out" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+    problem "show prints raw control bytes"
+use_db "$T/bad.db"
+end
 
 # --- database problems ---------------------------------------------------
 begin "db: --db names a directory (66)"

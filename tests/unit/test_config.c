@@ -517,7 +517,17 @@ test_config_bad_inputs(void **state)
 		    "0123456789]\n", 2,
 		    "section name too long (50 bytes, at most 49)" },
 		{ "[jobd]\n\xef\xbb\xbf[job]\n", 2,
-		    "expected \"key = value\" or \"[section]\"" },
+		    "invisible formatting character U+FEFF at column 1" },
+		/* Text: UTF-8, no C1 controls, nothing invisible. */
+		{ "[jobd]\nschedules_dir = /srv/\xff\n", 2,
+		    "invalid UTF-8 (byte 0xff) at column 22" },
+		{ "[jobd]\nschedules_dir = /srv/\xc3\n", 2,
+		    "invalid UTF-8 (byte 0xc3) at column 22" },
+		{ "# \xc0\xaf overlong\n", 1, "invalid UTF-8 (byte 0xc0)" },
+		{ "[jobd]\nschedules_dir = /srv/\xc2\x9b" "31m\n", 2,
+		    "control character U+009B at column 22" },
+		{ "[jobd]\nschedules_dir = /srv/a\xe2\x80\xae" "b\n", 2,
+		    "invisible formatting character U+202E at column 23" },
 		/* Control bytes, in values and comments alike. */
 		{ "[jobd]\nworkers = 4\x01\n", 2,
 		    "control character 0x01 at column 12" },
