@@ -8,6 +8,8 @@
 #   make lint                mandoc -Tlint on the man pages
 #   make run                 start jobd on a database in ./run/
 #   make bench               benchmarks: figures and ratios to targets
+#   make tsan                the daemon's tests under ThreadSanitizer
+#   make valgrind            jobctl and jobd under valgrind memcheck
 #   make BUILDDIR=dir ...    build somewhere other than build/
 #
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS and PKG_CONFIG.  Warnings are
@@ -98,7 +100,8 @@ LIBCORE		:= $(B)/libjobd.a
 SCHEMA		:= $(sort $(wildcard schema/*.sql))
 MANPAGES	:= man/jobctl.1 man/jobd.conf.5 man/jobd.8
 
-.PHONY: all check chaos lint run bench install uninstall clean deps-check
+.PHONY: all check chaos tsan valgrind lint run bench install uninstall \
+	clean deps-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -172,6 +175,45 @@ check: all $(UNIT_BINS) lint
 chaos: all
 	@CHAOS_JOBS=10000 CHAOS_KILLS=50 TEST_TIMEOUT=1800 B=$(B) \
 	    tests/run.sh chaos.sh
+
+# ThreadSanitizer over the daemon's threads: every end-to-end script that
+# starts jobd (the daemon's own, cron, the short chaos test ...) and the
+# unit tests of the worker pool and the runner, built with SANITIZE=thread
+# into $(BUILDDIR)/san-thread.  tests/tsan.supp: uninstrumented libraries
+# only.  A kernel whose mmap randomisation is too wide for this TSan
+# runtime gets the tests run with it off (setarch -R).
+TSAN_B		:= $(BUILDDIR)/san-thread
+TSAN_TESTS	:= test_workers test_runner $(filter-out daemon_lib.sh, \
+		   $(notdir $(sort $(wildcard tests/e2e/daemon_*.sh) \
+		   $(shell grep -lw start_jobd tests/e2e/*.sh))))
+
+tsan:
+	@$(MAKE) --no-print-directory SANITIZE=thread all \
+	    $(TSAN_B)/tests/test_workers $(TSAN_B)/tests/test_runner
+	@r=; $(TSAN_B)/jobd --version >/dev/null 2>&1 || { \
+	    r="setarch $$(uname -m) -R"; \
+	    echo "tsan: jobd does not start; running with ASLR off"; }; \
+	    TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp \
+	    second_deadlock_stack=1 $$TSAN_OPTIONS" B=$(TSAN_B) \
+	    $$r tests/run.sh $(TSAN_TESTS)
+
+# valgrind memcheck over every jobctl command and a short jobd run, on the
+# build without sanitizers (tests/valgrind.sh).  valgrind is installed
+# with apt-get when missing and we are root.
+ifneq ($(filter valgrind,$(MAKECMDGOALS)),)
+ifneq ($(SANITIZE),)
+$(error jobd: make valgrind needs a build without SANITIZE)
+endif
+endif
+
+valgrind: all
+	@command -v valgrind >/dev/null || if [ "$$(id -u)" = 0 ]; then \
+	    echo "jobd: installing valgrind"; (apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    valgrind) >&2 || exit 1; else echo "jobd: make valgrind needs" \
+	    "valgrind; install it with: sudo apt-get install -y valgrind" \
+	    >&2; exit 1; fi
+	@B=$(B) tests/valgrind.sh
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)

@@ -35,7 +35,8 @@
 #   no_strays NAME        a case: no jobd we started, no pid in JOBPIDS and
 #                         no process naming $T in its command line is left
 #                         (waits 5 s for orphans of a SIGKILLed jobd)
-#   no_sanitizer NAME     a case: no sanitizer report in any $T/*.log
+#   no_sanitizer NAME     a case: no sanitizer report (ASan, LSan, UBSan,
+#                         TSan) in any $T/*.log
 #
 # On exit, every jobd started here, every pid in JOBPIDS and every process
 # naming $T is killed (SIGKILL, by pid).
@@ -260,10 +261,12 @@ no_sanitizer() {	# name
 	begin "$1"
 	for _ns in "$T"/*.log; do
 		[ -f "$_ns" ] || continue
-		if grep -q -e 'Sanitizer' -e 'runtime error:' -e 'LeakSanitizer' \
-		    "$_ns"; then
-			problem "$(basename "$_ns"): $(grep -m2 -e Sanitizer \
-			    -e 'runtime error:' "$_ns")"
+		# ASan, LSan, UBSan ("runtime error:") and TSan ("WARNING:
+		# ThreadSanitizer: data race"); a SUMMARY line names the place.
+		if grep -q -e 'Sanitizer' -e 'runtime error:' "$_ns"; then
+			problem "$(basename "$_ns"): $(grep -m2 -e '^SUMMARY: ' \
+			    -e 'runtime error:' "$_ns" ||
+			    grep -m2 -e Sanitizer "$_ns")"
 		fi
 	done
 	end
