@@ -218,9 +218,25 @@ valgrind: all
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)
 
-# Figures, not tests: each line prints a value, its target and the ratio.
-bench: $(B)/jobd $(B)/jobctl
-	python3 bench/wake.py $(B)
+# Figures, not tests: each line prints a value, its target and the ratio
+# (bench/RESULTS.md).  The programs in bench/ measure this machine's limits
+# (plain C and SQLite) and parts of the core library; they build into
+# $(B)/bench/.  BENCH_ARGS passes options, e.g. BENCH_ARGS="--idle 10".
+BENCH_PLAIN	:= spawn latency sqlcommit submitmin
+BENCH_CORE	:= lease cronrate
+BENCH_BINS	:= $(BENCH_PLAIN:%=$(B)/bench/%) $(BENCH_CORE:%=$(B)/bench/%)
+
+$(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
+
+$(BENCH_CORE:%=$(B)/bench/%): $(B)/bench/%: bench/%.c $(LIBCORE)
+	@mkdir -p $(@D)
+	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) \
+	    $(PKG_LIBS) $(LDLIBS)
+
+bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)
+	python3 bench/bench.py $(BENCH_ARGS) $(B)
 
 # jobd in the foreground on a database in the working tree (./run/);
 # in another terminal: export JOBD_DB=$$PWD/run/jobs.db; build/jobctl ...

@@ -1,0 +1,1048 @@
+#!/usr/bin/env python3
+"""jobd benchmarks (make bench).
+
+Prints one line per figure:
+
+    NAME  VALUE UNIT  target OP TARGET  ratio R  PASS|BELOW|INFO  [runs: ...]
+
+R >= 1 means the figure meets its target (value/target for "more is
+better", target/value for "less is better").  INFO lines are the machine's
+own limits and reference figures, with no target.  A figure is the median
+of --runs runs where that is feasible; the values of the runs follow in
+brackets.  Lines starting with '#' are notes.  Sections, in order:
+
+  limits      this machine's limits: posix_spawn + pipe + waitpid of
+              /bin/sh -c true at 1 and 2 at a time; SQLite WAL
+              synchronous=FULL single-row commits; the least a one-process
+              durable submit costs (bench/submitmin)
+  throughput  N jobs "true" from one submit --batch, 2 workers, until done
+  submit      jobctl submit one process per job, against task-spooler's
+              enqueue; submit --batch of 100,000 jobs
+  latency     submit -> the job's process starts (p50, p99), and tsp's
+  scale       the daemon's lease transaction with 1k and 1M pending and
+              with 1M finished jobs; jobctl list and show with 1M jobs
+  idle        CPU, wake-ups and RSS of an idle jobd with 10,000 future jobs
+              and 100 schedules
+  load        jobd's peak RSS while 2 jobs each write 200 MiB; throughput
+              with 1M finished jobs in the table
+  cron        next-fire computations per second
+
+usage: bench/bench.py [OPTIONS] BUILD_DIR   (bench/bench.py --help)
+
+Every daemon, task-spooler server and job started here is stopped and the
+temporary directory removed on exit, also on SIGINT, SIGTERM and SIGHUP.
+"""
+import argparse
+import math
+import os
+import signal
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+SECTIONS = ("limits", "throughput", "submit", "latency", "scale", "idle",
+            "load", "cron")
+OWNER = "bench"
+
+
+class BenchError(Exception):
+    """A measurement could not be made: the bench fails."""
+
+
+class Interrupted(BaseException):
+    pass
+
+
+def on_signal(signum, frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+# -- Reporting ---------------------------------------------------------------
+
+def fmt(v):
+    if v == float("inf"):
+        return "inf"
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1000 or a == int(a) and a >= 10:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def report(name, value, unit, target=None, more_is_better=True, runs=None,
+           note=None):
+    """One figure.  Without a target it is an INFO line."""
+    if target is None:
+        tgt, ratio, verdict = "-", "-", "INFO"
+    else:
+        if more_is_better:
+            ok = value >= target
+            r = value / target if target > 0 else float("inf")
+        else:
+            ok = value <= target
+            r = target / value if value > 0 else float("inf")
+        tgt = (">= " if more_is_better else "<= ") + (
+            str(int(target)) if target == int(target) else fmt(target))
+        ratio = fmt(r) if r == float("inf") else f"{r:.2f}"
+        verdict = "PASS" if ok else "BELOW"
+    s = (f"{name:<46} {fmt(value):>10} {unit:<7} target {tgt:<9} "
+         f"ratio {ratio:>5}  {verdict}")
+    if runs is not None and len(runs) > 1:
+        s += "  [runs: " + " ".join(fmt(x) for x in runs) + "]"
+    if note:
+        s += "  " + note
+    print(s, flush=True)
+
+
+def note(text):
+    print(f"# {text}", flush=True)
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def percentile(sorted_xs, p):
+    """Nearest rank."""
+    return sorted_xs[max(0, math.ceil(len(sorted_xs) * p) - 1)]
+
+
+# -- /proc -------------------------------------------------------------------
+
+def proc_status(pid, key):
+    """A "kB" field of /proc/PID/status, in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise BenchError(f"/proc/{pid}/status has no {key}")
+
+
+def proc_sample(pid):
+    """Per-thread context switches and run time (ns), and utime+stime (ms)
+    of the whole process."""
+    switches, runtime = {}, {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                n = 0
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches",
+                                        "nonvoluntary_ctxt_switches")):
+                        n += int(line.split()[1])
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                runtime[tid] = int(f.read().split()[0])
+            switches[tid] = n
+        except FileNotFoundError:
+            pass			# the thread just ended
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])	# utime + stime
+    return switches, runtime, ticks * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+def mount_of(path):
+    """(fstype, source) of the file system that holds path."""
+    best, res = "", ("?", "?")
+    path = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            mnt = left.split()[4].replace("\\040", " ")
+            if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) \
+                    and len(mnt) >= len(best):
+                best = mnt
+                r = right.split()
+                res = (r[0], r[1])
+    return res
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# -- The run -----------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.build = os.path.abspath(args.build)
+        self.jobd = os.path.join(self.build, "jobd")
+        self.jobctl = os.path.join(self.build, "jobctl")
+        self.bin = os.path.join(self.build, "bench")
+        for p in (self.jobd, self.jobctl) + tuple(
+                os.path.join(self.bin, x) for x in
+                ("spawn", "latency", "sqlcommit", "submitmin", "lease",
+                 "cronrate")):
+            if not os.access(p, os.X_OK):
+                raise BenchError(f"{p}: not built (run: make bench)")
+        self.tmp = None
+        self.daemons = []		# every Daemon started
+        self.procs = []			# other long-running Popen objects
+        self.tsp = None
+        self.cache = {}
+        self.failed = []
+        # No JOBD_* variable of the caller's (a test clock, another
+        # database) may reach jobctl or jobd.
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("JOBD_", "TS_"))}
+
+    # Paths and processes -------------------------------------------------
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def tool(self, name):
+        return os.path.join(self.bin, name)
+
+    def run(self, argv, timeout=120, env=None, input=None, stdin=None,
+            check=True):
+        """Run argv to completion; its stdout."""
+        try:
+            r = subprocess.run(argv, env=env or self.env, input=input,
+                               stdin=stdin, capture_output=True,
+                               text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"{argv[0]}: still running after {timeout} s")
+        if check and r.returncode != 0:
+            raise BenchError(f"{' '.join(argv[:4])}...: exit "
+                             f"{r.returncode}: {r.stderr.strip()[-400:]}")
+        return r.stdout
+
+    def spawn_rate(self, argv, n, conc=1, env=None):
+        """bench/spawn: runs per second of argv, conc at a time."""
+        out = self.run([self.tool("spawn"), "-n", str(n), "-c", str(conc),
+                        "--"] + argv, timeout=600, env=env)
+        return float(out.split()[2])
+
+    def conf(self):
+        """The jobd config: etc/jobd.conf, workers = 2, and an empty
+        schedules_dir of our own (so no schedule of the host gets in)."""
+        p = self.path("jobd.conf")
+        if os.path.exists(p):
+            return p
+        os.makedirs(self.path("schedules.d"), exist_ok=True)
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "etc", "jobd.conf")
+        lines, seen = [], set()
+        with open(src) as f:
+            for line in f:
+                if line.startswith("#workers ="):
+                    line, _ = "workers = 2\n", seen.add("workers")
+                elif line.startswith("#schedules_dir ="):
+                    line = f"schedules_dir = {self.path('schedules.d')}\n"
+                    seen.add("schedules_dir")
+                lines.append(line)
+        if seen != {"workers", "schedules_dir"}:
+            raise BenchError(f"{src}: no \"#workers =\" or "
+                             "\"#schedules_dir =\" line to set")
+        with open(p, "w") as f:
+            f.writelines(lines)
+        return p
+
+    def jc(self, db, *args):
+        return [self.jobctl, "--db", db] + list(args)
+
+    def create_db(self, db):
+        """A database made by jobctl, with no jobs in it."""
+        self.run(self.jc(db, "submit", "--in", "1d", "true"))
+        self.sql(db, "DELETE FROM jobs; DELETE FROM attempts;")
+
+    def sql(self, db, script, timeout=600):
+        """Run an SQL script with the sqlite3 shell."""
+        return self.run(["sqlite3", "-batch", "-bail", db],
+                        input=".timeout 10000\n" + script, timeout=timeout)
+
+    def connect(self, db):
+        uri = "file:" + urllib.parse.quote(db) + "?mode=rw"
+        return sqlite3.connect(uri, uri=True, timeout=10,
+                               isolation_level=None)
+
+    def remove_db(self, db):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(db + suffix)
+            except FileNotFoundError:
+                pass
+
+    def submit_batch(self, db, lines, *opts):
+        """jobctl submit --batch; (first id, last id, seconds)."""
+        t0 = time.perf_counter()
+        out = self.run(self.jc(db, "submit", "--batch", *opts),
+                       input="".join(lines), timeout=600)
+        t1 = time.perf_counter()
+        ids = out.split()
+        if len(ids) != len(lines):
+            raise BenchError(f"submit --batch printed {len(ids)} ids for "
+                             f"{len(lines)} jobs")
+        return int(ids[0]), int(ids[-1]), t1 - t0
+
+    def wait_jobs(self, db, lo, hi, timeout, cut=False):
+        """Wait until jobs lo..hi have all left pending and running; the
+        time.  After timeout seconds, fail, or with cut, return the time
+        and how many are left."""
+        con = self.connect(db)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                (left,) = con.execute(
+                    "SELECT count(*) FROM jobs WHERE id BETWEEN ? AND ? "
+                    "AND state IN ('pending', 'running')",
+                    (lo, hi)).fetchall()[0]
+                if left == 0:
+                    return (time.perf_counter(), 0) if cut else \
+                        time.perf_counter()
+                if time.monotonic() > deadline:
+                    if cut:
+                        return time.perf_counter(), left
+                    raise BenchError(f"{left} of {hi - lo + 1} jobs not "
+                                     f"done after {timeout} s")
+                for d in self.daemons:
+                    d.check()
+                time.sleep(0.02)
+        finally:
+            con.close()
+
+    def verify_done(self, db, lo, hi, partial=False):
+        """Every job lo..hi done (with partial: those that are done), each
+        with exactly one attempt recorded, ended ok.  The number done."""
+        con = self.connect(db)
+        try:
+            (done,) = con.execute(
+                "SELECT count(*) FROM jobs WHERE id BETWEEN ? AND ? AND "
+                "state = 'done'", (lo, hi)).fetchall()[0]
+            (att, ok) = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE outcome = 'ok' "
+                "AND finished_at IS NOT NULL) FROM attempts "
+                "WHERE job_id IN (SELECT id FROM jobs WHERE id BETWEEN ? "
+                "AND ? AND state = 'done')", (lo, hi)).fetchall()[0]
+        finally:
+            con.close()
+        n = hi - lo + 1
+        if (done != n and not partial) or att != done or ok != done:
+            raise BenchError(f"of {n} jobs {done} done, with {att} attempts "
+                             f"recorded, {ok} of them ok")
+        return done
+
+    def repeat(self, what, fn, budget):
+        """[fn(0), fn(1), ...]: --runs results, or fewer when one more run
+        would take the figure past budget seconds."""
+        out, t0 = [], time.monotonic()
+        for i in range(self.a.runs):
+            out.append(fn(i))
+            spent = time.monotonic() - t0
+            if i + 1 < self.a.runs and spent / (i + 1) * (i + 2) > budget:
+                note(f"{what}: {i + 1} run(s) only, {spent / (i + 1):.0f} s "
+                     f"each (time budget {budget} s)")
+                break
+        return out
+
+    # Sections -------------------------------------------------------------
+
+    def limit(self, key):
+        """A machine limit, measured once per bench run."""
+        if key not in self.cache:
+            self.measure_limit(key)
+        return self.cache[key]
+
+    def measure_limit(self, key):
+        a = self.a
+        if key in ("spawn1", "spawn2"):
+            conc = int(key[-1])
+            runs = [self.spawn_rate(["/bin/sh", "-c", "true"],
+                                    a.spawn_count, conc)
+                    for _ in range(a.runs)]
+            self.cache[key] = median(runs)
+            report(f"limit: spawn sh -c true, {conc} at a time",
+                   median(runs), "jobs/s", runs=runs)
+        elif key == "commit":
+            runs = []
+            for i in range(a.runs):
+                db = self.path(f"commit{i}.db")
+                out = self.run([self.tool("sqlcommit"), "-s", "1", db])
+                runs.append(float(out.split()[2]))
+                self.remove_db(db)
+            self.cache[key] = median(runs)
+            report("limit: SQLite WAL FULL 1-row commits", median(runs),
+                   "/s", runs=runs)
+        elif key == "submitmin":
+            db = self.path("submitmin.db")
+            hold = subprocess.Popen([self.tool("submitmin"), "-h", db],
+                                    stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, text=True)
+            self.procs.append(hold)
+            try:
+                if hold.stdout.readline().strip() != "ready":
+                    raise BenchError("submitmin -h did not start")
+                runs = [self.spawn_rate([self.tool("submitmin"), db],
+                                        a.submit_jobs)
+                        for _ in range(a.runs)]
+            finally:
+                hold.stdin.close()
+                hold.wait(timeout=30)
+                self.procs.remove(hold)
+            self.remove_db(db)
+            self.cache[key] = median(runs)
+            report("limit: process+open+insert+close (FULL)",
+                   median(runs), "jobs/s", runs=runs)
+
+    def sec_limits(self):
+        for k in ("spawn1", "spawn2", "commit", "submitmin"):
+            self.limit(k)
+
+    def sec_throughput(self):
+        a = self.a
+        runs = self.repeat("throughput", self.fresh_throughput,
+                           a.budget)
+        self.cache["throughput"] = median(runs)
+        lim = self.limit("spawn2")
+        report(f"throughput: {a.jobs} x true, 2 workers", median(runs),
+               "jobs/s", 0.9 * lim, runs=runs,
+               note="(target 0.9 x spawn limit, 2 at a time)")
+        note("every run: each job done has exactly one attempt recorded, "
+             "ended ok")
+
+    def fresh_throughput(self, i):
+        db = self.path(f"tp{i}.db")
+        rate = self.timed_throughput(db, f"tp{i}")
+        self.remove_db(db)
+        return rate
+
+    def timed_throughput(self, db, tag):
+        """Jobs/s from the start of submit --batch to the last job done.
+        A run that would take more than --run-cap seconds is cut there
+        and counts the jobs done by then."""
+        a = self.a
+        d = Daemon(self, db, tag).start()
+        try:
+            t0 = time.perf_counter()
+            lo, hi, _ = self.submit_batch(db, ["true\n"] * a.jobs)
+            t1, left = self.wait_jobs(db, lo, hi, timeout=a.run_cap,
+                                      cut=True)
+            done = self.verify_done(db, lo, hi, partial=left > 0)
+        finally:
+            d.stop()
+        if left > 0:
+            note(f"{tag}: run cut at {a.run_cap} s with {done} of {a.jobs} "
+                 "jobs done; the rate counts those")
+            # Leave no work behind for the next run on this database.
+            self.sql(db, "UPDATE jobs SET state = 'cancelled', "
+                     f"finished_at = updated_at WHERE id BETWEEN {lo} AND "
+                     f"{hi} AND state = 'pending';")
+        return done / (t1 - t0)
+
+    def sec_submit(self):
+        a = self.a
+        db = self.path("submit.db")
+        d = Daemon(self, db, "submit").start()
+        runs = []
+        try:
+            self.run(self.jc(db, "submit", "true"))	# warm
+            for _ in range(a.runs):
+                (hi0,) = self.query(db, "SELECT coalesce(max(id), 0) "
+                                    "FROM jobs")
+                runs.append(self.spawn_rate(self.jc(db, "submit", "true"),
+                                            a.submit_jobs))
+                (hi,) = self.query(db, "SELECT max(id) FROM jobs")
+                if hi - hi0 != a.submit_jobs:
+                    raise BenchError(f"{a.submit_jobs} submits made "
+                                     f"{hi - hi0} jobs")
+                self.wait_jobs(db, hi0 + 1, hi, timeout=120)
+        finally:
+            d.stop()
+        self.remove_db(db)
+        self.cache["submit"] = median(runs)
+        tsp = self.tsp_queue()
+        target = None
+        if tsp is not None:
+            truns = []
+            for _ in range(a.runs):
+                truns.append(self.spawn_rate([tsp.exe, "true"],
+                                             a.submit_jobs, env=tsp.env))
+                tsp.drain()
+            report("reference: tsp enqueue, one process each",
+                   median(truns), "jobs/s", runs=truns)
+            target = median(truns)
+        report(f"submit: jobctl submit x {a.submit_jobs}, 1 process each",
+               median(runs), "jobs/s", target, runs=runs,
+               note="(target: tsp enqueue)" if target else
+               "(no tsp: no target)")
+        report("submit: jobctl submit / minimal submit process",
+               median(runs) / self.limit("submitmin"), "x")
+
+        # submit --batch of 100,000 "true", the daemon not running.
+        inp = self.path("batch.txt")
+        with open(inp, "w") as f:
+            f.write("true\n" * a.batch_jobs)
+        runs = []
+        for i in range(a.runs):
+            db = self.path(f"batch{i}.db")
+            self.create_db(db)
+            with open(inp) as f:
+                t0 = time.perf_counter()
+                p = subprocess.run(self.jc(db, "submit", "--batch"),
+                                   stdin=f, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, env=self.env,
+                                   timeout=300)
+                t1 = time.perf_counter()
+            if p.returncode != 0:
+                raise BenchError(f"submit --batch: exit {p.returncode}: "
+                                 f"{p.stderr.decode()[-300:]}")
+            (n,) = self.query(db, "SELECT count(*) FROM jobs")
+            if n != a.batch_jobs:
+                raise BenchError(f"submit --batch made {n} jobs, not "
+                                 f"{a.batch_jobs}")
+            runs.append(a.batch_jobs / (t1 - t0))
+            self.remove_db(db)
+        os.unlink(inp)
+        report(f"submit --batch of {a.batch_jobs}", median(runs), "jobs/s",
+               100000, runs=runs)
+
+    def query(self, db, sql, args=()):
+        con = self.connect(db)
+        try:
+            return con.execute(sql, args).fetchall()[0]
+        finally:
+            con.close()
+
+    def latencies(self, fifo, argv, env=None):
+        out = self.run([self.tool("latency"), "-f", fifo, "-n",
+                        str(self.a.latency_jobs), "-g", "20", "--"] + argv,
+                       timeout=60 + self.a.latency_jobs, env=env)
+        xs = sorted(float(x) for x in out.split())
+        return percentile(xs, 0.5), percentile(xs, 0.99)
+
+    def sec_latency(self):
+        a = self.a
+        db = self.path("latency.db")
+        fifo = self.path("latency.fifo")
+        os.mkfifo(fifo)
+        d = Daemon(self, db, "latency").start()
+        p50s, p99s = [], []
+        try:
+            lo, hi, _ = self.submit_batch(db, ["true\n"])	# warm
+            self.wait_jobs(db, lo, hi, timeout=30)
+            time.sleep(0.5)
+            for _ in range(a.runs):
+                p50, p99 = self.latencies(fifo, self.jc(
+                    db, "submit", f"echo x > {fifo}"))
+                p50s.append(p50)
+                p99s.append(p99)
+        finally:
+            d.stop()
+        self.remove_db(db)
+        n = a.latency_jobs
+        report(f"latency: submit -> start, p50 of {n}", median(p50s), "ms",
+               2.0, more_is_better=False, runs=p50s)
+        report(f"latency: submit -> start, p99 of {n}", median(p99s), "ms",
+               5.0, more_is_better=False, runs=p99s)
+        tsp = self.tsp_queue()
+        if tsp is None:
+            return
+        p50s, p99s = [], []
+        for _ in range(a.runs):
+            p50, p99 = self.latencies(fifo, [tsp.exe, "sh", "-c",
+                                             f"echo x > {fifo}"],
+                                      env=tsp.env)
+            p50s.append(p50)
+            p99s.append(p99)
+            tsp.drain()
+        report("reference: tsp enqueue -> start, p50", median(p50s), "ms",
+               runs=p50s)
+        report("reference: tsp enqueue -> start, p99", median(p99s), "ms",
+               runs=p99s)
+        tsp.stop()		# not needed after this: keep the machine quiet
+        del self.cache["tsp"]
+
+    def big_dbs(self):
+        """The scale databases, built once: small (1,000 pending), pending
+        (N pending) and finished (N done, each with its attempt, then
+        1,000 pending); N = --big."""
+        if "big" in self.cache:
+            return self.cache["big"]
+        big = self.a.big
+        now = int(time.time() * 1000)
+        t0 = time.perf_counter()
+        dbs = {}
+        gen = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+               "FROM c WHERE i < {n}) ")
+        pending = ("INSERT INTO jobs (command, run_at, created_at, "
+                   "updated_at) SELECT 'true', {now} - 86400000 + i, "
+                   "{now} - 86400000 + i, {now} - 86400000 + i FROM c;\n")
+        fast = "PRAGMA synchronous = OFF;\nPRAGMA cache_size = -262144;\n"
+        for name, script in (
+                ("small", gen.format(n=1000) + pending.format(now=now)),
+                ("pending", gen.format(n=big) + pending.format(now=now)),
+                ("finished",
+                 gen.format(n=big) +
+                 "INSERT INTO jobs (command, state, run_at, attempts, "
+                 "created_at, updated_at, finished_at, exit_code) "
+                 f"SELECT 'true', 'done', {now} - 172800000 + i, 1, "
+                 f"{now} - 172800000 + i, {now} - 172800000 + i + 5, "
+                 f"{now} - 172800000 + i + 5, 0 FROM c;\n"
+                 "INSERT INTO attempts (job_id, attempt, owner, "
+                 "started_at, finished_at, exit_code, outcome) "
+                 "SELECT id, 1, 'bench', run_at, finished_at, 0, 'ok' "
+                 "FROM jobs;\n" +
+                 gen.format(n=1000) + pending.format(now=now))):
+            db = self.path(f"big-{name}.db")
+            self.create_db(db)
+            self.sql(db, fast + "BEGIN;\n" + script + "COMMIT;\n")
+            dbs[name] = db
+        note(f"scale databases made by jobctl, filled by SQL inserts in "
+             f"{time.perf_counter() - t0:.1f} s ({big} rows, "
+             f"{os.path.getsize(dbs['finished']) >> 20} MiB finished)")
+        self.cache["big"] = dbs
+        return dbs
+
+    def sec_scale(self):
+        a = self.a
+        dbs = self.big_dbs()
+        cost = {}
+        for name in ("small", "pending", "finished"):
+            runs = []
+            for _ in range(a.runs):
+                out = self.run([self.tool("lease"), "-n",
+                                str(a.lease_iters), "-m", "2", dbs[name]])
+                runs.append(float(out.split()[0]))
+            cost[name] = (median(runs), runs)
+        big = f"{a.big // 1000000}M" if a.big % 1000000 == 0 else str(a.big)
+        note("lease: store_claim() (the daemon's own SQL, 2 jobs) from "
+             "libjobd.a, its COMMIT turned into a ROLLBACK by a commit "
+             "hook; median of "
+             f"{a.lease_iters} calls per run")
+        report("lease: 1k pending", cost["small"][0], "us",
+               runs=cost["small"][1])
+        report(f"lease: {big} pending", cost["pending"][0], "us",
+               runs=cost["pending"][1])
+        report(f"lease: 1k pending + {big} done", cost["finished"][0], "us",
+               runs=cost["finished"][1])
+        report(f"lease cost ratio {big} pending / 1k", cost["pending"][0] /
+               cost["small"][0], "x", 1.2, more_is_better=False)
+        report(f"lease cost ratio {big} done / 1k", cost["finished"][0] /
+               cost["small"][0], "x", 1.2, more_is_better=False)
+
+        db = dbs["finished"]
+        (mid,) = self.query(db, "SELECT id FROM jobs WHERE state = 'done' "
+                            "ORDER BY id LIMIT 1 OFFSET ?", (a.big // 2,))
+        for label, argv in (("list --limit 50", self.jc(db, "list",
+                                                       "--limit", "50")),
+                            ("show ID", self.jc(db, "show", str(mid)))):
+            xs = []
+            for _ in range(max(7, a.runs)):
+                out = self.run([self.tool("spawn"), "-n", "1", "--"] + argv)
+                xs.append(float(out.split()[1]) * 1000)
+            report(f"jobctl {label}, {big} jobs", median(xs), "ms", 10,
+                   more_is_better=False, runs=xs)
+        self.remove_db(dbs["small"])
+        self.remove_db(dbs["pending"])
+
+    def sec_idle(self):
+        a = self.a
+        db = self.path("idle.db")
+        d = Daemon(self, db, "idle").start()
+        try:
+            self.submit_batch(db, ["true\n"] * 10000, "--in", "1d")
+            # Daily schedules at hours that cannot come due in the window.
+            hour = time.gmtime().tm_hour
+            for i in range(100):
+                h = (hour + 2 + i % 20) % 24
+                self.run(self.jc(db, "schedule", "add", f"idle{i:03d}",
+                                 "--cron", f"{i * 7 % 60} {h} * * *",
+                                 "--tz", "UTC", "--", "true"))
+            time.sleep(2)		# let the daemon settle
+            sw0, rt0, cpu0 = proc_sample(d.pid)
+            time.sleep(a.idle)
+            d.check()
+            sw1, rt1, cpu1 = proc_sample(d.pid)
+            rss = proc_status(d.pid, "VmRSS") / 1024
+        finally:
+            d.stop()
+        self.remove_db(db)
+        minutes = a.idle / 60
+        wake = sum(n - sw0.get(t, 0) for t, n in sw1.items())
+        run_us = sum(n - rt0.get(t, 0) for t, n in rt1.items()) / 1000
+        w = f"{a.idle:g} s"
+        note(f"idle: 10000 jobs due in 1 day, 100 daily schedules, one "
+             f"window of {w}")
+        report(f"idle: CPU time (utime+stime) in {w}", cpu1 - cpu0, "ms", 0,
+               more_is_better=False)
+        report("idle: wake-ups (ctx switches, all threads)", wake /
+               minutes, "/min", 2, more_is_better=False)
+        report("idle: RSS (VmRSS)", rss, "MiB", 4, more_is_better=False)
+        report(f"idle: run time (schedstat) in {w}", run_us, "us")
+
+    def sec_load(self):
+        a = self.a
+        runs, before = [], []
+        cmd = f"head -c {a.flood_mib}M /dev/zero\n"
+        for i in range(a.runs):
+            db = self.path(f"flood{i}.db")
+            d = Daemon(self, db, f"flood{i}").start()
+            try:
+                before.append(proc_status(d.pid, "VmHWM") / 1024)
+                lo, hi, _ = self.submit_batch(db, [cmd, cmd])
+                self.wait_jobs(db, lo, hi, timeout=300)
+                runs.append(proc_status(d.pid, "VmHWM") / 1024)
+                self.verify_done(db, lo, hi)
+                (dropped,) = self.query(
+                    db, "SELECT sum(output_dropped + length(output)) "
+                    "FROM attempts WHERE job_id BETWEEN ? AND ?", (lo, hi))
+                if dropped != 2 * a.flood_mib << 20:
+                    raise BenchError(f"the flood jobs wrote {dropped} "
+                                     "bytes by their attempts rows")
+            finally:
+                d.stop()
+            self.remove_db(db)
+        report(f"load: jobd VmHWM, 2 jobs x {a.flood_mib} MiB output",
+               median(runs), "MiB", 8, more_is_better=False, runs=runs,
+               note=f"(before the jobs: {fmt(median(before))} MiB)")
+
+        db = self.big_dbs()["finished"]
+        self.sql(db, "UPDATE jobs SET state = 'cancelled', "
+                 "finished_at = updated_at WHERE state = 'pending';")
+        runs = self.repeat("throughput with done jobs",
+                           lambda i: self.timed_throughput(db, f"tpbig{i}"),
+                           a.budget)
+        if "throughput" not in self.cache:
+            self.sec_throughput()
+        base = self.cache["throughput"]
+        big = f"{a.big // 1000000}M" if a.big % 1000000 == 0 else str(a.big)
+        report(f"load: throughput, {big} done jobs in table", median(runs),
+               "jobs/s", 0.9 * base, runs=runs,
+               note="(target 0.9 x throughput)")
+
+    def sec_cron(self):
+        common = ("*/5 * * * *", "0 3 * * *")
+        rare = ("0 0 29 2 *", "0 12 13 * 5")
+        for zone in ("UTC", "Europe/Berlin"):
+            rates = {e: [] for e in common + rare}
+            for _ in range(self.a.runs):
+                out = self.run([self.tool("cronrate"), "-t", "300", "-z",
+                                zone, "--"] + list(common + rare))
+                for line in out.splitlines():
+                    rate, _, expr = line.split(" ", 2)
+                    rates[expr].append(float(rate))
+            for e in common + rare:
+                report(f"cron next: {e:<12} {zone}", median(rates[e]), "/s",
+                       200000 if e in common else None, runs=rates[e])
+
+    # task-spooler ---------------------------------------------------------
+
+    def tsp_queue(self):
+        if "tsp" in self.cache:
+            return self.cache["tsp"]
+        self.cache["tsp"] = None
+        exe = find_tsp(self.a.install)
+        if exe is None:
+            note("task-spooler (tsp) not available: no reference figures "
+                 "and no tsp target")
+            return None
+        self.tsp = Tsp(self, exe)
+        self.tsp.start()
+        self.cache["tsp"] = self.tsp
+        return self.tsp
+
+    # Main -----------------------------------------------------------------
+
+    def main(self):
+        a = self.a
+        t0 = time.monotonic()
+        base = a.tmpdir or None
+        self.tmp = tempfile.mkdtemp(prefix="jobd-bench.", dir=base)
+        fstype, dev = mount_of(self.tmp)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        u = os.uname()
+        note(f"jobd benchmarks, {when}; {u.sysname} {u.release}, "
+             f"{os.cpu_count()} CPUs, load average {loadavg()}")
+        note(f"binaries: {self.build}; temp dir {self.tmp} on {fstype} "
+             f"({dev}); every database and SQLite limit is there")
+        if fstype in ("tmpfs", "ramfs"):
+            note("WARNING: the temp dir is in memory: fsync costs nothing, "
+                 "the durable figures mean little (use --tmpdir)")
+        with open(self.conf()) as f:
+            cfg = "; ".join(l.strip() for l in f
+                            if l.strip() and not l.startswith(("#", ";")))
+        note(f"jobd config: etc/jobd.conf with workers = 2 and an empty "
+             f"schedules_dir: {cfg}")
+        only = a.only.split(",") if a.only else SECTIONS
+        for s in only:
+            if s not in SECTIONS:
+                raise BenchError(f"--only: no section \"{s}\"; sections: "
+                                 + ", ".join(SECTIONS))
+        for s in SECTIONS:
+            if s in only:
+                getattr(self, "sec_" + s)()
+        note(f"load average at the end {loadavg()}; wall time "
+             f"{time.monotonic() - t0:.0f} s")
+
+    def cleanup(self):
+        for p in self.procs:
+            kill_wait(p)
+        for d in list(self.daemons):
+            d.stop(quiet=True)
+        if self.tsp is not None:
+            self.tsp.stop()
+        if self.tmp is None:
+            return
+        # A job blocked opening a FIFO nobody reads: let it through.
+        for name in os.listdir(self.tmp):
+            if name.endswith(".fifo"):
+                try:
+                    fd = os.open(self.path(name),
+                                 os.O_RDONLY | os.O_NONBLOCK)
+                    os.close(fd)
+                except OSError:
+                    pass
+        kill_naming(self.tmp)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def kill_wait(p):
+    if p.poll() is None:
+        p.kill()
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def kill_naming(text):
+    """SIGKILL every process (other than us) whose command line or
+    environment names text: the jobs and servers we started, by pid."""
+    me = os.getpid()
+    b = text.encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == me:
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                hit = b in f.read()
+            if not hit:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    hit = b in f.read()
+            if hit:
+                os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+
+
+class Daemon:
+    """One jobd on one database, with the bench's config."""
+
+    def __init__(self, bench, db, tag):
+        self.b, self.db, self.tag = bench, db, tag
+        self.log = bench.path(f"jobd-{tag}.log")
+        self.p = None
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def start(self):
+        b = self.b
+        with open(self.log, "w") as log:
+            self.p = subprocess.Popen(
+                [b.jobd, "--config", b.conf(), "--db", self.db],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                env=b.env, start_new_session=True)
+        b.daemons.append(self)
+        deadline = time.monotonic() + 30
+        while True:
+            self.check()
+            if os.path.exists(self.db):
+                try:
+                    (n,) = b.query(self.db, "SELECT count(*) FROM daemons "
+                                   "WHERE pid = ?", (self.p.pid,))
+                    if n:
+                        return self
+                except sqlite3.Error:
+                    pass		# not created or migrated yet
+            if time.monotonic() > deadline:
+                raise BenchError(f"jobd ({self.tag}) did not register "
+                                 "within 30 s" + self.tail())
+            time.sleep(0.02)
+
+    def tail(self):
+        try:
+            with open(self.log) as f:
+                return "; log: " + " | ".join(f.read().splitlines()[-5:])
+        except OSError:
+            return ""
+
+    def check(self):
+        if self.p is not None and self.p.poll() is not None:
+            rc = self.p.returncode
+            self.b.daemons.remove(self)
+            self.p = None
+            raise BenchError(f"jobd ({self.tag}) exited with {rc}"
+                             + self.tail())
+
+    def stop(self, quiet=False):
+        if self.p is None:
+            return
+        p, self.p = self.p, None
+        if self in self.b.daemons:
+            self.b.daemons.remove(self)
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(timeout=10 if quiet else 60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            rc = "killed"
+        if rc != 0 and not quiet:
+            raise BenchError(f"jobd ({self.tag}) stopped with {rc}"
+                             + self.tail())
+
+
+def find_tsp(install):
+    for name in ("tsp", "ts"):
+        exe = shutil.which(name)
+        if exe and is_task_spooler(exe):
+            return exe
+    if not install or os.geteuid() != 0:
+        return None
+    note("installing task-spooler: apt-get install -y task-spooler")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["apt-get", "install", "-y", "-q", "task-spooler"],
+                       env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, timeout=300)
+    if r.returncode != 0:
+        why = r.stderr.strip().splitlines()
+        note("apt-get install task-spooler failed"
+             + (": " + why[-1] if why else ""))
+        return None
+    return find_tsp(False)
+
+
+def is_task_spooler(exe):
+    """moreutils has a "ts" too, a different program."""
+    try:
+        r = subprocess.run([exe, "-V"], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=5,
+                           env={"PATH": os.environ.get("PATH", ""),
+                                "TS_SOCKET": "/nonexistent/ts-probe"})
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "spooler" in (r.stdout + r.stderr).lower()
+
+
+class Tsp:
+    """A task-spooler server of our own: its socket and output files in
+    the temp dir, 2 slots (like jobd's 2 workers)."""
+
+    def __init__(self, bench, exe):
+        self.b, self.exe = bench, exe
+        d = bench.path("tsp")
+        os.makedirs(d, exist_ok=True)
+        self.env = dict(bench.env, TS_SOCKET=os.path.join(d, "socket"),
+                        TMPDIR=d, TS_SLOTS="2", TS_MAXFINISHED="10000")
+        self.started = False
+
+    def start(self):
+        self.started = True
+        self.b.run([self.exe, "true"], env=self.env)
+        self.drain()
+
+    def drain(self):
+        """Wait for the queue to run empty, then forget finished jobs."""
+        deadline = time.monotonic() + 120
+        while True:
+            out = self.b.run([self.exe], env=self.env)
+            busy = [l for l in out.splitlines()[1:]
+                    if l.split()[1:2] in (["running"], ["queued"])]
+            if not busy:
+                break
+            if time.monotonic() > deadline:
+                raise BenchError(f"tsp: {len(busy)} jobs still queued or "
+                                 "running after 120 s")
+            time.sleep(0.05)
+        self.b.run([self.exe, "-C"], env=self.env)
+        for name in os.listdir(self.env["TMPDIR"]):
+            if name.startswith("ts-out."):
+                os.unlink(os.path.join(self.env["TMPDIR"], name))
+
+    def stop(self):
+        if self.started:
+            self.started = False
+            self.b.run([self.exe, "-K"], env=self.env, check=False,
+                       timeout=10)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="jobd benchmarks: figures against targets and this "
+        "machine's own limits")
+    ap.add_argument("build", help="build directory with jobd, jobctl and "
+                    "bench/")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="runs per figure, the median is reported (3)")
+    ap.add_argument("--idle", type=float, default=60.0,
+                    help="the idle window, seconds (60)")
+    ap.add_argument("--jobs", type=int, default=5000,
+                    help="jobs of the throughput runs (5000)")
+    ap.add_argument("--spawn-count", type=int, default=1000,
+                    help="processes per spawn-limit run (1000)")
+    ap.add_argument("--submit-jobs", type=int, default=500,
+                    help="one-process submissions per run (500)")
+    ap.add_argument("--batch-jobs", type=int, default=100000,
+                    help="jobs of the submit --batch runs (100000)")
+    ap.add_argument("--latency-jobs", type=int, default=200,
+                    help="jobs per latency run (200)")
+    ap.add_argument("--big", type=int, default=1000000,
+                    help="rows of the scale databases (1000000)")
+    ap.add_argument("--lease-iters", type=int, default=1000,
+                    help="lease transactions per run (1000)")
+    ap.add_argument("--flood-mib", type=int, default=200,
+                    help="output of each flood job, MiB (200)")
+    ap.add_argument("--budget", type=int, default=120,
+                    help="seconds a throughput figure may take: fewer runs "
+                    "when the daemon is slow (120)")
+    ap.add_argument("--run-cap", type=int, default=60,
+                    help="seconds one throughput run may take: then it is "
+                    "cut and counts the jobs done (60)")
+    ap.add_argument("--only", metavar="SECTION[,...]",
+                    help="run only these sections: " + ", ".join(SECTIONS))
+    ap.add_argument("--tmpdir", help="where to make the temp dir (the "
+                    "file system of the figures; default $TMPDIR or /tmp)")
+    ap.add_argument("--no-install", dest="install", action="store_false",
+                    help="do not apt-get install task-spooler")
+    args = ap.parse_args()
+    if args.runs < 1 or args.idle <= 0 or args.jobs < 1 or args.big < 2000:
+        ap.error("--runs, --idle and --jobs must be positive, --big at "
+                 "least 2000")
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(s, on_signal)
+    b = None
+    try:
+        b = Bench(args)
+        b.main()
+        return 0
+    except BenchError as e:
+        print(f"bench: FAILED: {e}", file=sys.stderr, flush=True)
+        return 1
+    except Interrupted as e:
+        print(f"bench: interrupted ({e}); cleaning up", file=sys.stderr)
+        return 130
+    finally:
+        if b is not None:
+            for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                signal.signal(s, signal.SIG_IGN)
+            b.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

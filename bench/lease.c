@@ -1,0 +1,162 @@
+/*
+ * lease: the cost of the daemon's lease (claim) transaction on a given
+ * database, without changing the database.
+ *
+ * usage: lease [-n ITERATIONS] [-m MAX] DB
+ *
+ * Opens DB through the store and calls store_claim() -- the daemon's own
+ * function and SQL, up to MAX jobs (default 2, one per free worker) --
+ * ITERATIONS times.  A commit hook, installed on the store's connection
+ * through sqlite3_auto_extension(), turns each COMMIT into a ROLLBACK, so
+ * every call sees the same database and the figure is the transaction's
+ * work (BEGIN IMMEDIATE, the claim UPDATE ... RETURNING, the attempts
+ * INSERTs) without the fsync.  The hook also checks that each call
+ * claimed MAX jobs.  Prints "MEDIAN_US P90_US ITERATIONS" on stdout.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "jobd/clock.h"
+#include "jobd/job.h"
+#include "jobd/store.h"
+
+#define LEASE_WARMUP	10
+#define LEASE_OWNER	"bench:lease"
+#define LEASE_MS	300000
+
+static sqlite3	*hook_db;		/* the store's connection */
+static int	 hook_armed;		/* roll the next COMMIT back */
+static int	 hook_changes;		/* rows changed by that transaction */
+static int	 hook_base;
+
+static int
+commit_hook(void *arg)
+{
+	(void)arg;
+	if (!hook_armed)
+		return 0;
+	hook_changes = sqlite3_total_changes(hook_db) - hook_base;
+	return 1;			/* non-zero: ROLLBACK instead */
+}
+
+static int
+hook_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
+{
+	(void)errmsg;
+	(void)api;
+	hook_db = db;
+	sqlite3_commit_hook(db, commit_hook, NULL);
+	return SQLITE_OK;
+}
+
+static double
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long
+number(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "lease: \"%s\": not a number from %ld to "
+		    "%ld\n", s, min, max);
+		exit(64);
+	}
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store *st;
+	struct job out[64];
+	char err[512];
+	double *us, t0;
+	long iters = 1000, max = 2, i;
+	size_t n;
+	int ch, error;
+
+	while ((ch = getopt(argc, argv, "m:n:")) != -1) {
+		switch (ch) {
+		case 'm':
+			max = number(optarg, 1, 64);
+			break;
+		case 'n':
+			iters = number(optarg, 1, 10000000);
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc - 1)
+		goto usage;
+	if ((us = calloc((size_t)iters, sizeof(*us))) == NULL) {
+		fprintf(stderr, "lease: out of memory\n");
+		return 1;
+	}
+	sqlite3_auto_extension((void (*)(void))hook_init);
+	if ((error = store_open(&st, argv[optind], 0, &clock_system, err,
+	    sizeof(err))) != 0) {
+		fprintf(stderr, "lease: %s\n", err);
+		return 1;
+	}
+	if (hook_db == NULL) {
+		fprintf(stderr, "lease: the commit hook was not installed\n");
+		return 1;
+	}
+	for (i = -LEASE_WARMUP; i < iters; i++) {
+		hook_base = sqlite3_total_changes(hook_db);
+		hook_changes = -1;
+		hook_armed = 1;
+		t0 = now_us();
+		error = store_claim(st, LEASE_OWNER,
+		    clock_wall_ms(&clock_system), LEASE_MS, (size_t)max, out,
+		    &n);
+		if (i >= 0)
+			us[i] = now_us() - t0;
+		hook_armed = 0;
+		if (error == 0) {
+			fprintf(stderr, "lease: the claim committed; the "
+			    "database was changed\n");
+			return 1;
+		}
+		if (hook_changes != 2 * max) {
+			fprintf(stderr, "lease: %s: a claim changed %d rows, "
+			    "not %ld: fewer than %ld jobs due? (%s)\n",
+			    argv[optind], hook_changes, 2 * max, max,
+			    store_errmsg(st));
+			return 1;
+		}
+	}
+	store_close(st);
+	qsort(us, (size_t)iters, sizeof(*us), cmp_double);
+	printf("%.3f %.3f %ld\n", us[iters / 2], us[iters * 9 / 10], iters);
+	free(us);
+	return 0;
+usage:
+	fprintf(stderr, "usage: lease [-n ITERATIONS] [-m MAX] DB\n");
+	return 64;
+}
