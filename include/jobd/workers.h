@@ -42,6 +42,12 @@ int	workers_start(struct workers **wp, int n, const struct jd_clock *clock,
 void	workers_push(struct workers *w, struct work *wk);
 
 /*
+ * Take back every work pushed that no worker has taken yet, oldest first,
+ * as a list linked through ->next; NULL when there is none.  Loop thread.
+ */
+struct work *workers_unqueue(struct workers *w);
+
+/*
  * Take every finished work, oldest first, as a list linked through
  * ->next; NULL when there is none.  Loop thread.
  */

@@ -136,6 +136,18 @@ workers_push(struct workers *w, struct work *wk)
 }
 
 struct work *
+workers_unqueue(struct workers *w)
+{
+	struct work *list;
+
+	pthread_mutex_lock(&w->lock);
+	list = w->queue.head;
+	list_init(&w->queue);
+	pthread_mutex_unlock(&w->lock);
+	return list;
+}
+
+struct work *
 workers_take_done(struct workers *w)
 {
 	struct work *list;
