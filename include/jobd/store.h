@@ -171,6 +171,14 @@ int	store_heartbeat(struct store *st, const char *owner, int64_t now,
 int	store_next_times(struct store *st, int64_t *next_due,
 	    int64_t *next_expiry);
 
+/*
+ * When the WAL file has grown past 16 MiB (readers that kept overlapping
+ * stopped its reuse), checkpoint it and truncate it to nothing, unless a
+ * reader still needs it: then -EBUSY at once, with nothing lost; try again
+ * later.  For an idle moment of the daemon.
+ */
+int	store_wal_trim(struct store *st);
+
 struct store_times {
 	int64_t	due;		/* store_next_times() */
 	int64_t	expiry;

@@ -16,9 +16,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -33,6 +35,8 @@
 #define STORE_APP_ID		0x6a6f6264	/* "jobd" */
 #define STORE_BUSY_MS		2000		/* one wait for the lock */
 #define STORE_BUSY_TRIES	4		/* waits before -EBUSY */
+#define STORE_WAL_LIMIT		(16 << 20)	/* WAL bytes kept after a reset */
+#define STORE_WAL_LIMIT_STR	"16777216"
 
 enum store_stmt {
 	Q_BEGIN,
@@ -375,6 +379,9 @@ struct store {
 	const struct jd_clock	*clock;
 	char			*poke_path;	/* the -wal file; STORE_POKE */
 	bool			 relaxed;	/* synchronous may not be FULL */
+	bool			 nowait;	/* busy: fail at once */
+	struct timespec		 busy_since;	/* this wait's start */
+	uint64_t		 rng;		/* busy waits' jitter */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	char			 errmsg[512];
 };
@@ -519,6 +526,38 @@ store_run(struct store *st, sqlite3_stmt *s)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return store_err(st, rc);
 	return 0;
+}
+
+/*
+ * Another connection holds a lock we need: sleep a little and try again,
+ * for up to STORE_BUSY_MS.  SQLite's own handler sleeps ever longer, up to
+ * 100 ms a time, so that under contention a waiter often sleeps on long
+ * after the lock is free; short sleeps with jitter keep the wait close to
+ * the holder's transaction, a millisecond or two.
+ */
+static int
+store_busy(void *arg, int count)
+{
+	struct store *st = arg;
+	struct timespec now, ts;
+	int64_t waited_ms, us;
+
+	if (st->nowait)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		st->busy_since = now;
+	waited_ms = (int64_t)(now.tv_sec - st->busy_since.tv_sec) * 1000 +
+	    (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+	if (waited_ms >= STORE_BUSY_MS)
+		return 0;
+	us = count < 4 ? 250 << count : 2000;
+	st->rng = st->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	us += (int64_t)((st->rng >> 33) % (uint64_t)(us / 2 + 1));
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)us * 1000;
+	(void)nanosleep(&ts, NULL);
+	return 1;
 }
 
 /*
@@ -855,7 +894,8 @@ store_open(struct store **stp, const char *path, int flags,
 		error = store_err(st, rc);
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	st->rng = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)st;
+	sqlite3_busy_handler(st->db, store_busy, st);
 	if (!(flags & STORE_READONLY) && sqlite3_db_readonly(st->db, "main")) {
 		error = store_seterr(st, -EROFS, "database is read-only");
 		goto fail;
@@ -886,7 +926,8 @@ store_open(struct store **stp, const char *path, int flags,
 			goto fail;
 	}
 	if ((error = store_exec(st, "PRAGMA synchronous = FULL; "
-	    "PRAGMA foreign_keys = ON")) != 0)
+	    "PRAGMA foreign_keys = ON; "
+	    "PRAGMA journal_size_limit = " STORE_WAL_LIMIT_STR)) != 0)
 		goto fail;
 	/* Up to date: no transaction, so readers never wait for writers. */
 	if (version < schema_nmigrations &&
@@ -1596,6 +1637,27 @@ store_times(struct store *st, struct store_times *t)
 		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
 	sqlite3_reset(s);
 	return error;
+}
+
+int
+store_wal_trim(struct store *st)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	char wal[PATH_MAX];
+	struct stat sb;
+	int rc;
+
+	if (db == NULL || *db == '\0' ||
+	    (size_t)snprintf(wal, sizeof(wal), "%s-wal", db) >= sizeof(wal) ||
+	    stat(wal, &sb) != 0 || sb.st_size <= STORE_WAL_LIMIT)
+		return 0;
+	st->nowait = true;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	st->nowait = false;
+	if (rc == SQLITE_BUSY)
+		return -EBUSY;
+	return rc == SQLITE_OK ? 0 : store_err(st, rc);
 }
 
 int

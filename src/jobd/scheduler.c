@@ -58,7 +58,9 @@
 #define SCHED_RETRY_MS		1000	/* after a store error */
 #define SCHED_REAP_BATCH	256	/* expired leases per turn */
 #define SCHED_REQUEUE_DELAY_MS	0	/* a job stopped by shutdown */
-#define SCHED_SHORT_RUN_MS	100	/* runs this short: keep one queued */
+#define SCHED_SHORT_RUN_MS	100	/* runs this short: keep some queued */
+#define SCHED_AHEAD		2	/* jobs queued per worker, then */
+#define SCHED_GROUP_MS		1	/* results gathered for one commit */
 #define CRON_GRACE_MS		60000	/* a slot this late is still on time */
 #define CRON_ENUM_MAX		10000000 /* missed slots counted, at most */
 #define CRON_DUE_BATCH		64	/* schedules fired per turn */
@@ -91,6 +93,7 @@ struct sched {
 	uv_timer_t		 grace;		/* shutdown_grace */
 	uv_timer_t		 watchdog;	/* WATCHDOG=1, when asked */
 	uv_async_t		 async;		/* a worker finished */
+	uv_timer_t		 group;		/* more results for this commit */
 	uv_fs_event_t		 fsev;		/* the database's directory */
 	uv_signal_t		 sigterm, sigint, sighup;
 
@@ -405,14 +408,16 @@ sched_record(struct sched *s, int64_t now)
 
 /*
  * How many jobs this daemon may hold: one per worker and, while runs are
- * short, one more per worker waiting in the pool's queue, so that a worker
- * starts its next job without waiting for a database commit.  With long
- * runs nothing waits: a job held here could run sooner on another daemon.
+ * short, SCHED_AHEAD more per worker waiting in the pool's queue, so that
+ * a worker starts its next job without waiting for a database commit (and
+ * a commit can carry several results).  With long runs nothing waits: a
+ * job held here could run sooner on another daemon.
  */
 static int
 sched_capacity(const struct sched *s)
 {
-	return s->short_runs ? 2 * s->cfg->workers : s->cfg->workers;
+	return s->short_runs ? (1 + SCHED_AHEAD) * s->cfg->workers :
+	    s->cfg->workers;
 }
 
 static struct sjob *
@@ -662,6 +667,9 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	if (failed || s->ended.n > 0)
 		next = next < now + SCHED_RETRY_MS ? next :
 		    now + SCHED_RETRY_MS;
+	/* Idle: a good moment to give back what a busy spell left. */
+	if (s->running.n == 0 && s->ended.n == 0 && !failed)
+		(void)store_wal_trim(s->st);
 	delay = next <= now ? 0 : next - now;
 	if (delay > s->cfg->poll_interval_ms)
 		delay = s->cfg->poll_interval_ms;
@@ -1057,9 +1065,30 @@ on_timer(uv_timer_t *t)
 }
 
 static void
+on_group(uv_timer_t *t)
+{
+	sched_turn(t->data);
+}
+
+/*
+ * A worker finished.  While every worker has a job queued behind its
+ * current one, nobody waits for this result's commit: gather the results
+ * of the next millisecond into it (group commit).
+ */
+static void
 on_async(uv_async_t *a)
 {
-	sched_turn(a->data);
+	struct sched *s = a->data;
+
+	if (!s->draining && s->short_runs &&
+	    workers_queued(s->workers) >= s->cfg->workers) {
+		if (!uv_is_active((uv_handle_t *)&s->group))
+			(void)uv_timer_start(&s->group, on_group,
+			    SCHED_GROUP_MS, 0);
+		return;
+	}
+	(void)uv_timer_stop(&s->group);
+	sched_turn(s);
 }
 
 /* Another process committed?  Our own commits leave data_version alone. */
@@ -1329,11 +1358,12 @@ sched_run(const struct sched_opts *o)
 	uv_timer_init(&s->loop, &s->timer);
 	uv_timer_init(&s->loop, &s->grace);
 	uv_timer_init(&s->loop, &s->watchdog);
+	uv_timer_init(&s->loop, &s->group);
 	uv_async_init(&s->loop, &s->async, on_async);
 	uv_signal_init(&s->loop, &s->sigterm);
 	uv_signal_init(&s->loop, &s->sigint);
 	uv_signal_init(&s->loop, &s->sighup);
-	s->timer.data = s->grace.data = s->watchdog.data = s;
+	s->timer.data = s->grace.data = s->watchdog.data = s->group.data = s;
 	s->async.data = s;
 	s->sigterm.data = s->sigint.data = s->sighup.data = s;
 	uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);
