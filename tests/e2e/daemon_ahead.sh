@@ -65,13 +65,19 @@ end
 begin "ahead: an idle jobd truncates a WAL a big transaction left"
 unset JOBD_TEST_CLOCK
 start_jobd ahead3 && P=$JOBD_PID
-# About 40 MB of WAL in one transaction.
+# A reader holds its snapshot until told: the WAL cannot be reset meanwhile.
+mkfifo "$T/hold"
+{ echo "BEGIN; SELECT count(*) FROM jobs;"; cat "$T/hold"; } |
+    sqlite3 "$DB" >"$T/held" 2>&1 &
+wait_until 10 "[ -s '$T/held' ]" || problem "the reader did not start"
+# About 30 MB of WAL in one transaction.
 python3 -c 'import sys
 for i in range(30000): sys.stdout.write("echo %s %d\n" % ("x" * 900, i))' |
     "$JOBCTL" submit --batch --in 1d >/dev/null ||
     problem "batch submit failed"
 wal=$(stat -c %s "$DB-wal")
 [ "$wal" -gt 16777216 ] || problem "the WAL is only $wal bytes"
+echo "COMMIT;" >"$T/hold"
 wait_until 15 "[ \$(stat -c %s '$DB-wal') -le 16777216 ]" ||
     problem "the WAL is still $(stat -c %s "$DB-wal") bytes"
 [ "$(dsql 'PRAGMA integrity_check')" = ok ] || problem "integrity_check"
