@@ -149,8 +149,9 @@ int	store_daemon_reclaim(struct store *st, const char *instance,
  * Claim up to max due jobs for owner in one transaction: pending, run_at <=
  * now, queue not paused, by priority, run_at, id; each becomes running with
  * lease_expires_at = now + lease_ms and attempts + 1, and gets an attempts
- * row (started_at = now).  The claimed jobs are written to out[] (owned:
- * job_clear() each), their number to *n.
+ * row (started_at = now, until the result gives the spawn time).  The
+ * claimed jobs are written to out[] (owned: job_clear() each), in claim
+ * order, their number to *n.
  */
 int	store_claim(struct store *st, const char *owner, int64_t now,
 	    int64_t lease_ms, size_t max, struct job *out, size_t *n);
@@ -169,6 +170,24 @@ int	store_heartbeat(struct store *st, const char *owner, int64_t now,
  */
 int	store_next_times(struct store *st, int64_t *next_due,
 	    int64_t *next_expiry);
+
+/*
+ * When the WAL file has grown past 16 MiB (readers that kept overlapping
+ * stopped its reuse), checkpoint it and truncate it to nothing, unless a
+ * reader still needs it: then -EBUSY at once, with nothing lost; try again
+ * later.  For an idle moment of the daemon.
+ */
+int	store_wal_trim(struct store *st);
+
+struct store_times {
+	int64_t	due;		/* store_next_times() */
+	int64_t	expiry;
+	int64_t	cron;		/* store_schedule_next() */
+	int64_t	data_version;	/* store_data_version() */
+};
+
+/* All four of the daemon's timers in one read: one snapshot, one lock. */
+int	store_times(struct store *st, struct store_times *t);
 
 /*
  * Call fn for each running job whose lease expired at or before now
@@ -205,6 +224,7 @@ struct attempt_end {
 	bool		 has_exit_code;
 	int64_t		 exit_code;
 	int64_t		 signal;	/* 0: none */
+	int64_t		 started_at;	/* 0: keep the claim's time */
 	int64_t		 finished_at;
 	const void	*output;	/* the output tail, may be NULL */
 	size_t		 output_len;
@@ -227,6 +247,15 @@ struct attempt_end {
  */
 int	store_finish(struct store *st, struct attempt_end *ends, size_t n,
 	    int64_t now);
+
+/*
+ * store_finish() of ends[], then store_claim() of up to max jobs for
+ * owner, in one transaction: one commit, one fsync, for a worker's result
+ * and its next job.  On an error nothing is recorded or claimed.
+ */
+int	store_finish_claim(struct store *st, struct attempt_end *ends,
+	    size_t n, int64_t now, const char *owner, int64_t lease_ms,
+	    size_t max, struct job *out, size_t *got);
 
 /*
  * jobctl's side of the dead-letter table.

@@ -41,6 +41,15 @@ int	workers_start(struct workers **wp, int n, const struct jd_clock *clock,
 /* Queue wk for the next idle worker.  Loop thread. */
 void	workers_push(struct workers *w, struct work *wk);
 
+/* How many works pushed no worker has taken yet.  Loop thread. */
+int	workers_queued(struct workers *w);
+
+/*
+ * Take back every work pushed that no worker has taken yet, oldest first,
+ * as a list linked through ->next; NULL when there is none.  Loop thread.
+ */
+struct work *workers_unqueue(struct workers *w);
+
 /*
  * Take every finished work, oldest first, as a list linked through
  * ->next; NULL when there is none.  Loop thread.

@@ -2,6 +2,7 @@
  * clock: the one place that reads the system clocks.  Thread-safe.
  */
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +47,13 @@ clock_mono_ms(const struct jd_clock *c)
 	return c->mono_ms(c->ctx);
 }
 
-/* The test clock: wall time from the file named by ctx. */
+/*
+ * The test clock: wall time from the file named by ctx.  A test rewriting
+ * the file may be caught in the middle (empty, or half a number): then the
+ * last time read stands.  Before any, the system's.
+ */
+static _Atomic int64_t file_last;
+
 static int64_t
 file_wall_ms(void *ctx)
 {
@@ -56,16 +63,20 @@ file_wall_ms(void *ctx)
 	int fd;
 
 	if ((fd = open(ctx, O_RDONLY | O_CLOEXEC)) == -1)
-		return clock_read(CLOCK_REALTIME);
+		goto last;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return clock_read(CLOCK_REALTIME);
+		goto last;
 	buf[n] = '\0';
 	v = strtoll(buf, &end, 10);
-	if (end == buf || v <= 0)
-		return clock_read(CLOCK_REALTIME);
+	if (end == buf || v <= 0 || (*end != '\0' && *end != '\n'))
+		goto last;
+	atomic_store(&file_last, v);
 	return v;
+last:
+	v = atomic_load(&file_last);
+	return v > 0 ? v : clock_read(CLOCK_REALTIME);
 }
 
 const struct jd_clock *

@@ -17,9 +17,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -34,6 +36,8 @@
 #define STORE_APP_ID		0x6a6f6264	/* "jobd" */
 #define STORE_BUSY_MS		2000		/* one wait for the lock */
 #define STORE_BUSY_TRIES	4		/* waits before -EBUSY */
+#define STORE_WAL_LIMIT		(16 << 20)	/* WAL bytes kept after a reset */
+#define STORE_WAL_LIMIT_STR	"16777216"
 
 enum store_stmt {
 	Q_BEGIN,
@@ -52,12 +56,16 @@ enum store_stmt {
 	Q_DAEMON_INSERT,
 	Q_DAEMON_DELETE,
 	Q_RECLAIM,
+	Q_CLAIM_PRIO,
+	Q_CLAIM_PICK,
 	Q_CLAIM,
+	Q_CLAIMED,
 	Q_ATTEMPT_START,
 	Q_HEARTBEAT_JOBS,
 	Q_HEARTBEAT_DAEMON,
 	Q_NEXT_DUE,
 	Q_NEXT_EXPIRY,
+	Q_TIMES,
 	Q_EXPIRED,
 	Q_CANCEL_REQUESTS,
 	Q_DATA_VERSION,
@@ -120,11 +128,29 @@ enum store_stmt {
 	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
 	"created_at, updated_at"
 
+/* A job whose queue is not paused: an index lookup, no temporary table. */
+#define NOT_PAUSED							\
+	"NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = jobs.queue "	\
+	"AND q.paused) "
+
 /* A pending job held back by overlap = queue until its predecessor ends. */
 #define NOT_BLOCKED							\
 	"(after_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p "	\
 	"WHERE p.id = jobs.after_id AND p.state IN ('pending', "	\
 	"'running'))) "
+
+/* The daemon's next due job, lease expiry and schedule to fire. */
+#define SQL_NEXT_DUE							\
+	"SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "	\
+	"WHERE state = 'pending' AND " NOT_PAUSED "AND " NOT_BLOCKED	\
+	"ORDER BY run_at LIMIT 1"
+#define SQL_NEXT_EXPIRY							\
+	"SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "\
+	"WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
+#define SQL_SCHED_NEXT							\
+	"SELECT next_run_at FROM schedules INDEXED BY schedules_next_run "\
+	"WHERE enabled = 1 AND next_run_at IS NOT NULL "		\
+	"ORDER BY next_run_at LIMIT 1"
 
 /* The columns a dead job keeps, in dead_jobs and jobs alike. */
 #define DEAD_COLS							\
@@ -207,16 +233,27 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHERE lease_owner = ?1 AND state = 'running' "
 	    "  AND lease_expires_at > ?2",
 	/* Walks jobs_pending in claim order and stops after ?4 rows. */
+	/*
+	 * Claim order is priority, run_at, id.  Rather than walk every
+	 * pending job in that order (most may be due later), visit the
+	 * priorities present one seek at a time and take the due jobs of
+	 * each from the front of its run_at range.
+	 */
+	[Q_CLAIM_PRIO] =
+	    "SELECT priority FROM jobs INDEXED BY jobs_pending "
+	    "WHERE state = 'pending' AND priority > ?1 "
+	    "ORDER BY priority LIMIT 1",
+	[Q_CLAIM_PICK] =
+	    "SELECT id FROM jobs INDEXED BY jobs_pending "
+	    "WHERE state = 'pending' AND priority = ?1 AND run_at <= ?2 "
+	    "  AND " NOT_PAUSED "AND " NOT_BLOCKED
+	    "ORDER BY run_at, id LIMIT ?3",
 	[Q_CLAIM] =
-	    "UPDATE jobs SET state = 'running', lease_owner = ?1, "
-	    "lease_expires_at = ?2 + ?3, attempts = attempts + 1, "
-	    "updated_at = ?2 "
-	    "WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_pending "
-	    "  WHERE state = 'pending' AND run_at <= ?2 "
-	    "    AND queue NOT IN (SELECT name FROM queues WHERE paused) "
-	    "    AND " NOT_BLOCKED
-	    "  ORDER BY priority, run_at, id LIMIT ?4) "
-	    "RETURNING " JOB_COLS_LIVE,
+	    "UPDATE jobs SET state = 'running', lease_owner = ?2, "
+	    "lease_expires_at = ?3 + ?4, attempts = attempts + 1, "
+	    "updated_at = ?3 WHERE id = ?1 AND state = 'pending'",
+	[Q_CLAIMED] =
+	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1",
 	[Q_ATTEMPT_START] =
 	    "INSERT INTO attempts (job_id, attempt, owner, started_at) "
 	    "VALUES (?1, ?2, ?3, ?4)",
@@ -225,15 +262,13 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHERE lease_owner = ?1 AND state = 'running'",
 	[Q_HEARTBEAT_DAEMON] =
 	    "UPDATE daemons SET heartbeat_at = ?2 WHERE instance = ?1",
-	[Q_NEXT_DUE] =
-	    "SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "
-	    "WHERE state = 'pending' "
-	    "  AND queue NOT IN (SELECT name FROM queues WHERE paused) "
-	    "  AND " NOT_BLOCKED
-	    "ORDER BY run_at LIMIT 1",
-	[Q_NEXT_EXPIRY] =
-	    "SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "
-	    "WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1",
+	[Q_NEXT_DUE] = SQL_NEXT_DUE,
+	[Q_NEXT_EXPIRY] = SQL_NEXT_EXPIRY,
+	/* All of the daemon's timers, read in one snapshot. */
+	[Q_TIMES] =
+	    "SELECT (" SQL_NEXT_DUE "), (" SQL_NEXT_EXPIRY "), "
+	    "(" SQL_SCHED_NEXT "), "
+	    "(SELECT data_version FROM pragma_data_version)",
 	[Q_EXPIRED] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs INDEXED BY jobs_running_lease "
 	    "WHERE state = 'running' AND lease_expires_at <= ?1 "
@@ -255,7 +290,7 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_END_ATTEMPT] =
 	    "UPDATE attempts SET finished_at = ?4, exit_code = ?5, "
 	    "signal = ?6, outcome = ?7, output = ?8, output_dropped = ?9, "
-	    "error = ?10 "
+	    "error = ?10, started_at = coalesce(?11, started_at) "
 	    "WHERE job_id = ?1 AND attempt = ?2 AND owner = ?3 "
 	    "  AND finished_at IS NULL",
 	[Q_LATE_ATTEMPT] =
@@ -312,10 +347,7 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_SCHED_REBOOT] =
 	    "SELECT " SCHED_COLS " FROM schedules WHERE enabled = 1 "
 	    "AND cron = '@reboot' ORDER BY name",
-	[Q_SCHED_NEXT] =
-	    "SELECT next_run_at FROM schedules INDEXED BY schedules_next_run "
-	    "WHERE enabled = 1 AND next_run_at IS NOT NULL "
-	    "ORDER BY next_run_at LIMIT 1",
+	[Q_SCHED_NEXT] = SQL_SCHED_NEXT,
 	[Q_SCHED_ACTIVE] =
 	    "SELECT id FROM jobs INDEXED BY jobs_schedule_live "
 	    "WHERE schedule_id = ?1 AND state IN ('pending', 'running') "
@@ -349,6 +381,9 @@ struct store {
 	char			*poke_path;	/* the -wal file; STORE_POKE */
 	char			*path;		/* as opened, for messages */
 	bool			 relaxed;	/* synchronous may not be FULL */
+	bool			 nowait;	/* busy: fail at once */
+	struct timespec		 busy_since;	/* this wait's start */
+	uint64_t		 rng;		/* busy waits' jitter */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	char			 errmsg[512];
 };
@@ -504,6 +539,38 @@ store_run(struct store *st, sqlite3_stmt *s)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return store_err(st, rc);
 	return 0;
+}
+
+/*
+ * Another connection holds a lock we need: sleep a little and try again,
+ * for up to STORE_BUSY_MS.  SQLite's own handler sleeps ever longer, up to
+ * 100 ms a time, so that under contention a waiter often sleeps on long
+ * after the lock is free; short sleeps with jitter keep the wait close to
+ * the holder's transaction, a millisecond or two.
+ */
+static int
+store_busy(void *arg, int count)
+{
+	struct store *st = arg;
+	struct timespec now, ts;
+	int64_t waited_ms, us;
+
+	if (st->nowait)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		st->busy_since = now;
+	waited_ms = (int64_t)(now.tv_sec - st->busy_since.tv_sec) * 1000 +
+	    (now.tv_nsec - st->busy_since.tv_nsec) / 1000000;
+	if (waited_ms >= STORE_BUSY_MS)
+		return 0;
+	us = count < 4 ? 250 << count : 2000;
+	st->rng = st->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	us += (int64_t)((st->rng >> 33) % (uint64_t)(us / 2 + 1));
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)us * 1000;
+	(void)nanosleep(&ts, NULL);
+	return 1;
 }
 
 /*
@@ -878,7 +945,8 @@ store_open(struct store **stp, const char *path, int flags,
 		error = store_err(st, rc);
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	st->rng = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)st;
+	sqlite3_busy_handler(st->db, store_busy, st);
 	if (!(flags & STORE_READONLY) && sqlite3_db_readonly(st->db, "main")) {
 		error = store_seterr(st, -EROFS, "database is read-only");
 		goto fail;
@@ -909,7 +977,8 @@ store_open(struct store **stp, const char *path, int flags,
 			goto fail;
 	}
 	if ((error = store_exec(st, "PRAGMA synchronous = FULL; "
-	    "PRAGMA foreign_keys = ON")) != 0)
+	    "PRAGMA foreign_keys = ON; "
+	    "PRAGMA journal_size_limit = " STORE_WAL_LIMIT_STR)) != 0)
 		goto fail;
 	/* Up to date: no transaction, so readers never wait for writers. */
 	if (version < schema_nmigrations &&
@@ -1442,65 +1511,105 @@ fail:
 	return error;
 }
 
-/* Claim order, for the jobs RETURNING hands back in no particular order. */
+/*
+ * The ids of up to max due jobs in claim order, inside the caller's write
+ * transaction.
+ */
 static int
-job_claim_cmp(const void *a, const void *b)
+claim_pick(struct store *st, int64_t now, size_t max, int64_t *ids,
+    size_t *n)
 {
-	const struct job *x = a, *y = b;
+	sqlite3_stmt *pr, *pk;
+	int64_t prio = INT64_MIN;
+	int error = 0, rc;
 
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	if (x->run_at != y->run_at)
-		return x->run_at < y->run_at ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	*n = 0;
+	if ((pr = store_stmt(st, Q_CLAIM_PRIO, &error)) == NULL ||
+	    (pk = store_stmt(st, Q_CLAIM_PICK, &error)) == NULL)
+		return error;
+	while (*n < max) {
+		sqlite3_bind_int64(pr, 1, prio);
+		rc = sqlite3_step(pr);
+		if (rc == SQLITE_ROW)
+			prio = sqlite3_column_int64(pr, 0);
+		sqlite3_reset(pr);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW)
+			return store_err(st, rc);
+		sqlite3_bind_int64(pk, 1, prio);
+		sqlite3_bind_int64(pk, 2, now);
+		sqlite3_bind_int64(pk, 3, (int64_t)(max - *n));
+		while ((rc = sqlite3_step(pk)) == SQLITE_ROW && *n < max)
+			ids[(*n)++] = sqlite3_column_int64(pk, 0);
+		sqlite3_reset(pk);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return store_err(st, rc);
+		if (prio == INT64_MAX)
+			break;
+	}
+	return 0;
+}
+
+/* Claim up to max due jobs inside the caller's write transaction. */
+static int
+claim_locked(struct store *st, const char *owner, int64_t now,
+    int64_t lease_ms, size_t max, struct job *out, size_t *n)
+{
+	sqlite3_stmt *c, *g, *a;
+	int64_t *ids;
+	size_t i, got = 0;
+	int error = 0, rc;
+
+	*n = 0;
+	if ((c = store_stmt(st, Q_CLAIM, &error)) == NULL ||
+	    (g = store_stmt(st, Q_CLAIMED, &error)) == NULL ||
+	    (a = store_stmt(st, Q_ATTEMPT_START, &error)) == NULL)
+		return error;
+	if ((ids = calloc(max, sizeof(*ids))) == NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
+	if ((error = claim_pick(st, now, max, ids, &got)) != 0)
+		goto out;
+	for (i = 0; i < got; i++) {
+		sqlite3_bind_int64(c, 1, ids[i]);
+		sqlite3_bind_text(c, 2, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c, 3, now);
+		sqlite3_bind_int64(c, 4, lease_ms);
+		if ((error = store_run(st, c)) != 0)
+			break;
+		sqlite3_bind_int64(g, 1, ids[i]);
+		if ((rc = sqlite3_step(g)) == SQLITE_ROW)
+			error = job_read(g, &out[*n], true);
+		else
+			error = store_err(st, rc == SQLITE_DONE ?
+			    SQLITE_INTERNAL : rc);
+		sqlite3_reset(g);
+		if (error != 0)
+			break;
+		(*n)++;
+		sqlite3_bind_int64(a, 1, ids[i]);
+		sqlite3_bind_int64(a, 2, out[*n - 1].attempts);
+		sqlite3_bind_text(a, 3, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(a, 4, now);
+		if ((error = store_run(st, a)) != 0)
+			break;
+	}
+out:
+	free(ids);
+	if (error != 0) {
+		for (i = 0; i < *n; i++)
+			job_clear(&out[i]);
+		*n = 0;
+	}
+	return error;
 }
 
 int
 store_claim(struct store *st, const char *owner, int64_t now,
     int64_t lease_ms, size_t max, struct job *out, size_t *n)
 {
-	sqlite3_stmt *c, *a;
-	size_t i, got = 0;
-	int error = 0, rc;
-
-	*n = 0;
-	if (max == 0)
-		return 0;
-	if ((c = store_stmt(st, Q_CLAIM, &error)) == NULL ||
-	    (a = store_stmt(st, Q_ATTEMPT_START, &error)) == NULL)
-		return error;
-	if ((error = store_begin(st)) != 0)
-		return error;
-	sqlite3_bind_text(c, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(c, 2, now);
-	sqlite3_bind_int64(c, 3, lease_ms);
-	sqlite3_bind_int64(c, 4, (int64_t)max);
-	while ((rc = sqlite3_step(c)) == SQLITE_ROW && got < max) {
-		if ((error = job_read(c, &out[got], true)) != 0)
-			break;
-		got++;
-	}
-	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		error = store_err(st, rc);
-	sqlite3_reset(c);
-	for (i = 0; error == 0 && i < got; i++) {
-		sqlite3_bind_int64(a, 1, out[i].id);
-		sqlite3_bind_int64(a, 2, out[i].attempts);
-		sqlite3_bind_text(a, 3, owner, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(a, 4, now);
-		error = store_run(st, a);
-	}
-	if (error == 0)
-		error = store_commit(st);
-	if (error != 0) {
-		store_rollback(st);
-		for (i = 0; i < got; i++)
-			job_clear(&out[i]);
-		return error;
-	}
-	qsort(out, got, sizeof(*out), job_claim_cmp);
-	*n = got;
-	return 0;
+	return store_finish_claim(st, NULL, 0, now, owner, lease_ms, max,
+	    out, n);
 }
 
 int
@@ -1565,6 +1674,46 @@ store_next_times(struct store *st, int64_t *next_due, int64_t *next_expiry)
 	if ((error = store_first_int(st, Q_NEXT_DUE, next_due)) != 0)
 		return error;
 	return store_first_int(st, Q_NEXT_EXPIRY, next_expiry);
+}
+
+int
+store_times(struct store *st, struct store_times *t)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc, i;
+	int64_t *v[4] = { &t->due, &t->expiry, &t->cron, &t->data_version };
+
+	if ((s = store_stmt(st, Q_TIMES, &error)) == NULL)
+		return error;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		for (i = 0; i < 4; i++)
+			*v[i] = sqlite3_column_type(s, i) == SQLITE_NULL ?
+			    INT64_MAX : sqlite3_column_int64(s, i);
+	else
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_wal_trim(struct store *st)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	char wal[PATH_MAX];
+	struct stat sb;
+	int rc;
+
+	if (db == NULL || *db == '\0' ||
+	    (size_t)snprintf(wal, sizeof(wal), "%s-wal", db) >= sizeof(wal) ||
+	    stat(wal, &sb) != 0 || sb.st_size <= STORE_WAL_LIMIT)
+		return 0;
+	st->nowait = true;
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	st->nowait = false;
+	if (rc == SQLITE_BUSY)
+		return -EBUSY;
+	return rc == SQLITE_OK ? 0 : store_err(st, rc);
 }
 
 int
@@ -1658,6 +1807,10 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 		sqlite3_bind_null(s, 8);
 	sqlite3_bind_int64(s, 9, e->output_dropped);
 	bind_text(s, 10, e->error);
+	if (e->started_at != 0)
+		sqlite3_bind_int64(s, 11, e->started_at);
+	else
+		sqlite3_bind_null(s, 11);
 	error = store_run(st, s);
 	sqlite3_clear_bindings(s);
 	if (error != 0)
@@ -1723,21 +1876,40 @@ int
 store_finish(struct store *st, struct attempt_end *ends, size_t n,
     int64_t now)
 {
+	size_t got;
+
+	if (n == 0)
+		return 0;
+	return store_finish_claim(st, ends, n, now, NULL, 0, 0, NULL, &got);
+}
+
+int
+store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
+    int64_t now, const char *owner, int64_t lease_ms, size_t max,
+    struct job *out, size_t *got)
+{
 	size_t i;
 	int error;
 
-	if (n == 0)
+	*got = 0;
+	if (n == 0 && max == 0)
 		return 0;
 	if ((error = store_begin(st)) != 0)
 		return error;
 	for (i = 0; i < n; i++)
 		if ((error = store_end_one(st, &ends[i], now)) != 0)
 			goto fail;
+	if (max > 0 && (error = claim_locked(st, owner, now, lease_ms, max,
+	    out, got)) != 0)
+		goto fail;
 	if ((error = store_commit(st)) != 0)
 		goto fail;
 	return 0;
 fail:
 	store_rollback(st);
+	for (i = 0; i < *got; i++)
+		job_clear(&out[i]);
+	*got = 0;
 	return error;
 }
 

@@ -8,10 +8,12 @@
  * filtered through PRAGMA data_version so our own commits do not count),
  * or a signal arrived.  A turn:
  *
- *   1. records every finished attempt in one transaction (group commit),
+ *   1. takes the finished attempts from the pool,
  *   2. passes cancel requests on to the runs they name,
- *   3. reaps expired leases of any daemon (outcome "lost"),
- *   4. claims due jobs for the free worker slots, in one transaction,
+ *   3. reaps expired leases of any daemon (outcome "lost") and fires due
+ *      cron schedules, recording the finished attempts first when it does,
+ *   4. records every finished attempt and claims due jobs for the free
+ *      worker slots, in one transaction (group commit: one fsync),
  *   5. renews our leases and heartbeat when due,
  *   6. re-arms the one timer for the earliest of: the next due job (when a
  *      slot is free), the next lease expiry, the next heartbeat; capped by
@@ -57,6 +59,9 @@
 #define EXIT_DB_GONE		69	/* EX_UNAVAILABLE: database deleted */
 #define SCHED_REAP_BATCH	256	/* expired leases per turn */
 #define SCHED_REQUEUE_DELAY_MS	0	/* a job stopped by shutdown */
+#define SCHED_SHORT_RUN_MS	100	/* runs this short: keep some queued */
+#define SCHED_AHEAD		2	/* jobs queued per worker, then */
+#define SCHED_GROUP_MS		1	/* results gathered for one commit */
 #define CRON_GRACE_MS		60000	/* a slot this late is still on time */
 #define CRON_ENUM_MAX		10000000 /* missed slots counted, at most */
 #define CRON_DUE_BATCH		64	/* schedules fired per turn */
@@ -89,6 +94,7 @@ struct sched {
 	uv_timer_t		 grace;		/* shutdown_grace */
 	uv_timer_t		 watchdog;	/* WATCHDOG=1, when asked */
 	uv_async_t		 async;		/* a worker finished */
+	uv_timer_t		 group;		/* more results for this commit */
 	uv_fs_event_t		 fsev;		/* the database's directory */
 	uv_signal_t		 sigterm, sigint, sighup;
 
@@ -113,6 +119,7 @@ struct sched {
 
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
+	bool			 short_runs;	/* the last run was short */
 	int64_t			 data_version;
 	int64_t			 next_heartbeat;	/* UTC ms */
 	bool			 draining;	/* SIGTERM: no more claims */
@@ -282,19 +289,12 @@ outcome_name(enum run_outcome o)
 	}
 }
 
-/*
- * Step 1: take finished runs from the pool and record them, together with
- * any that an earlier turn could not record, in one transaction.
- */
+/* Move the runs the pool has finished to s->ended. */
 static void
-sched_record(struct sched *s, int64_t now)
+sched_collect(struct sched *s)
 {
-	struct attempt_end *ends;
-	char (*reasons)[320];
 	struct work *wk, *next;
 	struct sjob *sj;
-	size_t n, i;
-	int error;
 
 	for (wk = workers_take_done(s->workers); wk != NULL; wk = next) {
 		next = wk->next;
@@ -302,14 +302,29 @@ sched_record(struct sched *s, int64_t now)
 		list_del(&s->running, sj);
 		list_add(&s->ended, sj);
 	}
-	if (s->ended.n == 0)
-		return;
+}
+
+/*
+ * The attempt_end of each run in s->ended, in list order, for the store;
+ * NULL when out of memory.  *reasonsp holds the dead-letter reasons they
+ * point to; free both after the commit.
+ */
+static struct attempt_end *
+sched_ends(struct sched *s, int64_t now, char (**reasonsp)[320])
+{
+	struct attempt_end *ends;
+	char (*reasons)[320];
+	struct sjob *sj;
+	size_t n, i;
+
 	n = (size_t)s->ended.n;
 	ends = calloc(n, sizeof(*ends));
 	reasons = calloc(n, sizeof(*reasons));
 	if (ends == NULL || reasons == NULL) {
 		log_warnx("recording %zu results: out of memory", n);
-		goto out;
+		free(ends);
+		free(reasons);
+		return NULL;
 	}
 	for (sj = s->ended.head, i = 0; sj != NULL; sj = sj->next, i++) {
 		struct run_result *r = &sj->wk.res;
@@ -322,6 +337,7 @@ sched_record(struct sched *s, int64_t now)
 		e->has_exit_code = r->exited;
 		e->exit_code = r->exit_code;
 		e->signal = r->signal;
+		e->started_at = r->started_at;
 		e->finished_at = r->finished_at != 0 ? r->finished_at : now;
 		e->output = r->output;
 		e->output_len = r->output_len;
@@ -345,22 +361,69 @@ sched_record(struct sched *s, int64_t now)
 			    reasons[i], sizeof(reasons[i]));
 			break;
 		}
+		if (r->outcome != RUN_SHUTDOWN && r->outcome != RUN_CANCELLED)
+			s->short_runs = r->started_at != 0 &&
+			    e->finished_at - r->started_at < SCHED_SHORT_RUN_MS;
 	}
-	crash_point("before_result");
-	if ((error = store_finish(s->st, ends, n, now)) != 0) {
-		log_warnx("recording %zu results: %s; will retry", n,
-		    store_errmsg(s->st));
-		goto out;
-	}
+	*reasonsp = reasons;
+	return ends;
+}
+
+/* The n ends of s->ended are committed: log them, free their runs. */
+static void
+sched_ended(struct sched *s, const struct attempt_end *ends, size_t n,
+    int64_t now)
+{
+	struct sjob *sj;
+	size_t i;
+
 	for (i = 0; i < n; i++)
 		sched_log_end(&ends[i], now);
 	while ((sj = s->ended.head) != NULL) {
 		list_del(&s->ended, sj);
 		sjob_free(sj);
 	}
-out:
+}
+
+/*
+ * Step 1: record the finished runs, together with any that an earlier turn
+ * could not record, in one transaction.  Usually the claim of step 4 does
+ * this in its own transaction; this is for when the reaper or cron must
+ * see the results first, or the claim failed.
+ */
+static void
+sched_record(struct sched *s, int64_t now)
+{
+	struct attempt_end *ends;
+	char (*reasons)[320] = NULL;
+	size_t n;
+
+	if ((n = (size_t)s->ended.n) == 0)
+		return;
+	if ((ends = sched_ends(s, now, &reasons)) == NULL)
+		return;
+	crash_point("before_result");
+	if (store_finish(s->st, ends, n, now) != 0)
+		log_warnx("recording %zu results: %s; will retry", n,
+		    store_errmsg(s->st));
+	else
+		sched_ended(s, ends, n, now);
 	free(ends);
 	free(reasons);
+}
+
+/*
+ * How many jobs this daemon may hold: one per worker and, while runs are
+ * short, SCHED_AHEAD more per worker waiting in the pool's queue, so that
+ * a worker starts its next job without waiting for a database commit (and
+ * a commit can carry several results).  With long runs nothing waits: a
+ * job held here could run sooner on another daemon.
+ */
+static int
+sched_capacity(const struct sched *s)
+{
+	return s->short_runs ? (1 + SCHED_AHEAD) * s->cfg->workers :
+	    s->cfg->workers;
 }
 
 static struct sjob *
@@ -473,36 +536,53 @@ out:
 	free(rp.reasons);
 }
 
-/* Step 4: claim due jobs for the free slots and hand them to the pool. */
+/*
+ * Step 4: claim due jobs for the free slots and hand them to the pool; the
+ * results not yet recorded commit in the same transaction.
+ */
 static int
-sched_claim(struct sched *s, int64_t now)
+sched_claim(struct sched *s, int64_t now, int64_t due)
 {
-	struct job *jobs;
+	struct attempt_end *ends = NULL;
+	char (*reasons)[320] = NULL;
+	struct job *jobs = NULL;
 	struct sjob *sj;
-	size_t free_slots, n, i;
+	size_t max = 0, nend, n, i;
 	int error;
 
-	int64_t due, expiry;
-
-	if (s->draining || s->running.n >= s->cfg->workers)
+	/* No write transaction for a claim when nothing is due. */
+	if (!s->draining && s->running.n < sched_capacity(s) && due <= now)
+		max = (size_t)(sched_capacity(s) - s->running.n);
+	nend = (size_t)s->ended.n;
+	if (max == 0 && nend == 0)
 		return 0;
-	/* A read first: no write transaction when nothing is due. */
-	if ((error = store_next_times(s->st, &due, &expiry)) != 0) {
-		log_warnx("reading the next due time: %s", store_errmsg(s->st));
-		return error;
-	}
-	if (due > now)
-		return 0;
-	free_slots = (size_t)(s->cfg->workers - s->running.n);
-	if ((jobs = calloc(free_slots, sizeof(*jobs))) == NULL)
+	if (max > 0 && (jobs = calloc(max, sizeof(*jobs))) == NULL)
 		return -ENOMEM;
-	error = store_claim(s->st, s->instance, now,
-	    s->cfg->visibility_timeout_ms, free_slots, jobs, &n);
-	if (error != 0) {
-		log_warnx("claiming jobs: %s", store_errmsg(s->st));
+	if (nend > 0 && (ends = sched_ends(s, now, &reasons)) == NULL) {
 		free(jobs);
+		return -ENOMEM;
+	}
+	if (nend > 0)
+		crash_point("before_result");
+	error = store_finish_claim(s->st, ends, nend, now, s->instance,
+	    s->cfg->visibility_timeout_ms, max, jobs, &n);
+	if (error != 0) {
+		free(ends);
+		free(reasons);
+		free(jobs);
+		if (nend == 0)
+			log_warnx("claiming jobs: %s", store_errmsg(s->st));
+		else if (max > 0)	/* not behind a claim that may fail */
+			sched_record(s, now);
+		else
+			log_warnx("recording %zu results: %s; will retry",
+			    nend, store_errmsg(s->st));
 		return error;
 	}
+	if (nend > 0)
+		sched_ended(s, ends, nend, now);
+	free(ends);
+	free(reasons);
 	if (n > 0)
 		crash_point("after_lease");
 	for (i = 0; i < n; i++) {
@@ -603,16 +683,19 @@ sched_heartbeat(struct sched *s, int64_t now)
 static void
 sched_arm(struct sched *s, int64_t now, bool failed)
 {
-	int64_t due = INT64_MAX, expiry = INT64_MAX, cron = INT64_MAX;
-	int64_t next, delay;
+	struct store_times t;
+	int64_t due, expiry, cron, next, delay;
 
-	if (store_next_times(s->st, &due, &expiry) != 0 ||
-	    store_schedule_next(s->st, &cron) != 0) {
+	if (store_times(s->st, &t) != 0) {
 		log_warnx("reading the next due time: %s", store_errmsg(s->st));
+		t.due = t.expiry = t.cron = INT64_MAX;
 		failed = true;
 	}
+	due = t.due;
+	expiry = t.expiry;
+	cron = t.cron;
 	next = s->next_heartbeat;
-	if (!s->draining && s->running.n < s->cfg->workers && due < next)
+	if (!s->draining && s->running.n < sched_capacity(s) && due < next)
 		next = due;
 	/* An expired lease we did not reap is one of ours: not urgent. */
 	if (expiry <= now)
@@ -624,6 +707,9 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	if (failed || s->ended.n > 0)
 		next = next < now + SCHED_RETRY_MS ? next :
 		    now + SCHED_RETRY_MS;
+	/* Idle: a good moment to give back what a busy spell left. */
+	if (s->running.n == 0 && s->ended.n == 0 && !failed)
+		(void)store_wal_trim(s->st);
 	delay = next <= now ? 0 : next - now;
 	if (delay > s->cfg->poll_interval_ms)
 		delay = s->cfg->poll_interval_ms;
@@ -944,6 +1030,25 @@ sched_finish(struct sched *s)
 }
 
 /* Stop every run still going (shutdown grace over). */
+/* Jobs leased ahead that no worker has started: requeue, do not start. */
+static void
+sched_unqueue(struct sched *s)
+{
+	struct work *wk, *next;
+	struct sjob *sj;
+	int64_t now = now_ms(s);
+
+	for (wk = workers_unqueue(s->workers); wk != NULL; wk = next) {
+		next = wk->next;
+		sj = container_of(wk, struct sjob, wk);
+		memset(&sj->wk.res, 0, sizeof(sj->wk.res));
+		sj->wk.res.outcome = RUN_SHUTDOWN;
+		sj->wk.res.finished_at = now;
+		list_del(&s->running, sj);
+		list_add(&s->ended, sj);
+	}
+}
+
 static void
 sched_stop_runs(struct sched *s)
 {
@@ -962,21 +1067,37 @@ sched_stop_runs(struct sched *s)
 static void
 sched_turn(struct sched *s)
 {
-	int64_t now, v;
+	struct store_times t;
+	int64_t now, expiry;
 	bool failed = false;
 
 	if (s->closing)
 		return;
 	now = now_ms(s);
-	sched_record(s, now);
-	if (store_data_version(s->st, &v) == 0 && v != s->data_version) {
-		s->data_version = v;
+	sched_collect(s);
+	if (store_times(s->st, &t) != 0) {
+		log_warnx("reading the next due time: %s", store_errmsg(s->st));
+		t.due = t.expiry = t.cron = now;	/* look at everything */
+		failed = true;
+	} else if (t.data_version != s->data_version) {
+		s->data_version = t.data_version;
 		sched_cancels(s);
 	}
-	sched_reap(s, now);
-	if (!s->draining && sched_cron(s, now, false) != 0)
-		failed = true;
-	if (sched_claim(s, now) != 0)
+	if (s->draining)
+		t.cron = INT64_MAX;
+	/* The reaper and cron's overlap rules must see our results first. */
+	if (t.expiry <= now || t.cron <= now)
+		sched_record(s, now);
+	if (t.expiry <= now)
+		sched_reap(s, now);
+	if (t.cron <= now) {
+		if (sched_cron(s, now, false) != 0)
+			failed = true;
+		/* What cron made may be due now. */
+		if (store_next_times(s->st, &t.due, &expiry) != 0)
+			t.due = now;
+	}
+	if (sched_claim(s, now, t.due) != 0)
 		failed = true;
 	sched_heartbeat(s, now);
 	if (s->draining && s->running.n == 0 &&
@@ -994,9 +1115,30 @@ on_timer(uv_timer_t *t)
 }
 
 static void
+on_group(uv_timer_t *t)
+{
+	sched_turn(t->data);
+}
+
+/*
+ * A worker finished.  While every worker has a job queued behind its
+ * current one, nobody waits for this result's commit: gather the results
+ * of the next millisecond into it (group commit).
+ */
+static void
 on_async(uv_async_t *a)
 {
-	sched_turn(a->data);
+	struct sched *s = a->data;
+
+	if (!s->draining && s->short_runs &&
+	    workers_queued(s->workers) >= s->cfg->workers) {
+		if (!uv_is_active((uv_handle_t *)&s->group))
+			(void)uv_timer_start(&s->group, on_group,
+			    SCHED_GROUP_MS, 0);
+		return;
+	}
+	(void)uv_timer_stop(&s->group);
+	sched_turn(s);
 }
 
 /* Another process committed?  Our own commits leave data_version alone. */
@@ -1042,6 +1184,7 @@ on_stop_signal(uv_signal_t *h, int signum)
 	}
 	s->draining = true;
 	(void)notify_send("STOPPING=1");
+	sched_unqueue(s);
 	log_info("%s: no new jobs; waiting up to %" PRId64 " ms for %d "
 	    "running", strsignal(signum), s->cfg->shutdown_grace_ms,
 	    s->running.n);
@@ -1271,11 +1414,12 @@ sched_run(const struct sched_opts *o)
 	uv_timer_init(&s->loop, &s->timer);
 	uv_timer_init(&s->loop, &s->grace);
 	uv_timer_init(&s->loop, &s->watchdog);
+	uv_timer_init(&s->loop, &s->group);
 	uv_async_init(&s->loop, &s->async, on_async);
 	uv_signal_init(&s->loop, &s->sigterm);
 	uv_signal_init(&s->loop, &s->sigint);
 	uv_signal_init(&s->loop, &s->sighup);
-	s->timer.data = s->grace.data = s->watchdog.data = s;
+	s->timer.data = s->grace.data = s->watchdog.data = s->group.data = s;
 	s->async.data = s;
 	s->sigterm.data = s->sigint.data = s->sighup.data = s;
 	uv_signal_start(&s->sigterm, on_stop_signal, SIGTERM);

@@ -135,6 +135,31 @@ workers_push(struct workers *w, struct work *wk)
 	pthread_mutex_unlock(&w->lock);
 }
 
+int
+workers_queued(struct workers *w)
+{
+	struct work *wk;
+	int n = 0;
+
+	pthread_mutex_lock(&w->lock);
+	for (wk = w->queue.head; wk != NULL; wk = wk->next)
+		n++;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+struct work *
+workers_unqueue(struct workers *w)
+{
+	struct work *list;
+
+	pthread_mutex_lock(&w->lock);
+	list = w->queue.head;
+	list_init(&w->queue);
+	pthread_mutex_unlock(&w->lock);
+	return list;
+}
+
 struct work *
 workers_take_done(struct workers *w)
 {

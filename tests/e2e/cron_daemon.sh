@@ -9,7 +9,8 @@ export JOBD_TEST_CLOCK=$CLOCK
 T0=1780272000000		# 2026-06-01T00:00:00Z
 MIN=60000
 HOUR=3600000
-setclock() { echo "$1" >"$CLOCK"; }
+# Written aside and renamed: jobd never reads half a number.
+setclock() { echo "$1" >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"; }
 setclock $((T0 + 30000))
 
 # poll_interval is how often jobd looks at the clock when idle.

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "jobd/job.h"
 #include "jobd/store.h"
@@ -551,6 +552,158 @@ test_store_count_by_queue_and_state(void **state)
 	assert_int_equal(c.n[JOB_DONE], 0);
 }
 
+/* A second connection to the same file, for what the store has no API for. */
+static sqlite3 *
+side(struct fixture *f)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+/* The claim order the store promises, by brute force: n ids into ids[]. */
+static size_t
+due_by_brute_force(sqlite3 *db, int64_t now, size_t max, int64_t *ids)
+{
+	sqlite3_stmt *s;
+	size_t n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM jobs "
+	    "WHERE state = 'pending' AND run_at <= ?1 AND queue NOT IN "
+	    "(SELECT name FROM queues WHERE paused) "
+	    "ORDER BY priority, run_at, id LIMIT ?2", -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, (int64_t)max);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/*
+ * Claims take due jobs by priority, run_at, id, across many priorities,
+ * past jobs due later and jobs of paused queues: compared with a plain
+ * query over random jobs, claim by claim until nothing is due.
+ */
+static void
+test_store_claim_order_matches_brute_force(void **state)
+{
+	struct fixture *f = *state;
+	static const char *queues[] = { "a", "b", "paused" };
+	struct job_spec js[400];
+	struct job got[7];
+	int64_t ids[400], want[7], now;
+	uint64_t rng = 42;
+	sqlite3 *db = side(f);
+	size_t i, n, nwant, max;
+
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO queues (name, paused, "
+	    "updated_at) VALUES ('paused', 1, 0)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	for (i = 0; i < 400; i++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		js[i] = spec("true");
+		js[i].priority = (int)((rng >> 33) % 9) - 4;
+		js[i].run_at = T0 + (int64_t)((rng >> 20) % 4000) * 1000;
+		js[i].queue = queues[(rng >> 45) % 3];
+	}
+	assert_int_equal(store_submit(f->st, js, 400, ids, NULL), 0);
+	for (now = T0; now <= T0 + 4000 * 1000; now += 250 * 1000) {
+		for (;;) {
+			max = 1 + (size_t)(now / 1000 % 7);
+			nwant = due_by_brute_force(db, now, max, want);
+			assert_int_equal(store_claim(f->st, "me", now, 60000,
+			    max, got, &n), 0);
+			assert_int_equal(n, nwant);
+			for (i = 0; i < n; i++) {
+				assert_int_equal(got[i].id, want[i]);
+				assert_int_equal(got[i].state, JOB_RUNNING);
+				assert_int_equal(got[i].attempts, 1);
+				job_clear(&got[i]);
+			}
+			if (n < max)
+				break;
+		}
+	}
+	/* All that is left are the paused queue's jobs. */
+	assert_int_equal(due_by_brute_force(db, INT64_MAX, 7, want), 0);
+	assert_int_equal(store_claim(f->st, "me", INT64_MAX / 2, 60000, 7,
+	    got, &n), 0);
+	assert_int_equal(n, 0);
+	sqlite3_close(db);
+}
+
+static int64_t
+sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * One transaction records a result and claims the next job; the attempt
+ * keeps the run's own start time, not the claim's.
+ */
+static void
+test_store_finish_claim_together(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js[2] = { spec("first"), spec("second") };
+	struct attempt_end e;
+	struct job got[2];
+	int64_t ids[2];
+	sqlite3 *db = side(f);
+	size_t n;
+	char sql[160];
+
+	assert_int_equal(store_submit(f->st, js, 2, ids, NULL), 0);
+	assert_int_equal(store_claim(f->st, "me", T0, 60000, 1, got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].id, ids[0]);
+	job_clear(&got[0]);
+
+	memset(&e, 0, sizeof(e));
+	e.job_id = ids[0];
+	e.attempt = 1;
+	e.owner = "me";
+	e.outcome = "ok";
+	e.has_exit_code = true;
+	e.started_at = T0 + 700;
+	e.finished_at = T0 + 900;
+	e.action = END_DONE;
+	assert_int_equal(store_finish_claim(f->st, &e, 1, T0 + 1000, "me",
+	    60000, 2, got, &n), 0);
+	assert_true(e.applied);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].id, ids[1]);
+	assert_string_equal(got[0].command, "second");
+	job_clear(&got[0]);
+
+	snprintf(sql, sizeof(sql), "SELECT state = 'done' FROM jobs "
+	    "WHERE id = %lld", (long long)ids[0]);
+	assert_int_equal(sql_int(db, sql), 1);
+	snprintf(sql, sizeof(sql), "SELECT started_at FROM attempts "
+	    "WHERE job_id = %lld", (long long)ids[0]);
+	assert_int_equal(sql_int(db, sql), T0 + 700);
+	snprintf(sql, sizeof(sql), "SELECT started_at FROM attempts "
+	    "WHERE job_id = %lld", (long long)ids[1]);
+	assert_int_equal(sql_int(db, sql), T0 + 1000);
+	/* Nothing to record, nothing due: no transaction at all. */
+	assert_int_equal(store_finish_claim(f->st, NULL, 0, T0 + 1000, "me",
+	    60000, 0, NULL, &n), 0);
+	assert_int_equal(n, 0);
+	sqlite3_close(db);
+}
+
 static void
 test_store_state_names(void **state)
 {
@@ -588,6 +741,8 @@ main(void)
 		T(test_store_cancel_pending),
 		T(test_store_cancel_all_or_nothing),
 		T(test_store_count_by_queue_and_state),
+		T(test_store_claim_order_matches_brute_force),
+		T(test_store_finish_claim_together),
 		T(test_store_state_names),
 	};
 #undef T
