@@ -190,7 +190,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 
-	error = store_open(&st, dbpath, STORE_CREATE |
+	error = store_open(&st, dbpath, STORE_CREATE | STORE_SMALL |
 	    (is_default ? STORE_MKDIR : 0), clock_default(), err, sizeof(err));
 	if (error != 0) {
 		log_warnx("%s", err);
