@@ -10,6 +10,7 @@
 #   make bench               benchmarks: figures and ratios to targets
 #   make tsan                the daemon's tests under ThreadSanitizer
 #   make valgrind            jobctl and jobd under valgrind memcheck
+#   make fuzz                libFuzzer targets, FUZZ_TIME seconds each (clang)
 #   make BUILDDIR=dir ...    build somewhere other than build/
 #
 # Honours CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS and PKG_CONFIG.  Warnings are
@@ -100,7 +101,7 @@ LIBCORE		:= $(B)/libjobd.a
 SCHEMA		:= $(sort $(wildcard schema/*.sql))
 MANPAGES	:= man/jobctl.1 man/jobd.conf.5 man/jobd.8
 
-.PHONY: all check chaos tsan valgrind lint run bench install uninstall \
+.PHONY: all check chaos tsan valgrind fuzz lint run bench install uninstall \
 	clean deps-check
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -214,6 +215,90 @@ valgrind: all
 	    "valgrind; install it with: sudo apt-get install -y valgrind" \
 	    >&2; exit 1; fi
 	@B=$(B) tests/valgrind.sh
+
+# Fuzzing with libFuzzer: the targets tests/fuzz/fuzz_NAME.c, built with
+# clang, ASan and UBSan into $(B)/fuzz/ (the core compiled again there,
+# apart from the cc build), each run for FUZZ_TIME seconds from the seeds
+# in tests/fuzz/corpus/NAME/.  New inputs go to $(B)/fuzz/corpus/NAME/, a
+# crash to $(B)/fuzz/crash-NAME-* (and fails the run).  FUZZ= picks the
+# targets: make fuzz FUZZ="cron timefmt" FUZZ_TIME=300.
+FUZZ_CC		?= clang
+FUZZ_CFLAGS	?= -g -O1
+FUZZ_TIME	?= 30
+FUZZ_TARGETS	:= cron timefmt config schedfile import jobctl
+FUZZ		?= $(FUZZ_TARGETS)
+FUZZ_DEB_PKGS	:= clang libclang-rt-dev
+FUZZ_B		:= $(B)/fuzz
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+# clang, unlike gcc, also flags the format of vprintf-style wrappers.
+FUZZ_COMPILE	 = $(FUZZ_CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) -std=c11 -pthread \
+		   -MMD -MP $(WARNINGS) -Wno-format-nonliteral $(WERROR) \
+		   $(PKG_CFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SAN) \
+		   -fsanitize=fuzzer-no-link
+FUZZ_LINK	 = $(FUZZ_CC) -pthread $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS)
+
+ifneq ($(filter fuzz,$(MAKECMDGOALS)),)
+FUZZ_OK := $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, long n) \
+	   { (void)d; (void)n; return 0; }\n' | $(FUZZ_CC) -x c \
+	   -fsanitize=fuzzer,address,undefined -o /dev/null - \
+	   >/dev/null 2>&1 && echo yes)
+ifneq ($(FUZZ_OK),yes)
+ifeq ($(shell id -u),0)
+$(info jobd: installing the fuzzing toolchain: $(FUZZ_DEB_PKGS))
+FUZZ_RC := $(shell (apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	     apt-get install -y -q $(FUZZ_DEB_PKGS)) >&2; echo $$?)
+ifneq ($(FUZZ_RC),0)
+$(error jobd: "apt-get install -y $(FUZZ_DEB_PKGS)" failed (exit $(FUZZ_RC)))
+endif
+else
+$(error jobd: make fuzz needs $(FUZZ_CC) with libFuzzer; install it with: \
+	sudo apt-get install -y $(FUZZ_DEB_PKGS))
+endif
+endif
+endif
+
+FUZZ_LIBCORE	:= $(FUZZ_B)/libjobd.a
+FUZZ_CORE_OBJS	:= $(CORE:%=$(FUZZ_B)/obj/core/%.o) \
+		   $(FUZZ_B)/obj/gen/schema_sql.o
+FUZZ_CTL_OBJS	:= $(JOBCTL:%=$(FUZZ_B)/obj/jobctl/%.o)
+# fuzz_schedfile and fuzz_import include the .c file they test, for its
+# static parser; fuzz_jobctl runs jobctl's main() (renamed) in-process.
+FUZZ_DEPS_import := $(filter-out %/cmd_import.o,$(FUZZ_CTL_OBJS))
+FUZZ_DEPS_jobctl := $(FUZZ_CTL_OBJS)
+FUZZ_LDFLAGS_jobctl := -Wl,--wrap=exit,--wrap=store_open,--wrap=store_close \
+		   -Wl,--wrap=clock_default,--wrap=nanosleep
+
+fuzz: $(FUZZ:%=$(FUZZ_B)/fuzz_%)
+	@F=$(FUZZ_B) FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ)
+
+$(FUZZ_LIBCORE): $(FUZZ_CORE_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_CORE_OBJS)
+
+$(FUZZ_B)/obj/core/%.o: src/core/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -c -o $@ $<
+
+$(FUZZ_B)/obj/gen/schema_sql.o: $(B)/gen/schema_sql.c
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -c -o $@ $<
+
+$(FUZZ_B)/obj/jobctl/main.o: src/jobctl/main.c
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -Dmain=jobctl_main -Wno-missing-prototypes -c -o $@ $<
+
+$(FUZZ_B)/obj/jobctl/%.o: src/jobctl/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -c -o $@ $<
+
+$(FUZZ_B)/obj/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -c -o $@ $<
+
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/obj/fuzz/fuzz_%.o $$(FUZZ_DEPS_$$*) $(FUZZ_LIBCORE)
+	$(FUZZ_LINK) $(FUZZ_LDFLAGS_$*) -o $@ $< $(FUZZ_DEPS_$*) \
+	    $(FUZZ_LIBCORE) $(PKG_LIBS) $(LDLIBS)
 
 lint:
 	mandoc -Tlint -W warning $(MANPAGES)

@@ -105,6 +105,11 @@ struct import {
 
 	struct schedule	*old;		/* every schedule in the database */
 	size_t		 nold, capold;
+
+	/* Why the crontab is refused (imp_error()). */
+	int		 ecode;		/* the exit code */
+	size_t		 eline;		/* 0: the file as a whole */
+	char		 emsg[1024];
 };
 
 static _Noreturn void
@@ -125,21 +130,52 @@ imp_strdup(const struct import *im, const char *s)
 	return d;
 }
 
-/* Print "FILE:LINE: message; nothing imported" and exit with code. */
-static _Noreturn void __attribute__((format(printf, 4, 5)))
-imp_fail(const struct import *im, size_t line, int code, const char *fmt,
-    ...)
+static void
+imp_verror(struct import *im, size_t line, int code, const char *fmt,
+    va_list ap)
 {
-	char msg[1024];
+	vsnprintf(im->emsg, sizeof(im->emsg), fmt, ap);
+	im->ecode = code;
+	im->eline = line;
+}
+
+/*
+ * Note why the crontab is refused: the exit code, the line (0: the file as
+ * a whole) and the message.  Returns code.  Reading and checking the
+ * crontab return it, and cmd_import_crontab() prints it with imp_die().
+ */
+static int __attribute__((format(printf, 4, 5)))
+imp_error(struct import *im, size_t line, int code, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	imp_verror(im, line, code, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		ctl_fail(im->ctl, code, "%s:%zu: %s; nothing imported",
-		    im->file, line, msg);
-	ctl_fail(im->ctl, code, "%s: %s; nothing imported", im->file, msg);
+	return code;
+}
+
+/* Print "FILE:LINE: message; nothing imported" and exit with its code. */
+static _Noreturn void
+imp_die(const struct import *im)
+{
+	if (im->eline > 0)
+		ctl_fail(im->ctl, im->ecode, "%s:%zu: %s; nothing imported",
+		    im->file, im->eline, im->emsg);
+	ctl_fail(im->ctl, im->ecode, "%s: %s; nothing imported", im->file,
+	    im->emsg);
+}
+
+/* imp_error(), then imp_die(). */
+static _Noreturn void __attribute__((format(printf, 4, 5)))
+imp_fail(struct import *im, size_t line, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	imp_verror(im, line, code, fmt, ap);
+	va_end(ap);
+	imp_die(im);
 }
 
 static bool
@@ -166,9 +202,9 @@ next_word(const char **pp, const char **word)
 
 /*
  * Set environment variable name (len bytes) to value in im->env, in place
- * of an earlier value.
+ * of an earlier value.  Returns 0 or an exit code (imp_error()).
  */
-static void
+static int
 env_set(struct import *im, size_t line, const char *name, size_t nlen,
     const char *value)
 {
@@ -186,7 +222,7 @@ env_set(struct import *im, size_t line, const char *name, size_t nlen,
 		e += elen;
 	}
 	if (im->env_len + add > JOBOPTS_ENV_MAX)
-		imp_fail(im, line, EXIT_DATAERR, "too many environment "
+		return imp_error(im, line, EXIT_DATAERR, "too many environment "
 		    "variables (at most %d bytes)", JOBOPTS_ENV_MAX);
 	if ((n = realloc(im->env, im->env_len + add)) == NULL)
 		imp_oom(im);
@@ -195,13 +231,15 @@ env_set(struct import *im, size_t line, const char *name, size_t nlen,
 	memcpy(n + im->env_len + nlen + 1, value, vlen + 1);
 	im->env = n;
 	im->env_len += add;
+	return 0;
 }
 
 /*
  * An environment line: "NAME = VALUE", the value to the end of the line
  * without trailing blanks, and without its quotes when it is quoted.
+ * Returns 0 or an exit code (imp_error()).
  */
-static void
+static int
 env_line(struct import *im, size_t line, const char *name, size_t nlen,
     const char *p)
 {
@@ -227,27 +265,28 @@ env_line(struct import *im, size_t line, const char *name, size_t nlen,
 		free(im->tz);
 		im->tz = NULL;
 		if (*value == '\0')
-			return;
+			return 0;
 		if ((error = tz_load(value, &z, err, sizeof(err))) != 0)
-			imp_fail(im, line, EXIT_DATAERR, "CRON_TZ: %s", err);
+			return imp_error(im, line, EXIT_DATAERR, "CRON_TZ: %s",
+			    err);
 		tz_free(z);
 		im->tz = imp_strdup(im, value);
-		return;
+		return 0;
 	}
 	if ((why = jobopts_env_name_check(name, nlen)) != NULL)
-		imp_fail(im, line, EXIT_DATAERR, "variable \"%.*s\": %s",
-		    (int)nlen, name, why);
+		return imp_error(im, line, EXIT_DATAERR, "variable \"%.*s\": "
+		    "%s", (int)nlen, name, why);
 	if (nlen == 5 && strncmp(name, "SHELL", 5) == 0) {
 		free(im->shell);
 		im->shell = NULL;
 		if (*value == '\0' || strcmp(value, "/bin/sh") == 0)
-			return;	/* what jobd runs anyway */
+			return 0;	/* what jobd runs anyway */
 		if (*value != '/')
-			imp_fail(im, line, EXIT_DATAERR, "SHELL \"%s\": not an "
-			    "absolute path", value);
+			return imp_error(im, line, EXIT_DATAERR, "SHELL "
+			    "\"%s\": not an absolute path", value);
 		if (access(value, X_OK) != 0)
-			imp_fail(im, line, EXIT_DATAERR, "SHELL \"%s\": %s",
-			    value, strerror(errno));
+			return imp_error(im, line, EXIT_DATAERR, "SHELL "
+			    "\"%s\": %s", value, strerror(errno));
 		im->shell = imp_strdup(im, value);
 	} else if (nlen == 6 && strncmp(name, "MAILTO", 6) == 0 &&
 	    *value != '\0' && !im->mail_warned) {
@@ -256,7 +295,7 @@ env_line(struct import *im, size_t line, const char *name, size_t nlen,
 		    "passed on in the jobs' environment", im->file, line);
 		im->mail_warned = true;
 	}
-	env_set(im, line, name, nlen, value);
+	return env_set(im, line, name, nlen, value);
 }
 
 
@@ -395,8 +434,11 @@ entry_name(const struct import *im, const char *hash, size_t k)
 	return name;
 }
 
-/* One crontab entry at p (the line after its leading blanks). */
-static void
+/*
+ * One crontab entry at p (the line after its leading blanks).  Returns 0
+ * or an exit code (imp_error()).
+ */
+static int
 entry_line(struct import *im, size_t line, const char *p)
 {
 	char cron[CRONTAB_LINE_MAX + 1], user[256], word[256];
@@ -407,13 +449,13 @@ entry_line(struct import *im, size_t line, const char *p)
 	int i, nf, code;
 
 	if (im->n == CRONTAB_ENTRIES_MAX)
-		imp_fail(im, line, EXIT_DATAERR, "too many entries (at most "
-		    "%d)", CRONTAB_ENTRIES_MAX);
+		return imp_error(im, line, EXIT_DATAERR, "too many entries "
+		    "(at most %d)", CRONTAB_ENTRIES_MAX);
 	nf = *p == '@' ? 1 : 5;
 	for (i = 0; i < nf; i++) {
 		if ((wl = next_word(&p, &w)) == 0)
-			imp_fail(im, line, EXIT_DATAERR, "expected %s, then %s"
-			    "a command", nf == 1 ? "a macro" :
+			return imp_error(im, line, EXIT_DATAERR, "expected %s, "
+			    "then %sa command", nf == 1 ? "a macro" :
 			    "five time fields", im->system ? "a user and " :
 			    "");
 		if (cl > 0)
@@ -425,23 +467,27 @@ entry_line(struct import *im, size_t line, const char *p)
 	run_as = im->user;
 	if (im->system) {
 		if ((wl = next_word(&p, &w)) == 0)
-			imp_fail(im, line, EXIT_DATAERR, "expected a user and "
-			    "a command after \"%s\" (a system crontab; use "
-			    "--user USER for a user crontab)", cron);
+			return imp_error(im, line, EXIT_DATAERR, "expected a "
+			    "user and a command after \"%s\" (a system "
+			    "crontab; use --user USER for a user crontab)",
+			    cron);
 		if (wl >= sizeof(user))
-			imp_fail(im, line, EXIT_DATAERR, "user name too long");
+			return imp_error(im, line, EXIT_DATAERR, "user name "
+			    "too long");
 		memcpy(user, w, wl);
 		user[wl] = '\0';
 		if ((code = jobopts_user_check(user, &why)) != 0)
-			imp_fail(im, line, code, "user \"%s\": %s", user, why);
+			return imp_error(im, line, code, "user \"%s\": %s",
+			    user, why);
 		run_as = user;
 	}
 	while (is_blank(*p))
 		p++;
 	raw = p;
 	if (*raw == '\0')
-		imp_fail(im, line, EXIT_DATAERR, "no command after \"%s%s%s\"",
-		    cron, im->system ? " " : "", im->system ? user : "");
+		return imp_error(im, line, EXIT_DATAERR, "no command after "
+		    "\"%s%s%s\"", cron, im->system ? " " : "",
+		    im->system ? user : "");
 	/* A user crontab whose commands all start with a user name? */
 	q = raw;
 	if (im->user_guessed && (wl = next_word(&q, &w)) < sizeof(word)) {
@@ -483,11 +529,15 @@ entry_line(struct import *im, size_t line, const char *p)
 	jobopts_check_command(im->ctl, ce->s.command, strlen(ce->s.command),
 	    what);
 	if (schedule_check(&ce->s, im->now, err, sizeof(err)) != 0)
-		imp_fail(im, line, EXIT_DATAERR, "%s", err);
+		return imp_error(im, line, EXIT_DATAERR, "%s", err);
+	return 0;
 }
 
-/* One line of the crontab (NUL-terminated, no newline). */
-static void
+/*
+ * One line of the crontab (NUL-terminated, no newline).  Returns 0 or an
+ * exit code (imp_error()).
+ */
+static int
 parse_line(struct import *im, size_t line, const char *buf)
 {
 	const unsigned char *u;
@@ -496,16 +546,16 @@ parse_line(struct import *im, size_t line, const char *buf)
 
 	for (u = (const unsigned char *)buf; *u != '\0'; u++) {
 		if (*u == '\r')
-			imp_fail(im, line, EXIT_DATAERR, "a carriage return "
-			    "(convert DOS line endings first)");
+			return imp_error(im, line, EXIT_DATAERR, "a carriage "
+			    "return (convert DOS line endings first)");
 		if ((*u < 0x20 && *u != '\t') || *u == 0x7f)
-			imp_fail(im, line, EXIT_DATAERR, "a control character "
-			    "(\\x%02x)", *u);
+			return imp_error(im, line, EXIT_DATAERR, "a control "
+			    "character (\\x%02x)", *u);
 	}
 	while (is_blank(*p))
 		p++;
 	if (*p == '\0' || *p == '#')
-		return;
+		return 0;
 	/* NAME = VALUE, as cron tells an environment line from an entry. */
 	for (nlen = 0; p[nlen] != '\0' && !is_blank(p[nlen]) &&
 	    p[nlen] != '='; nlen++)
@@ -513,19 +563,21 @@ parse_line(struct import *im, size_t line, const char *buf)
 	for (q = p + nlen; is_blank(*q); q++)
 		;
 	if (*q == '=')
-		env_line(im, line, p, nlen, q + 1);
-	else
-		entry_line(im, line, p);
+		return env_line(im, line, p, nlen, q + 1);
+	return entry_line(im, line, p);
 }
 
-/* Read and check the whole crontab. */
-static void
+/*
+ * Read and check the whole crontab.  Returns 0 or an exit code
+ * (imp_error()); exits on a read error.
+ */
+static int
 read_crontab(struct import *im, FILE *fp)
 {
 	char *buf;
 	size_t line = 0, len, total = 0;
 	bool toolong, nul;
-	int c;
+	int c, code = 0;
 
 	if ((buf = malloc(CRONTAB_LINE_MAX + 1)) == NULL)
 		imp_oom(im);
@@ -533,9 +585,12 @@ read_crontab(struct import *im, FILE *fp)
 		len = 0;
 		toolong = nul = false;
 		while ((c = getc(fp)) != EOF && c != '\n') {
-			if (++total > CRONTAB_FILE_MAX)
-				imp_fail(im, 0, EXIT_DATAERR, "too large (more "
-				    "than %d bytes)", CRONTAB_FILE_MAX);
+			if (++total > CRONTAB_FILE_MAX) {
+				code = imp_error(im, 0, EXIT_DATAERR, "too "
+				    "large (more than %d bytes)",
+				    CRONTAB_FILE_MAX);
+				goto out;
+			}
 			if (c == '\0')
 				nul = true;
 			if (len < CRONTAB_LINE_MAX)
@@ -550,17 +605,22 @@ read_crontab(struct import *im, FILE *fp)
 			break;
 		line++;
 		total++;
-		if (toolong)
-			imp_fail(im, line, EXIT_DATAERR, "line too long (more "
-			    "than %d bytes)", CRONTAB_LINE_MAX);
-		if (nul)
-			imp_fail(im, line, EXIT_DATAERR, "a NUL byte");
+		if (toolong) {
+			code = imp_error(im, line, EXIT_DATAERR, "line too "
+			    "long (more than %d bytes)", CRONTAB_LINE_MAX);
+			break;
+		}
+		if (nul) {
+			code = imp_error(im, line, EXIT_DATAERR, "a NUL byte");
+			break;
+		}
 		buf[len] = '\0';
-		parse_line(im, line, buf);
-		if (c == EOF)
+		if ((code = parse_line(im, line, buf)) != 0 || c == EOF)
 			break;
 	}
+out:
 	free(buf);
+	return code;
 }
 
 /*
@@ -936,7 +996,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	}
 	im.user_guessed = !im.system && im.user == NULL;
 
-	read_crontab(&im, fp);
+	if (read_crontab(&im, fp) != 0)
+		imp_die(&im);
 	if (fp != stdin)
 		fclose(fp);
 	unique_names(&im);
