@@ -544,6 +544,9 @@ parse_line(struct import *im, size_t line, const char *buf)
 	const char *p = buf, *q;
 	size_t nlen;
 
+	if (line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0)
+		return imp_error(im, line, EXIT_DATAERR, "a byte order mark "
+		    "(save the file as UTF-8 without one)");
 	for (u = (const unsigned char *)buf; *u != '\0'; u++) {
 		if (*u == '\r')
 			return imp_error(im, line, EXIT_DATAERR, "a carriage "

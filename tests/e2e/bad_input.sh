@@ -261,7 +261,7 @@ ct() {	# printf format: the crontab $T/ct.txt
 ct '* * * * * echo a\r\n'
 bad "import-crontab with CRLF"	65 'ct.txt:1:' import-crontab "$T/ct.txt"
 ct '\357\273\277* * * * * echo a\n'
-bad "import-crontab with a BOM"	65 'ct.txt:1:' import-crontab "$T/ct.txt"
+bad "import-crontab with a BOM"	65 'ct.txt:1: a byte order mark' import-crontab "$T/ct.txt"
 ct '* * * * * echo a\000b\n'
 bad "import-crontab with a NUL byte" 65 'ct.txt:1: a NUL byte' \
     import-crontab "$T/ct.txt"
