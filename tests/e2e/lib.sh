@@ -37,6 +37,13 @@ if [ -z "${JOBD_TOP:-}" ]; then		# run by hand, not by tests/run.sh
 	    JOBD_CONFIG
 fi
 T=$(pwd)
+# Tests write into, and at exit kill every process naming, their directory.
+case "$T/" in
+"$JOBD_TOP"/*)
+	echo "$0: not in the source tree ($T): run it with tests/run.sh," \
+	    "or by hand without JOBD_TOP set" >&2
+	exit 2 ;;
+esac
 # Never let a test reach the default database (/var/lib/jobd as root).
 DB=$T/jobs.db
 export JOBD_DB="$DB"
