@@ -39,7 +39,7 @@ struct store;
 #define STORE_READONLY	0x04	/* open read-only, never migrate */
 #define STORE_POKE	0x08	/* after each commit, touch the WAL file so
 				   a daemon watching it sees the commit */
-#define STORE_SMALL	0x10	/* a page cache of 1 MiB (a long-lived
+#define STORE_SMALL	0x10	/* a page cache of 512 KiB (a long-lived
 				   daemon that reads little) */
 
 /*

@@ -981,7 +981,7 @@ store_open(struct store **stp, const char *path, int flags,
 	    "PRAGMA journal_size_limit = " STORE_WAL_LIMIT_STR)) != 0)
 		goto fail;
 	if ((flags & STORE_SMALL) &&
-	    (error = store_exec(st, "PRAGMA cache_size = -1024")) != 0)
+	    (error = store_exec(st, "PRAGMA cache_size = -512")) != 0)
 		goto fail;
 	/* Up to date: no transaction, so readers never wait for writers. */
 	if (version < schema_nmigrations &&
