@@ -8,6 +8,8 @@
 #   make lint                mandoc -Tlint on the man pages
 #   make run                 start jobd on a database in ./run/
 #   make bench               benchmarks: figures and ratios to targets
+#   make chaos               10,000 jobs, jobd SIGKILLed 50 times
+#   make submitters          8 x 1000 concurrent submissions, busy jobd
 #   make tsan                the daemon's tests under ThreadSanitizer
 #   make valgrind            jobctl and jobd under valgrind memcheck
 #   make fuzz                libFuzzer targets, FUZZ_TIME seconds each (clang)
@@ -101,8 +103,8 @@ LIBCORE		:= $(B)/libjobd.a
 SCHEMA		:= $(sort $(wildcard schema/*.sql))
 MANPAGES	:= man/jobctl.1 man/jobd.conf.5 man/jobd.8
 
-.PHONY: all check chaos tsan valgrind fuzz lint run bench install uninstall \
-	clean deps-check
+.PHONY: all check chaos submitters tsan valgrind fuzz lint run bench install \
+	uninstall clean deps-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -174,8 +176,14 @@ check: all $(UNIT_BINS) lint
 
 # The long crash-chaos test: 10000 jobs, jobd SIGKILLed 50 times.
 chaos: all
-	@CHAOS_JOBS=10000 CHAOS_KILLS=50 TEST_TIMEOUT=1800 B=$(B) \
-	    tests/run.sh chaos.sh
+	@CHAOS_JOBS=10000 CHAOS_KILLS=50 TEST_TIMEOUT=1800 TEST_VERBOSE=1 \
+	    B=$(B) tests/run.sh chaos.sh
+
+# The long concurrent-submitter test: 8 x 1000 submissions against a busy
+# jobd, with readers and batch submissions.
+submitters: all
+	@SUBMITTERS_N=1000 TEST_TIMEOUT=1800 TEST_VERBOSE=1 B=$(B) \
+	    tests/run.sh submitters.sh
 
 # ThreadSanitizer over the daemon's threads: every end-to-end script that
 # starts jobd (the daemon's own, cron, the short chaos test ...) and the

@@ -9,7 +9,8 @@
 # Unit binaries are cmocka programs; their "[  PASSED  ]" and "[  FAILED  ]"
 # lines are counted.  An e2e script prints one "PASS name" or "FAIL name: why"
 # line per case.  A program that times out, crashes or exits non-zero without
-# reporting a failure counts as one failure.
+# reporting a failure counts as one failure.  Its whole output is shown when
+# it failed; with TEST_VERBOSE=1, the INFO lines (figures) of the others too.
 
 B=${B:-build}
 TIMEOUT=${TEST_TIMEOUT:-120}
@@ -60,6 +61,7 @@ run_one() {	# kind name command...
 		failures="$failures $name"
 	else
 		echo "ok   $name ($p)"
+		[ -n "${TEST_VERBOSE:-}" ] && grep '^INFO ' "$out"
 	fi
 	rm -rf "$dir"
 }
