@@ -44,6 +44,7 @@
 
 #include "jobd/config.h"
 #include "jobd/timefmt.h"
+#include "jobd/utf8.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -260,47 +261,6 @@ strict_is_ctl(unsigned char ch)
 }
 
 /*
- * The length of the UTF-8 sequence at p (n bytes available) and its code
- * point in *cp, or 0 when it is not valid UTF-8 (overlong forms,
- * surrogates, code points past U+10FFFF and cut sequences are not).
- */
-static size_t
-strict_utf8(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/*
  * Check the text of one line (len bytes at p): valid UTF-8, without
  * control characters (a tab is fine) or invisible formatting characters
  * that would hide or reorder what an operator reads (zero-width
@@ -322,19 +282,17 @@ strict_check_text(struct strict_src *src, const char *p, size_t len)
 			    "at column %zu", u[i], i + 1);
 			break;
 		}
-		if ((n = strict_utf8(u + i, len - i, &cp)) == 0) {
+		if ((n = utf8_decode(u + i, len - i, &cp)) == 0) {
 			snprintf(why, sizeof(why), "invalid UTF-8 (byte 0x%02x) "
 			    "at column %zu", u[i], i + 1);
 			break;
 		}
-		if (cp >= 0x80 && cp < 0xa0) {
+		if (utf8_is_c1(cp)) {
 			snprintf(why, sizeof(why), "control character U+%04X "
 			    "at column %zu", (unsigned)cp, i + 1);
 			break;
 		}
-		if ((cp >= 0x200b && cp <= 0x200f) ||
-		    (cp >= 0x2028 && cp <= 0x202e) ||
-		    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff) {
+		if (utf8_is_invisible(cp)) {
 			snprintf(why, sizeof(why), "invisible formatting "
 			    "character U+%04X at column %zu", (unsigned)cp,
 			    i + 1);

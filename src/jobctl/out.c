@@ -12,48 +12,8 @@
 
 #include "jobd/job.h"
 #include "jobd/timefmt.h"
+#include "jobd/utf8.h"
 #include "out.h"
-
-/*
- * The length of the valid UTF-8 sequence at p (n bytes available), or 0
- * when it is invalid: overlong forms, surrogates and code points above
- * U+10FFFF are invalid.  *cp gets the code point.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len, i;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /*
  * Is code point cp unsafe on a terminal: a C0 or C1 control character,
@@ -64,9 +24,8 @@ utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 static bool
 unsafe_cp(uint32_t cp)
 {
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-	    (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	    (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+	return cp < 0x20 || cp == 0x7f || utf8_is_c1(cp) ||
+	    utf8_is_invisible(cp);
 }
 
 /* "\xNN" for a control character, "\uNNNN" for the others. */
@@ -112,7 +71,7 @@ safe_dup(const char *s, size_t len, size_t maxw, size_t *width)
 				break;
 			}
 		}
-		n = utf8_seq(p + i, len - i, &cp);
+		n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
 			*o++ = '?';
 			i++;
@@ -141,7 +100,7 @@ out_safe(FILE *fp, const void *s, size_t len, bool keep_newlines)
 	uint32_t cp;
 
 	while (i < len) {
-		n = utf8_seq(p + i, len - i, &cp);
+		n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
 			fputc('?', fp);
 			i++;
@@ -168,7 +127,7 @@ out_escape(FILE *fp, const void *s, size_t len)
 	uint32_t cp;
 
 	while (i < len) {
-		n = utf8_seq(p + i, len - i, &cp);
+		n = utf8_decode(p + i, len - i, &cp);
 		if (n != 0 && (cp == '\t' || !unsafe_cp(cp))) {
 			fwrite(p + i, 1, n, fp);
 		} else {
@@ -190,7 +149,7 @@ out_text_problem(const void *s, size_t len, size_t *at)
 
 	while (i < len) {
 		*at = i;
-		if ((n = utf8_seq(p + i, len - i, &cp)) == 0)
+		if ((n = utf8_decode(p + i, len - i, &cp)) == 0)
 			return "invalid UTF-8";
 		if (unsafe_cp(cp))
 			return cp < 0x20 || cp == 0x7f || (cp >= 0x80 &&
@@ -295,7 +254,7 @@ json_string(FILE *fp, const void *s, size_t len)
 
 	fputc('"', fp);
 	while (i < len) {
-		n = utf8_seq(p + i, len - i, &cp);
+		n = utf8_decode(p + i, len - i, &cp);
 		if (n == 0) {
 			fputs("\\ufffd", fp);
 			i++;
