@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "jobd/cron.h"
 #include "jobd/tz.h"
 
@@ -22,31 +23,6 @@
 #define CR_MINUTES	(2 * 525600LL)		/* two years of minutes */
 #define CR_STRIDE	7919LL			/* prime: visits them all */
 #define CR_BATCH	1024
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "cronrate: \"%s\": not a number from %ld to "
-		    "%ld\n", s, min, max);
-		exit(64);
-	}
-	return v;
-}
 
 int
 main(int argc, char **argv)
@@ -62,7 +38,7 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "t:z:")) != -1) {
 		switch (ch) {
 		case 't':
-			limit = number(optarg, 1, 600000) / 1000.0;
+			limit = bench_number("cronrate", optarg, 1, 600000) / 1000.0;
 			break;
 		case 'z':
 			zone = optarg;
@@ -83,7 +59,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		i = 0;
-		t0 = now_s();
+		t0 = bench_now();
 		do {
 			for (b = 0; b < CR_BATCH; b++, i++) {
 				after = CR_BASE_MS +
@@ -98,7 +74,7 @@ main(int argc, char **argv)
 				}
 				sum += next - after;
 			}
-			t = now_s();
+			t = bench_now();
 		} while (t - t0 < limit);
 		printf("%.0f %lld %s\n", i / (t - t0), (long long)i, argv[a]);
 	}

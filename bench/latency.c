@@ -27,16 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 extern char **environ;
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void
 on_alarm(int sig)
@@ -51,22 +44,6 @@ sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "latency: \"%s\": not a number from %ld to "
-		    "%ld\n", s, min, max);
-		exit(64);
-	}
-	return v;
 }
 
 static void
@@ -95,13 +72,13 @@ main(int argc, char **argv)
 			fifo = optarg;
 			break;
 		case 'g':
-			gap = number(optarg, 0, 60000);
+			gap = bench_number("latency", optarg, 0, 60000);
 			break;
 		case 'n':
-			count = number(optarg, 1, 1000000);
+			count = bench_number("latency", optarg, 1, 1000000);
 			break;
 		case 't':
-			timeout = number(optarg, 1, 3600);
+			timeout = bench_number("latency", optarg, 1, 3600);
 			break;
 		default:
 			usage();
@@ -118,7 +95,7 @@ main(int argc, char **argv)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	for (i = 0; i < count; i++) {
-		t0 = now_ms();
+		t0 = (bench_now() * 1000);
 		rc = posix_spawn(&pid, argv[optind], &fa, NULL, argv + optind,
 		    environ);
 		if (rc != 0) {
@@ -128,7 +105,7 @@ main(int argc, char **argv)
 		}
 		alarm((unsigned int)timeout);
 		fd = open(fifo, O_RDONLY | O_CLOEXEC);
-		t1 = now_ms();
+		t1 = (bench_now() * 1000);
 		alarm(0);
 		if (fd == -1) {
 			fprintf(stderr, "latency: %s: %s (round %ld: the job "

@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "bench.h"
 #include "jobd/clock.h"
 #include "jobd/job.h"
 #include "jobd/store.h"
@@ -55,37 +56,12 @@ hook_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
 	return SQLITE_OK;
 }
 
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "lease: \"%s\": not a number from %ld to "
-		    "%ld\n", s, min, max);
-		exit(64);
-	}
-	return v;
 }
 
 int
@@ -102,10 +78,10 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "m:n:")) != -1) {
 		switch (ch) {
 		case 'm':
-			max = number(optarg, 1, 64);
+			max = bench_number("lease", optarg, 1, 64);
 			break;
 		case 'n':
-			iters = number(optarg, 1, 10000000);
+			iters = bench_number("lease", optarg, 1, 10000000);
 			break;
 		default:
 			goto usage;
@@ -131,12 +107,12 @@ main(int argc, char **argv)
 		hook_base = sqlite3_total_changes(hook_db);
 		hook_changes = -1;
 		hook_armed = 1;
-		t0 = now_us();
+		t0 = (bench_now() * 1000000);
 		error = store_claim(st, LEASE_OWNER,
 		    clock_wall_ms(&clock_system), LEASE_MS, (size_t)max, out,
 		    &n);
 		if (i >= 0)
-			us[i] = now_us() - t0;
+			us[i] = (bench_now() * 1000000) - t0;
 		hook_armed = 0;
 		if (error == 0) {
 			fprintf(stderr, "lease: the claim committed; the "

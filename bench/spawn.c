@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define SPAWN_MAX_CONC	64
 
 extern char **environ;
@@ -35,15 +37,6 @@ static char		*default_argv[] = { "/bin/sh", "-c", "true", NULL };
 static char		**run_argv = default_argv;
 static atomic_long	 remaining;
 static atomic_long	 failures;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* One run: spawn, read the output pipe to EOF, reap.  0 or -1. */
 static int
@@ -110,22 +103,6 @@ usage(void)
 	exit(64);
 }
 
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "spawn: \"%s\": not a number from %ld to "
-		    "%ld\n", s, min, max);
-		exit(64);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -137,10 +114,10 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "+c:n:")) != -1) {
 		switch (ch) {
 		case 'c':
-			conc = number(optarg, 1, SPAWN_MAX_CONC);
+			conc = bench_number("spawn", optarg, 1, SPAWN_MAX_CONC);
 			break;
 		case 'n':
-			count = number(optarg, 1, 100000000);
+			count = bench_number("spawn", optarg, 1, 100000000);
 			break;
 		default:
 			usage();
@@ -149,7 +126,7 @@ main(int argc, char **argv)
 	if (optind < argc)
 		run_argv = argv + optind;
 	atomic_store(&remaining, count);
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < conc; i++) {
 		if ((rc = pthread_create(&th[i], NULL, worker, NULL)) != 0) {
 			fprintf(stderr, "spawn: pthread_create: %s\n",
@@ -159,7 +136,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < conc; i++)
 		pthread_join(th[i], NULL);
-	t1 = now_s();
+	t1 = bench_now();
 	printf("%ld %.6f %.3f\n", count, t1 - t0, count / (t1 - t0));
 	if (atomic_load(&failures) != 0) {
 		fprintf(stderr, "spawn: %ld of %ld runs failed\n",

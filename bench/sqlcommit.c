@@ -19,14 +19,7 @@
 
 #include <sqlite3.h>
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static void
 check(sqlite3 *db, int rc, const char *what)
@@ -36,22 +29,6 @@ check(sqlite3 *db, int rc, const char *what)
 		    sqlite3_errmsg(db));
 		exit(1);
 	}
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "sqlcommit: \"%s\": not a number from %ld to "
-		    "%ld\n", s, min, max);
-		exit(64);
-	}
-	return v;
 }
 
 int
@@ -66,10 +43,10 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "m:s:")) != -1) {
 		switch (ch) {
 		case 'm':
-			min = number(optarg, 1, 100000000);
+			min = bench_number("sqlcommit", optarg, 1, 100000000);
 			break;
 		case 's':
-			secs = number(optarg, 0, 3600);
+			secs = bench_number("sqlcommit", optarg, 0, 3600);
 			break;
 		default:
 			goto usage;
@@ -89,7 +66,7 @@ main(int argc, char **argv)
 	    "NOT NULL) STRICT", NULL, NULL, NULL), "setup");
 	check(db, sqlite3_prepare_v2(db, "INSERT INTO t (command, created_at) "
 	    "VALUES ('true', ?1)", -1, &ins, NULL), "prepare");
-	t0 = now_s();
+	t0 = bench_now();
 	do {
 		check(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
 		    NULL), "begin");
@@ -99,7 +76,7 @@ main(int argc, char **argv)
 		check(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
 		    "commit");
 		n++;
-		t = now_s();
+		t = bench_now();
 	} while (t - t0 < secs || n < min);
 	sqlite3_finalize(ins);
 	sqlite3_close(db);
