@@ -7,8 +7,9 @@
  * dispositions and an empty signal mask, the working directory of the spec
  * (else the user's home), and the environment of the spec and nothing else.
  * When jobd is root and the spec names a user, the child drops to that
- * user (supplementary groups, then gid, then uid, then a check) before
- * exec.
+ * user (supplementary groups, then gid, then uid, then every capability
+ * set cleared, then a check) before exec; any failure, and the job never
+ * runs.
  *
  * Output: the last max_output bytes are kept (a ring buffer, so memory is
  * bounded whatever the child writes); what was dropped is counted.  The
@@ -18,7 +19,11 @@
  * to the process group, then SIGKILL after kill_grace_ms.  When the shell
  * exits, its output is read until EOF (or RUNNER_LINGER_MS), then whatever
  * is left of its process group is killed, so nothing a job started in its
- * group outlives it.
+ * group outlives it.  After a timeout, a stop, or output still held open
+ * past the linger, every process left in the job's session is killed too
+ * (shells with job control give background jobs groups of their own); the
+ * shell is reaped only then, so that its pid, the session id, cannot be
+ * reused meanwhile.
  *
  * Only runner.c calls fork, exec*, waitpid or kill.  Everything that can
  * fail or allocate (user lookup, building argv and envp) happens in
