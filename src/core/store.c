@@ -241,7 +241,7 @@ static const char *const store_sql[Q_MAX] = {
 	 */
 	[Q_CLAIM_PRIO] =
 	    "SELECT priority FROM jobs INDEXED BY jobs_pending "
-	    "WHERE state = 'pending' AND priority > ?1 "
+	    "WHERE state = 'pending' AND priority >= ?1 "
 	    "ORDER BY priority LIMIT 1",
 	[Q_CLAIM_PICK] =
 	    "SELECT id FROM jobs INDEXED BY jobs_pending "
@@ -1523,7 +1523,7 @@ claim_pick(struct store *st, int64_t now, size_t max, int64_t *ids,
     size_t *n)
 {
 	sqlite3_stmt *pr, *pk;
-	int64_t prio = INT64_MIN;
+	int64_t prio, from = INT64_MIN;
 	int error = 0, rc;
 
 	*n = 0;
@@ -1531,10 +1531,9 @@ claim_pick(struct store *st, int64_t now, size_t max, int64_t *ids,
 	    (pk = store_stmt(st, Q_CLAIM_PICK, &error)) == NULL)
 		return error;
 	while (*n < max) {
-		sqlite3_bind_int64(pr, 1, prio);
+		sqlite3_bind_int64(pr, 1, from);
 		rc = sqlite3_step(pr);
-		if (rc == SQLITE_ROW)
-			prio = sqlite3_column_int64(pr, 0);
+		prio = rc == SQLITE_ROW ? sqlite3_column_int64(pr, 0) : 0;
 		sqlite3_reset(pr);
 		if (rc == SQLITE_DONE)
 			break;
@@ -1550,6 +1549,7 @@ claim_pick(struct store *st, int64_t now, size_t max, int64_t *ids,
 			return store_err(st, rc);
 		if (prio == INT64_MAX)
 			break;
+		from = prio + 1;
 	}
 	return 0;
 }

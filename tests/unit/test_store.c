@@ -611,6 +611,11 @@ test_store_claim_order_matches_brute_force(void **state)
 		js[i].queue = queues[(rng >> 45) % 3];
 	}
 	assert_int_equal(store_submit(f->st, js, 400, ids, NULL), 0);
+	/* The ends of the priority range, as a hand-made row may hold. */
+	assert_int_equal(sqlite3_exec(db, "UPDATE jobs SET queue = 'a', "
+	    "priority = -9223372036854775807 - 1 WHERE id = 1; "
+	    "UPDATE jobs SET queue = 'a', priority = 9223372036854775807 "
+	    "WHERE id = 2", NULL, NULL, NULL), SQLITE_OK);
 	for (now = T0; now <= T0 + 4000 * 1000; now += 250 * 1000) {
 		for (;;) {
 			max = 1 + (size_t)(now / 1000 % 7);
