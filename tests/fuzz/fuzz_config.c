@@ -25,9 +25,11 @@
 
 #include "jobd/config.h"
 
+#define FUZZ_NAME	"fuzz_config"
+#include "fuzz.h"
+
 #define NAME	"fuzz.conf"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct ini_state {
 	size_t	 nlines;	/* lines in the input */
@@ -35,22 +37,6 @@ struct ini_state {
 	size_t	 nkeys;
 	size_t	 fail_at;	/* the key to refuse, 0: none */
 };
-
-static void	fail(const char *, ...) __attribute__((format(printf, 1, 2),
-		    __noreturn__));
-
-static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_config: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
 
 /* Bytes the strict reader refuses: 0x00-0x08, 0x0a-0x1f but tab, 0x7f. */
 static bool
@@ -66,11 +52,11 @@ check_text(const char *what, const char *s, bool blank_ends_ok)
 
 	for (i = 0; i < n; i++)
 		if (refused_byte((unsigned char)s[i]))
-			fail("%s \"%s\" holds byte %#x", what, s,
+			fuzz_fail("%s \"%s\" holds byte %#x", what, s,
 			    (unsigned char)s[i]);
 	if (!blank_ends_ok && n > 0 && (s[0] == ' ' || s[0] == '\t' ||
 	    s[n - 1] == ' ' || s[n - 1] == '\t'))
-		fail("%s \"%s\" has blanks at an end", what, s);
+		fuzz_fail("%s \"%s\" has blanks at an end", what, s);
 }
 
 static int
@@ -80,14 +66,14 @@ on_key(void *arg, const char *section, const char *key, const char *value,
 	struct ini_state *st = arg;
 
 	if (section == NULL || key == NULL || value == NULL)
-		fail("a NULL string for key %s", key != NULL ? key : "(null)");
+		fuzz_fail("a NULL string for key %s", key != NULL ? key : "(null)");
 	if (*key == '\0')
-		fail("an empty key on line %d", line);
+		fuzz_fail("an empty key on line %d", line);
 	check_text("section", section, true);
 	check_text("key", key, false);
 	check_text("value", value, false);
 	if (line < 1 || (size_t)line > st->nlines || line <= st->last_line)
-		fail("key \"%s\" on line %d (%zu lines, the last key on %d)",
+		fuzz_fail("key \"%s\" on line %d (%zu lines, the last key on %d)",
 		    key, line, st->nlines, st->last_line);
 	st->last_line = line;
 	if (++st->nkeys == st->fail_at) {
@@ -101,11 +87,11 @@ static void
 check_message(const char *what, const char *err, size_t errlen)
 {
 	if (memchr(err, '\0', errlen) == NULL)
-		fail("%s: the message is not terminated", what);
+		fuzz_fail("%s: the message is not terminated", what);
 	if (strchr(err, '\n') != NULL)
-		fail("%s: the message \"%s\" is not one line", what, err);
+		fuzz_fail("%s: the message \"%s\" is not one line", what, err);
 	if (strncmp(err, NAME ":", strlen(NAME ":")) != 0)
-		fail("%s: the message \"%s\" does not name the file", what,
+		fuzz_fail("%s: the message \"%s\" does not name the file", what,
 		    err);
 }
 
@@ -118,21 +104,11 @@ print(const struct jd_config *c, int *rc)
 	FILE *fp;
 
 	if ((fp = open_memstream(&s, &n)) == NULL)
-		fail("open_memstream failed");
+		fuzz_fail("open_memstream failed");
 	*rc = config_print(c, fp);
 	if (fclose(fp) != 0)
-		fail("writing the printout failed");
+		fuzz_fail("writing the printout failed");
 	return s;
-}
-
-static uint64_t
-hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	while (n-- > 0)
-		h = (h ^ *p++) * UINT64_C(0x100000001b3);
-	return h;
 }
 
 int
@@ -142,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ini_state st;
 	char err[512], *p0, *p1, *p2, *p3;
 	const char *buf = (const char *)data;
-	uint64_t h = hash(data, size);
+	uint64_t h = fuzz_hash(data, size);
 	size_t i;
 	int rc, prc;
 
@@ -161,7 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st.fail_at != 0 && st.nkeys >= st.fail_at && (rc != -EINVAL ||
 	    st.nkeys != st.fail_at || strstr(err, "refused by the test") ==
 	    NULL))
-		fail("the reader went on after key %zu was refused (%d, %zu "
+		fuzz_fail("the reader went on after key %zu was refused (%d, %zu "
 		    "keys, \"%s\")", st.fail_at, rc, st.nkeys, err);
 
 	/* Loading jobd.conf. */
@@ -174,7 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_message("config_load_buf", err, sizeof(err));
 		p1 = print(&c, &prc);
 		if (strcmp(p0, p1) != 0)
-			fail("a refused load (%s) changed the config", err);
+			fuzz_fail("a refused load (%s) changed the config", err);
 		free(p1);
 		free(p0);
 		config_free(&c);
@@ -184,20 +160,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (prc == 0) {
 		/* The printout loads again, onto defaults and over c. */
 		if (config_defaults(&c2) != 0)
-			fail("config_defaults failed");
+			fuzz_fail("config_defaults failed");
 		if (config_load_buf(&c2, p1, strlen(p1), NAME, err,
 		    sizeof(err)) != 0)
-			fail("the printout does not load: %s\n%s", err, p1);
+			fuzz_fail("the printout does not load: %s\n%s", err, p1);
 		p2 = print(&c2, &prc);
 		if (strcmp(p1, p2) != 0)
-			fail("the printout loads as another config:\n%s\n"
+			fuzz_fail("the printout loads as another config:\n%s\n"
 			    "---\n%s", p1, p2);
 		if (config_load_buf(&c, p1, strlen(p1), NAME, err,
 		    sizeof(err)) != 0)
-			fail("the printout does not load over itself: %s", err);
+			fuzz_fail("the printout does not load over itself: %s", err);
 		p3 = print(&c, &prc);
 		if (strcmp(p1, p3) != 0)
-			fail("the printout loads over itself as another "
+			fuzz_fail("the printout loads over itself as another "
 			    "config");
 		free(p2);
 		free(p3);

@@ -41,6 +41,9 @@
 #include "jobd/cron.h"
 #include "jobd/tz.h"
 
+#define FUZZ_NAME	"fuzz_cron"
+#include "fuzz.h"
+
 #define DAY		INT64_C(86400)
 #define WINDOW		(2 * DAY)	/* seconds walked after a start */
 #define LOOKBACK	(2 * DAY)	/* seconds looked at before it */
@@ -49,7 +52,6 @@
 #define MAX_BASES	64		/* start points per zone */
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Zones with daylight saving time, odd offsets and odd changes. */
 static const char *const zone_names[] = {
@@ -458,17 +460,6 @@ check_next(const char *expr, const struct cron_expr *e, const struct ref *r,
 		    z->name, (long long)prev, rc);
 }
 
-/* FNV-1a, to pick start times for an input that does not choose them. */
-static uint64_t
-hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	while (n-- > 0)
-		h = (h ^ *p++) * UINT64_C(0x100000001b3);
-	return h;
-}
-
 /* Parameter byte i: from the input when it has one, else from the hash. */
 static unsigned
 param(const uint8_t *p, size_t n, uint64_t h, size_t i)
@@ -555,7 +546,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	expr[len] = '\0';
 	pp = nl != NULL ? nl + 1 : NULL;
 	np = nl != NULL ? size - len - 1 : 0;
-	h = hash(data, len);
+	h = fuzz_hash(data, len);
 
 	/* The message, into a buffer of any size (exactly that size). */
 	errlen = param(pp, np, h, 0) % 8 == 0 ? param(pp, np, h, 1) % 16 :

@@ -18,26 +18,12 @@
 
 #include "jobd/cron.h"
 
+#define FUZZ_NAME	"fuzz_import"
+#include "fuzz.h"
+
 #define FUZZ_NOW	INT64_C(1772951400000)	/* 2026-03-08T06:30:00Z */
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void	fuzz_fail(const char *, ...) __attribute__((format(printf, 1,
-		    2), __noreturn__));
-
-static void
-fuzz_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_import: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

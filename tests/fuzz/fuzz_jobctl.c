@@ -55,13 +55,15 @@
 #include "jobd/clock.h"
 #include "jobd/store.h"
 
+#define FUZZ_NAME	"fuzz_jobctl"
+#include "fuzz.h"
+
 #define FUZZ_NOW	INT64_C(1772951400000)	/* 2026-03-08T06:30:00Z */
 #define MAX_ARGS	32
 #define MAX_STORES	16
 #define MAX_FD		1024
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__asan_default_options(void);
 
 /* jobctl's main(), renamed; and the wrapped and real functions. */
@@ -97,22 +99,6 @@ const char *
 __asan_default_options(void)
 {
 	return "detect_leaks=0";
-}
-
-static void	fuzz_fail(const char *, ...) __attribute__((format(printf, 1,
-		    2), __noreturn__));
-
-static void
-fuzz_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(real_stderr, "fuzz_jobctl: ");
-	va_start(ap, fmt);
-	vfprintf(real_stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', real_stderr);
-	abort();
 }
 
 void

@@ -31,11 +31,13 @@
 
 #include "jobd/timefmt.h"
 
+#define FUZZ_NAME	"fuzz_timefmt"
+#include "fuzz.h"
+
 #define INPUT_MAX	512
 /* 9999-12-31T23:59:59.999Z, the last instant timefmt_format_utc prints */
 #define UTC_MAX_MS	INT64_C(253402300799999)
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const zones[] = {
 	"UTC", "America/New_York", "Europe/Dublin", "Australia/Lord_Howe",
@@ -54,35 +56,18 @@ static const int64_t nows[] = {
 static const char *cur_input;
 static const char *cur_zone;
 
-static void	fail(const char *, ...) __attribute__((format(printf, 1, 2),
-		    __noreturn__));
-
-static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fuzz_timefmt: input \"%s\" (TZ=%s): ", cur_input,
-	    cur_zone);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
 /* A refusal: the right code and a terminated, non-empty message. */
 static void
 check_refusal(const char *what, int rc, const char *err, size_t errlen)
 {
 	if (rc != -EINVAL && rc != -ERANGE)
-		fail("%s returned %d", what, rc);
+		fuzz_fail("%s returned %d", what, rc);
 	if (memchr(err, '\0', errlen) == NULL)
-		fail("%s: the message is not terminated", what);
+		fuzz_fail("%s: the message is not terminated", what);
 	if (err[0] == '\0')
-		fail("%s: an empty message", what);
+		fuzz_fail("%s: an empty message", what);
 	if (strchr(err, '\n') != NULL)
-		fail("%s: the message \"%s\" is not one line", what, err);
+		fuzz_fail("%s: the message \"%s\" is not one line", what, err);
 }
 
 static int64_t
@@ -102,24 +87,24 @@ check_duration(const char *s, int64_t now)
 	if (rc != 0) {
 		check_refusal("timefmt_parse_duration", rc, err, sizeof(err));
 		if (ms != -42)
-			fail("a refused duration wrote its result");
+			fuzz_fail("a refused duration wrote its result");
 		return;
 	}
 	if (ms < 0)
-		fail("duration %lld is negative", (long long)ms);
+		fuzz_fail("duration %lld is negative", (long long)ms);
 	if (timefmt_format_duration(ms, buf, sizeof(buf)) != 0)
-		fail("duration %lld does not print", (long long)ms);
+		fuzz_fail("duration %lld does not print", (long long)ms);
 	if (timefmt_parse_duration(buf, &ms2, err, sizeof(err)) != 0 ||
 	    ms2 != ms)
-		fail("duration %lld prints as \"%s\", which reads as %lld",
+		fuzz_fail("duration %lld prints as \"%s\", which reads as %lld",
 		    (long long)ms, buf, (long long)ms2);
 	if (timefmt_format_duration(ms2, buf2, sizeof(buf2)) != 0 ||
 	    strcmp(buf, buf2) != 0)
-		fail("\"%s\" prints as \"%s\"", buf, buf2);
+		fuzz_fail("\"%s\" prints as \"%s\"", buf, buf2);
 	snprintf(plus, sizeof(plus), "+%s", s);
 	rc = timefmt_parse_time(plus, now, &t, err, sizeof(err));
 	if (now <= INT64_MAX - ms ? rc != 0 || t != now + ms : rc != -ERANGE)
-		fail("\"%s\" from %lld is %d, %lld; expected %lld + %lld",
+		fuzz_fail("\"%s\" from %lld is %d, %lld; expected %lld + %lld",
 		    plus, (long long)now, rc, (long long)t, (long long)now,
 		    (long long)ms);
 }
@@ -137,7 +122,7 @@ check_time(const char *s, int64_t now)
 	if (rc != 0) {
 		check_refusal("timefmt_parse_time", rc, err, sizeof(err));
 		if (t != -42)
-			fail("a refused time wrote its result");
+			fuzz_fail("a refused time wrote its result");
 		return;
 	}
 	secs = floor_secs(t);
@@ -146,10 +131,10 @@ check_time(const char *s, int64_t now)
 	rc = timefmt_format_utc(t, u, sizeof(u));
 	if (t >= 0 && t <= UTC_MAX_MS) {
 		if (rc != 0)
-			fail("time %lld does not print as UTC", (long long)t);
+			fuzz_fail("time %lld does not print as UTC", (long long)t);
 		if (timefmt_parse_time(u, now, &t2, err, sizeof(err)) != 0 ||
 		    t2 != t)
-			fail("time %lld prints as \"%s\", which reads as %lld",
+			fuzz_fail("time %lld prints as \"%s\", which reads as %lld",
 			    (long long)t, u, (long long)t2);
 	}
 
@@ -158,7 +143,7 @@ check_time(const char *s, int64_t now)
 		snprintf(e, sizeof(e), "@%lld", (long long)secs);
 		if (timefmt_parse_time(e, now, &t2, err, sizeof(err)) != 0 ||
 		    t2 != secs * 1000)
-			fail("\"%s\" reads as %lld", e, (long long)t2);
+			fuzz_fail("\"%s\" reads as %lld", e, (long long)t2);
 	}
 
 	/* Local time with its offset, to the second; then without it. */
@@ -168,22 +153,22 @@ check_time(const char *s, int64_t now)
 		return;		/* before what the parser takes */
 	if (timefmt_parse_time(l, now, &t2, err, sizeof(err)) != 0 ||
 	    t2 != secs * 1000)
-		fail("time %lld prints as \"%s\", which reads as %lld (%s)",
+		fuzz_fail("time %lld prints as \"%s\", which reads as %lld (%s)",
 		    (long long)t, l, (long long)t2, err);
 	memcpy(w, l, 19);
 	w[19] = '\0';
 	if (timefmt_parse_time(w, now, &t2, err, sizeof(err)) != 0)
-		fail("time %lld prints as \"%s\", but \"%s\" is refused: %s",
+		fuzz_fail("time %lld prints as \"%s\", but \"%s\" is refused: %s",
 		    (long long)t, l, w, err);
 	if (t2 > secs * 1000)
-		fail("\"%s\" is %lld, after %lld that printed it as \"%s\"",
+		fuzz_fail("\"%s\" is %lld, after %lld that printed it as \"%s\"",
 		    w, (long long)t2, (long long)t, l);
 	if (timefmt_format_local(t2, l2, sizeof(l2)) != 0 ||
 	    strncmp(l2, w, 19) != 0)
-		fail("\"%s\" reads as %lld, which prints as \"%s\"", w,
+		fuzz_fail("\"%s\" reads as %lld, which prints as \"%s\"", w,
 		    (long long)t2, l2);
 	if (t2 < secs * 1000 && strcmp(l2, l) == 0)
-		fail("\"%s\" and %lld both print as \"%s\"", w,
+		fuzz_fail("\"%s\" and %lld both print as \"%s\"", w,
 		    (long long)t, l);
 }
 
@@ -213,35 +198,25 @@ check_printers(int64_t v, int64_t now, size_t len)
 			    sizeof(full));
 		}
 		if (rc != 0 && rc != -ERANGE)
-			fail("printer %zu of %lld returned %d", i,
+			fuzz_fail("printer %zu of %lld returned %d", i,
 			    (long long)v, rc);
 		if (rc == 0 && (memchr(buf, '\0', len) == NULL ||
 		    rcf != 0 || strcmp(buf, full) != 0))
-			fail("printer %zu of %lld into %zu bytes is not what "
+			fuzz_fail("printer %zu of %lld into %zu bytes is not what "
 			    "it prints into %d", i, (long long)v, len,
 			    TIMEFMT_MAX);
 		if (rc != 0 && rcf == 0 && strlen(full) < len)
-			fail("printer %zu of %lld refuses %zu bytes for \"%s\"",
+			fuzz_fail("printer %zu of %lld refuses %zu bytes for \"%s\"",
 			    i, (long long)v, len, full);
 		if (rc != 0 && len > 0 && buf[0] != '\0')
-			fail("printer %zu of %lld: a refusal leaves text",
+			fuzz_fail("printer %zu of %lld: a refusal leaves text",
 			    i, (long long)v);
 	}
 	if (v >= 0 && (timefmt_format_duration(v, full, sizeof(full)) != 0 ||
 	    timefmt_parse_duration(full, &back, NULL, 0) != 0 || back != v))
-		fail("duration %lld does not read back from \"%s\"",
+		fuzz_fail("duration %lld does not read back from \"%s\"",
 		    (long long)v, full);
 	free(buf);
-}
-
-static uint64_t
-hash(const uint8_t *p, size_t n)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	while (n-- > 0)
-		h = (h ^ *p++) * UINT64_C(0x100000001b3);
-	return h;
 }
 
 int
@@ -260,7 +235,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return -1;
 	memcpy(s, data, len);
 	s[len] = '\0';
-	h = hash(data, size);
+	h = fuzz_hash(data, size);
 	zone = zones[h % NZONES];
 	if (cur_zone == NULL || strcmp(cur_zone, zone) != 0) {
 		setenv("TZ", zone, 1);
