@@ -31,6 +31,11 @@
 #   jcheck ID 'PYTHON'    run PYTHON with d = show ID --json, h = its
 #                         history; bad("why") records a problem, note("x")
 #                         prints "INFO x"
+#   outcheck ID 'PYTHON'  run PYTHON on the job's last output, made of
+#                         "===NAME" sections: s = {NAME: [lines]}, env =
+#                         section env as a dict, st = section status as
+#                         /proc status fields, fds(NAME) = {fd: target} of
+#                         an "ls -l" section; bad() and note() as jcheck
 #   output_of ID [N]      the output blob of attempt N (default: the last)
 #   no_strays NAME        a case: no jobd we started, no pid in JOBPIDS and
 #                         no process naming $T in its command line is left
@@ -211,6 +216,50 @@ EOF
 	[ -z "$_jc" ] && return 0
 	problem "job $1: $_jc"
 	return 1
+}
+
+outcheck() {	# id 'python'
+	output_of "$1" >"$T/.out"
+	_pc=$(python3 - "$T/.out" "$2" <<'EOF'
+import re, sys
+s, cur = {}, None
+for line in open(sys.argv[1], "rb").read().decode("utf-8", "replace").splitlines():
+    if line.startswith("==="):
+        cur = line[3:]
+        s[cur] = []
+    elif cur is not None:
+        s[cur].append(line)
+st = {}
+for l in s.get("status", []):
+    k, _, v = l.partition(":")
+    st[k] = v.split()
+env = dict(l.split("=", 1) for l in s.get("env", []) if "=" in l)
+def fds(sec):
+    r = {}
+    for l in s.get(sec, []):
+        m = re.search(r" (\d+) -> (.*)$", l)
+        if m:
+            r[int(m.group(1))] = m.group(2)
+    return r
+errs, notes = [], []
+def bad(m):
+    errs.append(str(m))
+def note(m):
+    notes.append(str(m))
+try:
+    exec(sys.argv[2])
+except Exception as e:
+    errs.append("check raised %r" % e)
+print("; ".join(errs))
+for n in notes:
+    print(n)
+EOF
+)
+	echo "$_pc" | sed -n '2,$p' | while IFS= read -r _pcn; do
+		info "$_pcn"
+	done
+	_pc=$(echo "$_pc" | head -n 1)
+	[ -z "$_pc" ] || problem "job $1: $_pc"
 }
 
 output_of() {	# id [attempt]: the raw output blob

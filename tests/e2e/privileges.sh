@@ -103,45 +103,6 @@ echo ===env; env
 echo ===pwd; pwd -P
 echo ===file; touch '"$T"'/drop/probe.$JOBD_JOB_ID && stat -c "%u %g" '"$T"'/drop/probe.$JOBD_JOB_ID'
 
-# probecheck ID 'python': s = {section: [lines]}, st = the status fields,
-# env = the environment; bad("why") records a problem, note("x") prints it.
-probecheck() {
-	output_of "$1" >"$T/.probe"
-	_pc=$(python3 - "$T/.probe" "$2" <<'EOF'
-import sys
-s, cur = {}, None
-for line in open(sys.argv[1], "rb").read().decode("utf-8", "replace").splitlines():
-    if line.startswith("==="):
-        cur = line[3:]
-        s[cur] = []
-    elif cur is not None:
-        s[cur].append(line)
-st = {}
-for l in s.get("status", []):
-    k, _, v = l.partition(":")
-    st[k] = v.split()
-env = dict(l.split("=", 1) for l in s.get("env", []) if "=" in l)
-errs, notes = [], []
-def bad(m):
-    errs.append(str(m))
-def note(m):
-    notes.append(str(m))
-try:
-    exec(sys.argv[2])
-except Exception as e:
-    errs.append("check raised %r" % e)
-print("; ".join(errs))
-for n in notes:
-    print(n)
-EOF
-)
-	echo "$_pc" | sed -n '2,$p' | while IFS= read -r _pcn; do
-		info "$_pcn"
-	done
-	_pc=$(echo "$_pc" | head -n 1)
-	[ -z "$_pc" ] || problem "job $1: $_pc"
-}
-
 # A jobd started through a command (setpriv ARGS: as another user, or with
 # fewer capabilities): the pid start_jobd records is jobd's own.
 jobd_via() {	# command...
@@ -195,7 +156,7 @@ begin "privileges: --user: uid, gid (real, effective, saved, fs) and exactly the
 submit --user "$U" -- "$probe" && wait_state "$ID" done 15
 PROBE=$ID
 if [ -n "$PROBE" ]; then
-	probecheck "$PROBE" '
+	outcheck "$PROBE" '
 u, g = "'"$UID_U"'", "'"$GID_U"'"
 want_groups = sorted({int(g), '"$GID_1"', '"$GID_2"'})
 if s.get("id", [])[:2] != [u, g]: bad("id -u, id -g: %s" % s.get("id"))
@@ -212,7 +173,7 @@ fi
 end
 
 begin "privileges: --user: no capabilities (CapEff, CapPrm, CapInh, CapAmb 0)"
-[ -n "$PROBE" ] && probecheck "$PROBE" '
+[ -n "$PROBE" ] && outcheck "$PROBE" '
 for k in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
     v = st.get(k, ["?"])[0]
     if v == "?" or int(v, 16) != 0: bad("%s %s" % (k, v))
@@ -222,7 +183,7 @@ note("privileges: job as user: CapInh %s CapPrm %s CapEff %s CapBnd %s CapAmb %s
 end
 
 begin "privileges: --user: fds 0-2 only, empty signal mask, nothing ignored"
-[ -n "$PROBE" ] && probecheck "$PROBE" '
+[ -n "$PROBE" ] && outcheck "$PROBE" '
 fds = sorted(int(x) for x in s.get("fd", []))
 if fds != [0, 1, 2]: bad("fds %s" % fds)
 for k in ("SigBlk", "SigIgn"):
@@ -232,7 +193,7 @@ for k in ("SigBlk", "SigIgn"):
 end
 
 begin "privileges: --user: own session, no controlling terminal"
-[ -n "$PROBE" ] && probecheck "$PROBE" '
+[ -n "$PROBE" ] && outcheck "$PROBE" '
 f = s.get("stat", [""])[0].rsplit(")", 1)[1].split()
 pid = st.get("Pid", ["?"])[0]
 if f[2] != pid or f[3] != pid: bad("pgrp %s, session %s, pid %s" % (f[2], f[3], pid))
@@ -244,7 +205,7 @@ if [x.strip() for x in t[1:2]] != ["?"]: bad("ps -o tty=: %s" % t[1:2])
 end
 
 begin "privileges: --user: HOME, USER, LOGNAME, PATH of the user; cwd is HOME"
-[ -n "$PROBE" ] && probecheck "$PROBE" '
+[ -n "$PROBE" ] && outcheck "$PROBE" '
 want = {"HOME": "'"$T/home.u"'", "USER": "'"$U"'", "LOGNAME": "'"$U"'",
         "PATH": "/usr/local/bin:/usr/bin:/bin", "SHELL": "/bin/sh"}
 for k, v in want.items():
@@ -322,7 +283,7 @@ capsjobd() {	# name what setpriv-args...
 	if start_jobd "$_cj"; then
 		if submit --max-attempts 1 --user "$U" -- "$probe" &&
 		    wait_state "$ID" done 15; then
-			probecheck "$ID" '
+			outcheck "$ID" '
 if s.get("id", [])[:1] != ["'"$UID_U"'"]: bad("id -u: %s" % s.get("id"))
 for k in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
     v = st.get(k, ["?"])[0]
