@@ -386,10 +386,10 @@ sched_ended(struct sched *s, const struct attempt_end *ends, size_t n,
 }
 
 /*
- * Step 1: record the finished runs, together with any that an earlier turn
- * could not record, in one transaction.  Usually the claim of step 4 does
- * this in its own transaction; this is for when the reaper or cron must
- * see the results first, or the claim failed.
+ * Record the finished runs, together with any that an earlier turn could
+ * not record, in one transaction.  Usually the claim of step 4 records them
+ * in its own; this is for when there is nothing to claim, the claim failed,
+ * or the reaper or cron must see the results first.
  */
 static void
 sched_record(struct sched *s, int64_t now)
@@ -553,10 +553,12 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 	/* No write transaction for a claim when nothing is due. */
 	if (!s->draining && s->running.n < sched_capacity(s) && due <= now)
 		max = (size_t)(sched_capacity(s) - s->running.n);
-	nend = (size_t)s->ended.n;
-	if (max == 0 && nend == 0)
+	if (max == 0) {
+		sched_record(s, now);
 		return 0;
-	if (max > 0 && (jobs = calloc(max, sizeof(*jobs))) == NULL)
+	}
+	nend = (size_t)s->ended.n;
+	if ((jobs = calloc(max, sizeof(*jobs))) == NULL)
 		return -ENOMEM;
 	if (nend > 0 && (ends = sched_ends(s, now, &reasons)) == NULL) {
 		free(jobs);
@@ -570,13 +572,9 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 		free(ends);
 		free(reasons);
 		free(jobs);
-		if (nend == 0)
-			log_warnx("claiming jobs: %s", store_errmsg(s->st));
-		else if (max > 0)	/* not behind a claim that may fail */
-			sched_record(s, now);
-		else
-			log_warnx("recording %zu results: %s; will retry",
-			    nend, store_errmsg(s->st));
+		log_warnx("claiming jobs: %s", store_errmsg(s->st));
+		/* The results must not wait behind a claim that fails. */
+		sched_record(s, now);
 		return error;
 	}
 	if (nend > 0)
@@ -684,26 +682,23 @@ static void
 sched_arm(struct sched *s, int64_t now, bool failed)
 {
 	struct store_times t;
-	int64_t due, expiry, cron, next, delay;
+	int64_t next, delay;
 
 	if (store_times(s->st, &t) != 0) {
 		log_warnx("reading the next due time: %s", store_errmsg(s->st));
 		t.due = t.expiry = t.cron = INT64_MAX;
 		failed = true;
 	}
-	due = t.due;
-	expiry = t.expiry;
-	cron = t.cron;
 	next = s->next_heartbeat;
-	if (!s->draining && s->running.n < sched_capacity(s) && due < next)
-		next = due;
+	if (!s->draining && s->running.n < sched_capacity(s) && t.due < next)
+		next = t.due;
 	/* An expired lease we did not reap is one of ours: not urgent. */
-	if (expiry <= now)
-		expiry = now + SCHED_RETRY_MS;
-	if (expiry < next)
-		next = expiry;
-	if (!s->draining && cron < next)
-		next = cron;
+	if (t.expiry <= now)
+		t.expiry = now + SCHED_RETRY_MS;
+	if (t.expiry < next)
+		next = t.expiry;
+	if (!s->draining && t.cron < next)
+		next = t.cron;
 	if (failed || s->ended.n > 0)
 		next = next < now + SCHED_RETRY_MS ? next :
 		    now + SCHED_RETRY_MS;
@@ -1029,7 +1024,6 @@ sched_finish(struct sched *s)
 	log_info("stopped");
 }
 
-/* Stop every run still going (shutdown grace over). */
 /* Jobs leased ahead that no worker has started: requeue, do not start. */
 static void
 sched_unqueue(struct sched *s)
@@ -1049,6 +1043,7 @@ sched_unqueue(struct sched *s)
 	}
 }
 
+/* Stop every run still going (shutdown grace over). */
 static void
 sched_stop_runs(struct sched *s)
 {

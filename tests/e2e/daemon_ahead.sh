@@ -51,7 +51,9 @@ submit -- "echo \$\$ >>$JOBPIDS; while [ ! -e $T/go ]; do sleep 0.02; done" &&
     LONG=$ID
 wait_state "$LONG" running 10
 submit -- true && D=$ID
-wait_state "$D" running 10
+submit -- "touch $T/ran.e" && E=$ID
+wait_until 10 "[ \"\$(jstate $D)\$(jstate $E)\" = runningrunning ]" ||
+    problem "not leased ahead: $D $(jstate "$D"), $E $(jstate "$E")"
 # Leased at T0; it starts when the long job ends, an hour later.
 echo $((T0 + 3600000)) >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"
 touch "$T/go"
@@ -59,6 +61,25 @@ wait_state "$D" done 10
 got=$(dsql "SELECT started_at FROM attempts WHERE job_id = $D")
 [ "$got" = $((T0 + 3600000)) ] ||
     problem "attempt started_at $got, want $((T0 + 3600000)) (leased at $T0)"
+end
+
+begin "ahead: a job cancelled while leased ahead is cancelled, never run"
+rm -f "$T/go"
+submit -- "echo \$\$ >>$JOBPIDS; while [ ! -e $T/go ]; do sleep 0.02; done" &&
+    LONG=$ID
+wait_state "$LONG" running 10
+submit -- "touch $T/ran.f" && F=$ID
+wait_state "$F" running 10
+"$JOBCTL" cancel "$F" >/dev/null || problem "cancel $F failed"
+wait_until 10 "grep -q 'job $F: cancel requested' '$T/ahead2.log'" ||
+    problem "jobd did not take the cancel of job $F"
+touch "$T/go"
+wait_state "$F" cancelled 10
+wait_state "$LONG" done 10
+[ ! -e "$T/ran.f" ] || problem "the cancelled job ran"
+[ "$(dsql "SELECT outcome FROM attempts WHERE job_id = $F")" = cancelled ] ||
+    problem "attempt: $(dsql "SELECT outcome, error FROM attempts
+    WHERE job_id = $F")"
 stop_jobd "$P" 10
 end
 
