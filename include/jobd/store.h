@@ -184,7 +184,7 @@ int	store_wal_trim(struct store *st);
 struct store_times {
 	int64_t	due;		/* store_next_times() */
 	int64_t	expiry;
-	int64_t	cron;		/* store_schedule_next() */
+	int64_t	cron;		/* an enabled schedule's next run */
 	int64_t	data_version;	/* store_data_version() */
 };
 
@@ -333,9 +333,6 @@ int	store_schedule_sync(struct store *st, const char *source,
  */
 int	store_schedule_due(struct store *st, int64_t now, size_t max,
 	    bool reboot, store_schedule_fn fn, void *arg);
-
-/* The earliest next_run_at of an enabled schedule; INT64_MAX if none. */
-int	store_schedule_next(struct store *st, int64_t *next);
 
 /*
  * The newest pending or running job of schedule id, in *job_id (0: none).

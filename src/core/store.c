@@ -93,7 +93,6 @@ enum store_stmt {
 	Q_SCHED_OF_SOURCE,
 	Q_SCHED_DUE,
 	Q_SCHED_REBOOT,
-	Q_SCHED_NEXT,
 	Q_SCHED_ACTIVE,
 	Q_SLOT_INSERT,
 	Q_SLOT_JOB,
@@ -347,7 +346,6 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_SCHED_REBOOT] =
 	    "SELECT " SCHED_COLS " FROM schedules WHERE enabled = 1 "
 	    "AND cron = '@reboot' ORDER BY name",
-	[Q_SCHED_NEXT] = SQL_SCHED_NEXT,
 	[Q_SCHED_ACTIVE] =
 	    "SELECT id FROM jobs INDEXED BY jobs_schedule_live "
 	    "WHERE schedule_id = ?1 AND state IN ('pending', 'running') "
@@ -2360,12 +2358,6 @@ store_schedule_due(struct store *st, int64_t now, size_t max, bool reboot,
 		sqlite3_bind_int64(s, 2, (int64_t)max);
 	}
 	return store_each_schedule(st, s, fn, arg);
-}
-
-int
-store_schedule_next(struct store *st, int64_t *next)
-{
-	return store_first_int(st, Q_SCHED_NEXT, next);
 }
 
 int
