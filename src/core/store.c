@@ -964,13 +964,22 @@ store_open(struct store **stp, const char *path, int flags,
 		error = store_err(st, rc);
 		goto fail;
 	}
+	/*
+	 * The switch needs the file to itself, and SQLite does not call the
+	 * busy handler for it: while other processes open the database at
+	 * the same moment (each reading it briefly), call it ourselves.
+	 */
 	if (strcmp(mode, "wal") != 0 && !(flags & STORE_READONLY)) {
 		int i;
 
-		for (i = 0; i < STORE_BUSY_TRIES; i++)
-			if ((error = store_exec(st,
-			    "PRAGMA journal_mode = WAL")) != -EBUSY)
+		for (i = 0; (error = store_exec(st,
+		    "PRAGMA journal_mode = WAL")) == -EBUSY; i++)
+			if (!store_busy(st, i))
 				break;
+		if (error == -EBUSY)
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			    "database is locked by another process (waited "
+			    "%d s)", STORE_BUSY_MS / 1000);
 		if (error != 0)
 			goto fail;
 	}

@@ -79,4 +79,33 @@ run status --json
     problem "status: $OUT"
 end
 
+# The first writer of a new database switches it to WAL.  While another
+# process holds the write lock (switching it too, at the same moment),
+# SQLite fails that switch at once rather than wait (the waiter holds a
+# read lock the holder needs): jobctl waits and tries again.  Here another
+# process holds the write lock of a new database for 300 ms.
+begin "concurrency: a new database another process is writing: submit waits, exit 0"
+use_db "$T/shared.db"
+sqlite3 "$DB" "CREATE TABLE t (x); DROP TABLE t"	# empty, not yet WAL
+python3 - "$DB" "$T/writing" <<'EOF' &
+import pathlib, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+pathlib.Path(sys.argv[2]).touch()
+time.sleep(0.3)
+c.execute("ROLLBACK")
+EOF
+writer=$!
+if wait_for '[ -e "$T/writing" ]' 10; then
+	run submit echo shared
+	expect_rc 0
+	expect_err_empty
+	got=$(sql 'PRAGMA journal_mode; SELECT count(*) FROM jobs' | tr '\n' ' ')
+	[ "$got" = "wal 1 " ] || problem "journal mode, jobs: $got(want wal 1)"
+else
+	problem "the writer did not start"
+fi
+wait "$writer" || problem "the writer failed"
+end
+
 exit 0
