@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,6 +89,13 @@ main(int argc, char **argv)
 	bool check = false, is_default, verbose = false;
 	char *end;
 	int c, error, rc;
+
+	/*
+	 * Output buffers (max_output each) come from mmap and go back to the
+	 * system when freed: glibc would otherwise raise the threshold after
+	 * the first free and keep megabytes in the workers' arenas for good.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:d:hnvVw:", opts, NULL)) != -1) {

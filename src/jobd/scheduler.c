@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -125,6 +126,7 @@ struct sched {
 	bool			 draining;	/* SIGTERM: no more claims */
 	bool			 stopped_runs;	/* grace over: runs stopped */
 	bool			 closing;
+	bool			 timer_turn;	/* this turn: the timer's */
 	bool			 db_known;	/* db_dev and db_ino are set */
 	bool			 db_gone;	/* deleted or replaced */
 	dev_t			 db_dev;	/* the file we opened */
@@ -702,9 +704,16 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	if (failed || s->ended.n > 0)
 		next = next < now + SCHED_RETRY_MS ? next :
 		    now + SCHED_RETRY_MS;
-	/* Idle: a good moment to give back what a busy spell left. */
-	if (s->running.n == 0 && s->ended.n == 0 && !failed)
+	/*
+	 * Idle: a good moment to give back what a busy spell left, the WAL
+	 * and, when the clock woke us, the heap (not on the turns of
+	 * submissions and results, which a stream of short jobs makes often).
+	 */
+	if (s->running.n == 0 && s->ended.n == 0 && !failed) {
 		(void)store_wal_trim(s->st);
+		if (s->timer_turn)
+			(void)malloc_trim(0);
+	}
 	delay = next <= now ? 0 : next - now;
 	if (delay > s->cfg->poll_interval_ms)
 		delay = s->cfg->poll_interval_ms;
@@ -1106,7 +1115,11 @@ sched_turn(struct sched *s)
 static void
 on_timer(uv_timer_t *t)
 {
-	sched_turn(t->data);
+	struct sched *s = t->data;
+
+	s->timer_turn = true;
+	sched_turn(s);
+	s->timer_turn = false;
 }
 
 static void

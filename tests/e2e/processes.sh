@@ -44,6 +44,8 @@ in_session() {	# sid
 	END { print n + 0 }'
 }
 
+RSS_START=$(vm VmRSS)
+
 # Warm-up: on each of the 4 workers at once, a job whose output fills the
 # ring and is stored whole, so that the buffers a big output needs exist
 # (in every thread's malloc arena) before the baseline is taken.
@@ -101,6 +103,19 @@ if a["output_dropped"] != '"$((total - MAXOUT))"':
 	[ $((rss1 - rss0)) -le "$BOUND" ] ||
 	    problem "jobd VmRSS grew by $((rss1 - rss0)) kB ($rss0 -> $rss1)"
 fi
+end
+
+# 1b. Idle again, jobd gives back what the big outputs took: each buffer
+# is mapped for its job and unmapped after, and a turn of the clock with
+# nothing to run trims the heap.  (The sanitizers' allocators keep freed
+# memory in quarantine: not checked there.)
+begin "procs: idle again, jobd's memory is back within 2 MiB of its start"
+if grep -q -e libasan -e libtsan "/proc/$D/maps" 2>/dev/null; then
+	info "procs: sanitizer build: memory given back not checked"
+elif ! wait_until 20 '[ "$(vm VmRSS)" -le $((RSS_START + 2048)) ]'; then
+	problem "VmRSS $(vm VmRSS) kB, $RSS_START kB at start"
+fi
+info "procs: VmRSS $RSS_START kB at start, $(vm VmRSS) kB idle after the floods"
 end
 
 # 2. A thousand children, then cancel: the shell and every child go.
