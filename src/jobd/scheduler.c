@@ -317,6 +317,7 @@ sched_ends(struct sched *s, int64_t now, char (**reasonsp)[320])
 	struct attempt_end *ends;
 	char (*reasons)[320];
 	struct sjob *sj;
+	int64_t latest = INT64_MIN;
 	size_t n, i;
 
 	n = (size_t)s->ended.n;
@@ -363,9 +364,13 @@ sched_ends(struct sched *s, int64_t now, char (**reasonsp)[320])
 			    reasons[i], sizeof(reasons[i]));
 			break;
 		}
-		if (r->outcome != RUN_SHUTDOWN && r->outcome != RUN_CANCELLED)
+		/* The run that ended last decides (the list is newest first). */
+		if (r->outcome != RUN_SHUTDOWN && r->outcome != RUN_CANCELLED &&
+		    e->finished_at > latest) {
+			latest = e->finished_at;
 			s->short_runs = r->started_at != 0 &&
 			    e->finished_at - r->started_at < SCHED_SHORT_RUN_MS;
+		}
 	}
 	*reasonsp = reasons;
 	return ends;
