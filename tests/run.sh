@@ -13,7 +13,9 @@
 # it failed; with TEST_VERBOSE=1, the INFO lines (figures) of the others too.
 
 B=${B:-build}
-TIMEOUT=${TEST_TIMEOUT:-120}
+# Per program; the longest (chaos.sh) take about a minute under ASan on a
+# slow machine, so a hang, not slowness, is what this catches.
+TIMEOUT=${TEST_TIMEOUT:-300}
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "$top" && cd "$B" && pwd) || exit 1
 export JOBCTL="$B/jobctl" JOBD_BUILD="$B" JOBD_TOP="$top"

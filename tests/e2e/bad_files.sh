@@ -197,6 +197,11 @@ start_jobd jobd || :
 P=$JOBD_PID
 wait_until 10 '[ "$(dsql "SELECT count(*) FROM schedules
     WHERE name = '"'good-one'"'")" = 1 ]' || problem "good.conf not synced"
+# The job submitted at the top runs now; once it is done, nothing changes
+# the database but what each case below does.
+wait_until 10 '[ "$(dsql "SELECT state FROM jobs
+    WHERE idempotency_key = '"'keep'"'")" = done ]' ||
+    problem "the job 'keep' did not run"
 r=$(dsql "SELECT command FROM schedules WHERE name = 'good-one'")
 [ "$r" = 'echo good ; echo "kept; verbatim" # not a comment' ] ||
     problem "';' and '#' not kept verbatim: $r"

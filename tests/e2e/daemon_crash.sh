@@ -19,16 +19,19 @@ alive "$OLD" || { fail "crash: the remaining cases" "jobd did not start"
 i=0
 while [ "$i" -lt "$N" ]; do
 	i=$((i + 1))
-	submit "echo \$\$ >>$JOBPIDS; echo \"\$JOBD_JOB_ID \$JOBD_ATTEMPT \$\$\" >>$RUNS; sleep 1; echo ok" ||
+	submit "echo \$\$ >>$JOBPIDS; echo \"\$JOBD_JOB_ID \$JOBD_ATTEMPT \$\$\" >>$RUNS; while [ ! -e $T/gate ]; do sleep 0.05; done; sleep 1; echo ok" ||
 	    break
 done
 
+# The first two jobs hold until the kill ($T/gate), however long the
+# submissions took: exactly two run, and none has ended.
 begin "crash: SIGKILL while 2 jobs run, restart: all $N jobs end done"
 : >"$T/killed"
 if wait_until 10 '[ "$(dsql "SELECT count(*) FROM jobs WHERE state = '"'running'"'")" = 2 ] &&
     [ "$(wc -l <"$RUNS" 2>/dev/null)" = 2 ]'; then
 	kill -KILL "$OLD"
 	reap_jobd "$OLD" 5
+	: >"$T/gate"
 	[ "$STOP_RC" = 137 ] || problem "killed jobd: exit status $STOP_RC"
 	dsql "SELECT id FROM jobs WHERE state = 'running' ORDER BY id" \
 	    >"$T/killed"
@@ -44,6 +47,7 @@ if wait_until 10 '[ "$(dsql "SELECT count(*) FROM jobs WHERE state = '"'running'
 		FROM jobs GROUP BY state UNION ALL SELECT 'dead:' || count(*)
 		FROM dead_jobs" | tr '\n' ' ')$DIED"; }
 else
+	: >"$T/gate"
 	died
 	problem "never 2 running: $(dsql "SELECT id || ':' || state FROM jobs" |
 	    tr '\n' ' ')$DIED"

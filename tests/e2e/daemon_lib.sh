@@ -113,10 +113,11 @@ start_jobd() {	# name [jobd args]
 	JOBD_PID=$!
 	echo "$JOBD_PID" >>"$T/.jobd_pids"
 	echo "$JOBD_PID $_sj_log" >>"$T/.jobd_logs"
-	if ! wait_until 10 "[ \"\$(dsql \"SELECT count(*) FROM daemons
+	# 30 s: a start under valgrind on a loaded machine is slow.
+	if ! wait_until 30 "[ \"\$(dsql \"SELECT count(*) FROM daemons
 	    WHERE pid = $JOBD_PID\" 2>/dev/null)\" = 1 ] || ! alive $JOBD_PID"
 	then
-		problem "jobd $JOBD_PID did not register within 10 s: \
+		problem "jobd $JOBD_PID did not register within 30 s: \
 $(tail -n 3 "$_sj_log")"
 		return 1
 	fi

@@ -117,9 +117,9 @@ fi
 end
 
 # 3. A timeout kills the job's whole process group.
-begin "run: timeout 500ms: dead with outcome timeout, shell and grandchild gone"
+begin "run: timeout 2s: dead with outcome timeout, shell and grandchild gone"
 rm -f "$T/t3.shell" "$T/t3.gc"
-if submit --timeout 500ms --max-attempts 1 --cwd "$T" -- \
+if submit --timeout 2s --max-attempts 1 --cwd "$T" -- \
     'echo $$ >>job.pids; echo $$ >t3.shell; sleep 60 & echo $! >>job.pids; echo $! >t3.gc; sleep 60' &&
     wait_state "$ID" dead 10; then
 	jcheck "$ID" '

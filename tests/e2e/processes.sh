@@ -153,7 +153,7 @@ end
 # timeout.
 TJOB= TSID= TBEFORE=
 rm -f "$T/t.sid" "$T/t.ready"
-if submit --max-attempts 1 --timeout 5s --cwd "$T" -- 'trap "" TERM
+if submit --max-attempts 1 --timeout 15s --cwd "$T" -- 'trap "" TERM
 echo $$ >t.sid; echo $$ >>job.pids
 i=0; while [ $i -lt 1000 ]; do sleep 1000 & i=$((i + 1)); done
 echo ready >t.ready; wait' &&
@@ -242,7 +242,7 @@ HANG=$ID
 # 5. A job that ignores SIGTERM and times out.
 begin "procs: a job that ignores SIGTERM times out: killed by SIGKILL, dead with outcome timeout"
 rm -f "$T/i.pid"
-if submit --max-attempts 1 --timeout 1s --cwd "$T" -- 'trap "" TERM
+if submit --max-attempts 1 --timeout 3s --cwd "$T" -- 'trap "" TERM
 echo $$ >>job.pids; echo $$ >i.pid; echo started
 while :; do sleep 0.1; done' &&
     wait_state "$ID" dead 20; then
@@ -251,7 +251,7 @@ a = h[-1]
 if a["outcome"] != "timeout": bad("outcome %s" % a["outcome"])
 if a["signal"] != 9: bad("signal %s, expected 9" % a["signal"])
 if a["exit_code"] is not None: bad("exit_code %s" % a["exit_code"])
-if "timed out after 1s" not in (d["dead_reason"] or ""):
+if "timed out after 3s" not in (d["dead_reason"] or ""):
     bad("dead_reason %r" % d["dead_reason"])
 '
 	[ "$(output_of "$ID")" = started ] ||

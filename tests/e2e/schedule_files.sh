@@ -21,10 +21,11 @@ rows() {
 	    FROM schedules ORDER BY name" 2>/dev/null
 }
 
-# The full rows of the schedules of file $1, for "unchanged" checks.
+# The rows of the schedules of file $1, for "unchanged" checks (not
+# next_run_at, which moves when a schedule fires on the real clock).
 file_rows() {
 	dsql "SELECT name, cron, tz, command, queue, priority, max_attempts,
-	    timeout_ms, env, overlap, catchup, enabled, next_run_at,
+	    timeout_ms, env, overlap, catchup, enabled,
 	    updated_at FROM schedules WHERE source = 'file:$SD/$1'
 	    ORDER BY name" 2>/dev/null
 }
