@@ -13,8 +13,8 @@
 # it failed; with TEST_VERBOSE=1, the INFO lines (figures) of the others too.
 
 B=${B:-build}
-# Per program; the longest (chaos.sh) take about a minute under ASan on a
-# slow machine, so a hang, not slowness, is what this catches.
+# Per program; the longest (chaos.sh, submitters.sh) take about 25 s under
+# ASan: this catches a hang, with room for a slow machine.
 TIMEOUT=${TEST_TIMEOUT:-300}
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "$top" && cd "$B" && pwd) || exit 1
