@@ -2,10 +2,11 @@
  * runner: run one job as a child process, from fork to reaping.
  *
  * This module owns the job's processes: it is the only code in jobd that
- * calls fork, execve, waitpid or kill.  runner_prepare() turns a job into a
- * struct run_spec (argv, a from-scratch environment, the working directory
- * and the user to run as); everything that can fail or allocate happens
- * there, before fork.  runner_run() forks, sets the child up with
+ * calls fork, clone, execve, waitpid or kill.  runner_prepare() turns a
+ * job into a struct run_spec (argv, a from-scratch environment, the working
+ * directory and the user to run as); everything that can fail or allocate
+ * happens there, before fork.  runner_run() starts the child, sets it up
+ * with
  * async-signal-safe calls only (new session, default signal dispositions
  * and an empty mask, stdin from /dev/null, stdout and stderr into one pipe,
  * the user switch, chdir, every other fd close-on-exec) and execs
@@ -45,6 +46,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <sched.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -812,6 +815,46 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 	rn_child_fail(statfd, STAGE_EXEC, errno);
 }
 
+/*
+ * The child shares the daemon's memory until it execs (rn_spawn): a copy of
+ * the daemon's page tables for every job costs more than the job's own
+ * "sh -c true".  The calls above are plain system calls, the parent thread
+ * is suspended meanwhile (CLONE_VFORK), and every signal is blocked until
+ * the dispositions are back to default.  glibc's set*id() signals the
+ * other threads of what it takes for its own process, so a child that
+ * switches user gets its own memory (fork) instead.
+ */
+struct rn_child_args {
+	const struct run_spec	*rs;
+	int			 nullfd, outfd, statfd;
+};
+
+#define RN_CHILD_STACK	65536	/* the child's stack, until exec */
+
+/*
+ * AddressSanitizer and ThreadSanitizer keep state about the parent thread's
+ * stack and memory that a child running in that memory would corrupt: their
+ * builds fork.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RN_SHARED_CHILD	0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RN_SHARED_CHILD	0
+#endif
+#endif
+#ifndef RN_SHARED_CHILD
+#define RN_SHARED_CHILD	1
+#endif
+
+static int
+rn_child_main(void *arg)
+{
+	const struct rn_child_args *a = arg;
+
+	rn_child(a->rs, a->nullfd, a->outfd, a->statfd);
+}
+
 /* The parent. */
 
 static void
@@ -884,12 +927,15 @@ rn_reap_blocking(pid_t pid)
 }
 
 /*
- * Fork and exec the job.  Returns 0 with r->pid and r->outfd set, or -1
- * after filling r->res as RUN_SPAWN_ERROR; no fd or child is left over.
+ * Start the job and wait for its exec.  Returns 0 with r->pid and
+ * r->outfd set, or -1 after filling r->res as RUN_SPAWN_ERROR; no fd or
+ * child is left over.
  */
 static int
 rn_spawn(struct rn_run *r)
 {
+	_Alignas(16) char stack[RN_CHILD_STACK];
+	struct rn_child_args ca;
 	struct rn_status st;
 	sigset_t all, old;
 	ssize_t n;
@@ -909,13 +955,23 @@ rn_spawn(struct rn_run *r)
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	r->res->started_at = clock_wall_ms(r->clock);
-	pid = fork();
-	if (pid == 0)
-		rn_child(r->rs, nullfd, outp[1], statp[1]);
+	if (r->rs->switch_user || !RN_SHARED_CHILD) {
+		pid = fork();
+		if (pid == 0)
+			rn_child(r->rs, nullfd, outp[1], statp[1]);
+	} else {
+		ca.rs = r->rs;
+		ca.nullfd = nullfd;
+		ca.outfd = outp[1];
+		ca.statfd = statp[1];
+		pid = clone(rn_child_main, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+	}
 	e = errno;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
-		rn_fail(r->res, "fork: %s", rn_strerror(e));
+		rn_fail(r->res, "%s: %s", r->rs->switch_user ||
+		    !RN_SHARED_CHILD ? "fork" : "clone", rn_strerror(e));
 		goto fail;
 	}
 	rn_close(&nullfd);
