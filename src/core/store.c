@@ -376,7 +376,8 @@ static const char *const store_sql[Q_MAX] = {
 struct store {
 	sqlite3			*db;
 	const struct jd_clock	*clock;
-	char			*poke_path;	/* the -wal file; STORE_POKE */
+	const char		*wal;		/* the -wal file (SQLite's) */
+	bool			 poke;		/* STORE_POKE */
 	char			*path;		/* as opened, for messages */
 	bool			 relaxed;	/* synchronous may not be FULL */
 	bool			 nowait;	/* busy: fail at once */
@@ -571,6 +572,15 @@ store_busy(void *arg, int count)
 	return 1;
 }
 
+/* The lock was not to be had within "ms": say so. */
+static int
+store_locked(struct store *st, int ms)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg),
+	    "database is locked by another process (waited %d s)", ms / 1000);
+	return -EBUSY;
+}
+
 /*
  * BEGIN IMMEDIATE, waiting for the write lock up to STORE_BUSY_TRIES times
  * STORE_BUSY_MS (the busy handler does the waiting).
@@ -588,9 +598,7 @@ store_begin_raw(struct store *st)
 			break;
 	}
 	if (error == -EBUSY)
-		snprintf(st->errmsg, sizeof(st->errmsg),
-		    "database is locked by another process (waited %d s)",
-		    STORE_BUSY_TRIES * STORE_BUSY_MS / 1000);
+		return store_locked(st, STORE_BUSY_TRIES * STORE_BUSY_MS);
 	return error;
 }
 
@@ -628,8 +636,8 @@ store_commit(struct store *st)
 
 	if ((s = store_stmt(st, Q_COMMIT, &error)) == NULL)
 		return error;
-	if ((error = store_run(st, s)) == 0 && st->poke_path != NULL)
-		(void)utimensat(AT_FDCWD, st->poke_path, NULL, 0);
+	if ((error = store_run(st, s)) == 0 && st->poke && *st->wal != '\0')
+		(void)utimensat(AT_FDCWD, st->wal, NULL, 0);
 	return error;
 }
 
@@ -921,9 +929,7 @@ store_open(struct store **stp, const char *path, int flags,
 	}
 	st->clock = clock;
 	st->path = strdup(path);	/* NULL: messages without it */
-	if ((flags & STORE_POKE) && (st->poke_path = malloc(strlen(path) +
-	    5)) != NULL)
-		sprintf(st->poke_path, "%s-wal", path);
+	st->poke = (flags & STORE_POKE) != 0;
 	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE;
 	/*
@@ -943,6 +949,9 @@ store_open(struct store **stp, const char *path, int flags,
 		error = store_err(st, rc);
 		goto fail;
 	}
+	st->wal = sqlite3_filename_wal(sqlite3_db_filename(st->db, "main"));
+	if (st->wal == NULL)
+		st->wal = "";
 	st->rng = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)st;
 	sqlite3_busy_handler(st->db, store_busy, st);
 	if (!(flags & STORE_READONLY) && sqlite3_db_readonly(st->db, "main")) {
@@ -977,9 +986,7 @@ store_open(struct store **stp, const char *path, int flags,
 			if (!store_busy(st, i))
 				break;
 		if (error == -EBUSY)
-			snprintf(st->errmsg, sizeof(st->errmsg),
-			    "database is locked by another process (waited "
-			    "%d s)", STORE_BUSY_MS / 1000);
+			error = store_locked(st, STORE_BUSY_MS);
 		if (error != 0)
 			goto fail;
 	}
@@ -1016,7 +1023,6 @@ store_close(struct store *st)
 	for (i = 0; i < Q_MAX; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
-	free(st->poke_path);
 	free(st->path);
 	free(st);
 }
@@ -1708,14 +1714,11 @@ store_times(struct store *st, struct store_times *t)
 int
 store_wal_trim(struct store *st)
 {
-	const char *db = sqlite3_db_filename(st->db, "main");
-	char wal[PATH_MAX];
 	struct stat sb;
 	int rc;
 
-	if (db == NULL || *db == '\0' ||
-	    (size_t)snprintf(wal, sizeof(wal), "%s-wal", db) >= sizeof(wal) ||
-	    stat(wal, &sb) != 0 || sb.st_size <= STORE_WAL_LIMIT)
+	if (*st->wal == '\0' || stat(st->wal, &sb) != 0 ||
+	    sb.st_size <= STORE_WAL_LIMIT)
 		return 0;
 	st->nowait = true;
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
