@@ -25,8 +25,8 @@
  * shell is reaped only then, so that its pid, the session id, cannot be
  * reused meanwhile.
  *
- * Only runner.c calls fork, exec*, waitpid or kill.  Everything that can
- * fail or allocate (user lookup, building argv and envp) happens in
+ * Only runner.c calls fork, clone, exec*, waitpid or kill.  Everything
+ * that can fail or allocate (user lookup, building argv and envp) happens in
  * runner_prepare(), before fork; the child calls only async-signal-safe
  * functions.  Thread-safe: each worker thread runs its own jobs; the runner
  * waits only for its own child (never waitpid(-1)).

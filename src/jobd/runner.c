@@ -940,6 +940,7 @@ rn_spawn(struct rn_run *r)
 	sigset_t all, old;
 	ssize_t n;
 	pid_t pid;
+	bool shared = RN_SHARED_CHILD && !r->rs->switch_user;
 	int outp[2] = { -1, -1 }, statp[2] = { -1, -1 }, nullfd, e;
 
 	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
@@ -955,23 +956,20 @@ rn_spawn(struct rn_run *r)
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	r->res->started_at = clock_wall_ms(r->clock);
-	if (r->rs->switch_user || !RN_SHARED_CHILD) {
-		pid = fork();
-		if (pid == 0)
-			rn_child(r->rs, nullfd, outp[1], statp[1]);
-	} else {
+	if (shared) {
 		ca.rs = r->rs;
 		ca.nullfd = nullfd;
 		ca.outfd = outp[1];
 		ca.statfd = statp[1];
 		pid = clone(rn_child_main, stack + sizeof(stack),
 		    CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-	}
+	} else if ((pid = fork()) == 0)
+		rn_child(r->rs, nullfd, outp[1], statp[1]);
 	e = errno;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
-		rn_fail(r->res, "%s: %s", r->rs->switch_user ||
-		    !RN_SHARED_CHILD ? "fork" : "clone", rn_strerror(e));
+		rn_fail(r->res, "%s: %s", shared ? "clone" : "fork",
+		    rn_strerror(e));
 		goto fail;
 	}
 	rn_close(&nullfd);
