@@ -39,6 +39,36 @@ usage(int code)
 	exit(code);
 }
 
+/*
+ * Start from a clean slate, whatever started us: an empty signal mask and
+ * every ignored signal back to its default.  An exec keeps both: a jobd
+ * started with SIGCHLD ignored would have its children reaped by the
+ * kernel (every job "exit status lost"), one started with SIGTERM blocked
+ * could not be stopped.  Handlers do not survive exec, so only the
+ * ignored ones need resetting; glibc's own signals refuse and are skipped.
+ * SIGPIPE and SIGXFSZ are ignored again on purpose below.
+ */
+static void
+reset_signals(void)
+{
+	struct sigaction old, dfl;
+	sigset_t empty;
+	int sig;
+
+	(void)sigemptyset(&empty);
+	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	(void)sigemptyset(&dfl.sa_mask);
+	for (sig = 1; sig <= SIGRTMAX; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    sigaction(sig, NULL, &old) == -1 ||
+		    old.sa_handler != SIG_IGN)
+			continue;
+		(void)sigaction(sig, &dfl, NULL);
+	}
+}
+
 /* The sysexits code for a store_open() error (as jobctl(1) uses them). */
 static int
 open_exit_code(int error)
@@ -96,6 +126,7 @@ main(int argc, char **argv)
 	 * the first free and keep megabytes in the workers' arenas for good.
 	 */
 	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	reset_signals();
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:d:hnvVw:", opts, NULL)) != -1) {

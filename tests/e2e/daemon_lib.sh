@@ -13,6 +13,9 @@
 #   write_conf [KEY=VALUE ...]
 #                         the test config with short durations; each
 #                         KEY=VALUE replaces the default of that key
+#   jobd_via CMD ...      the next start_jobd runs jobd through CMD (which
+#                         must exec it, so JOBD_PID stays jobd's own);
+#                         JOBD_REAL is the binary itself
 #   start_jobd NAME [ARG ...]
 #                         start jobd in the background on $DB with $CONF,
 #                         stderr appended to $T/NAME.log; JOBD_PID; waits
@@ -95,6 +98,19 @@ EOF
 		sed -i "s|^$_wck = .*|$_wck = $_wcv|" "$CONF"
 	done
 }
+
+# A jobd started through a command (setpriv ARGS: as another user, or with
+# fewer capabilities; a wrapper that changes what jobd inherits): the pid
+# start_jobd records is jobd's own.
+jobd_via() {	# command...
+	{
+		echo '#!/bin/sh'
+		echo "exec $* \"$JOBD_REAL\" \"\$@\""
+	} >"$T/jobd-via"
+	chmod 755 "$T/jobd-via"
+	JOBD=$T/jobd-via
+}
+JOBD_REAL=$JOBD
 
 alive() {	# pid
 	_al=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \

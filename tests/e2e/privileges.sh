@@ -103,17 +103,6 @@ echo ===env; env
 echo ===pwd; pwd -P
 echo ===file; touch '"$T"'/drop/probe.$JOBD_JOB_ID && stat -c "%u %g" '"$T"'/drop/probe.$JOBD_JOB_ID'
 
-# A jobd started through a command (setpriv ARGS: as another user, or with
-# fewer capabilities): the pid start_jobd records is jobd's own.
-jobd_via() {	# command...
-	{
-		echo '#!/bin/sh'
-		echo "exec $* \"$JOBD_REAL\" \"\$@\""
-	} >"$T/jobd-via"
-	chmod 755 "$T/jobd-via"
-	JOBD=$T/jobd-via
-}
-JOBD_REAL=$JOBD
 
 # Exec a command in a new session whose controlling terminal is a fresh
 # pseudo-terminal (both ends stay open in it, so it never hangs up).
