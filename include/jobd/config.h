@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobd/job.h"
+
 #define CONFIG_LINE_MAX		198		/* bytes, newline excluded */
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes */
 
@@ -44,11 +46,14 @@ struct jd_config {
 	int64_t	 max_output;		/* bytes of output kept per attempt */
 	char	*schedules_dir;		/* owned; never NULL after defaults */
 	int	 max_catchup;		/* missed slots run by catchup = all */
+	char	*locale_file;		/* owned; LANG, LC_* for jobs */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */
 	int64_t	 backoff_ms;		/* base delay of the first retry */
 	int64_t	 backoff_max_ms;	/* cap on any one retry delay */
+	struct job_proc proc;		/* umask (022), limits (JOB_DEFAULT:
+					   jobd's own) */
 };
 
 /*

@@ -11,6 +11,28 @@
 /* An optional numeric job option that was not set: use the daemon default. */
 #define JOB_DEFAULT	(-1)
 
+/* A resource limit of "unlimited" (RLIM_INFINITY). */
+#define JOB_UNLIMITED	INT64_MAX
+
+/* The resource limits a job may set (procopt.h parses and names them). */
+enum job_limit {
+	JOB_LIMIT_NOFILE,	/* RLIMIT_NOFILE: open files */
+	JOB_LIMIT_NPROC,	/* RLIMIT_NPROC: processes of its user */
+	JOB_LIMIT_AS,		/* RLIMIT_AS: bytes of address space */
+	JOB_LIMIT_CPU,		/* RLIMIT_CPU: seconds of CPU time */
+};
+#define JOB_NLIMITS	4
+
+/*
+ * The process a job gets beyond its command: its umask (0 to 0777) and
+ * its resource limits (soft and hard alike; JOB_UNLIMITED).  Each is
+ * JOB_DEFAULT when not set: jobd.conf's default, then jobd's own.
+ */
+struct job_proc {
+	int64_t		 umask;
+	int64_t		 limit[JOB_NLIMITS];
+};
+
 enum job_state {
 	JOB_PENDING,
 	JOB_RUNNING,
@@ -41,6 +63,7 @@ struct job_spec {
 	int64_t		 schedule_id;	/* 0: not from a schedule */
 	int64_t		 slot_at;	/* UTC ms of its cron slot; 0: none */
 	int64_t		 after_id;	/* run after job after_id ends; 0 */
+	struct job_proc	 proc;		/* umask, limits */
 };
 
 /*
@@ -82,6 +105,7 @@ struct job {
 	int64_t		 dead_at;		/* UTC ms; 0 unless dead */
 	char		*dead_reason;
 	int64_t		 after_id;		/* waits for this job; 0 */
+	struct job_proc	 proc;			/* umask, limits */
 };
 
 /* One attempt; the same ownership rule as struct job. */

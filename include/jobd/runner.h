@@ -40,6 +40,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "jobd/job.h"
+
 struct jd_clock;
 
 /* After the shell exits, how long to wait for the pipe to reach EOF. */
@@ -77,6 +79,8 @@ struct run_spec {
 	int64_t		  timeout_ms;	/* 0: none */
 	int64_t		  kill_grace_ms; /* SIGTERM to SIGKILL */
 	size_t		  max_output;	/* bytes kept, > 0 */
+	int64_t		  umask;	/* or JOB_DEFAULT: jobd's own */
+	int64_t		  limit[JOB_NLIMITS]; /* or JOB_DEFAULT: jobd's */
 };
 
 /* The job fields runner_prepare() needs; strings are borrowed. */
@@ -95,16 +99,23 @@ struct run_job {
 	int64_t		 timeout_ms;	/* 0: none */
 	int64_t		 kill_grace_ms;
 	size_t		 max_output;
+	struct job_proc	 proc;		/* resolved: umask, limits */
+	const char	*locale_file;	/* LANG, LC_*; NULL: none */
 };
 
 /*
  * Build *rs for job j: argv; the environment (HOME, USER, LOGNAME, SHELL,
- * PATH, then the job's own variables, then JOBD_JOB_ID, JOBD_ATTEMPT,
+ * PATH, then LANG, LANGUAGE and LC_* from j->locale_file if it exists,
+ * then the job's own variables, then JOBD_JOB_ID, JOBD_ATTEMPT,
  * JOBD_QUEUE, JOBD_IDEMPOTENCY_KEY, JOBD_SCHEDULE, JOBD_SLOT — the last
- * three only when set; JOBD_SLOT as RFC 3339 UTC); the user.  Returns 0,
- * or a negative errno with a one-line reason in err: -ENOENT for an
- * unknown user, -EPERM when j->run_as names another user and jobd is not
- * root, -ENOMEM.  Thread-safe (getpwnam_r, getgrouplist).
+ * three only when set; JOBD_SLOT as RFC 3339 UTC); the user; the umask
+ * and limits, which the child sets before exec (setrlimit, soft and hard
+ * alike).  Returns 0, or a negative errno with a one-line reason in err:
+ * -ENOENT for an unknown user, -EPERM when j->run_as names another user
+ * and jobd is not root, -EACCES when jobd would switch to a user whose
+ * account is locked (its shadow password starts with '!' and is not just
+ * "!") or expired, -ENOMEM.  Thread-safe (getpwnam_r, getspnam_r,
+ * getgrouplist).
  */
 int	runner_prepare(struct run_spec *rs, const struct run_job *j, char *err,
 	    size_t errlen);

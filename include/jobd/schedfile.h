@@ -5,7 +5,8 @@
  * (config_read_ini) with one section per schedule: the section name is the
  * schedule's name, and the keys are cron (required), command (required),
  * tz, queue, priority, max_attempts, timeout, backoff, backoff_max, cwd,
- * user, overlap, catchup, enabled, and env.NAME for each variable.
+ * user, umask, limit_nofile, limit_nproc, limit_as, limit_cpu (procopt.h),
+ * overlap, catchup, enabled, and env.NAME for each variable.
  * Loop thread of jobd only.
  */
 #ifndef JOBD_SCHEDFILE_H

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobd/job.h"
+
 enum sched_overlap {		/* a slot comes due while a job runs */
 	OVERLAP_SKIP,		/* record the slot as skipped */
 	OVERLAP_ALLOW,		/* run both */
@@ -41,6 +43,7 @@ struct schedule {
 	size_t			 env_len;
 	char			*cwd;
 	char			*run_as;
+	struct job_proc		 proc;		/* umask, limits */
 	enum sched_overlap	 overlap;
 	enum sched_catchup	 catchup;
 	bool			 enabled;

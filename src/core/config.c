@@ -43,6 +43,7 @@
 #include <ini.h>
 
 #include "jobd/config.h"
+#include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "jobd/utf8.h"
 
@@ -86,7 +87,8 @@ enum cfg_type {
 	CFG_PATH,			/* an absolute path */
 	CFG_INT,			/* decimal integer, stored in an int */
 	CFG_MSEC,			/* timefmt duration, int64_t ms */
-	CFG_SIZE			/* bytes, optional K/M/G, int64_t */
+	CFG_SIZE,			/* bytes, optional K/M/G, int64_t */
+	CFG_PROC			/* a procopt.h option, int64_t */
 };
 
 #define CFG_RELOAD	0x01	/* a running daemon applies it on SIGHUP */
@@ -99,6 +101,7 @@ struct cfg_key {
 	const char	*def;		/* parsed like input; NULL: unset */
 	size_t		 off;		/* offsetof(struct jd_config, field) */
 	unsigned int	 flags;		/* CFG_RELOAD, CFG_UNSET */
+	enum procopt	 proc;		/* CFG_PROC: which option */
 };
 
 #define SEC		1000LL
@@ -129,6 +132,8 @@ static const struct cfg_key cfg_keys[] = {
 	    JOBD_SYSCONFDIR "/schedules.d", OFF(schedules_dir), 0 },
 	{ "jobd", "max_catchup", CFG_INT, 1, 100000, "100",
 	    OFF(max_catchup), CFG_RELOAD },
+	{ "jobd", "locale_file", CFG_PATH, 0, 0, "/etc/default/locale",
+	    OFF(locale_file), 0 },
 	{ "job", "max_attempts", CFG_INT, 1, 1000, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
@@ -137,6 +142,17 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(backoff_ms), CFG_RELOAD },
 	{ "job", "backoff_max", CFG_MSEC, 100, 30 * DAY, "1h",
 	    OFF(backoff_max_ms), CFG_RELOAD },
+	/* Bounds and syntax: procopt.c.  NULL: jobd's own limit. */
+	{ "job", "umask", CFG_PROC, 0, 0, "022",
+	    OFF(proc.umask), CFG_RELOAD, PROCOPT_UMASK },
+	{ "job", "limit_nofile", CFG_PROC, 0, 0, NULL,
+	    OFF(proc.limit[JOB_LIMIT_NOFILE]), CFG_RELOAD, PROCOPT_NOFILE },
+	{ "job", "limit_nproc", CFG_PROC, 0, 0, NULL,
+	    OFF(proc.limit[JOB_LIMIT_NPROC]), CFG_RELOAD, PROCOPT_NPROC },
+	{ "job", "limit_as", CFG_PROC, 0, 0, NULL,
+	    OFF(proc.limit[JOB_LIMIT_AS]), CFG_RELOAD, PROCOPT_AS },
+	{ "job", "limit_cpu", CFG_PROC, 0, 0, NULL,
+	    OFF(proc.limit[JOB_LIMIT_CPU]), CFG_RELOAD, PROCOPT_CPU },
 };
 
 /* State of one config_load: the copy being built, where each key was set. */
@@ -724,6 +740,9 @@ cfg_format_num(const struct cfg_key *k, int64_t v, char *buf, size_t len)
 	case CFG_SIZE:
 		cfg_format_size(v, buf, len);
 		break;
+	case CFG_PROC:
+		procopt_format(k->proc, v, buf, len);
+		break;
 	default:
 		snprintf(buf, len, "%lld", (long long)v);
 		break;
@@ -761,13 +780,19 @@ static int
 cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
     char *why, size_t whylen)
 {
-	char lo[TIMEFMT_MAX], hi[TIMEFMT_MAX];
+	char lo[TIMEFMT_MAX], hi[TIMEFMT_MAX], pwhy[160];
 	const char *bad;
 	char **sp, *dup;
 	void *f;
 	int64_t n = 0;
 	int rc;
 
+	/* A limit (no default) given as "" is unset, like no line. */
+	if (k->type == CFG_PROC && (v == NULL ||
+	    (*v == '\0' && k->def == NULL))) {
+		*(int64_t *)(void *)((char *)c + k->off) = JOB_DEFAULT;
+		return 0;
+	}
 	if (v == NULL || (*v == '\0' && (k->flags & CFG_UNSET))) {
 		assert(k->flags & CFG_UNSET);
 		sp = cfg_str(c, k);
@@ -809,6 +834,14 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		rc = cfg_parse_size(v, &n);
 		bad = "not a size like \"65536\", \"64K\" or \"1M\"";
 		break;
+	case CFG_PROC:
+		if (procopt_parse(k->proc, v, &n, pwhy, sizeof(pwhy)) != 0) {
+			snprintf(why, whylen, "%s = \"%s\": %s", k->name, v,
+			    pwhy);
+			return -EINVAL;
+		}
+		*(int64_t *)(void *)((char *)c + k->off) = n;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -1015,6 +1048,10 @@ config_print(const struct jd_config *c, FILE *fp)
 		}
 		if (k->type == CFG_STR || k->type == CFG_PATH) {
 			v = *cfg_cstr(c, k);
+		} else if (k->type == CFG_PROC &&
+		    cfg_num(c, k) == JOB_DEFAULT) {
+			fprintf(fp, "# %s = (jobd's own)\n", k->name);
+			continue;
 		} else {
 			cfg_format_num(k, cfg_num(c, k), buf, sizeof(buf));
 			v = buf;

@@ -102,6 +102,10 @@ enum store_stmt {
 	Q_MAX
 };
 
+/* A job's process options (struct job_proc), in jobs, dead_jobs, schedules. */
+#define PROC_COLS							\
+	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu"
+
 /*
  * The columns of a job, live or dead, in the order job_read() reads them.
  * JOB_COLS_LIVE selects them from jobs, JOB_COLS_DEAD from dead_jobs.
@@ -113,9 +117,9 @@ enum store_stmt {
 	"updated_at, finished_at, exit_code, last_error, "		\
 	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
 #define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
-	"lease_owner, lease_expires_at, NULL, NULL, after_id"
+	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
-	"dead_at, reason, NULL"
+	"dead_at, reason, NULL, " PROC_COLS
 
 /* A schedule's definition, in the order sched_bind_def() binds it. */
 #define SCHED_DEF_COLS							\
@@ -125,7 +129,7 @@ enum store_stmt {
 /* Everything, in the order sched_read() reads it. */
 #define SCHED_COLS							\
 	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
-	"created_at, updated_at"
+	"created_at, updated_at, " PROC_COLS
 
 /* A job whose queue is not paused: an index lookup, no temporary table. */
 #define NOT_PAUSED							\
@@ -156,19 +160,20 @@ enum store_stmt {
 	"id, queue, command, priority, run_at, attempts, max_attempts, "\
 	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
 	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
-	"updated_at, finished_at, exit_code, last_error"
+	"updated_at, finished_at, exit_code, last_error, " PROC_COLS
 
 /* A dead job as it goes back into jobs: pending at ?2, no attempts. */
 #define RETRY_INSERT							\
 	"INSERT INTO jobs (id, queue, command, priority, state, run_at, "\
 	"attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "\
 	"idempotency_key, schedule_id, slot_at, env, cwd, run_as, "	\
-	"created_at, updated_at) "					\
+	"created_at, updated_at, " PROC_COLS ") "			\
 	"SELECT id, queue, command, priority, 'pending', ?2, 0, "	\
 	"max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "	\
 	"idempotency_key, "						\
 	"(SELECT s.id FROM schedules s WHERE s.id = d.schedule_id), "	\
-	"slot_at, env, cwd, run_as, created_at, ?2 FROM dead_jobs d "
+	"slot_at, env, cwd, run_as, created_at, ?2, " PROC_COLS		\
+	" FROM dead_jobs d "
 
 static const char *const store_sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -182,9 +187,10 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "
 	    "idempotency_key, env, cwd, run_as, created_at, updated_at, "
-	    "schedule_id, slot_at, after_id) "
+	    "schedule_id, slot_at, after_id, " PROC_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0))",
+	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0), "
+	    "?17, ?18, ?19, ?20, ?21)",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -311,16 +317,17 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_PURGE_DEAD] = "DELETE FROM dead_jobs WHERE dead_at < ?1",
 	[Q_SCHED_INSERT] =
 	    "INSERT INTO schedules (" SCHED_DEF_COLS ", next_run_at, source, "
-	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, 0), ?18, "
-	    "?19, ?19)",
+	    "created_at, updated_at, " PROC_COLS ") VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24)",
 	[Q_SCHED_UPDATE] =
 	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
 	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
 	    "backoff_ms = ?9, backoff_max_ms = ?10, env = ?11, cwd = ?12, "
 	    "run_as = ?13, overlap = ?14, catchup = ?15, enabled = ?16, "
-	    "next_run_at = nullif(?17, 0), updated_at = ?19 "
-	    "WHERE name = ?1 AND source = ?18",
+	    "next_run_at = nullif(?17, 0), updated_at = ?19, umask = ?20, "
+	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
+	    "limit_cpu = ?24 WHERE name = ?1 AND source = ?18",
 	[Q_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules WHERE name = ?1",
 	[Q_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules ORDER BY name",
 	[Q_SCHED_DELETE] = "DELETE FROM schedules WHERE name = ?1",
@@ -336,7 +343,9 @@ static const char *const store_sql[Q_MAX] = {
 	    "AND priority IS ?6 AND max_attempts IS ?7 AND timeout_ms IS ?8 "
 	    "AND backoff_ms IS ?9 AND backoff_max_ms IS ?10 AND env IS ?11 "
 	    "AND cwd IS ?12 AND run_as IS ?13 AND overlap IS ?14 "
-	    "AND catchup IS ?15 AND enabled IS ?16",
+	    "AND catchup IS ?15 AND enabled IS ?16 AND umask IS ?20 "
+	    "AND limit_nofile IS ?21 AND limit_nproc IS ?22 "
+	    "AND limit_as IS ?23 AND limit_cpu IS ?24",
 	[Q_SCHED_OF_SOURCE] =
 	    "SELECT name FROM schedules WHERE source = ?1 ORDER BY name",
 	[Q_SCHED_DUE] =
@@ -1045,6 +1054,17 @@ bind_opt(sqlite3_stmt *s, int i, int64_t v)
 	return sqlite3_bind_int64(s, i, v);
 }
 
+/* Bind the process options *p as ?first .. ?first+4 (PROC_COLS). */
+static void
+bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
+{
+	int i;
+
+	bind_opt(s, first, p->umask);
+	for (i = 0; i < JOB_NLIMITS; i++)
+		bind_opt(s, first + 1 + i, p->limit[i]);
+}
+
 /* Find a live or dead job by idempotency key: 0 and *id, or -ENOENT. */
 static int
 store_key_find(struct store *st, const char *key, int64_t *id)
@@ -1096,6 +1116,7 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	sqlite3_bind_int64(s, 14, js->schedule_id);
 	sqlite3_bind_int64(s, 15, js->slot_at);
 	sqlite3_bind_int64(s, 16, js->after_id);
+	bind_proc(s, 17, &js->proc);
 	error = store_run(st, s);
 	sqlite3_clear_bindings(s);
 	if (error == 0)
@@ -1157,6 +1178,17 @@ col_opt(sqlite3_stmt *s, int i)
 	if (sqlite3_column_type(s, i) == SQLITE_NULL)
 		return JOB_DEFAULT;
 	return sqlite3_column_int64(s, i);
+}
+
+/* Read the process options of columns first .. first+4 into *p. */
+static void
+col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
+{
+	int i;
+
+	p->umask = col_opt(s, first);
+	for (i = 0; i < JOB_NLIMITS; i++)
+		p->limit[i] = col_opt(s, first + 1 + i);
 }
 
 /*
@@ -1233,6 +1265,7 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->dead_at = sqlite3_column_int64(s, 26);
 	j->dead_reason = TEXT(27);
 	j->after_id = sqlite3_column_int64(s, 28);
+	col_proc(s, 29, &j->proc);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -2017,7 +2050,7 @@ fail:
  * Schedules.
  */
 
-/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS). */
+/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS) and ?20..?24. */
 static void
 sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
 {
@@ -2044,6 +2077,7 @@ sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
 	sqlite3_bind_text(s, 15, sched_catchup_name(sc->catchup), -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(s, 16, sc->enabled ? 1 : 0);
+	bind_proc(s, 20, &sc->proc);
 }
 
 /* Read the schedule of the current row (SCHED_COLS); see job_read(). */
@@ -2082,6 +2116,7 @@ sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 	sc->source = TEXT(19);
 	sc->created_at = sqlite3_column_int64(s, 20);
 	sc->updated_at = sqlite3_column_int64(s, 21);
+	col_proc(s, 22, &sc->proc);
 #undef TEXT
 	if (oom) {
 		schedule_clear(sc);
@@ -2414,6 +2449,7 @@ store_schedule_fire(struct store *st, const struct schedule *sc,
 	js.env_len = sc->env_len;
 	js.cwd = sc->cwd;
 	js.run_as = sc->run_as;
+	js.proc = sc->proc;
 	js.schedule_id = sc->id;
 	if ((error = store_begin(st)) != 0)
 		return error;

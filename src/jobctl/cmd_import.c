@@ -55,6 +55,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/procopt.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
@@ -514,6 +515,7 @@ entry_line(struct import *im, size_t line, const char *p)
 	ce->s.run_as = imp_strdup(im, run_as);
 	ce->s.max_attempts = ce->s.timeout_ms = JOB_DEFAULT;
 	ce->s.backoff_ms = ce->s.backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&ce->s.proc);
 	if (im->env_len > 0) {
 		if ((ce->s.env = malloc(im->env_len)) == NULL)
 			imp_oom(im);
@@ -700,6 +702,7 @@ sched_same(const struct schedule *a, const struct schedule *b)
 	    a->priority == b->priority && a->max_attempts == b->max_attempts &&
 	    a->timeout_ms == b->timeout_ms && a->backoff_ms == b->backoff_ms &&
 	    a->backoff_max_ms == b->backoff_max_ms &&
+	    memcmp(&a->proc, &b->proc, sizeof(a->proc)) == 0 &&
 	    a->env_len == b->env_len &&
 	    (a->env_len == 0 || memcmp(a->env, b->env, a->env_len) == 0) &&
 	    str_same(a->cwd, b->cwd) && str_same(a->run_as, b->run_as) &&

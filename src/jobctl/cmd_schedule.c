@@ -115,6 +115,7 @@ ctl_sched_json(struct out_json *j, const struct schedule *s)
 	jobfmt_json_env(j, s->env, s->env_len);
 	out_json_str(j, "cwd", s->cwd);
 	out_json_str(j, "user", s->run_as);
+	jobfmt_json_proc(j, &s->proc);
 	out_json_str(j, "overlap", sched_overlap_name(s->overlap));
 	out_json_str(j, "catchup", sched_catchup_name(s->catchup));
 	out_json_time(j, "next_run_at", s->next_run_at);
@@ -294,6 +295,7 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 	s.env_len = jo.env_len;
 	s.cwd = (char *)(uintptr_t)jo.cwd;
 	s.run_as = (char *)(uintptr_t)jo.run_as;
+	s.proc = jo.proc;
 	s.source = (char *)(uintptr_t)"cli";
 	if (schedule_check(&s, clock_wall_ms(ctl->clock), err,
 	    sizeof(err)) != 0)
@@ -501,6 +503,7 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 		jobfmt_line("env:", e);
 	jobfmt_line("cwd:", s->cwd);
 	jobfmt_line("user:", s->run_as);
+	jobfmt_lines_proc(&s->proc);
 	jobfmt_line("overlap:", sched_overlap_name(s->overlap));
 	jobfmt_line("catchup:", sched_catchup_name(s->catchup));
 	if (ctl_sched_is_reboot(s))

@@ -211,6 +211,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	js->env_len = sb.jo.env_len;
 	js->cwd = sb.jo.cwd;
 	js->run_as = sb.jo.run_as;
+	js->proc = sb.jo.proc;
 
 	if (sb.batch) {
 		if (argc > 0)

@@ -13,6 +13,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/procopt.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
 #include "ctl.h"
@@ -40,6 +41,45 @@ jobfmt_json_env(struct out_json *j, const char *env, size_t env_len)
 }
 
 void
+jobfmt_json_proc(struct out_json *j, const struct job_proc *p)
+{
+	char buf[PROCOPT_MAX];
+	int64_t v;
+	int o;
+
+	for (o = 0; o < PROCOPT_N; o++) {
+		v = procopt_get(p, (enum procopt)o);
+		if (v == JOB_DEFAULT)
+			out_json_null(j, procopt_key((enum procopt)o));
+		else if (o == PROCOPT_UMASK || v == JOB_UNLIMITED) {
+			procopt_format((enum procopt)o, v, buf, sizeof(buf));
+			out_json_str(j, procopt_key((enum procopt)o), buf);
+		} else
+			out_json_int(j, procopt_key((enum procopt)o), v);
+	}
+}
+
+void
+jobfmt_lines_proc(const struct job_proc *p)
+{
+	char buf[PROCOPT_MAX], name[32];
+	int64_t v;
+	int o;
+
+	for (o = 0; o < PROCOPT_N; o++) {
+		v = procopt_get(p, (enum procopt)o);
+		if (v == JOB_DEFAULT && o != PROCOPT_UMASK)
+			continue;
+		/* "limit_nofile" reads "limit nofile:" */
+		snprintf(name, sizeof(name), "%s:", procopt_key((enum procopt)o));
+		if (strchr(name, '_') != NULL)
+			*strchr(name, '_') = ' ';
+		procopt_format((enum procopt)o, v, buf, sizeof(buf));
+		jobfmt_line(name, buf);
+	}
+}
+
+void
 jobfmt_json(struct out_json *j, const struct job *jb)
 {
 	out_json_int(j, "id", jb->id);
@@ -63,6 +103,7 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 	jobfmt_json_env(j, jb->env, jb->env_len);
 	out_json_str(j, "cwd", jb->cwd);
 	out_json_str(j, "user", jb->run_as);
+	jobfmt_json_proc(j, &jb->proc);
 	out_json_bool(j, "cancel_requested", jb->cancel_requested);
 	out_json_str(j, "lease_owner", jb->lease_owner);
 	out_json_time(j, "lease_expires_at", jb->lease_expires_at);
@@ -243,6 +284,7 @@ show_human(struct ctl *ctl, const struct job *jb)
 		jobfmt_line("env:", e);
 	jobfmt_line("cwd:", jb->cwd);
 	jobfmt_line("user:", jb->run_as);
+	jobfmt_lines_proc(&jb->proc);
 	if (jb->lease_owner != NULL) {
 		jobfmt_line("lease owner:", jb->lease_owner);
 		jobfmt_line_time(ctl, "lease expires:", jb->lease_expires_at,

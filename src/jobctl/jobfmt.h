@@ -72,4 +72,14 @@ void	jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
 	    const char *abs);
 void	jobfmt_line_ms(const char *name, int64_t ms, const char *none);
 
+/*
+ * A job's or a schedule's umask and limits.  JSON: "umask" as an octal
+ * string ("022"), "limit_nofile", "limit_nproc", "limit_as" (bytes) and
+ * "limit_cpu" (seconds) as numbers, or the string "unlimited"; null when
+ * not set.  Human: a "umask:" line ("default" when not set), and a line
+ * for each limit that is set ("limit as: 512M").
+ */
+void	jobfmt_json_proc(struct out_json *j, const struct job_proc *p);
+void	jobfmt_lines_proc(const struct job_proc *p);
+
 #endif /* JOBCTL_JOBFMT_H */

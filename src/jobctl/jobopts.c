@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "jobd/job.h"
+#include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "ctl.h"
 #include "jobopts.h"
@@ -25,6 +26,7 @@ jobopts_init(struct jobopts *jo)
 	memset(jo, 0, sizeof(*jo));
 	jo->max_attempts = jo->timeout_ms = JOB_DEFAULT;
 	jo->backoff_ms = jo->backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&jo->proc);
 }
 
 void
@@ -298,10 +300,27 @@ opt_user(const struct ctl *ctl, struct jobopts *jo, const char *u)
 	jo->run_as = u;
 }
 
+/* --umask MODE, --limit-* N: see procopt.h. */
+static void
+opt_proc(const struct ctl *ctl, struct jobopts *jo, enum procopt o,
+    const char *s)
+{
+	char why[160];
+
+	if (procopt_parse(o, s, procopt_field(&jo->proc, o), why,
+	    sizeof(why)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "invalid %s \"%s\": %s",
+		    procopt_flag(o), s, why);
+}
+
 bool
 jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
     const char *arg)
 {
+	if (c >= JOBOPTS_PROC && c < JOBOPTS_PROC + PROCOPT_N) {
+		opt_proc(ctl, jo, (enum procopt)(c - JOBOPTS_PROC), arg);
+		return true;
+	}
 	switch (c) {
 	case 'b':
 		opt_backoff(ctl, jo, arg);

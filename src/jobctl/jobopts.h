@@ -1,7 +1,8 @@
 /*
  * jobopts: the job options that "submit" and "schedule add" share
  * (--queue --priority --max-attempts --timeout --backoff --env --cwd
- * --user), parsed and checked in one place, and the command-line helpers
+ * --user --umask --limit-*), parsed and checked in one place (the umask
+ * and limits through procopt.h, as schedule files and jobd.conf), and the command-line helpers
  * both use: turning COMMAND [ARG ...] into one shell command line, and
  * quoting a word for /bin/sh.  import-crontab uses the checks too.
  */
@@ -13,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "jobd/job.h"
 
 struct ctl;
 
@@ -39,6 +42,7 @@ struct jobopts {
 	size_t		 env_len;
 	const char	*cwd;		/* absolute, or NULL */
 	const char	*run_as;	/* user name, or NULL */
+	struct job_proc	 proc;		/* umask, limits */
 	char		 cwdbuf[PATH_MAX];
 };
 
@@ -47,7 +51,13 @@ struct jobopts {
  * paste into its optstring) and long ones (to paste into its option array).
  */
 #define JOBOPTS_SHORTOPTS	"b:C:e:m:p:q:t:u:"
+#define JOBOPTS_PROC		0x300	/* + enum procopt: long only */
 #define JOBOPTS_LONGOPTS						\
+	{ "umask",	  required_argument, NULL, JOBOPTS_PROC + 0 },	\
+	{ "limit-nofile", required_argument, NULL, JOBOPTS_PROC + 1 },	\
+	{ "limit-nproc",  required_argument, NULL, JOBOPTS_PROC + 2 },	\
+	{ "limit-as",	  required_argument, NULL, JOBOPTS_PROC + 3 },	\
+	{ "limit-cpu",	  required_argument, NULL, JOBOPTS_PROC + 4 },	\
 	{ "backoff",	  required_argument, NULL, 'b' },		\
 	{ "cwd",	  required_argument, NULL, 'C' },		\
 	{ "env",	  required_argument, NULL, 'e' },		\

@@ -48,6 +48,9 @@ static const struct ctl_cmd {
 	    "              [--queue QUEUE] [--priority N] [--max-attempts N]\n"
 	    "              [--timeout DURATION] [--backoff BASE[,MAX]]\n"
 	    "              [--env NAME=VALUE ...] [--cwd DIR] [--user USER]\n"
+	    "              [--umask MODE] [--limit-nofile N] "
+	    "[--limit-nproc N]\n"
+	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
 	    "              [--disabled] [--] COMMAND [ARG ...]\n"
 	    "       jobctl schedule list\n"
 	    "       jobctl schedule show [--count N] NAME\n"
@@ -63,8 +66,10 @@ static const struct ctl_cmd {
 	    "[--timeout DURATION]\n"
 	    "              [--backoff BASE[,MAX]] [--key KEY] "
 	    "[--env NAME=VALUE] ...\n"
-	    "              [--cwd DIR] [--user USER] "
-	    "[--] COMMAND [ARG ...]\n"
+	    "              [--cwd DIR] [--user USER] [--umask MODE]\n"
+	    "              [--limit-nofile N] [--limit-nproc N] "
+	    "[--limit-as SIZE]\n"
+	    "              [--limit-cpu DURATION] [--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };

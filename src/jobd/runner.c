@@ -44,6 +44,8 @@
 
 #include <sys/types.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -57,18 +59,22 @@
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
 
 #include "jobd/clock.h"
+#include "jobd/config.h"
 #include "jobd/crash.h"
+#include "jobd/procopt.h"
 #include "jobd/runner.h"
 #include "jobd/timefmt.h"
 
@@ -111,6 +117,15 @@ enum rn_stage {
 	STAGE_SIGMASK,
 	STAGE_EXEC,
 	STAGE_CAPS,
+	STAGE_RLIMIT = 64,	/* + enum job_limit */
+};
+
+/* The resource of each job limit (enum job_limit). */
+static const int rn_rlimit_res[JOB_NLIMITS] = {
+	[JOB_LIMIT_NOFILE] = RLIMIT_NOFILE,
+	[JOB_LIMIT_NPROC] = RLIMIT_NPROC,
+	[JOB_LIMIT_AS] = RLIMIT_AS,
+	[JOB_LIMIT_CPU] = RLIMIT_CPU,
 };
 
 struct rn_status {
@@ -453,6 +468,83 @@ rn_env_job(struct rn_env *e, const char *env, size_t len, char *err,
 	return 0;
 }
 
+/* Is name[0..len) a locale variable: LANG, LANGUAGE or LC_[A-Z]+? */
+static bool
+rn_locale_name(const char *name, size_t len)
+{
+	size_t i;
+
+	if ((len == 4 && memcmp(name, "LANG", 4) == 0) ||
+	    (len == 8 && memcmp(name, "LANGUAGE", 8) == 0))
+		return true;
+	if (len < 4 || memcmp(name, "LC_", 3) != 0)
+		return false;
+	for (i = 3; i < len; i++)
+		if (name[i] < 'A' || name[i] > 'Z')
+			return false;
+	return true;
+}
+
+/*
+ * Add the locale of file "path" (Debian's /etc/default/locale, which cron
+ * gets through pam_env): its lines "NAME=VALUE", "export NAME=VALUE",
+ * VALUE optionally in single or double quotes, for LANG, LANGUAGE and
+ * LC_* only.  Comments, blank lines and anything else are skipped; a file
+ * that does not exist or cannot be read adds nothing.  Returns 0 or
+ * -ENOMEM.
+ */
+static int
+rn_env_locale(struct rn_env *e, const char *path)
+{
+	char *buf, *line, *next, *eq, *v, why[256];
+	size_t len, nlen, vlen, i;
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((rc = config_read_file(path, 0, &buf, &len, why,
+	    sizeof(why))) != 0)
+		return rc == -ENOMEM ? rc : 0;
+	rc = 0;
+	for (line = buf; rc == 0 && line < buf + len; line = next) {
+		if ((next = memchr(line, '\n', (size_t)(buf + len - line)))
+		    == NULL)
+			next = buf + len;
+		*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncmp(line, "export ", 7) == 0)
+			line += 7;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		nlen = (size_t)(eq - line);
+		if (!rn_locale_name(line, nlen))
+			continue;
+		v = eq + 1;
+		vlen = strlen(v);
+		while (vlen > 0 && (v[vlen - 1] == ' ' ||
+		    v[vlen - 1] == '\t' || v[vlen - 1] == '\r'))
+			v[--vlen] = '\0';
+		if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') &&
+		    v[vlen - 1] == v[0]) {
+			v[--vlen] = '\0';
+			v++;
+			vlen--;
+		}
+		for (i = 0; i < vlen; i++)
+			if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f ||
+			    v[i] == '"' || v[i] == '\'')
+				break;
+		if (vlen == 0 || i < vlen)
+			continue;
+		rc = rn_env_set(e, line, nlen, v);
+	}
+	free(buf);
+	return rc;
+}
+
 /* Build rs->envp for job j and user u (the target user). */
 static int
 rn_env_build(struct run_spec *rs, const struct run_job *j,
@@ -468,7 +560,8 @@ rn_env_build(struct run_spec *rs, const struct run_job *j,
 	    (rc = rn_env_setc(&e, "LOGNAME", u->name)) != 0 ||
 	    (rc = rn_env_setc(&e, "SHELL", RN_SHELL)) != 0 ||
 	    (rc = rn_env_setc(&e, "PATH",
-	    rs->uid == 0 ? RN_PATH_ROOT : RN_PATH_USER)) != 0)
+	    rs->uid == 0 ? RN_PATH_ROOT : RN_PATH_USER)) != 0 ||
+	    (rc = rn_env_locale(&e, j->locale_file)) != 0)
 		goto fail;
 	if (j->env != NULL &&
 	    (rc = rn_env_job(&e, j->env, j->env_len, err, errlen)) != 0)
@@ -509,6 +602,64 @@ fail:
 /* Preparation. */
 
 /*
+ * May jobs run as user "name"?  Not when its account is locked or expired
+ * in the shadow database: a password field starting with '!' (what
+ * usermod -L and passwd -l add), except "!" alone, which like "*" marks an
+ * account that never had a password (system users cron runs jobs for);
+ * an expiry date (chage -E) that is today or past, as pam_unix's account
+ * check has it.  A user without a shadow entry passes.  Returns 0,
+ * -EACCES with the reason in err, or -ENOMEM.
+ */
+static int
+rn_account_check(const char *name, char *err, size_t errlen)
+{
+	struct spwd sp, *spp;
+	char *buf, *nbuf, day[TIMEFMT_MAX];
+	size_t len = 4096;
+	int64_t today;
+	int rc;
+
+	buf = NULL;
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			free(buf);
+			rn_err(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		spp = NULL;
+		rc = getspnam_r(name, &sp, buf, len, &spp);
+		if (rc != ERANGE || len >= RN_PWBUF_MAX)
+			break;
+		len *= 2;
+	}
+	rc = 0;
+	if (spp == NULL)
+		goto out;
+	if (sp.sp_pwdp != NULL && sp.sp_pwdp[0] == '!' &&
+	    sp.sp_pwdp[1] != '\0') {
+		rn_err(err, errlen, "account \"%s\" is locked (its password "
+		    "starts with '!', as usermod -L leaves it)", name);
+		rc = -EACCES;
+		goto out;
+	}
+	today = (int64_t)time(NULL) / 86400;
+	if (sp.sp_expire >= 0 && today >= sp.sp_expire) {
+		if (timefmt_format_utc((int64_t)sp.sp_expire * 86400000,
+		    day, sizeof(day)) != 0)
+			snprintf(day, sizeof(day), "day %ld", sp.sp_expire);
+		else
+			day[10] = '\0';	/* the date only */
+		rn_err(err, errlen, "account \"%s\" expired on %s (chage -E)",
+		    name, day);
+		rc = -EACCES;
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+/*
  * Resolve the user for j into rs (uid, gid, groups, switch_user) and *u,
  * the user whose HOME, USER and PATH the job gets.
  */
@@ -542,6 +693,9 @@ rn_prepare_user(struct run_spec *rs, const struct run_job *j,
 			}
 			return -EPERM;
 		} else {
+			if ((rc = rn_account_check(u->name, err,
+			    errlen)) != 0)
+				return rc;
 			rc = rn_groups(u->name, u->gid, &rs->groups,
 			    &rs->ngroups);
 			if (rc != 0) {
@@ -565,6 +719,18 @@ lookup_failed:
 		rn_err(err, errlen, "looking up uid %u: %s",
 		    (unsigned)euid, rn_strerror(-rc));
 	return rc;
+}
+
+/* The umask and limits the child sets (checked by procopt already). */
+static void
+rn_prepare_proc(struct run_spec *rs, const struct job_proc *p)
+{
+	int i;
+
+	rs->umask = p->umask >= 0 && p->umask <= 0777 ? p->umask :
+	    JOB_DEFAULT;
+	for (i = 0; i < JOB_NLIMITS; i++)
+		rs->limit[i] = p->limit[i] > 0 ? p->limit[i] : JOB_DEFAULT;
 }
 
 int
@@ -603,6 +769,7 @@ runner_prepare(struct run_spec *rs, const struct run_job *j, char *err,
 	rs->timeout_ms = j->timeout_ms > 0 ? j->timeout_ms : 0;
 	rs->kill_grace_ms = j->kill_grace_ms > 0 ? j->kill_grace_ms : 0;
 	rs->max_output = j->max_output > 0 ? j->max_output : 1;
+	rn_prepare_proc(rs, &j->proc);
 	rn_user_free(&u);
 	return 0;
 nomem:
@@ -754,12 +921,38 @@ rn_child_drop_caps(void)
 	return 0;
 }
 
+/*
+ * The job's umask and limits, before the user switch (so that root may
+ * raise a hard limit).  Returns -1 with errno and *which, the limit that
+ * failed, or 0.
+ */
+static int
+rn_child_limits(const struct run_spec *rs, int *which)
+{
+	struct rlimit rl;
+	int i;
+
+	if (rs->umask != JOB_DEFAULT)
+		(void)umask((mode_t)rs->umask);
+	for (i = 0; i < JOB_NLIMITS; i++) {
+		if (rs->limit[i] == JOB_DEFAULT)
+			continue;
+		rl.rlim_cur = rl.rlim_max = rs->limit[i] == JOB_UNLIMITED ?
+		    RLIM_INFINITY : (rlim_t)rs->limit[i];
+		if (setrlimit(rn_rlimit_res[i], &rl) == -1) {
+			*which = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static _Noreturn void
 rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 {
 	struct sigaction sa;
 	sigset_t empty;
-	int fd, sig;
+	int fd, sig, which;
 
 	if ((fd = rn_child_high(statfd)) == -1)
 		rn_child_fail(statfd, STAGE_DUP, errno);
@@ -782,6 +975,9 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 	    dup2(outfd, STDOUT_FILENO) == -1 ||
 	    dup2(outfd, STDERR_FILENO) == -1)
 		rn_child_fail(statfd, STAGE_DUP, errno);
+
+	if (rn_child_limits(rs, &which) == -1)
+		rn_child_fail(statfd, STAGE_RLIMIT + which, errno);
 
 	if (rs->switch_user) {
 		if (setgroups((size_t)rs->ngroups, rs->groups) == -1)
@@ -868,6 +1064,25 @@ rn_fail(struct run_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Why limit i (enum job_limit) could not be set: jobd's own, for EPERM. */
+static void
+rn_limit_reason(const struct rn_run *r, int i, int err)
+{
+	struct rlimit own;
+	char want[PROCOPT_MAX], have[PROCOPT_MAX];
+	enum procopt o = (enum procopt)(PROCOPT_NOFILE + i);
+
+	procopt_format(o, r->rs->limit[i], want, sizeof(want));
+	if (err == EPERM && getrlimit(rn_rlimit_res[i], &own) == 0) {
+		procopt_format(o, own.rlim_max == RLIM_INFINITY ?
+		    JOB_UNLIMITED : (int64_t)own.rlim_max, have, sizeof(have));
+		rn_fail(r->res, "%s %s: above jobd's hard limit %s (only "
+		    "root may raise it)", procopt_key(o), want, have);
+	} else
+		rn_fail(r->res, "%s %s: %s", procopt_key(o), want,
+		    rn_strerror(err));
+}
+
 /* The reason for a failure the child reported before exec. */
 static void
 rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
@@ -912,6 +1127,11 @@ rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
 		    (unsigned)rs->uid, e);
 		break;
 	default:
+		if (st->stage >= STAGE_RLIMIT &&
+		    st->stage < STAGE_RLIMIT + JOB_NLIMITS) {
+			rn_limit_reason(r, st->stage - STAGE_RLIMIT, st->err);
+			break;
+		}
 		rn_fail(r->res, "child setup failed (stage %d): %s",
 		    st->stage, e);
 		break;

@@ -45,6 +45,7 @@
 #include "jobd/cron.h"
 #include "jobd/job.h"
 #include "jobd/log.h"
+#include "jobd/procopt.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
@@ -295,7 +296,7 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 	struct tz *z = NULL;
 	int64_t v;
 	bool b;
-	int rc;
+	int o, rc;
 
 	r[0] = '\0';
 	if (strncmp(key, "env.", 4) == 0) {
@@ -308,6 +309,15 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		return -EINVAL;
 	}
 	rc = 0;
+	for (o = 0; o < PROCOPT_N; o++) {
+		if (strcmp(key, procopt_key((enum procopt)o)) != 0)
+			continue;
+		if ((rc = procopt_parse((enum procopt)o, value, &v, r,
+		    sizeof(r))) != 0)
+			goto bad;
+		*procopt_field(&s->proc, (enum procopt)o) = v;
+		return 0;
+	}
 	if (strcmp(key, "cron") == 0) {
 		if (cron_parse(value, &e, r, sizeof(r)) != 0) {
 			rc = -EINVAL;
@@ -390,7 +400,8 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 	} else {
 		snprintf(why, whylen, "unknown key \"%s\" (the keys are cron, "
 		    "command, tz, queue, priority, max_attempts, timeout, "
-		    "backoff, backoff_max, cwd, user, overlap, catchup, "
+		    "backoff, backoff_max, cwd, user, umask, limit_nofile, "
+		    "limit_nproc, limit_as, limit_cpu, overlap, catchup, "
 		    "enabled and env.NAME)", key);
 		return -EINVAL;
 	}
@@ -610,6 +621,7 @@ sf_parse(struct sf_file *f, const char *buf, size_t len, char *err,
 		s->priority = 0;
 		s->max_attempts = s->timeout_ms = JOB_DEFAULT;
 		s->backoff_ms = s->backoff_max_ms = JOB_DEFAULT;
+		procopt_init(&s->proc);
 		s->overlap = OVERLAP_SKIP;
 		s->catchup = CATCHUP_SKIP;
 		s->enabled = true;

@@ -47,6 +47,7 @@
 #include "jobd/job.h"
 #include "jobd/log.h"
 #include "jobd/notify.h"
+#include "jobd/procopt.h"
 #include "jobd/runner.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
@@ -621,6 +622,9 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 		    s->cfg->timeout_ms);
 		sj->wk.job.kill_grace_ms = s->cfg->kill_grace_ms;
 		sj->wk.job.max_output = (size_t)s->cfg->max_output;
+		sj->wk.job.proc = sj->job.proc;
+		procopt_resolve(&sj->wk.job.proc, &s->cfg->proc);
+		sj->wk.job.locale_file = s->cfg->locale_file;
 		list_add(&s->running, sj);
 		log_debug("job %" PRId64 " attempt %" PRId64 ": starting",
 		    sj->job.id, sj->job.attempts);
@@ -1245,6 +1249,7 @@ on_sighup(uv_signal_t *h, int signum)
 	s->cfg->timeout_ms = n.timeout_ms;
 	s->cfg->backoff_ms = n.backoff_ms;
 	s->cfg->backoff_max_ms = n.backoff_max_ms;
+	s->cfg->proc = n.proc;
 	config_free(&n);
 	log_info("SIGHUP: reloaded %s", s->config_path);
 out:

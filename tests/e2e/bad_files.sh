@@ -154,6 +154,14 @@ badconf "max_attempts above its range" \
     '2: max_attempts = "1001": must be between 1 and 1000'
 conf '[job]\ntimeout = 99999999999999999d\n'
 badconf "timeout overflowing" '2: timeout = "99999999999999999d"'
+conf '[job]\numask = 0999\n'
+badconf "umask not octal" '2: umask = "0999": not an octal mode like 022'
+conf '[job]\nlimit_nproc = -5\n'
+badconf "limit_nproc negative" '2: limit_nproc = "-5": not a whole number'
+conf '[job]\nlimit_as = 12Q\n'
+badconf "limit_as with an unknown suffix" '2: limit_as = "12Q": not a size'
+conf '[jobd]\nlocale_file = locale\n'
+badconf "locale_file relative" '2: locale_file = "locale": must be an absolute'
 conf '[job]\nbackoff = 1h\nbackoff_max = 1m\n'
 badconf "backoff_max less than backoff" \
     '3: backoff_max (1m) must not be less than backoff (1h)'
@@ -294,6 +302,13 @@ badsched "max_attempts below its range" bad.conf \
     ':4: max_attempts = "0": must be between 1 and 1000'
 sf bad.conf "[s-to]\n${G}timeout = 99999999999999999d\n"
 badsched "timeout overflowing" bad.conf ':4: timeout = "99999999999999999d"'
+sf bad.conf "[s-um]\n${G}umask = 778\n"
+badsched "umask not octal" bad.conf ':4: umask = "778": not an octal mode'
+sf bad.conf "[s-lim]\n${G}limit_nofile = 0\n"
+badsched "limit_nofile below its range" bad.conf \
+    ':4: limit_nofile = "0": must be between 1 and 1073741824'
+sf bad.conf "[s-cpu]\n${G}limit_cpu = 2.5s\n"
+badsched "limit_cpu not a duration" bad.conf ':4: limit_cpu = "2.5s": not a'
 sf bad.conf "[s-bo]\n${G}backoff = 1h\nbackoff_max = 1m\n"
 badsched "backoff_max less than backoff" bad.conf \
     ':5: backoff_max = "1m": less than backoff'

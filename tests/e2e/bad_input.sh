@@ -53,6 +53,27 @@ bad "--timeout overflow"	64 '"999999999999999d"' \
 bad "--backoff 10s,1s"		64 '"10s,1s"'	submit --backoff 10s,1s echo x
 bad "--backoff x"		64 '"x"'	submit --backoff x echo x
 bad "--backoff 1s,"		64 '--backoff'	submit --backoff 1s, echo x
+bad "--umask 999"		64 '--umask "999": not an octal mode' \
+    submit --umask 999 echo x
+bad "--umask abc"		64 '--umask "abc"' submit --umask abc echo x
+bad "--umask 1777"		64 'must be between 000 and 777' \
+    submit --umask 1777 echo x
+bad "--limit-nofile -1"		64 '--limit-nofile "-1": not a whole number' \
+    submit --limit-nofile -1 echo x
+bad "--limit-nofile unlimited"	64 'cannot be unlimited' \
+    submit --limit-nofile unlimited echo x
+bad "--limit-nproc 0"		64 '--limit-nproc "0": must be between 1' \
+    submit --limit-nproc 0 echo x
+bad "--limit-as 5X"		64 '--limit-as "5X": not a size' \
+    submit --limit-as 5X echo x
+bad "--limit-as overflowing"	64 '"99999999999999999999G": must be' \
+    submit --limit-as 99999999999999999999G echo x
+bad "--limit-cpu 1500ms"	64 '--limit-cpu "1500ms": not whole seconds' \
+    submit --limit-cpu 1500ms echo x
+bad "schedule add --umask 8"	64 '--umask "8"' \
+    schedule add s --cron '* * * * *' --umask 8 echo x
+bad "schedule add --limit-cpu x" 64 '--limit-cpu "x": not a duration' \
+    schedule add s --cron '* * * * *' --limit-cpu x echo x
 bad '--key ""'			64 'key ""'	submit --key '' echo x
 bad "--key with a tab"		64 'key'	submit --key "a	b" echo x
 bad "--env NOEQUALS"		64 '"NOEQUALS"'	submit --env NOEQUALS echo x

@@ -11,8 +11,10 @@
 #                         poll the shell condition every 50 ms; 1 after SECS
 #                         (SECS may be fractional)
 #   write_conf [KEY=VALUE ...]
-#                         the test config with short durations; each
-#                         KEY=VALUE replaces the default of that key
+#                         the test config with short durations, jobs'
+#                         locale from $T/locale (if a test writes it),
+#                         limits unset; each KEY=VALUE replaces the
+#                         value of that key
 #   jobd_via CMD ...      the next start_jobd runs jobd through CMD (which
 #                         must exec it, so JOBD_PID stays jobd's own);
 #                         JOBD_REAL is the binary itself
@@ -20,6 +22,8 @@
 #                         start jobd in the background on $DB with $CONF,
 #                         stderr appended to $T/NAME.log; JOBD_PID; waits
 #                         until its daemons row exists
+#   add_user NAME         (root only) make system user NAME: shell /bin/sh,
+#                         home /, no password (shadow "!"); removed at exit
 #   alive PID             PID exists and is not a zombie
 #   stop_jobd PID [SECS]  SIGTERM, then reap_jobd (default 10 s)
 #   reap_jobd PID SECS    wait for PID to exit; STOP_RC = its exit status;
@@ -83,12 +87,18 @@ visibility_timeout = 2s
 shutdown_grace = 2s
 kill_grace = 500ms
 max_output = 1M
+locale_file = $T/locale
 
 [job]
 max_attempts = 5
 timeout = 0s
 backoff = 100ms
 backoff_max = 200ms
+umask = 022
+limit_nofile = 
+limit_nproc = 
+limit_as = 
+limit_cpu = 
 EOF
 	for _wc in "$@"; do
 		_wck=${_wc%%=*}
@@ -111,6 +121,14 @@ jobd_via() {	# command...
 	JOBD=$T/jobd-via
 }
 JOBD_REAL=$JOBD
+
+add_user() {	# name
+	useradd -r -M -N -s /bin/sh -d / "$1" >"$T/.ua" 2>&1 || {
+		problem "useradd $1: $(cat "$T/.ua")"
+		return 1
+	}
+	echo "$1" >>"$T/.users"
+}
 
 alive() {	# pid
 	_al=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \
@@ -346,6 +364,9 @@ _daemon_cleanup() {
 	done
 	for _cp in $(_t_procs | cut -d: -f1); do
 		kill -KILL "$_cp" 2>/dev/null
+	done
+	for _cu in $(cat "$T/.users" 2>/dev/null); do
+		userdel "$_cu" 2>/dev/null || userdel -f "$_cu" 2>/dev/null
 	done
 	[ -n "${_e2e_tmp:-}" ] && rm -rf "$_e2e_tmp"	# lib.sh, run by hand
 	return 0

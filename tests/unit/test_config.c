@@ -81,6 +81,8 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_int_equal(a->timeout_ms, b->timeout_ms);
 	assert_int_equal(a->backoff_ms, b->backoff_ms);
 	assert_int_equal(a->backoff_max_ms, b->backoff_max_ms);
+	assert_str_or_null(a->locale_file, b->locale_file);
+	assert_memory_equal(&a->proc, &b->proc, sizeof(a->proc));
 }
 
 static void
@@ -406,6 +408,31 @@ test_config_bad_inputs(void **state)
 		{ "\xef\xbb\xbf[jbod]\n", 1, "unknown section [jbod]" },
 		{ "[jobd]\n  [job]\n  wokers = 1\n", 3,
 		    "unknown key \"wokers\" in section [job]" },
+		/* A job's process options (procopt.c). */
+		{ "[job]\numask = 999\n", 2,
+		    "umask = \"999\": not an octal mode like 022 or 0027" },
+		{ "[job]\numask = abc\n", 2, "not an octal mode" },
+		{ "[job]\numask = 1777\n", 2,
+		    "umask = \"1777\": must be between 000 and 777" },
+		{ "[job]\numask =\n", 2, "umask = \"\": a value is required" },
+		{ "[job]\nlimit_nofile = -1\n", 2,
+		    "limit_nofile = \"-1\": not a whole number" },
+		{ "[job]\nlimit_nofile = unlimited\n", 2,
+		    "limit_nofile = \"unlimited\": cannot be unlimited" },
+		{ "[job]\nlimit_nproc = 0\n", 2,
+		    "limit_nproc = \"0\": must be between 1 and 4194304, "
+		    "or unlimited" },
+		{ "[job]\nlimit_as = 1Q\n", 2,
+		    "limit_as = \"1Q\": not a size like" },
+		{ "[job]\nlimit_as = 1K\n", 2,
+		    "limit_as = \"1K\": must be between 1M and 1024T" },
+		{ "[job]\nlimit_cpu = 1500ms\n", 2,
+		    "limit_cpu = \"1500ms\": not whole seconds" },
+		{ "[job]\nlimit_cpu = soon\n", 2,
+		    "limit_cpu = \"soon\": not a duration" },
+		{ "[jobd]\nlocale_file = default/locale\n", 2,
+		    "locale_file = \"default/locale\": must be an absolute "
+		    "path" },
 		/* Integers. */
 		{ "[jobd]\nworkers = four\n", 2,
 		    "workers = \"four\": not an integer" },
@@ -1007,12 +1034,18 @@ test_config_print_roundtrip(void **state)
 	    "max_output = 1M\n"
 	    "schedules_dir = " JOBD_SYSCONFDIR "/schedules.d\n"
 	    "max_catchup = 100\n"
+	    "locale_file = /etc/default/locale\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
 	    "timeout = 0s\n"
 	    "backoff = 10s\n"
-	    "backoff_max = 1h\n");
+	    "backoff_max = 1h\n"
+	    "umask = 022\n"
+	    "# limit_nofile = (jobd's own)\n"
+	    "# limit_nproc = (jobd's own)\n"
+	    "# limit_as = (jobd's own)\n"
+	    "# limit_cpu = (jobd's own)\n");
 	assert_int_equal(config_defaults(&r), 0);
 	assert_int_equal(load(&r, base_conf, err), 0);
 	assert_int_equal(load(&r, out, err), 0);
@@ -1035,6 +1068,29 @@ test_config_print_roundtrip(void **state)
 	assert_contains(out, "poll_interval = 1s500ms\n");
 	assert_contains(out, "visibility_timeout = 1m30s\n");
 	assert_contains(out, "timeout = 1d12h\n");
+	assert_int_equal(load(&r, out, err), 0);
+	assert_config_equal(&c, &r);
+	free(out);
+
+	/* The process options: procopt.h's syntax, printed to load again. */
+	assert_int_equal(load(&c,
+	    "[job]\n"
+	    "umask = 0027\n"
+	    "limit_nofile = 256\n"
+	    "limit_nproc = unlimited\n"
+	    "limit_as = 2048M\n"
+	    "limit_cpu = 90m\n", err), 0);
+	assert_int_equal(c.proc.umask, 027);
+	assert_int_equal(c.proc.limit[JOB_LIMIT_NOFILE], 256);
+	assert_true(c.proc.limit[JOB_LIMIT_NPROC] == JOB_UNLIMITED);
+	assert_int_equal(c.proc.limit[JOB_LIMIT_AS], 2048LL << 20);
+	assert_int_equal(c.proc.limit[JOB_LIMIT_CPU], 5400);
+	out = print_config(&c);
+	assert_contains(out, "umask = 027\n");
+	assert_contains(out, "limit_nofile = 256\n");
+	assert_contains(out, "limit_nproc = unlimited\n");
+	assert_contains(out, "limit_as = 2G\n");
+	assert_contains(out, "limit_cpu = 1h30m\n");
 	assert_int_equal(load(&r, out, err), 0);
 	assert_config_equal(&c, &r);
 	free(out);
@@ -1163,7 +1219,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 13);
+	assert_int_equal(nkeys, 19);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);

@@ -50,6 +50,7 @@
 #include <sqlite3.h>
 
 #include "jobd/job.h"
+#include "jobd/procopt.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "fake_clock.h"
@@ -481,6 +482,7 @@ spec(const char *command)
 	js.run_at = T0;
 	js.max_attempts = js.timeout_ms = JOB_DEFAULT;
 	js.backoff_ms = js.backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&js.proc);
 	return js;
 }
 
@@ -526,6 +528,7 @@ fill_schedule(struct schedule *sc, const char *name)
 	sc->command = (char *)(uintptr_t)"echo tick";
 	sc->max_attempts = sc->timeout_ms = JOB_DEFAULT;
 	sc->backoff_ms = sc->backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&sc->proc);
 	sc->overlap = OVERLAP_ALLOW;
 	sc->catchup = CATCHUP_SKIP;
 	sc->enabled = true;

@@ -47,6 +47,7 @@
 #include <cmocka.h>
 
 #include "jobd/clock.h"
+#include "jobd/procopt.h"
 #include "jobd/runner.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -152,6 +153,7 @@ job_init(struct run_job *j, const char *cmd)
 	j->cwd = tdir;		/* the user's home may not exist (nobody) */
 	j->kill_grace_ms = 1000;
 	j->max_output = 65536;
+	procopt_init(&j->proc);
 }
 
 /*

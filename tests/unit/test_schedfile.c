@@ -26,6 +26,7 @@
 
 #include "jobd/job.h"
 #include "jobd/log.h"
+#include "jobd/procopt.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
@@ -320,6 +321,11 @@ test_schedfile_every_key(void **state)
 	    "catchup = all\n"
 	    "enabled = no\n"
 	    "env.PATH = /usr/bin:/bin\n"
+	    "umask = 0027\n"
+	    "limit_nofile = 512\n"
+	    "limit_nproc = unlimited\n"
+	    "limit_as = 4G\n"
+	    "limit_cpu = 2h\n"
 	    "[defaults]\n"
 	    "cron = @hourly\n"
 	    "command = true\n"
@@ -351,6 +357,11 @@ test_schedfile_every_key(void **state)
 	assert_false(sc.enabled);
 	assert_int_equal(sc.env_len, sizeof("PATH=/usr/bin:/bin"));
 	assert_memory_equal(sc.env, "PATH=/usr/bin:/bin", sc.env_len);
+	assert_int_equal(sc.proc.umask, 027);
+	assert_int_equal(sc.proc.limit[JOB_LIMIT_NOFILE], 512);
+	assert_true(sc.proc.limit[JOB_LIMIT_NPROC] == JOB_UNLIMITED);
+	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], 4LL << 30);
+	assert_int_equal(sc.proc.limit[JOB_LIMIT_CPU], 7200);
 	/* Monday 2025-12-01 04:30 in New York is 09:30 UTC. */
 	assert_int_equal(sc.next_run_at, T0 + 24 * HOUR + 9 * HOUR +
 	    30 * 60000);
@@ -364,6 +375,8 @@ test_schedfile_every_key(void **state)
 	assert_int_equal(sc.timeout_ms, JOB_DEFAULT);
 	assert_int_equal(sc.backoff_ms, JOB_DEFAULT);
 	assert_int_equal(sc.backoff_max_ms, JOB_DEFAULT);
+	assert_int_equal(sc.proc.umask, JOB_DEFAULT);
+	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], JOB_DEFAULT);
 	assert_null(sc.cwd);
 	assert_null(sc.run_as);
 	assert_int_equal(sc.env_len, 0);
@@ -510,6 +523,7 @@ test_schedfile_name_clash_with_cli_schedule(void **state)
 	cli.command = "echo cli";
 	cli.max_attempts = cli.timeout_ms = JOB_DEFAULT;
 	cli.backoff_ms = cli.backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&cli.proc);
 	cli.enabled = true;
 	cli.next_run_at = T0 + HOUR;
 	cli.source = "cli";

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "jobd/job.h"
+#include "jobd/procopt.h"
 #include "jobd/store.h"
 #include "fake_clock.h"
 
@@ -74,6 +75,7 @@ spec(const char *command)
 	js.run_at = T0;
 	js.max_attempts = js.timeout_ms = JOB_DEFAULT;
 	js.backoff_ms = js.backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&js.proc);
 	return js;
 }
 
