@@ -267,6 +267,21 @@ test_schedfile_sync_changes_and_removes_sections(void **state)
 	/* Nothing changed: nothing logged. */
 	assert_int_equal(sync_all(f), 0);
 	assert_string_equal(f->log, "");
+
+	/* Only a process option changed: a change too. */
+	put(f, "a.conf",
+	    "[two]\n"
+	    "cron = 0 * * * *\n"
+	    "command = echo two, changed\n"
+	    "umask = 027\n"
+	    "[three]\n"
+	    "cron = @daily\n"
+	    "command = echo three\n");
+	assert_int_equal(sync_all(f), 0);
+	log_has(f, "a.conf", ": 0 added, 1 changed, 0 removed");
+	sc = get(f, "two");
+	assert_int_equal(sc.proc.umask, 027);
+	schedule_clear(&sc);
 }
 
 static void

@@ -272,6 +272,9 @@ test_store_submit_roundtrip(void **state)
 	js.env_len = sizeof(env);
 	js.cwd = "/srv";
 	js.run_as = "nobody";
+	js.proc.umask = 0;
+	js.proc.limit[JOB_LIMIT_NOFILE] = 64;
+	js.proc.limit[JOB_LIMIT_AS] = JOB_UNLIMITED;
 	fake_clock_advance(&f->fc, 1234);
 	id = submit1(f, &js, NULL);
 	assert_true(id > 0);
@@ -293,6 +296,11 @@ test_store_submit_roundtrip(void **state)
 	assert_memory_equal(j.env, env, sizeof(env));
 	assert_string_equal(j.cwd, "/srv");
 	assert_string_equal(j.run_as, "nobody");
+	assert_int_equal(j.proc.umask, 0);
+	assert_int_equal(j.proc.limit[JOB_LIMIT_NOFILE], 64);
+	assert_int_equal(j.proc.limit[JOB_LIMIT_NPROC], JOB_DEFAULT);
+	assert_true(j.proc.limit[JOB_LIMIT_AS] == JOB_UNLIMITED);
+	assert_int_equal(j.proc.limit[JOB_LIMIT_CPU], JOB_DEFAULT);
 	assert_int_equal(j.created_at, T0 + 1234);
 	assert_int_equal(j.updated_at, T0 + 1234);
 	assert_int_equal(j.finished_at, 0);
@@ -316,6 +324,8 @@ test_store_submit_defaults_are_null(void **state)
 	assert_int_equal(j.timeout_ms, JOB_DEFAULT);
 	assert_int_equal(j.backoff_ms, JOB_DEFAULT);
 	assert_int_equal(j.backoff_max_ms, JOB_DEFAULT);
+	assert_int_equal(j.proc.umask, JOB_DEFAULT);
+	assert_int_equal(j.proc.limit[JOB_LIMIT_NOFILE], JOB_DEFAULT);
 	assert_null(j.key);
 	assert_null(j.env);
 	assert_null(j.cwd);
