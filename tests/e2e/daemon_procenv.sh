@@ -255,3 +255,4 @@ if a["outcome"] != "spawn_error" or "expired on 1970-01-01" not in (a["error"] o
 fi
 
 no_strays "process: nothing left running"
+no_sanitizer "process: no sanitizer report"
