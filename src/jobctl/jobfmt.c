@@ -71,7 +71,8 @@ jobfmt_lines_proc(const struct job_proc *p)
 		if (v == JOB_DEFAULT && o != PROCOPT_UMASK)
 			continue;
 		/* "limit_nofile" reads "limit nofile:" */
-		snprintf(name, sizeof(name), "%s:", procopt_key((enum procopt)o));
+		snprintf(name, sizeof(name), "%s:",
+		    procopt_key((enum procopt)o));
 		if (strchr(name, '_') != NULL)
 			*strchr(name, '_') = ' ';
 		procopt_format((enum procopt)o, v, buf, sizeof(buf));

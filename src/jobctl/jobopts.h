@@ -2,9 +2,10 @@
  * jobopts: the job options that "submit" and "schedule add" share
  * (--queue --priority --max-attempts --timeout --backoff --env --cwd
  * --user --umask --limit-*), parsed and checked in one place (the umask
- * and limits through procopt.h, as schedule files and jobd.conf), and the command-line helpers
- * both use: turning COMMAND [ARG ...] into one shell command line, and
- * quoting a word for /bin/sh.  import-crontab uses the checks too.
+ * and limits through procopt.h, as schedule files and jobd.conf), and the
+ * command-line helpers both use: turning COMMAND [ARG ...] into one shell
+ * command line, and quoting a word for /bin/sh.  import-crontab uses the
+ * checks too.
  */
 #ifndef JOBCTL_JOBOPTS_H
 #define JOBCTL_JOBOPTS_H

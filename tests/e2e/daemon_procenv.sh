@@ -137,9 +137,9 @@ if env.get("LC_TIME") != "en_GB.UTF-8": bad("LC_TIME=%r" % env.get("LC_TIME"))
 fi
 end
 
-# Limits.  jobd's hard limit on open files is 4096 here, and it cannot
-# raise it: not root, or root without CAP_SYS_RESOURCE.
-printf '#!/bin/sh\nulimit -S -n 1024 && ulimit -H -n 4096 || exit 70\nexec "$@"\n' \
+# Limits.  jobd's hard limit on open files is 512 here (below any usual
+# one), and it cannot raise it: not root, or root without CAP_SYS_RESOURCE.
+printf '#!/bin/sh\nulimit -S -n 256 && ulimit -H -n 512 || exit 70\nexec "$@"\n' \
     >"$T/lowhard"
 chmod 755 "$T/lowhard"
 if [ "$(id -u)" -eq 0 ]; then
@@ -171,7 +171,7 @@ for name, want in (("Max open files", "64"), ("Max processes", "5000"),
 	jcheck "$J3" '
 a = h[-1]
 e = a["error"] or ""
-if a["outcome"] != "spawn_error" or "limit_nofile 8192: above jobd" not in e or "4096" not in e:
+if a["outcome"] != "spawn_error" or "limit_nofile 8192: above jobd" not in e or "limit 512" not in e:
     bad("attempt %s" % a)
 '
 	[ "$(field "$J2" 'd["limit_as"]')" = $((2 << 30)) ] &&
