@@ -33,8 +33,8 @@ if start_jobd sigchld; then
 	grep -q '^SigIgn:.*' "/proc/$P/status" &&
 	    info "jobd SigIgn $(sed -n 's/^SigIgn:[[:space:]]*//p' \
 	    "/proc/$P/status")"
-	submit -- 'exit 3' && J1=$ID
-	submit -- 'echo fine' && J2=$ID
+	submit --cwd "$T" -- 'exit 3' && J1=$ID
+	submit --cwd "$T" -- 'echo fine' && J2=$ID
 	if [ -n "$J1" ] && [ -n "$J2" ]; then
 		wait_state "$J1" dead 10
 		wait_state "$J2" done 10
