@@ -284,7 +284,8 @@ sched_decide_failure(struct sched *s, struct attempt_end *e,
 		e->reason = reason;
 	} else {
 		e->action = END_RETRY;
-		e->run_at = now + sched_backoff(s, e->attempt, base, max);
+		e->run_at = clock_wall_add(now,
+		    sched_backoff(s, e->attempt, base, max));
 	}
 }
 
