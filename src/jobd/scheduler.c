@@ -263,7 +263,7 @@ sched_store_error(struct sched *s, const char *what, ...)
 static bool
 sched_backing_off(const struct sched *s)
 {
-	return s->backoff_ms != 0 && !s->stopped_runs &&
+	return s->backoff_ms != 0 &&
 	    clock_mono_ms(s->clock) < s->backoff_until;
 }
 
@@ -1220,7 +1220,8 @@ on_async(uv_async_t *a)
 {
 	struct sched *s = a->data;
 
-	if (sched_backing_off(s)) {
+	/* Once shutdown stops the runs, the last of them ends the drain. */
+	if (sched_backing_off(s) && !s->stopped_runs) {
 		sched_collect(s);	/* kept; recorded at the retry */
 		return;
 	}
@@ -1279,6 +1280,8 @@ on_stop_signal(uv_signal_t *h, int signum)
 		log_info("%s again: stopping running jobs now",
 		    strsignal(signum));
 		sched_stop_runs(s);
+		if (s->running.n == 0)	/* results the store refused */
+			sched_turn(s);
 		return;
 	}
 	s->draining = true;
