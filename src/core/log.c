@@ -148,6 +148,8 @@ log_streak_warnx(struct log_streak *ls, int64_t now_ms, const char *key,
 	va_list ap;
 	int saved = errno;
 
+	if (*key == '\0')
+		key = "?";		/* "" marks no streak */
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -173,8 +175,6 @@ log_streak_warnx(struct log_streak *ls, int64_t now_ms, const char *key,
 		    log_secs(ls->logged_ms, now_ms), ls->key);
 	log_line(LOG_LEVEL_WARNING, "%s", msg);
 	(void)snprintf(ls->key, sizeof(ls->key), "%s", key);
-	if (ls->key[0] == '\0')
-		(void)snprintf(ls->key, sizeof(ls->key), "?");
 	if (ls->total == 0)
 		ls->first_ms = now_ms;
 	ls->total++;
