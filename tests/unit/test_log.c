@@ -162,6 +162,23 @@ test_streak_keeps_errno(void **state)
 	assert_int_equal(n, 2);
 }
 
+static void
+test_streak_empty_key(void **state)
+{
+	struct log_streak ls;
+	int n;
+
+	(void)state;
+	memset(&ls, 0, sizeof(ls));
+	assert_true(log_streak_warnx(&ls, T0, "", "no text"));
+	assert_false(log_streak_warnx(&ls, T0 + 1, "", "no text"));
+	(void)lines(&n);
+	assert_int_equal(n, 1);
+	assert_int_equal(log_streak_end(&ls, T0 + 2, "over"), 2);
+	(void)lines(&n);
+	assert_int_equal(n, 1);
+}
+
 int
 main(void)
 {
@@ -169,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_streak_once_then_counted),
 		cmocka_unit_test(test_streak_other_error),
 		cmocka_unit_test(test_streak_keeps_errno),
+		cmocka_unit_test(test_streak_empty_key),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
