@@ -94,7 +94,8 @@ CORE		:= clock log civil timefmt config store schedule tz cron crash utf8 \
 		   procopt
 JOBD		:= main scheduler workers runner notify schedfile
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
-UNIT		:= timefmt config store runner workers schedfile tz cron faults
+UNIT		:= timefmt config store runner workers schedfile tz cron faults \
+		   clock log
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)

@@ -32,4 +32,22 @@ const struct jd_clock *clock_default(void);
 int64_t	clock_wall_ms(const struct jd_clock *c);
 int64_t	clock_mono_ms(const struct jd_clock *c);
 
+/*
+ * The latest wall time jobd stores or accepts: 9999-12-31T23:59:59.999Z,
+ * the last instant every time format here can print.
+ */
+#define CLOCK_WALL_MAX_MS	INT64_C(253402300799999)
+
+/*
+ * Time arithmetic that cannot overflow (signed overflow is undefined):
+ * t + d, saturated at INT64_MIN and INT64_MAX.  Pure; any clock, any unit.
+ */
+int64_t	clock_add(int64_t t, int64_t d);
+
+/*
+ * A wall time "d" ms after wall time t (UTC ms), for a time to be stored
+ * (a retry's run_at): clock_add(), then capped at CLOCK_WALL_MAX_MS.  Pure.
+ */
+int64_t	clock_wall_add(int64_t t, int64_t d);
+
 #endif /* JOBD_CLOCK_H */

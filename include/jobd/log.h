@@ -9,6 +9,8 @@
 #ifndef JOBD_LOG_H
 #define JOBD_LOG_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdnoreturn.h>
 
 enum log_level {
@@ -33,5 +35,45 @@ noreturn void	fatal(const char *fmt, ...)	/* log_warn, then exit(1) */
 	    __attribute__((format(printf, 1, 2)));
 noreturn void	fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
+
+/*
+ * A streak: the same error again and again (a full disk, a locked
+ * database), logged once with a count instead of once per occurrence.
+ * The key says what counts as the same error (e.g. the error text without
+ * the varying figures around it).  The owner zeroes the struct before its
+ * first use; it belongs to one thread.  Times are the owner's monotonic
+ * milliseconds.
+ */
+#define LOG_STREAK_PERIOD_MS	60000	/* a summary at most this often */
+
+struct log_streak {
+	char	 key[256];	/* the error repeating; "" when none */
+	int64_t	 first_ms;	/* mono ms: its first occurrence */
+	int64_t	 logged_ms;	/* mono ms: its last line */
+	int64_t	 total;		/* occurrences since first_ms */
+	int64_t	 unlogged;	/* occurrences since logged_ms, not logged */
+};
+
+/*
+ * An occurrence of error "key" at now_ms, described by fmt.  The first
+ * occurrence is logged (warning level) as fmt; later ones with the same key
+ * are counted, and logged only once every LOG_STREAK_PERIOD_MS with
+ * " (repeated N times in the last S s)" appended.  A different key first
+ * logs how often the previous error repeated unlogged, then logs fmt; the
+ * streak goes on (its count and start) until log_streak_end().  Returns
+ * true when this call wrote a line.
+ */
+bool	log_streak_warnx(struct log_streak *ls, int64_t now_ms,
+	    const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/*
+ * The error stopped at now_ms.  When there was a streak, log fmt (info
+ * level) with " after N failures in S s" appended, and forget the streak;
+ * otherwise do nothing.  Returns the number of failures the streak had.
+ */
+int64_t	log_streak_end(struct log_streak *ls, int64_t now_ms,
+	    const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif /* JOBD_LOG_H */

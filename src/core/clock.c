@@ -91,3 +91,21 @@ clock_default(void)
 	file_clock.ctx = (void *)(uintptr_t)path;
 	return &file_clock;
 }
+
+int64_t
+clock_add(int64_t t, int64_t d)
+{
+	if (d > 0 && t > INT64_MAX - d)
+		return INT64_MAX;
+	if (d < 0 && t < INT64_MIN - d)
+		return INT64_MIN;
+	return t + d;
+}
+
+int64_t
+clock_wall_add(int64_t t, int64_t d)
+{
+	int64_t v = clock_add(t, d);
+
+	return v > CLOCK_WALL_MAX_MS ? CLOCK_WALL_MAX_MS : v;
+}

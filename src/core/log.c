@@ -122,3 +122,84 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+static void
+log_line(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Whole seconds from a to b, rounded up: "in the last 0 s" reads badly. */
+static long long
+log_secs(int64_t a, int64_t b)
+{
+	return b <= a ? 0 : (long long)((b - a + 999) / 1000);
+}
+
+bool
+log_streak_warnx(struct log_streak *ls, int64_t now_ms, const char *key,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int saved = errno;
+
+	if (*key == '\0')
+		key = "?";		/* "" marks no streak */
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ls->key[0] != '\0' && strncmp(ls->key, key,
+	    sizeof(ls->key) - 1) == 0) {
+		ls->total++;
+		if (now_ms - ls->logged_ms < LOG_STREAK_PERIOD_MS) {
+			ls->unlogged++;
+			errno = saved;
+			return false;
+		}
+		log_line(LOG_LEVEL_WARNING, "%s (repeated %lld times in the "
+		    "last %lld s)", msg, (long long)ls->unlogged + 1,
+		    log_secs(ls->logged_ms, now_ms));
+		ls->unlogged = 0;
+		ls->logged_ms = now_ms;
+		errno = saved;
+		return true;
+	}
+	if (ls->key[0] != '\0' && ls->unlogged > 0)
+		log_line(LOG_LEVEL_WARNING, "the previous error repeated %lld "
+		    "more times in %lld s: %s", (long long)ls->unlogged,
+		    log_secs(ls->logged_ms, now_ms), ls->key);
+	log_line(LOG_LEVEL_WARNING, "%s", msg);
+	(void)snprintf(ls->key, sizeof(ls->key), "%s", key);
+	if (ls->total == 0)
+		ls->first_ms = now_ms;
+	ls->total++;
+	ls->unlogged = 0;
+	ls->logged_ms = now_ms;
+	errno = saved;
+	return true;
+}
+
+int64_t
+log_streak_end(struct log_streak *ls, int64_t now_ms, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int64_t total = ls->total;
+	int saved = errno;
+
+	if (ls->key[0] == '\0')
+		return 0;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_line(LOG_LEVEL_INFO, "%s after %lld failures in %lld s", msg,
+	    (long long)total, log_secs(ls->first_ms, now_ms));
+	memset(ls, 0, sizeof(*ls));
+	errno = saved;
+	return total;
+}

@@ -1,8 +1,13 @@
 /*
- * jobctl logs: the captured output of one attempt of a job, written to
- * stdout byte for byte (it is the job's own stream, meant for pipes and
- * redirection; only --json sanitises it).  The store keeps the tail of
- * the output; when the head was dropped, a note on stderr says how much.
+ * jobctl logs: the captured output of one attempt of a job.  Written to a
+ * pipe or a file byte for byte (it is the job's own stream, meant for
+ * redirection); to a terminal sanitised like every other text from jobs
+ * (out_safe(): escape sequences, carriage returns and invalid UTF-8 are
+ * shown escaped, newlines and tabs kept), so that output cannot drive the
+ * terminal (OSC 52 clipboard writes, screen clears, overwritten lines);
+ * --raw writes the bytes even to a terminal, --json escapes them.  The
+ * store keeps the tail of the output; when the head was dropped, a note
+ * on stderr says how much.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "jobd/job.h"
 #include "jobd/store.h"
@@ -30,6 +36,7 @@ struct logs_print {
 	int64_t		 job_id;
 	bool		 found;
 	bool		 running;	/* not finished: no output yet */
+	bool		 safe;		/* sanitise: stdout is a terminal */
 };
 
 /*
@@ -74,7 +81,9 @@ logs_print_one(const struct attempt *a, void *arg)
 			ctl_warnx(p->ctl, "the first %" PRId64 " bytes of "
 			    "output were dropped (max_output)",
 			    a->output_dropped);
-		if (a->output != NULL && a->output_len > 0)
+		if (a->output != NULL && a->output_len > 0 && p->safe)
+			out_safe(stdout, a->output, a->output_len, true);
+		else if (a->output != NULL && a->output_len > 0)
 			fwrite(a->output, 1, a->output_len, stdout);
 	}
 	return ferror(stdout) ? -EIO : 0;
@@ -85,20 +94,25 @@ cmd_logs(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "attempt",	required_argument, NULL, 'a' },
+		{ "raw",	no_argument,	   NULL, 'r' },
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct logs_find f = { 0, 0, 0, 0 };
-	struct logs_print p = { ctl, 0, 0, false, false };
+	struct logs_print p = { ctl, 0, 0, false, false, false };
 	struct job jb;
 	int64_t id;
+	bool raw = false;
 	int c, error;
 
-	while ((c = ctl_getopt(ctl, argc, argv, ":a:h", opts)) != -1) {
+	while ((c = ctl_getopt(ctl, argc, argv, ":a:rh", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			f.want = ctl_parse_int(ctl, "--attempt", optarg, 1,
 			    INT64_MAX);
+			break;
+		case 'r':
+			raw = true;
 			break;
 		default:
 			ctl_usage(ctl);
@@ -106,7 +120,11 @@ cmd_logs(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		ctl_fail(ctl, EXIT_USAGE, "expected one job id (usage: jobctl "
-		    "logs [--attempt N] ID)");
+		    "logs [--attempt N] [--raw] ID)");
+	if (raw && ctl->json)
+		ctl_fail(ctl, EXIT_USAGE, "--raw and --json: choose one "
+		    "(--json escapes the output)");
+	p.safe = !raw && isatty(STDOUT_FILENO);
 	id = ctl_parse_id(ctl, argv[optind]);
 	ctl_open(ctl, 0);
 	if ((error = store_job_get(ctl->st, id, &jb)) != 0)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/clock.h"
 #include "jobd/job.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
@@ -19,7 +20,6 @@
 #include "out.h"
 
 #define SUBMIT_KEY_MAX		256		/* idempotency key */
-#define SUBMIT_RUN_AT_MAX	253402300799999LL	/* 9999-12-31 UTC */
 
 struct submit {
 	struct job_spec	 spec;		/* the options, shared by a batch */
@@ -191,12 +191,9 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 
 		if (timefmt_parse_duration(in, &d, err, sizeof(err)) != 0)
 			ctl_fail(ctl, EXIT_USAGE, "--in: %s", err);
-		if (d > INT64_MAX - now)
-			ctl_fail(ctl, EXIT_USAGE, "--in \"%s\": too far in "
-			    "the future", in);
-		js->run_at = now + d;
+		js->run_at = clock_add(now, d);	/* checked below */
 	}
-	if (js->run_at > SUBMIT_RUN_AT_MAX)
+	if (js->run_at > CLOCK_WALL_MAX_MS)
 		ctl_fail(ctl, EXIT_USAGE, "%s \"%s\": too far in the future "
 		    "(after 9999-12-31)", at != NULL ? "--at" : "--in",
 		    at != NULL ? at : in);

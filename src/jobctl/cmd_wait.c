@@ -182,8 +182,7 @@ cmd_wait(struct ctl *ctl, int argc, char **argv)
 		w[i].id = ctl_parse_id(ctl, argv[i]);
 	ctl_open(ctl, 0);
 	now = clock_mono_ms(ctl->clock);
-	deadline = timeout < 0 || timeout > INT64_MAX - now ? INT64_MAX :
-	    now + timeout;
+	deadline = timeout < 0 ? INT64_MAX : clock_add(now, timeout);
 
 	/* Every id must exist before we wait for any of them. */
 	for (i = 0; i < n; i++) {

@@ -38,7 +38,7 @@ static const struct ctl_cmd {
 	    "              FILE | -" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
-	{ "logs",	cmd_logs,	"logs [--attempt N] ID" },
+	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
 	{ "next",	cmd_next,
 	    "next [--from TIME] [--count N] [--tz ZONE] EXPR" },
 	{ "schedule",	cmd_schedule,

@@ -210,7 +210,7 @@ rn_add(int64_t a, int64_t b)
 {
 	if (b <= 0)
 		return a;
-	return a > RN_NEVER - b ? RN_NEVER : a + b;
+	return clock_add(a, b);		/* saturates at RN_NEVER */
 }
 
 static void

@@ -21,7 +21,12 @@
  *
  * Decisions (retry or dead, backoff delays) are made here; the store only
  * applies them.  A result that cannot be recorded (database locked, disk
- * full) stays in memory and is retried every second: nothing is dropped.
+ * full) stays in memory and is retried: nothing is dropped.  A turn that
+ * meets a store error backs off: the next turn runs after SCHED_RETRY_MS,
+ * doubling with each failed turn up to SCHED_BACKOFF_MAX_MS, and until
+ * then no file-system event of our own (a failed write changes the WAL
+ * too) runs a turn; a finished worker's result is only collected.  The
+ * errors are logged once per streak, with a count (log_streak).
  */
 #define _GNU_SOURCE	/* gethostname */
 
@@ -32,6 +37,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +63,8 @@
 #include "jobd/tz.h"
 #include "jobd/workers.h"
 
-#define SCHED_RETRY_MS		1000	/* after a store error */
+#define SCHED_RETRY_MS		1000	/* after a store error, doubling */
+#define SCHED_BACKOFF_MAX_MS	30000	/* ... up to this */
 #define EXIT_DB_GONE		69	/* EX_UNAVAILABLE: database deleted */
 #define SCHED_REAP_BATCH	256	/* expired leases per turn */
 #define SCHED_REQUEUE_DELAY_MS	0	/* a job stopped by shutdown */
@@ -133,6 +140,13 @@ struct sched {
 	dev_t			 db_dev;	/* the file we opened */
 	ino_t			 db_ino;
 	uint64_t		 rng;
+
+	/* Store errors: the back-off, and their log streak. */
+	bool			 turn_failed;	/* this turn met one */
+	int64_t			 backoff_ms;	/* 0: not backing off */
+	int64_t			 backoff_until;	/* mono ms: the retry */
+	int64_t			 failed_version; /* data_version after it */
+	struct log_streak	 store_errs;
 };
 
 static void	sched_turn(struct sched *s);
@@ -215,6 +229,46 @@ opt_or(int64_t v, int64_t def)
 }
 
 /*
+ * A store operation failed ("what" says which, printf-style): the turn
+ * backs off (the first error of a turn doubles the delay), and the error
+ * is logged once for a streak of the same error text, with a count.  The
+ * longest delay stays under a third of visibility_timeout, so leases are
+ * renewed in time once the database takes writes again.
+ */
+static void
+sched_store_error(struct sched *s, const char *what, ...)
+{
+	char buf[512];
+	int64_t cap;
+	va_list ap;
+
+	va_start(ap, what);
+	(void)vsnprintf(buf, sizeof(buf), what, ap);
+	va_end(ap);
+	if (!s->turn_failed) {
+		s->turn_failed = true;
+		cap = s->cfg->visibility_timeout_ms / 3;
+		if (cap > SCHED_BACKOFF_MAX_MS)
+			cap = SCHED_BACKOFF_MAX_MS;
+		if (cap < SCHED_RETRY_MS)
+			cap = SCHED_RETRY_MS;
+		s->backoff_ms = s->backoff_ms == 0 ? SCHED_RETRY_MS :
+		    s->backoff_ms >= cap / 2 ? cap : s->backoff_ms * 2;
+	}
+	(void)log_streak_warnx(&s->store_errs, clock_mono_ms(s->clock),
+	    store_errmsg(s->st), "%s: %s; will retry in %" PRId64 " s", buf,
+	    store_errmsg(s->st), (s->backoff_ms + 999) / 1000);
+}
+
+/* Backing off after a store error: wake-ups other than the timer wait. */
+static bool
+sched_backing_off(const struct sched *s)
+{
+	return s->backoff_ms != 0 &&
+	    clock_mono_ms(s->clock) < s->backoff_until;
+}
+
+/*
  * Decide what becomes of a job whose attempt ended unsuccessfully:
  * another try after a backoff, or the dead-letter table.
  */
@@ -231,7 +285,8 @@ sched_decide_failure(struct sched *s, struct attempt_end *e,
 		e->reason = reason;
 	} else {
 		e->action = END_RETRY;
-		e->run_at = now + sched_backoff(s, e->attempt, base, max);
+		e->run_at = clock_wall_add(now,
+		    sched_backoff(s, e->attempt, base, max));
 	}
 }
 
@@ -412,8 +467,7 @@ sched_record(struct sched *s, int64_t now)
 		return;
 	crash_point("before_result");
 	if (store_finish(s->st, ends, n, now) != 0)
-		log_warnx("recording %zu results: %s; will retry", n,
-		    store_errmsg(s->st));
+		sched_store_error(s, "recording %zu results", n);
 	else
 		sched_ended(s, ends, n, now);
 	free(ends);
@@ -467,7 +521,7 @@ sched_cancels(struct sched *s)
 	if (s->running.n == 0)
 		return;
 	if (store_cancel_requests(s->st, s->instance, cancel_one, s) != 0)
-		log_warnx("reading cancel requests: %s", store_errmsg(s->st));
+		sched_store_error(s, "reading cancel requests");
 }
 
 struct reap {
@@ -521,15 +575,13 @@ sched_reap(struct sched *s, int64_t now)
 		goto out;
 	if (store_expired_list(s->st, now, SCHED_REAP_BATCH, reap_one,
 	    &rp) != 0) {
-		log_warnx("looking for expired leases: %s",
-		    store_errmsg(s->st));
+		sched_store_error(s, "looking for expired leases");
 		goto out;
 	}
 	if (rp.n == 0)
 		goto out;
 	if (store_finish(s->st, rp.ends, rp.n, now) != 0) {
-		log_warnx("reaping %zu expired leases: %s", rp.n,
-		    store_errmsg(s->st));
+		sched_store_error(s, "reaping %zu expired leases", rp.n);
 		goto out;
 	}
 	for (i = 0; i < rp.n; i++) {
@@ -580,7 +632,7 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 		free(ends);
 		free(reasons);
 		free(jobs);
-		log_warnx("claiming jobs: %s", store_errmsg(s->st));
+		sched_store_error(s, "claiming jobs");
 		/* The results must not wait behind a claim that fails. */
 		sched_record(s, now);
 		return error;
@@ -676,7 +728,7 @@ sched_heartbeat(struct sched *s, int64_t now)
 	sched_db_check(s);
 	if (store_heartbeat(s->st, s->instance, now,
 	    s->cfg->visibility_timeout_ms) != 0) {
-		log_warnx("renewing leases: %s", store_errmsg(s->st));
+		sched_store_error(s, "renewing leases");
 		s->next_heartbeat = now + SCHED_RETRY_MS;
 		return;
 	}
@@ -696,7 +748,7 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	int64_t next, delay;
 
 	if (store_times(s->st, &t) != 0) {
-		log_warnx("reading the next due time: %s", store_errmsg(s->st));
+		sched_store_error(s, "reading the next due time");
 		t.due = t.expiry = t.cron = INT64_MAX;
 		failed = true;
 	}
@@ -718,7 +770,8 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	 * and, when the clock woke us, the heap (not on the turns of
 	 * submissions and results, which a stream of short jobs makes often).
 	 */
-	if (s->running.n == 0 && s->ended.n == 0 && !failed) {
+	if (s->running.n == 0 && s->ended.n == 0 && !failed &&
+	    !s->turn_failed) {
 		(void)store_wal_trim(s->st);
 		if (s->timer_turn)
 			(void)malloc_trim(0);
@@ -726,6 +779,17 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	delay = next <= now ? 0 : next - now;
 	if (delay > s->cfg->poll_interval_ms)
 		delay = s->cfg->poll_interval_ms;
+	if (s->turn_failed) {
+		/* Back off: all else would meet the same error first. */
+		delay = s->backoff_ms;
+		s->backoff_until = clock_mono_ms(s->clock) + delay;
+		if (store_data_version(s->st, &s->failed_version) != 0)
+			s->failed_version = s->data_version;
+	} else if (s->backoff_ms != 0 && s->ended.n == 0) {
+		(void)log_streak_end(&s->store_errs, clock_mono_ms(s->clock),
+		    "database %s works again", s->db_path);
+		s->backoff_ms = 0;
+	}
 	(void)uv_timer_start(&s->timer, on_timer, (uint64_t)delay, 0);
 }
 
@@ -897,7 +961,7 @@ sched_fire(struct sched *s, struct schedule *sc, int64_t now)
 		    "max_catchup (%d) not recorded", sc->name, total - kept,
 		    s->cfg->max_catchup);
 	if (store_schedule_active(s->st, sc->id, &active) != 0) {
-		log_warnx("schedule %s: %s", sc->name, store_errmsg(s->st));
+		sched_store_error(s, "schedule %s", sc->name);
 		goto retry;
 	}
 	sched_overlap(sc, slots, n, active, why);
@@ -907,8 +971,8 @@ sched_fire(struct sched *s, struct schedule *sc, int64_t now)
 		next = now + 365LL * 24 * 3600 * 1000;
 	}
 	if (store_schedule_fire(s->st, sc, slots, n, next, now) != 0) {
-		log_warnx("schedule %s: recording slots: %s", sc->name,
-		    store_errmsg(s->st));
+		sched_store_error(s, "schedule %s: recording slots",
+		    sc->name);
 		rc = -1;		/* next_run_at unchanged: retry */
 		goto out;
 	}
@@ -929,7 +993,7 @@ sched_fire(struct sched *s, struct schedule *sc, int64_t now)
 retry:
 	if (store_schedule_fire(s->st, sc, NULL, 0, now + CRON_RETRY_MS,
 	    now) != 0) {
-		log_warnx("schedule %s: %s", sc->name, store_errmsg(s->st));
+		sched_store_error(s, "schedule %s", sc->name);
 		rc = -1;
 	}
 out:
@@ -972,7 +1036,7 @@ sched_cron(struct sched *s, int64_t now, bool reboot)
 		return -1;
 	if (store_schedule_due(s->st, now, CRON_DUE_BATCH, reboot, due_one,
 	    &d) != 0 && d.n == 0) {
-		log_warnx("reading due schedules: %s", store_errmsg(s->st));
+		sched_store_error(s, "reading due schedules");
 		rc = -1;
 	}
 	for (i = 0; i < d.n && i < CRON_DUE_BATCH; i++) {
@@ -989,8 +1053,8 @@ sched_cron(struct sched *s, int64_t now, bool reboot)
 			sched_overlap(&sc, &sl, 1, active, why);
 			if (store_schedule_fire(s->st, &sc, &sl, 1, 0,
 			    now) != 0)
-				log_warnx("schedule %s: @reboot: %s", sc.name,
-				    store_errmsg(s->st));
+				sched_store_error(s, "schedule %s: @reboot",
+				    sc.name);
 			else if (sl.job_id != 0)
 				log_info("schedule %s: @reboot: job %" PRId64,
 				    sc.name, sl.job_id);
@@ -1029,10 +1093,18 @@ sched_finish(struct sched *s)
 	(void)notify_send("STOPPING=1");
 	if (store_daemon_unregister(s->st, s->instance) != 0)
 		log_warnx("unregistering: %s", store_errmsg(s->st));
-	while ((sj = s->ended.head) != NULL) {	/* db_gone: not recorded */
-		log_warnx("job %" PRId64 " attempt %" PRId64 ": result not "
-		    "recorded: the database is gone", sj->job.id,
-		    sj->job.attempts);
+	/*
+	 * Not recorded: the database is gone, or it still failed when the
+	 * grace ran out.  Its lease runs out (or is reclaimed at the next
+	 * start) and the job runs again; the log keeps what it did.
+	 */
+	while ((sj = s->ended.head) != NULL) {
+		log_warnx("job %" PRId64 " attempt %" PRId64 ": result (%s, "
+		    "exit %d, signal %d) not recorded: %s; the job runs "
+		    "again", sj->job.id, sj->job.attempts,
+		    outcome_name(sj->wk.res.outcome), sj->wk.res.exit_code,
+		    sj->wk.res.signal, s->db_gone ? "the database is gone" :
+		    store_errmsg(s->st));
 		list_del(&s->ended, sj);
 		sjob_free(sj);
 	}
@@ -1087,9 +1159,10 @@ sched_turn(struct sched *s)
 	if (s->closing)
 		return;
 	now = now_ms(s);
+	s->turn_failed = false;
 	sched_collect(s);
 	if (store_times(s->st, &t) != 0) {
-		log_warnx("reading the next due time: %s", store_errmsg(s->st));
+		sched_store_error(s, "reading the next due time");
 		t.due = t.expiry = t.cron = now;	/* look at everything */
 		failed = true;
 	} else if (t.data_version != s->data_version) {
@@ -1113,8 +1186,12 @@ sched_turn(struct sched *s)
 	if (sched_claim(s, now, t.due) != 0)
 		failed = true;
 	sched_heartbeat(s, now);
-	if (s->draining && s->running.n == 0 &&
-	    (s->ended.n == 0 || s->db_gone)) {
+	/*
+	 * Done draining once every result is recorded; or, with the database
+	 * gone, or still failing after shutdown_grace, without them.
+	 */
+	if (s->draining && s->running.n == 0 && (s->ended.n == 0 ||
+	    s->db_gone || (s->stopped_runs && s->turn_failed))) {
 		sched_finish(s);
 		return;
 	}
@@ -1147,6 +1224,11 @@ on_async(uv_async_t *a)
 {
 	struct sched *s = a->data;
 
+	/* Once shutdown stops the runs, the last of them ends the drain. */
+	if (sched_backing_off(s) && !s->stopped_runs) {
+		sched_collect(s);	/* kept; recorded at the retry */
+		return;
+	}
 	if (!s->draining && s->short_runs &&
 	    workers_queued(s->workers) >= s->cfg->workers) {
 		if (!uv_is_active((uv_handle_t *)&s->group))
@@ -1177,6 +1259,9 @@ on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
 	}
 	if (store_data_version(s->st, &v) != 0 || v == s->data_version)
 		return;
+	/* Backing off: only another process's commit may end it early. */
+	if (sched_backing_off(s) && v == s->failed_version)
+		return;
 	sched_turn(s);
 }
 
@@ -1186,6 +1271,8 @@ on_grace(uv_timer_t *t)
 	struct sched *s = t->data;
 
 	sched_stop_runs(s);
+	if (s->running.n == 0)		/* results the store refused */
+		sched_turn(s);
 }
 
 static void
@@ -1197,6 +1284,8 @@ on_stop_signal(uv_signal_t *h, int signum)
 		log_info("%s again: stopping running jobs now",
 		    strsignal(signum));
 		sched_stop_runs(s);
+		if (s->running.n == 0)	/* results the store refused */
+			sched_turn(s);
 		return;
 	}
 	s->draining = true;
@@ -1205,7 +1294,7 @@ on_stop_signal(uv_signal_t *h, int signum)
 	log_info("%s: no new jobs; waiting up to %" PRId64 " ms for %d "
 	    "running", strsignal(signum), s->cfg->shutdown_grace_ms,
 	    s->running.n);
-	if (s->running.n > 0)
+	if (s->running.n > 0 || s->ended.n > 0)
 		(void)uv_timer_start(&s->grace, on_grace,
 		    (uint64_t)s->cfg->shutdown_grace_ms, 0);
 	sched_turn(s);
@@ -1339,12 +1428,12 @@ sched_reclaim(struct sched *s)
 	if ((g.instances = calloc(g.cap, sizeof(*g.instances))) == NULL)
 		return;
 	if (store_daemon_list(s->st, gone_one, &g) != 0)
-		log_warnx("listing daemons: %s", store_errmsg(s->st));
+		sched_store_error(s, "listing daemons");
 	for (i = 0; i < g.n; i++) {
 		if (store_daemon_reclaim(s->st, g.instances[i], now_ms(s),
 		    &n) != 0) {
-			log_warnx("reclaiming leases of %s: %s",
-			    g.instances[i], store_errmsg(s->st));
+			sched_store_error(s, "reclaiming leases of %s",
+			    g.instances[i]);
 			continue;
 		}
 		log_info("instance %s is gone; reclaimed %" PRId64 " leases",

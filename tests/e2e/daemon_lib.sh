@@ -130,6 +130,10 @@ add_user() {	# name
 	echo "$1" >>"$T/.users"
 }
 
+cpu_ticks() {	# pid: user + system CPU time so far, in clock ticks
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 alive() {	# pid
 	_al=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \
 	    2>/dev/null)

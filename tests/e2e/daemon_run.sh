@@ -116,6 +116,30 @@ sys.exit(0 if int(sys.argv[2]) in ids else 1)' "$T/.dead" "$ID" ||
 fi
 end
 
+# 2b. The longest backoff jobctl accepts: now + backoff is past what an
+# int64 holds (undefined behaviour, trapped by the UBSan build) and past
+# what any time format prints; the retry time is capped instead.
+begin "run: --backoff at its maximum: the retry's run_at is capped at 9999-12-31, not wrapped, and printable"
+MAXD=9223372036854775807ms
+BIGB=
+for n in 1 2; do
+	submit --backoff "$MAXD,$MAXD" --max-attempts 3 -- false &&
+	    BIGB="$BIGB $ID"
+done
+for id in $BIGB; do
+	wait_until 10 "[ \"\$(dsql \"SELECT attempts FROM jobs WHERE id = $id
+	    AND state = 'pending'\")\" = 1 ]" ||
+	    { problem "job $id: $(jstate "$id"), not pending after one attempt"; continue; }
+	ra=$(dsql "SELECT run_at FROM jobs WHERE id = $id")
+	info "run: job $id with backoff $MAXD: run_at $ra"
+	[ "$ra" -ge "$(now_ms)" ] && [ "$ra" -le 253402300799999 ] ||
+	    problem "job $id: run_at $ra (now $(now_ms))"
+	jcheck "$id" '
+if d["run_at"] is None: bad("show --json prints run_at as null")
+'
+done
+end
+
 # 3. A timeout kills the job's whole process group.
 begin "run: timeout 2s: dead with outcome timeout, shell and grandchild gone"
 rm -f "$T/t3.shell" "$T/t3.gc"

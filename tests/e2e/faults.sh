@@ -1,8 +1,11 @@
 # Faults outside jobd's control, with the real binaries:
 #   (a) the disk fills up (a small tmpfs) while jobd runs and jobctl
 #       submits: jobctl fails cleanly, naming the database, and leaves no
-#       half batch; jobd keeps running, logs the error, and once space is
-#       back records what it could not, so every accepted job ends;
+#       half batch; jobd keeps running, logs the error, backs off (little
+#       CPU, a few log lines), and once space is back records what it
+#       could not, so every accepted job ends; SIGTERM on a full disk
+#       stops jobd within its grace, and the job it could not record runs
+#       again;
 #   (b) a read-only database (file mode, and a read-only mount): reading
 #       commands work, writing ones fail with exit 77 and a message;
 #   (c) the database deleted, or its directory renamed, under a running
@@ -179,6 +182,10 @@ if mount_tmpfs "$T/small" 8m; then
 	    echo "$ID" >>"$ACCEPTED"
 	BIG=$ID
 	[ -n "$BIG" ] && wait_state "$BIG" running 10
+	submit -- "while [ ! -e '$T/go' ]; do sleep 0.05; done; echo small" &&
+	    echo "$ID" >>"$ACCEPTED"
+	SMALL=$ID
+	[ -n "$SMALL" ] && wait_state "$SMALL" running 10
 	dd if=/dev/zero of="$T/small/filler" bs=64k 2>/dev/null
 	awk 'BEGIN { for (i = 0; i < 200; i++) {
 		s = sprintf(": full batch %d ", i)
@@ -214,11 +221,34 @@ if mount_tmpfs "$T/small" 8m; then
 	    problem "job $BIG is $(jstate "$BIG")"
 	end
 
+	# Its own failed writes change the WAL and wake it: a jobd that
+	# retried on each of them spun at 100% CPU and logged ~1000 lines/s.
+	begin "disk full: jobd backs off: over 3 s it uses under 20% of a CPU and logs under 10 lines"
+	HZ=$(getconf CLK_TCK)
+	c0=$(cpu_ticks "$PA")
+	l0=$(wc -l <"$LOGA")
+	sleep 3		# the measurement window, not a synchronisation
+	c1=$(cpu_ticks "$PA")
+	l1=$(wc -l <"$LOGA")
+	info "disk full: jobd used $((c1 - c0)) CPU ticks ($HZ/s) and logged" \
+	    "$((l1 - l0)) lines in 3 s"
+	[ $((c1 - c0)) -lt $((HZ * 3 / 5)) ] ||
+	    problem "$((c1 - c0)) CPU ticks in 3 s (a busy loop is $((HZ * 3)))"
+	[ $((l1 - l0)) -lt 10 ] ||
+	    problem "$((l1 - l0)) log lines in 3 s: $(tail -n 2 "$LOGA")"
+	alive "$PA" || { died; problem "jobd died$DIED"; }
+	end
+
 	begin "disk full: space back: the result is recorded, the batch goes in, every accepted job ends, integrity ok"
 	rm -f "$T/small/filler"
 	[ -n "$BIG" ] && wait_state "$BIG" done 15 &&
 	    [ "$(output_of "$BIG" | wc -c)" -eq 600000 ] ||
 	    problem "job $BIG output: $(output_of "$BIG" | wc -c) bytes"
+	[ -n "$SMALL" ] && wait_state "$SMALL" done 15 &&
+	    [ "$(output_of "$SMALL")" = small ] ||
+	    problem "job $SMALL output: $(output_of "$SMALL")"
+	wait_until 5 "grep -q 'works again after [0-9]* failures in [0-9]* s' '$LOGA'" ||
+	    problem "no recovery line in the log: $(tail -n 3 "$LOGA")"
 	run submit --batch <"$T/batch"
 	expect_rc 0
 	cat "$T/.out" >>"$ACCEPTED"
@@ -236,6 +266,34 @@ if mount_tmpfs "$T/small" 8m; then
 
 	begin "disk full: jobd stops cleanly afterwards"
 	stop_jobd "$PA"
+	[ "$STOP_RC" = 0 ] || problem "exit status $STOP_RC"
+	integrity "$DB"
+	end
+
+	begin "disk full: SIGTERM stops jobd within its grace; the result it could not record is logged, and the job runs again"
+	LOGT=$T/jobd-full-term.log
+	start_jobd jobd-full-term
+	PT=$JOBD_PID
+	submit -- "while [ ! -e '$T/go2' ]; do sleep 0.05; done; head -c 300000 /dev/zero | tr '\\0' z"
+	TERMJ=$ID
+	[ -n "$TERMJ" ] && wait_state "$TERMJ" running 10
+	dd if=/dev/zero of="$T/small/filler" bs=64k 2>/dev/null
+	touch "$T/go2"
+	wait_until 15 "grep -q 'recording [0-9]* results: $DB: database or disk is full' '$LOGT'" ||
+	    problem "no such log line: $(tail -n 3 "$LOGT")"
+	t0=$(now_ms)
+	# shutdown_grace = 2s, kill_grace = 500ms: 6 s is plenty.
+	stop_jobd "$PT" 6
+	[ "$STOP_RC" = 0 ] ||
+	    problem "exit status $STOP_RC, $(($(now_ms) - t0)) ms after SIGTERM"
+	grep -q "job $TERMJ attempt 1: result (ok, exit 0, signal 0) not recorded: $DB: database or disk is full; the job runs again" "$LOGT" ||
+	    problem "log: $(tail -n 3 "$LOGT")"
+	rm -f "$T/small/filler"
+	start_jobd jobd-full-term2
+	[ -n "$TERMJ" ] && wait_state "$TERMJ" done 15 &&
+	    [ "$(output_of "$TERMJ" | wc -c)" -eq 300000 ] ||
+	    problem "job $TERMJ: $(jstate "$TERMJ"), output $(output_of "$TERMJ" | wc -c) bytes"
+	stop_jobd "$JOBD_PID"
 	[ "$STOP_RC" = 0 ] || problem "exit status $STOP_RC"
 	integrity "$DB"
 	end

@@ -106,6 +106,37 @@ run() {
 	return 0
 }
 
+# Like run, with jobctl's stdout on a pseudo-terminal (in raw mode, so
+# that the bytes read back are the bytes jobctl wrote) instead of a file.
+run_tty() {
+	timeout -k 2 20 python3 - "$T/.out" "$T/.err" $RUN_AS "$JOBCTL" "$@" <<'EOF'
+import os, pty, subprocess, sys, tty
+master, slave = pty.openpty()
+tty.setraw(slave)
+with open(sys.argv[2], "wb") as err:
+    p = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL,
+                         stdout=slave, stderr=err)
+os.close(slave)
+out = b""
+while True:
+    try:
+        d = os.read(master, 65536)
+    except OSError:		# EIO: the terminal's last writer is gone
+        break
+    if not d:
+        break
+    out += d
+with open(sys.argv[1], "wb") as f:
+    f.write(out)
+sys.exit(p.wait())
+EOF
+	RC=$?
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+	crashed "$*" || :
+	return 0
+}
+
 expect_rc() {
 	[ "$RC" -eq "$1" ] ||
 	    problem "exit $RC, expected $1 (stderr: $(head -c 300 "$T/.err"))"

@@ -192,6 +192,37 @@ cmp -s "$T/.out" "$T/raw" || problem "output differs: $(od -c "$T/.out" |
     head -3)"
 end
 
+# Output is the job's: on a terminal it must not drive it (OSC 52 sets
+# the clipboard, CSI 2J clears the screen, a CR overwrites the line).
+begin "logs on a terminal: control characters escaped, newlines and tabs kept; --raw and a pipe give the bytes"
+printf 'ok\tline\n\033]52;c;ZXZpbA==\a\033[2Jsafe\rfake\n\302\233x\377\n' \
+    >"$T/tty"
+TT=$(mkjob echo tty)
+attempt "$TT" 1 0 NULL ok "$(blob "$T/tty")" 0
+set_done "$TT"
+run_tty logs "$TT"
+expect_rc 0
+expect_err_empty
+printf 'ok\tline\n\\x1b]52;c;ZXZpbA==\\x07\\x1b[2Jsafe\\x0dfake\n\\x9bx?\n' \
+    >"$T/tty.want"
+cmp -s "$T/.out" "$T/tty.want" ||
+    problem "on a terminal: $(od -c "$T/.out" | head -4)"
+run_tty logs --raw "$TT"
+expect_rc 0
+cmp -s "$T/.out" "$T/tty" ||
+    problem "--raw on a terminal: $(od -c "$T/.out" | head -4)"
+run logs "$TT"
+expect_rc 0
+cmp -s "$T/.out" "$T/tty" ||
+    problem "to a file: $(od -c "$T/.out" | head -4)"
+"$JOBCTL" logs "$TT" | cat >"$T/.pipe"
+cmp -s "$T/.pipe" "$T/tty" ||
+    problem "to a pipe: $(od -c "$T/.pipe" | head -4)"
+run logs --raw --json "$TT"
+expect_rc 64
+expect_err_contains "--raw and --json"
+end
+
 begin "logs: the last attempt by default, --attempt N, -a N"
 H=$(mkjob echo multi)
 attempt "$H" 1 1 NULL failed "X'66697273740a'" 0	# "first\n"
