@@ -483,6 +483,8 @@ store_err(struct store *st, int rc)
 	case SQLITE_AUTH:
 		return -EACCES;
 	case SQLITE_CANTOPEN:
+		if (rc == SQLITE_CANTOPEN_SYMLINK)
+			return -ELOOP;
 		return sys == EACCES || sys == EISDIR ? -sys : -ENOENT;
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
@@ -823,7 +825,14 @@ store_prepare_path(const char *path, int flags, char *err, size_t errlen)
 		snprintf(err, errlen, "empty database path");
 		return -EINVAL;
 	}
-	if (stat(path, &sb) == 0) {
+	if (((flags & STORE_NOFOLLOW) ? lstat(path, &sb) : stat(path, &sb)) ==
+	    0) {
+		if (S_ISLNK(sb.st_mode)) {
+			snprintf(err, errlen, "%s: is a symbolic link, which "
+			    "jobd does not follow; refused (fix: name the "
+			    "file itself)", path);
+			return -ELOOP;
+		}
 		if (S_ISDIR(sb.st_mode)) {
 			snprintf(err, errlen, "%s: is a directory, not a "
 			    "database file", path);
@@ -942,6 +951,8 @@ store_open(struct store **stp, const char *path, int flags,
 	else if (strncmp(path, "file:", 5) == 0 &&
 	    (dotpath = malloc(strlen(path) + 3)) != NULL)
 		sprintf(dotpath, "./%s", path);
+	if (flags & STORE_NOFOLLOW)
+		oflags |= SQLITE_OPEN_NOFOLLOW;
 	rc = sqlite3_open_v2(dotpath != NULL ? dotpath : path, &st->db,
 	    oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	free(dotpath);
