@@ -18,6 +18,8 @@
 #   use_db PATH           DB=PATH, exported as JOBD_DB
 #   sql SQL...            sqlite3 "$DB" SQL...
 #   dbdump [PATH]         user_version, application_id and .dump of a database
+#   db_sqlite3 DB ARG...  sqlite3 ARG..., as DB's owner when root and that
+#                         is another user (what sql, dbdump and dsql use)
 #   json EXPR             evaluate python EXPR on d, the JSON object on stdin;
 #                         strings print raw, other values as JSON
 #   json_lines FILE       every line of FILE is a JSON object (prints count)
@@ -163,8 +165,26 @@ use_db() {
 	export JOBD_DB="$DB"
 }
 
+# db_sqlite3 DB ARG...: sqlite3 ARG... (which name DB), as the owner of
+# database DB when we are root and it is another user's.  Root's sqlite3
+# makes a missing -wal or -shm as root and chowns it to the database's
+# owner only a moment later: a process of that user (its jobd starting)
+# that opens the file in between gets it read-only, and then fails with
+# "database is read-only".
+db_sqlite3() {
+	_dq=$(stat -c '%u %g' "$1" 2>/dev/null)
+	shift
+	case $(id -u):$_dq in
+	0:0\ *|0:|[1-9]*)
+		sqlite3 "$@" ;;
+	*)
+		setpriv --reuid="${_dq% *}" --regid="${_dq#* }" --clear-groups \
+		    sqlite3 "$@" ;;
+	esac
+}
+
 sql() {
-	sqlite3 "$DB" "$@"
+	db_sqlite3 "$DB" "$DB" "$@"
 }
 
 dbdump() {
@@ -173,7 +193,8 @@ dbdump() {
 		echo "(no file $_dd)"
 		return 0
 	fi
-	sqlite3 "$_dd" 'PRAGMA user_version;' 'PRAGMA application_id;' .dump
+	db_sqlite3 "$_dd" "$_dd" 'PRAGMA user_version;' \
+	    'PRAGMA application_id;' .dump
 }
 
 json() {
