@@ -334,7 +334,7 @@ bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)
 # jobd in the foreground on a database in the working tree (./run/);
 # in another terminal: export JOBD_DB=$$PWD/run/jobs.db; build/jobctl ...
 run: $(B)/jobd $(B)/jobctl
-	@mkdir -p run
+	@mkdir -p -m 700 run
 	$(B)/jobd --config etc/jobd.conf --db $(CURDIR)/run/jobs.db
 
 deps-check:
