@@ -90,7 +90,8 @@ fi
 end
 if [ -n "${RUNNING:-}" ]; then
 	begin "trust: SIGHUP with jobd.conf made world-writable: refused, old configuration kept"
-	sed -i 's/^workers = .*/workers = 2/' "$CONF"
+	# The new file would allow one attempt: the old one, kept, five.
+	sed -i 's/^max_attempts = .*/max_attempts = 1/' "$CONF"
 	chmod 666 "$CONF"
 	_before=$(wc -l <"$T/run.log")
 	kill -HUP "$RUNNING"
@@ -103,8 +104,13 @@ if [ -n "${RUNNING:-}" ]; then
 		problem "reloaded: $(tail -n 3 "$T/run.log")"
 	fi
 	alive "$RUNNING" || problem "jobd exited"
-	submit -- "touch $T/drop/after-hup" && wait_state "$ID" done 10
+	if submit -- false && wait_state "$ID" dead 15; then
+		jcheck "$ID" '
+if len(h) != 5: bad("%d attempts, expected 5 (max_attempts of the old file)" % len(h))
+'
+	fi
 	chmod 644 "$CONF"
+	sed -i 's/^max_attempts = .*/max_attempts = 5/' "$CONF"
 	end
 
 	begin "trust: the database made world-writable while jobd runs: jobd stops, exit 77"
