@@ -93,7 +93,7 @@ COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 CORE		:= clock log civil timefmt config trust store schedule tz cron crash utf8
 JOBD		:= main scheduler workers runner notify schedfile
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
-UNIT		:= timefmt config store runner workers schedfile tz cron faults
+UNIT		:= timefmt config trust store runner workers schedfile tz cron faults
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
