@@ -812,6 +812,36 @@ store_sync_dir(const char *path)
 }
 
 /*
+ * A -wal or -shm we cannot write (another user made it, e.g. root's
+ * sqlite3 a moment before it hands it to the database's owner) would make
+ * SQLite open it read-only and every write fail with "read-only": say
+ * which file and whose it is.
+ */
+static int
+store_check_side(const char *path, const struct stat *db, char *err,
+    size_t errlen)
+{
+	static const char *const side[] = { "-wal", "-shm" };
+	char name[PATH_MAX + 8];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, side[i]);
+		if (lstat(name, &sb) == -1 || access(name, W_OK) == 0 ||
+		    errno != EACCES)
+			continue;
+		snprintf(err, errlen, "%s: owned by uid %lu (mode %04o), "
+		    "which uid %lu cannot write: the database is read-only "
+		    "(fix: chown %lu %s, the owner of the database)", name,
+		    (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 07777),
+		    (unsigned long)geteuid(), (unsigned long)db->st_uid, name);
+		return -EROFS;
+	}
+	return 0;
+}
+
+/*
  * Check the path before SQLite sees it, so that each way it can be wrong
  * gets its own error, and create the file 0600 when asked.
  */
@@ -854,6 +884,8 @@ store_prepare_path(const char *path, int flags, char *err, size_t errlen)
 			    path, strerror(errno));
 			return error;
 		}
+		if (!(flags & STORE_READONLY))
+			return store_check_side(path, &sb, err, errlen);
 		return 0;
 	}
 	if (errno != ENOENT) {

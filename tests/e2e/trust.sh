@@ -15,15 +15,16 @@ chmod 644 "$CONF"
 mkdir -m 1777 "$T/drop"		# jobs of refused databases would write here
 ME=$(id -un)
 
-# jobd_refused NAME PATTERN...: jobd on $DB with $CONF exits 77 within
-# 10 s with one line on stderr holding every PATTERN; the database dumps
-# as before (unless NODUMP is set).
+# jobd_refused NAME PATTERN...: jobd ($JOBD_VIA, if set, is a command
+# prefix) on $DB with $CONF exits 77 within 10 s with one line on stderr
+# holding every PATTERN; the database dumps as before (unless NODUMP is
+# set).
 jobd_refused() {
 	_jr=$1
 	shift
 	begin "trust: $_jr: jobd exits 77"
 	[ -n "${NODUMP:-}" ] || dbdump >"$T/dump0"
-	"$JOBD" --config "$CONF" --db "$DB" 2>"$T/refused.log" &
+	$JOBD_VIA "$JOBD" --config "$CONF" --db "$DB" 2>"$T/refused.log" &
 	_jrp=$!
 	echo "$_jrp" >>"$T/.jobd_pids"
 	if reap_jobd "$_jrp" 10; then
@@ -199,6 +200,23 @@ for side in wal shm; do
 	    "$DB-$side: owned by uid $NOBODY (nobody)" "chown root $DB-$side"
 	rm -f "$DB-$side"
 done
+
+# A jobd that is not root, whose -wal root made: it cannot write it, and
+# says which file and whose it is rather than only "read-only".
+mkdir -m 700 "$T/u2"
+chown nobody "$T/u2"
+AS_NOBODY="setpriv --reuid=$NOBODY --regid=$(id -g nobody) --clear-groups"
+$AS_NOBODY "$JOBCTL" --db "$T/u2/jobs.db" submit -- true >/dev/null ||
+    problem "submit as nobody"
+use_db "$T/u2/jobs.db"
+: >"$DB-wal"
+chmod 644 "$DB-wal"
+JOBD_VIA=$AS_NOBODY NODUMP=1 jobd_refused \
+    "jobd as nobody, its -wal made by root" \
+    "$DB-wal: owned by uid 0 (mode 0644), which uid $NOBODY cannot write" \
+    "chown $NOBODY $DB-wal"
+rm -f "$DB-wal"
+use_db "$T/a/jobs.db"
 
 chown nobody "$CONF"
 NODUMP=1 jobd_refused "a jobd.conf owned by another user" \
