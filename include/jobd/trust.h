@@ -12,7 +12,8 @@
  * whoever can write there can put another file, or a -wal, in its place.
  * With the directory trusted, the names in it cannot change under us
  * between the check and the open (the database is then opened with
- * SQLITE_OPEN_NOFOLLOW).
+ * SQLITE_OPEN_NOFOLLOW, in its directory's real path).  Directories above
+ * it are not checked: as for cron's spool, their owners are trusted.
  *
  * The same rule holds whatever our uid: a jobd that is not root runs every
  * job as its own user, and a file another user could write would give
@@ -39,9 +40,10 @@ int	trust_check_stat(const struct stat *sb, const char *path, char *err,
 
 /* trust_check_path() flags */
 #define TRUST_MAY_BE_MISSING	0x01	/* a path that does not exist passes */
+#define TRUST_FOLLOW		0x02	/* stat, not lstat: judge the target */
 
 /*
- * lstat "path" and apply the rule.  Returns 0, -EPERM as
+ * lstat (with TRUST_FOLLOW, stat) "path" and apply the rule.  Returns 0, -EPERM as
  * trust_check_stat, -ENOENT (without TRUST_MAY_BE_MISSING) or another
  * negative errno from lstat, with "PATH: reason" in err.
  */
@@ -49,8 +51,9 @@ int	trust_check_path(const char *path, int flags, char *err,
 	    size_t errlen);
 
 /*
- * The database at "path": the directory holding it, the file itself (not
- * a symbolic link) and its -wal and -shm files, each where it exists (a
+ * The database at "path": the directory holding it (the one a symbolic
+ * link there leads to), the file itself (not a symbolic link) and its -wal
+ * and -shm files, each where it exists (a
  * database not made yet, or its directory, passes: it will be made by us,
  * 0600 and 0700).  Returns 0, -EPERM with the
  * message of the first file refused, or another negative errno from

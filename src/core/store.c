@@ -10,6 +10,8 @@
  * every use.  SQLite result codes become negative errnos in store_err()
  * alone; the words go to st->errmsg.
  */
+#define _XOPEN_SOURCE 700	/* realpath */
+
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
@@ -460,10 +462,14 @@ store_err(struct store *st, int rc)
 
 	if (rc == SQLITE_READONLY_DBMOVED)
 		msg = "the database file was deleted or moved while in use";
+	else if (rc == SQLITE_CANTOPEN_SYMLINK)
+		msg = "is a symbolic link, which jobd does not follow; refused "
+		    "(fix: name the file itself)";
 	else if ((rc & 0xff) == SQLITE_READONLY)
 		msg = "database is read-only";
 	/* A failing disk or file system: say which database. */
-	if (st->path != NULL && ((rc & 0xff) == SQLITE_READONLY ||
+	if (st->path != NULL && (rc == SQLITE_CANTOPEN_SYMLINK ||
+	    (rc & 0xff) == SQLITE_READONLY ||
 	    (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR))
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", st->path,
 		    msg);
@@ -812,6 +818,36 @@ store_sync_dir(const char *path)
 }
 
 /*
+ * For STORE_NOFOLLOW: "path" with its directory resolved (realpath), in a
+ * new string, or NULL.  SQLite's SQLITE_OPEN_NOFOLLOW refuses a symbolic
+ * link anywhere in the path; only the last one, the file itself, is ours
+ * to refuse (store_prepare_path did), the directory may be a link.
+ */
+static char *
+store_real_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], *real, *out;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return NULL;
+	if ((real = realpath(dir, NULL)) == NULL)
+		return NULL;
+	slash = slash != NULL ? slash + 1 : path;
+	if ((out = malloc(strlen(real) + strlen(slash) + 2)) != NULL)
+		sprintf(out, "%s/%s", strcmp(real, "/") == 0 ? "" : real,
+		    slash);
+	free(real);
+	return out;
+}
+
+/*
  * A -wal or -shm we cannot write (another user made it, e.g. root's
  * sqlite3 a moment before it hands it to the database's owner) would make
  * SQLite open it read-only and every write fail with "read-only": say
@@ -977,14 +1013,17 @@ store_open(struct store **stp, const char *path, int flags,
 	 * A relative "file:..." would be taken as a URI: make it a path.
 	 * A read-only file system may need a URI of our own.
 	 */
-	if ((flags & STORE_READONLY) &&
+	if ((flags & STORE_NOFOLLOW) &&
+	    (dotpath = store_real_path(path)) != NULL)
+		oflags |= SQLITE_OPEN_NOFOLLOW;
+	else if ((flags & STORE_READONLY) &&
 	    (dotpath = store_immutable_uri(path)) != NULL)
 		oflags |= SQLITE_OPEN_URI;
 	else if (strncmp(path, "file:", 5) == 0 &&
 	    (dotpath = malloc(strlen(path) + 3)) != NULL)
 		sprintf(dotpath, "./%s", path);
 	if (flags & STORE_NOFOLLOW)
-		oflags |= SQLITE_OPEN_NOFOLLOW;
+		oflags |= SQLITE_OPEN_NOFOLLOW;	/* the file itself, at least */
 	rc = sqlite3_open_v2(dotpath != NULL ? dotpath : path, &st->db,
 	    oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	free(dotpath);

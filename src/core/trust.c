@@ -79,7 +79,8 @@ trust_check_path(const char *path, int flags, char *err, size_t errlen)
 	struct stat sb;
 	int error;
 
-	if (lstat(path, &sb) == -1) {
+	if (((flags & TRUST_FOLLOW) ? stat(path, &sb) : lstat(path, &sb)) ==
+	    -1) {
 		error = -errno;
 		if (error == -ENOENT && (flags & TRUST_MAY_BE_MISSING))
 			return 0;
@@ -103,7 +104,10 @@ trust_check_db(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: path too long", path);
 		return -ENAMETOOLONG;
 	}
-	/* The directory first: it guards the names of the others. */
+	/*
+	 * The directory first: it guards the names of the others.  It may
+	 * be a symbolic link: what counts is the directory the names are in.
+	 */
 	memcpy(buf, path, len + 1);
 	if ((slash = strrchr(buf, '/')) == NULL)
 		strcpy(buf, ".");
@@ -111,8 +115,8 @@ trust_check_db(const char *path, char *err, size_t errlen)
 		buf[1] = '\0';
 	else
 		*slash = '\0';
-	if ((error = trust_check_path(buf, TRUST_MAY_BE_MISSING, err,
-	    errlen)) != 0)
+	if ((error = trust_check_path(buf, TRUST_MAY_BE_MISSING |
+	    TRUST_FOLLOW, err, errlen)) != 0)
 		return error;
 	if ((error = trust_check_path(path, TRUST_MAY_BE_MISSING, err,
 	    errlen)) != 0)

@@ -76,6 +76,22 @@ begin "trust: no job of a refused database ran"
 [ -z "$(ls "$T/drop")" ] || problem "ran: $(ls "$T/drop")"
 end
 
+# A symbolic link to the directory is fine: its target is what is checked.
+ln -s a "$T/al"
+use_db "$T/al/jobs.db"
+begin "trust: a database whose directory is reached through a symbolic link: served"
+if start_jobd al; then
+	submit -- true && wait_state "$ID" done 10
+	stop_jobd "$JOBD_PID" 10 || problem "jobd did not stop"
+	[ "$STOP_RC" = 0 ] || problem "exit status $STOP_RC"
+fi
+end
+chmod 770 "$T/a"
+jobd_refused "the same, the directory group-writable" \
+    "$T/al: writable by group or others (mode 0770)"
+chmod 700 "$T/a"
+use_db "$T/a/jobs.db"
+
 # 2. jobd.conf.
 chmod 666 "$CONF"
 NODUMP=1 jobd_refused "a world-writable jobd.conf" \
@@ -83,10 +99,10 @@ NODUMP=1 jobd_refused "a world-writable jobd.conf" \
 chmod 644 "$CONF"
 
 # 3. While jobd runs.
-begin "trust: jobd starts on a trusted database and runs its job"
+begin "trust: jobd starts on a trusted database and runs a job"
 if start_jobd run; then
 	RUNNING=$JOBD_PID
-	wait_until 10 "[ -e $T/drop/a ]" || problem "the job did not run"
+	submit -- true && wait_state "$ID" done 10
 fi
 end
 if [ -n "${RUNNING:-}" ]; then

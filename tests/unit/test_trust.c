@@ -175,6 +175,16 @@ test_trust_db_files(void **state)
 	assert_int_equal(chmod(side, 0600), 0);
 	assert_int_equal(trust_check_db(db, err, sizeof(err)), 0);
 
+	/* A link to the directory: the directory it leads to counts. */
+	snprintf(side, sizeof(side), "%s/d", dir);
+	assert_int_equal(symlink(".", side), 0);
+	snprintf(side, sizeof(side), "%s/d/jobs.db", dir);
+	assert_int_equal(trust_check_db(side, err, sizeof(err)), 0);
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_int_equal(trust_check_db(side, err, sizeof(err)), -EPERM);
+	has(err, "/d: writable by group or others (mode 0770)");
+	assert_int_equal(chmod(dir, 0700), 0);
+
 	/* The directory comes first: it guards the other names. */
 	assert_int_equal(chmod(db, 0666), 0);
 	assert_int_equal(chmod(dir, 0770), 0);
