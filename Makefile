@@ -90,11 +90,11 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
-CORE		:= clock log civil timefmt config store schedule tz cron crash utf8 \
-		   procopt
+CORE		:= clock log civil timefmt config trust store schedule tz cron crash \
+		   utf8 procopt
 JOBD		:= main scheduler workers runner notify schedfile
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
-UNIT		:= timefmt config store runner workers schedfile tz cron faults \
+UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
@@ -336,7 +336,7 @@ bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)
 # jobd in the foreground on a database in the working tree (./run/);
 # in another terminal: export JOBD_DB=$$PWD/run/jobs.db; build/jobctl ...
 run: $(B)/jobd $(B)/jobctl
-	@mkdir -p run
+	@mkdir -p -m 700 run
 	$(B)/jobd --config etc/jobd.conf --db $(CURDIR)/run/jobs.db
 
 deps-check:

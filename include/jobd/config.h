@@ -82,7 +82,8 @@ int	config_read_ini_buf(const char *buf, size_t len, const char *name,
 
 /* config_read_file() flags */
 #define CONFIG_PRIVATE	0x01	/* refuse a file that a user other than
-				   root or ours owns or could write */
+				   root or ours owns or could write
+				   (trust_check_stat) */
 
 /*
  * Read the regular file "path", at most CONFIG_FILE_MAX bytes, opened
@@ -90,7 +91,8 @@ int	config_read_ini_buf(const char *buf, size_t len, const char *name,
  * or a negative errno with "PATH: reason" in err: -ENOENT and the like
  * from open, -EISDIR or -EINVAL when it is not a regular file, -EFBIG,
  * and with CONFIG_PRIVATE -EPERM for a file others could change (its
- * commands would run as our users).
+ * commands would run as our users), with trust_check_stat's message on
+ * the open file.
  */
 int	config_read_file(const char *path, int flags, char **bufp,
 	    size_t *lenp, char *err, size_t errlen);
@@ -110,6 +112,14 @@ int	config_defaults(struct jd_config *c);
  */
 int	config_load(struct jd_config *c, const char *path, char *err,
 	    size_t errlen);
+
+/*
+ * Same as config_load, with config_read_file() flags: jobd loads its
+ * jobd.conf with CONFIG_PRIVATE (the file names the database, whose
+ * writers decide what jobd runs); -EPERM when the file is refused.
+ */
+int	config_load_file(struct jd_config *c, const char *path, int flags,
+	    char *err, size_t errlen);
 
 /* Same as config_load, on a buffer; "name" labels messages. */
 int	config_load_buf(struct jd_config *c, const char *buf, size_t len,

@@ -41,6 +41,8 @@ struct store;
 				   a daemon watching it sees the commit */
 #define STORE_SMALL	0x10	/* a page cache of 512 KiB (a long-lived
 				   daemon that reads little) */
+#define STORE_NOFOLLOW	0x20	/* a symbolic link at the path is refused
+				   (-ELOOP), never followed */
 
 /*
  * Open the database at "path", creating and migrating it as flags allow,

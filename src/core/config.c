@@ -45,6 +45,7 @@
 #include "jobd/config.h"
 #include "jobd/procopt.h"
 #include "jobd/timefmt.h"
+#include "jobd/trust.h"
 #include "jobd/utf8.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -560,19 +561,9 @@ config_read_file(const char *path, int flags, char **bufp, size_t *lenp,
 			    "is a directory" : "not a regular file");
 		goto out;
 	}
-	if ((flags & CONFIG_PRIVATE) && st.st_uid != 0 &&
-	    st.st_uid != geteuid()) {
-		rc = -EPERM;
-		snprintf(err, errlen, "%s: owned by uid %lu, not by root or "
-		    "by jobd's user; refused", path, (unsigned long)st.st_uid);
+	if ((flags & CONFIG_PRIVATE) &&
+	    (rc = trust_check_stat(&st, path, err, errlen)) != 0)
 		goto out;
-	}
-	if ((flags & CONFIG_PRIVATE) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		rc = -EPERM;
-		snprintf(err, errlen, "%s: writable by group or others (mode "
-		    "%04o); refused", path, (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
 	if (st.st_size > CONFIG_FILE_MAX)
 		goto too_big;
 	cap = (size_t)st.st_size + 1;	/* + 1: room to see EOF or growth */
@@ -620,14 +611,14 @@ out:
 }
 
 static int
-strict_read(const char *path, const char *name, config_ini_fn fn,
+strict_read(const char *path, int flags, const char *name, config_ini_fn fn,
     strict_section_fn secfn, void *arg, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len;
 	int rc;
 
-	if ((rc = config_read_file(path, 0, &buf, &len, err, errlen)) != 0)
+	if ((rc = config_read_file(path, flags, &buf, &len, err, errlen)) != 0)
 		return rc;
 	rc = strict_read_buf(buf, len, name != NULL ? name : path, fn, secfn,
 	    arg, err, errlen);
@@ -639,7 +630,7 @@ int
 config_read_ini(const char *path, const char *name, config_ini_fn fn,
     void *arg, char *err, size_t errlen)
 {
-	return strict_read(path, name, fn, NULL, arg, err, errlen);
+	return strict_read(path, 0, name, fn, NULL, arg, err, errlen);
 }
 
 int
@@ -979,7 +970,7 @@ config_defaults(struct jd_config *c)
  * or be zeroed.
  */
 static int
-cfg_load(struct jd_config *c, const char *path, const char *buf,
+cfg_load(struct jd_config *c, const char *path, int flags, const char *buf,
     size_t len, const char *name, char *err, size_t errlen)
 {
 	struct jd_config n;
@@ -994,8 +985,8 @@ cfg_load(struct jd_config *c, const char *path, const char *buf,
 	memset(&ld, 0, sizeof(ld));
 	ld.c = &n;
 	if (path != NULL)
-		rc = strict_read(path, name, cfg_ini_key, cfg_ini_section, &ld,
-		    err, errlen);
+		rc = strict_read(path, flags, name, cfg_ini_key,
+		    cfg_ini_section, &ld, err, errlen);
 	else
 		rc = strict_read_buf(buf, len, name, cfg_ini_key,
 		    cfg_ini_section, &ld, err, errlen);
@@ -1013,14 +1004,21 @@ cfg_load(struct jd_config *c, const char *path, const char *buf,
 int
 config_load(struct jd_config *c, const char *path, char *err, size_t errlen)
 {
-	return cfg_load(c, path, NULL, 0, path, err, errlen);
+	return cfg_load(c, path, 0, NULL, 0, path, err, errlen);
+}
+
+int
+config_load_file(struct jd_config *c, const char *path, int flags, char *err,
+    size_t errlen)
+{
+	return cfg_load(c, path, flags, NULL, 0, path, err, errlen);
 }
 
 int
 config_load_buf(struct jd_config *c, const char *buf, size_t len,
     const char *name, char *err, size_t errlen)
 {
-	return cfg_load(c, NULL, buf, len, name, err, errlen);
+	return cfg_load(c, NULL, 0, buf, len, name, err, errlen);
 }
 
 /*

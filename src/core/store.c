@@ -10,6 +10,8 @@
  * every use.  SQLite result codes become negative errnos in store_err()
  * alone; the words go to st->errmsg.
  */
+#define _XOPEN_SOURCE 700	/* realpath */
+
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
@@ -469,10 +471,14 @@ store_err(struct store *st, int rc)
 
 	if (rc == SQLITE_READONLY_DBMOVED)
 		msg = "the database file was deleted or moved while in use";
+	else if (rc == SQLITE_CANTOPEN_SYMLINK)
+		msg = "is a symbolic link, which jobd does not follow; refused "
+		    "(fix: name the file itself)";
 	else if ((rc & 0xff) == SQLITE_READONLY)
 		msg = "database is read-only";
 	/* A failing disk or file system: say which database. */
-	if (st->path != NULL && ((rc & 0xff) == SQLITE_READONLY ||
+	if (st->path != NULL && (rc == SQLITE_CANTOPEN_SYMLINK ||
+	    (rc & 0xff) == SQLITE_READONLY ||
 	    (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR))
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", st->path,
 		    msg);
@@ -492,6 +498,8 @@ store_err(struct store *st, int rc)
 	case SQLITE_AUTH:
 		return -EACCES;
 	case SQLITE_CANTOPEN:
+		if (rc == SQLITE_CANTOPEN_SYMLINK)
+			return -ELOOP;
 		return sys == EACCES || sys == EISDIR ? -sys : -ENOENT;
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
@@ -819,6 +827,66 @@ store_sync_dir(const char *path)
 }
 
 /*
+ * For STORE_NOFOLLOW: "path" with its directory resolved (realpath), in a
+ * new string, or NULL.  SQLite's SQLITE_OPEN_NOFOLLOW refuses a symbolic
+ * link anywhere in the path; only the last one, the file itself, is ours
+ * to refuse (store_prepare_path did), the directory may be a link.
+ */
+static char *
+store_real_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], *real, *out;
+
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else
+		return NULL;
+	if ((real = realpath(dir, NULL)) == NULL)
+		return NULL;
+	slash = slash != NULL ? slash + 1 : path;
+	if ((out = malloc(strlen(real) + strlen(slash) + 2)) != NULL)
+		sprintf(out, "%s/%s", strcmp(real, "/") == 0 ? "" : real,
+		    slash);
+	free(real);
+	return out;
+}
+
+/*
+ * A -wal or -shm we cannot write (another user made it, e.g. root's
+ * sqlite3 a moment before it hands it to the database's owner) would make
+ * SQLite open it read-only and every write fail with "read-only": say
+ * which file and whose it is.
+ */
+static int
+store_check_side(const char *path, const struct stat *db, char *err,
+    size_t errlen)
+{
+	static const char *const side[] = { "-wal", "-shm" };
+	char name[PATH_MAX + 8];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, side[i]);
+		if (lstat(name, &sb) == -1 || access(name, W_OK) == 0 ||
+		    errno != EACCES)
+			continue;
+		snprintf(err, errlen, "%s: owned by uid %lu (mode %04o), "
+		    "which uid %lu cannot write: the database is read-only "
+		    "(fix: chown %lu %s, the owner of the database)", name,
+		    (unsigned long)sb.st_uid, (unsigned)(sb.st_mode & 07777),
+		    (unsigned long)geteuid(), (unsigned long)db->st_uid, name);
+		return -EROFS;
+	}
+	return 0;
+}
+
+/*
  * Check the path before SQLite sees it, so that each way it can be wrong
  * gets its own error, and create the file 0600 when asked.
  */
@@ -832,7 +900,14 @@ store_prepare_path(const char *path, int flags, char *err, size_t errlen)
 		snprintf(err, errlen, "empty database path");
 		return -EINVAL;
 	}
-	if (stat(path, &sb) == 0) {
+	if (((flags & STORE_NOFOLLOW) ? lstat(path, &sb) : stat(path, &sb)) ==
+	    0) {
+		if (S_ISLNK(sb.st_mode)) {
+			snprintf(err, errlen, "%s: is a symbolic link, which "
+			    "jobd does not follow; refused (fix: name the "
+			    "file itself)", path);
+			return -ELOOP;
+		}
 		if (S_ISDIR(sb.st_mode)) {
 			snprintf(err, errlen, "%s: is a directory, not a "
 			    "database file", path);
@@ -854,6 +929,8 @@ store_prepare_path(const char *path, int flags, char *err, size_t errlen)
 			    path, strerror(errno));
 			return error;
 		}
+		if (!(flags & STORE_READONLY))
+			return store_check_side(path, &sb, err, errlen);
 		return 0;
 	}
 	if (errno != ENOENT) {
@@ -945,12 +1022,17 @@ store_open(struct store **stp, const char *path, int flags,
 	 * A relative "file:..." would be taken as a URI: make it a path.
 	 * A read-only file system may need a URI of our own.
 	 */
-	if ((flags & STORE_READONLY) &&
+	if ((flags & STORE_NOFOLLOW) &&
+	    (dotpath = store_real_path(path)) != NULL)
+		oflags |= SQLITE_OPEN_NOFOLLOW;
+	else if ((flags & STORE_READONLY) &&
 	    (dotpath = store_immutable_uri(path)) != NULL)
 		oflags |= SQLITE_OPEN_URI;
 	else if (strncmp(path, "file:", 5) == 0 &&
 	    (dotpath = malloc(strlen(path) + 3)) != NULL)
 		sprintf(dotpath, "./%s", path);
+	if (flags & STORE_NOFOLLOW)
+		oflags |= SQLITE_OPEN_NOFOLLOW;	/* the file itself, at least */
 	rc = sqlite3_open_v2(dotpath != NULL ? dotpath : path, &st->db,
 	    oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	free(dotpath);

@@ -16,6 +16,13 @@
  * (/var/spool/cron/crontabs/USER, /var/spool/cron/USER) runs as its owner,
  * as cron runs it.
  *
+ * Trust.  As cron requires, a system crontab (a file, or standard input
+ * redirected from one) must be owned by root, or by the user importing
+ * it, and not be writable by group or others (trust.h): its lines name
+ * the users its commands run as.  Root importing a user crontab without
+ * --user is refused: its entries would run as root, and a user crontab
+ * says nothing of that; --user root says it.
+ *
  * Names.  PREFIX ":" and eight hex digits of a hash of the user the entry
  * runs as and its command as written; a second entry with the same user
  * and command gets "-2", a third "-3", in file order.  So importing the
@@ -59,6 +66,7 @@
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
+#include "jobd/trust.h"
 #include "jobd/tz.h"
 #include "ctl.h"
 #include "jobopts.h"
@@ -918,7 +926,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	char real[PATH_MAX], *slash;
 	int64_t added, updated, removed, n_c, n_u, n_d;
 	size_t bad = 0, len;
-	bool dry_run = false, force_system = false, have_real;
+	bool dry_run = false, force_system = false, have_real, have_sb;
+	char why_buf[PATH_MAX + 256];
 	FILE *fp;
 	int c, code, error;
 
@@ -967,6 +976,7 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	if (strcmp(path, "-") == 0) {
 		im.file = "stdin";
 		fp = stdin;
+		have_sb = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
 		len = strlen("crontab:-") + (name != NULL ? strlen(name) + 1 :
 		    0) + 1;
 		if ((im.source = malloc(len)) == NULL)
@@ -978,7 +988,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 		if ((fp = fopen(path, "r")) == NULL)
 			ctl_fail(ctl, ctl_exit_code(-errno), "%s: %s", path,
 			    strerror(errno));
-		if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode))
+		have_sb = fstat(fileno(fp), &sb) == 0;
+		if (have_sb && S_ISDIR(sb.st_mode))
 			ctl_fail(ctl, EXIT_NOINPUT, "%s: %s", path,
 			    strerror(EISDIR));
 		if (realpath(path, real) != NULL)
@@ -1001,12 +1012,22 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 		im.user = slash + 1;
 	}
 	im.user_guessed = !im.system && im.user == NULL;
+	if (im.system && have_sb && trust_check_stat(&sb, im.file, why_buf,
+	    sizeof(why_buf)) != 0)
+		ctl_fail(ctl, EXIT_NOPERM, "%s; nothing imported", why_buf);
 
 	if (read_crontab(&im, fp) != 0)
 		imp_die(&im);
 	if (fp != stdin)
 		fclose(fp);
 	unique_names(&im);
+	if (im.user_guessed && geteuid() == 0)
+		ctl_fail(ctl, EXIT_USAGE, "%s: a user crontab (no user field) "
+		    "imported by root would run as root: pass --user USER "
+		    "(--user root if that is meant)%s; nothing imported",
+		    im.file, im.n > 0 && im.userlike == im.n ? ", or --system "
+		    "if this is a system crontab (every command starts with "
+		    "a user name)" : "");
 	if (im.user_guessed && im.n > 0 && im.userlike == im.n)
 		ctl_warnx(ctl, "%s: every command starts with a user name; "
 		    "if this is a system crontab, import it with --system",

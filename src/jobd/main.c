@@ -4,8 +4,11 @@
  * jobd stays in the foreground (systemd or another supervisor runs it)
  * and logs to stderr.  Exit status: 0 after a clean stop, 64 for bad
  * usage, 78 for a bad configuration, the sysexits code of a database that
- * cannot be opened (66, 65, 69, 74, 75, 77), 69 when the database is
- * deleted or replaced while jobd runs, 1 for anything else.
+ * cannot be opened (66, 65, 69, 74, 75, 77), 77 for a jobd.conf or a
+ * database that users other than root or jobd's own could change (see
+ * trust.h; at start, and for the database also while jobd runs), 69 when
+ * the database is deleted or replaced while jobd runs, 1 for anything
+ * else.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,8 +27,10 @@
 #include "jobd/log.h"
 #include "jobd/scheduler.h"
 #include "jobd/store.h"
+#include "jobd/trust.h"
 
 #define EX_USAGE_	64
+#define EX_NOPERM_	77
 #define EX_CONFIG_	78
 
 static const char usage_text[] =
@@ -91,7 +96,8 @@ open_exit_code(int error)
 	case -EACCES:
 	case -EPERM:
 	case -EROFS:
-		return 77;
+	case -ELOOP:
+		return EX_NOPERM_;
 	default:
 		return 1;
 	}
@@ -197,12 +203,13 @@ main(int argc, char **argv)
 		cfgpath[0] = '\0';
 	}
 	if (cfgpath[0] != '\0') {
-		error = config_load(&cfg, cfgpath, err, sizeof(err));
+		error = config_load_file(&cfg, cfgpath, CONFIG_PRIVATE, err,
+		    sizeof(err));
 		/* No default file: the defaults; SIGHUP looks again. */
 		if (error != 0 && (error != -ENOENT || config_flag != NULL)) {
 			fprintf(stderr, "jobd: %s\n", err);
 			config_free(&cfg);
-			return EX_CONFIG_;
+			return error == -EPERM ? EX_NOPERM_ : EX_CONFIG_;
 		}
 	}
 	if (workers > 0)
@@ -229,8 +236,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 
+	/* Its writers decide what we run: refuse one others could write. */
+	if ((error = trust_check_db(dbpath, err, sizeof(err))) == -EPERM) {
+		log_warnx("%s", err);
+		config_free(&cfg);
+		return EX_NOPERM_;
+	}
 	error = store_open(&st, dbpath, STORE_CREATE | STORE_SMALL |
-	    (is_default ? STORE_MKDIR : 0), clock_default(), err, sizeof(err));
+	    STORE_NOFOLLOW | (is_default ? STORE_MKDIR : 0), clock_default(),
+	    err, sizeof(err));
 	if (error != 0) {
 		log_warnx("%s", err);
 		config_free(&cfg);

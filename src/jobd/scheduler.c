@@ -60,12 +60,14 @@
 #include "jobd/scheduler.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
+#include "jobd/trust.h"
 #include "jobd/tz.h"
 #include "jobd/workers.h"
 
 #define SCHED_RETRY_MS		1000	/* after a store error, doubling */
 #define SCHED_BACKOFF_MAX_MS	30000	/* ... up to this */
 #define EXIT_DB_GONE		69	/* EX_UNAVAILABLE: database deleted */
+#define EXIT_DB_UNTRUSTED	77	/* EX_NOPERM: others could write it */
 #define SCHED_REAP_BATCH	256	/* expired leases per turn */
 #define SCHED_REQUEUE_DELAY_MS	0	/* a job stopped by shutdown */
 #define SCHED_SHORT_RUN_MS	100	/* runs this short: keep some queued */
@@ -137,6 +139,7 @@ struct sched {
 	bool			 timer_turn;	/* this turn: the timer's */
 	bool			 db_known;	/* db_dev and db_ino are set */
 	bool			 db_gone;	/* deleted or replaced */
+	bool			 db_untrusted;	/* others could write it */
 	dev_t			 db_dev;	/* the file we opened */
 	ino_t			 db_ino;
 	uint64_t		 rng;
@@ -693,27 +696,38 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
  * stop with EXIT_DB_GONE (a service manager starts jobd again, on the
  * database at the path): no more claims, running jobs stopped at once;
  * a result that cannot be recorded is dropped (its lease expires in the
- * old file).
+ * old file).  And may others write it now (the trust rule, trust.h: the
+ * file, its directory, -wal, -shm)?  Then what it holds may be anyone's
+ * jobs: stop the same way, with EXIT_DB_UNTRUSTED.
  */
 static void
 sched_db_check(struct sched *s)
 {
 	struct stat sb;
+	char err[PATH_MAX + 256];
+	bool same = false;
 
 	if (!s->db_known || s->db_gone || s->closing)
 		return;
 	if (stat(s->db_path, &sb) == 0) {
-		if (sb.st_dev == s->db_dev && sb.st_ino == s->db_ino)
-			return;
+		same = sb.st_dev == s->db_dev && sb.st_ino == s->db_ino;
 	} else if (errno != ENOENT && errno != ENOTDIR) {
-		return;
+		return;		/* cannot tell now */
+	}
+	if (same) {
+		if (trust_check_db(s->db_path, err, sizeof(err)) != -EPERM)
+			return;
+		s->db_untrusted = true;
+		log_warnx("%s; stopping %d running jobs and exiting (status "
+		    "%d)", err, s->running.n, EXIT_DB_UNTRUSTED);
+	} else {
+		log_warnx("database %s was deleted or replaced while jobd "
+		    "was running; stopping %d running jobs and exiting "
+		    "(status %d): start jobd again to use the database now "
+		    "at that path", s->db_path, s->running.n, EXIT_DB_GONE);
 	}
 	s->db_gone = true;
 	s->draining = true;
-	log_warnx("database %s was deleted or replaced while jobd was "
-	    "running; stopping %d running jobs and exiting (status %d): "
-	    "start jobd again to use the database now at that path",
-	    s->db_path, s->running.n, EXIT_DB_GONE);
 	sched_stop_runs(s);
 }
 
@@ -1319,7 +1333,9 @@ on_sighup(uv_signal_t *h, int signum)
 		log_warnx("SIGHUP: out of memory; configuration unchanged");
 		goto out;
 	}
-	error = config_load(&n, s->config_path, err, sizeof(err));
+	/* A file others could change is refused like a bad one. */
+	error = config_load_file(&n, s->config_path, CONFIG_PRIVATE, err,
+	    sizeof(err));
 	if (error != 0 && error != -ENOENT) {
 		log_warnx("SIGHUP: %s; configuration unchanged", err);
 		config_free(&n);
@@ -1342,6 +1358,7 @@ on_sighup(uv_signal_t *h, int signum)
 	config_free(&n);
 	log_info("SIGHUP: reloaded %s", s->config_path);
 out:
+	sched_db_check(s);
 	(void)schedfile_sync(s->st, s->cfg->schedules_dir, now_ms(s));
 	s->next_heartbeat = 0;
 	sched_turn(s);
@@ -1583,7 +1600,7 @@ out:
 	if ((error = uv_loop_close(&s->loop)) != 0)
 		log_warnx("closing the loop: %s", uv_strerror(error));
 	if (s->db_gone)
-		rc = EXIT_DB_GONE;
+		rc = s->db_untrusted ? EXIT_DB_UNTRUSTED : EXIT_DB_GONE;
 	sched_zones_free(s);
 	free(s);
 	return rc;

@@ -30,7 +30,8 @@
 #                         1 (after a SIGKILL, STOP_RC=killed) if it did not
 #   died                  DIED = "; jobd PID died unexpectedly (...)" for
 #                         each daemon that exited without reap_jobd
-#   dsql SQL              sqlite3 on $DB with a busy timeout
+#   dsql SQL              sqlite3 on $DB with a busy timeout (as its
+#                         owner: db_sqlite3 in lib.sh)
 #   jstate ID             pending/running/done/cancelled/dead, or "none"
 #   wait_state ID STATE SECS
 #                         wait_until the job is in STATE, else a problem
@@ -141,7 +142,7 @@ alive() {	# pid
 }
 
 dsql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$@"
+	db_sqlite3 "$DB" -cmd '.timeout 5000' "$DB" "$@"
 }
 
 start_jobd() {	# name [jobd args]

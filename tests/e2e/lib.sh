@@ -18,6 +18,9 @@
 #   use_db PATH           DB=PATH, exported as JOBD_DB
 #   sql SQL...            sqlite3 "$DB" SQL...
 #   dbdump [PATH]         user_version, application_id and .dump of a database
+#   db_sqlite3 DB ARG...  sqlite3 ARG..., as DB's owner when root and DB
+#                         and its directory are another user's (what sql,
+#                         dbdump and dsql use)
 #   json EXPR             evaluate python EXPR on d, the JSON object on stdin;
 #                         strings print raw, other values as JSON
 #   json_lines FILE       every line of FILE is a JSON object (prints count)
@@ -37,6 +40,9 @@ if [ -z "${JOBD_TOP:-}" ]; then		# run by hand, not by tests/run.sh
 	    JOBD_CONFIG
 fi
 T=$(pwd)
+# Files the tests make are not group-writable, whatever the caller's umask:
+# jobd and import-crontab refuse such files (trust.sh tests that).
+umask 022
 # Tests write into, and at exit kill every process naming, their directory.
 case "$T/" in
 "$JOBD_TOP"/*)
@@ -194,8 +200,27 @@ use_db() {
 	export JOBD_DB="$DB"
 }
 
+# db_sqlite3 DB ARG...: sqlite3 ARG... (which name DB), as the owner of
+# database DB when we are root and DB and its directory are another
+# user's.  Root's sqlite3 makes a missing -wal or -shm as root and chowns
+# it to the database's owner only a moment later: a process of that user
+# (its jobd starting) that opens the file in between gets it read-only,
+# and then fails with "database is read-only".
+db_sqlite3() {
+	_dq=$(stat -c '%u %g' "$1" 2>/dev/null)
+	_dqd=$(stat -c %u "$(dirname "$1")" 2>/dev/null)
+	shift
+	if [ "$(id -u)" -eq 0 ] && [ -n "$_dq" ] && [ "${_dq% *}" != 0 ] &&
+	    [ "${_dq% *}" = "$_dqd" ]; then
+		setpriv --reuid="${_dq% *}" --regid="${_dq#* }" --clear-groups \
+		    sqlite3 "$@"
+	else
+		sqlite3 "$@"
+	fi
+}
+
 sql() {
-	sqlite3 "$DB" "$@"
+	db_sqlite3 "$DB" "$DB" "$@"
 }
 
 dbdump() {
@@ -204,7 +229,8 @@ dbdump() {
 		echo "(no file $_dd)"
 		return 0
 	fi
-	sqlite3 "$_dd" 'PRAGMA user_version;' 'PRAGMA application_id;' .dump
+	db_sqlite3 "$_dd" "$_dd" 'PRAGMA user_version;' \
+	    'PRAGMA application_id;' .dump
 }
 
 json() {
