@@ -70,4 +70,14 @@ void	 procopt_format(enum procopt o, int64_t v, char *buf, size_t len);
  */
 void	 procopt_resolve(struct job_proc *job, const struct job_proc *def);
 
+/*
+ * A size in bytes as people write it, for limit_as and jobd.conf's
+ * max_output alike: digits, then nothing or one binary suffix K, M, G or T.
+ * Returns 0 with the bytes in *v, -EINVAL for bad syntax, -ERANGE past max.
+ */
+int	 procopt_size_parse(const char *s, int64_t max, int64_t *v);
+
+/* Bytes v with the largest exact suffix: 1048576 is "1M", 1536 "1536". */
+void	 procopt_size_format(int64_t v, char *buf, size_t len);
+
 #endif /* JOBD_PROCOPT_H */

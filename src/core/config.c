@@ -670,55 +670,6 @@ cfg_parse_int(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Bytes: digits, then nothing, "K", "M" or "G" (binary).  Strict. */
-static int
-cfg_parse_size(const char *s, int64_t *out)
-{
-	const char *p;
-	int64_t v = 0, mult;
-	int d;
-
-	for (p = s; *p >= '0' && *p <= '9'; p++) {
-		d = *p - '0';
-		if (v > (INT64_MAX - d) / 10)
-			v = INT64_MAX;		/* keep scanning for syntax */
-		else
-			v = v * 10 + d;
-	}
-	if (p == s)
-		return -EINVAL;
-	if (p[0] == '\0')
-		mult = 1;
-	else if (p[1] != '\0')
-		return -EINVAL;
-	else if (p[0] == 'K')
-		mult = KIB;
-	else if (p[0] == 'M')
-		mult = MIB;
-	else if (p[0] == 'G')
-		mult = GIB;
-	else
-		return -EINVAL;
-	if (v == INT64_MAX || v > INT64_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
-	return 0;
-}
-
-/* The largest exact unit: 1048576 is "1M", 1536 is "1536", 1536K... */
-static void
-cfg_format_size(int64_t v, char *buf, size_t len)
-{
-	if (v != 0 && v % GIB == 0)
-		snprintf(buf, len, "%lldG", (long long)(v / GIB));
-	else if (v != 0 && v % MIB == 0)
-		snprintf(buf, len, "%lldM", (long long)(v / MIB));
-	else if (v != 0 && v % KIB == 0)
-		snprintf(buf, len, "%lldK", (long long)(v / KIB));
-	else
-		snprintf(buf, len, "%lld", (long long)v);
-}
-
 /* Write number v of key k in the key's own units. */
 static void
 cfg_format_num(const struct cfg_key *k, int64_t v, char *buf, size_t len)
@@ -729,7 +680,7 @@ cfg_format_num(const struct cfg_key *k, int64_t v, char *buf, size_t len)
 			snprintf(buf, len, "%lldms", (long long)v);
 		break;
 	case CFG_SIZE:
-		cfg_format_size(v, buf, len);
+		procopt_size_format(v, buf, len);
 		break;
 	case CFG_PROC:
 		procopt_format(k->proc, v, buf, len);
@@ -822,7 +773,7 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		bad = "not a duration like \"500ms\", \"30s\" or \"1h30m\"";
 		break;
 	case CFG_SIZE:
-		rc = cfg_parse_size(v, &n);
+		rc = procopt_size_parse(v, INT64_MAX, &n);
 		bad = "not a size like \"65536\", \"64K\" or \"1M\"";
 		break;
 	case CFG_PROC:

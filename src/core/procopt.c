@@ -88,9 +88,8 @@ parse_digits(const char *s, int base, int64_t max, int64_t *v,
 	return 0;
 }
 
-/* Bytes: digits, then nothing or one of K, M, G, T (binary). */
-static int
-parse_size(const char *s, int64_t max, int64_t *v)
+int
+procopt_size_parse(const char *s, int64_t max, int64_t *v)
 {
 	const char *p;
 	int64_t n, mult = 1;
@@ -177,7 +176,7 @@ procopt_parse(enum procopt o, const char *s, int64_t *v, char *why,
 		}
 		break;
 	case PROCOPT_AS:
-		if ((rc = parse_size(s, INT64_MAX, &n)) == -EINVAL) {
+		if ((rc = procopt_size_parse(s, INT64_MAX, &n)) == -EINVAL) {
 			snprintf(why, whylen, "not a size like \"512M\" or "
 			    "\"2G\" (bytes, or K, M, G, T: binary)");
 			return -EINVAL;
@@ -222,16 +221,7 @@ procopt_format(enum procopt o, int64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%03" PRIo64, v);
 		break;
 	case PROCOPT_AS:
-		if (v != 0 && v % TIB == 0)
-			snprintf(buf, len, "%" PRId64 "T", v / TIB);
-		else if (v != 0 && v % GIB == 0)
-			snprintf(buf, len, "%" PRId64 "G", v / GIB);
-		else if (v != 0 && v % MIB == 0)
-			snprintf(buf, len, "%" PRId64 "M", v / MIB);
-		else if (v != 0 && v % KIB == 0)
-			snprintf(buf, len, "%" PRId64 "K", v / KIB);
-		else
-			snprintf(buf, len, "%" PRId64, v);
+		procopt_size_format(v, buf, len);
 		break;
 	case PROCOPT_CPU:
 		if (v > INT64_MAX / 1000 ||
@@ -254,4 +244,19 @@ procopt_resolve(struct job_proc *job, const struct job_proc *def)
 	for (i = 0; i < JOB_NLIMITS; i++)
 		if (job->limit[i] == JOB_DEFAULT)
 			job->limit[i] = def->limit[i];
+}
+
+void
+procopt_size_format(int64_t v, char *buf, size_t len)
+{
+	if (v != 0 && v % TIB == 0)
+		snprintf(buf, len, "%" PRId64 "T", v / TIB);
+	else if (v != 0 && v % GIB == 0)
+		snprintf(buf, len, "%" PRId64 "G", v / GIB);
+	else if (v != 0 && v % MIB == 0)
+		snprintf(buf, len, "%" PRId64 "M", v / MIB);
+	else if (v != 0 && v % KIB == 0)
+		snprintf(buf, len, "%" PRId64 "K", v / KIB);
+	else
+		snprintf(buf, len, "%" PRId64, v);
 }
