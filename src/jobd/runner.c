@@ -818,9 +818,12 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 /*
  * The child shares the daemon's memory until it execs (rn_spawn): a copy of
  * the daemon's page tables for every job costs more than the job's own
- * "sh -c true".  The calls above are plain system calls, the parent thread
- * is suspended meanwhile (CLONE_VFORK), and every signal is blocked until
- * the dispositions are back to default.  glibc's set*id() signals the
+ * "sh -c true".  The calls above are plain system calls on the child's own
+ * stack, and every signal is blocked until the dispositions are back to
+ * default.  The parent thread is not suspended (no CLONE_VFORK: a child
+ * can hang before exec, and the parent must be free to time it out), but
+ * it stays in rn_spawn(), whose frame holds that stack and the arguments,
+ * until the child has exec'd or is reaped.  glibc's set*id() signals the
  * other threads of what it takes for its own process, so a child that
  * switches user gets its own memory (fork) instead.
  */
@@ -918,6 +921,72 @@ rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
 	}
 }
 
+#define RN_STOPPED	(-2)	/* rn_wait_exec: stopped before exec */
+
+/*
+ * Wait for the child to exec (EOF on the status pipe) or to report a
+ * failure, like read(2) on statfd into *st, but with the job's timeout
+ * and its stop requests in force: a child can hang before exec (a chdir
+ * into a mount whose server does not answer).  On a timeout or a stop,
+ * SIGKILL the child (a hung FUSE or NFS request gives way to SIGKILL),
+ * wait for its status pipe to close and reap it; set r->why and
+ * r->status and return RN_STOPPED.
+ *
+ * The child may share this thread's memory (CLONE_VM without
+ * CLONE_VFORK, so that this thread keeps watching the clock): until it
+ * has exec'd it also shares errno, so the calls here are ones that do
+ * not fail in practice, and errno is read only where they do.
+ */
+static ssize_t
+rn_wait_exec(struct rn_run *r, pid_t pid, int statfd, struct rn_status *st)
+{
+	struct pollfd pfd[2];
+	int64_t now, d;
+	ssize_t n;
+	int stop, status;
+
+	for (;;) {
+		pfd[0].fd = statfd;
+		pfd[1].fd = r->rc != NULL ? r->rc->wake_fd[0] : -1;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		now = clock_mono_ms(r->clock);
+		d = r->timeout_at == RN_NEVER ? -1 : r->timeout_at - now;
+		if (d < 0 && r->timeout_at != RN_NEVER)
+			d = 0;
+		if (poll(pfd, 2, d > INT_MAX ? INT_MAX : (int)d) == -1 &&
+		    errno != EINTR)
+			break;
+		if (pfd[0].revents != 0)
+			break;
+		stop = r->rc != NULL ? atomic_load(&r->rc->stop) :
+		    RUN_STOP_NONE;
+		if (stop != RUN_STOP_NONE) {
+			r->why = stop == RUN_STOP_SHUTDOWN ? WHY_SHUTDOWN :
+			    WHY_CANCEL;
+		} else if (r->timeout_at != RN_NEVER &&
+		    clock_mono_ms(r->clock) >= r->timeout_at)
+			r->why = WHY_TIMEOUT;
+		else
+			continue;
+		(void)kill(pid, SIGKILL);
+		/* The pipe closes when the child is gone: its memory too. */
+		do
+			n = read(statfd, st, sizeof(*st));
+		while (n > 0 || (n == -1 && errno == EINTR));
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		r->status = status;
+		r->reaped = true;
+		r->res->finished_at = clock_wall_ms(r->clock);
+		return RN_STOPPED;
+	}
+	do
+		n = read(statfd, st, sizeof(*st));
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
 /* Wait for our child (blocking): only for a child that is exiting. */
 static void
 rn_reap_blocking(pid_t pid)
@@ -928,8 +997,11 @@ rn_reap_blocking(pid_t pid)
 
 /*
  * Start the job and wait for its exec.  Returns 0 with r->pid and
- * r->outfd set, or -1 after filling r->res as RUN_SPAWN_ERROR; no fd or
- * child is left over.
+ * r->outfd set; -1 after filling r->res as RUN_SPAWN_ERROR; or 1 when a
+ * timeout or a stop came before exec: the child was killed and reaped,
+ * r->why and r->status say how.  No fd or child is left over.  The child
+ * runs on "stack", in this frame: this function returns only once the
+ * child has exec'd or is gone.
  */
 static int
 rn_spawn(struct rn_run *r)
@@ -962,7 +1034,7 @@ rn_spawn(struct rn_run *r)
 		ca.outfd = outp[1];
 		ca.statfd = statp[1];
 		pid = clone(rn_child_main, stack + sizeof(stack),
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+		    CLONE_VM | SIGCHLD, &ca);
 	} else if ((pid = fork()) == 0)
 		rn_child(r->rs, nullfd, outp[1], statp[1]);
 	e = errno;
@@ -977,11 +1049,15 @@ rn_spawn(struct rn_run *r)
 	rn_close(&statp[1]);
 
 	/* EOF: exec succeeded (the status pipe is close-on-exec). */
-	do
-		n = read(statp[0], &st, sizeof(st));
-	while (n == -1 && errno == EINTR);
+	n = rn_wait_exec(r, pid, statp[0], &st);
 	e = errno;
 	rn_close(&statp[0]);
+	if (n == RN_STOPPED) {
+		/* Stopped before exec: killed and reaped already. */
+		r->pid = pid;
+		rn_close(&outp[0]);
+		return 1;
+	}
 	if (n != 0) {
 		if (n == (ssize_t)sizeof(st))
 			rn_spawn_reason(r, &st);
@@ -1384,8 +1460,12 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	}
 	r.timeout_at = rs->timeout_ms > 0 ?
 	    rn_add(clock_mono_ms(clock), rs->timeout_ms) : RN_NEVER;
-	if (rn_spawn(&r) != 0) {
-		free(r.ring);
+	if ((i = rn_spawn(&r)) != 0) {
+		if (i > 0) {
+			rn_ring_take(&r);
+			rn_outcome(&r);
+		} else
+			free(r.ring);
 		return;
 	}
 	/* Without a pidfd (old kernel), poll with waitpid(WNOHANG). */
