@@ -91,7 +91,7 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt config store schedule tz cron crash utf8
-JOBD		:= main scheduler workers runner notify schedfile
+JOBD		:= main scheduler workers runner notify schedfile cgroup contain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
 UNIT		:= timefmt config store runner workers schedfile tz cron faults
 
@@ -160,8 +160,9 @@ $(B)/obj/tests/%.o: tests/unit/%.c
 	$(COMPILE) $(TEST_CFLAGS) -c -o $@ $<
 
 # A unit test links the core library, and the daemon objects it tests.
-TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o
-TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o
+TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o $(B)/obj/jobd/cgroup.o
+TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o \
+			   $(B)/obj/jobd/cgroup.o
 TEST_DEPS_schedfile	:= $(B)/obj/jobd/schedfile.o
 
 .SECONDEXPANSION:

@@ -33,6 +33,10 @@
 #define JOBD_STATEDIR		"/var/lib/jobd"
 #endif
 
+/* cgroups = auto | off */
+#define CONFIG_CGROUPS_AUTO	0	/* one per attempt where writable */
+#define CONFIG_CGROUPS_OFF	1	/* sessions only */
+
 struct jd_config {
 	/* [jobd] */
 	char	*database;		/* owned; NULL: the default path rule */
@@ -44,6 +48,7 @@ struct jd_config {
 	int64_t	 max_output;		/* bytes of output kept per attempt */
 	char	*schedules_dir;		/* owned; never NULL after defaults */
 	int	 max_catchup;		/* missed slots run by catchup = all */
+	int	 cgroups;		/* CONFIG_CGROUPS_AUTO or _OFF */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */

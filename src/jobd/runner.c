@@ -67,6 +67,7 @@
 
 #include <linux/capability.h>
 
+#include "jobd/cgroup.h"
 #include "jobd/clock.h"
 #include "jobd/crash.h"
 #include "jobd/runner.h"
@@ -111,6 +112,7 @@ enum rn_stage {
 	STAGE_SIGMASK,
 	STAGE_EXEC,
 	STAGE_CAPS,
+	STAGE_CGROUP,
 };
 
 struct rn_status {
@@ -637,6 +639,7 @@ int
 runner_ctl_init(struct run_ctl *rc)
 {
 	atomic_init(&rc->stop, RUN_STOP_NONE);
+	rc->on_start = NULL;
 	if (pipe2(rc->wake_fd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		rc->wake_fd[0] = rc->wake_fd[1] = -1;
 		return -errno;
@@ -764,6 +767,9 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 	if ((fd = rn_child_high(statfd)) == -1)
 		rn_child_fail(statfd, STAGE_DUP, errno);
 	statfd = fd;
+	/* Into the attempt's cgroup before anything that can hang. */
+	if (rs->in_cgroup && write(rs->cg_procs, "0", 1) != 1)
+		rn_child_fail(statfd, STAGE_CGROUP, errno);
 	if (setsid() == -1)
 		rn_child_fail(statfd, STAGE_SETSID, errno);
 
@@ -914,6 +920,9 @@ rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
 		rn_fail(r->res, "dropping capabilities for uid %u: %s",
 		    (unsigned)rs->uid, e);
 		break;
+	case STAGE_CGROUP:
+		rn_fail(r->res, "joining the attempt's cgroup: %s", e);
+		break;
 	default:
 		rn_fail(r->res, "child setup failed (stage %d): %s",
 		    st->stage, e);
@@ -1047,6 +1056,8 @@ rn_spawn(struct rn_run *r)
 	rn_close(&nullfd);
 	rn_close(&outp[1]);
 	rn_close(&statp[1]);
+	if (r->rc != NULL && r->rc->on_start != NULL)
+		r->rc->on_start(r->rc, pid, runner_proc_start(pid));
 
 	/* EOF: exec succeeded (the status pipe is close-on-exec). */
 	n = rn_wait_exec(r, pid, statp[0], &st);
@@ -1481,7 +1492,9 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	 * session (setsid) is not killed and could keep writing.
 	 */
 	rn_signal(&r, SIGKILL);
-	if (r.why != WHY_NONE || r.outfd != -1 || r.sys_err != 0)
+	if (rs->in_cgroup)
+		(void)cgroup_kill(rs->cg_dir);	/* the whole attempt */
+	else if (r.why != WHY_NONE || r.outfd != -1 || r.sys_err != 0)
 		rn_kill_session(&r);
 	for (i = 0; i < RN_DRAIN_READS && r.outfd != -1; i++)
 		if (rn_read(&r) <= 0)
@@ -1491,4 +1504,89 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	rn_reap_blocking(r.pid);	/* only now: see rn_reap() */
 	rn_ring_take(&r);
 	rn_outcome(&r);
+}
+
+/* Containment after a crash: the remains of a session. */
+
+/*
+ * The session and start time of process pid from /proc/PID/stat: the
+ * fields after the last ")" are state (3), ppid, pgrp, session (6), and
+ * starttime is field 22.  Returns 0, or -1 for a zombie or a process that
+ * is gone.
+ */
+static int
+rn_proc_stat(long pid, pid_t *sid, uint64_t *start)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long long st;
+	ssize_t n;
+	int fd, s;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %*u "
+	    "%*u %*d %*d %*d %*d %*d %*d %llu", &state, &s, &st) != 3 ||
+	    state == 'Z' || state == 'X')
+		return -1;
+	*sid = (pid_t)s;
+	*start = (uint64_t)st;
+	return 0;
+}
+
+uint64_t
+runner_proc_start(pid_t pid)
+{
+	uint64_t start;
+	pid_t sid;
+
+	return rn_proc_stat((long)pid, &sid, &start) == 0 ? start : 0;
+}
+
+int
+runner_kill_session(pid_t sid, uint64_t start)
+{
+	struct dirent *de;
+	uint64_t t;
+	pid_t s;
+	DIR *d;
+	long pid;
+	char *end;
+	int i, found, killed = 0;
+
+	if (sid <= 1 || start == 0)
+		return 0;
+	/* The leader lives on with another start time: not ours. */
+	if (rn_proc_stat((long)sid, &s, &t) == 0 && t != start)
+		return 0;
+	for (i = 0; i < RN_SWEEPS; i++) {
+		if (i > 0)
+			(void)poll(NULL, 0, RN_SWEEP_PAUSE);
+		if ((d = opendir("/proc")) == NULL)
+			return killed;
+		found = 0;
+		while ((de = readdir(d)) != NULL) {
+			errno = 0;
+			pid = strtol(de->d_name, &end, 10);
+			if (errno != 0 || *end != '\0' || pid <= 1 ||
+			    pid > INT_MAX || pid == (long)getpid())
+				continue;
+			if (rn_proc_stat(pid, &s, &t) != 0 || s != sid ||
+			    t < start)
+				continue;
+			if (kill((pid_t)pid, SIGKILL) == 0)
+				killed++;
+			found++;
+		}
+		(void)closedir(d);
+		if (found == 0)
+			break;
+	}
+	return killed;
 }

@@ -4,6 +4,13 @@
 #    never answers, tests/e2e/hungfs.py) is still timed out, cancelled and
 #    stopped at shutdown, and jobd's shutdown does not hang on it.  Root
 #    and /dev/fuse.
+# 2. After kill -9 of jobd, what is left of a running attempt is killed
+#    before the job runs again: never two copies at once (each copy holds
+#    a lock).  In session mode (cgroups = off): the recorded session.  In
+#    cgroup mode (root, cgroup2): the attempt's cgroup, which also holds
+#    what left the session.
+# 3. cgroup mode: a timeout kills what left the job's session; an orphaned
+#    attempt cgroup found at start is killed.
 . "$(dirname "$0")/daemon_lib.sh"
 
 HUNGFS=$(dirname "$0")/hungfs.py
@@ -92,6 +99,111 @@ $(cat "$T/hungfs.out")"
 	end
 	_hung_stop
 }
+
+# A long job that holds a lock while it runs, as any copy of it would: a
+# second copy that finds the lock held records itself in $T/concurrent.
+# Its shell sleeps, and it leaves behind a process that holds the lock
+# too: in the job's session (double fork), or outside it (setsid, which
+# only a cgroup reaches).  $T/bg.N gets that process's pid for attempt N.
+lock_job() {	# how: session | setsid
+	if [ "$1" = setsid ]; then
+		_lj_bg='setsid sleep 1000 & echo $! >"$D/bg.$JOBD_ATTEMPT"'
+	else
+		_lj_bg='(sleep 1000 & echo $! >"$D/bg.$JOBD_ATTEMPT")'
+	fi
+	echo "D='$T'; echo \$\$ >>\"\$D/job.pids\"
+exec 9>>\"\$D/lock.\$JOBD_JOB_ID\"
+if ! flock -n 9; then echo \"\$JOBD_ATTEMPT\" >>\"\$D/concurrent\"; exit 1; fi
+echo \"\$JOBD_ATTEMPT\" >>\"\$D/started\"
+$_lj_bg
+cat \"\$D/bg.\$JOBD_ATTEMPT\" >>\"\$D/job.pids\"
+exec 9>&-
+sleep 1000"
+}
+
+# kill -9 jobd while a lock job runs, start it again: what is left of the
+# first attempt dies before the second starts.
+crash_case() {	# name cgroups(auto|off) how(session|setsid)
+	begin "$1"
+	rm -f "$T/concurrent" "$T/started" "$T"/bg.* "$T"/lock.*
+	write_conf "cgroups=$2" || { end; return; }
+	start_jobd "crash-$2-$3" || { end; return; }
+	if submit --max-attempts 5 -- "$(lock_job "$3")" &&
+	    wait_until 10 '[ -s "$T/bg.1" ]'; then
+		BG=$(cat "$T/bg.1")
+		# The attempt's process is recorded with its lease.
+		wait_until 5 "[ -n \"\$(dsql 'SELECT pid FROM attempts
+		    WHERE job_id = $ID AND attempt = 1' 2>/dev/null)\" ]" ||
+		    info "$1: no pid recorded for attempt 1"
+		kill -KILL "$JOBD_PID"
+		reap_jobd "$JOBD_PID" 5
+		alive "$BG" || problem "the background process died with jobd"
+		start_jobd "crash-$2-$3-again" || { end; return; }
+		wait_until 20 '[ -s "$T/bg.2" ] || [ -e "$T/concurrent" ]' ||
+		    problem "no second attempt within 20 s$(died; echo "$DIED")"
+		[ -e "$T/concurrent" ] && problem "two copies at once: \
+attempt $(cat "$T/concurrent") found the lock held"
+		alive "$BG" && problem "process $BG of attempt 1 still runs"
+		"$JOBCTL" cancel "$ID" >/dev/null 2>&1
+		wait_state "$ID" cancelled 10
+	fi
+	stop_jobd "$JOBD_PID" 10 || problem "jobd did not stop"
+	end
+}
+
+has_cgroups() {
+	[ "$(id -u)" -eq 0 ] || { WHYNOT="needs root"; return 1; }
+	grep -q ' - cgroup2 ' /proc/self/mountinfo ||
+	    { WHYNOT="no cgroup2 file system"; return 1; }
+	write_conf && start_jobd probe || { WHYNOT="jobd did not start"
+		return 1; }
+	stop_jobd "$JOBD_PID" 10
+	CGDIR=$(sed -n 's/.*containment: a cgroup per attempt, in //p' \
+	    "$T/probe.log" | tail -n 1)
+	[ -n "$CGDIR" ] || { WHYNOT=$(grep -m1 containment "$T/probe.log")
+		return 1; }
+	return 0
+}
+
+crash_case "contain: sessions: after kill -9 of jobd, attempt 1 dies before attempt 2" off session
+
+if ! command -v flock >/dev/null || ! command -v setsid >/dev/null; then
+	skip "contain: cgroups" "no flock or setsid"
+elif ! has_cgroups; then
+	skip "contain: cgroups" "$WHYNOT"
+else
+	crash_case "contain: cgroups: after kill -9 of jobd, attempt 1 dies (even outside its session) before attempt 2" auto setsid
+
+	begin "contain: cgroups: a timeout kills what left the job's session"
+	write_conf
+	if start_jobd esc && submit --max-attempts 1 --timeout 1s -- \
+	    "echo \$\$ >>'$T/job.pids'; setsid sleep 1000 & echo \$! >'$T/esc.pid'; echo \$! >>'$T/job.pids'; sleep 1000" &&
+	    wait_state "$ID" dead 15; then
+		alive "$(cat "$T/esc.pid")" &&
+		    problem "process $(cat "$T/esc.pid") outside the session lives on"
+	fi
+	stop_jobd "$JOBD_PID" 10
+	end
+
+	begin "contain: cgroups: an orphaned attempt cgroup is killed at start"
+	mkdir -p "$CGDIR/7-1"
+	sleep 1000 &
+	ORPH=$!
+	echo "$ORPH" >>"$JOBPIDS"
+	if [ -d "$CGDIR/7-1" ] && echo "$ORPH" >"$CGDIR/7-1/cgroup.procs"; then
+		write_conf
+		start_jobd orphan
+		wait_until 5 "! alive $ORPH" ||
+		    problem "process $ORPH in orphaned cgroup 7-1 lives on"
+		[ -d "$CGDIR/7-1" ] && problem "cgroup 7-1 not removed"
+		stop_jobd "$JOBD_PID" 10
+	else
+		problem "cannot make cgroup $CGDIR/7-1"
+	fi
+	kill -KILL "$ORPH" 2>/dev/null
+	rmdir "$CGDIR/7-1" "$CGDIR" 2>/dev/null
+	end
+fi
 
 hang_cases
 no_strays "contain: nothing left running"

@@ -80,6 +80,7 @@ visibility_timeout = 2s
 shutdown_grace = 2s
 kill_grace = 500ms
 max_output = 1M
+cgroups = auto
 
 [job]
 max_attempts = 5
