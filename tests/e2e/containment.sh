@@ -11,6 +11,7 @@
 #    what left the session.
 # 3. cgroup mode: a timeout kills what left the job's session; an orphaned
 #    attempt cgroup found at start is killed.
+# 4. jobctl status tells a dead daemon of this host from a live one.
 . "$(dirname "$0")/daemon_lib.sh"
 
 HUNGFS=$(dirname "$0")/hungfs.py
@@ -204,6 +205,36 @@ else
 	rmdir "$CGDIR/7-1" "$CGDIR" 2>/dev/null
 	end
 fi
+
+begin "contain: jobctl status tells a SIGKILLed daemon from a live one"
+use_db "$T/status.db"
+write_conf cgroups=off
+if start_jobd status1; then
+	P1=$JOBD_PID
+	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $P1]" \
+	    <"$T/st.json")" = '["up"]' ] ||
+	    problem "live jobd $P1: $(cat "$T/st.json")"
+	kill -KILL "$P1"
+	reap_jobd "$P1" 5
+	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $P1]" \
+	    <"$T/st.json")" = '["dead"]' ] ||
+	    problem "SIGKILLed jobd $P1: $(cat "$T/st.json")"
+	"$JOBCTL" status >"$T/st.txt" 2>&1
+	grep -E "^[^ ]+ +[^ ]+ +$P1 +dead " "$T/st.txt" >/dev/null ||
+	    problem "status: no dead row for $P1: $(cat "$T/st.txt")"
+	# Another boot of this host.
+	H=$(dsql "SELECT host FROM daemons WHERE pid = $P1")
+	dsql "INSERT INTO daemons VALUES ('$H:$$:feed', '$H', $$, 'another-boot',
+	    '0.1.0', 0, 0)"
+	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $$]" \
+	    <"$T/st.json")" = '["dead"]' ] ||
+	    problem "a daemon of another boot: $(cat "$T/st.json")"
+fi
+use_db "$T/jobs.db"
+end
 
 hang_cases
 no_strays "contain: nothing left running"
