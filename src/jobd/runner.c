@@ -1492,9 +1492,10 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	 * session (setsid) is not killed and could keep writing.
 	 */
 	rn_signal(&r, SIGKILL);
-	if (rs->in_cgroup)
-		(void)cgroup_kill(rs->cg_dir);	/* the whole attempt */
-	else if (r.why != WHY_NONE || r.outfd != -1 || r.sys_err != 0)
+	/* The whole attempt: its cgroup, else (or if that fails) its session. */
+	if ((!rs->in_cgroup || cgroup_kill(rs->cg_dir) != 0) &&
+	    (rs->in_cgroup || r.why != WHY_NONE || r.outfd != -1 ||
+	    r.sys_err != 0))
 		rn_kill_session(&r);
 	for (i = 0; i < RN_DRAIN_READS && r.outfd != -1; i++)
 		if (rn_read(&r) <= 0)
