@@ -9,8 +9,12 @@
 #    a lock).  In session mode (cgroups = off): the recorded session.  In
 #    cgroup mode (root, cgroup2): the attempt's cgroup, which also holds
 #    what left the session.
+#    A recorded start time that does not match the process is never
+#    killed (a pid used again).
 # 3. cgroup mode: a timeout kills what left the job's session; an orphaned
-#    attempt cgroup found at start is killed.
+#    attempt cgroup found at start is killed; in a delegated cgroup (not
+#    the root), jobd moves into the leaf "daemon" and attempts run beside
+#    it.
 # 4. jobctl status tells a dead daemon of this host from a live one.
 . "$(dirname "$0")/daemon_lib.sh"
 
@@ -168,6 +172,36 @@ has_cgroups() {
 
 crash_case "contain: sessions: after kill -9 of jobd, attempt 1 dies before attempt 2" off session
 
+# A recorded start time that does not match: the pid is taken for someone
+# else's, and nothing is killed.
+begin "contain: sessions: a pid whose start time differs is never killed"
+rm -f "$T/concurrent" "$T/started" "$T"/bg.* "$T"/lock.*
+write_conf cgroups=off
+if start_jobd reuse && submit --max-attempts 5 -- "$(lock_job session)" &&
+    wait_until 10 '[ -s "$T/bg.1" ]' &&
+    wait_until 5 "[ -n \"\$(dsql 'SELECT pid FROM attempts
+	WHERE job_id = $ID AND attempt = 1' 2>/dev/null)\" ]"; then
+	BG=$(cat "$T/bg.1")
+	SH=$(dsql "SELECT pid FROM attempts WHERE job_id = $ID AND attempt = 1")
+	kill -KILL "$JOBD_PID"
+	reap_jobd "$JOBD_PID" 5
+	dsql "UPDATE attempts SET pid_start = pid_start + 1
+	    WHERE job_id = $ID AND attempt = 1"
+	start_jobd reuse-again
+	wait_until 10 "[ \"\$(dsql \"SELECT outcome FROM attempts
+	    WHERE job_id = $ID AND attempt = 1\")\" = lost ]" ||
+	    problem "attempt 1 not recorded as lost"
+	alive "$SH" || problem "shell $SH (start time not as recorded) was killed"
+	alive "$BG" || problem "process $BG (start time not as recorded) was killed"
+	"$JOBCTL" cancel "$ID" >/dev/null 2>&1
+	stop_jobd "$JOBD_PID" 10
+	# Its process group: the shell, its sleep and the double fork.
+	kill -9 "-$SH" 2>/dev/null
+else
+	problem "the job did not start or its pid was not recorded"
+fi
+end
+
 if ! command -v flock >/dev/null || ! command -v setsid >/dev/null; then
 	skip "contain: cgroups" "no flock or setsid"
 elif ! has_cgroups; then
@@ -203,6 +237,42 @@ else
 	fi
 	kill -KILL "$ORPH" 2>/dev/null
 	rmdir "$CGDIR/7-1" "$CGDIR" 2>/dev/null
+	end
+
+	# jobd's own cgroup is not the root (systemd, Delegate=yes): it moves
+	# into the leaf "daemon" and runs attempts beside it.
+	begin "contain: cgroups: in a delegated cgroup, jobd moves into a leaf and attempts run beside it"
+	MNT=$(awk '$0 ~ / - cgroup2 / { print $5; exit }' /proc/self/mountinfo)
+	OWN=/jobd-test.$$
+	REAL_JOBD=$JOBD
+	if mkdir "$MNT$OWN"; then
+		cat >"$T/jobd-in-cgroup" <<EOS
+#!/bin/sh
+echo \$\$ >"$MNT$OWN/cgroup.procs" && exec "$REAL_JOBD" "\$@"
+EOS
+		chmod +x "$T/jobd-in-cgroup"
+		JOBD=$T/jobd-in-cgroup
+		write_conf
+		if start_jobd delegated; then
+			grep -qx "0::$OWN/daemon" "/proc/$JOBD_PID/cgroup" ||
+			    problem "jobd is in $(grep '^0::' \
+				"/proc/$JOBD_PID/cgroup"), not $OWN/daemon"
+			if submit --max-attempts 1 -- 'cat /proc/self/cgroup' &&
+			    wait_state "$ID" done 10; then
+				output_of "$ID" | grep -qx \
+				    "0::$OWN/db-[0-9a-f]*-[0-9a-f]*/$ID-1" ||
+				    problem "the job ran in $(output_of "$ID")"
+			fi
+			stop_jobd "$JOBD_PID" 10
+		fi
+		JOBD=$REAL_JOBD
+		for _d in "$MNT$OWN"/db-* "$MNT$OWN/daemon" "$MNT$OWN"; do
+			[ -d "$_d" ] && rmdir "$_d" 2>/dev/null
+		done
+		[ -d "$MNT$OWN" ] && info "left behind: $MNT$OWN"
+	else
+		problem "cannot make cgroup $MNT$OWN"
+	fi
 	end
 fi
 
