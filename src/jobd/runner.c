@@ -56,6 +56,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -856,6 +857,29 @@ struct rn_child_args {
 #define RN_SHARED_CHILD	1
 #endif
 
+/*
+ * valgrind runs a clone with CLONE_VM as a thread or, with CLONE_VFORK, as
+ * a fork; one without either it refuses by ending the process.  Under it
+ * (its preload library is in LD_PRELOAD), jobs get their own memory.
+ */
+static pthread_once_t	rn_vg_once = PTHREAD_ONCE_INIT;
+static bool		rn_vg;
+
+static void
+rn_vg_check(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	rn_vg = p != NULL && strstr(p, "vgpreload") != NULL;
+}
+
+static bool
+rn_shared_child(void)
+{
+	(void)pthread_once(&rn_vg_once, rn_vg_check);
+	return RN_SHARED_CHILD && !rn_vg;
+}
+
 static int
 rn_child_main(void *arg)
 {
@@ -1021,7 +1045,7 @@ rn_spawn(struct rn_run *r)
 	sigset_t all, old;
 	ssize_t n;
 	pid_t pid;
-	bool shared = RN_SHARED_CHILD && !r->rs->switch_user;
+	bool shared = rn_shared_child() && !r->rs->switch_user;
 	int outp[2] = { -1, -1 }, statp[2] = { -1, -1 }, nullfd, e;
 
 	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
