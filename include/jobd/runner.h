@@ -23,7 +23,11 @@
  * past the linger, every process left in the job's session is killed too
  * (shells with job control give background jobs groups of their own); the
  * shell is reaped only then, so that its pid, the session id, cannot be
- * reused meanwhile.
+ * reused meanwhile.  When the spec names an attempt cgroup, the child
+ * joins it first thing, and when the run ends everything in the cgroup is
+ * killed (cgroup.kill), whatever its session.  The timeout and stop
+ * requests hold before exec too: a child that hangs there (a chdir into
+ * a dead mount) is killed with SIGKILL.
  *
  * Only runner.c calls fork, clone, exec*, waitpid or kill.  Everything
  * that can fail or allocate (user lookup, building argv and envp) happens in

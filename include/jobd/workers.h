@@ -7,7 +7,10 @@
  * uv_async_send; several calls may be merged into one wake-up, so the
  * scheduler drains the whole done list each time).  Workers never touch
  * the database or the event loop.  Threads start with every signal
- * blocked, so signals reach only the loop thread.
+ * blocked, so signals reach only the loop thread.  With cgroups
+ * (workers_set_cgroups), a worker makes each attempt's cgroup before the
+ * run and kills and removes it after; as soon as a job's process exists,
+ * the work goes on the started list too, for the loop to record.
  */
 #ifndef JOBD_WORKERS_H
 #define JOBD_WORKERS_H
