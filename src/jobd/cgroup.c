@@ -254,11 +254,14 @@ cgroups_open(struct cgroups **cgp, const char *db_path, char *err,
 		(void)snprintf(leaf, sizeof(leaf), "%s%s/daemon", cg->mnt,
 		    base);
 		(void)snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-		if ((rc = cg_mkdir(leaf)) == 0 &&
-		    (fd = open(leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
-		    -1) {
-			rc = cg_write(fd, "cgroup.procs", pid);
-			(void)close(fd);
+		if ((rc = cg_mkdir(leaf)) == 0) {
+			if ((fd = open(leaf, O_RDONLY | O_DIRECTORY |
+			    O_CLOEXEC)) == -1)
+				rc = -errno;
+			else {
+				rc = cg_write(fd, "cgroup.procs", pid);
+				(void)close(fd);
+			}
 		}
 		if (rc != 0) {
 			cg_err(err, errlen, "cannot move jobd into cgroup "
