@@ -92,7 +92,7 @@ COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt config trust store schedule tz cron crash \
 		   utf8 procopt
-JOBD		:= main scheduler workers runner notify schedfile
+JOBD		:= main scheduler workers runner notify schedfile cgroup contain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log
@@ -162,8 +162,9 @@ $(B)/obj/tests/%.o: tests/unit/%.c
 	$(COMPILE) $(TEST_CFLAGS) -c -o $@ $<
 
 # A unit test links the core library, and the daemon objects it tests.
-TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o
-TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o
+TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o $(B)/obj/jobd/cgroup.o
+TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o \
+			   $(B)/obj/jobd/cgroup.o
 TEST_DEPS_schedfile	:= $(B)/obj/jobd/schedfile.o
 
 .SECONDEXPANSION:

@@ -35,6 +35,10 @@
 #define JOBD_STATEDIR		"/var/lib/jobd"
 #endif
 
+/* cgroups = auto | off */
+#define CONFIG_CGROUPS_AUTO	0	/* one per attempt where writable */
+#define CONFIG_CGROUPS_OFF	1	/* sessions only */
+
 struct jd_config {
 	/* [jobd] */
 	char	*database;		/* owned; NULL: the default path rule */
@@ -47,6 +51,7 @@ struct jd_config {
 	char	*schedules_dir;		/* owned; never NULL after defaults */
 	int	 max_catchup;		/* missed slots run by catchup = all */
 	char	*locale_file;		/* owned; LANG, LC_* for jobs */
+	int	 cgroups;		/* CONFIG_CGROUPS_AUTO or _OFF */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */

@@ -23,7 +23,11 @@
  * past the linger, every process left in the job's session is killed too
  * (shells with job control give background jobs groups of their own); the
  * shell is reaped only then, so that its pid, the session id, cannot be
- * reused meanwhile.
+ * reused meanwhile.  When the spec names an attempt cgroup, the child
+ * joins it first thing, and when the run ends everything in the cgroup is
+ * killed (cgroup.kill), whatever its session.  The timeout and stop
+ * requests hold before exec too: a child that hangs there (a chdir into
+ * a dead mount) is killed with SIGKILL.
  *
  * Only runner.c calls fork, clone, exec*, waitpid or kill.  Everything
  * that can fail or allocate (user lookup, building argv and envp) happens in
@@ -81,6 +85,14 @@ struct run_spec {
 	size_t		  max_output;	/* bytes kept, > 0 */
 	int64_t		  umask;	/* or JOB_DEFAULT: jobd's own */
 	int64_t		  limit[JOB_NLIMITS]; /* or JOB_DEFAULT: jobd's */
+	/*
+	 * The attempt's cgroup (set by the caller after runner_prepare()):
+	 * the child joins it first thing, before anything that can hang,
+	 * and everything in it is killed (cgroup.kill) when the run ends.
+	 */
+	bool		  in_cgroup;
+	int		  cg_dir;	/* the cgroup's directory */
+	int		  cg_procs;	/* its cgroup.procs, for writing */
 };
 
 /* The job fields runner_prepare() needs; strings are borrowed. */
@@ -131,6 +143,13 @@ void	runner_spec_free(struct run_spec *rs);
 struct run_ctl {
 	_Atomic int	stop;		/* an enum run_stop; first wins */
 	int		wake_fd[2];	/* non-blocking, close-on-exec pipe */
+	/*
+	 * Called, when not NULL, in the run's thread as soon as the child
+	 * exists (before exec): its pid, which is also its session id, and
+	 * its start time (runner_proc_start()).
+	 */
+	void		(*on_start)(struct run_ctl *rc, pid_t pid,
+			    uint64_t start);
 };
 
 /* Prepare rc (stop = NONE, the wake pipe).  Returns 0 or -errno. */
@@ -164,5 +183,21 @@ struct run_result {
  */
 void	runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	    const struct jd_clock *clock, struct run_result *res);
+
+/*
+ * The start time of process pid in clock ticks after boot (/proc/PID/stat
+ * field 22), or 0 when it is gone or a zombie.
+ */
+uint64_t runner_proc_start(pid_t pid);
+
+/*
+ * Kill what is left of the session of an attempt whose runner is gone (its
+ * daemon died): sid is the attempt's shell, start its start time.  When a
+ * process sid exists with another start time, the pid was used again and
+ * nothing is killed; otherwise every process of session sid that started
+ * no earlier than start gets SIGKILL, sweep after sweep until none is
+ * left (bounded).  Returns the number of processes killed.
+ */
+int	runner_kill_session(pid_t sid, uint64_t start);
 
 #endif /* JOBD_RUNNER_H */

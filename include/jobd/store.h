@@ -168,6 +168,39 @@ int	store_heartbeat(struct store *st, const char *owner, int64_t now,
 	    int64_t lease_ms);
 
 /*
+ * Containment: what a daemon needs to kill the remains of an attempt whose
+ * daemon died.  pid is the shell, the leader of the attempt's session;
+ * pid_start its start time in clock ticks after boot (/proc/PID/stat field
+ * 22); boot_id the boot it ran in; cgroup its cgroup (the path below the
+ * cgroup2 mount) or NULL.
+ */
+struct attempt_proc {
+	int64_t		 job_id;
+	int64_t		 attempt;
+	int64_t		 pid;		/* 0: none recorded */
+	int64_t		 pid_start;
+	const char	*boot_id;
+	const char	*cgroup;
+};
+
+/*
+ * Record the processes of the n started attempts of p[] that owner still
+ * holds the lease of (fenced like a result: the others are left alone), in
+ * one transaction that does not wait for the disk.
+ */
+int	store_attempt_procs(struct store *st, const char *owner,
+	    const struct attempt_proc *p, size_t n);
+
+/*
+ * Read what store_attempt_procs() recorded for attempt "attempt" of job
+ * job_id into *out; out->pid is 0 when nothing was.  The strings go into
+ * boot (bootlen bytes) and cgroup (cglen bytes), which out points to.
+ */
+int	store_attempt_proc_get(struct store *st, int64_t job_id,
+	    int64_t attempt, struct attempt_proc *out, char *boot,
+	    size_t bootlen, char *cgroup, size_t cglen);
+
+/*
  * The earliest run_at of a pending job in a queue that is not paused
  * (*next_due), and the earliest lease expiry of a running job
  * (*next_expiry); INT64_MAX when there is none.

@@ -7,15 +7,22 @@
  * uv_async_send; several calls may be merged into one wake-up, so the
  * scheduler drains the whole done list each time).  Workers never touch
  * the database or the event loop.  Threads start with every signal
- * blocked, so signals reach only the loop thread.
+ * blocked, so signals reach only the loop thread.  With cgroups
+ * (workers_set_cgroups), a worker makes each attempt's cgroup before the
+ * run and kills and removes it after; as soon as a job's process exists,
+ * the work goes on the started list too, for the loop to record.
  */
 #ifndef JOBD_WORKERS_H
 #define JOBD_WORKERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 #include "jobd/runner.h"
 
+struct cgroups;
 struct jd_clock;
 struct workers;
 
@@ -29,6 +36,12 @@ struct work {
 	struct run_job		 job;		/* in */
 	struct run_ctl		 ctl;		/* runner_stop() goes here */
 	struct run_result	 res;		/* out */
+	/* Set by the pool when the job's process exists (started list). */
+	pid_t			 pid;		/* the shell, its session */
+	uint64_t		 pid_start;	/* its start time, ticks */
+	struct work		*snext;		/* started list link */
+	bool			 on_started;	/* on the started list */
+	struct workers		*pool;
 };
 
 /*
@@ -37,6 +50,21 @@ struct work {
  */
 int	workers_start(struct workers **wp, int n, const struct jd_clock *clock,
 	    void (*notify)(void *), void *arg);
+
+/*
+ * Run each job in a cgroup of its own in cg (see cgroup.h), from now on;
+ * NULL: in its session only.  cg must outlive the pool.  Loop thread,
+ * before the first workers_push().
+ */
+void	workers_set_cgroups(struct workers *w, const struct cgroups *cg);
+
+/*
+ * Take every work whose process started since the last call (wk->pid and
+ * wk->pid_start are set), linked through ->snext, oldest first; NULL when
+ * there is none.  A work that finished before this call is not on it.
+ * The notify callback is called after a work is put there.  Loop thread.
+ */
+struct work *workers_take_started(struct workers *w);
 
 /* Queue wk for the next idle worker.  Loop thread. */
 void	workers_push(struct workers *w, struct work *wk);

@@ -89,7 +89,8 @@ enum cfg_type {
 	CFG_INT,			/* decimal integer, stored in an int */
 	CFG_MSEC,			/* timefmt duration, int64_t ms */
 	CFG_SIZE,			/* bytes, optional K/M/G, int64_t */
-	CFG_PROC			/* a procopt.h option, int64_t */
+	CFG_PROC,			/* a procopt.h option, int64_t */
+	CFG_WORD			/* one of "words", its index in an int */
 };
 
 #define CFG_RELOAD	0x01	/* a running daemon applies it on SIGHUP */
@@ -103,6 +104,7 @@ struct cfg_key {
 	size_t		 off;		/* offsetof(struct jd_config, field) */
 	unsigned int	 flags;		/* CFG_RELOAD, CFG_UNSET */
 	enum procopt	 proc;		/* CFG_PROC: which option */
+	const char	*words;		/* CFG_WORD: "a|b|c" */
 };
 
 #define SEC		1000LL
@@ -135,6 +137,8 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(max_catchup), CFG_RELOAD },
 	{ "jobd", "locale_file", CFG_PATH, 0, 0, "/etc/default/locale",
 	    OFF(locale_file), 0 },
+	{ "jobd", "cgroups", CFG_WORD, 0, 1, "auto",
+	    OFF(cgroups), 0, 0, "auto|off" },
 	{ "job", "max_attempts", CFG_INT, 1, 1000, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
@@ -670,11 +674,37 @@ cfg_parse_int(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The index of word v in "a|b|c" into *n.  -EINVAL when it is none. */
+static int
+cfg_word(const char *words, const char *v, int64_t *n)
+{
+	const char *p, *bar;
+	size_t len;
+
+	for (p = words, *n = 0;; (*n)++) {
+		bar = strchr(p, '|');
+		len = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) == len && strncmp(p, v, len) == 0)
+			return 0;
+		if (bar == NULL)
+			return -EINVAL;
+		p = bar + 1;
+	}
+}
+
 /* Write number v of key k in the key's own units. */
 static void
 cfg_format_num(const struct cfg_key *k, int64_t v, char *buf, size_t len)
 {
+	const char *p, *bar;
+
 	switch (k->type) {
+	case CFG_WORD:
+		for (p = k->words; v > 0 && (bar = strchr(p, '|')) != NULL;
+		    v--)
+			p = bar + 1;
+		snprintf(buf, len, "%.*s", (int)strcspn(p, "|"), p);
+		break;
 	case CFG_MSEC:
 		if (timefmt_format_duration(v, buf, len) != 0)
 			snprintf(buf, len, "%lldms", (long long)v);
@@ -708,7 +738,7 @@ cfg_num(const struct jd_config *c, const struct cfg_key *k)
 {
 	const void *f = (const char *)c + k->off;
 
-	if (k->type == CFG_INT)
+	if (k->type == CFG_INT || k->type == CFG_WORD)
 		return *(const int *)f;
 	return *(const int64_t *)f;
 }
@@ -764,6 +794,14 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		free(*sp);
 		*sp = dup;
 		return 0;
+	case CFG_WORD:
+		if (cfg_word(k->words, v, &n) != 0) {
+			snprintf(why, whylen, "%s = \"%s\": must be one of "
+			    "%s", k->name, v, k->words);
+			return -EINVAL;
+		}
+		rc = 0;
+		break;
 	case CFG_INT:
 		rc = cfg_parse_int(v, &n);
 		bad = "not an integer";
@@ -799,7 +837,7 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		return -EINVAL;
 	}
 	f = (char *)c + k->off;
-	if (k->type == CFG_INT)
+	if (k->type == CFG_INT || k->type == CFG_WORD)
 		*(int *)f = (int)n;
 	else
 		*(int64_t *)f = n;

@@ -65,6 +65,8 @@ enum store_stmt {
 	Q_ATTEMPT_START,
 	Q_HEARTBEAT_JOBS,
 	Q_HEARTBEAT_DAEMON,
+	Q_ATTEMPT_PROC,
+	Q_ATTEMPT_PROC_GET,
 	Q_NEXT_DUE,
 	Q_NEXT_EXPIRY,
 	Q_TIMES,
@@ -269,6 +271,17 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHERE lease_owner = ?1 AND state = 'running'",
 	[Q_HEARTBEAT_DAEMON] =
 	    "UPDATE daemons SET heartbeat_at = ?2 WHERE instance = ?1",
+	/* Fenced like a result: only while the lease is still ours. */
+	[Q_ATTEMPT_PROC] =
+	    "UPDATE attempts SET pid = ?4, pid_start = ?5, boot_id = ?6, "
+	    "  cgroup = ?7 "
+	    "WHERE job_id = ?1 AND attempt = ?2 AND owner = ?3 "
+	    "  AND EXISTS (SELECT 1 FROM jobs WHERE id = ?1 "
+	    "    AND attempts = ?2 AND lease_owner = ?3 "
+	    "    AND state = 'running')",
+	[Q_ATTEMPT_PROC_GET] =
+	    "SELECT pid, pid_start, boot_id, cgroup FROM attempts "
+	    "WHERE job_id = ?1 AND attempt = ?2 ORDER BY id DESC LIMIT 1",
 	[Q_NEXT_DUE] = SQL_NEXT_DUE,
 	[Q_NEXT_EXPIRY] = SQL_NEXT_EXPIRY,
 	/* All of the daemon's timers, read in one snapshot. */
@@ -1774,6 +1787,84 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 out:
 	if (store_exec(st, "PRAGMA synchronous = FULL") == 0)
 		st->relaxed = false;	/* else store_begin retries it */
+	return error;
+}
+
+int
+store_attempt_procs(struct store *st, const char *owner,
+    const struct attempt_proc *p, size_t n)
+{
+	sqlite3_stmt *s;
+	size_t i;
+	int error = 0;
+
+	if (n == 0)
+		return 0;
+	if ((s = store_stmt(st, Q_ATTEMPT_PROC, &error)) == NULL)
+		return error;
+	/* Like a heartbeat: after a power cut no process of it is left. */
+	st->relaxed = true;
+	(void)store_exec(st, "PRAGMA synchronous = NORMAL");
+	if ((error = store_begin_raw(st)) != 0)
+		goto out;
+	for (i = 0; i < n && error == 0; i++) {
+		sqlite3_bind_int64(s, 1, p[i].job_id);
+		sqlite3_bind_int64(s, 2, p[i].attempt);
+		sqlite3_bind_text(s, 3, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, p[i].pid);
+		sqlite3_bind_int64(s, 5, p[i].pid_start);
+		sqlite3_bind_text(s, 6, p[i].boot_id, -1, SQLITE_STATIC);
+		if (p[i].cgroup != NULL)
+			sqlite3_bind_text(s, 7, p[i].cgroup, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 7);
+		error = store_run(st, s);
+	}
+	sqlite3_clear_bindings(s);
+	if (error != 0 || (error = store_commit(st)) != 0)
+		store_rollback(st);
+out:
+	if (store_exec(st, "PRAGMA synchronous = FULL") == 0)
+		st->relaxed = false;	/* else store_begin retries it */
+	return error;
+}
+
+int
+store_attempt_proc_get(struct store *st, int64_t job_id, int64_t attempt,
+    struct attempt_proc *out, char *boot, size_t bootlen, char *cgroup,
+    size_t cglen)
+{
+	sqlite3_stmt *s;
+	const char *t;
+	int error = 0, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (bootlen > 0)
+		boot[0] = '\0';
+	if (cglen > 0)
+		cgroup[0] = '\0';
+	if ((s = store_stmt(st, Q_ATTEMPT_PROC_GET, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, job_id);
+	sqlite3_bind_int64(s, 2, attempt);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->job_id = job_id;
+		out->attempt = attempt;
+		out->pid = sqlite3_column_int64(s, 0);
+		out->pid_start = sqlite3_column_int64(s, 1);
+		if ((t = (const char *)sqlite3_column_text(s, 2)) != NULL &&
+		    bootlen > 0)
+			(void)snprintf(boot, bootlen, "%s", t);
+		if ((t = (const char *)sqlite3_column_text(s, 3)) != NULL &&
+		    cglen > 0)
+			(void)snprintf(cgroup, cglen, "%s", t);
+		out->boot_id = boot;
+		out->cgroup = cgroup[0] != '\0' ? cgroup : NULL;
+	} else if (rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
 	return error;
 }
 

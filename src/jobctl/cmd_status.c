@@ -1,13 +1,20 @@
 /*
  * jobctl status: job counts by queue and state, and the daemons serving
- * the database with the age of their heartbeats.
+ * the database with the age of their heartbeats, and whether each is up:
+ * a daemon of this host is "dead" when its boot id is not this boot's, or
+ * its pid is not a jobd that started before it registered (a SIGKILLed
+ * daemon leaves its row behind until another daemon reclaims it); one
+ * of another host is "unknown" (its heartbeat age tells).
  */
+#define _GNU_SOURCE	/* gethostname */
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobd/job.h"
 #include "jobd/store.h"
@@ -53,6 +60,77 @@ status_count(const char *queue, enum job_state state, int64_t count,
 	return 0;
 }
 
+/* Read a short file's first line into buf; "" when it cannot be. */
+static void
+status_line(const char *path, char *buf, size_t len)
+{
+	FILE *fp;
+
+	buf[0] = '\0';
+	if ((fp = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(buf, (int)len, fp) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	(void)fclose(fp);
+}
+
+/* When process pid started, UTC ms; 0 when it is gone or unknown. */
+static int64_t
+status_proc_start(int64_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks, btime = 0;
+	long hz;
+	FILE *fp;
+
+	(void)snprintf(path, sizeof(path), "/proc/%" PRId64 "/stat", pid);
+	status_line(path, buf, sizeof(buf));
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1)
+		return 0;
+	if ((fp = fopen("/proc/stat", "re")) == NULL)
+		return 0;
+	while (fgets(buf, sizeof(buf), fp) != NULL)
+		if (sscanf(buf, "btime %llu", &btime) == 1)
+			break;
+	(void)fclose(fp);
+	if (btime == 0 || (hz = sysconf(_SC_CLK_TCK)) <= 0)
+		return 0;
+	return (int64_t)btime * 1000 + (int64_t)(ticks * 1000 / (unsigned long
+	    long)hz);
+}
+
+/* "up", "dead" or "unknown" (another host) for daemon d. */
+static const char *
+daemon_state(const struct daemon_info *d)
+{
+	char host[256], boot[64], path[64], comm[64], *dot;
+	int64_t start;
+
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return "unknown";
+	host[sizeof(host) - 1] = '\0';
+	if ((dot = strchr(host, '.')) != NULL)
+		*dot = '\0';
+	if (d->host == NULL || strcmp(d->host, host) != 0)
+		return "unknown";
+	status_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
+	if (d->boot_id == NULL || strcmp(d->boot_id, boot) != 0)
+		return "dead";
+	(void)snprintf(path, sizeof(path), "/proc/%" PRId64 "/comm", d->pid);
+	status_line(path, comm, sizeof(comm));
+	if (d->pid <= 0 || strcmp(comm, "jobd") != 0)
+		return "dead";
+	/* The pid, used again by a jobd that started after this one: 1 s of
+	 * slack for the boot time's granularity. */
+	if ((start = status_proc_start(d->pid)) != 0 &&
+	    start > d->started_at + 1000)
+		return "dead";
+	return "up";
+}
+
 static int
 daemon_json(const struct daemon_info *d, void *arg)
 {
@@ -62,6 +140,7 @@ daemon_json(const struct daemon_info *d, void *arg)
 	out_json_str(j, "instance", d->instance);
 	out_json_str(j, "host", d->host);
 	out_json_int(j, "pid", d->pid);
+	out_json_str(j, "state", daemon_state(d));
 	out_json_str(j, "version", d->version);
 	out_json_time(j, "started_at", d->started_at);
 	out_json_time(j, "heartbeat_at", d->heartbeat_at);
@@ -83,11 +162,12 @@ daemon_row(const struct daemon_info *d, void *arg)
 	char buf[TIMEFMT_MAX];
 
 	if (dr->t == NULL)
-		dr->t = out_table_new(6, "INSTANCE", "HOST", "PID", "VERSION",
-		    "STARTED", "HEARTBEAT");
+		dr->t = out_table_new(7, "INSTANCE", "HOST", "PID", "STATE",
+		    "VERSION", "STARTED", "HEARTBEAT");
 	out_table_cell(dr->t, d->instance, 0);
 	out_table_cell(dr->t, d->host, 0);
 	out_table_cellf(dr->t, "%" PRId64, d->pid);
+	out_table_cell(dr->t, daemon_state(d), 0);
 	out_table_cell(dr->t, d->version, 0);
 	if (timefmt_format_relative(d->started_at, now, buf, sizeof(buf)))
 		snprintf(buf, sizeof(buf), "-");

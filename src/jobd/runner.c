@@ -58,6 +58,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <signal.h>
@@ -71,6 +72,7 @@
 
 #include <linux/capability.h>
 
+#include "jobd/cgroup.h"
 #include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/crash.h"
@@ -117,6 +119,7 @@ enum rn_stage {
 	STAGE_SIGMASK,
 	STAGE_EXEC,
 	STAGE_CAPS,
+	STAGE_CGROUP,
 	STAGE_RLIMIT = 64,	/* + enum job_limit */
 };
 
@@ -804,6 +807,7 @@ int
 runner_ctl_init(struct run_ctl *rc)
 {
 	atomic_init(&rc->stop, RUN_STOP_NONE);
+	rc->on_start = NULL;
 	if (pipe2(rc->wake_fd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		rc->wake_fd[0] = rc->wake_fd[1] = -1;
 		return -errno;
@@ -957,6 +961,9 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 	if ((fd = rn_child_high(statfd)) == -1)
 		rn_child_fail(statfd, STAGE_DUP, errno);
 	statfd = fd;
+	/* Into the attempt's cgroup before anything that can hang. */
+	if (rs->in_cgroup && write(rs->cg_procs, "0", 1) != 1)
+		rn_child_fail(statfd, STAGE_CGROUP, errno);
 	if (setsid() == -1)
 		rn_child_fail(statfd, STAGE_SETSID, errno);
 
@@ -1014,9 +1021,12 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 /*
  * The child shares the daemon's memory until it execs (rn_spawn): a copy of
  * the daemon's page tables for every job costs more than the job's own
- * "sh -c true".  The calls above are plain system calls, the parent thread
- * is suspended meanwhile (CLONE_VFORK), and every signal is blocked until
- * the dispositions are back to default.  glibc's set*id() signals the
+ * "sh -c true".  The calls above are plain system calls on the child's own
+ * stack, and every signal is blocked until the dispositions are back to
+ * default.  The parent thread is not suspended (no CLONE_VFORK: a child
+ * can hang before exec, and the parent must be free to time it out), but
+ * it stays in rn_spawn(), whose frame holds that stack and the arguments,
+ * until the child has exec'd or is reaped.  glibc's set*id() signals the
  * other threads of what it takes for its own process, so a child that
  * switches user gets its own memory (fork) instead.
  */
@@ -1042,6 +1052,29 @@ struct rn_child_args {
 #ifndef RN_SHARED_CHILD
 #define RN_SHARED_CHILD	1
 #endif
+
+/*
+ * valgrind runs a clone with CLONE_VM as a thread or, with CLONE_VFORK, as
+ * a fork; one without either it refuses by ending the process.  Under it
+ * (its preload library is in LD_PRELOAD), jobs get their own memory.
+ */
+static pthread_once_t	rn_vg_once = PTHREAD_ONCE_INIT;
+static bool		rn_vg;
+
+static void
+rn_vg_check(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	rn_vg = p != NULL && strstr(p, "vgpreload") != NULL;
+}
+
+static bool
+rn_shared_child(void)
+{
+	(void)pthread_once(&rn_vg_once, rn_vg_check);
+	return RN_SHARED_CHILD && !rn_vg;
+}
 
 static int
 rn_child_main(void *arg)
@@ -1126,6 +1159,9 @@ rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
 		rn_fail(r->res, "dropping capabilities for uid %u: %s",
 		    (unsigned)rs->uid, e);
 		break;
+	case STAGE_CGROUP:
+		rn_fail(r->res, "joining the attempt's cgroup: %s", e);
+		break;
 	default:
 		if (st->stage >= STAGE_RLIMIT &&
 		    st->stage < STAGE_RLIMIT + JOB_NLIMITS) {
@@ -1138,6 +1174,72 @@ rn_spawn_reason(const struct rn_run *r, const struct rn_status *st)
 	}
 }
 
+#define RN_STOPPED	(-2)	/* rn_wait_exec: stopped before exec */
+
+/*
+ * Wait for the child to exec (EOF on the status pipe) or to report a
+ * failure, like read(2) on statfd into *st, but with the job's timeout
+ * and its stop requests in force: a child can hang before exec (a chdir
+ * into a mount whose server does not answer).  On a timeout or a stop,
+ * SIGKILL the child (a hung FUSE or NFS request gives way to SIGKILL),
+ * wait for its status pipe to close and reap it; set r->why and
+ * r->status and return RN_STOPPED.
+ *
+ * The child may share this thread's memory (CLONE_VM without
+ * CLONE_VFORK, so that this thread keeps watching the clock): until it
+ * has exec'd it also shares errno, so the calls here are ones that do
+ * not fail in practice, and errno is read only where they do.
+ */
+static ssize_t
+rn_wait_exec(struct rn_run *r, pid_t pid, int statfd, struct rn_status *st)
+{
+	struct pollfd pfd[2];
+	int64_t now, d;
+	ssize_t n;
+	int stop, status;
+
+	for (;;) {
+		pfd[0].fd = statfd;
+		pfd[1].fd = r->rc != NULL ? r->rc->wake_fd[0] : -1;
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		now = clock_mono_ms(r->clock);
+		d = r->timeout_at == RN_NEVER ? -1 : r->timeout_at - now;
+		if (d < 0 && r->timeout_at != RN_NEVER)
+			d = 0;
+		if (poll(pfd, 2, d > INT_MAX ? INT_MAX : (int)d) == -1 &&
+		    errno != EINTR)
+			break;
+		if (pfd[0].revents != 0)
+			break;
+		stop = r->rc != NULL ? atomic_load(&r->rc->stop) :
+		    RUN_STOP_NONE;
+		if (stop != RUN_STOP_NONE) {
+			r->why = stop == RUN_STOP_SHUTDOWN ? WHY_SHUTDOWN :
+			    WHY_CANCEL;
+		} else if (r->timeout_at != RN_NEVER &&
+		    clock_mono_ms(r->clock) >= r->timeout_at)
+			r->why = WHY_TIMEOUT;
+		else
+			continue;
+		(void)kill(pid, SIGKILL);
+		/* The pipe closes when the child is gone: its memory too. */
+		do
+			n = read(statfd, st, sizeof(*st));
+		while (n > 0 || (n == -1 && errno == EINTR));
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		r->status = status;
+		r->reaped = true;
+		r->res->finished_at = clock_wall_ms(r->clock);
+		return RN_STOPPED;
+	}
+	do
+		n = read(statfd, st, sizeof(*st));
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
 /* Wait for our child (blocking): only for a child that is exiting. */
 static void
 rn_reap_blocking(pid_t pid)
@@ -1148,8 +1250,11 @@ rn_reap_blocking(pid_t pid)
 
 /*
  * Start the job and wait for its exec.  Returns 0 with r->pid and
- * r->outfd set, or -1 after filling r->res as RUN_SPAWN_ERROR; no fd or
- * child is left over.
+ * r->outfd set; -1 after filling r->res as RUN_SPAWN_ERROR; or 1 when a
+ * timeout or a stop came before exec: the child was killed and reaped,
+ * r->why and r->status say how.  No fd or child is left over.  The child
+ * runs on "stack", in this frame: this function returns only once the
+ * child has exec'd or is gone.
  */
 static int
 rn_spawn(struct rn_run *r)
@@ -1160,7 +1265,7 @@ rn_spawn(struct rn_run *r)
 	sigset_t all, old;
 	ssize_t n;
 	pid_t pid;
-	bool shared = RN_SHARED_CHILD && !r->rs->switch_user;
+	bool shared = rn_shared_child() && !r->rs->switch_user;
 	int outp[2] = { -1, -1 }, statp[2] = { -1, -1 }, nullfd, e;
 
 	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
@@ -1182,7 +1287,7 @@ rn_spawn(struct rn_run *r)
 		ca.outfd = outp[1];
 		ca.statfd = statp[1];
 		pid = clone(rn_child_main, stack + sizeof(stack),
-		    CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
+		    CLONE_VM | SIGCHLD, &ca);
 	} else if ((pid = fork()) == 0)
 		rn_child(r->rs, nullfd, outp[1], statp[1]);
 	e = errno;
@@ -1195,13 +1300,19 @@ rn_spawn(struct rn_run *r)
 	rn_close(&nullfd);
 	rn_close(&outp[1]);
 	rn_close(&statp[1]);
+	if (r->rc != NULL && r->rc->on_start != NULL)
+		r->rc->on_start(r->rc, pid, runner_proc_start(pid));
 
 	/* EOF: exec succeeded (the status pipe is close-on-exec). */
-	do
-		n = read(statp[0], &st, sizeof(st));
-	while (n == -1 && errno == EINTR);
+	n = rn_wait_exec(r, pid, statp[0], &st);
 	e = errno;
 	rn_close(&statp[0]);
+	if (n == RN_STOPPED) {
+		/* Stopped before exec: killed and reaped already. */
+		r->pid = pid;
+		rn_close(&outp[0]);
+		return 1;
+	}
 	if (n != 0) {
 		if (n == (ssize_t)sizeof(st))
 			rn_spawn_reason(r, &st);
@@ -1604,8 +1715,12 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	}
 	r.timeout_at = rs->timeout_ms > 0 ?
 	    rn_add(clock_mono_ms(clock), rs->timeout_ms) : RN_NEVER;
-	if (rn_spawn(&r) != 0) {
-		free(r.ring);
+	if ((i = rn_spawn(&r)) != 0) {
+		if (i > 0) {
+			rn_ring_take(&r);
+			rn_outcome(&r);
+		} else
+			free(r.ring);
 		return;
 	}
 	/* Without a pidfd (old kernel), poll with waitpid(WNOHANG). */
@@ -1621,7 +1736,10 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	 * session (setsid) is not killed and could keep writing.
 	 */
 	rn_signal(&r, SIGKILL);
-	if (r.why != WHY_NONE || r.outfd != -1 || r.sys_err != 0)
+	/* The whole attempt: its cgroup, else (or if that fails) its session. */
+	if ((!rs->in_cgroup || cgroup_kill(rs->cg_dir) != 0) &&
+	    (rs->in_cgroup || r.why != WHY_NONE || r.outfd != -1 ||
+	    r.sys_err != 0))
 		rn_kill_session(&r);
 	for (i = 0; i < RN_DRAIN_READS && r.outfd != -1; i++)
 		if (rn_read(&r) <= 0)
@@ -1631,4 +1749,89 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	rn_reap_blocking(r.pid);	/* only now: see rn_reap() */
 	rn_ring_take(&r);
 	rn_outcome(&r);
+}
+
+/* Containment after a crash: the remains of a session. */
+
+/*
+ * The session and start time of process pid from /proc/PID/stat: the
+ * fields after the last ")" are state (3), ppid, pgrp, session (6), and
+ * starttime is field 22.  Returns 0, or -1 for a zombie or a process that
+ * is gone.
+ */
+static int
+rn_proc_stat(long pid, pid_t *sid, uint64_t *start)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long long st;
+	ssize_t n;
+	int fd, s;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %*u "
+	    "%*u %*d %*d %*d %*d %*d %*d %llu", &state, &s, &st) != 3 ||
+	    state == 'Z' || state == 'X')
+		return -1;
+	*sid = (pid_t)s;
+	*start = (uint64_t)st;
+	return 0;
+}
+
+uint64_t
+runner_proc_start(pid_t pid)
+{
+	uint64_t start;
+	pid_t sid;
+
+	return rn_proc_stat((long)pid, &sid, &start) == 0 ? start : 0;
+}
+
+int
+runner_kill_session(pid_t sid, uint64_t start)
+{
+	struct dirent *de;
+	uint64_t t;
+	pid_t s;
+	DIR *d;
+	long pid;
+	char *end;
+	int i, found, killed = 0;
+
+	if (sid <= 1 || start == 0)
+		return 0;
+	/* The leader lives on with another start time: not ours. */
+	if (rn_proc_stat((long)sid, &s, &t) == 0 && t != start)
+		return 0;
+	for (i = 0; i < RN_SWEEPS; i++) {
+		if (i > 0)
+			(void)poll(NULL, 0, RN_SWEEP_PAUSE);
+		if ((d = opendir("/proc")) == NULL)
+			return killed;
+		found = 0;
+		while ((de = readdir(d)) != NULL) {
+			errno = 0;
+			pid = strtol(de->d_name, &end, 10);
+			if (errno != 0 || *end != '\0' || pid <= 1 ||
+			    pid > INT_MAX || pid == (long)getpid())
+				continue;
+			if (rn_proc_stat(pid, &s, &t) != 0 || s != sid ||
+			    t < start)
+				continue;
+			if (kill((pid_t)pid, SIGKILL) == 0)
+				killed++;
+			found++;
+		}
+		(void)closedir(d);
+		if (found == 0)
+			break;
+	}
+	return killed;
 }

@@ -48,6 +48,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/config.h"
+#include "jobd/contain.h"
 #include "jobd/crash.h"
 #include "jobd/cron.h"
 #include "jobd/job.h"
@@ -115,6 +116,7 @@ struct sched {
 	const char		*db_path;
 	const struct jd_clock	*clock;
 	struct workers		*workers;
+	struct contain		*contain;	/* cgroup or session */
 	char			 wal_name[NAME_MAX + 1];
 
 	char			 instance[160];	/* host:pid:random */
@@ -357,6 +359,8 @@ sched_collect(struct sched *s)
 	struct work *wk, *next;
 	struct sjob *sj;
 
+	/* Before their results: a work is freed once its result is. */
+	contain_record(s->contain, workers_take_started(s->workers));
 	for (wk = workers_take_done(s->workers); wk != NULL; wk = next) {
 		next = wk->next;
 		sj = container_of(wk, struct sjob, wk);
@@ -583,6 +587,10 @@ sched_reap(struct sched *s, int64_t now)
 	}
 	if (rp.n == 0)
 		goto out;
+	/* Never two copies: what is left of a lost attempt dies first. */
+	for (i = 0; i < rp.n; i++)
+		contain_kill_lost(s->contain, rp.ends[i].job_id,
+		    rp.ends[i].attempt, rp.ends[i].owner);
 	if (store_finish(s->st, rp.ends, rp.n, now) != 0) {
 		sched_store_error(s, "reaping %zu expired leases", rp.n);
 		goto out;
@@ -1564,6 +1572,12 @@ sched_run(const struct sched_opts *o)
 	d.version = JOBD_VERSION;
 	d.started_at = d.heartbeat_at = now_ms(s);
 	sched_reclaim(s);
+	if (contain_open(&s->contain, s->cfg->cgroups, s->st, s->db_path,
+	    s->host, s->boot_id, s->instance) != 0) {
+		log_warnx("out of memory");
+		rc = 1;
+		goto out;
+	}
 	if (store_daemon_register(s->st, &d) != 0) {
 		log_warnx("registering with the database: %s",
 		    store_errmsg(s->st));
@@ -1578,6 +1592,7 @@ sched_run(const struct sched_opts *o)
 		rc = 1;
 		goto out;
 	}
+	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
 	sched_watch(s);
 	if ((wd = notify_watchdog_ms()) > 0)
 		(void)uv_timer_start(&s->watchdog, on_watchdog,
@@ -1601,6 +1616,7 @@ out:
 		log_warnx("closing the loop: %s", uv_strerror(error));
 	if (s->db_gone)
 		rc = s->db_untrusted ? EXIT_DB_UNTRUSTED : EXIT_DB_GONE;
+	contain_close(s->contain);
 	sched_zones_free(s);
 	free(s);
 	return rc;

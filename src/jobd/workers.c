@@ -10,10 +10,18 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/cgroup.h"
 #include "jobd/workers.h"
+
+#ifndef container_of
+#define container_of(p, type, member)					\
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+#endif
 
 struct work_list {
 	struct work	*head;
@@ -25,6 +33,8 @@ struct workers {
 	pthread_cond_t		 wake;		/* queue not empty, or stop */
 	struct work_list	 queue;
 	struct work_list	 done;
+	struct work		*started;	/* newest first, by ->snext */
+	const struct cgroups	*cg;		/* or NULL */
 	bool			 stopping;
 	const struct jd_clock	*clock;
 	void			(*notify)(void *);
@@ -46,6 +56,64 @@ list_append(struct work_list *l, struct work *wk)
 	wk->next = NULL;
 	*l->tail = wk;
 	l->tail = &wk->next;
+}
+
+/* Take wk off the started list; the lock is held. */
+static void
+started_del(struct workers *w, struct work *wk)
+{
+	struct work **pp;
+
+	for (pp = &w->started; *pp != NULL; pp = &(*pp)->snext) {
+		if (*pp == wk) {
+			*pp = wk->snext;
+			break;
+		}
+	}
+	wk->on_started = false;
+}
+
+/* runner's on_start: the job's process exists; tell the loop. */
+static void
+worker_started(struct run_ctl *rc, pid_t pid, uint64_t start)
+{
+	struct work *wk = container_of(rc, struct work, ctl);
+	struct workers *w = wk->pool;
+
+	pthread_mutex_lock(&w->lock);
+	wk->pid = pid;
+	wk->pid_start = start;
+	wk->snext = w->started;
+	w->started = wk;
+	wk->on_started = true;
+	pthread_mutex_unlock(&w->lock);
+	w->notify(w->arg);
+}
+
+/* Run wk's job, in a cgroup of its own when the pool has cgroups. */
+static void
+worker_run(struct workers *w, struct work *wk, struct run_spec *spec)
+{
+	struct cgroup_attempt a;
+	int error;
+
+	if (w->cg == NULL) {
+		runner_run(spec, &wk->ctl, w->clock, &wk->res);
+		return;
+	}
+	if ((error = cgroup_attempt_make(w->cg, wk->job.id, wk->job.attempt,
+	    &a)) != 0) {
+		wk->res.outcome = RUN_SPAWN_ERROR;
+		(void)snprintf(wk->res.error, sizeof(wk->res.error),
+		    "making the attempt's cgroup %.180s: %s", a.path,
+		    strerror(-error));
+		return;
+	}
+	spec->in_cgroup = true;
+	spec->cg_dir = a.dir;
+	spec->cg_procs = a.procs;
+	runner_run(spec, &wk->ctl, w->clock, &wk->res);
+	cgroup_attempt_end(w->cg, &a);
 }
 
 static void *
@@ -73,7 +141,9 @@ worker_main(void *arg)
 		memset(&wk->res, 0, sizeof(wk->res));
 		error = runner_prepare(&spec, &wk->job, err, sizeof(err));
 		if (error == 0) {
-			runner_run(&spec, &wk->ctl, w->clock, &wk->res);
+			wk->pool = w;
+			wk->ctl.on_start = worker_started;
+			worker_run(w, wk, &spec);
 		} else {
 			wk->res.outcome = RUN_SPAWN_ERROR;
 			memcpy(wk->res.error, err, sizeof(err));
@@ -81,6 +151,8 @@ worker_main(void *arg)
 		runner_spec_free(&spec);
 
 		pthread_mutex_lock(&w->lock);
+		if (wk->on_started)
+			started_del(w, wk);
 		list_append(&w->done, wk);
 		pthread_mutex_unlock(&w->lock);
 		w->notify(w->arg);
@@ -124,6 +196,32 @@ workers_start(struct workers **wp, int n, const struct jd_clock *clock,
 	}
 	*wp = w;
 	return 0;
+}
+
+void
+workers_set_cgroups(struct workers *w, const struct cgroups *cg)
+{
+	pthread_mutex_lock(&w->lock);
+	w->cg = cg;
+	pthread_mutex_unlock(&w->lock);
+}
+
+struct work *
+workers_take_started(struct workers *w)
+{
+	struct work *list = NULL, *wk, *next;
+
+	pthread_mutex_lock(&w->lock);
+	/* Reverse: the list is newest first. */
+	for (wk = w->started; wk != NULL; wk = next) {
+		next = wk->snext;
+		wk->on_started = false;
+		wk->snext = list;
+		list = wk;
+	}
+	w->started = NULL;
+	pthread_mutex_unlock(&w->lock);
+	return list;
 }
 
 void

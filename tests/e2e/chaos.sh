@@ -10,10 +10,18 @@
 # (JOBD_CRASH_AT, include/jobd/crash.h) is hit once, mid-run, and jobd
 # restarted: every job still ends in exactly one terminal state.
 #
+# Long jobs (longer than the retry delay) hold a lock on a file of their
+# own while they run; a copy that finds it held appends to $T/concurrent:
+# "concurrent copies" must be 0, whatever the kills (the remains of a lost
+# attempt are killed before its job runs again).  The daemons alternate
+# between cgroups = auto and cgroups = off (CHAOS_CGROUPS: both, auto or
+# off), so both kinds of containment are crashed.
+#
 #   CHAOS_JOBS   jobs to submit (default 300)    make chaos: 10000
 #   CHAOS_KILLS  SIGKILLs (default 10)           make chaos: 50
 #   CHAOS_SEED   random seed (default: random; printed, to replay a run)
 #   CHAOS_DRAIN  seconds to wait for the drain (default 60 + CHAOS_JOBS / 10)
+#   CHAOS_CGROUPS  both (default: alternate), auto or off
 . "$(dirname "$0")/daemon_lib.sh"
 
 N=${CHAOS_JOBS:-300}
@@ -26,11 +34,20 @@ TR=$T/truth
 T_BEGIN=$(now_ms)
 info "chaos: jobs=$N kills=$K seed=$SEED workers=$WORKERS drain<=${DRAIN}s"
 
-conf() {
+CG_MODE=${CHAOS_CGROUPS:-both}
+conf() {	# [restart number]: the cgroups mode alternates
+	_cg=$CG_MODE
+	if [ "$_cg" = both ]; then
+		_cg=auto
+		[ $((${1:-0} % 2)) = 1 ] && _cg=off
+	fi
 	write_conf workers=$WORKERS visibility_timeout=2s poll_interval=200ms \
-	    backoff=100ms backoff_max=200ms kill_grace=200ms shutdown_grace=1s
+	    backoff=100ms backoff_max=200ms kill_grace=200ms shutdown_grace=1s \
+	    cgroups=$_cg
 }
 conf
+mkdir -p "$T/locks"
+: >"$T/concurrent"
 
 # The analysis, in python: the database against the ground truth.
 cat >"$T/analyze.py" <<'EOF'
@@ -238,10 +255,11 @@ POST='echo "$JOBD_JOB_ID $JOBD_ATTEMPT end" >>'$TR
 
 # gen KIND COUNT: COUNT lines of jobs of KIND
 gen() {
-	python3 - "$1" "$2" "$SEED" "$PRE" "$POST" <<'EOF'
+	python3 - "$1" "$2" "$SEED" "$PRE" "$POST" "$T" <<'EOF'
 import random, sys
-kind, n, seed, pre, post = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
-    sys.argv[4], sys.argv[5]
+kind, n, seed, pre, post, tdir = sys.argv[1], int(sys.argv[2]), \
+    sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+locks = tdir + "/locks"
 r = random.Random(seed + kind + str(n))
 for i in range(n):
     if kind == "quick":
@@ -254,6 +272,13 @@ for i in range(n):
         print("%s; [ \"$JOBD_ATTEMPT\" -ge 2 ] || exit 3; %s" % (pre, post))
     elif kind == "timeout":
         print("%s; sleep 5; %s" % (pre, post))
+    elif kind == "long":
+        # Longer than the retry delay; the lock is held by the shell and
+        # its sleep, as by every process of a real job.
+        print("exec 9>>%s/$JOBD_JOB_ID; if ! flock -n 9; then "
+              "echo \"$JOBD_JOB_ID $JOBD_ATTEMPT\" >>%s/concurrent; "
+              "exit 1; fi; %s; sleep %.2f; %s" % (
+                  locks, tdir, pre, r.uniform(1.0, 3.0), post))
 EOF
 }
 
@@ -278,22 +303,25 @@ batch() {
 	fi
 }
 
-# submit_half H: half H (1 or 2) of the N - 3 batch jobs.  Mix: 60% quick,
+# submit_half H: half H (1 or 2) of the N - 3 batch jobs.  Mix: about 55% quick,
 # 15% slow, 8% failing (5 attempts), 5% failing with --max-attempts 1,
-# 7% flaky (fail once, then succeed), 5% timing out (300 ms, 2 attempts).
+# 7% flaky (fail once, then succeed), 5% timing out (300 ms, 2 attempts),
+# and, first of all (priority -2, so that kills find them running), 3%
+# long (1 to 3 s, holding their lock).
 submit_half() {
 	_m=$(((N - 3) / 2))
 	[ "$1" = 2 ] && _m=$((N - 3 - _m))
 	_slow=$((_m * 15 / 100)) _fail=$((_m * 8 / 100))
 	_fail1=$((_m * 5 / 100)) _flaky=$((_m * 7 / 100))
-	_tmo=$((_m * 5 / 100))
-	_quick=$((_m - _slow - _fail - _fail1 - _flaky - _tmo))
+	_tmo=$((_m * 5 / 100)) _long=$((_m * 3 / 100 + 4))
+	_quick=$((_m - _slow - _fail - _fail1 - _flaky - _tmo - _long))
 	batch quick "$_quick" --queue q$1 --priority 1
 	batch slow "$_slow" --queue s$1
 	batch fail "$_fail"
 	batch fail1 "$_fail1" --max-attempts 1 --priority -1
 	batch flaky "$_flaky" --max-attempts 3 --backoff 100ms,200ms
 	batch timeout "$_tmo" --timeout 300ms --max-attempts 2
+	batch long "$_long" --max-attempts 10 --queue l$1 --priority -2
 }
 
 # A schedule: every minute (slots made if the run crosses a minute), and
@@ -318,6 +346,7 @@ begin "chaos: $K SIGKILLs at random moments, restarting each time"
 for d in $delays; do
 	K_DONE=$((K_DONE + 1))
 	t0=$(now_ms)
+	conf "$K_DONE"
 	start_jobd "jobd$K_DONE" || break
 	P=$JOBD_PID
 	sleep "$d"
@@ -417,6 +446,13 @@ EOF
 
 info "chaos: attempts in flight at the $K_DONE kills: $INFLIGHT"
 analyze "$DB" "$IDS" "$N" "$INFLIGHT" chaos
+
+begin "chaos: concurrent copies = 0 (long jobs holding a lock, cgroups $CG_MODE)"
+_cc=$(wc -l <"$T/concurrent")
+echo "INFO chaos: concurrent copies: $_cc"
+[ "$_cc" = 0 ] || problem "concurrent copies: $_cc (job attempt: \
+$(head -n 5 "$T/concurrent" | tr '\n' ' '))"
+end
 
 # Named crash points.  Each on its own database: jobd crashes there (exit
 # 99) mid-run, is restarted without the variable and drains.

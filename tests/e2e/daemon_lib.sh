@@ -89,6 +89,7 @@ shutdown_grace = 2s
 kill_grace = 500ms
 max_output = 1M
 locale_file = $T/locale
+cgroups = auto
 
 [job]
 max_attempts = 5

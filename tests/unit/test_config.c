@@ -77,6 +77,7 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_int_equal(a->kill_grace_ms, b->kill_grace_ms);
 	assert_int_equal(a->max_output, b->max_output);
 	assert_str_or_null(a->schedules_dir, b->schedules_dir);
+	assert_int_equal(a->cgroups, b->cgroups);
 	assert_int_equal(a->max_attempts, b->max_attempts);
 	assert_int_equal(a->timeout_ms, b->timeout_ms);
 	assert_int_equal(a->backoff_ms, b->backoff_ms);
@@ -459,6 +460,12 @@ test_config_bad_inputs(void **state)
 		{ "[job]\nmax_attempts = 1001\n", 2,
 		    "max_attempts = \"1001\": must be between 1 and 1000" },
 		{ "[job]\nmax_attempts = 1 000\n", 2, "not an integer" },
+		/* Words. */
+		{ "[jobd]\ncgroups = maybe\n", 2,
+		    "cgroups = \"maybe\": must be one of auto|off" },
+		{ "[jobd]\ncgroups = Off\n", 2,
+		    "cgroups = \"Off\": must be one of auto|off" },
+		{ "[jobd]\ncgroups = autooff\n", 2, "must be one of auto|off" },
 		/* Durations. */
 		{ "[jobd]\npoll_interval = 99ms\n", 2,
 		    "poll_interval = \"99ms\": must be between 100ms and 1h" },
@@ -1035,6 +1042,7 @@ test_config_print_roundtrip(void **state)
 	    "schedules_dir = " JOBD_SYSCONFDIR "/schedules.d\n"
 	    "max_catchup = 100\n"
 	    "locale_file = /etc/default/locale\n"
+	    "cgroups = auto\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
@@ -1059,6 +1067,7 @@ test_config_print_roundtrip(void **state)
 	    "max_output = 1537\n"
 	    "poll_interval = 1500ms\n"
 	    "visibility_timeout = 90000ms\n"
+	    "cgroups = off\n"
 	    "[job]\n"
 	    "timeout = 1d12h\n"
 	    "backoff_max = 2d\n", err), 0);
@@ -1067,6 +1076,8 @@ test_config_print_roundtrip(void **state)
 	assert_contains(out, "max_output = 1537\n");
 	assert_contains(out, "poll_interval = 1s500ms\n");
 	assert_contains(out, "visibility_timeout = 1m30s\n");
+	assert_contains(out, "cgroups = off\n");
+	assert_int_equal(c.cgroups, CONFIG_CGROUPS_OFF);
 	assert_contains(out, "timeout = 1d12h\n");
 	assert_int_equal(load(&r, out, err), 0);
 	assert_config_equal(&c, &r);
@@ -1219,7 +1230,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 19);
+	assert_int_equal(nkeys, 20);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);
