@@ -62,6 +62,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/jobspec.h"
 #include "jobd/procopt.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
@@ -217,29 +218,16 @@ static int
 env_set(struct import *im, size_t line, const char *name, size_t nlen,
     const char *value)
 {
-	size_t vlen = strlen(value), add = nlen + 1 + vlen + 1, elen;
-	char *e, *n;
+	char why[JOBSPEC_WHY_MAX];
+	int error;
 
-	for (e = im->env; e != NULL && e < im->env + im->env_len; ) {
-		elen = strlen(e) + 1;
-		if (strncmp(e, name, nlen) == 0 && e[nlen] == '=') {
-			memmove(e, e + elen, (size_t)(im->env + im->env_len -
-			    (e + elen)));
-			im->env_len -= elen;
-			continue;
-		}
-		e += elen;
-	}
-	if (im->env_len + add > JOBOPTS_ENV_MAX)
-		return imp_error(im, line, EXIT_DATAERR, "too many environment "
-		    "variables (at most %d bytes)", JOBOPTS_ENV_MAX);
-	if ((n = realloc(im->env, im->env_len + add)) == NULL)
+	error = jobspec_env_set(&im->env, &im->env_len, name, nlen, value,
+	    JOBSPEC_ENV_REPLACE, why, sizeof(why));
+	if (error == -ENOMEM)
 		imp_oom(im);
-	memcpy(n + im->env_len, name, nlen);
-	n[im->env_len + nlen] = '=';
-	memcpy(n + im->env_len + nlen + 1, value, vlen + 1);
-	im->env = n;
-	im->env_len += add;
+	if (error != 0)
+		return imp_error(im, line, EXIT_DATAERR, "variable \"%.*s\": "
+		    "%s", (int)nlen, name, why);
 	return 0;
 }
 
@@ -252,8 +240,7 @@ static int
 env_line(struct import *im, size_t line, const char *name, size_t nlen,
     const char *p)
 {
-	char value[CRONTAB_LINE_MAX + 1], err[256];
-	const char *why;
+	char value[CRONTAB_LINE_MAX + 1], err[256], why[JOBSPEC_WHY_MAX];
 	struct tz *z;
 	size_t vlen;
 	int error;
@@ -282,7 +269,7 @@ env_line(struct import *im, size_t line, const char *name, size_t nlen,
 		im->tz = imp_strdup(im, value);
 		return 0;
 	}
-	if ((why = jobopts_env_name_check(name, nlen)) != NULL)
+	if (jobspec_env_name_check(name, nlen, why, sizeof(why)) != 0)
 		return imp_error(im, line, EXIT_DATAERR, "variable \"%.*s\": "
 		    "%s", (int)nlen, name, why);
 	if (nlen == 5 && strncmp(name, "SHELL", 5) == 0) {
@@ -451,8 +438,8 @@ static int
 entry_line(struct import *im, size_t line, const char *p)
 {
 	char cron[CRONTAB_LINE_MAX + 1], user[256], word[256];
-	char err[512], what[512];
-	const char *w, *why, *raw, *run_as, *q;
+	char err[512], what[512], why[JOBSPEC_WHY_MAX];
+	const char *w, *raw, *run_as, *q;
 	struct ct_entry *ce;
 	size_t wl, cl = 0;
 	int i, nf, code;
@@ -485,7 +472,7 @@ entry_line(struct import *im, size_t line, const char *p)
 			    "too long");
 		memcpy(user, w, wl);
 		user[wl] = '\0';
-		if ((code = jobopts_user_check(user, &why)) != 0)
+		if ((code = jobopts_user_check(user, why, sizeof(why))) != 0)
 			return imp_error(im, line, code, "user \"%s\": %s",
 			    user, why);
 		run_as = user;
@@ -922,7 +909,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	};
 	struct import im;
 	struct stat sb;
-	const char *path, *why, *name = NULL;
+	const char *path, *name = NULL;
+	char why[JOBSPEC_WHY_MAX];
 	char real[PATH_MAX], *slash;
 	int64_t added, updated, removed, n_c, n_u, n_d;
 	size_t bad = 0, len;
@@ -947,7 +935,7 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 			force_system = true;
 			break;
 		case IMP_OPT_USER:
-			code = jobopts_user_check(optarg, &why);
+			code = jobopts_user_check(optarg, why, sizeof(why));
 			if (code == EXIT_NOUSER)
 				ctl_fail(ctl, code, "invalid --user \"%s\": %s",
 				    optarg, why);
@@ -1006,7 +994,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	    in_dir(real, "/var/spool/cron"))) {
 		/* cron runs a spool crontab as the user it is named after */
 		slash = strrchr(real, '/');
-		if ((code = jobopts_user_check(slash + 1, &why)) != 0)
+		if ((code = jobopts_user_check(slash + 1, why, sizeof(why))) !=
+		    0)
 			ctl_fail(ctl, code, "%s: the crontab of user "
 			    "\"%s\": %s", path, slash + 1, why);
 		im.user = slash + 1;

@@ -95,6 +95,16 @@ bad '--queue "bad queue"'	64 '"bad queue"' submit --queue 'bad queue' echo x
 bad '--queue ""'		64 'queue ""'	submit --queue '' echo x
 bad "--queue of 65 characters"	64 "$(printf '%065d' 0)" \
     submit --queue "$(printf '%065d' 0)" echo x
+# One rule for queue names (jobspec.h), the same in every path: submit,
+# schedule add, schedule files (bad_files.sh) and import-crontab --queue.
+bad '--queue -- (an option-like name)' 64 'invalid queue "--": must not start with' \
+    submit --queue -- true
+bad '--queue .hidden'		64 'invalid queue ".hidden": must not start with' \
+    submit --queue .hidden echo x
+bad 'schedule add --queue --'	64 'invalid queue "--": must not start with' \
+    schedule add s --cron '@daily' --queue -- true
+bad 'schedule add --queue -x'	64 'invalid queue "-x": must not start with' \
+    schedule add s --cron '@daily' --queue -x echo x
 bad "--cwd missing relative dir" 64 '"no/such/dir"' \
     submit --cwd no/such/dir echo x
 # Over-long commands given as arguments (one argument is at most 128 KiB

@@ -644,7 +644,7 @@ static const struct {
 	{ "[a]\ncron = @daily\ncommand = x\npriority = 1001\n",
 	    ":4: priority = \"1001\": must be between -1000 and 1000" },
 	{ "[a]\ncron = @daily\ncommand = x\npriority = 1e3\n",
-	    ":4: priority = \"1e3\": expected an integer" },
+	    ":4: priority = \"1e3\": not an integer" },
 	{ "[a]\ncron = @daily\ncommand = x\nmax_attempts = 0\n",
 	    ":4: max_attempts = \"0\": must be between 1 and 1000" },
 	{ "[a]\ncron = @daily\ncommand = x\ntimeout = 10\n",
@@ -652,9 +652,11 @@ static const struct {
 	{ "[a]\ncron = @daily\ncommand = x\nbackoff = 1 m\n",
 	    ":4: backoff = \"1 m\"" },
 	{ "[a]\ncron = @daily\ncommand = x\nbackoff = 1m\nbackoff_max = 30s\n",
-	    ":5: backoff_max = \"30s\": less than backoff" },
+	    ":5: backoff_max = \"30s\": the maximum must not be less than "
+	    "the base" },
 	{ "[a]\ncron = @daily\ncommand = x\nbackoff_max = 30s\nbackoff = 1m\n",
-	    ":5: backoff = \"1m\": more than backoff_max" },
+	    ":5: backoff = \"1m\": the maximum must not be less than the "
+	    "base" },
 	{ "[a]\ncron = @daily\ncommand = x\ncwd = tmp\n",
 	    ":4: cwd = \"tmp\": must be an absolute path" },
 	{ "[a]\ncron = @daily\ncommand = x\nuser = no-such-user-jobd\n",
