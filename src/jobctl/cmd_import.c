@@ -77,6 +77,8 @@
 #define IMP_OPT_NAME		0x201
 #define IMP_OPT_SYSTEM		0x202
 #define IMP_OPT_USER		0x203
+#define IMP_OPT_OVERLAP		0x204
+#define IMP_OPT_CATCHUP		0x205
 
 #define CRONTAB_LINE_MAX	16384		/* bytes of one line */
 #define CRONTAB_FILE_MAX	(16 * 1024 * 1024)	/* bytes of a file */
@@ -101,6 +103,11 @@ struct import {
 	const char	*user;		/* user format: runs as, or NULL */
 	bool		 user_guessed;	/* no --user, no --system */
 	int64_t		 now;
+
+	/* The job options for every entry (--max-attempts ...). */
+	struct jobopts	 jo;
+	enum sched_overlap overlap;
+	enum sched_catchup catchup;
 
 	/* The environment lines so far. */
 	char		*env;		/* "NAME=VALUE\0"... */
@@ -508,8 +515,13 @@ entry_line(struct import *im, size_t line, const char *p)
 	ce->s.tz = imp_strdup(im, im->tz);
 	ce->s.command = make_command(im, raw);
 	ce->s.run_as = imp_strdup(im, run_as);
-	ce->s.max_attempts = ce->s.timeout_ms = JOB_DEFAULT;
-	ce->s.backoff_ms = ce->s.backoff_max_ms = JOB_DEFAULT;
+	ce->s.queue = imp_strdup(im, im->jo.queue);
+	/* As cron: one run per slot, unless --max-attempts says more. */
+	ce->s.max_attempts = im->jo.max_attempts != JOB_DEFAULT ?
+	    im->jo.max_attempts : 1;
+	ce->s.timeout_ms = im->jo.timeout_ms;
+	ce->s.backoff_ms = im->jo.backoff_ms;
+	ce->s.backoff_max_ms = im->jo.backoff_max_ms;
 	procopt_init(&ce->s.proc);
 	if (im->env_len > 0) {
 		if ((ce->s.env = malloc(im->env_len)) == NULL)
@@ -517,8 +529,8 @@ entry_line(struct import *im, size_t line, const char *p)
 		memcpy(ce->s.env, im->env, im->env_len);
 		ce->s.env_len = im->env_len;
 	}
-	ce->s.overlap = OVERLAP_ALLOW;	/* as cron: runs may overlap */
-	ce->s.catchup = CATCHUP_SKIP;	/* as cron: missed runs are lost */
+	ce->s.overlap = im->overlap;
+	ce->s.catchup = im->catchup;
 	ce->s.enabled = true;
 	ce->s.source = imp_strdup(im, im->source);
 
@@ -879,6 +891,17 @@ in_dir(const char *path, const char *dir)
 	    path[n + 1] != '\0' && strchr(path + n + 1, '/') == NULL;
 }
 
+/* *im for ctl: no entries yet, cron's job options. */
+static void
+import_init(struct import *im, struct ctl *ctl)
+{
+	memset(im, 0, sizeof(*im));
+	im->ctl = ctl;
+	jobopts_init(&im->jo);
+	im->overlap = OVERLAP_ALLOW;	/* as cron: runs may overlap */
+	im->catchup = CATCHUP_SKIP;	/* as cron: missed runs are lost */
+}
+
 static void
 import_free(struct import *im)
 {
@@ -894,6 +917,7 @@ import_free(struct import *im)
 	free(im->tz);
 	free(im->shell);
 	free(im->source);
+	jobopts_free(&im->jo);
 }
 
 int
@@ -904,6 +928,13 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 		{ "name",	required_argument, NULL, IMP_OPT_NAME },
 		{ "system",	no_argument,	   NULL, IMP_OPT_SYSTEM },
 		{ "user",	required_argument, NULL, IMP_OPT_USER },
+		{ "overlap",	required_argument, NULL, IMP_OPT_OVERLAP },
+		{ "catchup",	required_argument, NULL, IMP_OPT_CATCHUP },
+		/* The job options that fit every entry (jobopts.h). */
+		{ "backoff",	  required_argument, NULL, 'b' },
+		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "queue",	  required_argument, NULL, 'q' },
+		{ "timeout",	  required_argument, NULL, 't' },
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -919,11 +950,23 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	FILE *fp;
 	int c, code, error;
 
-	memset(&im, 0, sizeof(im));
-	im.ctl = ctl;
+	import_init(&im, ctl);
 	im.now = clock_wall_ms(ctl->clock);
 	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1) {
+		if ((c == 'b' || c == 'm' || c == 'q' || c == 't') &&
+		    jobopts_option(ctl, &im.jo, c, optarg))
+			continue;
 		switch (c) {
+		case IMP_OPT_OVERLAP:
+			if (sched_overlap_parse(optarg, &im.overlap) != 0)
+				ctl_fail(ctl, EXIT_USAGE, "invalid --overlap "
+				    "\"%s\": use skip, allow or queue", optarg);
+			break;
+		case IMP_OPT_CATCHUP:
+			if (sched_catchup_parse(optarg, &im.catchup) != 0)
+				ctl_fail(ctl, EXIT_USAGE, "invalid --catchup "
+				    "\"%s\": use skip, once or all", optarg);
+			break;
 		case IMP_OPT_DRYRUN:
 			dry_run = true;
 			break;

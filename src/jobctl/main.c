@@ -35,7 +35,10 @@ static const struct ctl_cmd {
 	{ "import-crontab", cmd_import_crontab,
 	    "import-crontab [--user USER | --system] [--name PREFIX] "
 	    "[--dry-run]\n"
-	    "              FILE | -" },
+	    "              [--max-attempts N] [--backoff BASE[,MAX]] "
+	    "[--timeout DURATION]\n"
+	    "              [--queue QUEUE] [--overlap skip|allow|queue]\n"
+	    "              [--catchup skip|once|all] FILE | -" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },

@@ -289,6 +289,22 @@ ct() {	# printf format: the crontab $T/ct.txt
 	# shellcheck disable=SC2059
 	printf "$@" >"$T/ct.txt"
 }
+# import-crontab's job options: the rules of submit and schedule add.
+ct '* * * * * echo a\n'
+bad 'import-crontab --queue --'	64 'invalid queue "--": must not start with' \
+    import-crontab --queue -- "$T/ct.txt"
+bad 'import-crontab --queue "a b"' 64 'invalid queue "a b": use letters' \
+    import-crontab --queue 'a b' "$T/ct.txt"
+bad 'import-crontab --max-attempts 0' 64 '--max-attempts "0": must be between 1 and 1000' \
+    import-crontab --max-attempts 0 "$T/ct.txt"
+bad 'import-crontab --backoff 1m,1s' 64 '--backoff "1m,1s": the maximum must not' \
+    import-crontab --backoff 1m,1s "$T/ct.txt"
+bad 'import-crontab --timeout 5'	64 '--timeout' \
+    import-crontab --timeout 5 "$T/ct.txt"
+bad 'import-crontab --overlap never' 64 'invalid --overlap "never"' \
+    import-crontab --overlap never "$T/ct.txt"
+bad 'import-crontab --catchup some' 64 'invalid --catchup "some"' \
+    import-crontab --catchup some "$T/ct.txt"
 ct '* * * * * echo a\r\n'
 bad "import-crontab with CRLF"	65 'ct.txt:1:' import-crontab "$T/ct.txt"
 ct '\357\273\277* * * * * echo a\n'
