@@ -709,26 +709,180 @@ sf_list(struct sf_dir *d)
 	return error;
 }
 
+/*
+ * The directory dir as *d (path and prefix; no names yet).  Returns 0 or
+ * -ENAMETOOLONG/-EINVAL with the reason in why.
+ */
+static int
+sf_dir_init(struct sf_dir *d, const char *dir, const char **why)
+{
+	size_t len = strlen(dir);
+
+	memset(d, 0, sizeof(*d));
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len == 0 || len >= sizeof(d->path)) {
+		*why = len == 0 ? "empty path" : "path too long";
+		return len == 0 ? -EINVAL : -ENAMETOOLONG;
+	}
+	memcpy(d->path, dir, len);
+	d->path[len] = '\0';
+	snprintf(d->prefix, sizeof(d->prefix), "file:%s%s", d->path,
+	    strcmp(d->path, "/") == 0 ? "" : "/");
+	return 0;
+}
+
+static void
+sf_dir_free(struct sf_dir *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	d->names = NULL;
+	d->n = 0;
+}
+
+/* A schedule name seen by schedfile_check, and where. */
+struct sf_seen {
+	char		*name;		/* owned */
+	size_t		 file;		/* index in the sf_dir */
+	int		 line;
+};
+
+static int
+sf_seen_cmp(const void *a, const void *b)
+{
+	const struct sf_seen *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int
+schedfile_check(const char *dir, int64_t now, FILE *out, size_t *nfiles,
+    size_t *nschedules)
+{
+	char path[PATH_MAX], err[SF_WHY_MAX + PATH_MAX];
+	struct sf_seen *seen = NULL, *ns;
+	size_t nseen = 0, capseen = 0, i, j, len;
+	struct sf_dir d;
+	struct sf_file f;
+	const char *why;
+	char *buf;
+	bool bad = false, untrusted = false;
+	int error;
+
+	*nfiles = *nschedules = 0;
+	if ((error = sf_dir_init(&d, dir, &why)) != 0) {
+		fprintf(out, "schedules_dir \"%s\": %s\n", dir, why);
+		return -EINVAL;
+	}
+	if ((error = sf_list(&d)) != 0) {
+		sf_dir_free(&d);
+		if (error == -ENOENT)
+			return 0;	/* no directory: no schedule files */
+		if (error == -E2BIG)
+			fprintf(out, "%s: more than %d schedule files\n",
+			    d.path, SF_FILES_MAX);
+		else
+			fprintf(out, "%s: %s\n", d.path, strerror(-error));
+		return error == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	for (i = 0; i < d.n; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", d.path,
+		    strcmp(d.path, "/") == 0 ? "" : "/", d.names[i]) >=
+		    sizeof(path)) {
+			fprintf(out, "%s/%s: path too long\n", d.path,
+			    d.names[i]);
+			bad = true;
+			continue;
+		}
+		buf = NULL;
+		len = 0;
+		error = config_read_file(path, CONFIG_PRIVATE, &buf, &len,
+		    err, sizeof(err));
+		if (error == -EISDIR || error == -EINVAL || error == -ENOENT) {
+			/* Not a file (jobd ignores it), or gone. */
+			free(buf);
+			continue;
+		}
+		(*nfiles)++;
+		if (error != 0) {
+			fprintf(out, "%s\n", err);
+			if (error == -EPERM)
+				untrusted = true;
+			else
+				bad = true;
+			free(buf);
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		f.path = path;
+		f.source = path;
+		f.now = now;
+		if ((error = sf_parse(&f, buf, len, err, sizeof(err))) != 0) {
+			fprintf(out, "%s\n", err);
+			bad = true;
+		} else {
+			*nschedules += f.nh;
+		}
+		/* Each name, for the names in two files. */
+		for (j = 0; error == 0 && j < f.nh; j++) {
+			if (nseen == capseen) {
+				capseen = capseen == 0 ? 64 : capseen * 2;
+				if ((ns = realloc(seen, capseen *
+				    sizeof(*ns))) == NULL)
+					break;
+				seen = ns;
+			}
+			if ((seen[nseen].name = strdup(f.sc[j].name)) == NULL)
+				break;
+			seen[nseen].file = i;
+			seen[nseen].line = f.hdr[j].line;
+			nseen++;
+		}
+		sf_file_free(&f);
+		free(buf);
+	}
+	if (nseen > 1)
+		qsort(seen, nseen, sizeof(*seen), sf_seen_cmp);
+	for (j = 1; j < nseen; j++) {
+		if (strcmp(seen[j].name, seen[j - 1].name) != 0 ||
+		    seen[j].file == seen[j - 1].file)
+			continue;
+		fprintf(out, "%s%s%s:%d: schedule [%s] is also in %s, line %d: "
+		    "a name is one schedule\n", d.path,
+		    strcmp(d.path, "/") == 0 ? "" : "/", d.names[seen[j].file],
+		    seen[j].line, seen[j].name, d.names[seen[j - 1].file],
+		    seen[j - 1].line);
+		bad = true;
+	}
+	for (j = 0; j < nseen; j++)
+		free(seen[j].name);
+	free(seen);
+	sf_dir_free(&d);
+	return bad ? -EINVAL : untrusted ? -EPERM : 0;
+}
+
 int
 schedfile_sync(struct store *st, const char *dir, int64_t now)
 {
 	struct sf_dir d;
-	size_t *later = NULL, nlater = 0, i, len;
+	size_t *later = NULL, nlater = 0, i;
+	const char *why;
 	int errors = 0, error;
 
-	memset(&d, 0, sizeof(d));
-	len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	if (len == 0 || len >= sizeof(d.path)) {
+	if (sf_dir_init(&d, dir, &why) != 0) {
 		log_warnx("schedules_dir \"%s\": %s; schedules unchanged", dir,
-		    len == 0 ? "empty path" : "path too long");
+		    why);
 		return 1;
 	}
-	memcpy(d.path, dir, len);
-	d.path[len] = '\0';
-	snprintf(d.prefix, sizeof(d.prefix), "file:%s%s", d.path,
-	    strcmp(d.path, "/") == 0 ? "" : "/");
 
 	if ((error = sf_list(&d)) != 0 && error != -ENOENT) {
 		if (error == -E2BIG)
@@ -760,9 +914,7 @@ schedfile_sync(struct store *st, const char *dir, int64_t now)
 		if (sf_sync_file(st, &d, later[i], now, true) != 0)
 			errors++;
 out:
-	for (i = 0; i < d.n; i++)
-		free(d.names[i]);
-	free(d.names);
+	sf_dir_free(&d);
 	free(later);
 	return errors;
 }
