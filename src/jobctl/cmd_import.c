@@ -1065,8 +1065,13 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 		    "if this is a system crontab, import it with --system",
 		    im.file);
 
-	ctl_open(ctl, dry_run ? 0 : CTL_CREATE);
-	if ((error = store_schedule_list(ctl->st, old_one, &im)) != 0)
+	/*
+	 * A dry run needs no database (a fresh server's first step): without
+	 * one, nothing is there yet, and every entry would be added to the
+	 * database the import creates.
+	 */
+	if (ctl_open(ctl, dry_run ? CTL_OPTIONAL : CTL_CREATE) == 0 &&
+	    (error = store_schedule_list(ctl->st, old_one, &im)) != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s; nothing imported",
 		    store_errmsg(ctl->st));
 	plan(&im, &added, &updated, &removed);
@@ -1093,10 +1098,16 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	}
 	print_result(&im);
 	ctl_warnx(ctl, "%s %zu schedule%s from %s (%" PRId64 " added, %"
-	    PRId64 " updated, %" PRId64 " removed)%s",
+	    PRId64 " updated, %" PRId64 " removed)%s%s%s",
 	    dry_run ? "would import" : "imported", im.n, im.n == 1 ? "" : "s",
 	    im.file, added, updated, removed,
+	    ctl->db_missing != NULL ? "; no database at " : "",
+	    ctl->db_missing != NULL ? ctl->db_missing : "",
+	    ctl->db_missing != NULL ? ": every entry would be added to a "
+	    "new one; dry run, nothing created" :
 	    dry_run ? "; dry run, nothing changed" : "");
+	free(ctl->db_missing);
+	ctl->db_missing = NULL;
 	import_free(&im);
 	return 0;
 }
