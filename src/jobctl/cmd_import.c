@@ -5,7 +5,13 @@
  * no longer in the file removed.
  *
  * The whole file is read and checked before the database is opened; any bad
- * line is an error that names FILE:LINE, and nothing is imported.
+ * line is an error that names FILE:LINE, and nothing is imported.  A dry
+ * run needs no database: without one, every entry would be added.
+ *
+ * Job options.  As cron runs a line, each entry runs once per slot
+ * (max_attempts 1), runs may overlap and missed runs are lost; the options
+ * --max-attempts, --backoff, --timeout, --queue (checked by jobopts, as
+ * submit's), --overlap and --catchup apply to every entry instead.
  *
  * Formats.  A user crontab (crontab(5): five time fields or a macro, then
  * the command) or a system crontab (/etc/crontab, files in /etc/cron.d:

@@ -8,7 +8,8 @@
  * database that users other than root or jobd's own could change (see
  * trust.h; at start, and for the database also while jobd runs), 69 when
  * the database is deleted or replaced while jobd runs, 1 for anything
- * else.
+ * else.  -n checks jobd.conf and the schedule files (schedfile_check)
+ * and exits 0, 78 or 77.
  */
 #include <errno.h>
 #include <getopt.h>
