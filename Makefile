@@ -91,11 +91,11 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt config trust store schedule tz cron crash \
-		   utf8 procopt
+		   utf8 procopt jobspec
 JOBD		:= main scheduler workers runner notify schedfile cgroup contain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
-		   clock log
+		   clock log jobspec
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)

@@ -7,12 +7,14 @@
  * tz, queue, priority, max_attempts, timeout, backoff, backoff_max, cwd,
  * user, umask, limit_nofile, limit_nproc, limit_as, limit_cpu (procopt.h),
  * overlap, catchup, enabled, and env.NAME for each variable.
- * Loop thread of jobd only.
+ * schedfile_sync: loop thread of jobd only; schedfile_check uses no store.
  */
 #ifndef JOBD_SCHEDFILE_H
 #define JOBD_SCHEDFILE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct store;
 
@@ -27,5 +29,19 @@ struct store;
  * files that had errors (0: all synced).
  */
 int	schedfile_sync(struct store *st, const char *dir, int64_t now);
+
+/*
+ * Check the files of directory "dir" as schedfile_sync() would load them,
+ * without a store (jobd -n): each "*.conf" file's owner and mode (a file
+ * that others could change is refused, trust.h), its syntax and every
+ * value, and that no schedule name is in two files.  Every problem is a
+ * line on out, "PATH:LINE: reason" (or "PATH: reason"); every file is
+ * checked, not just up to the first bad one.  A missing directory has no
+ * files.  *nfiles and *nschedules count the files and the schedules read.
+ * Returns 0 when all is well, -EINVAL when a file or name is bad, else
+ * -EPERM when a file could be changed by others, or -ENOMEM.
+ */
+int	schedfile_check(const char *dir, int64_t now, FILE *out,
+	    size_t *nfiles, size_t *nschedules);
 
 #endif /* JOBD_SCHEDFILE_H */

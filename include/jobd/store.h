@@ -403,7 +403,7 @@ struct slot_info {
 	int64_t		 slot_at;
 	int64_t		 job_id;	/* 0: none */
 	const char	*outcome;	/* "queued" or "skipped" */
-	const char	*reason;	/* or NULL */
+	const char	*reason;	/* or the dead job's, or NULL */
 	const char	*job_state;	/* the job's state now, or NULL */
 };
 typedef int (*store_slot_fn)(const struct slot_info *si, void *arg);

@@ -43,6 +43,7 @@
 #include <ini.h>
 
 #include "jobd/config.h"
+#include "jobd/jobspec.h"
 #include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "jobd/trust.h"
@@ -139,7 +140,7 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(locale_file), 0 },
 	{ "jobd", "cgroups", CFG_WORD, 0, 1, "auto",
 	    OFF(cgroups), 0, 0, "auto|off" },
-	{ "job", "max_attempts", CFG_INT, 1, 1000, "5",
+	{ "job", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
 	    OFF(timeout_ms), CFG_RELOAD },

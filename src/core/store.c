@@ -390,7 +390,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "last_run_at = CASE WHEN ?3 > coalesce(last_run_at, 0) THEN ?3 "
 	    "ELSE last_run_at END WHERE id = ?1",
 	[Q_SLOT_LIST] =
-	    "SELECT l.slot_at, l.job_id, l.outcome, l.reason, "
+	    "SELECT l.slot_at, l.job_id, l.outcome, coalesce(l.reason, "
+	    "(SELECT reason FROM dead_jobs WHERE id = l.job_id)), "
 	    "coalesce((SELECT state FROM jobs WHERE id = l.job_id), "
 	    "(SELECT 'dead' FROM dead_jobs WHERE id = l.job_id)) "
 	    "FROM schedule_slots l WHERE l.schedule_id = ?1 "

@@ -5,7 +5,13 @@
  * no longer in the file removed.
  *
  * The whole file is read and checked before the database is opened; any bad
- * line is an error that names FILE:LINE, and nothing is imported.
+ * line is an error that names FILE:LINE, and nothing is imported.  A dry
+ * run needs no database: without one, every entry would be added.
+ *
+ * Job options.  As cron runs a line, each entry runs once per slot
+ * (max_attempts 1), runs may overlap and missed runs are lost; the options
+ * --max-attempts, --backoff, --timeout, --queue (checked by jobopts, as
+ * submit's), --overlap and --catchup apply to every entry instead.
  *
  * Formats.  A user crontab (crontab(5): five time fields or a macro, then
  * the command) or a system crontab (/etc/crontab, files in /etc/cron.d:
@@ -62,6 +68,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/jobspec.h"
 #include "jobd/procopt.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
@@ -76,6 +83,8 @@
 #define IMP_OPT_NAME		0x201
 #define IMP_OPT_SYSTEM		0x202
 #define IMP_OPT_USER		0x203
+#define IMP_OPT_OVERLAP		0x204
+#define IMP_OPT_CATCHUP		0x205
 
 #define CRONTAB_LINE_MAX	16384		/* bytes of one line */
 #define CRONTAB_FILE_MAX	(16 * 1024 * 1024)	/* bytes of a file */
@@ -100,6 +109,11 @@ struct import {
 	const char	*user;		/* user format: runs as, or NULL */
 	bool		 user_guessed;	/* no --user, no --system */
 	int64_t		 now;
+
+	/* The job options for every entry (--max-attempts ...). */
+	struct jobopts	 jo;
+	enum sched_overlap overlap;
+	enum sched_catchup catchup;
 
 	/* The environment lines so far. */
 	char		*env;		/* "NAME=VALUE\0"... */
@@ -217,29 +231,16 @@ static int
 env_set(struct import *im, size_t line, const char *name, size_t nlen,
     const char *value)
 {
-	size_t vlen = strlen(value), add = nlen + 1 + vlen + 1, elen;
-	char *e, *n;
+	char why[JOBSPEC_WHY_MAX];
+	int error;
 
-	for (e = im->env; e != NULL && e < im->env + im->env_len; ) {
-		elen = strlen(e) + 1;
-		if (strncmp(e, name, nlen) == 0 && e[nlen] == '=') {
-			memmove(e, e + elen, (size_t)(im->env + im->env_len -
-			    (e + elen)));
-			im->env_len -= elen;
-			continue;
-		}
-		e += elen;
-	}
-	if (im->env_len + add > JOBOPTS_ENV_MAX)
-		return imp_error(im, line, EXIT_DATAERR, "too many environment "
-		    "variables (at most %d bytes)", JOBOPTS_ENV_MAX);
-	if ((n = realloc(im->env, im->env_len + add)) == NULL)
+	error = jobspec_env_set(&im->env, &im->env_len, name, nlen, value,
+	    JOBSPEC_ENV_REPLACE, why, sizeof(why));
+	if (error == -ENOMEM)
 		imp_oom(im);
-	memcpy(n + im->env_len, name, nlen);
-	n[im->env_len + nlen] = '=';
-	memcpy(n + im->env_len + nlen + 1, value, vlen + 1);
-	im->env = n;
-	im->env_len += add;
+	if (error != 0)
+		return imp_error(im, line, EXIT_DATAERR, "variable \"%.*s\": "
+		    "%s", (int)nlen, name, why);
 	return 0;
 }
 
@@ -252,8 +253,7 @@ static int
 env_line(struct import *im, size_t line, const char *name, size_t nlen,
     const char *p)
 {
-	char value[CRONTAB_LINE_MAX + 1], err[256];
-	const char *why;
+	char value[CRONTAB_LINE_MAX + 1], err[256], why[JOBSPEC_WHY_MAX];
 	struct tz *z;
 	size_t vlen;
 	int error;
@@ -282,7 +282,7 @@ env_line(struct import *im, size_t line, const char *name, size_t nlen,
 		im->tz = imp_strdup(im, value);
 		return 0;
 	}
-	if ((why = jobopts_env_name_check(name, nlen)) != NULL)
+	if (jobspec_env_name_check(name, nlen, why, sizeof(why)) != 0)
 		return imp_error(im, line, EXIT_DATAERR, "variable \"%.*s\": "
 		    "%s", (int)nlen, name, why);
 	if (nlen == 5 && strncmp(name, "SHELL", 5) == 0) {
@@ -451,8 +451,8 @@ static int
 entry_line(struct import *im, size_t line, const char *p)
 {
 	char cron[CRONTAB_LINE_MAX + 1], user[256], word[256];
-	char err[512], what[512];
-	const char *w, *why, *raw, *run_as, *q;
+	char err[512], what[512], why[JOBSPEC_WHY_MAX];
+	const char *w, *raw, *run_as, *q;
 	struct ct_entry *ce;
 	size_t wl, cl = 0;
 	int i, nf, code;
@@ -485,7 +485,7 @@ entry_line(struct import *im, size_t line, const char *p)
 			    "too long");
 		memcpy(user, w, wl);
 		user[wl] = '\0';
-		if ((code = jobopts_user_check(user, &why)) != 0)
+		if ((code = jobopts_user_check(user, why, sizeof(why))) != 0)
 			return imp_error(im, line, code, "user \"%s\": %s",
 			    user, why);
 		run_as = user;
@@ -521,8 +521,13 @@ entry_line(struct import *im, size_t line, const char *p)
 	ce->s.tz = imp_strdup(im, im->tz);
 	ce->s.command = make_command(im, raw);
 	ce->s.run_as = imp_strdup(im, run_as);
-	ce->s.max_attempts = ce->s.timeout_ms = JOB_DEFAULT;
-	ce->s.backoff_ms = ce->s.backoff_max_ms = JOB_DEFAULT;
+	ce->s.queue = imp_strdup(im, im->jo.queue);
+	/* As cron: one run per slot, unless --max-attempts says more. */
+	ce->s.max_attempts = im->jo.max_attempts != JOB_DEFAULT ?
+	    im->jo.max_attempts : 1;
+	ce->s.timeout_ms = im->jo.timeout_ms;
+	ce->s.backoff_ms = im->jo.backoff_ms;
+	ce->s.backoff_max_ms = im->jo.backoff_max_ms;
 	procopt_init(&ce->s.proc);
 	if (im->env_len > 0) {
 		if ((ce->s.env = malloc(im->env_len)) == NULL)
@@ -530,8 +535,8 @@ entry_line(struct import *im, size_t line, const char *p)
 		memcpy(ce->s.env, im->env, im->env_len);
 		ce->s.env_len = im->env_len;
 	}
-	ce->s.overlap = OVERLAP_ALLOW;	/* as cron: runs may overlap */
-	ce->s.catchup = CATCHUP_SKIP;	/* as cron: missed runs are lost */
+	ce->s.overlap = im->overlap;
+	ce->s.catchup = im->catchup;
 	ce->s.enabled = true;
 	ce->s.source = imp_strdup(im, im->source);
 
@@ -892,6 +897,17 @@ in_dir(const char *path, const char *dir)
 	    path[n + 1] != '\0' && strchr(path + n + 1, '/') == NULL;
 }
 
+/* *im for ctl: no entries yet, cron's job options. */
+static void
+import_init(struct import *im, struct ctl *ctl)
+{
+	memset(im, 0, sizeof(*im));
+	im->ctl = ctl;
+	jobopts_init(&im->jo);
+	im->overlap = OVERLAP_ALLOW;	/* as cron: runs may overlap */
+	im->catchup = CATCHUP_SKIP;	/* as cron: missed runs are lost */
+}
+
 static void
 import_free(struct import *im)
 {
@@ -907,6 +923,7 @@ import_free(struct import *im)
 	free(im->tz);
 	free(im->shell);
 	free(im->source);
+	jobopts_free(&im->jo);
 }
 
 int
@@ -917,12 +934,20 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 		{ "name",	required_argument, NULL, IMP_OPT_NAME },
 		{ "system",	no_argument,	   NULL, IMP_OPT_SYSTEM },
 		{ "user",	required_argument, NULL, IMP_OPT_USER },
+		{ "overlap",	required_argument, NULL, IMP_OPT_OVERLAP },
+		{ "catchup",	required_argument, NULL, IMP_OPT_CATCHUP },
+		/* The job options that fit every entry (jobopts.h). */
+		{ "backoff",	  required_argument, NULL, 'b' },
+		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "queue",	  required_argument, NULL, 'q' },
+		{ "timeout",	  required_argument, NULL, 't' },
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct import im;
 	struct stat sb;
-	const char *path, *why, *name = NULL;
+	const char *path, *name = NULL;
+	char why[JOBSPEC_WHY_MAX];
 	char real[PATH_MAX], *slash;
 	int64_t added, updated, removed, n_c, n_u, n_d;
 	size_t bad = 0, len;
@@ -931,11 +956,23 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	FILE *fp;
 	int c, code, error;
 
-	memset(&im, 0, sizeof(im));
-	im.ctl = ctl;
+	import_init(&im, ctl);
 	im.now = clock_wall_ms(ctl->clock);
 	while ((c = ctl_getopt(ctl, argc, argv, ":h", opts)) != -1) {
+		if ((c == 'b' || c == 'm' || c == 'q' || c == 't') &&
+		    jobopts_option(ctl, &im.jo, c, optarg))
+			continue;
 		switch (c) {
+		case IMP_OPT_OVERLAP:
+			if (sched_overlap_parse(optarg, &im.overlap) != 0)
+				ctl_fail(ctl, EXIT_USAGE, "invalid --overlap "
+				    "\"%s\": use skip, allow or queue", optarg);
+			break;
+		case IMP_OPT_CATCHUP:
+			if (sched_catchup_parse(optarg, &im.catchup) != 0)
+				ctl_fail(ctl, EXIT_USAGE, "invalid --catchup "
+				    "\"%s\": use skip, once or all", optarg);
+			break;
 		case IMP_OPT_DRYRUN:
 			dry_run = true;
 			break;
@@ -947,7 +984,7 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 			force_system = true;
 			break;
 		case IMP_OPT_USER:
-			code = jobopts_user_check(optarg, &why);
+			code = jobopts_user_check(optarg, why, sizeof(why));
 			if (code == EXIT_NOUSER)
 				ctl_fail(ctl, code, "invalid --user \"%s\": %s",
 				    optarg, why);
@@ -1006,7 +1043,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	    in_dir(real, "/var/spool/cron"))) {
 		/* cron runs a spool crontab as the user it is named after */
 		slash = strrchr(real, '/');
-		if ((code = jobopts_user_check(slash + 1, &why)) != 0)
+		if ((code = jobopts_user_check(slash + 1, why, sizeof(why))) !=
+		    0)
 			ctl_fail(ctl, code, "%s: the crontab of user "
 			    "\"%s\": %s", path, slash + 1, why);
 		im.user = slash + 1;
@@ -1033,8 +1071,13 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 		    "if this is a system crontab, import it with --system",
 		    im.file);
 
-	ctl_open(ctl, dry_run ? 0 : CTL_CREATE);
-	if ((error = store_schedule_list(ctl->st, old_one, &im)) != 0)
+	/*
+	 * A dry run needs no database (a fresh server's first step): without
+	 * one, nothing is there yet, and every entry would be added to the
+	 * database the import creates.
+	 */
+	if (ctl_open(ctl, dry_run ? CTL_OPTIONAL : CTL_CREATE) == 0 &&
+	    (error = store_schedule_list(ctl->st, old_one, &im)) != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s; nothing imported",
 		    store_errmsg(ctl->st));
 	plan(&im, &added, &updated, &removed);
@@ -1061,10 +1104,16 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	}
 	print_result(&im);
 	ctl_warnx(ctl, "%s %zu schedule%s from %s (%" PRId64 " added, %"
-	    PRId64 " updated, %" PRId64 " removed)%s",
+	    PRId64 " updated, %" PRId64 " removed)%s%s%s",
 	    dry_run ? "would import" : "imported", im.n, im.n == 1 ? "" : "s",
 	    im.file, added, updated, removed,
+	    ctl->db_missing != NULL ? "; no database at " : "",
+	    ctl->db_missing != NULL ? ctl->db_missing : "",
+	    ctl->db_missing != NULL ? ": every entry would be added to a "
+	    "new one; dry run, nothing created" :
 	    dry_run ? "; dry run, nothing changed" : "");
+	free(ctl->db_missing);
+	ctl->db_missing = NULL;
 	import_free(&im);
 	return 0;
 }

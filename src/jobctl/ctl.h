@@ -33,17 +33,21 @@ struct ctl {
 	bool			 json;		/* --json */
 	const struct jd_clock	*clock;
 	struct store		*st;		/* after ctl_open() */
+	char			*db_missing;	/* see CTL_OPTIONAL; owned */
 	const char		*cmd;		/* the command's name */
 };
 
 /* ctl_open() flags */
 #define CTL_CREATE	0x01	/* create the database when missing */
+#define CTL_OPTIONAL	0x02	/* a missing database is no error */
 
 /*
  * Open the database by the path rule (DESIGN §8) into ctl->st, or print a
- * message and exit with the code that fits the error.
+ * message and exit with the code that fits the error.  Returns 0; with
+ * CTL_OPTIONAL, -ENOENT (ctl->st NULL, nothing created) when there is no
+ * database, with the path in ctl->db_missing.
  */
-void	ctl_open(struct ctl *ctl, int flags);
+int	ctl_open(struct ctl *ctl, int flags);
 
 /* The exit code for a negative errno from the store. */
 int	ctl_exit_code(int error);

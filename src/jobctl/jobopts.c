@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "jobd/job.h"
+#include "jobd/jobspec.h"
 #include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "ctl.h"
@@ -120,17 +121,12 @@ void
 jobopts_check_command(const struct ctl *ctl, const char *cmd, size_t len,
     const char *what)
 {
-	size_t i;
+	char why[JOBSPEC_WHY_MAX];
+	int error;
 
-	if (len > JOBOPTS_COMMAND_MAX)
-		ctl_fail(ctl, EXIT_DATAERR, "%s is too long (%zu bytes, at "
-		    "most %d)", what, len, JOBOPTS_COMMAND_MAX);
-	if (memchr(cmd, '\0', len) != NULL)
-		ctl_fail(ctl, EXIT_DATAERR, "%s contains a NUL byte", what);
-	for (i = 0; i < len; i++)
-		if (cmd[i] != ' ' && cmd[i] != '\t')
-			return;
-	ctl_fail(ctl, EXIT_USAGE, "%s is empty", what);
+	if ((error = jobspec_command_check(cmd, len, why, sizeof(why))) != 0)
+		ctl_fail(ctl, error == -EINVAL ? EXIT_USAGE : EXIT_DATAERR,
+		    "%s %s", what, why);
 }
 
 char *
@@ -151,57 +147,42 @@ jobopts_command(const struct ctl *ctl, int argc, char **argv)
 }
 
 int
-jobopts_user_check(const char *name, const char **why)
+jobopts_user_check(const char *name, char *why, size_t whylen)
 {
-	struct passwd *pw;
-
-	errno = 0;
-	if (*name == '\0' || (pw = getpwnam(name)) == NULL) {
-		*why = "no such user";
+	switch (jobspec_user_check(name, NULL, why, whylen)) {
+	case 0:
+		return 0;
+	case -ENOENT:
 		return EXIT_NOUSER;
-	}
-	if (getuid() != 0 && pw->pw_uid != getuid()) {
-		*why = "only root can submit jobs that run as another user";
+	case -EPERM:
 		return EXIT_NOPERM;
+	case -ENOMEM:
+		return EXIT_OSERR;
+	default:
+		return EXIT_IOERR;
 	}
-	return 0;
-}
-
-const char *
-jobopts_env_name_check(const char *name, size_t len)
-{
-	size_t i;
-
-	if (len == 0)
-		return "expected NAME=VALUE";
-	for (i = 0; i < len; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c == '_' || (i > 0 && c >= '0' && c <= '9')))
-			return "a name is letters, digits and '_', not "
-			    "starting with a digit";
-	}
-	if (len >= 5 && strncmp(name, "JOBD_", 5) == 0)
-		return "JOBD_* variables are set by jobd";
-	return NULL;
 }
 
 static void
 opt_queue(const struct ctl *ctl, const char *q)
 {
-	const char *p;
+	char why[JOBSPEC_WHY_MAX];
 
-	if (*q == '\0' || strlen(q) > JOBOPTS_QUEUE_MAX)
-		ctl_fail(ctl, EXIT_USAGE, "invalid queue \"%s\": must be 1 to "
-		    "%d characters", q, JOBOPTS_QUEUE_MAX);
-	for (p = q; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		    *p == '.'))
-			ctl_fail(ctl, EXIT_USAGE, "invalid queue \"%s\": use "
-			    "letters, digits, '.', '_' and '-'", q);
-	}
+	if (jobspec_queue_check(q, why, sizeof(why)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "invalid queue \"%s\": %s", q, why);
+}
+
+/* An integer option: see jobspec_int_parse(). */
+static int64_t
+opt_int(const struct ctl *ctl, const char *opt, const char *s,
+    int (*parse)(const char *, int64_t *, char *, size_t))
+{
+	char why[JOBSPEC_WHY_MAX];
+	int64_t v;
+
+	if (parse(s, &v, why, sizeof(why)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "invalid %s \"%s\": %s", opt, s, why);
+	return v;
 }
 
 static int64_t
@@ -210,7 +191,7 @@ opt_duration(const struct ctl *ctl, const char *opt, const char *s)
 	char err[256];
 	int64_t ms;
 
-	if (timefmt_parse_duration(s, &ms, err, sizeof(err)) != 0)
+	if (jobspec_duration_parse(s, &ms, err, sizeof(err)) != 0)
 		ctl_fail(ctl, EXIT_USAGE, "%s: %s", opt, err);
 	return ms;
 }
@@ -219,7 +200,7 @@ opt_duration(const struct ctl *ctl, const char *opt, const char *s)
 static void
 opt_backoff(const struct ctl *ctl, struct jobopts *jo, const char *s)
 {
-	char buf[128];
+	char buf[128], why[JOBSPEC_WHY_MAX];
 	char *comma;
 
 	if (strlen(s) >= sizeof(buf))
@@ -232,9 +213,10 @@ opt_backoff(const struct ctl *ctl, struct jobopts *jo, const char *s)
 	jo->backoff_max_ms = JOB_DEFAULT;
 	if (comma != NULL) {
 		jo->backoff_max_ms = opt_duration(ctl, "--backoff", comma);
-		if (jo->backoff_max_ms < jo->backoff_ms)
+		if (jobspec_backoff_check(jo->backoff_ms, jo->backoff_max_ms,
+		    why, sizeof(why)) != 0)
 			ctl_fail(ctl, EXIT_USAGE, "invalid --backoff \"%s\": "
-			    "MAX is smaller than BASE", s);
+			    "%s", s, why);
 	}
 }
 
@@ -242,42 +224,30 @@ opt_backoff(const struct ctl *ctl, struct jobopts *jo, const char *s)
 static void
 opt_env(const struct ctl *ctl, struct jobopts *jo, const char *s)
 {
-	const char *eq = strchr(s, '='), *e, *why;
-	size_t nlen, len = strlen(s) + 1;
-	char *n;
+	const char *eq = strchr(s, '=');
+	char why[JOBSPEC_WHY_MAX];
+	int error;
 
 	if (eq == NULL || eq == s)
 		ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": expected "
 		    "NAME=VALUE", s);
-	nlen = (size_t)(eq - s);
-	if ((why = jobopts_env_name_check(s, nlen)) != NULL)
-		ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": %s", s, why);
-	for (e = jo->env; e != NULL && e < jo->env + jo->env_len;
-	    e += strlen(e) + 1) {
-		if (strncmp(e, s, nlen + 1) == 0)
-			ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": %.*s "
-			    "is set twice", s, (int)nlen, s);
-	}
-	if (jo->env_len + len > JOBOPTS_ENV_MAX)
-		ctl_fail(ctl, EXIT_USAGE, "too much --env (at most %d bytes)",
-		    JOBOPTS_ENV_MAX);
-	if ((n = realloc(jo->env, jo->env_len + len)) == NULL)
+	error = jobspec_env_set(&jo->env, &jo->env_len, s, (size_t)(eq - s),
+	    eq + 1, 0, why, sizeof(why));
+	if (error == -ENOMEM)
 		ctl_fail(ctl, EXIT_OSERR, "out of memory");
-	memcpy(n + jo->env_len, s, len);
-	jo->env = n;
-	jo->env_len += len;
+	if (error != 0)
+		ctl_fail(ctl, EXIT_USAGE, "invalid --env \"%s\": %s", s, why);
 }
 
 /* --cwd DIR: absolute as given; a relative one is resolved now. */
 static void
 opt_cwd(const struct ctl *ctl, struct jobopts *jo, const char *s)
 {
-	if (*s == '\0')
-		ctl_fail(ctl, EXIT_USAGE, "invalid --cwd: empty path");
-	if (*s == '/') {
-		if (strlen(s) >= sizeof(jo->cwdbuf))
-			ctl_fail(ctl, EXIT_USAGE, "invalid --cwd: path too "
-			    "long");
+	char why[JOBSPEC_WHY_MAX];
+
+	if (*s == '/' || *s == '\0') {
+		if (jobspec_cwd_check(s, why, sizeof(why)) != 0)
+			ctl_fail(ctl, EXIT_USAGE, "invalid --cwd: %s", why);
 		strcpy(jo->cwdbuf, s);
 	} else if (realpath(s, jo->cwdbuf) == NULL) {
 		ctl_fail(ctl, EXIT_USAGE, "invalid --cwd \"%s\": %s", s,
@@ -290,10 +260,10 @@ opt_cwd(const struct ctl *ctl, struct jobopts *jo, const char *s)
 static void
 opt_user(const struct ctl *ctl, struct jobopts *jo, const char *u)
 {
-	const char *why;
+	char why[JOBSPEC_WHY_MAX];
 	int code;
 
-	if ((code = jobopts_user_check(u, &why)) == EXIT_NOUSER)
+	if ((code = jobopts_user_check(u, why, sizeof(why))) == EXIT_NOUSER)
 		ctl_fail(ctl, code, "invalid --user \"%s\": %s", u, why);
 	else if (code != 0)
 		ctl_fail(ctl, code, "--user \"%s\": %s", u, why);
@@ -332,12 +302,12 @@ jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
 		opt_env(ctl, jo, arg);
 		return true;
 	case 'm':
-		jo->max_attempts = ctl_parse_int(ctl, "--max-attempts", arg, 1,
-		    JOBOPTS_ATTEMPTS_MAX);
+		jo->max_attempts = opt_int(ctl, "--max-attempts", arg,
+		    jobspec_attempts_parse);
 		return true;
 	case 'p':
-		jo->priority = ctl_parse_int(ctl, "--priority", arg,
-		    JOBOPTS_PRIORITY_MIN, JOBOPTS_PRIORITY_MAX);
+		jo->priority = opt_int(ctl, "--priority", arg,
+		    jobspec_priority_parse);
 		return true;
 	case 'q':
 		opt_queue(ctl, arg);

@@ -4,8 +4,9 @@
  * --user --umask --limit-*), parsed and checked in one place (the umask
  * and limits through procopt.h, as schedule files and jobd.conf), and the
  * command-line helpers both use: turning COMMAND [ARG ...] into one shell
- * command line, and quoting a word for /bin/sh.  import-crontab uses the
- * checks too.
+ * command line, and quoting a word for /bin/sh.  The rules and limits
+ * are jobspec.h's, which schedule files and import-crontab use too; this
+ * module turns their reasons into messages and exit codes.
  */
 #ifndef JOBCTL_JOBOPTS_H
 #define JOBCTL_JOBOPTS_H
@@ -17,15 +18,11 @@
 #include <stdint.h>
 
 #include "jobd/job.h"
+#include "jobd/jobspec.h"
 
 struct ctl;
 
-#define JOBOPTS_COMMAND_MAX	(256 * 1024)	/* bytes of one command */
-#define JOBOPTS_QUEUE_MAX	64		/* bytes of a queue name */
-#define JOBOPTS_ENV_MAX		(64 * 1024)	/* all variables together */
-#define JOBOPTS_PRIORITY_MIN	(-1000)
-#define JOBOPTS_PRIORITY_MAX	1000
-#define JOBOPTS_ATTEMPTS_MAX	1000
+#define JOBOPTS_COMMAND_MAX	JOBSPEC_COMMAND_MAX
 
 /*
  * The parsed options.  Numbers are JOB_DEFAULT (job.h) when not given,
@@ -93,9 +90,8 @@ bool	jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
 char	*jobopts_command(const struct ctl *ctl, int argc, char **argv);
 
 /*
- * A command must not be blank, hold a NUL byte or be longer than
- * JOBOPTS_COMMAND_MAX: otherwise print one line naming it ("what", e.g.
- * "the command") and exit 64 (blank) or 65.
+ * A command must pass jobspec_command_check(): otherwise print one line
+ * naming it ("what", e.g. "the command") and exit 64 (blank) or 65.
  */
 void	jobopts_check_command(const struct ctl *ctl, const char *cmd,
 	    size_t len, const char *what);
@@ -108,18 +104,10 @@ void	jobopts_check_command(const struct ctl *ctl, const char *cmd,
 char	*jobopts_quote(const char *s);
 
 /*
- * May jobs run as user "name"?  It must exist, and only root may name a
- * user other than itself (whoever can write the database could otherwise
- * run commands as anybody its daemon can become).  Returns 0, or the exit
- * code (67 no such user, 77 not allowed) with *why set to a static reason.
+ * May jobs run as user "name" (jobspec_user_check())?  Returns 0, or the
+ * exit code (67 no such user, 77 not allowed, 71 out of memory, 74 the
+ * user database unreadable) with the reason in why (whylen bytes).
  */
-int	jobopts_user_check(const char *name, const char **why);
-
-/*
- * Is name[0..len-1] a valid environment variable name for a job: letters,
- * digits and '_', not starting with a digit, and not JOBD_* (those are set
- * by jobd)?  Returns NULL when valid, else a static reason.
- */
-const char *jobopts_env_name_check(const char *name, size_t len);
+int	jobopts_user_check(const char *name, char *why, size_t whylen);
 
 #endif /* JOBCTL_JOBOPTS_H */

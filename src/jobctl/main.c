@@ -35,7 +35,10 @@ static const struct ctl_cmd {
 	{ "import-crontab", cmd_import_crontab,
 	    "import-crontab [--user USER | --system] [--name PREFIX] "
 	    "[--dry-run]\n"
-	    "              FILE | -" },
+	    "              [--max-attempts N] [--backoff BASE[,MAX]] "
+	    "[--timeout DURATION]\n"
+	    "              [--queue QUEUE] [--overlap skip|allow|queue]\n"
+	    "              [--catchup skip|once|all] FILE | -" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
@@ -303,7 +306,7 @@ ctl_exit_code(int error)
 	}
 }
 
-void
+int
 ctl_open(struct ctl *ctl, int flags)
 {
 	struct jd_config cfg;
@@ -343,8 +346,16 @@ ctl_open(struct ctl *ctl, int flags)
 		    rerr, sizeof(rerr)) == 0)
 			error = 0;
 	}
+	if (error == -ENOENT && (flags & CTL_OPTIONAL) &&
+	    !(flags & CTL_CREATE)) {
+		ctl->st = NULL;
+		if ((ctl->db_missing = strdup(path)) == NULL)
+			ctl_fail(ctl, EXIT_OSERR, "out of memory");
+		return -ENOENT;
+	}
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s", err);
+	return 0;
 }
 
 /*

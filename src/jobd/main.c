@@ -8,7 +8,8 @@
  * database that users other than root or jobd's own could change (see
  * trust.h; at start, and for the database also while jobd runs), 69 when
  * the database is deleted or replaced while jobd runs, 1 for anything
- * else.
+ * else.  -n checks jobd.conf and the schedule files (schedfile_check)
+ * and exits 0, 78 or 77.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +26,7 @@
 #include "jobd/config.h"
 #include "jobd/crash.h"
 #include "jobd/log.h"
+#include "jobd/schedfile.h"
 #include "jobd/scheduler.h"
 #include "jobd/store.h"
 #include "jobd/trust.h"
@@ -101,6 +103,45 @@ open_exit_code(int error)
 	default:
 		return 1;
 	}
+}
+
+/*
+ * jobd -n: check the schedule files of cfg's schedules_dir as a start
+ * would load them, each problem logged as "PATH:LINE: reason".  Returns the exit status: 0, 78 (a bad file) or 77 (a file
+ * others could change, and no bad one).
+ */
+static int
+check_schedules(const struct jd_config *cfg)
+{
+	size_t nfiles, nsched, len = 0;
+	char *text = NULL, *line, *save;
+	FILE *mem;
+	int error;
+
+	if ((mem = open_memstream(&text, &len)) == NULL) {
+		fprintf(stderr, "jobd: out of memory\n");
+		return 1;
+	}
+	error = schedfile_check(cfg->schedules_dir,
+	    clock_wall_ms(clock_default()), mem, &nfiles, &nsched);
+	if (fclose(mem) != 0 || text == NULL) {
+		free(text);
+		fprintf(stderr, "jobd: out of memory\n");
+		return 1;
+	}
+	/* Through the log: it escapes what a file name may hold. */
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_warnx("%s", line);
+	free(text);
+	if (error == 0) {
+		printf("# schedules: %s (%zu file%s, %zu schedule%s)\n",
+		    cfg->schedules_dir, nfiles, nfiles == 1 ? "" : "s", nsched,
+		    nsched == 1 ? "" : "s");
+		return 0;
+	}
+	return error == -EPERM ? EX_NOPERM_ : error == -ENOMEM ? 1 :
+	    EX_CONFIG_;
 }
 
 int
@@ -223,13 +264,17 @@ main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	if (check) {
-		printf("# configuration: %s%s\n# database: %s\n",
-		    cfgpath[0] != '\0' ? cfgpath : "(none)",
-		    cfgpath[0] != '\0' && access(cfgpath, F_OK) != 0 ?
-		    " (not found: defaults)" : "", dbpath);
-		config_print(&cfg, stdout);
+		rc = check_schedules(&cfg);
+		if (rc == 0) {
+			printf("# configuration: %s%s\n# database: %s\n",
+			    cfgpath[0] != '\0' ? cfgpath : "(none)",
+			    cfgpath[0] != '\0' && access(cfgpath, F_OK) != 0 ?
+			    " (not found: defaults)" : "", dbpath);
+			config_print(&cfg, stdout);
+			rc = fflush(stdout) == 0 ? 0 : 74;
+		}
 		config_free(&cfg);
-		return fflush(stdout) == 0 ? 0 : 74;
+		return rc;
 	}
 
 	/* A write to a closed pipe or past RLIMIT_FSIZE is an error, not death. */

@@ -31,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,22 +43,16 @@
 #include "jobd/config.h"
 #include "jobd/cron.h"
 #include "jobd/job.h"
+#include "jobd/jobspec.h"
 #include "jobd/log.h"
 #include "jobd/procopt.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
-#include "jobd/timefmt.h"
 #include "jobd/tz.h"
 
 #define SF_FILES_MAX		1000		/* *.conf files per directory */
 #define SF_SCHEDULES_MAX	10000		/* sections per file */
-#define SF_ENV_MAX		(64 * 1024)	/* env.* of a schedule, bytes */
-#define SF_QUEUE_MAX		64		/* as jobctl submit --queue */
-#define SF_PRIORITY_MIN		(-1000)
-#define SF_PRIORITY_MAX		1000
-#define SF_ATTEMPTS_MAX		1000
-#define SF_PWBUF_MAX		(1024 * 1024)	/* getpwnam_r buffer, bytes */
 #define SF_WHY_MAX		512
 #define SF_SUFFIX		".conf"
 
@@ -108,43 +101,6 @@ sf_strcmp(const void *a, const void *b)
  * callers prefix the key and value.
  */
 
-/* Strict decimal in [min, max]: optional '-', then digits. */
-static int
-sf_int(const char *s, int64_t min, int64_t max, int64_t *out, char *why,
-    size_t whylen)
-{
-	const char *p = s;
-	int64_t v = 0;
-	bool neg = false;
-
-	if (*p == '-') {
-		neg = true;
-		p++;
-	}
-	if (*p == '\0')
-		goto bad;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			goto bad;
-		if (v > 1000000000)
-			goto range;		/* far beyond any bound here */
-		v = v * 10 + (*p - '0');
-	}
-	if (neg)
-		v = -v;
-	if (v < min || v > max)
-		goto range;
-	*out = v;
-	return 0;
-bad:
-	snprintf(why, whylen, "expected an integer");
-	return -EINVAL;
-range:
-	snprintf(why, whylen, "must be between %lld and %lld", (long long)min,
-	    (long long)max);
-	return -EINVAL;
-}
-
 static int
 sf_bool(const char *s, bool *out)
 {
@@ -159,113 +115,17 @@ sf_bool(const char *s, bool *out)
 	return 0;
 }
 
-/* A queue name as jobctl submit --queue takes it. */
-static int
-sf_queue(const char *q, char *why, size_t whylen)
-{
-	const char *p;
-
-	if (strlen(q) > SF_QUEUE_MAX) {
-		snprintf(why, whylen, "must be 1 to %d characters",
-		    SF_QUEUE_MAX);
-		return -EINVAL;
-	}
-	for (p = q; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		    *p == '.')) {
-			snprintf(why, whylen, "use letters, digits, '.', '_' "
-			    "and '-'");
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/*
- * The user must exist, and only a jobd run by root may run jobs as a user
- * other than its own (as jobctl submit --user).
- */
-static int
-sf_user(const char *u, char *why, size_t whylen)
-{
-	struct passwd pw, *pwp = NULL;
-	size_t len = 1024;
-	char *buf = NULL, *nbuf;
-	int rc;
-
-	for (;;) {
-		if ((nbuf = realloc(buf, len)) == NULL) {
-			free(buf);
-			snprintf(why, whylen, "out of memory");
-			return -ENOMEM;
-		}
-		buf = nbuf;
-		rc = getpwnam_r(u, &pw, buf, len, &pwp);
-		if (rc != ERANGE || len >= SF_PWBUF_MAX)
-			break;
-		len *= 2;
-	}
-	if (pwp == NULL) {
-		/* getpwnam(3): these all mean "not found". */
-		if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
-		    rc == EPERM)
-			snprintf(why, whylen, "no such user");
-		else
-			snprintf(why, whylen, "looking up the user: %s",
-			    strerror(rc));
-		free(buf);
-		return -EINVAL;
-	}
-	rc = geteuid() != 0 && pw.pw_uid != geteuid() ? -EPERM : 0;
-	free(buf);
-	if (rc != 0)
-		snprintf(why, whylen, "only a jobd run by root may run jobs "
-		    "as another user");
-	return rc != 0 ? -EINVAL : 0;
-}
-
 /* Append "NAME=VALUE\0" to s->env; name is what follows "env.". */
 static int
 sf_env(struct schedule *s, const char *name, const char *value, char *why,
     size_t whylen)
 {
-	size_t nlen = strlen(name), vlen = strlen(value), len;
-	const char *p;
-	char *n;
-
-	if (nlen == 0) {
+	if (*name == '\0') {
 		snprintf(why, whylen, "no variable name after \"env.\"");
 		return -EINVAL;
 	}
-	for (p = name; *p != '\0'; p++) {
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    *p == '_' || (p > name && *p >= '0' && *p <= '9'))) {
-			snprintf(why, whylen, "a variable name is letters, "
-			    "digits and '_', not starting with a digit");
-			return -EINVAL;
-		}
-	}
-	if (nlen >= 5 && strncmp(name, "JOBD_", 5) == 0) {
-		snprintf(why, whylen, "JOBD_* variables are set by jobd");
-		return -EINVAL;
-	}
-	len = nlen + 1 + vlen + 1;
-	if (s->env_len + len > SF_ENV_MAX) {
-		snprintf(why, whylen, "too much environment (at most %d bytes "
-		    "per schedule)", SF_ENV_MAX);
-		return -EINVAL;
-	}
-	if ((n = realloc(s->env, s->env_len + len)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	memcpy(n + s->env_len, name, nlen);
-	n[s->env_len + nlen] = '=';
-	memcpy(n + s->env_len + nlen + 1, value, vlen + 1);
-	s->env = n;
-	s->env_len += len;
-	return 0;
+	return jobspec_env_set(&s->env, &s->env_len, name, strlen(name), value,
+	    0, why, whylen);
 }
 
 /* Replace the owned string *dst with a copy of value. */
@@ -326,8 +186,8 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		*flags |= SF_HAS_CRON;
 		rc = sf_str(&s->cron, value, r, sizeof(r));
 	} else if (strcmp(key, "command") == 0) {
-		if (value[strspn(value, " \t")] == '\0') {
-			snprintf(r, sizeof(r), "the command is blank");
+		if ((rc = jobspec_command_check(value, strlen(value), r,
+		    sizeof(r))) != 0) {
 			rc = -EINVAL;
 			goto bad;
 		}
@@ -341,50 +201,41 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		tz_free(z);
 		rc = sf_str(&s->tz, value, r, sizeof(r));
 	} else if (strcmp(key, "queue") == 0) {
-		if ((rc = sf_queue(value, r, sizeof(r))) == 0)
+		if ((rc = jobspec_queue_check(value, r, sizeof(r))) == 0)
 			rc = sf_str(&s->queue, value, r, sizeof(r));
 	} else if (strcmp(key, "priority") == 0) {
-		if ((rc = sf_int(value, SF_PRIORITY_MIN, SF_PRIORITY_MAX, &v, r,
+		if ((rc = jobspec_priority_parse(value, &v, r,
 		    sizeof(r))) == 0)
 			s->priority = v;
 	} else if (strcmp(key, "max_attempts") == 0) {
-		if ((rc = sf_int(value, 1, SF_ATTEMPTS_MAX, &v, r,
+		if ((rc = jobspec_attempts_parse(value, &v, r,
 		    sizeof(r))) == 0)
 			s->max_attempts = v;
 	} else if (strcmp(key, "timeout") == 0) {
-		rc = timefmt_parse_duration(value, &s->timeout_ms, r,
+		rc = jobspec_duration_parse(value, &s->timeout_ms, r,
 		    sizeof(r));
 	} else if (strcmp(key, "backoff") == 0) {
-		if ((rc = timefmt_parse_duration(value, &v, r,
-		    sizeof(r))) == 0 && s->backoff_max_ms != JOB_DEFAULT &&
-		    v > s->backoff_max_ms) {
-			snprintf(r, sizeof(r), "more than backoff_max");
-			rc = -EINVAL;
-		}
+		if ((rc = jobspec_duration_parse(value, &v, r,
+		    sizeof(r))) == 0)
+			rc = jobspec_backoff_check(v, s->backoff_max_ms, r,
+			    sizeof(r));
 		if (rc == 0)
 			s->backoff_ms = v;
 	} else if (strcmp(key, "backoff_max") == 0) {
-		if ((rc = timefmt_parse_duration(value, &v, r,
-		    sizeof(r))) == 0 && s->backoff_ms != JOB_DEFAULT &&
-		    v < s->backoff_ms) {
-			snprintf(r, sizeof(r), "less than backoff");
-			rc = -EINVAL;
-		}
+		if ((rc = jobspec_duration_parse(value, &v, r,
+		    sizeof(r))) == 0)
+			rc = jobspec_backoff_check(s->backoff_ms, v, r,
+			    sizeof(r));
 		if (rc == 0)
 			s->backoff_max_ms = v;
 	} else if (strcmp(key, "cwd") == 0) {
-		if (*value != '/') {
-			snprintf(r, sizeof(r), "must be an absolute path");
-			rc = -EINVAL;
-		} else if (strlen(value) >= PATH_MAX) {
-			snprintf(r, sizeof(r), "path too long");
-			rc = -EINVAL;
-		} else {
+		if ((rc = jobspec_cwd_check(value, r, sizeof(r))) == 0)
 			rc = sf_str(&s->cwd, value, r, sizeof(r));
-		}
 	} else if (strcmp(key, "user") == 0) {
-		if ((rc = sf_user(value, r, sizeof(r))) == 0)
+		if ((rc = jobspec_user_check(value, NULL, r, sizeof(r))) == 0)
 			rc = sf_str(&s->run_as, value, r, sizeof(r));
+		else if (rc != -ENOMEM)
+			rc = -EINVAL;
 	} else if (strcmp(key, "overlap") == 0) {
 		if ((rc = sched_overlap_parse(value, &s->overlap)) != 0)
 			snprintf(r, sizeof(r), "expected skip, allow or queue");
@@ -858,26 +709,180 @@ sf_list(struct sf_dir *d)
 	return error;
 }
 
+/*
+ * The directory dir as *d (path and prefix; no names yet).  Returns 0 or
+ * -ENAMETOOLONG/-EINVAL with the reason in why.
+ */
+static int
+sf_dir_init(struct sf_dir *d, const char *dir, const char **why)
+{
+	size_t len = strlen(dir);
+
+	memset(d, 0, sizeof(*d));
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len == 0 || len >= sizeof(d->path)) {
+		*why = len == 0 ? "empty path" : "path too long";
+		return len == 0 ? -EINVAL : -ENAMETOOLONG;
+	}
+	memcpy(d->path, dir, len);
+	d->path[len] = '\0';
+	snprintf(d->prefix, sizeof(d->prefix), "file:%s%s", d->path,
+	    strcmp(d->path, "/") == 0 ? "" : "/");
+	return 0;
+}
+
+static void
+sf_dir_free(struct sf_dir *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	d->names = NULL;
+	d->n = 0;
+}
+
+/* A schedule name seen by schedfile_check, and where. */
+struct sf_seen {
+	char		*name;		/* owned */
+	size_t		 file;		/* index in the sf_dir */
+	int		 line;
+};
+
+static int
+sf_seen_cmp(const void *a, const void *b)
+{
+	const struct sf_seen *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int
+schedfile_check(const char *dir, int64_t now, FILE *out, size_t *nfiles,
+    size_t *nschedules)
+{
+	char path[PATH_MAX], err[SF_WHY_MAX + PATH_MAX];
+	struct sf_seen *seen = NULL, *ns;
+	size_t nseen = 0, capseen = 0, i, j, len;
+	struct sf_dir d;
+	struct sf_file f;
+	const char *why;
+	char *buf;
+	bool bad = false, untrusted = false;
+	int error;
+
+	*nfiles = *nschedules = 0;
+	if ((error = sf_dir_init(&d, dir, &why)) != 0) {
+		fprintf(out, "schedules_dir \"%s\": %s\n", dir, why);
+		return -EINVAL;
+	}
+	if ((error = sf_list(&d)) != 0) {
+		sf_dir_free(&d);
+		if (error == -ENOENT)
+			return 0;	/* no directory: no schedule files */
+		if (error == -E2BIG)
+			fprintf(out, "%s: more than %d schedule files\n",
+			    d.path, SF_FILES_MAX);
+		else
+			fprintf(out, "%s: %s\n", d.path, strerror(-error));
+		return error == -ENOMEM ? -ENOMEM : -EINVAL;
+	}
+	for (i = 0; i < d.n; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", d.path,
+		    strcmp(d.path, "/") == 0 ? "" : "/", d.names[i]) >=
+		    sizeof(path)) {
+			fprintf(out, "%s/%s: path too long\n", d.path,
+			    d.names[i]);
+			bad = true;
+			continue;
+		}
+		buf = NULL;
+		len = 0;
+		error = config_read_file(path, CONFIG_PRIVATE, &buf, &len,
+		    err, sizeof(err));
+		if (error == -EISDIR || error == -EINVAL || error == -ENOENT) {
+			/* Not a file (jobd ignores it), or gone. */
+			free(buf);
+			continue;
+		}
+		(*nfiles)++;
+		if (error != 0) {
+			fprintf(out, "%s\n", err);
+			if (error == -EPERM)
+				untrusted = true;
+			else
+				bad = true;
+			free(buf);
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		f.path = path;
+		f.source = path;
+		f.now = now;
+		if ((error = sf_parse(&f, buf, len, err, sizeof(err))) != 0) {
+			fprintf(out, "%s\n", err);
+			bad = true;
+		} else {
+			*nschedules += f.nh;
+		}
+		/* Each name, for the names in two files. */
+		for (j = 0; error == 0 && j < f.nh; j++) {
+			if (nseen == capseen) {
+				capseen = capseen == 0 ? 64 : capseen * 2;
+				if ((ns = realloc(seen, capseen *
+				    sizeof(*ns))) == NULL)
+					break;
+				seen = ns;
+			}
+			if ((seen[nseen].name = strdup(f.sc[j].name)) == NULL)
+				break;
+			seen[nseen].file = i;
+			seen[nseen].line = f.hdr[j].line;
+			nseen++;
+		}
+		sf_file_free(&f);
+		free(buf);
+	}
+	if (nseen > 1)
+		qsort(seen, nseen, sizeof(*seen), sf_seen_cmp);
+	for (j = 1; j < nseen; j++) {
+		if (strcmp(seen[j].name, seen[j - 1].name) != 0 ||
+		    seen[j].file == seen[j - 1].file)
+			continue;
+		fprintf(out, "%s%s%s:%d: schedule [%s] is also in %s, line %d: "
+		    "a name is one schedule\n", d.path,
+		    strcmp(d.path, "/") == 0 ? "" : "/", d.names[seen[j].file],
+		    seen[j].line, seen[j].name, d.names[seen[j - 1].file],
+		    seen[j - 1].line);
+		bad = true;
+	}
+	for (j = 0; j < nseen; j++)
+		free(seen[j].name);
+	free(seen);
+	sf_dir_free(&d);
+	return bad ? -EINVAL : untrusted ? -EPERM : 0;
+}
+
 int
 schedfile_sync(struct store *st, const char *dir, int64_t now)
 {
 	struct sf_dir d;
-	size_t *later = NULL, nlater = 0, i, len;
+	size_t *later = NULL, nlater = 0, i;
+	const char *why;
 	int errors = 0, error;
 
-	memset(&d, 0, sizeof(d));
-	len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
-	if (len == 0 || len >= sizeof(d.path)) {
+	if (sf_dir_init(&d, dir, &why) != 0) {
 		log_warnx("schedules_dir \"%s\": %s; schedules unchanged", dir,
-		    len == 0 ? "empty path" : "path too long");
+		    why);
 		return 1;
 	}
-	memcpy(d.path, dir, len);
-	d.path[len] = '\0';
-	snprintf(d.prefix, sizeof(d.prefix), "file:%s%s", d.path,
-	    strcmp(d.path, "/") == 0 ? "" : "/");
 
 	if ((error = sf_list(&d)) != 0 && error != -ENOENT) {
 		if (error == -E2BIG)
@@ -909,9 +914,7 @@ schedfile_sync(struct store *st, const char *dir, int64_t now)
 		if (sf_sync_file(st, &d, later[i], now, true) != 0)
 			errors++;
 out:
-	for (i = 0; i < d.n; i++)
-		free(d.names[i]);
-	free(d.names);
+	sf_dir_free(&d);
 	free(later);
 	return errors;
 }

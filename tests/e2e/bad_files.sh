@@ -265,7 +265,7 @@ sf bad.conf "[s-long]\ncron = @daily\ncommand = echo %s\n" "$long"
 badsched "a 265-byte command line" bad.conf ":3: line too long (265 bytes"
 sf bad.conf "[s-semi]\n${G}priority = 5 ; high\n"
 badsched "';' after a number is not a comment" bad.conf \
-    ':4: priority = "5 ; high": expected an integer'
+    ':4: priority = "5 ; high": not an integer'
 sf bad.conf "[s-dup]\n${G}command = echo y\n"
 badsched "a duplicate key" bad.conf \
     ':4: duplicate key "command" (first set on line 3)'
@@ -311,7 +311,7 @@ sf bad.conf "[s-cpu]\n${G}limit_cpu = 2.5s\n"
 badsched "limit_cpu not a duration" bad.conf ':4: limit_cpu = "2.5s": not a'
 sf bad.conf "[s-bo]\n${G}backoff = 1h\nbackoff_max = 1m\n"
 badsched "backoff_max less than backoff" bad.conf \
-    ':5: backoff_max = "1m": less than backoff'
+    ':5: backoff_max = "1m": the maximum must not be less than the base'
 sf bad.conf "[s-cron]\ncron = 0 0 31 4 *\ncommand = echo x\n"
 badsched "a cron date that never comes" bad.conf ':2: cron = "0 0 31 4 *"'
 sf bad.conf "[s-min]\ncron = 60 * * * *\ncommand = echo x\n"
@@ -352,6 +352,12 @@ sf bad.conf "[s-empty]\n"
 badsched "a section with no keys" bad.conf ':1: [s-empty]: no "cron" key'
 sf bad.conf "[s-q]\n${G}queue = \n"
 badsched "an empty queue" bad.conf ':4: queue: empty value'
+sf bad.conf "[s-q2]\n${G}queue = --\n"
+badsched "a queue named --" bad.conf \
+    ":4: queue = \"--\": must not start with '-' or '.'"
+sf bad.conf "[s-q3]\n${G}priority = +2000\n"
+badsched "a priority out of range" bad.conf \
+    ':4: priority = "+2000": must be between -1000 and 1000'
 sf bad.conf "[s-user]\n${G}user = nosuchuserxyz\n"
 badsched "an unknown user" bad.conf ':4: user = "nosuchuserxyz": no such user'
 sf bad.conf "[s-cwd]\n${G}cwd = tmp\n"

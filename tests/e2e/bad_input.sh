@@ -95,6 +95,16 @@ bad '--queue "bad queue"'	64 '"bad queue"' submit --queue 'bad queue' echo x
 bad '--queue ""'		64 'queue ""'	submit --queue '' echo x
 bad "--queue of 65 characters"	64 "$(printf '%065d' 0)" \
     submit --queue "$(printf '%065d' 0)" echo x
+# One rule for queue names (jobspec.h), the same in every path: submit,
+# schedule add, schedule files (bad_files.sh) and import-crontab --queue.
+bad '--queue -- (an option-like name)' 64 'invalid queue "--": must not start with' \
+    submit --queue -- true
+bad '--queue .hidden'		64 'invalid queue ".hidden": must not start with' \
+    submit --queue .hidden echo x
+bad 'schedule add --queue --'	64 'invalid queue "--": must not start with' \
+    schedule add s --cron '@daily' --queue -- true
+bad 'schedule add --queue -x'	64 'invalid queue "-x": must not start with' \
+    schedule add s --cron '@daily' --queue -x echo x
 bad "--cwd missing relative dir" 64 '"no/such/dir"' \
     submit --cwd no/such/dir echo x
 # Over-long commands given as arguments (one argument is at most 128 KiB
@@ -279,6 +289,22 @@ ct() {	# printf format: the crontab $T/ct.txt
 	# shellcheck disable=SC2059
 	printf "$@" >"$T/ct.txt"
 }
+# import-crontab's job options: the rules of submit and schedule add.
+ct '* * * * * echo a\n'
+bad 'import-crontab --queue --'	64 'invalid queue "--": must not start with' \
+    import-crontab --queue -- "$T/ct.txt"
+bad 'import-crontab --queue "a b"' 64 'invalid queue "a b": use letters' \
+    import-crontab --queue 'a b' "$T/ct.txt"
+bad 'import-crontab --max-attempts 0' 64 '--max-attempts "0": must be between 1 and 1000' \
+    import-crontab --max-attempts 0 "$T/ct.txt"
+bad 'import-crontab --backoff 1m,1s' 64 '--backoff "1m,1s": the maximum must not' \
+    import-crontab --backoff 1m,1s "$T/ct.txt"
+bad 'import-crontab --timeout 5'	64 '--timeout' \
+    import-crontab --timeout 5 "$T/ct.txt"
+bad 'import-crontab --overlap never' 64 'invalid --overlap "never"' \
+    import-crontab --overlap never "$T/ct.txt"
+bad 'import-crontab --catchup some' 64 'invalid --catchup "some"' \
+    import-crontab --catchup some "$T/ct.txt"
 ct '* * * * * echo a\r\n'
 bad "import-crontab with CRLF"	65 'ct.txt:1:' import-crontab "$T/ct.txt"
 ct '\357\273\277* * * * * echo a\n'

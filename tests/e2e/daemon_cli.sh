@@ -111,5 +111,53 @@ expect_rc 0
 expect_out_contains "jobd "
 end
 
+# jobd -n checks the schedule files too: every file of schedules_dir, as
+# a start would load it (syntax, values, owner and mode, a name in two
+# files), each problem as FILE:LINE, exit 0 only when all is well.
+SD=$T/sched.d
+mkdir -p "$SD"
+cp "$CONF" "$T/n.conf"
+sed -i "/^\[jobd\]\$/a schedules_dir = $SD" "$T/n.conf"
+printf '[backup]\ncron = 0 3 * * *\ncommand = /usr/local/bin/backup\n' \
+    >"$SD/a.conf"
+printf '[report]\ncron = @daily\ncommand = true\n\n[rotate]\ncron = @weekly\ncommand = true\n' \
+    >"$SD/b.conf"
+chmod 644 "$SD"/*.conf
+
+begin "cli: -n with good schedule files exits 0 and prints the configuration"
+jobd_run -n --config "$T/n.conf" --db "$T/n.db"
+expect_rc 0
+expect_err_empty
+expect_out_contains "# schedules: $SD (2 files, 3 schedules)"
+expect_out_contains "schedules_dir = $SD"
+[ ! -e "$T/n.db" ] || problem "-n created the database"
+end
+
+begin "cli: -n reports every bad schedule file as FILE:LINE and exits 78"
+printf '[broken]\ncron = 0 3 * * *\ncommand = true\nqueue = --\n' >"$SD/c.conf"
+printf '# a comment\n[late]\ncron = 61 * * * *\ncommand = true\n' >"$SD/d.conf"
+printf '[backup]\ncron = @hourly\ncommand = true\n' >"$SD/e.conf"
+chmod 644 "$SD"/*.conf
+jobd_run -n --config "$T/n.conf" --db "$T/n.db"
+expect_rc 78
+expect_err_contains "$SD/c.conf:4: queue = \"--\""
+expect_err_contains "$SD/d.conf:3: cron = \"61 * * * *\""
+expect_err_contains "$SD/e.conf:1: schedule [backup] is also in a.conf, line 1"
+expect_out_empty
+[ ! -e "$T/n.db" ] || problem "-n created the database"
+end
+
+begin "cli: -n refuses a schedule file others can write: exit 77, the file named"
+rm -f "$SD/c.conf" "$SD/d.conf" "$SD/e.conf"
+chmod 666 "$SD/b.conf"
+jobd_run -n --config "$T/n.conf" --db "$T/n.db"
+expect_rc 77
+expect_err_contains "$SD/b.conf: writable by group or others (mode 0666)"
+expect_out_empty
+chmod 644 "$SD/b.conf"
+jobd_run -n --config "$T/n.conf" --db "$T/n.db"
+expect_rc 0
+end
+
 no_strays "cli: no jobd left"
 exit 0

@@ -221,6 +221,27 @@ run import-crontab --system "$SYS"
 expect_err_contains "(1 added, 0 updated, 1 removed)"
 end
 
+begin "--dry-run without a database: works, says so, creates nothing (also with JOBD_DB)"
+NODB=$T/fresh/var/jobs.db
+mkdir -p "$T/fresh"
+run --db "$NODB" import-crontab --system --dry-run "$SYS"
+expect_rc 0
+expect_err_contains "would import 7 schedules from $SYS (7 added, 0 updated, 0 removed); no database at $NODB: every entry would be added to a new one; dry run, nothing created"
+grep -q ' added  *30  *\*/5 \* \* \* \* ' "$T/.out" || problem "added row: $OUT"
+[ -z "$(ls -A "$T/fresh")" ] || problem "created: $(ls -AR "$T/fresh")"
+run --db "$NODB" --json import-crontab --system --dry-run "$SYS"
+expect_rc 0
+[ "$(json_lines "$T/.out")" = 7 ] || problem "json: $OUT"
+[ -z "$(ls -A "$T/fresh")" ] || problem "created: $(ls -AR "$T/fresh")"
+(JOBD_DB=$NODB "$JOBCTL" import-crontab --system --dry-run "$SYS" \
+    >/dev/null 2>"$T/.err") || problem "JOBD_DB: $(cat "$T/.err")"
+[ -z "$(ls -A "$T/fresh")" ] || problem "created: $(ls -AR "$T/fresh")"
+# Without --dry-run the import creates it, as before.
+run --db "$T/fresh/jobs.db" import-crontab --system "$SYS"
+expect_rc 0
+[ -f "$T/fresh/jobs.db" ] || problem "the import did not create the database"
+end
+
 begin "without --system, a system crontab elsewhere is read as a user crontab, with a warning"
 run --db "$T/other.db" schedule add x --cron '@daily' echo x
 run --db "$T/other.db" import-crontab --dry-run "$SYS"

@@ -53,8 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.cmd = "import-crontab";
-	memset(&im, 0, sizeof(im));
-	im.ctl = &ctl;
+	import_init(&im, &ctl);
 	im.file = "crontab";
 	if ((im.source = strdup("crontab:/fuzz/crontab")) == NULL)
 		return 0;

@@ -644,7 +644,7 @@ static const struct {
 	{ "[a]\ncron = @daily\ncommand = x\npriority = 1001\n",
 	    ":4: priority = \"1001\": must be between -1000 and 1000" },
 	{ "[a]\ncron = @daily\ncommand = x\npriority = 1e3\n",
-	    ":4: priority = \"1e3\": expected an integer" },
+	    ":4: priority = \"1e3\": not an integer" },
 	{ "[a]\ncron = @daily\ncommand = x\nmax_attempts = 0\n",
 	    ":4: max_attempts = \"0\": must be between 1 and 1000" },
 	{ "[a]\ncron = @daily\ncommand = x\ntimeout = 10\n",
@@ -652,9 +652,11 @@ static const struct {
 	{ "[a]\ncron = @daily\ncommand = x\nbackoff = 1 m\n",
 	    ":4: backoff = \"1 m\"" },
 	{ "[a]\ncron = @daily\ncommand = x\nbackoff = 1m\nbackoff_max = 30s\n",
-	    ":5: backoff_max = \"30s\": less than backoff" },
+	    ":5: backoff_max = \"30s\": the maximum must not be less than "
+	    "the base" },
 	{ "[a]\ncron = @daily\ncommand = x\nbackoff_max = 30s\nbackoff = 1m\n",
-	    ":5: backoff = \"1m\": more than backoff_max" },
+	    ":5: backoff = \"1m\": the maximum must not be less than the "
+	    "base" },
 	{ "[a]\ncron = @daily\ncommand = x\ncwd = tmp\n",
 	    ":4: cwd = \"tmp\": must be an absolute path" },
 	{ "[a]\ncron = @daily\ncommand = x\nuser = no-such-user-jobd\n",
@@ -769,6 +771,75 @@ test_schedfile_example_conf(void **state)
 	assert_true(exists(f, "tmp-cleanup"));
 }
 
+/* schedfile_check: the problems of every file, without a store. */
+static char *
+check_dir(const char *dir, int *rc, size_t *nfiles, size_t *nsched)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	assert_non_null(out = open_memstream(&text, &len));
+	*rc = schedfile_check(dir, T0, out, nfiles, nsched);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+static void
+test_schedfile_check_reports_every_file(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX + 32], want[PATH_MAX + 128], missing[PATH_MAX];
+	size_t nf, ns;
+	char *text;
+	int rc;
+
+	/* No directory, an empty one: nothing to check, all is well. */
+	snprintf(missing, sizeof(missing), "%s/none.d", f->dir);
+	text = check_dir(missing, &rc, &nf, &ns);
+	assert_int_equal(rc, 0);
+	assert_string_equal(text, "");
+	free(text);
+	put(f, "a.conf", "[a]\ncron = @daily\ncommand = true\n"
+	    "[b]\ncron = @hourly\ncommand = true\n");
+	text = check_dir(f->sdir, &rc, &nf, &ns);
+	assert_int_equal(rc, 0);
+	assert_int_equal(nf, 1);
+	assert_int_equal(ns, 2);
+	free(text);
+
+	/* Two bad files and a name in two files: all three reported. */
+	put(f, "b.conf", "[c]\ncron = @daily\ncommand = true\n"
+	    "queue = .q\n");
+	put(f, "c.conf", "[d]\ncron = 0 25 * * *\ncommand = true\n");
+	put(f, "d.conf", "\n[a]\ncron = @daily\ncommand = true\n");
+	text = check_dir(f->sdir, &rc, &nf, &ns);
+	assert_int_equal(rc, -EINVAL);
+	assert_int_equal(nf, 4);
+	snprintf(want, sizeof(want), "%s/b.conf:4: queue = \".q\": must not "
+	    "start with '-' or '.'\n", f->sdir);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "%s/c.conf:2: cron = \"0 25 * * *\"",
+	    f->sdir);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "%s/d.conf:2: schedule [a] is also in "
+	    "a.conf, line 1", f->sdir);
+	assert_non_null(strstr(text, want));
+	free(text);
+
+	/* Only a file others can write: -EPERM, named. */
+	rm(f, "b.conf");
+	rm(f, "c.conf");
+	rm(f, "d.conf");
+	snprintf(path, sizeof(path), "%s/a.conf", f->sdir);
+	assert_int_equal(chmod(path, 0666), 0);
+	text = check_dir(f->sdir, &rc, &nf, &ns);
+	assert_int_equal(rc, -EPERM);
+	snprintf(want, sizeof(want), "%s: writable by group or others", path);
+	assert_non_null(strstr(text, want));
+	free(text);
+}
+
 int
 main(void)
 {
@@ -790,6 +861,7 @@ main(void)
 		T(test_schedfile_group_writable_file_is_refused),
 		T(test_schedfile_errors_name_file_and_line),
 		T(test_schedfile_too_many_files),
+		T(test_schedfile_check_reports_every_file),
 		T(test_schedfile_example_conf),
 	};
 #undef T

@@ -1,0 +1,255 @@
+/*
+ * jobspec: the rules and limits of a job's options, checked in one place
+ * for jobctl, schedule files and crontab import (see jobspec.h).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/job.h"
+#include "jobd/jobspec.h"
+#include "jobd/timefmt.h"
+
+#define JOBSPEC_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r buffer, bytes */
+
+static int
+jobspec_fail(char *why, size_t whylen, int error, const char *reason)
+{
+	snprintf(why, whylen, "%s", reason);
+	return error;
+}
+
+static bool
+is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+jobspec_queue_check(const char *q, char *why, size_t whylen)
+{
+	const char *p;
+	size_t len = strlen(q);
+
+	if (len == 0 || len > JOBSPEC_QUEUE_MAX) {
+		snprintf(why, whylen, "must be 1 to %d characters",
+		    JOBSPEC_QUEUE_MAX);
+		return -EINVAL;
+	}
+	for (p = q; *p != '\0'; p++)
+		if (!is_alpha(*p) && !is_digit(*p) && *p != '_' && *p != '-' &&
+		    *p != '.')
+			return jobspec_fail(why, whylen, -EINVAL, "use letters, "
+			    "digits, '.', '_' and '-'");
+	if (*q == '-' || *q == '.')
+		return jobspec_fail(why, whylen, -EINVAL, "must not start "
+		    "with '-' or '.'");
+	return 0;
+}
+
+int
+jobspec_int_parse(const char *s, int64_t min, int64_t max, int64_t *v,
+    char *why, size_t whylen)
+{
+	const char *p = s;
+	long long n;
+	char *end;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!is_digit(*p))
+		return jobspec_fail(why, whylen, -EINVAL, "not an integer");
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return jobspec_fail(why, whylen, -EINVAL, "not an integer");
+	if (errno == ERANGE || n < min || n > max) {
+		snprintf(why, whylen, "must be between %lld and %lld",
+		    (long long)min, (long long)max);
+		return -EINVAL;
+	}
+	*v = n;
+	return 0;
+}
+
+int
+jobspec_priority_parse(const char *s, int64_t *v, char *why, size_t whylen)
+{
+	return jobspec_int_parse(s, JOBSPEC_PRIORITY_MIN, JOBSPEC_PRIORITY_MAX,
+	    v, why, whylen);
+}
+
+int
+jobspec_attempts_parse(const char *s, int64_t *v, char *why, size_t whylen)
+{
+	return jobspec_int_parse(s, 1, JOBSPEC_ATTEMPTS_MAX, v, why, whylen);
+}
+
+int
+jobspec_duration_parse(const char *s, int64_t *ms, char *why, size_t whylen)
+{
+	return timefmt_parse_duration(s, ms, why, whylen) == 0 ? 0 : -EINVAL;
+}
+
+int
+jobspec_backoff_check(int64_t base, int64_t max, char *why, size_t whylen)
+{
+	if (base != JOB_DEFAULT && max != JOB_DEFAULT && max < base)
+		return jobspec_fail(why, whylen, -EINVAL, "the maximum must "
+		    "not be less than the base");
+	return 0;
+}
+
+int
+jobspec_env_name_check(const char *name, size_t len, char *why,
+    size_t whylen)
+{
+	size_t i;
+
+	if (len == 0)
+		return jobspec_fail(why, whylen, -EINVAL, "expected "
+		    "NAME=VALUE");
+	for (i = 0; i < len; i++)
+		if (!is_alpha(name[i]) && name[i] != '_' &&
+		    !(i > 0 && is_digit(name[i])))
+			return jobspec_fail(why, whylen, -EINVAL, "a variable "
+			    "name is letters, digits and '_', not starting "
+			    "with a digit");
+	if (len >= 5 && strncmp(name, "JOBD_", 5) == 0)
+		return jobspec_fail(why, whylen, -EINVAL, "JOBD_* variables "
+		    "are set by jobd");
+	return 0;
+}
+
+int
+jobspec_env_set(char **env, size_t *env_len, const char *name, size_t nlen,
+    const char *value, int flags, char *why, size_t whylen)
+{
+	size_t vlen = strlen(value), add = nlen + 1 + vlen + 1, elen;
+	size_t len = *env_len, old = 0;
+	char *e, *old_at = NULL, *n;
+	int error;
+
+	if ((error = jobspec_env_name_check(name, nlen, why, whylen)) != 0)
+		return error;
+	for (e = *env; e != NULL && e < *env + len; e += elen) {
+		elen = strlen(e) + 1;
+		if (strncmp(e, name, nlen) != 0 || e[nlen] != '=')
+			continue;
+		if (!(flags & JOBSPEC_ENV_REPLACE)) {
+			snprintf(why, whylen, "%.*s is set twice", (int)nlen,
+			    name);
+			return -EINVAL;
+		}
+		old_at = e;
+		old = elen;
+		break;
+	}
+	if (len - old + add > JOBSPEC_ENV_MAX) {
+		snprintf(why, whylen, "too much environment (at most %d bytes)",
+		    JOBSPEC_ENV_MAX);
+		return -EINVAL;
+	}
+	if (old_at != NULL) {
+		memmove(old_at, old_at + old, (size_t)(*env + len -
+		    (old_at + old)));
+		len -= old;
+		*env_len = len;
+	}
+	if ((n = realloc(*env, len + add)) == NULL)
+		return jobspec_fail(why, whylen, -ENOMEM, "out of memory");
+	memcpy(n + len, name, nlen);
+	n[len + nlen] = '=';
+	memcpy(n + len + nlen + 1, value, vlen + 1);
+	*env = n;
+	*env_len = len + add;
+	return 0;
+}
+
+int
+jobspec_user_check(const char *name, uint32_t *uid, char *why,
+    size_t whylen)
+{
+	struct passwd pw, *pwp = NULL;
+	size_t len = 1024;
+	char *buf = NULL, *nbuf;
+	uid_t me = geteuid();
+	int rc = 0;
+
+	if (*name == '\0')
+		return jobspec_fail(why, whylen, -ENOENT, "no such user");
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			free(buf);
+			return jobspec_fail(why, whylen, -ENOMEM,
+			    "out of memory");
+		}
+		buf = nbuf;
+		rc = getpwnam_r(name, &pw, buf, len, &pwp);
+		if (rc != ERANGE || len >= JOBSPEC_PWBUF_MAX)
+			break;
+		len *= 2;
+	}
+	if (pwp == NULL) {
+		free(buf);
+		/* getpwnam(3): these all mean "not found". */
+		if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF ||
+		    rc == EPERM)
+			return jobspec_fail(why, whylen, -ENOENT,
+			    "no such user");
+		snprintf(why, whylen, "looking up the user: %s", strerror(rc));
+		return -EIO;
+	}
+	if (uid != NULL)
+		*uid = (uint32_t)pw.pw_uid;
+	rc = me != 0 && pw.pw_uid != me;
+	free(buf);
+	if (rc)
+		return jobspec_fail(why, whylen, -EPERM, "only root may run "
+		    "jobs as another user");
+	return 0;
+}
+
+int
+jobspec_cwd_check(const char *path, char *why, size_t whylen)
+{
+	if (*path == '\0')
+		return jobspec_fail(why, whylen, -EINVAL, "empty path");
+	if (*path != '/')
+		return jobspec_fail(why, whylen, -EINVAL, "must be an absolute "
+		    "path");
+	if (strlen(path) >= PATH_MAX)
+		return jobspec_fail(why, whylen, -EINVAL, "path too long");
+	return 0;
+}
+
+int
+jobspec_command_check(const char *cmd, size_t len, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (len > JOBSPEC_COMMAND_MAX) {
+		snprintf(why, whylen, "is too long (%zu bytes, at most %d)", len,
+		    JOBSPEC_COMMAND_MAX);
+		return -E2BIG;
+	}
+	if (memchr(cmd, '\0', len) != NULL)
+		return jobspec_fail(why, whylen, -EILSEQ, "contains a NUL "
+		    "byte");
+	for (i = 0; i < len; i++)
+		if (cmd[i] != ' ' && cmd[i] != '\t')
+			return 0;
+	return jobspec_fail(why, whylen, -EINVAL, "is empty");
+}
