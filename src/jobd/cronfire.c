@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/cron.h"
 #include "jobd/cronfire.h"
@@ -22,7 +23,6 @@
 #include "jobd/timefmt.h"
 #include "jobd/tz.h"
 
-#define CRON_GRACE_MS		60000	/* a slot this late is still on time */
 #define CRON_ENUM_MAX		10000000 /* missed slots counted, at most */
 #define CRON_DUE_BATCH		64	/* schedules fired per turn */
 #define CRON_RETRY_MS		60000	/* a schedule that cannot fire */
@@ -34,11 +34,15 @@ struct cronfire {
 	cronfire_error_fn	 error;
 	void			*arg;
 	int64_t			 started_at;	/* UTC ms; @reboot slots */
+	char			 boot_id[64];
 	struct {
 		char		*name;		/* "" for the local zone */
 		struct tz	*tz;
 	}			 zones[TZ_CACHE];
 	int			 nzones;
+	bool			 ticked;	/* wall and mono are set */
+	int64_t			 wall, mono;	/* the last turn's clocks */
+	struct cronfire_gap	 gap;		/* the last stall or step */
 };
 
 static void
@@ -55,7 +59,8 @@ cf_store_error(struct cronfire *cf, const char *what, ...)
 
 struct cronfire *
 cronfire_new(struct store *st, const struct jd_config *cfg,
-    cronfire_error_fn error, void *arg, int64_t started_at)
+    cronfire_error_fn error, void *arg, int64_t started_at,
+    const char *boot_id)
 {
 	struct cronfire *cf;
 
@@ -66,6 +71,7 @@ cronfire_new(struct store *st, const struct jd_config *cfg,
 	cf->error = error;
 	cf->arg = arg;
 	cf->started_at = started_at;
+	snprintf(cf->boot_id, sizeof(cf->boot_id), "%s", boot_id);
 	return cf;
 }
 
@@ -116,15 +122,33 @@ cronfire_free(struct cronfire *cf)
 	free(cf);
 }
 
-/*
- * The overlap policy, over the slots to run, in order.  With a job of the
- * schedule still pending or running (active), "skip" skips them, "allow"
- * runs them, "queue" makes them wait for it.  Several slots due in one
- * turn (catching up) run one after the other, except with "allow".
- */
-static void
-cf_overlap(const struct schedule *sc, struct slot *slots, size_t n,
-    int64_t active, char (*why)[160])
+enum cronfire_gap_kind
+cronfire_gap(int64_t wall0, int64_t mono0, int64_t wall1, int64_t mono1,
+    struct cronfire_gap *g)
+{
+	int64_t dw = clock_add(wall1, -wall0), dm = clock_add(mono1, -mono0);
+
+	g->from = wall0;
+	g->to = wall1;
+	if (clock_add(dw, -dm) >= CRONFIRE_STEP_MIN_MS) {
+		g->kind = CRONFIRE_GAP_FORWARD;
+		g->ms = clock_add(dw, -dm);
+	} else if (clock_add(dm, -dw) >= CRONFIRE_STEP_MIN_MS) {
+		g->kind = CRONFIRE_GAP_BACK;
+		g->ms = clock_add(dm, -dw);
+	} else if (dw > CRONFIRE_GRACE_MS) {
+		g->kind = CRONFIRE_GAP_STALL;
+		g->ms = dw;
+	} else {
+		g->kind = CRONFIRE_GAP_NONE;
+		g->ms = 0;
+	}
+	return g->kind;
+}
+
+void
+cronfire_overlap(const struct schedule *sc, struct slot *slots, size_t n,
+    int64_t active, char (*why)[CRONFIRE_WHY_MAX])
 {
 	bool first = true;
 	size_t i;
@@ -150,122 +174,204 @@ cf_overlap(const struct schedule *sc, struct slot *slots, size_t n,
 	}
 }
 
+/* A stall's or a step's length for people: to the second. */
+static void
+gap_duration(int64_t ms, char *buf, size_t len)
+{
+	if (ms >= 1000)
+		ms = clock_add(ms, 500) / 1000 * 1000;
+	if (timefmt_format_duration(ms, buf, len) != 0)
+		snprintf(buf, len, "%" PRId64 " ms", ms);
+}
+
+/* How a slot came to be fired when it was. */
+enum slot_class {
+	SLOT_ON_TIME,
+	SLOT_LATE,		/* run late, once */
+	SLOT_MISSED,		/* the catch-up policy decides */
+};
+
+/* Slot at in times t: its class, and the cause for its reason. */
+static enum slot_class
+slot_class(int64_t at, const struct cronfire_time *t, char *cause,
+    size_t len)
+{
+	const struct cronfire_gap *g = &t->gap;
+	char d[TIMEFMT_MAX];
+	bool big;
+
+	if (at >= t->now - CRONFIRE_GRACE_MS)
+		return SLOT_ON_TIME;
+	if (at < t->up_since) {
+		snprintf(cause, len, "missed while jobd was not running");
+		return SLOT_MISSED;
+	}
+	if ((g->kind != CRONFIRE_GAP_STALL && g->kind != CRONFIRE_GAP_FORWARD)
+	    || at <= g->from || at > g->to) {
+		snprintf(cause, len, "late: jobd was behind");
+		return SLOT_LATE;
+	}
+	gap_duration(g->ms, d, sizeof(d));
+	big = g->ms >= CRONFIRE_JUMP_MAX_MS;
+	if (g->kind == CRONFIRE_GAP_STALL)
+		snprintf(cause, len, "%s jobd was stalled for %s%s",
+		    big ? "missed while" : "late:", d, big ? " (3 hours or "
+		    "more: as if jobd was down)" : "");
+	else
+		snprintf(cause, len, "%s the clock jumped forward by %s%s",
+		    big ? "missed:" : "late:", d, big ? " (3 hours or more: "
+		    "a correction, as if jobd was down)" : "");
+	return big ? SLOT_MISSED : SLOT_LATE;
+}
+
+void
+cronfire_plan_free(struct cronfire_plan *p)
+{
+	free(p->slots);
+	free(p->why);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+cronfire_plan(const struct cron_expr *e, const struct tz *z,
+    const struct schedule *sc, const struct cronfire_time *t,
+    int max_catchup, int64_t active, struct cronfire_plan *p)
+{
+	char cause[160], next_cause[160];
+	int64_t *ring, tm, total = 0, kept, i, now = t->now;
+	size_t cap = (size_t)(max_catchup > 0 ? max_catchup : 0) + 1, n = 0;
+	enum slot_class cl;
+
+	memset(p, 0, sizeof(*p));
+	p->next = sc->next_run_at;
+	if (sc->next_run_at > now)
+		return 0;		/* not due: a clock gone back */
+	ring = calloc(cap, sizeof(*ring));
+	p->slots = calloc(cap + 1, sizeof(*p->slots));
+	p->why = calloc(cap + 1, sizeof(*p->why));
+	if (ring == NULL || p->slots == NULL || p->why == NULL) {
+		free(ring);
+		cronfire_plan_free(p);
+		return -ENOMEM;
+	}
+	/* Every slot in [next_run_at, now]; keep the latest cap of them. */
+	for (tm = sc->next_run_at; tm <= now && total < CRON_ENUM_MAX;
+	    total++) {
+		ring[total % (int64_t)cap] = tm;
+		if (cron_next(e, z, tm, &tm) != 0) {
+			tm = INT64_MAX;
+			break;
+		}
+	}
+	if (tm <= now && cron_next(e, z, now, &tm) != 0)
+		tm = INT64_MAX;		/* counted enough; go on from now */
+	p->next = tm;
+	kept = total < (int64_t)cap ? total : (int64_t)cap;
+	p->dropped = total - kept;
+	for (i = total - kept; i < total; i++) {
+		struct slot *sl = &p->slots[n];
+		char *why = p->why[n];
+		size_t len = sizeof(p->why[n]);
+
+		sl->slot_at = ring[i % (int64_t)cap];
+		if ((cl = slot_class(sl->slot_at, t, cause, sizeof(cause))) ==
+		    SLOT_ON_TIME) {
+			n++;
+			continue;
+		}
+		if (i == total - kept && total >= (int64_t)cap &&
+		    (cl == SLOT_LATE || sc->catchup == CATCHUP_ALL)) {
+			/* The oldest kept one stands for the rest. */
+			sl->skip = true;
+			snprintf(why, len, "%s; %" PRId64 " older slots beyond "
+			    "max_catchup were not run", cause, total - kept);
+		} else if (cl == SLOT_LATE) {
+			snprintf(why, len, "%s", cause);
+		} else if (sc->catchup == CATCHUP_ALL) {
+			snprintf(why, len, "%s; run late (catchup = all)",
+			    cause);
+		} else if (sc->catchup == CATCHUP_ONCE) {
+			/* Only the latest of the missed ones runs. */
+			sl->skip = i + 1 < total &&
+			    slot_class(ring[(i + 1) % (int64_t)cap], t,
+			    next_cause, sizeof(next_cause)) == SLOT_MISSED;
+			snprintf(why, len, sl->skip ? "%s (catchup = once runs "
+			    "only the latest)" : "%s; run late (catchup = "
+			    "once)", cause);
+		} else {
+			sl->skip = true;
+			snprintf(why, len, "%s (catchup = skip)", cause);
+		}
+		sl->reason = why;
+		n++;
+	}
+	free(ring);
+	p->n = n;
+	cronfire_overlap(sc, p->slots, p->n, active, p->why);
+	return 0;
+}
+
 /*
- * Fire one due schedule: the slots from its next_run_at up to now, split
- * into on time (within CRON_GRACE_MS) and missed (jobd was down or
- * behind), the catch-up policy applied to the missed ones and the overlap
- * policy to what runs; then record them and move on to the next fire time
- * after now, in one transaction.
+ * Fire one due schedule: plan it, then record the slots and move on to
+ * the next fire time after now, in one transaction.
  */
 static int
 cf_fire(struct cronfire *s, struct schedule *sc, int64_t now)
 {
+	struct cronfire_time t;
+	struct cronfire_plan p;
 	struct cron_expr e;
 	struct tz *z;
-	struct slot *slots = NULL;
-	char (*why)[160] = NULL, err[256], when[TIMEFMT_MAX];
-	int64_t *ring = NULL, t, next, total = 0, active = 0, kept, i;
-	size_t n = 0, cap = (size_t)s->cfg->max_catchup + 1, k;
+	char err[256], when[TIMEFMT_MAX];
+	int64_t active = 0, next;
+	size_t k;
 	int error, rc = 0;
 
+	memset(&p, 0, sizeof(p));
 	if ((error = cron_parse(sc->cron, &e, err, sizeof(err))) != 0 ||
 	    (error = cf_zone(s, sc->tz, &z, err, sizeof(err))) != 0) {
 		log_warnx("schedule %s: %s; trying again in a minute",
 		    sc->name, err);
 		goto retry;
 	}
-	ring = calloc(cap, sizeof(*ring));
-	slots = calloc(cap + 1, sizeof(*slots));
-	why = calloc(cap + 1, sizeof(*why));
-	if (ring == NULL || slots == NULL || why == NULL) {
-		log_warnx("schedule %s: out of memory", sc->name);
-		goto retry;
-	}
-	/* Every slot in [next_run_at, now]; keep the latest cap of them. */
-	for (t = sc->next_run_at; t <= now && total < CRON_ENUM_MAX; total++) {
-		ring[total % (int64_t)cap] = t;
-		if (cron_next(&e, z, t, &t) != 0) {
-			t = INT64_MAX;
-			break;
-		}
-	}
-	if (t <= now && cron_next(&e, z, now, &t) != 0)
-		t = INT64_MAX;		/* counted enough; go on from now */
-	next = t;
-	kept = total < (int64_t)cap ? total : (int64_t)cap;
-	for (i = total - kept; i < total; i++) {
-		struct slot *sl = &slots[n];
-
-		sl->slot_at = ring[i % (int64_t)cap];
-		if (sl->slot_at >= now - CRON_GRACE_MS) {
-			n++;			/* on time */
-			continue;
-		}
-		/* Missed: the catch-up policy decides. */
-		switch (sc->catchup) {
-		case CATCHUP_ALL:
-			if (i == total - kept && total >= (int64_t)cap) {
-				/* The oldest kept one stands for the rest. */
-				sl->skip = true;
-				snprintf(why[n], sizeof(why[n]), "missed while "
-				    "jobd was not running; %" PRId64 " older "
-				    "slots beyond max_catchup were not run",
-				    total - kept);
-			} else {
-				snprintf(why[n], sizeof(why[n]), "missed while "
-				    "jobd was not running; run late "
-				    "(catchup = all)");
-			}
-			break;
-		case CATCHUP_ONCE:
-			sl->skip = i + 1 < total && ring[(i + 1) %
-			    (int64_t)cap] < now - CRON_GRACE_MS;
-			snprintf(why[n], sizeof(why[n]), sl->skip ?
-			    "missed while jobd was not running (catchup = "
-			    "once runs only the latest)" : "missed while jobd "
-			    "was not running; run late (catchup = once)");
-			break;
-		default:
-			sl->skip = true;
-			snprintf(why[n], sizeof(why[n]), "missed while jobd was "
-			    "not running (catchup = skip)");
-			break;
-		}
-		sl->reason = why[n];
-		n++;
-	}
-	if (total > kept)
-		log_info("schedule %s: %" PRId64 " missed slots beyond "
-		    "max_catchup (%d) not recorded", sc->name, total - kept,
-		    s->cfg->max_catchup);
 	if (store_schedule_active(s->st, sc->id, &active) != 0) {
 		cf_store_error(s, "schedule %s", sc->name);
 		goto retry;
 	}
-	cf_overlap(sc, slots, n, active, why);
-	if (next == INT64_MAX) {
+	t.now = now;
+	t.up_since = s->started_at;
+	t.gap = s->gap;
+	if (cronfire_plan(&e, z, sc, &t, s->cfg->max_catchup, active,
+	    &p) != 0) {
+		log_warnx("schedule %s: out of memory", sc->name);
+		goto retry;
+	}
+	if (p.dropped > 0)
+		log_info("schedule %s: %" PRId64 " missed slots beyond "
+		    "max_catchup (%d) not recorded", sc->name, p.dropped,
+		    s->cfg->max_catchup);
+	if ((next = p.next) == INT64_MAX) {
 		log_warnx("schedule %s: \"%s\" fires no more; disable or "
 		    "remove it", sc->name, sc->cron);
 		next = now + 365LL * 24 * 3600 * 1000;
 	}
-	if (store_schedule_fire(s->st, sc, slots, n, next, now) != 0) {
-		cf_store_error(s, "schedule %s: recording slots",
-		    sc->name);
+	if (store_schedule_fire(s->st, sc, p.slots, p.n, next, now) != 0) {
+		cf_store_error(s, "schedule %s: recording slots", sc->name);
 		rc = -1;		/* next_run_at unchanged: retry */
 		goto out;
 	}
-	for (k = 0; k < n; k++) {
-		if (timefmt_format_utc(slots[k].slot_at, when,
+	for (k = 0; k < p.n; k++) {
+		if (timefmt_format_utc(p.slots[k].slot_at, when,
 		    sizeof(when)) != 0)
 			snprintf(when, sizeof(when), "?");
-		if (slots[k].job_id != 0)
+		if (p.slots[k].job_id != 0)
 			log_info("schedule %s: slot %s: job %" PRId64 "%s%s",
-			    sc->name, when, slots[k].job_id,
-			    slots[k].reason != NULL ? "; " : "",
-			    slots[k].reason != NULL ? slots[k].reason : "");
-		else if (slots[k].skip)
+			    sc->name, when, p.slots[k].job_id,
+			    p.slots[k].reason != NULL ? "; " : "",
+			    p.slots[k].reason != NULL ? p.slots[k].reason : "");
+		else if (p.slots[k].skip)
 			log_info("schedule %s: slot %s skipped: %s", sc->name,
-			    when, slots[k].reason);
+			    when, p.slots[k].reason);
 	}
 	goto out;
 retry:
@@ -275,10 +381,36 @@ retry:
 		rc = -1;
 	}
 out:
-	free(ring);
-	free(slots);
-	free(why);
+	cronfire_plan_free(&p);
 	return rc;
+}
+
+void
+cronfire_tick(struct cronfire *cf, int64_t wall, int64_t mono)
+{
+	struct cronfire_gap g;
+	char d[TIMEFMT_MAX];
+
+	if (cf->ticked) {
+		switch (cronfire_gap(cf->wall, cf->mono, wall, mono, &g)) {
+		case CRONFIRE_GAP_FORWARD:
+		case CRONFIRE_GAP_BACK:
+			gap_duration(g.ms, d, sizeof(d));
+			log_info("the clock %s by %s%s", g.kind ==
+			    CRONFIRE_GAP_FORWARD ? "jumped forward" :
+			    "went back", d, g.kind == CRONFIRE_GAP_BACK ?
+			    "; slots already run are not run again" : "");
+			/* FALLTHROUGH */
+		case CRONFIRE_GAP_STALL:
+			cf->gap = g;
+			break;
+		case CRONFIRE_GAP_NONE:
+			break;
+		}
+	}
+	cf->ticked = true;
+	cf->wall = wall;
+	cf->mono = mono;
 }
 
 struct due {
@@ -306,7 +438,7 @@ cronfire_due(struct cronfire *s, int64_t now, bool reboot)
 	struct schedule sc;
 	struct slot sl;
 	int64_t active;
-	char why[1][160];
+	char why[1][CRONFIRE_WHY_MAX];
 	size_t i;
 	int rc = 0;
 
@@ -328,7 +460,7 @@ cronfire_due(struct cronfire *s, int64_t now, bool reboot)
 			memset(&sl, 0, sizeof(sl));
 			sl.slot_at = s->started_at > sc.last_run_at ?
 			    s->started_at : sc.last_run_at + 1;
-			cf_overlap(&sc, &sl, 1, active, why);
+			cronfire_overlap(&sc, &sl, 1, active, why);
 			if (store_schedule_fire(s->st, &sc, &sl, 1, 0,
 			    now) != 0)
 				cf_store_error(s, "schedule %s: @reboot",

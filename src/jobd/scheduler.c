@@ -894,6 +894,7 @@ sched_turn(struct sched *s)
 	if (s->closing)
 		return;
 	now = now_ms(s);
+	cronfire_tick(s->cron, now, clock_mono_ms(s->clock));
 	s->turn_failed = false;
 	sched_collect(s);
 	if (store_times(s->st, &t) != 0) {
@@ -1277,7 +1278,7 @@ sched_run(const struct sched_opts *o)
 		s->db_ino = sb.st_ino;
 	}
 	if ((s->cron = cronfire_new(s->st, s->cfg, sched_cron_error, s,
-	    now_ms(s))) == NULL) {
+	    now_ms(s), s->boot_id)) == NULL) {
 		log_warnx("out of memory");
 		rc = 1;
 		goto out;

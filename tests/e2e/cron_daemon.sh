@@ -150,6 +150,65 @@ stop_jobd "$P" 10
 [ "$(wc -l <"$T/boots")" = 2 ] || problem "@reboot ran $(wc -l <"$T/boots") times"
 end
 
+begin "cron: a stall or a clock step across a slot runs it late, once; a step back re-runs nothing; downtime skips"
+setclock $((T0 + 7 * HOUR))
+add st '*/5 * * * *' --catchup skip -- 'echo "$JOBD_SLOT" >>'"$T/st"
+reason_of() {	# slot_at
+	dsql "SELECT l.outcome || ' ' || coalesce(l.reason, '') FROM
+	    schedule_slots l JOIN schedules s ON s.id = l.schedule_id
+	    WHERE s.name = 'st' AND l.slot_at = $1"
+}
+start_jobd cron7 && P=$JOBD_PID
+# Stopped from 07:00 to 07:06:30: 07:05 comes due while jobd cannot run.
+kill -STOP "$P"
+setclock $((T0 + 7 * HOUR + 6 * MIN + 30000))
+kill -CONT "$P"
+wait_until 10 "[ -n \"\$(reason_of $((T0 + 7 * HOUR + 5 * MIN)))\" ]" ||
+    problem "07:05 not recorded after the stall"
+case $(reason_of $((T0 + 7 * HOUR + 5 * MIN))) in
+"queued late: "*) ;;
+*) problem "07:05 after a stall: $(reason_of $((T0 + 7 * HOUR + 5 * MIN)))" ;;
+esac
+wait_until 10 "grep -qx '2026-06-01T07:05:00.000Z' '$T/st'" ||
+    problem "the 07:05 job did not run"
+# A step of 5 min forward, from 07:08 to 07:13:30, over 07:10.
+setclock $((T0 + 7 * HOUR + 8 * MIN))
+wait_until 10 "[ \$(grep -c 'info: the clock jumped forward by' '$T/cron7.log') \
+    -ge 2 ]" || problem "jobd did not log the step to 07:08"
+setclock $((T0 + 7 * HOUR + 13 * MIN + 30000))
+wait_until 10 "[ -n \"\$(reason_of $((T0 + 7 * HOUR + 10 * MIN)))\" ]" ||
+    problem "07:10 not recorded after the step"
+case $(reason_of $((T0 + 7 * HOUR + 10 * MIN))) in
+"queued late: the clock jumped forward by 5m"*) ;;
+*) problem "07:10 after a step: $(reason_of $((T0 + 7 * HOUR + 10 * MIN)))" ;;
+esac
+wait_until 10 "grep -qx '2026-06-01T07:10:00.000Z' '$T/st'" ||
+    problem "the 07:10 job did not run"
+# Back to 07:09, then on to 07:15:30: 07:10 is not run again.
+setclock $((T0 + 7 * HOUR + 9 * MIN))
+wait_until 10 "grep -q 'the clock went back by' '$T/cron7.log'" ||
+    problem "jobd did not log the step back"
+setclock $((T0 + 7 * HOUR + 15 * MIN + 30000))
+wait_until 10 "grep -qx '2026-06-01T07:15:00.000Z' '$T/st'" ||
+    problem "the 07:15 job did not run"
+stop_jobd "$P" 10
+[ "$(njobs st)" = 3 ] || problem "st made $(njobs st) jobs, want 3"
+[ "$(wc -l <"$T/st")" = 3 ] || problem "st ran $(wc -l <"$T/st") times"
+# Real downtime: jobd stopped (its daemons row gone) over 07:20 and 07:25.
+[ "$(dsql "SELECT count(*) FROM daemons")" = 0 ] ||
+    problem "a daemons row is left after a clean stop"
+setclock $((T0 + 7 * HOUR + 26 * MIN + 30000))
+start_jobd cron8 && P=$JOBD_PID
+wait_until 10 "[ \$(nslots st skipped) -ge 2 ]" ||
+    problem "downtime: $(nslots st skipped) skipped, want 2"
+[ "$(reason_of $((T0 + 7 * HOUR + 20 * MIN)))" = "skipped missed while \
+jobd was not running (catchup = skip)" ] ||
+    problem "07:20 after downtime: $(reason_of $((T0 + 7 * HOUR + 20 * MIN)))"
+stop_jobd "$P" 10
+[ "$(njobs st)" = 3 ] || problem "st made $(njobs st) jobs after downtime"
+"$JOBCTL" schedule rm st >/dev/null
+end
+
 no_strays "cron: no processes left"
 no_sanitizer "cron: no sanitizer report"
 exit 0
