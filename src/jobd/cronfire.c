@@ -36,9 +36,10 @@ struct cronfire {
 	int64_t			 started_at;	/* UTC ms; @reboot slots */
 	char			 boot_id[64];
 	struct {
-		char		*name;		/* "" for the local zone */
+		char		*name;
 		struct tz	*tz;
-	}			 zones[TZ_CACHE];
+	}			 zones[TZ_CACHE];	/* named zones */
+	struct tz		*system;	/* the last system zone read */
 	int			 nzones;
 	bool			 ticked;	/* wall and mono are set */
 	int64_t			 wall, mono;	/* the last turn's clocks */
@@ -75,21 +76,32 @@ cronfire_new(struct store *st, const struct jd_config *cfg,
 	return cf;
 }
 
-/* Zone "name" (NULL: the local one), loaded once and kept. */
+/*
+ * Zone "name", loaded once and kept; NULL, the system zone, read again
+ * each time, so that a change of /etc/localtime applies from the next
+ * firing on.  *out stays valid until the next call.
+ */
 static int
 cf_zone(struct cronfire *s, const char *name, struct tz **out, char *err,
     size_t errlen)
 {
-	const char *key = name != NULL ? name : "";
+	const char *key = name;
 	struct tz *z;
 	int i, error;
 
+	if (name == NULL || *name == '\0') {
+		if ((error = schedule_zone(NULL, &z, err, errlen)) != 0)
+			return error;
+		tz_free(s->system);
+		*out = s->system = z;
+		return 0;
+	}
 	for (i = 0; i < s->nzones; i++)
 		if (strcmp(s->zones[i].name, key) == 0) {
 			*out = s->zones[i].tz;
 			return 0;
 		}
-	if ((error = tz_load(name, &z, err, errlen)) != 0)
+	if ((error = schedule_zone(name, &z, err, errlen)) != 0)
 		return error;
 	if (s->nzones == TZ_CACHE) {		/* full: drop the oldest */
 		free(s->zones[0].name);
@@ -119,6 +131,7 @@ cronfire_free(struct cronfire *cf)
 		free(cf->zones[i].name);
 		tz_free(cf->zones[i].tz);
 	}
+	tz_free(cf->system);
 	free(cf);
 }
 

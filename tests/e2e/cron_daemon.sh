@@ -209,6 +209,46 @@ stop_jobd "$P" 10
 "$JOBCTL" schedule rm st >/dev/null
 end
 
+begin "cron: a schedule without a zone runs in /etc/localtime's zone, whatever TZ jobctl and jobd have"
+NOW=$((T0 + 8 * HOUR))
+setclock $NOW
+# sysdate SECS [+DAYS]: the system zone's date then; at3 DATE: its 03:00.
+sysdate() { TZ=:/etc/localtime date -d @$(($1 + ${2:-0} * 86400)) +%F; }
+at3() { echo $(($(TZ=:/etc/localtime date -d "$1 03:00" +%s) * 1000)); }
+utc() { date -u -d @$(($1 / 1000)) +%Y-%m-%dT%H:%M:%S.000Z; }
+# Two zones whose offset differs from the system zone's on June 1.
+SYSOFF=$(TZ=:/etc/localtime date -d @$((NOW / 1000)) +%z)
+ZA=Europe/Berlin ZB=America/New_York
+[ "$(TZ=$ZA date -d @$((NOW / 1000)) +%z)" != "$SYSOFF" ] || ZA=Asia/Tokyo
+[ "$(TZ=$ZB date -d @$((NOW / 1000)) +%z)" != "$SYSOFF" ] || ZB=Asia/Tokyo
+FIRST=$(at3 "$(sysdate $((NOW / 1000)))")
+[ "$FIRST" -gt "$NOW" ] || FIRST=$(at3 "$(sysdate $((NOW / 1000)) 1)")
+SECOND=$(at3 "$(sysdate $((FIRST / 1000)) 1)")
+TZ=$ZA add tzx '0 3 * * *' -- 'echo "$JOBD_SLOT" >>'"$T/tzx"
+[ "$(dsql "SELECT next_run_at FROM schedules WHERE name = 'tzx'")" = \
+    "$FIRST" ] || problem "TZ=$ZA schedule add: first slot $(utc "$(dsql \
+"SELECT next_run_at FROM schedules WHERE name = 'tzx'")"), want $(utc "$FIRST")"
+TZ=$ZA "$JOBCTL" --json schedule show --count 2 tzx >"$T/.show" 2>&1
+grep -qF "\"next_runs\":[\"$(utc "$FIRST")\",\"$(utc "$SECOND")\"]" \
+    "$T/.show" || problem "TZ=$ZA schedule show: $(cat "$T/.show")"
+TZ=$ZA "$JOBCTL" schedule show tzx >"$T/.show" 2>&1
+grep -q '^time zone: *system (' "$T/.show" ||
+    problem "schedule show: $(grep zone "$T/.show")"
+export TZ=$ZB
+start_jobd cron9 && P=$JOBD_PID
+unset TZ
+setclock $((FIRST + 30000))
+wait_until 10 "grep -qx '$(utc "$FIRST")' '$T/tzx'" ||
+    problem "TZ=$ZB jobd: no run at $(utc "$FIRST"): $(cat "$T/tzx" 2>&1)"
+wait_until 10 "[ \"\$(dsql \"SELECT next_run_at FROM schedules
+    WHERE name = 'tzx'\")\" = $SECOND ]" ||
+    problem "TZ=$ZB jobd: next slot $(utc "$(dsql "SELECT next_run_at FROM \
+schedules WHERE name = 'tzx'")"), want $(utc "$SECOND")"
+stop_jobd "$P" 10
+[ "$(njobs tzx)" = 1 ] || problem "tzx made $(njobs tzx) jobs"
+"$JOBCTL" schedule rm tzx >/dev/null
+end
+
 no_strays "cron: no processes left"
 no_sanitizer "cron: no sanitizer report"
 exit 0

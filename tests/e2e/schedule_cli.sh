@@ -98,7 +98,7 @@ grep '^boot ' "$T/.out" | grep -qF 'when jobd starts' ||
     problem "boot row: $(grep '^boot ' "$T/.out")"
 grep '^full ' "$T/.out" | grep -q '^full  *no ' ||
     problem "full row: $(grep '^full ' "$T/.out")"
-grep '^hourly ' "$T/.out" | grep -q ' local .* cli  *echo tick$' ||
+grep '^hourly ' "$T/.out" | grep -q ' system .* cli  *echo tick$' ||
     problem "hourly row: $(grep '^hourly ' "$T/.out")"
 end
 
