@@ -104,6 +104,16 @@ void		 cronfire_plan_free(struct cronfire_plan *p);
 void		 cronfire_overlap(const struct schedule *sc, struct slot *slots,
 		    size_t n, int64_t active, char (*why)[CRONFIRE_WHY_MAX]);
 
+/*
+ * The @reboot slot of sc for a start of jobd at started_at (UTC ms): at
+ * that time or, on a clock gone back, just after the last slot run; the
+ * overlap policy applied with active as above.  Pure.  Whether it runs
+ * in this boot is the store's to say (store_schedule_reboot()).
+ */
+void		 cronfire_reboot_slot(const struct schedule *sc,
+		    int64_t started_at, int64_t active, struct slot *sl,
+		    char (*why)[CRONFIRE_WHY_MAX]);
+
 struct jd_config;
 
 /* Called with a one-line description of a failed store call. */

@@ -85,7 +85,7 @@ ctl_sched_next(const struct ctl *ctl, const struct schedule *s, char *buf,
 	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX];
 
 	if (ctl_sched_is_reboot(s)) {
-		snprintf(buf, len, "when jobd starts");
+		snprintf(buf, len, "once per boot");
 		return;
 	}
 	if (!s->enabled || s->next_run_at == 0) {
@@ -145,7 +145,8 @@ sched_report(const struct ctl *ctl, const struct schedule *s)
 	char buf[3 * TIMEFMT_MAX];
 
 	if (ctl_sched_is_reboot(s)) {
-		ctl_warnx(ctl, "schedule %s: runs each time jobd starts%s",
+		ctl_warnx(ctl, "schedule %s: runs once per boot, when jobd "
+		    "first starts%s",
 		    s->name, s->enabled ? "" : " (once enabled)");
 		return;
 	}
@@ -507,7 +508,8 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	jobfmt_line("overlap:", sched_overlap_name(s->overlap));
 	jobfmt_line("catchup:", sched_catchup_name(s->catchup));
 	if (ctl_sched_is_reboot(s))
-		jobfmt_line("next run:", "each time jobd starts");
+		jobfmt_line("next run:", "once per boot, when jobd first "
+		    "starts");
 	else if (!s->enabled)
 		jobfmt_line("next run:", "- (disabled)");
 	else

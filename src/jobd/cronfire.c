@@ -2,13 +2,14 @@
  * cronfire: firing jobd's cron schedules.  For a due schedule: the slots
  * from its next_run_at up to now, the catch-up policy for the ones missed,
  * the overlap policy for what runs, all recorded in one transaction with
- * the schedule's next fire time; @reboot schedules once at start.  Runs on
+ * the schedule's next fire time; @reboot schedules once per boot.  Runs on
  * the loop thread that owns the store.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,63 +429,101 @@ cronfire_tick(struct cronfire *cf, int64_t wall, int64_t mono)
 
 struct due {
 	char	(*names)[SCHEDULE_NAME_MAX + 1];
-	size_t	 n;
+	size_t	 n, cap;
 };
 
+/* Collect a due schedule's name; the @reboot ones are not batched. */
 static int
 due_one(const struct schedule *sc, void *arg)
 {
 	struct due *d = arg;
+	void *p;
 
+	if (d->n == d->cap) {
+		if (d->cap > SIZE_MAX / 2 / sizeof(*d->names) ||
+		    (p = realloc(d->names, d->cap * 2 *
+		    sizeof(*d->names))) == NULL)
+			return -ENOMEM;
+		d->names = p;
+		d->cap *= 2;
+	}
 	snprintf(d->names[d->n++], sizeof(d->names[0]), "%s", sc->name);
 	return 0;
 }
 
 /*
- * Cron: fire the schedules that are due (reboot: the @reboot ones, once,
- * at start).  Up to CRON_DUE_BATCH per turn; the rest in the next turn.
+ * The @reboot slot of sc at a start of jobd at started_at: one slot, at
+ * the start time or, on a clock gone back, just after the last one run;
+ * with the overlap policy applied (active: see cronfire_plan()).  Pure.
+ */
+void
+cronfire_reboot_slot(const struct schedule *sc, int64_t started_at,
+    int64_t active, struct slot *sl, char (*why)[CRONFIRE_WHY_MAX])
+{
+	memset(sl, 0, sizeof(*sl));
+	sl->slot_at = started_at > sc->last_run_at ? started_at :
+	    sc->last_run_at + 1;
+	cronfire_overlap(sc, sl, 1, active, why);
+}
+
+/* Fire @reboot schedule sc: once per boot (at each start without one). */
+static void
+cf_reboot(struct cronfire *s, const struct schedule *sc, int64_t now)
+{
+	struct slot sl;
+	int64_t active;
+	char why[1][CRONFIRE_WHY_MAX];
+	int error;
+
+	if (store_schedule_active(s->st, sc->id, &active) != 0) {
+		cf_store_error(s, "schedule %s: @reboot", sc->name);
+		return;
+	}
+	cronfire_reboot_slot(sc, s->started_at, active, &sl, why);
+	if (s->boot_id[0] == '\0')
+		error = store_schedule_fire(s->st, sc, &sl, 1, 0, now);
+	else
+		error = store_schedule_reboot(s->st, sc, s->boot_id, &sl, now);
+	if (error == -EALREADY)
+		log_info("schedule %s: @reboot: already run in this boot (%s)",
+		    sc->name, s->boot_id);
+	else if (error != 0)
+		cf_store_error(s, "schedule %s: @reboot", sc->name);
+	else if (sl.job_id != 0)
+		log_info("schedule %s: @reboot: job %" PRId64, sc->name,
+		    sl.job_id);
+	else
+		log_info("schedule %s: @reboot skipped: %s", sc->name,
+		    sl.reason != NULL ? sl.reason : "already run");
+}
+
+/*
+ * Cron: fire the schedules that are due, up to CRON_DUE_BATCH per turn
+ * (the rest in the next turn); reboot: every @reboot one, at start.
  */
 int
 cronfire_due(struct cronfire *s, int64_t now, bool reboot)
 {
-	struct due d = { NULL, 0 };
+	struct due d = { NULL, 0, CRON_DUE_BATCH };
 	struct schedule sc;
-	struct slot sl;
-	int64_t active;
-	char why[1][CRONFIRE_WHY_MAX];
 	size_t i;
 	int rc = 0;
 
-	if ((d.names = calloc(CRON_DUE_BATCH, sizeof(*d.names))) == NULL)
+	if ((d.names = calloc(d.cap, sizeof(*d.names))) == NULL)
 		return -1;
 	if (store_schedule_due(s->st, now, CRON_DUE_BATCH, reboot, due_one,
 	    &d) != 0 && d.n == 0) {
 		cf_store_error(s, "reading due schedules");
 		rc = -1;
 	}
-	for (i = 0; i < d.n && i < CRON_DUE_BATCH; i++) {
+	for (i = 0; i < d.n; i++) {
 		if (store_schedule_get(s->st, d.names[i], &sc) != 0)
 			continue;
 		if (!reboot) {
 			if (cf_fire(s, &sc, now) != 0)
 				rc = -1;
-		} else if (store_schedule_active(s->st, sc.id, &active) == 0) {
-			/* One slot per start, even on a clock gone back. */
-			memset(&sl, 0, sizeof(sl));
-			sl.slot_at = s->started_at > sc.last_run_at ?
-			    s->started_at : sc.last_run_at + 1;
-			cronfire_overlap(&sc, &sl, 1, active, why);
-			if (store_schedule_fire(s->st, &sc, &sl, 1, 0,
-			    now) != 0)
-				cf_store_error(s, "schedule %s: @reboot",
-				    sc.name);
-			else if (sl.job_id != 0)
-				log_info("schedule %s: @reboot: job %" PRId64,
-				    sc.name, sl.job_id);
-			else
-				log_info("schedule %s: @reboot skipped: %s",
-				    sc.name, sl.reason != NULL ? sl.reason :
-				    "already run");
+		} else {
+			cf_reboot(s, &sc, now);
 		}
 		schedule_clear(&sc);
 	}

@@ -1185,6 +1185,7 @@ static int
 sched_identity(struct sched *s)
 {
 	uint64_t seed;
+	const char *boot;
 	char *dot;
 
 	if (gethostname(s->host, sizeof(s->host) - 1) != 0)
@@ -1192,8 +1193,10 @@ sched_identity(struct sched *s)
 	s->host[sizeof(s->host) - 1] = '\0';
 	if ((dot = strchr(s->host, '.')) != NULL)
 		*dot = '\0';
-	read_line("/proc/sys/kernel/random/boot_id", s->boot_id,
-	    sizeof(s->boot_id));
+	/* For tests, as JOBD_TEST_CLOCK is: another boot's id, from a file. */
+	if ((boot = getenv("JOBD_TEST_BOOT_ID")) == NULL || *boot == '\0')
+		boot = "/proc/sys/kernel/random/boot_id";
+	read_line(boot, s->boot_id, sizeof(s->boot_id));
 	seed = (uint64_t)clock_mono_ms(s->clock) ^
 	    ((uint64_t)getpid() << 32) ^ (uint64_t)now_ms(s);
 	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)

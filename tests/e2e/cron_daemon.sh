@@ -138,16 +138,40 @@ stop_jobd "$P" 10
 for n in ov_skip ov_allow ov_queue; do "$JOBCTL" schedule rm $n >/dev/null; done
 end
 
-begin "cron: @reboot runs once at each start of jobd"
+begin "cron: @reboot runs once per boot, not at each start of jobd or for each daemon"
+# The boot id jobd reads, for this test: a file in place of the kernel's.
+export JOBD_TEST_BOOT_ID=$T/boot_id
+echo 8d4e55d0-0000-4000-8000-000000000001 >"$JOBD_TEST_BOOT_ID"
 add atboot '@reboot' -- 'echo boot >>'"$T/boots"
 start_jobd cron5 && P=$JOBD_PID
 wait_until 10 "[ -s '$T/boots' ]" || problem "@reboot did not run"
 stop_jobd "$P" 10
+# A restart in the same boot, and a second daemon: neither runs it again.
 start_jobd cron6 && P=$JOBD_PID
-wait_until 10 "[ \$(wc -l <'$T/boots') -ge 2 ]" ||
-    problem "@reboot did not run at the second start"
+start_jobd cron6b && P2=$JOBD_PID
+wait_until 10 "grep -q 'atboot: @reboot: already run in this boot' \
+    '$T/cron6.log' && grep -q 'atboot: @reboot: already run in this boot' \
+    '$T/cron6b.log'" || problem "@reboot: no \"already run\" at the restart"
 stop_jobd "$P" 10
-[ "$(wc -l <"$T/boots")" = 2 ] || problem "@reboot ran $(wc -l <"$T/boots") times"
+stop_jobd "$P2" 10
+[ "$(wc -l <"$T/boots")" = 1 ] ||
+    problem "@reboot ran $(wc -l <"$T/boots") times in one boot"
+# The next boot: once again, for two daemons.
+echo 8d4e55d0-0000-4000-8000-000000000002 >"$JOBD_TEST_BOOT_ID"
+start_jobd boot2a && P=$JOBD_PID
+start_jobd boot2b && P2=$JOBD_PID
+wait_until 10 "[ \$(wc -l <'$T/boots') -ge 2 ]" ||
+    problem "@reboot did not run in the next boot"
+wait_until 10 "grep -q 'atboot: @reboot: already run in this boot' \
+    '$T/boot2b.log'" || problem "the second daemon: $(grep atboot \
+"$T/boot2b.log")"
+stop_jobd "$P" 10
+stop_jobd "$P2" 10
+[ "$(wc -l <"$T/boots")" = 2 ] ||
+    problem "@reboot ran $(wc -l <"$T/boots") times in two boots"
+[ "$(njobs atboot)" = 2 ] || problem "atboot made $(njobs atboot) jobs"
+unset JOBD_TEST_BOOT_ID
+"$JOBCTL" schedule rm atboot >/dev/null
 end
 
 begin "cron: a stall or a clock step across a slot runs it late, once; a step back re-runs nothing; downtime skips"

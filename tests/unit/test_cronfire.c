@@ -429,6 +429,29 @@ test_cronfire_gap_kinds(void **state)
 	    clock_mono_ms(&fc.clock), &g), CRONFIRE_GAP_NONE);
 }
 
+/* @reboot: a slot at the start, after the last one on a clock gone back. */
+static void
+test_cronfire_reboot_slot(void **state)
+{
+	struct schedule sc;
+	struct cron_expr e;
+	struct slot sl;
+	char why[1][CRONFIRE_WHY_MAX];
+
+	(void)state;
+	sched_init(&sc, &e, "@reboot", 0, CATCHUP_SKIP, OVERLAP_SKIP);
+	cronfire_reboot_slot(&sc, T0, 0, &sl, why);
+	assert_int_equal(sl.slot_at, T0);
+	assert_false(sl.skip);
+	sc.last_run_at = T0 + HOUR;
+	cronfire_reboot_slot(&sc, T0, 0, &sl, why);
+	assert_int_equal(sl.slot_at, T0 + HOUR + 1);
+	cronfire_reboot_slot(&sc, T0 + 2 * HOUR, 7, &sl, why);
+	assert_int_equal(sl.slot_at, T0 + 2 * HOUR);
+	assert_true(sl.skip);
+	assert_non_null(strstr(sl.reason, "job 7"));
+}
+
 int
 main(void)
 {
@@ -444,6 +467,7 @@ main(void)
 		cmocka_unit_test(test_cronfire_dst_gap),
 		cmocka_unit_test(test_cronfire_dst_repeat),
 		cmocka_unit_test(test_cronfire_gap_kinds),
+		cmocka_unit_test(test_cronfire_reboot_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
