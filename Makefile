@@ -92,10 +92,11 @@ COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt config trust store schedule tz cron crash \
 		   utf8 procopt jobspec
-JOBD		:= main scheduler workers runner notify schedfile cgroup contain
+JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
+		   contain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
-		   clock log jobspec
+		   clock log jobspec cronfire
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
@@ -166,6 +167,7 @@ TEST_DEPS_runner	:= $(B)/obj/jobd/runner.o $(B)/obj/jobd/cgroup.o
 TEST_DEPS_workers	:= $(B)/obj/jobd/workers.o $(B)/obj/jobd/runner.o \
 			   $(B)/obj/jobd/cgroup.o
 TEST_DEPS_schedfile	:= $(B)/obj/jobd/schedfile.o
+TEST_DEPS_cronfire	:= $(B)/obj/jobd/cronfire.o
 
 .SECONDEXPANSION:
 $(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o \

@@ -10,6 +10,8 @@
 
 #include "jobd/job.h"
 
+struct tz;
+
 enum sched_overlap {		/* a slot comes due while a job runs */
 	OVERLAP_SKIP,		/* record the slot as skipped */
 	OVERLAP_ALLOW,		/* run both */
@@ -31,7 +33,7 @@ struct schedule {
 	int64_t			 id;
 	char			*name;
 	char			*cron;		/* the expression as written */
-	char			*tz;		/* IANA name, NULL: local */
+	char			*tz;		/* IANA name, NULL: system */
 	char			*command;
 	char			*queue;
 	int64_t			 priority;
@@ -73,6 +75,16 @@ void		 schedule_clear(struct schedule *s);
  * names the bad field.  Reads zone files; no database.
  */
 int		 schedule_check(struct schedule *s, int64_t now, char *err,
+		    size_t errlen);
+
+/*
+ * Load the zone of a schedule whose zone is "tz": that IANA zone, or with
+ * NULL the system zone (tz_load_system(): /etc/localtime, whatever TZ
+ * says), so that jobd and jobctl agree on it.  Resolved each time it is
+ * loaded, so a change of /etc/localtime applies from then on.  Errors as
+ * tz_load(); the caller frees *out with tz_free().
+ */
+int		 schedule_zone(const char *tz, struct tz **out, char *err,
 		    size_t errlen);
 
 /*

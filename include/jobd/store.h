@@ -398,6 +398,16 @@ struct slot {
 int	store_schedule_fire(struct store *st, const struct schedule *s,
 	    struct slot *slots, size_t n, int64_t next_run_at, int64_t now);
 
+/*
+ * Fire @reboot schedule s for boot "boot_id" (the kernel's boot id):
+ * once per boot, whatever the number of starts or of daemons.  In one
+ * transaction: when s has not yet run for this boot, record that it has
+ * and fire slot as store_schedule_fire() does (next_run_at kept);
+ * otherwise change nothing and return -EALREADY.
+ */
+int	store_schedule_reboot(struct store *st, const struct schedule *s,
+	    const char *boot_id, struct slot *slot, int64_t now);
+
 /* A ledger row, borrowed during the callback. */
 struct slot_info {
 	int64_t		 slot_at;

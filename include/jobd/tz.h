@@ -30,6 +30,15 @@ struct tz;
  */
 int	tz_load(const char *name, struct tz **out, char *err, size_t errlen);
 
+/*
+ * Load the system zone: /etc/localtime, named after the zone file it
+ * links to ("localtime" when it is no link), else UTC.  The TZ variable
+ * is not consulted: this is the zone of a schedule that names none, the
+ * same for jobd and jobctl whatever their environment.  Errors as
+ * tz_load().
+ */
+int	tz_load_system(struct tz **out, char *err, size_t errlen);
+
 /* Free a zone; NULL is fine. */
 void	tz_free(struct tz *z);
 

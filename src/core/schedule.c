@@ -71,6 +71,14 @@ schedule_clear(struct schedule *s)
 }
 
 int
+schedule_zone(const char *tz, struct tz **out, char *err, size_t errlen)
+{
+	if (tz == NULL || *tz == '\0')
+		return tz_load_system(out, err, errlen);
+	return tz_load(tz, out, err, errlen);
+}
+
+int
 schedule_next(const struct schedule *s, int64_t after, int64_t *next,
     char *err, size_t errlen)
 {
@@ -87,7 +95,7 @@ schedule_next(const struct schedule *s, int64_t after, int64_t *next,
 		*next = 0;
 		return 0;
 	}
-	if ((error = tz_load(s->tz, &z, why, sizeof(why))) != 0) {
+	if ((error = schedule_zone(s->tz, &z, why, sizeof(why))) != 0) {
 		snprintf(err, errlen, "time zone: %s", why);
 		return error;
 	}

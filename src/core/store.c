@@ -103,6 +103,7 @@ enum store_stmt {
 	Q_SLOT_PRUNE,
 	Q_SCHED_FIRED,
 	Q_SLOT_LIST,
+	Q_SCHED_BOOT,
 	Q_MAX
 };
 
@@ -389,6 +390,10 @@ static const char *const store_sql[Q_MAX] = {
 	    "next_run_at = CASE WHEN ?2 != 0 THEN ?2 ELSE next_run_at END, "
 	    "last_run_at = CASE WHEN ?3 > coalesce(last_run_at, 0) THEN ?3 "
 	    "ELSE last_run_at END WHERE id = ?1",
+	/* An @reboot schedule claims this boot, once. */
+	[Q_SCHED_BOOT] =
+	    "UPDATE schedules SET reboot_boot_id = ?2 "
+	    "WHERE id = ?1 AND reboot_boot_id IS NOT ?2",
 	[Q_SLOT_LIST] =
 	    "SELECT l.slot_at, l.job_id, l.outcome, coalesce(l.reason, "
 	    "(SELECT reason FROM dead_jobs WHERE id = l.job_id)), "
@@ -2596,11 +2601,12 @@ store_schedule_active(struct store *st, int64_t id, int64_t *job_id)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc);
 }
 
-int
-store_schedule_fire(struct store *st, const struct schedule *sc,
+/* store_schedule_fire() inside a transaction; boot_id: see the reboot. */
+static int
+store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
     struct slot *slots, size_t n, int64_t next_run_at, int64_t now)
 {
-	sqlite3_stmt *ins, *link, *fired, *prune;
+	sqlite3_stmt *ins, *link, *fired, *prune, *boot = NULL;
 	struct job_spec js;
 	int64_t latest = 0, prev_job = 0;
 	size_t i;
@@ -2609,7 +2615,9 @@ store_schedule_fire(struct store *st, const struct schedule *sc,
 	if ((ins = store_stmt(st, Q_SLOT_INSERT, &error)) == NULL ||
 	    (link = store_stmt(st, Q_SLOT_JOB, &error)) == NULL ||
 	    (fired = store_stmt(st, Q_SCHED_FIRED, &error)) == NULL ||
-	    (prune = store_stmt(st, Q_SLOT_PRUNE, &error)) == NULL)
+	    (prune = store_stmt(st, Q_SLOT_PRUNE, &error)) == NULL ||
+	    (boot_id != NULL &&
+	    (boot = store_stmt(st, Q_SCHED_BOOT, &error)) == NULL))
 		return error;
 	memset(&js, 0, sizeof(js));
 	js.queue = sc->queue;
@@ -2625,8 +2633,14 @@ store_schedule_fire(struct store *st, const struct schedule *sc,
 	js.run_as = sc->run_as;
 	js.proc = sc->proc;
 	js.schedule_id = sc->id;
-	if ((error = store_begin(st)) != 0)
-		return error;
+	if (boot != NULL) {
+		sqlite3_bind_int64(boot, 1, sc->id);
+		sqlite3_bind_text(boot, 2, boot_id, -1, SQLITE_STATIC);
+		if ((error = store_run(st, boot)) != 0)
+			return error;
+		if (sqlite3_changes(st->db) == 0)
+			return -EALREADY;
+	}
 	for (i = 0; i < n; i++) {
 		struct slot *sl = &slots[i];
 
@@ -2639,7 +2653,7 @@ store_schedule_fire(struct store *st, const struct schedule *sc,
 			bind_text(ins, 4, sl->reason);
 			sqlite3_bind_int64(ins, 5, now);
 			if ((error = store_run(st, ins)) != 0)
-				goto fail;
+				return error;
 			if (sqlite3_changes(st->db) == 0)
 				continue;	/* already in the ledger */
 			if (sl->slot_at > latest)
@@ -2651,14 +2665,14 @@ store_schedule_fire(struct store *st, const struct schedule *sc,
 		js.run_at = now;
 		js.after_id = sl->after_id == -1 ? prev_job : sl->after_id;
 		if ((error = store_insert(st, &js, now, &sl->job_id)) != 0)
-			goto fail;
+			return error;
 		prev_job = sl->job_id;
 		if (sl->slot_at != 0) {
 			sqlite3_bind_int64(link, 1, sc->id);
 			sqlite3_bind_int64(link, 2, sl->slot_at);
 			sqlite3_bind_int64(link, 3, sl->job_id);
 			if ((error = store_run(st, link)) != 0)
-				goto fail;
+				return error;
 		}
 	}
 	sqlite3_bind_int64(fired, 1, sc->id);
@@ -2666,16 +2680,42 @@ store_schedule_fire(struct store *st, const struct schedule *sc,
 	sqlite3_bind_int64(fired, 3, latest);
 	sqlite3_bind_int64(prune, 1, sc->id);
 	sqlite3_bind_int64(prune, 2, STORE_SLOTS_KEPT - 1);
-	if ((error = store_run(st, fired)) != 0 ||
-	    (error = store_run(st, prune)) != 0 ||
-	    (error = store_commit(st)) != 0)
-		goto fail;
-	return 0;
-fail:
-	store_rollback(st);
-	for (i = 0; i < n; i++)
-		slots[i].job_id = 0;
+	if ((error = store_run(st, fired)) != 0)
+		return error;
+	return store_run(st, prune);
+}
+
+static int
+store_fire_tx(struct store *st, const struct schedule *sc,
+    const char *boot_id, struct slot *slots, size_t n, int64_t next_run_at,
+    int64_t now)
+{
+	size_t i;
+	int error;
+
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if ((error = store_fire(st, sc, boot_id, slots, n, next_run_at,
+	    now)) != 0 || (error = store_commit(st)) != 0) {
+		store_rollback(st);
+		for (i = 0; i < n; i++)
+			slots[i].job_id = 0;
+	}
 	return error;
+}
+
+int
+store_schedule_fire(struct store *st, const struct schedule *sc,
+    struct slot *slots, size_t n, int64_t next_run_at, int64_t now)
+{
+	return store_fire_tx(st, sc, NULL, slots, n, next_run_at, now);
+}
+
+int
+store_schedule_reboot(struct store *st, const struct schedule *sc,
+    const char *boot_id, struct slot *slot, int64_t now)
+{
+	return store_fire_tx(st, sc, boot_id, slot, 1, 0, now);
 }
 
 int

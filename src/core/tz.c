@@ -827,16 +827,27 @@ tz_load_local(struct tz **out, char *err, size_t errlen)
 			return 0;
 		}
 	}
+	return tz_load_system(out, err, errlen);
+nomem:
+	tz_errf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+int
+tz_load_system(struct tz **out, char *err, size_t errlen)
+{
+	char name[TZ_NAME_MAX + 1];
+	int error;
+
 	tz_local_name(name, sizeof(name));
 	error = tz_load_file(TZ_LOCALTIME, name, out, err, errlen);
 	if (error != -ENOENT)
 		return error;
-	if ((*out = tz_new_fixed("UTC", NULL)) == NULL)
-		goto nomem;
+	if ((*out = tz_new_fixed("UTC", NULL)) == NULL) {
+		tz_errf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
-nomem:
-	tz_errf(err, errlen, "out of memory");
-	return -ENOMEM;
 }
 
 int

@@ -117,7 +117,7 @@ cmd_next(struct ctl *ctl, int argc, char **argv)
 		ctl_fail(ctl, EXIT_DATAERR, "invalid cron expression: %s", err);
 	if (e.flags & CRON_REBOOT)
 		ctl_fail(ctl, EXIT_DATAERR, "@reboot has no fire times; it "
-		    "runs when jobd starts");
+		    "runs once per boot, when jobd starts");
 	if (zone == NULL)
 		ctl_check_tz_env(ctl, "the local time zone");
 	if ((error = tz_load(zone, &z, err, sizeof(err))) != 0)

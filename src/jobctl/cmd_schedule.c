@@ -55,7 +55,7 @@ ctl_sched_time(const char *tzname, int64_t ms, char *buf, size_t len)
 	int64_t sec = ms / 1000 - (ms % 1000 < 0);
 	int32_t off;
 
-	if (tz_load(tzname, &z, NULL, 0) != 0) {
+	if (schedule_zone(tzname, &z, NULL, 0) != 0) {
 		if (timefmt_format_local(ms, buf, len) != 0)
 			snprintf(buf, len, "-");
 		return;
@@ -85,7 +85,7 @@ ctl_sched_next(const struct ctl *ctl, const struct schedule *s, char *buf,
 	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX];
 
 	if (ctl_sched_is_reboot(s)) {
-		snprintf(buf, len, "when jobd starts");
+		snprintf(buf, len, "once per boot");
 		return;
 	}
 	if (!s->enabled || s->next_run_at == 0) {
@@ -145,7 +145,8 @@ sched_report(const struct ctl *ctl, const struct schedule *s)
 	char buf[3 * TIMEFMT_MAX];
 
 	if (ctl_sched_is_reboot(s)) {
-		ctl_warnx(ctl, "schedule %s: runs each time jobd starts%s",
+		ctl_warnx(ctl, "schedule %s: runs once per boot, when jobd "
+		    "first starts%s",
 		    s->name, s->enabled ? "" : " (once enabled)");
 		return;
 	}
@@ -343,7 +344,7 @@ sched_list_one(const struct schedule *s, void *arg)
 	out_table_cell(lc->table, s->name, 0);
 	out_table_cell(lc->table, s->enabled ? "yes" : "no", 0);
 	out_table_cell(lc->table, s->cron, 0);
-	out_table_cell(lc->table, s->tz != NULL ? s->tz : "local", 0);
+	out_table_cell(lc->table, s->tz != NULL ? s->tz : "system", 0);
 	ctl_sched_next(lc->ctl, s, buf, sizeof(buf));
 	out_table_cell(lc->table, buf, 0);
 	jobfmt_relative(lc->ctl, s->last_run_at, buf, sizeof(buf));
@@ -479,9 +480,9 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	if (s->tz != NULL) {
 		jobfmt_line("time zone:", s->tz);
 	} else {
-		snprintf(buf, sizeof(buf), "local");
-		if (tz_load(NULL, &z, NULL, 0) == 0) {
-			snprintf(buf, sizeof(buf), "local (%s)", tz_name(z));
+		snprintf(buf, sizeof(buf), "system");
+		if (schedule_zone(NULL, &z, NULL, 0) == 0) {
+			snprintf(buf, sizeof(buf), "system (%s)", tz_name(z));
 			tz_free(z);
 		}
 		jobfmt_line("time zone:", buf);
@@ -507,7 +508,8 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	jobfmt_line("overlap:", sched_overlap_name(s->overlap));
 	jobfmt_line("catchup:", sched_catchup_name(s->catchup));
 	if (ctl_sched_is_reboot(s))
-		jobfmt_line("next run:", "each time jobd starts");
+		jobfmt_line("next run:", "once per boot, when jobd first "
+		    "starts");
 	else if (!s->enabled)
 		jobfmt_line("next run:", "- (disabled)");
 	else

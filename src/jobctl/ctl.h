@@ -136,7 +136,7 @@ void	ctl_check_tz_env(const struct ctl *ctl, const char *what);
 /*
  * Schedules as people and programs see them (cmd_schedule.c; shared with
  * import-crontab).  ctl_sched_time() writes UTC ms "ms" as ISO 8601 local
- * time with a numeric offset in zone tzname (NULL: the local zone), as
+ * time with a numeric offset in zone tzname (NULL: the system zone), as
  * "jobctl next" prints fire times ("2026-03-08T03:00:00-04:00"; the
  * process's zone when the zone cannot be loaded); buf holds TIMEFMT_MAX
  * bytes.  ctl_sched_next() writes when s runs next, with the time from

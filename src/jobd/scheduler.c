@@ -50,7 +50,7 @@
 #include "jobd/config.h"
 #include "jobd/contain.h"
 #include "jobd/crash.h"
-#include "jobd/cron.h"
+#include "jobd/cronfire.h"
 #include "jobd/job.h"
 #include "jobd/log.h"
 #include "jobd/notify.h"
@@ -74,11 +74,6 @@
 #define SCHED_SHORT_RUN_MS	100	/* runs this short: keep some queued */
 #define SCHED_AHEAD		2	/* jobs queued per worker, then */
 #define SCHED_GROUP_MS		1	/* results gathered for one commit */
-#define CRON_GRACE_MS		60000	/* a slot this late is still on time */
-#define CRON_ENUM_MAX		10000000 /* missed slots counted, at most */
-#define CRON_DUE_BATCH		64	/* schedules fired per turn */
-#define CRON_RETRY_MS		60000	/* a schedule that cannot fire */
-#define TZ_CACHE		32	/* zones kept loaded */
 
 #ifndef container_of
 #define container_of(p, type, member)					\
@@ -123,12 +118,7 @@ struct sched {
 	char			 host[128];
 	char			 boot_id[64];
 
-	struct {
-		char		*name;		/* "" for the local zone */
-		struct tz	*tz;
-	}			 zones[TZ_CACHE];
-	int			 nzones;
-	int64_t			 started_at;	/* UTC ms; @reboot slots */
+	struct cronfire		*cron;		/* firing schedules */
 
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
@@ -815,280 +805,11 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	(void)uv_timer_start(&s->timer, on_timer, (uint64_t)delay, 0);
 }
 
-/* Zone "name" (NULL: the local one), loaded once and kept. */
-static int
-sched_zone(struct sched *s, const char *name, struct tz **out, char *err,
-    size_t errlen)
-{
-	const char *key = name != NULL ? name : "";
-	struct tz *z;
-	int i, error;
-
-	for (i = 0; i < s->nzones; i++)
-		if (strcmp(s->zones[i].name, key) == 0) {
-			*out = s->zones[i].tz;
-			return 0;
-		}
-	if ((error = tz_load(name, &z, err, errlen)) != 0)
-		return error;
-	if (s->nzones == TZ_CACHE) {		/* full: drop the oldest */
-		free(s->zones[0].name);
-		tz_free(s->zones[0].tz);
-		memmove(&s->zones[0], &s->zones[1],
-		    sizeof(s->zones[0]) * (TZ_CACHE - 1));
-		s->nzones--;
-	}
-	if ((s->zones[s->nzones].name = strdup(key)) == NULL) {
-		tz_free(z);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	s->zones[s->nzones++].tz = z;
-	*out = z;
-	return 0;
-}
-
+/* A store error of cron's, reported like the loop's own. */
 static void
-sched_zones_free(struct sched *s)
+sched_cron_error(void *arg, const char *what)
 {
-	int i;
-
-	for (i = 0; i < s->nzones; i++) {
-		free(s->zones[i].name);
-		tz_free(s->zones[i].tz);
-	}
-	s->nzones = 0;
-}
-
-/*
- * The overlap policy, over the slots to run, in order.  With a job of the
- * schedule still pending or running (active), "skip" skips them, "allow"
- * runs them, "queue" makes them wait for it.  Several slots due in one
- * turn (catching up) run one after the other, except with "allow".
- */
-static void
-sched_overlap(const struct schedule *sc, struct slot *slots, size_t n,
-    int64_t active, char (*why)[160])
-{
-	bool first = true;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (slots[i].skip)
-			continue;
-		if (active != 0 && sc->overlap == OVERLAP_SKIP) {
-			slots[i].skip = true;
-			snprintf(why[i], sizeof(why[i]), "job %" PRId64 " of "
-			    "the schedule was still pending or running "
-			    "(overlap = skip)", active);
-			slots[i].reason = why[i];
-			continue;
-		}
-		if (sc->overlap != OVERLAP_ALLOW) {
-			if (!first)
-				slots[i].after_id = -1;
-			else if (sc->overlap == OVERLAP_QUEUE)
-				slots[i].after_id = active;
-		}
-		first = false;
-	}
-}
-
-/*
- * Fire one due schedule: the slots from its next_run_at up to now, split
- * into on time (within CRON_GRACE_MS) and missed (jobd was down or
- * behind), the catch-up policy applied to the missed ones and the overlap
- * policy to what runs; then record them and move on to the next fire time
- * after now, in one transaction.
- */
-static int
-sched_fire(struct sched *s, struct schedule *sc, int64_t now)
-{
-	struct cron_expr e;
-	struct tz *z;
-	struct slot *slots = NULL;
-	char (*why)[160] = NULL, err[256], when[TIMEFMT_MAX];
-	int64_t *ring = NULL, t, next, total = 0, active = 0, kept, i;
-	size_t n = 0, cap = (size_t)s->cfg->max_catchup + 1, k;
-	int error, rc = 0;
-
-	if ((error = cron_parse(sc->cron, &e, err, sizeof(err))) != 0 ||
-	    (error = sched_zone(s, sc->tz, &z, err, sizeof(err))) != 0) {
-		log_warnx("schedule %s: %s; trying again in a minute",
-		    sc->name, err);
-		goto retry;
-	}
-	ring = calloc(cap, sizeof(*ring));
-	slots = calloc(cap + 1, sizeof(*slots));
-	why = calloc(cap + 1, sizeof(*why));
-	if (ring == NULL || slots == NULL || why == NULL) {
-		log_warnx("schedule %s: out of memory", sc->name);
-		goto retry;
-	}
-	/* Every slot in [next_run_at, now]; keep the latest cap of them. */
-	for (t = sc->next_run_at; t <= now && total < CRON_ENUM_MAX; total++) {
-		ring[total % (int64_t)cap] = t;
-		if (cron_next(&e, z, t, &t) != 0) {
-			t = INT64_MAX;
-			break;
-		}
-	}
-	if (t <= now && cron_next(&e, z, now, &t) != 0)
-		t = INT64_MAX;		/* counted enough; go on from now */
-	next = t;
-	kept = total < (int64_t)cap ? total : (int64_t)cap;
-	for (i = total - kept; i < total; i++) {
-		struct slot *sl = &slots[n];
-
-		sl->slot_at = ring[i % (int64_t)cap];
-		if (sl->slot_at >= now - CRON_GRACE_MS) {
-			n++;			/* on time */
-			continue;
-		}
-		/* Missed: the catch-up policy decides. */
-		switch (sc->catchup) {
-		case CATCHUP_ALL:
-			if (i == total - kept && total >= (int64_t)cap) {
-				/* The oldest kept one stands for the rest. */
-				sl->skip = true;
-				snprintf(why[n], sizeof(why[n]), "missed while "
-				    "jobd was not running; %" PRId64 " older "
-				    "slots beyond max_catchup were not run",
-				    total - kept);
-			} else {
-				snprintf(why[n], sizeof(why[n]), "missed while "
-				    "jobd was not running; run late "
-				    "(catchup = all)");
-			}
-			break;
-		case CATCHUP_ONCE:
-			sl->skip = i + 1 < total && ring[(i + 1) %
-			    (int64_t)cap] < now - CRON_GRACE_MS;
-			snprintf(why[n], sizeof(why[n]), sl->skip ?
-			    "missed while jobd was not running (catchup = "
-			    "once runs only the latest)" : "missed while jobd "
-			    "was not running; run late (catchup = once)");
-			break;
-		default:
-			sl->skip = true;
-			snprintf(why[n], sizeof(why[n]), "missed while jobd was "
-			    "not running (catchup = skip)");
-			break;
-		}
-		sl->reason = why[n];
-		n++;
-	}
-	if (total > kept)
-		log_info("schedule %s: %" PRId64 " missed slots beyond "
-		    "max_catchup (%d) not recorded", sc->name, total - kept,
-		    s->cfg->max_catchup);
-	if (store_schedule_active(s->st, sc->id, &active) != 0) {
-		sched_store_error(s, "schedule %s", sc->name);
-		goto retry;
-	}
-	sched_overlap(sc, slots, n, active, why);
-	if (next == INT64_MAX) {
-		log_warnx("schedule %s: \"%s\" fires no more; disable or "
-		    "remove it", sc->name, sc->cron);
-		next = now + 365LL * 24 * 3600 * 1000;
-	}
-	if (store_schedule_fire(s->st, sc, slots, n, next, now) != 0) {
-		sched_store_error(s, "schedule %s: recording slots",
-		    sc->name);
-		rc = -1;		/* next_run_at unchanged: retry */
-		goto out;
-	}
-	for (k = 0; k < n; k++) {
-		if (timefmt_format_utc(slots[k].slot_at, when,
-		    sizeof(when)) != 0)
-			snprintf(when, sizeof(when), "?");
-		if (slots[k].job_id != 0)
-			log_info("schedule %s: slot %s: job %" PRId64 "%s%s",
-			    sc->name, when, slots[k].job_id,
-			    slots[k].reason != NULL ? "; " : "",
-			    slots[k].reason != NULL ? slots[k].reason : "");
-		else if (slots[k].skip)
-			log_info("schedule %s: slot %s skipped: %s", sc->name,
-			    when, slots[k].reason);
-	}
-	goto out;
-retry:
-	if (store_schedule_fire(s->st, sc, NULL, 0, now + CRON_RETRY_MS,
-	    now) != 0) {
-		sched_store_error(s, "schedule %s", sc->name);
-		rc = -1;
-	}
-out:
-	free(ring);
-	free(slots);
-	free(why);
-	return rc;
-}
-
-struct due {
-	char	(*names)[SCHEDULE_NAME_MAX + 1];
-	size_t	 n;
-};
-
-static int
-due_one(const struct schedule *sc, void *arg)
-{
-	struct due *d = arg;
-
-	snprintf(d->names[d->n++], sizeof(d->names[0]), "%s", sc->name);
-	return 0;
-}
-
-/*
- * Cron: fire the schedules that are due (reboot: the @reboot ones, once,
- * at start).  Up to CRON_DUE_BATCH per turn; the rest in the next turn.
- */
-static int
-sched_cron(struct sched *s, int64_t now, bool reboot)
-{
-	struct due d = { NULL, 0 };
-	struct schedule sc;
-	struct slot sl;
-	int64_t active;
-	char why[1][160];
-	size_t i;
-	int rc = 0;
-
-	if ((d.names = calloc(CRON_DUE_BATCH, sizeof(*d.names))) == NULL)
-		return -1;
-	if (store_schedule_due(s->st, now, CRON_DUE_BATCH, reboot, due_one,
-	    &d) != 0 && d.n == 0) {
-		sched_store_error(s, "reading due schedules");
-		rc = -1;
-	}
-	for (i = 0; i < d.n && i < CRON_DUE_BATCH; i++) {
-		if (store_schedule_get(s->st, d.names[i], &sc) != 0)
-			continue;
-		if (!reboot) {
-			if (sched_fire(s, &sc, now) != 0)
-				rc = -1;
-		} else if (store_schedule_active(s->st, sc.id, &active) == 0) {
-			/* One slot per start, even on a clock gone back. */
-			memset(&sl, 0, sizeof(sl));
-			sl.slot_at = s->started_at > sc.last_run_at ?
-			    s->started_at : sc.last_run_at + 1;
-			sched_overlap(&sc, &sl, 1, active, why);
-			if (store_schedule_fire(s->st, &sc, &sl, 1, 0,
-			    now) != 0)
-				sched_store_error(s, "schedule %s: @reboot",
-				    sc.name);
-			else if (sl.job_id != 0)
-				log_info("schedule %s: @reboot: job %" PRId64,
-				    sc.name, sl.job_id);
-			else
-				log_info("schedule %s: @reboot skipped: %s",
-				    sc.name, sl.reason != NULL ? sl.reason :
-				    "already run");
-		}
-		schedule_clear(&sc);
-	}
-	free(d.names);
-	return rc;
+	sched_store_error(arg, "%s", what);
 }
 
 static void
@@ -1181,6 +902,7 @@ sched_turn(struct sched *s)
 	if (s->closing)
 		return;
 	now = now_ms(s);
+	cronfire_tick(s->cron, now, clock_mono_ms(s->clock));
 	s->turn_failed = false;
 	sched_collect(s);
 	if (store_times(s->st, &t) != 0) {
@@ -1199,7 +921,7 @@ sched_turn(struct sched *s)
 	if (t.expiry <= now)
 		sched_reap(s, now);
 	if (t.cron <= now) {
-		if (sched_cron(s, now, false) != 0)
+		if (cronfire_due(s->cron, now, false) != 0)
 			failed = true;
 		/* What cron made may be due now. */
 		if (store_next_times(s->st, &t.due, &expiry) != 0)
@@ -1471,6 +1193,7 @@ static int
 sched_identity(struct sched *s)
 {
 	uint64_t seed;
+	const char *boot;
 	char *dot;
 
 	if (gethostname(s->host, sizeof(s->host) - 1) != 0)
@@ -1478,8 +1201,10 @@ sched_identity(struct sched *s)
 	s->host[sizeof(s->host) - 1] = '\0';
 	if ((dot = strchr(s->host, '.')) != NULL)
 		*dot = '\0';
-	read_line("/proc/sys/kernel/random/boot_id", s->boot_id,
-	    sizeof(s->boot_id));
+	/* For tests, as JOBD_TEST_CLOCK is: another boot's id, from a file. */
+	if ((boot = getenv("JOBD_TEST_BOOT_ID")) == NULL || *boot == '\0')
+		boot = "/proc/sys/kernel/random/boot_id";
+	read_line(boot, s->boot_id, sizeof(s->boot_id));
 	seed = (uint64_t)clock_mono_ms(s->clock) ^
 	    ((uint64_t)getpid() << 32) ^ (uint64_t)now_ms(s);
 	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)
@@ -1563,7 +1288,12 @@ sched_run(const struct sched_opts *o)
 		s->db_dev = sb.st_dev;
 		s->db_ino = sb.st_ino;
 	}
-	s->started_at = now_ms(s);
+	if ((s->cron = cronfire_new(s->st, s->cfg, sched_cron_error, s,
+	    now_ms(s), s->boot_id)) == NULL) {
+		log_warnx("out of memory");
+		rc = 1;
+		goto out;
+	}
 	memset(&d, 0, sizeof(d));
 	d.instance = s->instance;
 	d.host = s->host;
@@ -1598,7 +1328,7 @@ sched_run(const struct sched_opts *o)
 		(void)uv_timer_start(&s->watchdog, on_watchdog,
 		    (uint64_t)(wd / 2), (uint64_t)(wd / 2));
 	(void)schedfile_sync(s->st, s->cfg->schedules_dir, now_ms(s));
-	(void)sched_cron(s, now_ms(s), true);	/* @reboot */
+	(void)cronfire_due(s->cron, now_ms(s), true);	/* @reboot */
 	(void)store_data_version(s->st, &s->data_version);
 	s->next_heartbeat = now_ms(s) + s->cfg->poll_interval_ms;
 	log_info("started: instance %s, %d workers, database %s",
@@ -1617,7 +1347,7 @@ out:
 	if (s->db_gone)
 		rc = s->db_untrusted ? EXIT_DB_UNTRUSTED : EXIT_DB_GONE;
 	contain_close(s->contain);
-	sched_zones_free(s);
+	cronfire_free(s->cron);
 	free(s);
 	return rc;
 }

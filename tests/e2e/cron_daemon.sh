@@ -138,16 +138,139 @@ stop_jobd "$P" 10
 for n in ov_skip ov_allow ov_queue; do "$JOBCTL" schedule rm $n >/dev/null; done
 end
 
-begin "cron: @reboot runs once at each start of jobd"
+begin "cron: @reboot runs once per boot, not at each start of jobd or for each daemon"
+# The boot id jobd reads, for this test: a file in place of the kernel's.
+export JOBD_TEST_BOOT_ID=$T/boot_id
+echo 8d4e55d0-0000-4000-8000-000000000001 >"$JOBD_TEST_BOOT_ID"
 add atboot '@reboot' -- 'echo boot >>'"$T/boots"
 start_jobd cron5 && P=$JOBD_PID
 wait_until 10 "[ -s '$T/boots' ]" || problem "@reboot did not run"
 stop_jobd "$P" 10
+# A restart in the same boot, and a second daemon: neither runs it again.
 start_jobd cron6 && P=$JOBD_PID
-wait_until 10 "[ \$(wc -l <'$T/boots') -ge 2 ]" ||
-    problem "@reboot did not run at the second start"
+start_jobd cron6b && P2=$JOBD_PID
+wait_until 10 "grep -q 'atboot: @reboot: already run in this boot' \
+    '$T/cron6.log' && grep -q 'atboot: @reboot: already run in this boot' \
+    '$T/cron6b.log'" || problem "@reboot: no \"already run\" at the restart"
 stop_jobd "$P" 10
-[ "$(wc -l <"$T/boots")" = 2 ] || problem "@reboot ran $(wc -l <"$T/boots") times"
+stop_jobd "$P2" 10
+[ "$(wc -l <"$T/boots")" = 1 ] ||
+    problem "@reboot ran $(wc -l <"$T/boots") times in one boot"
+# The next boot: once again, for two daemons.
+echo 8d4e55d0-0000-4000-8000-000000000002 >"$JOBD_TEST_BOOT_ID"
+start_jobd boot2a && P=$JOBD_PID
+start_jobd boot2b && P2=$JOBD_PID
+wait_until 10 "[ \$(wc -l <'$T/boots') -ge 2 ]" ||
+    problem "@reboot did not run in the next boot"
+wait_until 10 "grep -q 'atboot: @reboot: already run in this boot' \
+    '$T/boot2b.log'" || problem "the second daemon: $(grep atboot \
+"$T/boot2b.log")"
+stop_jobd "$P" 10
+stop_jobd "$P2" 10
+[ "$(wc -l <"$T/boots")" = 2 ] ||
+    problem "@reboot ran $(wc -l <"$T/boots") times in two boots"
+[ "$(njobs atboot)" = 2 ] || problem "atboot made $(njobs atboot) jobs"
+unset JOBD_TEST_BOOT_ID
+"$JOBCTL" schedule rm atboot >/dev/null
+end
+
+begin "cron: a stall or a clock step across a slot runs it late, once; a step back re-runs nothing; downtime skips"
+setclock $((T0 + 7 * HOUR))
+add st '*/5 * * * *' --catchup skip -- 'echo "$JOBD_SLOT" >>'"$T/st"
+reason_of() {	# slot_at
+	dsql "SELECT l.outcome || ' ' || coalesce(l.reason, '') FROM
+	    schedule_slots l JOIN schedules s ON s.id = l.schedule_id
+	    WHERE s.name = 'st' AND l.slot_at = $1"
+}
+start_jobd cron7 && P=$JOBD_PID
+# Stopped from 07:00 to 07:06:30: 07:05 comes due while jobd cannot run.
+kill -STOP "$P"
+setclock $((T0 + 7 * HOUR + 6 * MIN + 30000))
+kill -CONT "$P"
+wait_until 10 "[ -n \"\$(reason_of $((T0 + 7 * HOUR + 5 * MIN)))\" ]" ||
+    problem "07:05 not recorded after the stall"
+case $(reason_of $((T0 + 7 * HOUR + 5 * MIN))) in
+"queued late: "*) ;;
+*) problem "07:05 after a stall: $(reason_of $((T0 + 7 * HOUR + 5 * MIN)))" ;;
+esac
+wait_until 10 "grep -qx '2026-06-01T07:05:00.000Z' '$T/st'" ||
+    problem "the 07:05 job did not run"
+# A step of 5 min forward, from 07:08 to 07:13:30, over 07:10.
+setclock $((T0 + 7 * HOUR + 8 * MIN))
+wait_until 10 "[ \$(grep -c 'info: the clock jumped forward by' '$T/cron7.log') \
+    -ge 2 ]" || problem "jobd did not log the step to 07:08"
+setclock $((T0 + 7 * HOUR + 13 * MIN + 30000))
+wait_until 10 "[ -n \"\$(reason_of $((T0 + 7 * HOUR + 10 * MIN)))\" ]" ||
+    problem "07:10 not recorded after the step"
+case $(reason_of $((T0 + 7 * HOUR + 10 * MIN))) in
+"queued late: the clock jumped forward by 5m"*) ;;
+*) problem "07:10 after a step: $(reason_of $((T0 + 7 * HOUR + 10 * MIN)))" ;;
+esac
+wait_until 10 "grep -qx '2026-06-01T07:10:00.000Z' '$T/st'" ||
+    problem "the 07:10 job did not run"
+# Back to 07:09, then on to 07:15:30: 07:10 is not run again.
+setclock $((T0 + 7 * HOUR + 9 * MIN))
+wait_until 10 "grep -q 'the clock went back by' '$T/cron7.log'" ||
+    problem "jobd did not log the step back"
+setclock $((T0 + 7 * HOUR + 15 * MIN + 30000))
+wait_until 10 "grep -qx '2026-06-01T07:15:00.000Z' '$T/st'" ||
+    problem "the 07:15 job did not run"
+stop_jobd "$P" 10
+[ "$(njobs st)" = 3 ] || problem "st made $(njobs st) jobs, want 3"
+[ "$(wc -l <"$T/st")" = 3 ] || problem "st ran $(wc -l <"$T/st") times"
+# Real downtime: jobd stopped (its daemons row gone) over 07:20 and 07:25.
+[ "$(dsql "SELECT count(*) FROM daemons")" = 0 ] ||
+    problem "a daemons row is left after a clean stop"
+setclock $((T0 + 7 * HOUR + 26 * MIN + 30000))
+start_jobd cron8 && P=$JOBD_PID
+wait_until 10 "[ \$(nslots st skipped) -ge 2 ]" ||
+    problem "downtime: $(nslots st skipped) skipped, want 2"
+[ "$(reason_of $((T0 + 7 * HOUR + 20 * MIN)))" = "skipped missed while \
+jobd was not running (catchup = skip)" ] ||
+    problem "07:20 after downtime: $(reason_of $((T0 + 7 * HOUR + 20 * MIN)))"
+stop_jobd "$P" 10
+[ "$(njobs st)" = 3 ] || problem "st made $(njobs st) jobs after downtime"
+"$JOBCTL" schedule rm st >/dev/null
+end
+
+begin "cron: a schedule without a zone runs in /etc/localtime's zone, whatever TZ jobctl and jobd have"
+NOW=$((T0 + 8 * HOUR))
+setclock $NOW
+# sysdate SECS [+DAYS]: the system zone's date then; at3 DATE: its 03:00.
+sysdate() { TZ=:/etc/localtime date -d @$(($1 + ${2:-0} * 86400)) +%F; }
+at3() { echo $(($(TZ=:/etc/localtime date -d "$1 03:00" +%s) * 1000)); }
+utc() { date -u -d @$(($1 / 1000)) +%Y-%m-%dT%H:%M:%S.000Z; }
+# Two zones whose offset differs from the system zone's on June 1.
+SYSOFF=$(TZ=:/etc/localtime date -d @$((NOW / 1000)) +%z)
+ZA=Europe/Berlin ZB=America/New_York
+[ "$(TZ=$ZA date -d @$((NOW / 1000)) +%z)" != "$SYSOFF" ] || ZA=Asia/Tokyo
+[ "$(TZ=$ZB date -d @$((NOW / 1000)) +%z)" != "$SYSOFF" ] || ZB=Asia/Tokyo
+FIRST=$(at3 "$(sysdate $((NOW / 1000)))")
+[ "$FIRST" -gt "$NOW" ] || FIRST=$(at3 "$(sysdate $((NOW / 1000)) 1)")
+SECOND=$(at3 "$(sysdate $((FIRST / 1000)) 1)")
+TZ=$ZA add tzx '0 3 * * *' -- 'echo "$JOBD_SLOT" >>'"$T/tzx"
+[ "$(dsql "SELECT next_run_at FROM schedules WHERE name = 'tzx'")" = \
+    "$FIRST" ] || problem "TZ=$ZA schedule add: first slot $(utc "$(dsql \
+"SELECT next_run_at FROM schedules WHERE name = 'tzx'")"), want $(utc "$FIRST")"
+TZ=$ZA "$JOBCTL" --json schedule show --count 2 tzx >"$T/.show" 2>&1
+grep -qF "\"next_runs\":[\"$(utc "$FIRST")\",\"$(utc "$SECOND")\"]" \
+    "$T/.show" || problem "TZ=$ZA schedule show: $(cat "$T/.show")"
+TZ=$ZA "$JOBCTL" schedule show tzx >"$T/.show" 2>&1
+grep -q '^time zone: *system (' "$T/.show" ||
+    problem "schedule show: $(grep zone "$T/.show")"
+export TZ=$ZB
+start_jobd cron9 && P=$JOBD_PID
+unset TZ
+setclock $((FIRST + 30000))
+wait_until 10 "grep -qx '$(utc "$FIRST")' '$T/tzx'" ||
+    problem "TZ=$ZB jobd: no run at $(utc "$FIRST"): $(cat "$T/tzx" 2>&1)"
+wait_until 10 "[ \"\$(dsql \"SELECT next_run_at FROM schedules
+    WHERE name = 'tzx'\")\" = $SECOND ]" ||
+    problem "TZ=$ZB jobd: next slot $(utc "$(dsql "SELECT next_run_at FROM \
+schedules WHERE name = 'tzx'")"), want $(utc "$SECOND")"
+stop_jobd "$P" 10
+[ "$(njobs tzx)" = 1 ] || problem "tzx made $(njobs tzx) jobs"
+"$JOBCTL" schedule rm tzx >/dev/null
 end
 
 no_strays "cron: no processes left"

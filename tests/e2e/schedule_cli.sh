@@ -78,7 +78,7 @@ end
 begin "add @reboot: no next run"
 run schedule add boot --cron '@reboot' echo booted
 expect_rc 0
-expect_err_contains "schedule boot: runs each time jobd starts"
+expect_err_contains "schedule boot: runs once per boot, when jobd first starts"
 [ "$(sql "SELECT next_run_at IS NULL FROM schedules WHERE name = 'boot'")" \
     = 1 ] || problem "next_run_at is set"
 end
@@ -94,11 +94,11 @@ head -1 "$T/.out" | grep -q '^NAME  *ENABLED  *CRON  *TZ  *NEXT  *LAST  *SOURCE 
     problem "order: $(sed 1d "$T/.out" | awk '{print $1}' | tr '\n' ' ')"
 grep '^backup ' "$T/.out" | grep -qF '2026-11-30T03:00:00+01:00 (in 1h6m)' ||
     problem "backup row: $(grep '^backup ' "$T/.out")"
-grep '^boot ' "$T/.out" | grep -qF 'when jobd starts' ||
+grep '^boot ' "$T/.out" | grep -qF 'once per boot' ||
     problem "boot row: $(grep '^boot ' "$T/.out")"
 grep '^full ' "$T/.out" | grep -q '^full  *no ' ||
     problem "full row: $(grep '^full ' "$T/.out")"
-grep '^hourly ' "$T/.out" | grep -q ' local .* cli  *echo tick$' ||
+grep '^hourly ' "$T/.out" | grep -q ' system .* cli  *echo tick$' ||
     problem "hourly row: $(grep '^hourly ' "$T/.out")"
 end
 

@@ -20,6 +20,7 @@
 
 #include "jobd/job.h"
 #include "jobd/procopt.h"
+#include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "fake_clock.h"
 
@@ -736,6 +737,60 @@ test_store_state_names(void **state)
 	assert_null(job_state_name(JOB_NSTATES));
 }
 
+/*
+ * @reboot once per boot: two daemons (two connections) and a restart in
+ * one boot make one job; the next boot makes another.
+ */
+static void
+test_store_schedule_reboot_once_per_boot(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st2;
+	struct schedule sc, got;
+	struct slot sl;
+	char err[512];
+	int64_t id, n = 0;
+	int i;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.name = (char *)(uintptr_t)"boot";
+	sc.cron = (char *)(uintptr_t)"@reboot";
+	sc.command = (char *)(uintptr_t)"true";
+	sc.max_attempts = sc.timeout_ms = JOB_DEFAULT;
+	sc.backoff_ms = sc.backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&sc.proc);
+	sc.enabled = true;
+	sc.source = (char *)(uintptr_t)"cli";
+	assert_int_equal(store_schedule_put(f->st, &sc, false, &id), 0);
+	assert_int_equal(store_schedule_get(f->st, "boot", &got), 0);
+	assert_int_equal(store_open(&st2, f->db, 0, &f->fc.clock, err,
+	    sizeof(err)), 0);
+	for (i = 0; i < 4; i++) {
+		struct store *st = i % 2 == 0 ? f->st : st2;
+		int rc;
+
+		memset(&sl, 0, sizeof(sl));
+		sl.slot_at = T0 + i;
+		rc = store_schedule_reboot(st, &got, "boot-a", &sl, T0 + i);
+		if (i == 0) {
+			assert_int_equal(rc, 0);
+			assert_true(sl.job_id > 0);
+		} else {
+			assert_int_equal(rc, -EALREADY);
+			assert_int_equal(sl.job_id, 0);
+		}
+	}
+	memset(&sl, 0, sizeof(sl));
+	sl.slot_at = T0 + 10;
+	assert_int_equal(store_schedule_reboot(st2, &got, "boot-b", &sl,
+	    T0 + 10), 0);
+	assert_true(sl.job_id > 0);
+	assert_int_equal(store_schedule_active(f->st, got.id, &n), 0);
+	assert_int_equal(n, sl.job_id);
+	store_close(st2);
+	schedule_clear(&got);
+}
+
 int
 main(void)
 {
@@ -761,6 +816,7 @@ main(void)
 		T(test_store_claim_order_matches_brute_force),
 		T(test_store_finish_claim_together),
 		T(test_store_state_names),
+		T(test_store_schedule_reboot_once_per_boot),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1005,6 +1005,33 @@ test_tz_local_zone(void **state)
 	set_tz(NULL);
 }
 
+/* The system zone is /etc/localtime's, whatever TZ says. */
+static void
+test_tz_system_zone(void **state)
+{
+	struct tz *local, *sys;
+	char err[256];
+	static const char *const tzs[] = { NULL, "Asia/Kolkata",
+	    ":Europe/Berlin", "CET-1CEST,M3.5.0,M10.5.0/3", "" };
+	size_t i;
+
+	(void)state;
+	set_tz(NULL);
+	local = load(NULL);
+	for (i = 0; i < NELEM(tzs); i++) {
+		set_tz(tzs[i]);
+		assert_int_equal(tz_load_system(&sys, err, sizeof(err)), 0);
+		assert_string_equal(tz_name(sys), tz_name(local));
+		assert_int_equal(tz_offset(sys, 1772953200, NULL),
+		    tz_offset(local, 1772953200, NULL));
+		assert_int_equal(tz_offset(sys, 1782864000, NULL),
+		    tz_offset(local, 1782864000, NULL));
+		tz_free(sys);
+	}
+	tz_free(local);
+	set_tz(NULL);
+}
+
 static void
 test_tz_utc(void **state)
 {
@@ -1047,6 +1074,7 @@ main(void)
 		cmocka_unit_test(test_tz_handmade_files),
 		cmocka_unit_test(test_tz_posix_strings),
 		cmocka_unit_test(test_tz_local_zone),
+		cmocka_unit_test(test_tz_system_zone),
 		cmocka_unit_test(test_tz_utc),
 	};
 
