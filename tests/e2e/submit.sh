@@ -121,7 +121,7 @@ K=$OUT
     problem "key not stored"
 n=$(rows)
 dbdump >"$T/before"
-run submit --key nightly-2026-01-01 --queue other echo second
+run submit --key nightly-2026-01-01 echo first
 expect_rc 0
 [ "$OUT" = "$K" ] || problem "second id $OUT, expected $K"
 expect_err_contains "already exists"
@@ -141,7 +141,7 @@ sql "INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
 	created_at, updated_at, updated_at, 'gave up' FROM jobs WHERE id = $D;
     DELETE FROM jobs WHERE id = $D;"
 n=$(rows)
-run submit --key will-die echo again
+run submit --key will-die echo dies
 expect_rc 0
 [ "$OUT" = "$D" ] || problem "id $OUT, expected $D"
 [ "$(rows)" = "$n" ] || problem "a job was created"
@@ -436,7 +436,7 @@ end
 begin "submit --key: 8 racing submitters get one job and the same id"
 R=$T/race.db
 for i in 1 2 3 4 5 6 7 8; do
-	"$JOBCTL" --db "$R" submit --key same echo "racer $i" \
+	"$JOBCTL" --db "$R" submit --key same echo racer \
 	    >"$T/race.$i.out" 2>"$T/race.$i.err" &
 done
 wait
