@@ -217,6 +217,8 @@ expect_rc 0
 isid "$OUT" || problem "stdout: $OUT"
 expect_err_contains "will run at"
 expect_err_contains "job $OUT"
+# The echo counts from the time --in was read: exactly 5m, not 4m59s.
+expect_err_contains "(in 5m)"
 near_now "$(field "$OUT" 'd["run_at"]')" 300 30
 end
 
