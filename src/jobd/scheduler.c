@@ -718,10 +718,10 @@ sched_db_check(struct sched *s)
 		if (trust_check_db(s->db_path, err, sizeof(err)) != -EPERM)
 			return;
 		s->db_untrusted = true;
-		log_warnx("%s; stopping %d running jobs and exiting (status "
+		log_errx("%s; stopping %d running jobs and exiting (status "
 		    "%d)", err, s->running.n, EXIT_DB_UNTRUSTED);
 	} else {
-		log_warnx("database %s was deleted or replaced while jobd "
+		log_errx("database %s was deleted or replaced while jobd "
 		    "was running; stopping %d running jobs and exiting "
 		    "(status %d): start jobd again to use the database now "
 		    "at that path", s->db_path, s->running.n, EXIT_DB_GONE);
@@ -1520,7 +1520,7 @@ sched_run(const struct sched_opts *o)
 	int error, rc = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		log_warnx("out of memory");
+		log_errx("out of memory");
 		return 1;
 	}
 	s->st = o->st;
@@ -1531,7 +1531,7 @@ sched_run(const struct sched_opts *o)
 	sched_identity(s);
 
 	if ((error = uv_loop_init(&s->loop)) != 0) {
-		log_warnx("uv_loop_init: %s", uv_strerror(error));
+		log_errx("uv_loop_init: %s", uv_strerror(error));
 		free(s);
 		return 1;
 	}
@@ -1565,14 +1565,14 @@ sched_run(const struct sched_opts *o)
 	d.started_at = d.heartbeat_at = now_ms(s);
 	sched_reclaim(s);
 	if (store_daemon_register(s->st, &d) != 0) {
-		log_warnx("registering with the database: %s",
+		log_errx("registering with the database: %s",
 		    store_errmsg(s->st));
 		rc = 1;
 		goto out;
 	}
 	if ((error = workers_start(&s->workers, s->cfg->workers, s->clock,
 	    notify_loop, s)) != 0) {
-		log_warnx("starting %d workers: %s", s->cfg->workers,
+		log_errx("starting %d workers: %s", s->cfg->workers,
 		    strerror(-error));
 		(void)store_daemon_unregister(s->st, s->instance);
 		rc = 1;
