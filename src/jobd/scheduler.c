@@ -1293,11 +1293,14 @@ static void
 on_stop_signal(uv_signal_t *h, int signum)
 {
 	struct sched *s = h->data;
+	struct sjob *sj;
 
 	if (s->draining) {
-		log_info("%s again: stopping running jobs now",
-		    strsignal(signum));
-		sched_stop_runs(s);
+		log_info("%s again: killing %d running jobs now; they will run "
+		    "again", strsignal(signum), s->running.n);
+		s->stopped_runs = true;
+		for (sj = s->running.head; sj != NULL; sj = sj->next)
+			runner_stop_now(&sj->wk.ctl);
 		if (s->running.n == 0)	/* results the store refused */
 			sched_turn(s);
 		return;
