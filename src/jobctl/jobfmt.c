@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jobd/clock.h"
+#include "jobd/config.h"
 #include "jobd/job.h"
 #include "jobd/procopt.h"
 #include "jobd/store.h"
@@ -231,17 +233,46 @@ jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
 	jobfmt_line(name, buf);
 }
 
-void
-jobfmt_line_ms(const char *name, int64_t ms, const char *none)
+const struct jd_config *
+jobfmt_defaults(void)
 {
-	char buf[TIMEFMT_MAX];
+	static struct jd_config cfg, file;
+	static bool loaded;
+	char path[PATH_MAX], err[1024];
 
-	if (ms == JOB_DEFAULT)
-		jobfmt_line(name, "default");
-	else if (ms == 0 && none != NULL)
-		jobfmt_line(name, none);
-	else if (timefmt_format_duration(ms, buf, sizeof(buf)) == 0)
-		jobfmt_line(name, buf);
+	if (loaded)
+		return &cfg;
+	loaded = true;
+	if (config_defaults(&cfg) != 0)
+		return &cfg;
+	if (config_default_path(path, sizeof(path)) == 0 &&
+	    config_defaults(&file) == 0) {
+		if (config_load(&file, path, err, sizeof(err)) == 0) {
+			cfg.max_attempts = file.max_attempts;
+			cfg.timeout_ms = file.timeout_ms;
+			cfg.backoff_ms = file.backoff_ms;
+			cfg.backoff_max_ms = file.backoff_max_ms;
+		}
+		config_free(&file);
+	}
+	return &cfg;
+}
+
+void
+jobfmt_line_ms(const char *name, int64_t ms, int64_t def, const char *none)
+{
+	char buf[TIMEFMT_MAX + 16];
+	bool is_def = ms == JOB_DEFAULT;
+
+	if (is_def)
+		ms = def;
+	if (ms == 0 && none != NULL)
+		snprintf(buf, sizeof(buf), "%s", none);
+	else if (ms < 0 || timefmt_format_duration(ms, buf, TIMEFMT_MAX) != 0)
+		return;
+	if (is_def)
+		strcat(buf, " (default)");
+	jobfmt_line(name, buf);
 }
 
 static void
@@ -263,15 +294,18 @@ show_human(struct ctl *ctl, const struct job *jb)
 	jobfmt_line("priority:", buf);
 	jobfmt_line_time(ctl, "run at:", jb->run_at, NULL);
 	if (jb->max_attempts == JOB_DEFAULT)
-		snprintf(buf, sizeof(buf), "%" PRId64 " (max: default)",
-		    jb->attempts);
+		snprintf(buf, sizeof(buf), "%" PRId64 " of %d (default)",
+		    jb->attempts, jobfmt_defaults()->max_attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64,
 		    jb->attempts, jb->max_attempts);
 	jobfmt_line("attempts:", buf);
-	jobfmt_line_ms("timeout:", jb->timeout_ms, "none");
-	jobfmt_line_ms("backoff:", jb->backoff_ms, NULL);
-	jobfmt_line_ms("backoff max:", jb->backoff_max_ms, NULL);
+	jobfmt_line_ms("timeout:", jb->timeout_ms,
+	    jobfmt_defaults()->timeout_ms, "none");
+	jobfmt_line_ms("backoff:", jb->backoff_ms,
+	    jobfmt_defaults()->backoff_ms, NULL);
+	jobfmt_line_ms("backoff max:", jb->backoff_max_ms,
+	    jobfmt_defaults()->backoff_max_ms, NULL);
 	jobfmt_line("key:", jb->key);
 	if (jb->schedule_id != 0) {
 		snprintf(buf, sizeof(buf), "%s (id %" PRId64 ")",
