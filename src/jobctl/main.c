@@ -33,9 +33,8 @@ static const struct ctl_cmd {
 	    "       jobctl dead retry ID ... | --all\n"
 	    "       jobctl dead purge --older-than DURATION | --all" },
 	{ "import-crontab", cmd_import_crontab,
-	    "import-crontab [--user USER | --system] [--name PREFIX] "
-	    "[--dry-run]\n"
-	    "              FILE | -" },
+	    "import-crontab [--user USER | --system] [--name PREFIX]\n"
+	    "              [--dry-run] FILE | -" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
@@ -64,12 +63,13 @@ static const struct ctl_cmd {
 	    "submit [--queue QUEUE] [--at TIME | --in DURATION]\n"
 	    "              [--priority N] [--max-attempts N] "
 	    "[--timeout DURATION]\n"
-	    "              [--backoff BASE[,MAX]] [--key KEY] "
-	    "[--env NAME=VALUE] ...\n"
-	    "              [--cwd DIR] [--user USER] [--umask MODE]\n"
-	    "              [--limit-nofile N] [--limit-nproc N] "
-	    "[--limit-as SIZE]\n"
-	    "              [--limit-cpu DURATION] [--] COMMAND [ARG ...]\n"
+	    "              [--backoff BASE[,MAX]] "
+	    "[--key KEY [--key-ttl DURATION]]\n"
+	    "              [--env NAME=VALUE ...] [--cwd DIR] [--user USER]\n"
+	    "              [--umask MODE] "
+	    "[--limit-nofile N] [--limit-nproc N]\n"
+	    "              [--limit-as SIZE] [--limit-cpu DURATION] "
+	    "[--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };
@@ -98,10 +98,11 @@ ctl_print_usage(const struct ctl *ctl, FILE *fp)
 		    "[--version]\n");
 		return;
 	}
+	/* The usages are laid out after "usage: ": list them in that column. */
 	fprintf(fp, "usage: jobctl [--db PATH] [--json] COMMAND [ARG ...]\n"
 	    "       jobctl --help | --version\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(fp, "  jobctl %s\n", ctl_cmds[i].usage);
+		fprintf(fp, "       jobctl %s\n", ctl_cmds[i].usage);
 	fprintf(fp, "\nSee jobctl(1).\n");
 }
 

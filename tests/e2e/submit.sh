@@ -417,6 +417,34 @@ for h in --help -h; do
 done
 end
 
+# help_layout: the usage in $T/.out is laid out as jobctl(1)'s SYNOPSIS:
+# at most 80 columns; every "jobctl" line of the usage or of the command
+# list starts in one column (that of "usage: jobctl"), and every
+# continuation line in the column after "jobctl ".
+help_layout() {
+	awk -v what="$1" '
+	function bad(why) { printf "%s line %d: %s: %s\n", what, NR, why, $0; rc = 1 }
+	length($0) > 80 { bad("longer than 80 columns") }
+	/^usage: jobctl / || /^global options:/ || /^commands:$/ || /^$/ ||
+	    /^See jobctl/ { next }
+	/^ *jobctl / { if (index($0, "jobctl") != 8) bad("jobctl not in column 8"); next }
+	/^ / { if (match($0, /[^ ]/) != 15) bad("continuation not in column 15"); next }
+	{ bad("unexpected line") }
+	END { exit rc }' "$T/.out" >"$T/.layout" ||
+	    problem "$(head -n 3 "$T/.layout")"
+}
+
+begin "every --help is aligned: jobctl lines and continuations in one column"
+run --help
+help_layout "jobctl --help"
+for c in submit list show cancel status wait logs dead next schedule \
+    import-crontab; do
+	run "$c" --help
+	expect_rc 0
+	help_layout "$c --help"
+done
+end
+
 begin "jobctl with no command: usage on stderr, exit 64"
 run
 expect_rc 64
