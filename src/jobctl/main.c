@@ -75,6 +75,15 @@ static const struct ctl_cmd {
 };
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 
+const char *
+ctl_cmd_usage(size_t i, const char **name)
+{
+	if (i >= NCMDS)
+		return NULL;
+	*name = ctl_cmds[i].name;
+	return ctl_cmds[i].usage;
+}
+
 static const struct ctl_cmd *
 ctl_cmd_find(const char *name)
 {
@@ -459,6 +468,13 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		ctl_usage(&ctl);
+	/* Hidden: for shell completion (cmd_complete.c). */
+	if (strcmp(argv[0], "__complete") == 0) {
+		ctl.cmd = "__complete";
+		rc = cmd_complete(&ctl, argc, argv);
+		store_close(ctl.st);
+		return fflush(stdout) != 0 || ferror(stdout) ? EXIT_IOERR : rc;
+	}
 	if ((cmd = ctl_cmd_find(argv[0])) == NULL)
 		ctl_fail(&ctl, EXIT_USAGE, "unknown command \"%s\" (see "
 		    "jobctl --help)", argv[0]);
