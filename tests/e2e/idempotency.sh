@@ -165,6 +165,36 @@ run submit --key nightly --key-ttl 1h -- true
 [ "$OUT" = "$N" ] || problem "the new job does not hold the key: $OUT"
 end
 
+# A database from before keys expired (schema 007 undone; it is the newest
+# migration, so user_version - 1 is the version before it): its keys keep
+# naming their jobs, now with the default ttl, and without comparing how
+# the start time was asked for, which was not recorded.
+begin "idempotency: keys of an older database carry over"
+use_db "$T/old.db"
+setclock "$T0"
+run submit --key old1 --in 5m -- echo old
+O1=$OUT
+V=$(sql 'PRAGMA user_version')
+sql "DROP TABLE job_keys;
+DROP INDEX jobs_idempotency_key;
+CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+DROP INDEX dead_jobs_idempotency_key;
+CREATE UNIQUE INDEX dead_jobs_idempotency_key ON dead_jobs (idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+PRAGMA user_version = $((V - 1));"
+run submit --key old1 -- echo old
+expect_rc 0
+[ "$OUT" = "$O1" ] || problem "the old key no longer names $O1: $OUT"
+[ "$(sql 'PRAGMA user_version')" = "$V" ] || problem "not migrated"
+[ "$(sql "SELECT job_id, ttl_ms, run_when IS NULL FROM job_keys
+    WHERE key = 'old1'")" = "$O1|86400000|1" ] ||
+    problem "job_keys: $(sql 'SELECT * FROM job_keys')"
+run submit --key old1 -- echo other
+expect_rc 65
+use_db "$T/idem.db"
+end
+
 begin "idempotency: a running or pending job holds its key past the ttl"
 setclock "$T0"
 run submit --key p1 --key-ttl 0s -- echo p
