@@ -491,7 +491,7 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	snprintf(buf, sizeof(buf), "%" PRId64, s->priority);
 	jobfmt_line("priority:", buf);
 	if (s->max_attempts == JOB_DEFAULT)
-		snprintf(buf, sizeof(buf), "%d (default)",
+		snprintf(buf, sizeof(buf), "%" PRId64 " (default)",
 		    jobfmt_defaults()->max_attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64, s->max_attempts);

@@ -233,29 +233,27 @@ jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
 	jobfmt_line(name, buf);
 }
 
-const struct jd_config *
+const struct jobfmt_defaults *
 jobfmt_defaults(void)
 {
-	static struct jd_config cfg, file;
+	static struct jobfmt_defaults d;
 	static bool loaded;
+	struct jd_config cfg;
 	char path[PATH_MAX], err[1024];
 
 	if (loaded)
-		return &cfg;
+		return &d;
 	loaded = true;
 	if (config_defaults(&cfg) != 0)
-		return &cfg;
-	if (config_default_path(path, sizeof(path)) == 0 &&
-	    config_defaults(&file) == 0) {
-		if (config_load(&file, path, err, sizeof(err)) == 0) {
-			cfg.max_attempts = file.max_attempts;
-			cfg.timeout_ms = file.timeout_ms;
-			cfg.backoff_ms = file.backoff_ms;
-			cfg.backoff_max_ms = file.backoff_max_ms;
-		}
-		config_free(&file);
-	}
-	return &cfg;
+		return &d;
+	if (config_default_path(path, sizeof(path)) == 0)
+		(void)config_load(&cfg, path, err, sizeof(err));
+	d.max_attempts = cfg.max_attempts;
+	d.timeout_ms = cfg.timeout_ms;
+	d.backoff_ms = cfg.backoff_ms;
+	d.backoff_max_ms = cfg.backoff_max_ms;
+	config_free(&cfg);
+	return &d;
 }
 
 void
@@ -294,7 +292,7 @@ show_human(struct ctl *ctl, const struct job *jb)
 	jobfmt_line("priority:", buf);
 	jobfmt_line_time(ctl, "run at:", jb->run_at, NULL);
 	if (jb->max_attempts == JOB_DEFAULT)
-		snprintf(buf, sizeof(buf), "%" PRId64 " of %d (default)",
+		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64 " (default)",
 		    jb->attempts, jobfmt_defaults()->max_attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64,

@@ -10,8 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jobd/config.h"
-
 struct ctl;
 struct job;
 struct out_json;
@@ -82,7 +80,13 @@ void	jobfmt_line_ms(const char *name, int64_t ms, int64_t def,
  * the system or the user file), else jobd's built-in defaults when there
  * is none or it cannot be read.  Read once.
  */
-const struct jd_config *jobfmt_defaults(void);
+struct jobfmt_defaults {
+	int64_t		 max_attempts;
+	int64_t		 timeout_ms;
+	int64_t		 backoff_ms;
+	int64_t		 backoff_max_ms;
+};
+const struct jobfmt_defaults *jobfmt_defaults(void);
 
 /*
  * A job's or a schedule's umask and limits.  JSON: "umask" as an octal
