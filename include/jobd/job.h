@@ -59,8 +59,8 @@ struct job_spec {
 	int64_t		 backoff_ms;	/* >= 0, or JOB_DEFAULT */
 	int64_t		 backoff_max_ms; /* >= 0, or JOB_DEFAULT */
 	const char	*key;		/* idempotency key, or NULL */
-	int64_t		 key_ttl_ms;	/* the key's life after the job ends;
-					   JOB_DEFAULT: JOB_KEY_TTL_DEFAULT_MS */
+	int64_t		 key_ttl_ms;	/* the key's life after the job ends,
+					   or JOB_DEFAULT (24 hours) */
 	const char	*key_when;	/* how the start time was asked for,
 					   compared on reuse of the key */
 	const char	*env;

@@ -143,7 +143,8 @@ print_opts(const char *e, size_t len, void *arg)
 			;
 		if (strncmp(p, "--", 2) != 0 || p[2] < 'a' || p[2] > 'z')
 			continue;
-		q = p + 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+		q = p + 2 + strspn(p + 2,
+		    "abcdefghijklmnopqrstuvwxyz0123456789-");
 		closed = *q == ']';	/* "[--json]": no argument */
 		*q = '\0';
 		snprintf(key, sizeof(key), "\n%s\n", p);
@@ -264,8 +265,8 @@ cmd_complete(struct ctl *ctl, int argc, char **argv)
 		for (s = strtok_r(states, ",", &save); s != NULL && error == 0;
 		    s = strtok_r(NULL, ",", &save)) {
 			if (job_state_parse(s, &state) != 0)
-				ctl_fail(ctl, EXIT_USAGE, "unknown state \"%s\"",
-				    s);
+				ctl_fail(ctl, EXIT_USAGE, "unknown state "
+				    "\"%s\"", s);
 			f.state = (int)state;
 			f.queue = NULL;
 			f.limit = COMPLETE_JOBS_MAX;

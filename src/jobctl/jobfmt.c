@@ -292,8 +292,9 @@ show_human(struct ctl *ctl, const struct job *jb)
 	jobfmt_line("priority:", buf);
 	jobfmt_line_time(ctl, "run at:", jb->run_at, NULL);
 	if (jb->max_attempts == JOB_DEFAULT)
-		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64 " (default)",
-		    jb->attempts, jobfmt_defaults()->max_attempts);
+		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64
+		    " (default)", jb->attempts,
+		    jobfmt_defaults()->max_attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64,
 		    jb->attempts, jb->max_attempts);
