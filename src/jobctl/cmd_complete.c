@@ -34,6 +34,7 @@
 
 #define COMPLETE_JOBS_MAX	500	/* ids offered per state */
 #define COMPLETE_WORD_MAX	128
+#define COMPLETE_QUEUE_MAX	128	/* bytes of a queue name, NUL too */
 
 /*
  * The synopsis entries of command "name": each "name [SUB] ..." line of
@@ -186,7 +187,7 @@ print_queue(const char *queue, enum job_state state, int64_t count,
 	(void)count;
 	if (strcmp(last, queue) != 0) {
 		printf("%s\n", queue);
-		snprintf(last, 128, "%s", queue);
+		snprintf(last, COMPLETE_QUEUE_MAX, "%s", queue);
 	}
 	return 0;
 }
@@ -235,7 +236,7 @@ cmd_complete(struct ctl *ctl, int argc, char **argv)
 	struct job_filter f;
 	struct opt_walk ow;
 	enum job_state state;
-	char last[128] = "", *states, *s, *save;
+	char last[COMPLETE_QUEUE_MAX] = "", *states, *s, *save;
 	size_t i;
 	int error = 0;
 
