@@ -4,7 +4,7 @@
 #   make check               build and run every test
 #   make SANITIZE=address,undefined check
 #                            the same, in its own build directory
-#   make install             PREFIX=/usr/local DESTDIR=
+#   make install             PREFIX=/usr/local DESTDIR= (COMPLETIONSDIR=)
 #   make lint                mandoc -Tlint on the man pages
 #   make run                 start jobd on a database in ./run/
 #   make bench               benchmarks: figures and ratios to targets
@@ -24,6 +24,9 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 UNITDIR		?= $(PREFIX)/lib/systemd/system
+# Where bash-completion looks for completions, else under PREFIX.
+COMPLETIONSDIR	?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir \
+		   bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
 DESTDIR		?=
 INSTALL		?= install
 PKG_CONFIG	?= pkg-config
@@ -94,7 +97,8 @@ CORE		:= clock log civil timefmt config trust store schedule tz cron crash \
 		   utf8 procopt jobspec
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain
-JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import
+JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import \
+		   cmd_complete
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log jobspec cronfire
 
@@ -349,12 +353,14 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/jobd \
-	    $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONSDIR)
 	$(INSTALL) -m 755 $(B)/jobctl $(DESTDIR)$(BINDIR)/jobctl
 	$(INSTALL) -m 755 $(B)/jobd $(DESTDIR)$(SBINDIR)/jobd
 	$(INSTALL) -m 644 man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/jobctl.1
 	$(INSTALL) -m 644 man/jobd.conf.5 $(DESTDIR)$(MANDIR)/man5/jobd.conf.5
 	$(INSTALL) -m 644 man/jobd.8 $(DESTDIR)$(MANDIR)/man8/jobd.8
+	$(INSTALL) -m 644 etc/jobctl.bash-completion \
+	    $(DESTDIR)$(COMPLETIONSDIR)/jobctl
 	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d
 	$(INSTALL) -m 644 etc/schedules.d/example.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d/example.conf.sample
@@ -374,6 +380,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man1/jobctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/jobd.conf.5 \
 	    $(DESTDIR)$(MANDIR)/man8/jobd.8 $(DESTDIR)$(UNITDIR)/jobd.service \
+	    $(DESTDIR)$(COMPLETIONSDIR)/jobctl \
 	    $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d/example.conf.sample
 	@rmdir $(DESTDIR)$(SYSCONFDIR)/jobd/schedules.d 2>/dev/null || true
 	@if cmp -s etc/jobd.conf $(DESTDIR)$(SYSCONFDIR)/jobd/jobd.conf; then \

@@ -245,8 +245,17 @@ expect_rc 0
 [ "$(grep -c '^[0-9][0-9]*$' "$T/.out")" = 3 ] || problem "ids: $OUT"
 vg_check
 end
-vcase "jobctl submit, same key: the same id" 0 submit --key k1 -- echo x
+vcase "jobctl submit, same key: the same id" 0 submit --queue q1 \
+    --priority 5 --max-attempts 3 --timeout 1m --backoff 1s,10s --key k1 \
+    --env A=1 --cwd "$T" --in 1h -- echo later
 [ "$OUT" = "$LATER" ] || problem "id $OUT, want $LATER"
+end
+vcase "jobctl submit, same key, another job: refused" 65 submit --key k1 \
+    -- echo x
+end
+vcase "jobctl --json submit" 0 --json submit -- echo j
+end
+vcase "jobctl __complete options" 0 __complete options schedule add
 end
 
 vcase "jobctl list" 0 list

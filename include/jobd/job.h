@@ -11,6 +11,9 @@
 /* An optional numeric job option that was not set: use the daemon default. */
 #define JOB_DEFAULT	(-1)
 
+/* How long an idempotency key outlives its finished job: 24 hours. */
+#define JOB_KEY_TTL_DEFAULT_MS	(24 * 3600 * 1000LL)
+
 /* A resource limit of "unlimited" (RLIM_INFINITY). */
 #define JOB_UNLIMITED	INT64_MAX
 
@@ -56,6 +59,10 @@ struct job_spec {
 	int64_t		 backoff_ms;	/* >= 0, or JOB_DEFAULT */
 	int64_t		 backoff_max_ms; /* >= 0, or JOB_DEFAULT */
 	const char	*key;		/* idempotency key, or NULL */
+	int64_t		 key_ttl_ms;	/* the key's life after the job ends,
+					   or JOB_DEFAULT (24 hours) */
+	const char	*key_when;	/* how the start time was asked for,
+					   compared on reuse of the key */
 	const char	*env;
 	size_t		 env_len;
 	const char	*cwd;		/* or NULL */

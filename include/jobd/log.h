@@ -23,6 +23,11 @@ enum log_level {
 /* Set the program name and the most verbose level printed. */
 void	log_init(const char *progname, enum log_level level);
 
+/* Error level: what stops jobd (a failed start, a database gone). */
+void	log_err(const char *fmt, ...)		/* appends strerror(errno) */
+	    __attribute__((format(printf, 1, 2)));
+void	log_errx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...)		/* appends strerror(errno) */
 	    __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...)
@@ -31,7 +36,7 @@ void	log_info(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
-noreturn void	fatal(const char *fmt, ...)	/* log_warn, then exit(1) */
+noreturn void	fatal(const char *fmt, ...)	/* log_err, then exit(1) */
 	    __attribute__((format(printf, 1, 2)));
 noreturn void	fatalx(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));

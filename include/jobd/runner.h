@@ -142,6 +142,7 @@ void	runner_spec_free(struct run_spec *rs);
  */
 struct run_ctl {
 	_Atomic int	stop;		/* an enum run_stop; first wins */
+	_Atomic bool	now;		/* runner_stop_now(): no grace */
 	int		wake_fd[2];	/* non-blocking, close-on-exec pipe */
 	/*
 	 * Called, when not NULL, in the run's thread as soon as the child
@@ -162,6 +163,13 @@ void	runner_ctl_destroy(struct run_ctl *rc);
  * non-blocking; may be called before, during or after runner_run().
  */
 void	runner_stop(struct run_ctl *rc, enum run_stop why);
+
+/*
+ * Stop the run at once: SIGKILL without waiting for kill_grace_ms, also
+ * when a stop (a cancel, a shutdown) is already under way; as jobd
+ * shutting down when no stop was.  Thread-safe and non-blocking.
+ */
+void	runner_stop_now(struct run_ctl *rc);
 
 struct run_result {
 	enum run_outcome outcome;

@@ -69,6 +69,14 @@ int	store_schema_version(void);
  * the job's id and existed[i] (if existed is not NULL) whether a job with
  * the same idempotency key was already there, in which case nothing was
  * created for it.  All or nothing: on error no job was created.
+ *
+ * A key names its job until key_ttl_ms after that job finished (done,
+ * cancelled or dead); a pending or running job holds its key.  An expired
+ * key, or one whose job was purged, is free: a new job takes it, and the
+ * old job keeps its idempotency_key.  A key that names a job with other
+ * contents (command, queue, priority, the job options, environment, cwd,
+ * user, process options, or a start time asked for another way: key_when)
+ * is -EEXIST, with a message naming the key, the job and what differs.
  */
 int	store_submit(struct store *st, const struct job_spec *specs, size_t n,
 	    int64_t *ids, bool *existed);

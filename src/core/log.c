@@ -95,6 +95,8 @@ name(const char *fmt, ...)					\
 	errno = saved;						\
 }
 
+LOG_FN(log_err, LOG_LEVEL_ERR, true)
+LOG_FN(log_errx, LOG_LEVEL_ERR, false)
 LOG_FN(log_warn, LOG_LEVEL_WARNING, true)
 LOG_FN(log_warnx, LOG_LEVEL_WARNING, false)
 LOG_FN(log_info, LOG_LEVEL_INFO, false)

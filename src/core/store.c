@@ -46,6 +46,7 @@ enum store_stmt {
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q_KEY_FIND,
+	Q_KEY_TAKE,
 	Q_INSERT,
 	Q_GET,
 	Q_LIST,
@@ -180,14 +181,50 @@ enum store_stmt {
 	"slot_at, env, cwd, run_as, created_at, ?2, " PROC_COLS		\
 	" FROM dead_jobs d "
 
+/* What a key compares of its job (Q_KEY_FIND), in jobs and dead_jobs. */
+#define KEY_JOB_COLS							\
+	"queue, command, priority, max_attempts, timeout_ms, "		\
+	"backoff_ms, backoff_max_ms, env, cwd, run_as, " PROC_COLS
+
 static const char *const store_sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
+	/*
+	 * The job key ?1 names: its id, the key's ttl, whether the job is
+	 * still there, when it finished (NULL: pending or running), and the
+	 * first of its contents that differs from ?2.. (the job submitted).
+	 */
 	[Q_KEY_FIND] =
-	    "SELECT id FROM jobs WHERE idempotency_key = ?1 "
+	    "WITH j AS ("
+	    "SELECT " KEY_JOB_COLS ", CASE WHEN state IN ('done', "
+	    "'cancelled') THEN coalesce(finished_at, updated_at) END AS fin "
+	    "FROM jobs WHERE id = (SELECT job_id FROM job_keys WHERE key = ?1) "
 	    "UNION ALL "
-	    "SELECT id FROM dead_jobs WHERE idempotency_key = ?1",
+	    "SELECT " KEY_JOB_COLS ", dead_at FROM dead_jobs "
+	    "WHERE id = (SELECT job_id FROM job_keys WHERE key = ?1)) "
+	    "SELECT k.job_id, k.ttl_ms, j.command IS NOT NULL, j.fin, "
+	    "CASE WHEN j.command IS NULL THEN NULL "
+	    "WHEN j.command IS NOT ?3 THEN 'command' "
+	    "WHEN j.queue IS NOT ?2 THEN 'queue' "
+	    "WHEN j.priority IS NOT ?4 THEN 'priority' "
+	    "WHEN k.run_when IS NOT NULL AND k.run_when IS NOT ?12 "
+	    "THEN 'start time (--at, --in)' "
+	    "WHEN j.max_attempts IS NOT ?5 THEN 'max attempts' "
+	    "WHEN j.timeout_ms IS NOT ?6 THEN 'timeout' "
+	    "WHEN j.backoff_ms IS NOT ?7 OR j.backoff_max_ms IS NOT ?8 "
+	    "THEN 'backoff' "
+	    "WHEN j.env IS NOT ?9 THEN 'environment' "
+	    "WHEN j.cwd IS NOT ?10 THEN 'working directory' "
+	    "WHEN j.run_as IS NOT ?11 THEN 'user' "
+	    "WHEN j.umask IS NOT ?13 THEN 'umask' "
+	    "WHEN j.limit_nofile IS NOT ?14 OR j.limit_nproc IS NOT ?15 OR "
+	    "j.limit_as IS NOT ?16 OR j.limit_cpu IS NOT ?17 THEN 'limits' "
+	    "END "
+	    "FROM job_keys k LEFT JOIN j ON 1 WHERE k.key = ?1",
+	[Q_KEY_TAKE] =
+	    "INSERT OR REPLACE INTO job_keys (key, job_id, ttl_ms, run_when, "
+	    "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_INSERT] =
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "
@@ -1166,24 +1203,88 @@ bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 		bind_opt(s, first + 1 + i, p->limit[i]);
 }
 
-/* Find a live or dead job by idempotency key: 0 and *id, or -ENOENT. */
+/*
+ * Look key js->key up for a submission at "now": 0 with *id its job when
+ * the key names a job with the same contents; -ENOENT when the key is free
+ * (never used, expired, or its job purged); -EEXIST when it names a job
+ * that differs (st->errmsg says how).
+ */
 static int
-store_key_find(struct store *st, const char *key, int64_t *id)
+store_key_find(struct store *st, const struct job_spec *js, int64_t now,
+    int64_t *id)
 {
 	sqlite3_stmt *s;
+	const char *diff;
+	int64_t ttl, fin, jid;
 	int error = 0, rc;
+	bool present;
 
 	if ((s = store_stmt(st, Q_KEY_FIND, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
-		error = -ENOENT;
+	sqlite3_bind_text(s, 1, js->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, js->queue != NULL ? js->queue : "default",
+	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, js->command, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, js->priority);
+	bind_opt(s, 5, js->max_attempts);
+	bind_opt(s, 6, js->timeout_ms);
+	bind_opt(s, 7, js->backoff_ms);
+	bind_opt(s, 8, js->backoff_max_ms);
+	if (js->env_len > 0)
+		sqlite3_bind_blob64(s, 9, js->env, js->env_len, SQLITE_STATIC);
 	else
+		sqlite3_bind_null(s, 9);
+	bind_text(s, 10, js->cwd);
+	bind_text(s, 11, js->run_as);
+	bind_text(s, 12, js->key_when);
+	bind_proc(s, 13, &js->proc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		jid = sqlite3_column_int64(s, 0);
+		ttl = sqlite3_column_int64(s, 1);
+		present = sqlite3_column_int(s, 2) != 0;
+		fin = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(s, 3);
+		diff = (const char *)sqlite3_column_text(s, 4);
+		if (!present || (fin >= 0 && clock_add(fin, ttl) <= now)) {
+			error = -ENOENT;
+		} else if (diff != NULL) {
+			snprintf(st->errmsg, sizeof(st->errmsg), "key \"%s\" "
+			    "already names job %lld, whose %s differs; nothing "
+			    "submitted (use another key, or wait until the key "
+			    "expires)", js->key, (long long)jid, diff);
+			error = -EEXIST;
+		} else {
+			*id = jid;
+		}
+	} else if (rc == SQLITE_DONE) {
+		error = -ENOENT;
+	} else {
 		error = store_err(st, rc);
+	}
 	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+/* Make key js->key name job id from now on. */
+static int
+store_key_take(struct store *st, const struct job_spec *js, int64_t id,
+    int64_t now)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_KEY_TAKE, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, js->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, js->key_ttl_ms >= 0 ? js->key_ttl_ms :
+	    JOB_KEY_TTL_DEFAULT_MS);
+	bind_text(s, 4, js->key_when);
+	sqlite3_bind_int64(s, 5, now);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
 	return error;
 }
 
@@ -1239,7 +1340,7 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 		bool found = false;
 
 		if (specs[i].key != NULL) {
-			error = store_key_find(st, specs[i].key, &ids[i]);
+			error = store_key_find(st, &specs[i], now, &ids[i]);
 			if (error == 0)
 				found = true;
 			else if (error != -ENOENT)
@@ -1247,6 +1348,9 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 		}
 		if (!found && (error = store_insert(st, &specs[i], now,
 		    &ids[i])) != 0)
+			goto fail;
+		if (!found && specs[i].key != NULL &&
+		    (error = store_key_take(st, &specs[i], ids[i], now)) != 0)
 			goto fail;
 		if (existed != NULL)
 			existed[i] = found;

@@ -492,13 +492,17 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	snprintf(buf, sizeof(buf), "%" PRId64, s->priority);
 	jobfmt_line("priority:", buf);
 	if (s->max_attempts == JOB_DEFAULT)
-		snprintf(buf, sizeof(buf), "default");
+		snprintf(buf, sizeof(buf), "%" PRId64 " (default)",
+		    jobfmt_defaults()->max_attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64, s->max_attempts);
 	jobfmt_line("max attempts:", buf);
-	jobfmt_line_ms("timeout:", s->timeout_ms, "none");
-	jobfmt_line_ms("backoff:", s->backoff_ms, NULL);
-	jobfmt_line_ms("backoff max:", s->backoff_max_ms, NULL);
+	jobfmt_line_ms("timeout:", s->timeout_ms,
+	    jobfmt_defaults()->timeout_ms, "none");
+	jobfmt_line_ms("backoff:", s->backoff_ms,
+	    jobfmt_defaults()->backoff_ms, NULL);
+	jobfmt_line_ms("backoff max:", s->backoff_max_ms,
+	    jobfmt_defaults()->backoff_max_ms, NULL);
 	for (e = s->env; e != NULL && e < s->env + s->env_len;
 	    e += strlen(e) + 1)
 		jobfmt_line("env:", e);

@@ -20,12 +20,16 @@
 #include "out.h"
 
 #define SUBMIT_KEY_MAX		256		/* idempotency key */
+#define SUBMIT_WHEN_MAX		(TIMEFMT_MAX + 64)	/* key_when */
+/* Two "now"s this far apart resolve a relative --at to two instants. */
+#define SUBMIT_AT_PROBE_MS	(400 * 86400 * 1000LL)
 
 struct submit {
 	struct job_spec	 spec;		/* the options, shared by a batch */
 	struct jobopts	 jo;		/* the job options, parsed */
 	bool		 batch;
 	bool		 when_given;	/* --at or --in */
+	char		 when[SUBMIT_WHEN_MAX];	/* spec.key_when */
 };
 
 /*
@@ -44,6 +48,35 @@ opt_key(const struct ctl *ctl, const char *k)
 	if ((why = out_text_problem(k, strlen(k), &at)) != NULL)
 		ctl_fail(ctl, EXIT_USAGE, "invalid key \"%s\": %s at byte %zu",
 		    k, why, at + 1);
+}
+
+/*
+ * How the start time was asked for, which a reused key compares (the
+ * instant itself would differ on every retry of --in 10m): "now"; "in MS"
+ * for --in; "at MS" for an --at that names one instant whenever it is
+ * read; "at TEXT" for an --at relative to the time of reading (+5m,
+ * tomorrow ...).
+ */
+static void
+key_when(struct submit *sb, const char *at, const char *in, int64_t now,
+    int64_t in_ms)
+{
+	int64_t later;
+	char err[256];
+
+	if (in != NULL)
+		snprintf(sb->when, sizeof(sb->when), "in %lld",
+		    (long long)in_ms);
+	else if (at == NULL)
+		snprintf(sb->when, sizeof(sb->when), "now");
+	else if (timefmt_parse_time(at, clock_add(now, SUBMIT_AT_PROBE_MS),
+	    &later, err, sizeof(err)) == 0 && later == sb->spec.run_at)
+		snprintf(sb->when, sizeof(sb->when), "at %lld",
+		    (long long)later);
+	else
+		snprintf(sb->when, sizeof(sb->when), "at %.*s",
+		    (int)(sizeof(sb->when) - 4), at);
+	sb->spec.key_when = sb->when;
 }
 
 /*
@@ -118,16 +151,45 @@ read_batch(const struct ctl *ctl, char ***cmdsp)
 	return n;
 }
 
+/*
+ * Echo when job id runs, relative to "now", the time --at or --in was
+ * read against (so that --in 10m says "in 10m").
+ */
 static void
-report_when(const struct ctl *ctl, int64_t id, int64_t run_at)
+report_when(const struct ctl *ctl, int64_t id, int64_t run_at, int64_t now)
 {
 	char abs[TIMEFMT_MAX], rel[TIMEFMT_MAX];
-	int64_t now = clock_wall_ms(ctl->clock);
 
 	if (timefmt_format_local(run_at, abs, sizeof(abs)) != 0 ||
 	    timefmt_format_relative(run_at, now, rel, sizeof(rel)) != 0)
 		return;
 	ctl_warnx(ctl, "job %lld will run at %s (%s)", (long long)id, abs, rel);
+}
+
+/*
+ * Print a submitted job: its id, or with --json an object with its id,
+ * whether it existed (its key named it already) and when it runs (an
+ * existing job's own time, read back).
+ */
+static void
+print_id(const struct ctl *ctl, int64_t id, bool existed, int64_t run_at)
+{
+	struct out_json j;
+	struct job old;
+
+	if (!ctl->json) {
+		printf("%lld\n", (long long)id);
+		return;
+	}
+	if (existed && store_job_get(ctl->st, id, &old) == 0) {
+		run_at = old.run_at;
+		job_clear(&old);
+	}
+	out_json_begin(&j, stdout);
+	out_json_int(&j, "id", id);
+	out_json_bool(&j, "existed", existed);
+	out_json_time(&j, "run_at", run_at);
+	out_json_end(&j);
 }
 
 int
@@ -138,15 +200,16 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 		{ "batch",	  no_argument,	     NULL, 'B' },
 		{ "in",		  required_argument, NULL, 'i' },
 		{ "key",	  required_argument, NULL, 'k' },
+		{ "key-ttl",	  required_argument, NULL, 'K' },
 		JOBOPTS_LONGOPTS,
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct submit sb;
 	struct job_spec *js = &sb.spec, *specs;
-	const char *at = NULL, *in = NULL;
+	const char *at = NULL, *in = NULL, *ttl = NULL;
 	char **cmds = NULL, *one = NULL, err[256];
-	int64_t now = clock_wall_ms(ctl->clock), *ids;
+	int64_t now = clock_wall_ms(ctl->clock), in_ms = 0, *ids;
 	bool *existed;
 	size_t n, i;
 	int c, error;
@@ -154,6 +217,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	memset(&sb, 0, sizeof(sb));
 	jobopts_init(&sb.jo);
 	js->run_at = now;
+	js->key_ttl_ms = JOB_DEFAULT;
 	while ((c = ctl_getopt(ctl, argc, argv, "+:a:Bhi:k:" JOBOPTS_SHORTOPTS,
 	    opts)) != -1) {
 		if (jobopts_option(ctl, &sb.jo, c, optarg))
@@ -172,6 +236,12 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 			opt_key(ctl, optarg);
 			js->key = optarg;
 			break;
+		case 'K':
+			ttl = optarg;
+			if (timefmt_parse_duration(ttl, &js->key_ttl_ms, err,
+			    sizeof(err)) != 0)
+				ctl_fail(ctl, EXIT_USAGE, "--key-ttl: %s", err);
+			break;
 		default:
 			ctl_usage(ctl);
 		}
@@ -187,17 +257,19 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	    timefmt_parse_time(at, now, &js->run_at, err, sizeof(err)) != 0)
 		ctl_fail(ctl, EXIT_USAGE, "--at: %s", err);
 	if (in != NULL) {
-		int64_t d;
-
-		if (timefmt_parse_duration(in, &d, err, sizeof(err)) != 0)
+		if (timefmt_parse_duration(in, &in_ms, err, sizeof(err)) != 0)
 			ctl_fail(ctl, EXIT_USAGE, "--in: %s", err);
-		js->run_at = clock_add(now, d);	/* checked below */
+		js->run_at = clock_add(now, in_ms);	/* checked below */
 	}
+	if (ttl != NULL && js->key == NULL)
+		ctl_fail(ctl, EXIT_USAGE, "--key-ttl \"%s\" needs --key", ttl);
 	if (js->run_at > CLOCK_WALL_MAX_MS)
 		ctl_fail(ctl, EXIT_USAGE, "%s \"%s\": too far in the future "
 		    "(after 9999-12-31)", at != NULL ? "--at" : "--in",
 		    at != NULL ? at : in);
 	sb.when_given = at != NULL || in != NULL;
+	if (js->key != NULL)
+		key_when(&sb, at, in, now, in_ms);
 	js->queue = sb.jo.queue;
 	js->priority = sb.jo.priority;
 	js->max_attempts = sb.jo.max_attempts;
@@ -245,13 +317,13 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	}
 	if ((error = store_submit(ctl->st, specs, n, ids, existed)) == 0) {
 		for (i = 0; i < n; i++)
-			printf("%lld\n", (long long)ids[i]);
+			print_id(ctl, ids[i], existed[i], js->run_at);
 		if (existed[0])
 			ctl_warnx(ctl, "job %lld already exists with key "
 			    "\"%s\"; nothing submitted", (long long)ids[0],
 			    js->key);
 		else if (sb.when_given && n == 1)
-			report_when(ctl, ids[0], js->run_at);
+			report_when(ctl, ids[0], js->run_at, now);
 	}
 
 	/* Freed before a failure exits, so that sanitizers see no leak. */
@@ -267,7 +339,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	free(existed);
 	jobopts_free(&sb.jo);
 	if (error != 0)
-		ctl_fail(ctl, ctl_exit_code(error), "%s",
-		    store_errmsg(ctl->st));
+		ctl_fail(ctl, error == -EEXIST ? EXIT_DATAERR :
+		    ctl_exit_code(error), "%s", store_errmsg(ctl->st));
 	return 0;
 }

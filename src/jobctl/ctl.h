@@ -52,6 +52,13 @@ int	ctl_open(struct ctl *ctl, int flags);
 /* The exit code for a negative errno from the store. */
 int	ctl_exit_code(int error);
 
+/*
+ * Command i's usage as --help prints it (its first word the command's
+ * name, later synopsis lines "       jobctl NAME ...", continuation lines
+ * indented), and its name in *name; NULL past the last command.
+ */
+const char *ctl_cmd_usage(size_t i, const char **name);
+
 /* Print "jobctl CMD: message" on stderr. */
 void	ctl_warnx(const struct ctl *ctl, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -154,6 +161,7 @@ void	ctl_sched_next(const struct ctl *ctl, const struct schedule *s,
 void	ctl_sched_json(struct out_json *j, const struct schedule *s);
 
 int	cmd_cancel(struct ctl *ctl, int argc, char **argv);
+int	cmd_complete(struct ctl *ctl, int argc, char **argv);
 int	cmd_dead(struct ctl *ctl, int argc, char **argv);
 int	cmd_import_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);

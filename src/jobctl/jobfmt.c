@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jobd/clock.h"
+#include "jobd/config.h"
 #include "jobd/job.h"
 #include "jobd/procopt.h"
 #include "jobd/store.h"
@@ -231,17 +233,44 @@ jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
 	jobfmt_line(name, buf);
 }
 
-void
-jobfmt_line_ms(const char *name, int64_t ms, const char *none)
+const struct jobfmt_defaults *
+jobfmt_defaults(void)
 {
-	char buf[TIMEFMT_MAX];
+	static struct jobfmt_defaults d;
+	static bool loaded;
+	struct jd_config cfg;
+	char path[PATH_MAX], err[1024];
 
-	if (ms == JOB_DEFAULT)
-		jobfmt_line(name, "default");
-	else if (ms == 0 && none != NULL)
-		jobfmt_line(name, none);
-	else if (timefmt_format_duration(ms, buf, sizeof(buf)) == 0)
-		jobfmt_line(name, buf);
+	if (loaded)
+		return &d;
+	loaded = true;
+	if (config_defaults(&cfg) != 0)
+		return &d;
+	if (config_default_path(path, sizeof(path)) == 0)
+		(void)config_load(&cfg, path, err, sizeof(err));
+	d.max_attempts = cfg.max_attempts;
+	d.timeout_ms = cfg.timeout_ms;
+	d.backoff_ms = cfg.backoff_ms;
+	d.backoff_max_ms = cfg.backoff_max_ms;
+	config_free(&cfg);
+	return &d;
+}
+
+void
+jobfmt_line_ms(const char *name, int64_t ms, int64_t def, const char *none)
+{
+	char buf[TIMEFMT_MAX + 16];
+	bool is_def = ms == JOB_DEFAULT;
+
+	if (is_def)
+		ms = def;
+	if (ms == 0 && none != NULL)
+		snprintf(buf, sizeof(buf), "%s", none);
+	else if (ms < 0 || timefmt_format_duration(ms, buf, TIMEFMT_MAX) != 0)
+		return;
+	if (is_def)
+		strcat(buf, " (default)");
+	jobfmt_line(name, buf);
 }
 
 static void
@@ -263,15 +292,19 @@ show_human(struct ctl *ctl, const struct job *jb)
 	jobfmt_line("priority:", buf);
 	jobfmt_line_time(ctl, "run at:", jb->run_at, NULL);
 	if (jb->max_attempts == JOB_DEFAULT)
-		snprintf(buf, sizeof(buf), "%" PRId64 " (max: default)",
-		    jb->attempts);
+		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64
+		    " (default)", jb->attempts,
+		    jobfmt_defaults()->max_attempts);
 	else
 		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64,
 		    jb->attempts, jb->max_attempts);
 	jobfmt_line("attempts:", buf);
-	jobfmt_line_ms("timeout:", jb->timeout_ms, "none");
-	jobfmt_line_ms("backoff:", jb->backoff_ms, NULL);
-	jobfmt_line_ms("backoff max:", jb->backoff_max_ms, NULL);
+	jobfmt_line_ms("timeout:", jb->timeout_ms,
+	    jobfmt_defaults()->timeout_ms, "none");
+	jobfmt_line_ms("backoff:", jb->backoff_ms,
+	    jobfmt_defaults()->backoff_ms, NULL);
+	jobfmt_line_ms("backoff max:", jb->backoff_max_ms,
+	    jobfmt_defaults()->backoff_max_ms, NULL);
 	jobfmt_line("key:", jb->key);
 	if (jb->schedule_id != 0) {
 		snprintf(buf, sizeof(buf), "%s (id %" PRId64 ")",

@@ -64,13 +64,29 @@ int	jobfmt_show_cmd(struct ctl *ctl, int argc, char **argv,
  * time; REL is ms from ctl's clock ("in 5m", "-" when it cannot be
  * written); just "-" when ms is 0, or abs is NULL and ms cannot be
  * written.  jobfmt_line_ms() prints the duration ms of a job option:
- * "default" for JOB_DEFAULT, none for 0 when none is not NULL, else as
- * timefmt writes it ("1h30m"); no line when it cannot be written.
+ * none for 0 when none is not NULL, else as timefmt writes it ("1h30m");
+ * for JOB_DEFAULT, the same of def, the default in effect, followed by
+ * " (default)"; no line when it cannot be written.
  */
 void	jobfmt_line(const char *name, const char *value);
 void	jobfmt_line_time(const struct ctl *ctl, const char *name, int64_t ms,
 	    const char *abs);
-void	jobfmt_line_ms(const char *name, int64_t ms, const char *none);
+void	jobfmt_line_ms(const char *name, int64_t ms, int64_t def,
+	    const char *none);
+
+/*
+ * The job defaults in effect for jobs that do not set their own: the [job]
+ * section of jobd.conf as config_default_path() finds it ($JOBD_CONFIG,
+ * the system or the user file), else jobd's built-in defaults when there
+ * is none or it cannot be read.  Read once.
+ */
+struct jobfmt_defaults {
+	int64_t		 max_attempts;
+	int64_t		 timeout_ms;
+	int64_t		 backoff_ms;
+	int64_t		 backoff_max_ms;
+};
+const struct jobfmt_defaults *jobfmt_defaults(void);
 
 /*
  * A job's or a schedule's umask and limits.  JSON: "umask" as an octal

@@ -67,16 +67,26 @@ static const struct ctl_cmd {
 	    "submit [--queue QUEUE] [--at TIME | --in DURATION]\n"
 	    "              [--priority N] [--max-attempts N] "
 	    "[--timeout DURATION]\n"
-	    "              [--backoff BASE[,MAX]] [--key KEY] "
-	    "[--env NAME=VALUE] ...\n"
-	    "              [--cwd DIR] [--user USER] [--umask MODE]\n"
-	    "              [--limit-nofile N] [--limit-nproc N] "
-	    "[--limit-as SIZE]\n"
-	    "              [--limit-cpu DURATION] [--] COMMAND [ARG ...]\n"
+	    "              [--backoff BASE[,MAX]] "
+	    "[--key KEY [--key-ttl DURATION]]\n"
+	    "              [--env NAME=VALUE ...] [--cwd DIR] [--user USER]\n"
+	    "              [--umask MODE] "
+	    "[--limit-nofile N] [--limit-nproc N]\n"
+	    "              [--limit-as SIZE] [--limit-cpu DURATION] "
+	    "[--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+const char *
+ctl_cmd_usage(size_t i, const char **name)
+{
+	if (i >= NCMDS)
+		return NULL;
+	*name = ctl_cmds[i].name;
+	return ctl_cmds[i].usage;
+}
 
 static const struct ctl_cmd *
 ctl_cmd_find(const char *name)
@@ -101,10 +111,11 @@ ctl_print_usage(const struct ctl *ctl, FILE *fp)
 		    "[--version]\n");
 		return;
 	}
+	/* The usages are laid out after "usage: ": list them in that column. */
 	fprintf(fp, "usage: jobctl [--db PATH] [--json] COMMAND [ARG ...]\n"
 	    "       jobctl --help | --version\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
-		fprintf(fp, "  jobctl %s\n", ctl_cmds[i].usage);
+		fprintf(fp, "       jobctl %s\n", ctl_cmds[i].usage);
 	fprintf(fp, "\nSee jobctl(1).\n");
 }
 
@@ -469,6 +480,13 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		ctl_usage(&ctl);
+	/* Hidden: for shell completion (cmd_complete.c). */
+	if (strcmp(argv[0], "__complete") == 0) {
+		ctl.cmd = "__complete";
+		rc = cmd_complete(&ctl, argc, argv);
+		store_close(ctl.st);
+		return fflush(stdout) != 0 || ferror(stdout) ? EXIT_IOERR : rc;
+	}
 	if ((cmd = ctl_cmd_find(argv[0])) == NULL)
 		ctl_fail(&ctl, EXIT_USAGE, "unknown command \"%s\" (see "
 		    "jobctl --help)", argv[0]);

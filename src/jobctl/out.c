@@ -128,7 +128,7 @@ out_escape(FILE *fp, const void *s, size_t len)
 
 	while (i < len) {
 		n = utf8_decode(p + i, len - i, &cp);
-		if (n != 0 && (cp == '\t' || !unsafe_cp(cp))) {
+		if (n != 0 && !unsafe_cp(cp)) {
 			fwrite(p + i, 1, n, fp);
 		} else {
 			if (n == 0)

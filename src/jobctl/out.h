@@ -65,8 +65,8 @@ void	out_safe(FILE *fp, const void *s, size_t len, bool keep_newlines);
 
 /*
  * Write the len bytes at s to fp for a message on a terminal: valid UTF-8
- * and tabs are kept; every byte of an invalid sequence, a control
- * character (newlines included) or an invisible formatting character
+ * is kept; every byte of an invalid sequence, a control character (tabs
+ * and newlines included) or an invisible formatting character
  * (zero-width, bidirectional controls, byte order mark) is written as
  * \xNN, so that the message shows exactly which bytes were wrong.
  */

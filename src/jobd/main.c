@@ -248,7 +248,7 @@ main(int argc, char **argv)
 		    sizeof(err));
 		/* No default file: the defaults; SIGHUP looks again. */
 		if (error != 0 && (error != -ENOENT || config_flag != NULL)) {
-			fprintf(stderr, "jobd: %s\n", err);
+			log_errx("%s", err);
 			config_free(&cfg);
 			return error == -EPERM ? EX_NOPERM_ : EX_CONFIG_;
 		}
@@ -258,8 +258,8 @@ main(int argc, char **argv)
 	error = config_db_path(&cfg, db_flag, dbpath, sizeof(dbpath),
 	    &is_default);
 	if (error != 0) {
-		fprintf(stderr, "jobd: cannot find the database path: %s "
-		    "(use --db PATH)\n", strerror(-error));
+		log_errx("cannot find the database path: %s (use --db PATH)",
+		    strerror(-error));
 		config_free(&cfg);
 		return EX_CONFIG_;
 	}
@@ -283,7 +283,7 @@ main(int argc, char **argv)
 
 	/* Its writers decide what we run: refuse one others could write. */
 	if ((error = trust_check_db(dbpath, err, sizeof(err))) == -EPERM) {
-		log_warnx("%s", err);
+		log_errx("%s", err);
 		config_free(&cfg);
 		return EX_NOPERM_;
 	}
@@ -291,7 +291,7 @@ main(int argc, char **argv)
 	    STORE_NOFOLLOW | (is_default ? STORE_MKDIR : 0), clock_default(),
 	    err, sizeof(err));
 	if (error != 0) {
-		log_warnx("%s", err);
+		log_errx("%s", err);
 		config_free(&cfg);
 		return open_exit_code(error);
 	}

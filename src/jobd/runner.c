@@ -808,6 +808,7 @@ runner_ctl_init(struct run_ctl *rc)
 {
 	atomic_init(&rc->stop, RUN_STOP_NONE);
 	rc->on_start = NULL;
+	atomic_init(&rc->now, false);
 	if (pipe2(rc->wake_fd, O_CLOEXEC | O_NONBLOCK) == -1) {
 		rc->wake_fd[0] = rc->wake_fd[1] = -1;
 		return -errno;
@@ -832,6 +833,20 @@ runner_stop(struct run_ctl *rc, enum run_stop why)
 	    !atomic_compare_exchange_strong(&rc->stop, &expected, (int)why))
 		return;
 	/* A full pipe already says "wake up": EAGAIN is fine. */
+	do
+		n = write(rc->wake_fd[1], "s", 1);
+	while (n == -1 && errno == EINTR);
+}
+
+void
+runner_stop_now(struct run_ctl *rc)
+{
+	int expected = RUN_STOP_NONE;
+	ssize_t n;
+
+	atomic_store(&rc->now, true);
+	(void)atomic_compare_exchange_strong(&rc->stop, &expected,
+	    (int)RUN_STOP_SHUTDOWN);
 	do
 		n = write(rc->wake_fd[1], "s", 1);
 	while (n == -1 && errno == EINTR);
@@ -1616,6 +1631,10 @@ rn_loop(struct rn_run *r)
 				rn_terminate(r, stop == RUN_STOP_SHUTDOWN ?
 				    WHY_SHUTDOWN : WHY_CANCEL,
 				    clock_mono_ms(r->clock));
+			/* No grace: the next turn's deadlines kill it. */
+			if (atomic_load(&r->rc->now) && r->why != WHY_NONE &&
+			    r->kill_at != RN_NEVER)
+				r->kill_at = clock_mono_ms(r->clock);
 		}
 		if (pfd[2].revents != 0 && r->outfd != -1)
 			(void)rn_read(r);

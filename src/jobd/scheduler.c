@@ -716,10 +716,10 @@ sched_db_check(struct sched *s)
 		if (trust_check_db(s->db_path, err, sizeof(err)) != -EPERM)
 			return;
 		s->db_untrusted = true;
-		log_warnx("%s; stopping %d running jobs and exiting (status "
+		log_errx("%s; stopping %d running jobs and exiting (status "
 		    "%d)", err, s->running.n, EXIT_DB_UNTRUSTED);
 	} else {
-		log_warnx("database %s was deleted or replaced while jobd "
+		log_errx("database %s was deleted or replaced while jobd "
 		    "was running; stopping %d running jobs and exiting "
 		    "(status %d): start jobd again to use the database now "
 		    "at that path", s->db_path, s->running.n, EXIT_DB_GONE);
@@ -1023,11 +1023,14 @@ static void
 on_stop_signal(uv_signal_t *h, int signum)
 {
 	struct sched *s = h->data;
+	struct sjob *sj;
 
 	if (s->draining) {
-		log_info("%s again: stopping running jobs now",
-		    strsignal(signum));
-		sched_stop_runs(s);
+		log_info("%s again: killing %d running jobs now; they will run "
+		    "again", strsignal(signum), s->running.n);
+		s->stopped_runs = true;
+		for (sj = s->running.head; sj != NULL; sj = sj->next)
+			runner_stop_now(&sj->wk.ctl);
 		if (s->running.n == 0)	/* results the store refused */
 			sched_turn(s);
 		return;
@@ -1253,7 +1256,7 @@ sched_run(const struct sched_opts *o)
 	int error, rc = 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		log_warnx("out of memory");
+		log_errx("out of memory");
 		return 1;
 	}
 	s->st = o->st;
@@ -1264,7 +1267,7 @@ sched_run(const struct sched_opts *o)
 	sched_identity(s);
 
 	if ((error = uv_loop_init(&s->loop)) != 0) {
-		log_warnx("uv_loop_init: %s", uv_strerror(error));
+		log_errx("uv_loop_init: %s", uv_strerror(error));
 		free(s);
 		return 1;
 	}
@@ -1309,14 +1312,14 @@ sched_run(const struct sched_opts *o)
 		goto out;
 	}
 	if (store_daemon_register(s->st, &d) != 0) {
-		log_warnx("registering with the database: %s",
+		log_errx("registering with the database: %s",
 		    store_errmsg(s->st));
 		rc = 1;
 		goto out;
 	}
 	if ((error = workers_start(&s->workers, s->cfg->workers, s->clock,
 	    notify_loop, s)) != 0) {
-		log_warnx("starting %d workers: %s", s->cfg->workers,
+		log_errx("starting %d workers: %s", s->cfg->workers,
 		    strerror(-error));
 		(void)store_daemon_unregister(s->st, s->instance);
 		rc = 1;

@@ -71,6 +71,26 @@ jobd_run --config "$CONF" --db "$T/adir"
 expect_rc 66
 end
 
+# A start that fails is an error, not a warning: under systemd (stderr to
+# the journal, $JOURNAL_STREAM set) its line has priority <3>, else the
+# level "error".
+begin "cli: a failed start is logged at error priority"
+for args in "--config $T/bad.conf --db $T/bad.db" \
+    "--config $T/missing.conf --db $T/m.db" \
+    "--config $CONF --db /nonexistent-dir/x.db"; do
+	# shellcheck disable=SC2086
+	JOURNAL_STREAM=8:1 jobd_run $args
+	[ "$RC" -ne 0 ] || problem "$args: exit 0"
+	[ -s "$T/.err" ] || problem "$args: no message"
+	grep -v '^<3>' "$T/.err" | grep -q . &&
+	    problem "$args: a line without <3>: $(head -c 200 "$T/.err")"
+	# shellcheck disable=SC2086
+	jobd_run $args
+	grep -q '^[0-9-]* [0-9:.]* jobd error: ' "$T/.err" ||
+	    problem "$args: not at level error: $(head -c 200 "$T/.err")"
+done
+end
+
 begin "cli: --db on a file that is not a database exits 65"
 printf 'not a database, just some text that is long enough\n%.0s' \
     $(seq 1 100) >"$T/junk.db"

@@ -201,6 +201,48 @@ if submit --cwd "$T" -- 'echo $$ >>job.pids; echo $$ >s4.pid; exec sleep 60' &&
 fi
 end
 
+# The second signal kills at once (SIGKILL), as jobd(8) says: a job that
+# ignores SIGTERM does not get kill_grace, whether the second signal comes
+# during shutdown_grace or after it, while the stop waits for kill_grace.
+# second_signal NAME GRACE WAIT_FOR: start jobd NAME with shutdown_grace
+# GRACE and kill_grace 30s, run a job that ignores SIGTERM, SIGTERM jobd,
+# wait until its log has WAIT_FOR, then SIGTERM again: jobd must exit 0
+# within 5 s, the job be gone and requeued.
+second_signal() {
+	write_conf shutdown_grace="$2" kill_grace=30s
+	start_jobd "$1" || return 1
+	_p=$JOBD_PID
+	rm -f "$T/$1.pid"
+	submit --cwd "$T" -- "echo \$\$ >>job.pids; echo \$\$ >$1.pid; trap '' TERM; exec sleep 60" &&
+	    wait_state "$ID" running 10 &&
+	    wait_until 5 "[ -s \"$T/$1.pid\" ]" || return 1
+	_j=$ID
+	kill -TERM "$_p"
+	wait_until 10 "grep -q \"$3\" \"$T/$1.log\"" ||
+	    problem "no \"$3\" in the log"
+	alive "$_p" || problem "jobd exited before the second signal"
+	alive "$(cat "$T/$1.pid")" || problem "the job died of the first SIGTERM"
+	t0=$(now_ms)
+	kill -TERM "$_p"
+	reap_jobd "$_p" 5 ||
+	    problem "jobd did not exit within 5 s of the second SIGTERM"
+	info "signals: jobd exited $(($(now_ms) - t0)) ms after the second" \
+	    "SIGTERM (kill_grace 30s)"
+	[ "$STOP_RC" = 0 ] || problem "exit status $STOP_RC"
+	wait_until 2 "! alive $(cat "$T/$1.pid")" || problem "job still alive"
+	r=$(dsql "SELECT state, attempts FROM jobs WHERE id = $_j")
+	[ "$r" = "pending|0" ] || problem "job $_j state|attempts = $r"
+	"$JOBCTL" cancel "$_j" >/dev/null 2>&1	# leave nothing to run
+}
+
+begin "signals: a second SIGTERM during shutdown_grace kills a job that ignores SIGTERM at once"
+second_signal jobd5 30s "no new jobs"
+end
+
+begin "signals: a second SIGTERM during kill_grace kills a job that ignores SIGTERM at once"
+second_signal jobd6 1s "stopping 1 running jobs"
+end
+
 no_sanitizer "signals: no sanitizer report in the jobd logs"
 no_strays "signals: no jobd or job process left"
 exit 0

@@ -8,10 +8,15 @@ mk() {
 	    SYSCONFDIR=/etc "$@" >"$T/.make.out" 2>&1
 }
 
+# bash completion goes where bash-completion looks, else under PREFIX.
+COMPDIR=$(pkg-config --variable=completionsdir bash-completion 2>/dev/null)
+COMPDIR=${COMPDIR:-/usr/share/bash-completion/completions}
+COMPDIR=${COMPDIR#/}
+
 FILES="usr/bin/jobctl usr/sbin/jobd usr/share/man/man1/jobctl.1
 usr/share/man/man5/jobd.conf.5 usr/share/man/man8/jobd.8
 etc/jobd/jobd.conf usr/lib/systemd/system/jobd.service
-etc/jobd/schedules.d/example.conf.sample"
+etc/jobd/schedules.d/example.conf.sample $COMPDIR/jobctl"
 
 begin "install: binaries, man pages, sample config and unit under DESTDIR"
 mk install || problem "make install failed: $(tail -n 5 "$T/.make.out")"
@@ -50,5 +55,22 @@ mk install && mk uninstall || problem "install+uninstall failed"
 [ ! -e "$ROOT/etc/jobd/jobd.conf" ] ||
     problem "uninstall kept the unchanged sample config"
 [ ! -e "$ROOT/etc/jobd" ] || problem "uninstall left $(find "$ROOT/etc/jobd")"
+end
+
+begin "install: the bash completion completes with the installed jobctl"
+mk install || problem "make install failed: $(tail -n 5 "$T/.make.out")"
+if command -v bash >/dev/null; then
+	PATH=$ROOT/usr/bin:$PATH JOBD_DB=$T/c.db bash -c '
+	    . "$1" && COMP_WORDS=(jobctl sub) && COMP_CWORD=1 && _jobctl &&
+	    [ "${COMPREPLY[*]}" = submit ]' bash "$ROOT/$COMPDIR/jobctl" ||
+	    problem "the installed completion does not complete \"sub\""
+fi
+mk uninstall || problem "make uninstall failed"
+[ ! -e "$ROOT/$COMPDIR/jobctl" ] || problem "uninstall left the completion"
+mk install COMPLETIONSDIR=/opt/comp ||
+    problem "make install COMPLETIONSDIR= failed"
+[ -f "$ROOT/opt/comp/jobctl" ] || problem "COMPLETIONSDIR not honoured"
+mk uninstall COMPLETIONSDIR=/opt/comp
+[ ! -e "$ROOT/opt/comp/jobctl" ] || problem "uninstall left /opt/comp/jobctl"
 end
 exit 0

@@ -387,4 +387,34 @@ if got != exp:
     sys.exit("%r" % (got,))' <"$T/.out" || problem "decoded text differs"
 end
 
+# An option a job leaves unset shows the default in effect: jobd's own, or
+# jobd.conf's [job] section when jobctl finds one ($JOBD_CONFIG).
+begin "show: an unset option shows the default in effect"
+run submit -- echo defaults
+D=$OUT
+run show "$D"
+expect_rc 0
+expect_out_contains "attempts:        0 of 5 (default)"
+expect_out_contains "timeout:         none (default)"
+expect_out_contains "backoff:         10s (default)"
+expect_out_contains "backoff max:     1h (default)"
+printf '[job]\nmax_attempts = 2\ntimeout = 90m\n' >"$T/defaults.conf"
+export JOBD_CONFIG="$T/defaults.conf"
+run show "$D"
+expect_rc 0
+expect_out_contains "attempts:        0 of 2 (default)"
+expect_out_contains "timeout:         1h30m (default)"
+run submit --max-attempts 3 --timeout 5s -- echo own
+run show "$OUT"
+expect_out_contains "attempts:        0 of 3"
+expect_out_contains "timeout:         5s"
+grep -e '^attempts:' -e '^timeout:' "$T/.out" | grep -q '(default)' &&
+    problem "own options shown as default"
+run schedule add defs --cron '0 3 * * *' -- echo s
+run schedule show defs
+expect_out_contains "max attempts:    2 (default)"
+expect_out_contains "timeout:         1h30m (default)"
+export JOBD_CONFIG=
+end
+
 exit 0

@@ -121,7 +121,7 @@ K=$OUT
     problem "key not stored"
 n=$(rows)
 dbdump >"$T/before"
-run submit --key nightly-2026-01-01 --queue other echo second
+run submit --key nightly-2026-01-01 echo first
 expect_rc 0
 [ "$OUT" = "$K" ] || problem "second id $OUT, expected $K"
 expect_err_contains "already exists"
@@ -141,7 +141,7 @@ sql "INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
 	created_at, updated_at, updated_at, 'gave up' FROM jobs WHERE id = $D;
     DELETE FROM jobs WHERE id = $D;"
 n=$(rows)
-run submit --key will-die echo again
+run submit --key will-die echo dies
 expect_rc 0
 [ "$OUT" = "$D" ] || problem "id $OUT, expected $D"
 [ "$(rows)" = "$n" ] || problem "a job was created"
@@ -217,6 +217,8 @@ expect_rc 0
 isid "$OUT" || problem "stdout: $OUT"
 expect_err_contains "will run at"
 expect_err_contains "job $OUT"
+# The echo counts from the time --in was read: exactly 5m, not 4m59s.
+expect_err_contains "(in 5m)"
 near_now "$(field "$OUT" 'd["run_at"]')" 300 30
 end
 
@@ -415,6 +417,34 @@ for h in --help -h; do
 done
 end
 
+# help_layout: the usage in $T/.out is laid out as jobctl(1)'s SYNOPSIS:
+# at most 80 columns; every "jobctl" line of the usage or of the command
+# list starts in one column (that of "usage: jobctl"), and every
+# continuation line in the column after "jobctl ".
+help_layout() {
+	awk -v what="$1" '
+	function bad(why) { printf "%s line %d: %s: %s\n", what, NR, why, $0; rc = 1 }
+	length($0) > 80 { bad("longer than 80 columns") }
+	/^usage: jobctl / || /^global options:/ || /^commands:$/ || /^$/ ||
+	    /^See jobctl/ { next }
+	/^ *jobctl / { if (index($0, "jobctl") != 8) bad("jobctl not in column 8"); next }
+	/^ / { if (match($0, /[^ ]/) != 15) bad("continuation not in column 15"); next }
+	{ bad("unexpected line") }
+	END { exit rc }' "$T/.out" >"$T/.layout" ||
+	    problem "$(head -n 3 "$T/.layout")"
+}
+
+begin "every --help is aligned: jobctl lines and continuations in one column"
+run --help
+help_layout "jobctl --help"
+for c in submit list show cancel status wait logs dead next schedule \
+    import-crontab; do
+	run "$c" --help
+	expect_rc 0
+	help_layout "$c --help"
+done
+end
+
 begin "jobctl with no command: usage on stderr, exit 64"
 run
 expect_rc 64
@@ -436,7 +466,7 @@ end
 begin "submit --key: 8 racing submitters get one job and the same id"
 R=$T/race.db
 for i in 1 2 3 4 5 6 7 8; do
-	"$JOBCTL" --db "$R" submit --key same echo "racer $i" \
+	"$JOBCTL" --db "$R" submit --key same echo racer \
 	    >"$T/race.$i.out" 2>"$T/race.$i.err" &
 done
 wait

@@ -584,6 +584,7 @@ run_batch(struct run *r)
 		    i);
 		specs[i] = spec(cmds[i]);
 	}
+	specs[7] = spec("echo one");	/* the job key-1 names */
 	specs[7].key = "key-1";
 	return store_submit(r->st, specs, 40, r->ids, r->existed);
 }

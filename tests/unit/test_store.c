@@ -80,6 +80,8 @@ spec(const char *command)
 	return js;
 }
 
+static int	count_fn(const struct job *, void *);
+
 static int64_t
 submit1(struct fixture *f, const struct job_spec *js, bool *existed)
 {
@@ -341,14 +343,24 @@ test_store_submit_key_is_idempotent(void **state)
 	struct job_spec a = spec("first"), b = spec("second");
 	struct job j;
 	bool existed;
-	int64_t id1, id2, id3;
+	int64_t id1, id2, id3, id4;
+	enum job_state was[1];
+	size_t bad;
+	int nb = 0;
 
 	a.key = b.key = "k";
+	a.key_ttl_ms = b.key_ttl_ms = 60000;
 	id1 = submit1(f, &a, &existed);
 	assert_false(existed);
-	id2 = submit1(f, &b, &existed);
+	id2 = submit1(f, &a, &existed);
 	assert_true(existed);
 	assert_int_equal(id1, id2);
+	/* The same key with another command: refused, nothing written. */
+	assert_int_equal(store_submit(f->st, &b, 1, &id4, &existed), -EEXIST);
+	assert_non_null(strstr(store_errmsg(f->st), "command differs"));
+	assert_int_equal(store_job_list(f->st, &(struct job_filter){ -1, NULL,
+	    100 }, count_fn, &nb), 0);
+	assert_int_equal(nb, 1);
 	assert_int_equal(store_job_get(f->st, id1, &j), 0);
 	assert_string_equal(j.command, "first");
 	job_clear(&j);
@@ -357,6 +369,19 @@ test_store_submit_key_is_idempotent(void **state)
 	id3 = submit1(f, &b, &existed);
 	assert_false(existed);
 	assert_int_not_equal(id3, id1);
+	/* Once its job ended, the key lives key_ttl_ms, then is free. */
+	assert_int_equal(store_cancel(f->st, &id1, 1, was, &bad), 0);
+	fake_clock_advance(&f->fc, 59999);
+	assert_int_equal(submit1(f, &a, &existed), id1);
+	assert_true(existed);
+	fake_clock_advance(&f->fc, 1);
+	id4 = submit1(f, &a, &existed);
+	assert_false(existed);
+	assert_int_not_equal(id4, id1);
+	assert_int_equal(store_job_get(f->st, id1, &j), 0);
+	assert_string_equal(j.key, "k");	/* the old job keeps it */
+	job_clear(&j);
+	assert_int_equal(submit1(f, &a, &existed), id4);
 }
 
 static int
