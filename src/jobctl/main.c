@@ -33,12 +33,13 @@ static const struct ctl_cmd {
 	    "       jobctl dead retry ID ... | --all\n"
 	    "       jobctl dead purge --older-than DURATION | --all" },
 	{ "import-crontab", cmd_import_crontab,
-	    "import-crontab [--user USER | --system] [--name PREFIX] "
-	    "[--dry-run]\n"
-	    "              [--max-attempts N] [--backoff BASE[,MAX]] "
-	    "[--timeout DURATION]\n"
-	    "              [--queue QUEUE] [--overlap skip|allow|queue]\n"
-	    "              [--catchup skip|once|all] FILE | -" },
+	    "import-crontab [--user USER | --system] [--name PREFIX]\n"
+	    "              [--dry-run] [--max-attempts N] "
+	    "[--backoff BASE[,MAX]]\n"
+	    "              [--timeout DURATION] [--queue QUEUE]\n"
+	    "              [--overlap skip|allow|queue] "
+	    "[--catchup skip|once|all]\n"
+	    "              FILE | -" },
 	{ "list",	cmd_list,
 	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
