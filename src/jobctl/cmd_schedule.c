@@ -21,6 +21,7 @@
 #include "jobd/clock.h"
 #include "jobd/cron.h"
 #include "jobd/job.h"
+#include "jobd/procopt.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
@@ -36,6 +37,8 @@
 #define SCHED_OPT_DISABLED	0x203
 #define SCHED_OPT_OVERLAP	0x204
 #define SCHED_OPT_TZ		0x205
+#define SCHED_OPT_UNSET		0x206
+#define SCHED_OPT_MAX		0x400	/* above every option's code */
 
 #define SCHED_COUNT_DEFAULT	5	/* schedule show: next fire times */
 #define SCHED_COUNT_MAX		1000
@@ -322,21 +325,294 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * What "schedule set --unset NAME" returns to its default, by the option
+ * that sets it.
+ */
+static const struct {
+	const char	*name;
+	int		 opt;		/* the option's code */
+} sched_unsets[] = {
+	{ "tz",		  SCHED_OPT_TZ },
+	{ "queue",	  'q' },
+	{ "priority",	  'p' },
+	{ "max-attempts", 'm' },
+	{ "timeout",	  't' },
+	{ "backoff",	  'b' },
+	{ "env",	  'e' },
+	{ "cwd",	  'C' },
+	{ "user",	  'u' },
+	{ "umask",	  JOBOPTS_PROC + PROCOPT_UMASK },
+	{ "limit-nofile", JOBOPTS_PROC + PROCOPT_NOFILE },
+	{ "limit-nproc",  JOBOPTS_PROC + PROCOPT_NPROC },
+	{ "limit-as",	  JOBOPTS_PROC + PROCOPT_AS },
+	{ "limit-cpu",	  JOBOPTS_PROC + PROCOPT_CPU },
+};
+#define SCHED_NUNSETS	(sizeof(sched_unsets) / sizeof(sched_unsets[0]))
+
+/* The option code --unset NAME names, or exit 64. */
+static int
+sched_unset_opt(const struct ctl *ctl, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < SCHED_NUNSETS; i++)
+		if (strcmp(sched_unsets[i].name, name) == 0)
+			return sched_unsets[i].opt;
+	ctl_fail(ctl, EXIT_USAGE, "invalid --unset \"%s\": use tz, queue, "
+	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask "
+	    "or limit-*", name);
+}
+
+static bool
+sched_str_eq(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Put the job options that were given (seen[c]: option c was given,
+ * unset[c]: it was --unset) from jo into n.
+ */
+static void
+sched_set_jobopts(struct schedule *n, const struct jobopts *jo,
+    const bool *seen, const bool *unset)
+{
+	int k;
+
+#define SET(c) (seen[(c)] || unset[(c)])
+	if (SET('q'))
+		n->queue = (char *)(uintptr_t)jo->queue;
+	if (SET('p'))
+		n->priority = jo->priority;
+	if (SET('m'))
+		n->max_attempts = jo->max_attempts;
+	if (SET('t'))
+		n->timeout_ms = jo->timeout_ms;
+	if (SET('b')) {
+		n->backoff_ms = jo->backoff_ms;
+		n->backoff_max_ms = jo->backoff_max_ms;
+	}
+	if (SET('e')) {
+		n->env = jo->env;
+		n->env_len = jo->env_len;
+	}
+	if (SET('C'))
+		n->cwd = (char *)(uintptr_t)jo->cwd;
+	if (SET('u'))
+		n->run_as = (char *)(uintptr_t)jo->run_as;
+	for (k = 0; k < PROCOPT_N; k++)
+		if (SET(JOBOPTS_PROC + k))
+			*procopt_field(&n->proc, (enum procopt)k) =
+			    *procopt_field((struct job_proc *)(uintptr_t)
+			    &jo->proc, (enum procopt)k);
+#undef SET
+}
+
+/*
+ * schedule set NAME [--cron EXPR] [--tz ZONE] [--overlap ...]
+ *     [--catchup ...] [job options] [--unset OPTION ...] [[--] COMMAND
+ *     [ARG ...]]: change a CLI-made schedule in place.  Its id, enabled
+ * state, ledger and jobs stay; its next run moves only when the cron
+ * expression or the zone changed.
+ */
+static int
+sched_set(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "catchup",	required_argument, NULL, SCHED_OPT_CATCHUP },
+		{ "cron",	required_argument, NULL, SCHED_OPT_CRON },
+		{ "overlap",	required_argument, NULL, SCHED_OPT_OVERLAP },
+		{ "tz",		required_argument, NULL, SCHED_OPT_TZ },
+		{ "unset",	required_argument, NULL, SCHED_OPT_UNSET },
+		JOBOPTS_LONGOPTS,
+		CTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static bool seen[SCHED_OPT_MAX], unset[SCHED_OPT_MAX];
+	struct jobopts jo;
+	struct schedule s, n;
+	struct out_json j;
+	enum sched_overlap overlap = OVERLAP_SKIP;
+	enum sched_catchup catchup = CATCHUP_SKIP;
+	const char *name = NULL, *cron = NULL, *tzname = NULL;
+	char err[512], *cmd = NULL;
+	bool dashdash = false, changed = false, new_next;
+	int c, error;
+
+	jobopts_init(&jo);
+	for (;;) {
+		while ((c = ctl_getopt(ctl, argc, argv,
+		    "+:h" JOBOPTS_SHORTOPTS, opts)) != -1) {
+			if (c >= 0 && c < SCHED_OPT_MAX)
+				seen[c] = true;
+			changed = true;
+			if (jobopts_option(ctl, &jo, c, optarg))
+				continue;
+			switch (c) {
+			case SCHED_OPT_CATCHUP:
+				if (sched_catchup_parse(optarg,
+				    &catchup) != 0)
+					ctl_fail(ctl, EXIT_USAGE, "invalid "
+					    "--catchup \"%s\": use skip, once "
+					    "or all", optarg);
+				break;
+			case SCHED_OPT_CRON:
+				cron = optarg;
+				break;
+			case SCHED_OPT_OVERLAP:
+				if (sched_overlap_parse(optarg,
+				    &overlap) != 0)
+					ctl_fail(ctl, EXIT_USAGE, "invalid "
+					    "--overlap \"%s\": use skip, allow "
+					    "or queue", optarg);
+				break;
+			case SCHED_OPT_TZ:
+				if (*optarg == '\0')
+					ctl_fail(ctl, EXIT_USAGE, "invalid "
+					    "--tz: empty zone name (--unset tz "
+					    "is the local zone)");
+				tzname = optarg;
+				break;
+			case SCHED_OPT_UNSET:
+				unset[sched_unset_opt(ctl, optarg)] = true;
+				break;
+			default:
+				ctl_usage(ctl);
+			}
+		}
+		if (name != NULL || optind >= argc)
+			break;
+		dashdash = strcmp(argv[optind - 1], "--") == 0;
+		name = argv[optind++];
+		if (dashdash)
+			break;
+	}
+	if (name == NULL)
+		ctl_fail(ctl, EXIT_USAGE, "no schedule name given (usage: "
+		    "jobctl schedule set NAME [OPTIONS] [[--] COMMAND "
+		    "[ARG ...]])");
+	for (c = 0; c < SCHED_OPT_MAX; c++)
+		if (seen[c] && unset[c] && c != SCHED_OPT_UNSET)
+			ctl_fail(ctl, EXIT_USAGE, "schedule %s: an option "
+			    "cannot be both given and --unset", name);
+	if (optind < argc)
+		cmd = jobopts_command(ctl, argc - optind, argv + optind);
+	else if (!changed)
+		ctl_fail(ctl, EXIT_USAGE, "schedule %s: nothing to change "
+		    "(give the options to change, or a new command)", name);
+	if (tzname == NULL && unset[SCHED_OPT_TZ])
+		ctl_check_tz_env(ctl, "the local time zone (use --tz ZONE)");
+
+	ctl_open(ctl, 0);
+	sched_get(ctl, name, &s);
+	if (strcmp(s.source, "cli") != 0)
+		ctl_fail(ctl, 1, "schedule %s comes from %s %s: edit it there "
+		    "(%s), or jobd's next sync of it would undo the change; "
+		    "nothing changed", name, strncmp(s.source, "file:", 5) ==
+		    0 ? "the schedule file" : "the crontab",
+		    strchr(s.source, ':') + 1,
+		    strncmp(s.source, "file:", 5) == 0 ? "then reload jobd" :
+		    "then run import-crontab again");
+	n = (struct schedule){ .id = s.id, .name = s.name, .cron = s.cron,
+	    .tz = s.tz, .command = s.command, .queue = s.queue,
+	    .priority = s.priority, .max_attempts = s.max_attempts,
+	    .timeout_ms = s.timeout_ms, .backoff_ms = s.backoff_ms,
+	    .backoff_max_ms = s.backoff_max_ms, .env = s.env,
+	    .env_len = s.env_len, .cwd = s.cwd, .run_as = s.run_as,
+	    .proc = s.proc,
+	    .overlap = seen[SCHED_OPT_OVERLAP] ? overlap : s.overlap,
+	    .catchup = seen[SCHED_OPT_CATCHUP] ? catchup : s.catchup,
+	    .enabled = s.enabled, .next_run_at = s.next_run_at,
+	    .last_run_at = s.last_run_at, .source = s.source };
+	if (cron != NULL)
+		n.cron = (char *)(uintptr_t)cron;
+	if (tzname != NULL || unset[SCHED_OPT_TZ])
+		n.tz = (char *)(uintptr_t)tzname;
+	if (cmd != NULL)
+		n.command = cmd;
+	sched_set_jobopts(&n, &jo, seen, unset);
+	new_next = !sched_str_eq(n.cron, s.cron) || !sched_str_eq(n.tz, s.tz);
+	if (schedule_check(&n, clock_wall_ms(ctl->clock), err,
+	    sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_DATAERR, "%s; nothing changed", err);
+	if (!new_next)
+		n.next_run_at = s.next_run_at;
+	if ((error = store_schedule_set(ctl->st, &n, new_next)) != 0)
+		ctl_fail(ctl, error == -ENOENT ? EXIT_NOINPUT : error ==
+		    -EPERM ? 1 : ctl_exit_code(error), "schedule %s: %s; "
+		    "nothing changed", name, store_errmsg(ctl->st));
+	if (ctl->json) {
+		out_json_begin(&j, stdout);
+		out_json_int(&j, "id", n.id);
+		out_json_str(&j, "name", n.name);
+		out_json_bool(&j, "enabled", n.enabled);
+		out_json_time(&j, "next_run_at", n.next_run_at);
+		out_json_end(&j);
+	} else {
+		printf("%s updated\n", name);
+	}
+	sched_report(ctl, &n);
+	schedule_clear(&s);
+	free(cmd);
+	jobopts_free(&jo);
+	return 0;
+}
+
 struct sched_list_ctx {
 	struct ctl		*ctl;
 	struct out_table	*table;		/* NULL: JSON lines */
 };
 
+/* How the newest finished job ended: "done", "dead (exit 1)", ... */
+static void
+sched_outcome(const struct sched_last *l, char *buf, size_t len)
+{
+	if (l->has_exit_code && l->exit_code != 0)
+		snprintf(buf, len, "%s (exit %" PRId64 ")",
+		    job_state_name(l->state), l->exit_code);
+	else
+		snprintf(buf, len, "%s", job_state_name(l->state));
+}
+
+/* The last-run keys of schedule s's JSON object from *l. */
+static void
+sched_last_json(struct out_json *j, const struct sched_last *l)
+{
+	if (l->job_id == 0) {
+		out_json_null(j, "last_job_id");
+		out_json_null(j, "last_state");
+	} else {
+		out_json_int(j, "last_job_id", l->job_id);
+		out_json_str(j, "last_state", job_state_name(l->state));
+	}
+	out_json_time(j, "last_finished_at", l->at);
+	if (l->job_id != 0 && l->has_exit_code)
+		out_json_int(j, "last_exit_code", l->exit_code);
+	else
+		out_json_null(j, "last_exit_code");
+	if (l->ok_job_id != 0)
+		out_json_int(j, "last_ok_job_id", l->ok_job_id);
+	else
+		out_json_null(j, "last_ok_job_id");
+	out_json_time(j, "last_ok_at", l->ok_at);
+}
+
 static int
 sched_list_one(const struct schedule *s, void *arg)
 {
 	struct sched_list_ctx *lc = arg;
+	struct sched_last l;
 	struct out_json j;
-	char buf[3 * TIMEFMT_MAX];
+	char buf[3 * TIMEFMT_MAX], what[TIMEFMT_MAX];
+	int error;
 
+	if ((error = store_schedule_last(lc->ctl->st, s->id, &l)) != 0)
+		return error;
 	if (lc->table == NULL) {
 		out_json_begin(&j, stdout);
 		ctl_sched_json(&j, s);
+		sched_last_json(&j, &l);
 		out_json_end(&j);
 		return ferror(stdout) ? -EIO : 0;
 	}
@@ -346,8 +622,17 @@ sched_list_one(const struct schedule *s, void *arg)
 	out_table_cell(lc->table, s->tz != NULL ? s->tz : "local", 0);
 	ctl_sched_next(lc->ctl, s, buf, sizeof(buf));
 	out_table_cell(lc->table, buf, 0);
-	jobfmt_relative(lc->ctl, s->last_run_at, buf, sizeof(buf));
-	out_table_cell(lc->table, buf, 0);
+	if (l.job_id != 0) {
+		jobfmt_relative(lc->ctl, l.at, what, sizeof(what));
+		snprintf(buf, sizeof(buf), "%s ", what);
+		sched_outcome(&l, what, sizeof(what));
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+		    what);
+		out_table_cell(lc->table, buf, 0);
+	} else
+		out_table_cell(lc->table, "-", 0);
+	jobfmt_relative(lc->ctl, l.ok_at, buf, sizeof(buf));
+	out_table_cell(lc->table, l.ok_job_id != 0 ? buf : "-", 0);
 	out_table_cell(lc->table, s->source, SCHED_TEXT_WIDTH);
 	out_table_cell(lc->table, s->command, SCHED_TEXT_WIDTH);
 	return 0;
@@ -371,8 +656,8 @@ sched_list(struct ctl *ctl, int argc, char **argv)
 		    argv[optind]);
 	ctl_open(ctl, 0);
 	if (!ctl->json)
-		lc.table = out_table_new(8, "NAME", "ENABLED", "CRON", "TZ",
-		    "NEXT", "LAST", "SOURCE", "COMMAND");
+		lc.table = out_table_new(9, "NAME", "ENABLED", "CRON", "TZ",
+		    "NEXT", "LAST", "LAST OK", "SOURCE", "COMMAND");
 	error = store_schedule_list(ctl->st, sched_list_one, &lc);
 	return ctl_list_done(ctl, lc.table, error);
 }
@@ -464,6 +749,7 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
     size_t nruns)
 {
 	struct slots_ctx sc = { s, NULL, NULL };
+	struct sched_last l;
 	struct tz *z;
 	char buf[512], rel[TIMEFMT_MAX];
 	const char *e;
@@ -513,6 +799,17 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	else
 		show_time(ctl, "next run:", s->next_run_at, s->tz, true);
 	show_time(ctl, "last run:", s->last_run_at, s->tz, true);
+	if ((error = store_schedule_last(ctl->st, s->id, &l)) != 0)
+		return error;
+	if (l.job_id != 0) {
+		sched_outcome(&l, rel, sizeof(rel));
+		snprintf(buf, sizeof(buf), "job %" PRId64 ", %s", l.job_id,
+		    rel);
+		jobfmt_line("last result:", buf);
+		show_time(ctl, "last ended:", l.at, s->tz, true);
+	}
+	if (l.ok_job_id != 0)
+		show_time(ctl, "last success:", l.ok_at, s->tz, true);
 	jobfmt_line("source:", s->source);
 	show_time(ctl, "created:", s->created_at, NULL, false);
 	show_time(ctl, "updated:", s->updated_at, NULL, false);
@@ -577,8 +874,14 @@ sched_show(struct ctl *ctl, int argc, char **argv)
 	if (!ctl->json) {
 		error = show_human(ctl, &s, runs, nruns);
 	} else {
+		struct sched_last l;
+
+		if ((error = store_schedule_last(ctl->st, s.id, &l)) != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "%s",
+			    store_errmsg(ctl->st));
 		out_json_begin(&j, stdout);
 		ctl_sched_json(&j, &s);
+		sched_last_json(&j, &l);
 		out_json_array(&j, "next_runs");
 		for (i = 0; i < nruns; i++) {
 			char buf[TIMEFMT_MAX];
@@ -728,10 +1031,12 @@ sched_run(struct ctl *ctl, int argc, char **argv)
 static const struct ctl_sub sched_subs[] = {
 	{ "add",	sched_add },
 	{ "disable",	sched_disable },
+	{ "edit",	sched_set },
 	{ "enable",	sched_enable },
 	{ "list",	sched_list },
 	{ "rm",		sched_rm },
 	{ "run",	sched_run },
+	{ "set",	sched_set },
 	{ "show",	sched_show },
 };
 
@@ -740,5 +1045,5 @@ cmd_schedule(struct ctl *ctl, int argc, char **argv)
 {
 	return ctl_dispatch(ctl, argc, argv, sched_subs,
 	    sizeof(sched_subs) / sizeof(sched_subs[0]),
-	    "add, list, show, rm, enable, disable or run");
+	    "add, set, list, show, rm, enable, disable or run");
 }

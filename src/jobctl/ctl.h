@@ -155,6 +155,7 @@ int	cmd_import_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_logs(struct ctl *ctl, int argc, char **argv);
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
+int	cmd_rerun(struct ctl *ctl, int argc, char **argv);
 int	cmd_schedule(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_status(struct ctl *ctl, int argc, char **argv);
