@@ -650,6 +650,11 @@ timefmt_local_to_utc(int year, int mon, int day, int hour, int min, int sec,
 	int64_t secs;
 	int error;
 
+	if (year > 9999) {
+		tf_why(why, whylen, "year %d is out of range (1970-9999)",
+		    year);
+		return -ERANGE;
+	}
 	memset(&c, 0, sizeof(c));
 	c.year = year;
 	c.mon = mon;
