@@ -1466,21 +1466,68 @@ list_terms(char *buf, size_t len, const struct job_filter *f)
 	    f->since != 0 ? " AND created_at >= ?3" : "");
 }
 
+/* Fewer live jobs than this: list them through their partial indexes. */
+#define LIST_FEW_LIVE	10000
+
+/*
+ * The subquery of the ids of the pending (jobs_pending) and running
+ * (jobs_running_lease) jobs that states (a mask, those two only) names,
+ * through their partial indexes, into buf.
+ */
+static void
+list_live_ids(char *buf, size_t len, unsigned states)
+{
+	bool p = (states & (1u << JOB_PENDING)) != 0;
+	bool r = (states & (1u << JOB_RUNNING)) != 0;
+
+	snprintf(buf, len, "%s%s%s",
+	    p ? "SELECT id FROM jobs INDEXED BY jobs_pending "
+	    "WHERE state = 'pending'" : "",
+	    p && r ? " UNION ALL " : "",
+	    r ? "SELECT id FROM jobs INDEXED BY jobs_running_lease "
+	    "WHERE state = 'running'" : "");
+}
+
+/*
+ * Are there fewer than LIST_FEW_LIVE jobs of the live states (pending,
+ * running) of mask states?  One walk of their partial indexes, bounded.
+ */
+static int
+list_few_live(struct store *st, unsigned states, bool *few)
+{
+	char sql[512], ids[256];
+	sqlite3_stmt *s;
+	int rc;
+
+	list_live_ids(ids, sizeof(ids), states);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT %d)",
+	    ids, LIST_FEW_LIVE);
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	rc = sqlite3_step(s);
+	*few = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < LIST_FEW_LIVE;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_err(st, rc);
+}
+
 /*
  * A listing with the filters Q_LIST lacks (several states, a schedule, a
  * creation time), as one statement made for the filter: only the terms
- * that are set, so that SQLite can use jobs_schedule_id for a schedule;
- * otherwise, like Q_LIST, two rowid scans newest first, merged, that stop
- * after ?4 rows.
+ * that are set, so that SQLite can use jobs_schedule_id for a schedule.
+ * Pending and running jobs, when they are few, are found through their
+ * partial indexes (a server's table is mostly finished jobs); otherwise,
+ * like Q_LIST, two rowid scans newest first, merged, that stop after ?4
+ * rows.
  */
 static int
 store_job_list_where(struct store *st, const struct job_filter *f,
     store_job_fn fn, void *arg)
 {
-	char sql[2048], in[96] = "";
+	char sql[2048], in[96] = "", ids[256];
 	unsigned states = f->states != 0 ? f->states : (1u << JOB_NSTATES) - 1;
+	unsigned active = (1u << JOB_PENDING) | (1u << JOB_RUNNING);
 	sqlite3_stmt *s;
-	bool live = false, dead;
+	bool live = false, dead, few = false;
 	int i, rc, error;
 
 	if (f->state >= 0)
@@ -1494,7 +1541,15 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 		live = true;
 	}
 	sql[0] = '\0';
-	if (live) {
+	if (live && (states & ~(1u << JOB_DEAD) & ~active) == 0 &&
+	    (error = list_few_live(st, states, &few)) != 0)
+		return error;
+	if (live && few) {
+		list_live_ids(ids, sizeof(ids), states);
+		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
+		    "WHERE id IN (%s)", ids);
+		list_terms(sql, sizeof(sql), f);
+	} else if (live) {
 		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
 		    "WHERE state IN (%s)", in);
 		list_terms(sql, sizeof(sql), f);
@@ -1527,7 +1582,8 @@ store_job_list(struct store *st, const struct job_filter *f,
 	sqlite3_stmt *s;
 	int error = 0;
 
-	if (f->states != 0 || f->schedule_id != 0 || f->since != 0)
+	if (f->states != 0 || f->schedule_id != 0 || f->since != 0 ||
+	    f->state == JOB_PENDING || f->state == JOB_RUNNING)
 		return store_job_list_where(st, f, fn, arg);
 	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
 		return error;
