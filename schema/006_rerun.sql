@@ -4,8 +4,10 @@
 -- table and back) is the job that "jobctl rerun" copied, so that show can
 -- link the two both ways.  The schedule indexes serve "list --schedule"
 -- and the LAST columns of "schedule list" (the newest finished job of a
--- schedule), walking one schedule's jobs newest first.  All are partial:
--- jobs that are neither reruns nor a schedule's cost nothing.
+-- schedule), walking one schedule's jobs newest first.  Those are partial:
+-- jobs that are neither reruns nor a schedule's cost nothing.  jobs_created
+-- serves "list --since" when few jobs are that recent; created_at never
+-- changes, so only an insert touches it.
 
 ALTER TABLE jobs ADD COLUMN rerun_of INTEGER;
 ALTER TABLE dead_jobs ADD COLUMN rerun_of INTEGER;
@@ -17,3 +19,4 @@ CREATE INDEX jobs_schedule_id ON jobs (schedule_id, id)
     WHERE schedule_id IS NOT NULL;
 CREATE INDEX dead_jobs_schedule_id ON dead_jobs (schedule_id, id)
     WHERE schedule_id IS NOT NULL;
+CREATE INDEX jobs_created ON jobs (created_at);

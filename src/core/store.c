@@ -1511,13 +1511,35 @@ list_few_live(struct store *st, unsigned states, bool *few)
 }
 
 /*
+ * Were fewer than LIST_FEW_LIVE jobs created at or after since?  One
+ * bounded walk of jobs_created.
+ */
+static int
+list_few_since(struct store *st, int64_t since, bool *few)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM (SELECT 1 "
+	    "FROM jobs INDEXED BY jobs_created WHERE created_at >= ?1 "
+	    "LIMIT ?2)", -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, LIST_FEW_LIVE);
+	rc = sqlite3_step(s);
+	*few = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < LIST_FEW_LIVE;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_err(st, rc);
+}
+
+/*
  * A listing with the filters Q_LIST lacks (several states, a schedule, a
  * creation time), as one statement made for the filter: only the terms
  * that are set, so that SQLite can use jobs_schedule_id for a schedule.
- * Pending and running jobs, when they are few, are found through their
- * partial indexes (a server's table is mostly finished jobs); otherwise,
- * like Q_LIST, two rowid scans newest first, merged, that stop after ?4
- * rows.
+ * Pending and running jobs, and jobs created since a time, when they are
+ * few, are found through their indexes (a server's table is mostly old,
+ * finished jobs); otherwise, like Q_LIST, two rowid scans newest first,
+ * merged, that stop after ?4 rows.
  */
 static int
 store_job_list_where(struct store *st, const struct job_filter *f,
@@ -1527,7 +1549,7 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 	unsigned states = f->states != 0 ? f->states : (1u << JOB_NSTATES) - 1;
 	unsigned active = (1u << JOB_PENDING) | (1u << JOB_RUNNING);
 	sqlite3_stmt *s;
-	bool live = false, dead, few = false;
+	bool live = false, dead, few = false, recent = false;
 	int i, rc, error;
 
 	if (f->state >= 0)
@@ -1544,7 +1566,15 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 	if (live && (states & ~(1u << JOB_DEAD) & ~active) == 0 &&
 	    (error = list_few_live(st, states, &few)) != 0)
 		return error;
-	if (live && few) {
+	if (live && !few && f->since != 0 && f->schedule_id == 0 &&
+	    (error = list_few_since(st, f->since, &recent)) != 0)
+		return error;
+	if (live && recent) {
+		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
+		    "WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_created "
+		    "WHERE created_at >= ?3) AND state IN (%s)", in);
+		list_terms(sql, sizeof(sql), f);
+	} else if (live && few) {
 		list_live_ids(ids, sizeof(ids), states);
 		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
 		    "WHERE id IN (%s)", ids);
