@@ -93,7 +93,7 @@ COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 CORE		:= clock log civil timefmt timefmt_at config trust store schedule tz cron crash \
 		   utf8 procopt
 JOBD		:= main scheduler workers runner notify schedfile
-JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_import cmd_rerun
+JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log
 

@@ -21,7 +21,6 @@
 #include "jobd/clock.h"
 #include "jobd/cron.h"
 #include "jobd/job.h"
-#include "jobd/procopt.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
@@ -37,8 +36,6 @@
 #define SCHED_OPT_DISABLED	0x203
 #define SCHED_OPT_OVERLAP	0x204
 #define SCHED_OPT_TZ		0x205
-#define SCHED_OPT_UNSET		0x206
-#define SCHED_OPT_MAX		0x400	/* above every option's code */
 
 #define SCHED_COUNT_DEFAULT	5	/* schedule show: next fire times */
 #define SCHED_COUNT_MAX		1000
@@ -128,9 +125,8 @@ ctl_sched_json(struct out_json *j, const struct schedule *s)
 	out_json_time(j, "updated_at", s->updated_at);
 }
 
-/* Read schedule "name" into *s or exit: 66 when there is none. */
-static void
-sched_get(struct ctl *ctl, const char *name, struct schedule *s)
+void
+ctl_sched_get(struct ctl *ctl, const char *name, struct schedule *s)
 {
 	int error;
 
@@ -141,9 +137,8 @@ sched_get(struct ctl *ctl, const char *name, struct schedule *s)
 		    name, store_errmsg(ctl->st));
 }
 
-/* Say on stderr when schedule s runs next. */
-static void
-sched_report(const struct ctl *ctl, const struct schedule *s)
+void
+ctl_sched_report(const struct ctl *ctl, const struct schedule *s)
 {
 	char buf[3 * TIMEFMT_MAX];
 
@@ -190,7 +185,7 @@ sched_named(struct ctl *ctl, int argc, char **argv, const char *sub,
 		ctl_usage(ctl);
 	name = sched_one_name(ctl, argc, argv, sub);
 	ctl_open(ctl, 0);
-	sched_get(ctl, name, s);
+	ctl_sched_get(ctl, name, s);
 	return name;
 }
 
@@ -319,241 +314,7 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 		out_json_time(&j, "next_run_at", s.next_run_at);
 		out_json_end(&j);
 	}
-	sched_report(ctl, &s);
-	free(cmd);
-	jobopts_free(&jo);
-	return 0;
-}
-
-/*
- * What "schedule set --unset NAME" returns to its default, by the option
- * that sets it.
- */
-static const struct {
-	const char	*name;
-	int		 opt;		/* the option's code */
-} sched_unsets[] = {
-	{ "tz",		  SCHED_OPT_TZ },
-	{ "queue",	  'q' },
-	{ "priority",	  'p' },
-	{ "max-attempts", 'm' },
-	{ "timeout",	  't' },
-	{ "backoff",	  'b' },
-	{ "env",	  'e' },
-	{ "cwd",	  'C' },
-	{ "user",	  'u' },
-	{ "umask",	  JOBOPTS_PROC + PROCOPT_UMASK },
-	{ "limit-nofile", JOBOPTS_PROC + PROCOPT_NOFILE },
-	{ "limit-nproc",  JOBOPTS_PROC + PROCOPT_NPROC },
-	{ "limit-as",	  JOBOPTS_PROC + PROCOPT_AS },
-	{ "limit-cpu",	  JOBOPTS_PROC + PROCOPT_CPU },
-};
-#define SCHED_NUNSETS	(sizeof(sched_unsets) / sizeof(sched_unsets[0]))
-
-/* The option code --unset NAME names, or exit 64. */
-static int
-sched_unset_opt(const struct ctl *ctl, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < SCHED_NUNSETS; i++)
-		if (strcmp(sched_unsets[i].name, name) == 0)
-			return sched_unsets[i].opt;
-	ctl_fail(ctl, EXIT_USAGE, "invalid --unset \"%s\": use tz, queue, "
-	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask "
-	    "or limit-*", name);
-}
-
-static bool
-sched_str_eq(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/*
- * Put the job options that were given (seen[c]: option c was given,
- * unset[c]: it was --unset) from jo into n.
- */
-static void
-sched_set_jobopts(struct schedule *n, const struct jobopts *jo,
-    const bool *seen, const bool *unset)
-{
-	int k;
-
-#define SET(c) (seen[(c)] || unset[(c)])
-	if (SET('q'))
-		n->queue = (char *)(uintptr_t)jo->queue;
-	if (SET('p'))
-		n->priority = jo->priority;
-	if (SET('m'))
-		n->max_attempts = jo->max_attempts;
-	if (SET('t'))
-		n->timeout_ms = jo->timeout_ms;
-	if (SET('b')) {
-		n->backoff_ms = jo->backoff_ms;
-		n->backoff_max_ms = jo->backoff_max_ms;
-	}
-	if (SET('e')) {
-		n->env = jo->env;
-		n->env_len = jo->env_len;
-	}
-	if (SET('C'))
-		n->cwd = (char *)(uintptr_t)jo->cwd;
-	if (SET('u'))
-		n->run_as = (char *)(uintptr_t)jo->run_as;
-	for (k = 0; k < PROCOPT_N; k++)
-		if (SET(JOBOPTS_PROC + k))
-			*procopt_field(&n->proc, (enum procopt)k) =
-			    *procopt_field((struct job_proc *)(uintptr_t)
-			    &jo->proc, (enum procopt)k);
-#undef SET
-}
-
-/*
- * schedule set NAME [--cron EXPR] [--tz ZONE] [--overlap ...]
- *     [--catchup ...] [job options] [--unset OPTION ...] [[--] COMMAND
- *     [ARG ...]]: change a CLI-made schedule in place.  Its id, enabled
- * state, ledger and jobs stay; its next run moves only when the cron
- * expression or the zone changed.
- */
-static int
-sched_set(struct ctl *ctl, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "catchup",	required_argument, NULL, SCHED_OPT_CATCHUP },
-		{ "cron",	required_argument, NULL, SCHED_OPT_CRON },
-		{ "overlap",	required_argument, NULL, SCHED_OPT_OVERLAP },
-		{ "tz",		required_argument, NULL, SCHED_OPT_TZ },
-		{ "unset",	required_argument, NULL, SCHED_OPT_UNSET },
-		JOBOPTS_LONGOPTS,
-		CTL_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 }
-	};
-	static bool seen[SCHED_OPT_MAX], unset[SCHED_OPT_MAX];
-	struct jobopts jo;
-	struct schedule s, n;
-	struct out_json j;
-	enum sched_overlap overlap = OVERLAP_SKIP;
-	enum sched_catchup catchup = CATCHUP_SKIP;
-	const char *name = NULL, *cron = NULL, *tzname = NULL;
-	char err[512], *cmd = NULL;
-	bool dashdash = false, changed = false, new_next;
-	int c, error;
-
-	jobopts_init(&jo);
-	for (;;) {
-		while ((c = ctl_getopt(ctl, argc, argv,
-		    "+:h" JOBOPTS_SHORTOPTS, opts)) != -1) {
-			if (c >= 0 && c < SCHED_OPT_MAX)
-				seen[c] = true;
-			changed = true;
-			if (jobopts_option(ctl, &jo, c, optarg))
-				continue;
-			switch (c) {
-			case SCHED_OPT_CATCHUP:
-				if (sched_catchup_parse(optarg,
-				    &catchup) != 0)
-					ctl_fail(ctl, EXIT_USAGE, "invalid "
-					    "--catchup \"%s\": use skip, once "
-					    "or all", optarg);
-				break;
-			case SCHED_OPT_CRON:
-				cron = optarg;
-				break;
-			case SCHED_OPT_OVERLAP:
-				if (sched_overlap_parse(optarg,
-				    &overlap) != 0)
-					ctl_fail(ctl, EXIT_USAGE, "invalid "
-					    "--overlap \"%s\": use skip, allow "
-					    "or queue", optarg);
-				break;
-			case SCHED_OPT_TZ:
-				if (*optarg == '\0')
-					ctl_fail(ctl, EXIT_USAGE, "invalid "
-					    "--tz: empty zone name (--unset tz "
-					    "is the local zone)");
-				tzname = optarg;
-				break;
-			case SCHED_OPT_UNSET:
-				unset[sched_unset_opt(ctl, optarg)] = true;
-				break;
-			default:
-				ctl_usage(ctl);
-			}
-		}
-		if (name != NULL || optind >= argc)
-			break;
-		dashdash = strcmp(argv[optind - 1], "--") == 0;
-		name = argv[optind++];
-		if (dashdash)
-			break;
-	}
-	if (name == NULL)
-		ctl_fail(ctl, EXIT_USAGE, "no schedule name given (usage: "
-		    "jobctl schedule set NAME [OPTIONS] [[--] COMMAND "
-		    "[ARG ...]])");
-	for (c = 0; c < SCHED_OPT_MAX; c++)
-		if (seen[c] && unset[c] && c != SCHED_OPT_UNSET)
-			ctl_fail(ctl, EXIT_USAGE, "schedule %s: an option "
-			    "cannot be both given and --unset", name);
-	if (optind < argc)
-		cmd = jobopts_command(ctl, argc - optind, argv + optind);
-	else if (!changed)
-		ctl_fail(ctl, EXIT_USAGE, "schedule %s: nothing to change "
-		    "(give the options to change, or a new command)", name);
-	if (tzname == NULL && unset[SCHED_OPT_TZ])
-		ctl_check_tz_env(ctl, "the local time zone (use --tz ZONE)");
-
-	ctl_open(ctl, 0);
-	sched_get(ctl, name, &s);
-	if (strcmp(s.source, "cli") != 0)
-		ctl_fail(ctl, 1, "schedule %s comes from %s %s: edit it there "
-		    "(%s), or jobd's next sync of it would undo the change; "
-		    "nothing changed", name, strncmp(s.source, "file:", 5) ==
-		    0 ? "the schedule file" : "the crontab",
-		    strchr(s.source, ':') + 1,
-		    strncmp(s.source, "file:", 5) == 0 ? "then reload jobd" :
-		    "then run import-crontab again");
-	n = (struct schedule){ .id = s.id, .name = s.name, .cron = s.cron,
-	    .tz = s.tz, .command = s.command, .queue = s.queue,
-	    .priority = s.priority, .max_attempts = s.max_attempts,
-	    .timeout_ms = s.timeout_ms, .backoff_ms = s.backoff_ms,
-	    .backoff_max_ms = s.backoff_max_ms, .env = s.env,
-	    .env_len = s.env_len, .cwd = s.cwd, .run_as = s.run_as,
-	    .proc = s.proc,
-	    .overlap = seen[SCHED_OPT_OVERLAP] ? overlap : s.overlap,
-	    .catchup = seen[SCHED_OPT_CATCHUP] ? catchup : s.catchup,
-	    .enabled = s.enabled, .next_run_at = s.next_run_at,
-	    .last_run_at = s.last_run_at, .source = s.source };
-	if (cron != NULL)
-		n.cron = (char *)(uintptr_t)cron;
-	if (tzname != NULL || unset[SCHED_OPT_TZ])
-		n.tz = (char *)(uintptr_t)tzname;
-	if (cmd != NULL)
-		n.command = cmd;
-	sched_set_jobopts(&n, &jo, seen, unset);
-	new_next = !sched_str_eq(n.cron, s.cron) || !sched_str_eq(n.tz, s.tz);
-	if (schedule_check(&n, clock_wall_ms(ctl->clock), err,
-	    sizeof(err)) != 0)
-		ctl_fail(ctl, EXIT_DATAERR, "%s; nothing changed", err);
-	if (!new_next)
-		n.next_run_at = s.next_run_at;
-	if ((error = store_schedule_set(ctl->st, &n, new_next)) != 0)
-		ctl_fail(ctl, error == -ENOENT ? EXIT_NOINPUT : error ==
-		    -EPERM ? 1 : ctl_exit_code(error), "schedule %s: %s; "
-		    "nothing changed", name, store_errmsg(ctl->st));
-	if (ctl->json) {
-		out_json_begin(&j, stdout);
-		out_json_int(&j, "id", n.id);
-		out_json_str(&j, "name", n.name);
-		out_json_bool(&j, "enabled", n.enabled);
-		out_json_time(&j, "next_run_at", n.next_run_at);
-		out_json_end(&j);
-	} else {
-		printf("%s updated\n", name);
-	}
-	sched_report(ctl, &n);
-	schedule_clear(&s);
+	ctl_sched_report(ctl, &s);
 	free(cmd);
 	jobopts_free(&jo);
 	return 0;
@@ -866,7 +627,7 @@ sched_show(struct ctl *ctl, int argc, char **argv)
 	}
 	name = sched_one_name(ctl, argc, argv, "show [--count N]");
 	ctl_open(ctl, 0);
-	sched_get(ctl, name, &s);
+	ctl_sched_get(ctl, name, &s);
 	if ((runs = calloc((size_t)count + 1, sizeof(*runs))) == NULL)
 		ctl_fail(ctl, EXIT_OSERR, "out of memory");
 	nruns = sched_next_runs(ctl, &s, clock_wall_ms(ctl->clock), runs,
@@ -982,7 +743,7 @@ sched_enable_disable(struct ctl *ctl, int argc, char **argv, bool enable)
 		    enable ? "enabled" : "disabled");
 	}
 	if (enable)
-		sched_report(ctl, &s);
+		ctl_sched_report(ctl, &s);
 	schedule_clear(&s);
 	return 0;
 }
@@ -1031,12 +792,12 @@ sched_run(struct ctl *ctl, int argc, char **argv)
 static const struct ctl_sub sched_subs[] = {
 	{ "add",	sched_add },
 	{ "disable",	sched_disable },
-	{ "edit",	sched_set },
+	{ "edit",	ctl_sched_set },
 	{ "enable",	sched_enable },
 	{ "list",	sched_list },
 	{ "rm",		sched_rm },
 	{ "run",	sched_run },
-	{ "set",	sched_set },
+	{ "set",	ctl_sched_set },
 	{ "show",	sched_show },
 };
 
