@@ -270,6 +270,14 @@ end
 vcase "jobctl show --json" 0 show --json "$LATER"
 [ "$(json 'd["queue"]' <"$T/.out")" = q1 ] || problem "queue: $OUT"
 end
+vcase "jobctl list --state (several) --since" 0 list --state pending,dead \
+    --since 1h
+end
+vcase "jobctl submit --at (everyday form)" 0 submit --at "tomorrow 03:00" \
+    -- echo tomorrow
+end
+vcase "error: rerun of a pending job" 1 rerun "$LATER"
+end
 
 vcase "jobctl next" 0 next --from 2026-03-07T12:00 --count 3 \
     --tz America/New_York '30 2 * * *'
@@ -300,6 +308,14 @@ end
 vcase "jobctl schedule disable" 0 schedule disable off
 end
 vcase "jobctl schedule run" 0 schedule run off
+end
+vcase "jobctl schedule set" 0 schedule set off --cron '0 4 * * *' \
+    --unset tz --env C=3 -- echo changed
+end
+vcase "jobctl list --schedule" 0 list --schedule off
+end
+vcase "error: schedule set with a bad cron" 65 schedule set off \
+    --cron '61 * * * *'
 end
 vcase "jobctl schedule rm" 0 schedule rm off
 end
@@ -447,6 +463,8 @@ end
 vcase "jobctl dead purge --all" 0 dead purge --all
 end
 vcase "jobctl cancel of a pending job" 0 cancel "$LATER"
+end
+vcase "jobctl rerun of a cancelled job" 0 rerun "$LATER"
 end
 vcase "jobctl status (daemon running)" 0 status
 end

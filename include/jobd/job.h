@@ -113,6 +113,7 @@ struct job {
 	char		*dead_reason;
 	int64_t		 after_id;		/* waits for this job; 0 */
 	struct job_proc	 proc;			/* umask, limits */
+	int64_t		 rerun_of;		/* copied from this job; 0 */
 };
 
 /* One attempt; the same ownership rule as struct job. */

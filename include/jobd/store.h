@@ -85,6 +85,10 @@ struct job_filter {
 	int		 state;		/* an enum job_state, or -1: any */
 	const char	*queue;		/* or NULL: any */
 	int64_t		 limit;		/* > 0 */
+	unsigned	 states;	/* 1 << enum job_state, OR-ed; 0: any
+					   (with state, both must match) */
+	int64_t		 schedule_id;	/* made by this schedule; 0: any */
+	int64_t		 since;		/* created at or after (UTC ms); 0 */
 };
 
 /* Called for each job or attempt; return non-zero to stop (returned). */
@@ -97,6 +101,23 @@ typedef int (*store_attempt_fn)(const struct attempt *a, void *arg);
  */
 int	store_job_list(struct store *st, const struct job_filter *f,
 	    store_job_fn fn, void *arg);
+
+/*
+ * Submit finished job "id" (done, cancelled or dead) again as a new job,
+ * pending at run_at: the same command and options (not its idempotency
+ * key, slot or predecessor), still its schedule's if that exists, with
+ * rerun_of = id.  *new_id gets the new job's id.  -ENOENT when there is no
+ * such job, -EINPROGRESS when it is pending or running (nothing created).
+ */
+int	store_job_rerun(struct store *st, int64_t id, int64_t run_at,
+	    int64_t *new_id);
+
+/* Called with the id of each rerun of a job; return non-zero to stop. */
+typedef int (*store_id_fn)(int64_t id, void *arg);
+
+/* Call fn for every job that is a rerun of job "id", oldest first. */
+int	store_job_reruns(struct store *st, int64_t id, store_id_fn fn,
+	    void *arg);
 
 /* Read job "id", live or dead, into *out (owned; job_clear()).  -ENOENT. */
 int	store_job_get(struct store *st, int64_t id, struct job *out);
@@ -338,6 +359,36 @@ typedef int (*store_schedule_fn)(const struct schedule *s, void *arg);
  */
 int	store_schedule_put(struct store *st, const struct schedule *s,
 	    bool replace, int64_t *id);
+
+/*
+ * Change the definition of the CLI-made schedule s->name in place (id,
+ * created_at, enabled, ledger and jobs stay): every field of
+ * SCHED_DEF_COLS but the name and enabled; next_run_at only with
+ * new_next (the cron expression or zone changed).  -ENOENT when there is
+ * no such schedule, -EPERM when it comes from a file or a crontab (its
+ * source would undo the change).
+ */
+int	store_schedule_set(struct store *st, const struct schedule *s,
+	    bool new_next);
+
+/* How a schedule's runs ended lately (store_schedule_last()). */
+struct sched_last {
+	int64_t		 job_id;	/* the newest finished job; 0: none */
+	enum job_state	 state;		/* JOB_DONE, JOB_CANCELLED, JOB_DEAD */
+	int64_t		 at;		/* when it ended, UTC ms */
+	bool		 has_exit_code;
+	int64_t		 exit_code;
+	int64_t		 ok_job_id;	/* the newest done job; 0: none */
+	int64_t		 ok_at;		/* when it ended, UTC ms */
+};
+
+/*
+ * The newest finished job (by id: the latest made) of schedule id and
+ * the newest one that succeeded, into *out; reruns and "schedule run"
+ * count.  Zeroes when there are none.
+ */
+int	store_schedule_last(struct store *st, int64_t id,
+	    struct sched_last *out);
 
 /* Read schedule "name" into *out (owned).  -ENOENT. */
 int	store_schedule_get(struct store *st, const char *name,

@@ -11,7 +11,9 @@
  * separator; a trailing "Z" or numeric offset ("+01:00", "+0100", "-05")
  * makes it absolute, otherwise it is a local time in the process's time zone
  * (TZ).  A local time that does not exist (skipped by a DST change) is
- * refused; one that exists twice is the first occurrence.
+ * refused; one that exists twice is the first occurrence.  Also at(1)'s
+ * everyday forms (timefmt_parse_at()): "23:00", "3pm", "noon",
+ * "midnight", "tomorrow 03:00", "friday 09:00", "now + 2 hours".
  *
  * All functions are pure except that local-time conversion reads the
  * process's time zone; they do not read the clock (callers pass "now").
@@ -42,6 +44,28 @@ int	timefmt_parse_duration(const char *s, int64_t *ms, char *err,
  */
 int	timefmt_parse_time(const char *s, int64_t now, int64_t *ms, char *err,
 	    size_t errlen);
+
+/*
+ * The everyday forms of timefmt_parse_time() (timefmt_at.c has the rules):
+ * a time of day (HH:MM[:SS], H[:MM]am/pm, noon, midnight, teatime) alone
+ * (its next occurrence) or with a day (today, tomorrow, a weekday name:
+ * the next such day after today), in either order; or "now" or "now + N
+ * UNIT" (minutes, hours, days, weeks) or "now + DURATION".  Ambiguous
+ * forms are refused: a bare number, 12am/12pm, a day without a time,
+ * months and years.  On failure a reason without the "invalid time"
+ * prefix goes to why (whylen bytes) and -EINVAL or -ERANGE is returned.
+ */
+int	timefmt_parse_at(const char *s, int64_t now, int64_t *ms, char *why,
+	    size_t whylen);
+
+/*
+ * The local wall-clock time year-mon-day hour:min:sec as UTC ms in *ms, in
+ * the process's zone: a time skipped by a DST change is refused (-EINVAL),
+ * a repeated one is its first occurrence.  Fields out of range are -EINVAL.
+ * The reason goes to why (whylen bytes), without a prefix.
+ */
+int	timefmt_local_to_utc(int year, int mon, int day, int hour, int min,
+	    int sec, int64_t *ms, char *why, size_t whylen);
 
 /*
  * Write "ms" as RFC 3339 UTC with milliseconds, "2026-12-01T03:00:00.000Z".

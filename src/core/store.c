@@ -105,6 +105,11 @@ enum store_stmt {
 	Q_SCHED_FIRED,
 	Q_SLOT_LIST,
 	Q_SCHED_BOOT,
+	Q_RERUN,
+	Q_RERUNS,
+	Q_SCHED_SET,
+	Q_SCHED_LAST,
+	Q_SCHED_LAST_OK,
 	Q_MAX
 };
 
@@ -123,9 +128,10 @@ enum store_stmt {
 	"updated_at, finished_at, exit_code, last_error, "		\
 	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
 #define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
-	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS
+	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS \
+	", rerun_of"
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
-	"dead_at, reason, NULL, " PROC_COLS
+	"dead_at, reason, NULL, " PROC_COLS ", rerun_of"
 
 /* A schedule's definition, in the order sched_bind_def() binds it. */
 #define SCHED_DEF_COLS							\
@@ -166,20 +172,45 @@ enum store_stmt {
 	"id, queue, command, priority, run_at, attempts, max_attempts, "\
 	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
 	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
-	"updated_at, finished_at, exit_code, last_error, " PROC_COLS
+	"updated_at, finished_at, exit_code, last_error, " PROC_COLS	\
+	", rerun_of"
 
 /* A dead job as it goes back into jobs: pending at ?2, no attempts. */
 #define RETRY_INSERT							\
 	"INSERT INTO jobs (id, queue, command, priority, state, run_at, "\
 	"attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "\
 	"idempotency_key, schedule_id, slot_at, env, cwd, run_as, "	\
-	"created_at, updated_at, " PROC_COLS ") "			\
+	"created_at, updated_at, " PROC_COLS ", rerun_of) "		\
 	"SELECT id, queue, command, priority, 'pending', ?2, 0, "	\
 	"max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "	\
 	"idempotency_key, "						\
 	"(SELECT s.id FROM schedules s WHERE s.id = d.schedule_id), "	\
 	"slot_at, env, cwd, run_as, created_at, ?2, " PROC_COLS		\
-	" FROM dead_jobs d "
+	", rerun_of FROM dead_jobs d "
+
+/*
+ * A job copied for "jobctl rerun": the command and options of job ?1
+ * (done or cancelled in jobs, or dead), pending at ?2, without its
+ * idempotency key, slot or predecessor, linked back by rerun_of; still
+ * its schedule's, when the schedule exists.
+ */
+#define RERUN_COPY							\
+	"queue, command, priority, ?2, max_attempts, timeout_ms, "	\
+	"backoff_ms, backoff_max_ms, env, cwd, run_as, ?2, ?2, "	\
+	"(SELECT s.id FROM schedules s WHERE s.id = schedule_id), id, "	\
+	PROC_COLS
+
+/*
+ * A schedule's newest job in jobs and dead_jobs: a merge of two walks of
+ * jobs_schedule_id and dead_jobs_schedule_id, newest first, that stop at
+ * the first match.
+ */
+#define SCHED_JOBS(live, dead)						\
+	"SELECT id, state, finished_at, exit_code FROM jobs "		\
+	"WHERE schedule_id = ?1 AND " live " UNION ALL "		\
+	"SELECT id, 'dead', coalesce(finished_at, dead_at), exit_code "	\
+	"FROM dead_jobs WHERE schedule_id = ?1 AND " dead		\
+	" ORDER BY 1 DESC LIMIT 1"
 
 /* What a key compares of its job (Q_KEY_FIND), in jobs and dead_jobs. */
 #define KEY_JOB_COLS							\
@@ -438,6 +469,31 @@ static const char *const store_sql[Q_MAX] = {
 	    "(SELECT 'dead' FROM dead_jobs WHERE id = l.job_id)) "
 	    "FROM schedule_slots l WHERE l.schedule_id = ?1 "
 	    "ORDER BY l.slot_at DESC LIMIT ?2",
+	[Q_RERUN] =
+	    "INSERT INTO jobs (queue, command, priority, run_at, "
+	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, env, cwd, "
+	    "run_as, created_at, updated_at, schedule_id, rerun_of, "
+	    PROC_COLS ") "
+	    "SELECT " RERUN_COPY " FROM jobs WHERE id = ?1 "
+	    "  AND state IN ('done', 'cancelled') "
+	    "UNION ALL "
+	    "SELECT " RERUN_COPY " FROM dead_jobs WHERE id = ?1",
+	[Q_RERUNS] =
+	    "SELECT id FROM jobs WHERE rerun_of = ?1 "
+	    "UNION ALL "
+	    "SELECT id FROM dead_jobs WHERE rerun_of = ?1 ORDER BY 1",
+	/* schedule set: the definition; enabled and the ledger stay. */
+	[Q_SCHED_SET] =
+	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
+	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
+	    "backoff_ms = ?9, backoff_max_ms = ?10, env = ?11, cwd = ?12, "
+	    "run_as = ?13, overlap = ?14, catchup = ?15, "
+	    "next_run_at = CASE WHEN ?18 THEN nullif(?17, 0) "
+	    "ELSE next_run_at END, updated_at = ?19, umask = ?20, "
+	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
+	    "limit_cpu = ?24 WHERE name = ?1 AND source = 'cli'",
+	[Q_SCHED_LAST] = SCHED_JOBS("state IN ('done', 'cancelled')", "1"),
+	[Q_SCHED_LAST_OK] = SCHED_JOBS("state = 'done'", "0"),
 };
 
 struct store {
@@ -1471,6 +1527,7 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->dead_reason = TEXT(27);
 	j->after_id = sqlite3_column_int64(s, 28);
 	col_proc(s, 29, &j->proc);
+	j->rerun_of = sqlite3_column_int64(s, 34);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -1517,6 +1574,160 @@ store_each_job(struct store *st, sqlite3_stmt *s, store_job_fn fn, void *arg)
 	return error;
 }
 
+/*
+ * The WHERE terms of a filtered listing for one table: ?1 queue, ?2
+ * schedule id, ?3 since (see store_job_list_where()).
+ */
+static void
+list_terms(char *buf, size_t len, const struct job_filter *f)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s%s",
+	    f->queue != NULL ? " AND queue = ?1" : "",
+	    f->schedule_id != 0 ? " AND schedule_id = ?2" : "",
+	    f->since != 0 ? " AND created_at >= ?3" : "");
+}
+
+/* Fewer live jobs than this: list them through their partial indexes. */
+#define LIST_FEW_LIVE	10000
+
+/*
+ * The subquery of the ids of the pending (jobs_pending) and running
+ * (jobs_running_lease) jobs that states (a mask, those two only) names,
+ * through their partial indexes, into buf.
+ */
+static void
+list_live_ids(char *buf, size_t len, unsigned states)
+{
+	bool p = (states & (1u << JOB_PENDING)) != 0;
+	bool r = (states & (1u << JOB_RUNNING)) != 0;
+
+	snprintf(buf, len, "%s%s%s",
+	    p ? "SELECT id FROM jobs INDEXED BY jobs_pending "
+	    "WHERE state = 'pending'" : "",
+	    p && r ? " UNION ALL " : "",
+	    r ? "SELECT id FROM jobs INDEXED BY jobs_running_lease "
+	    "WHERE state = 'running'" : "");
+}
+
+/*
+ * Are there fewer than LIST_FEW_LIVE jobs of the live states (pending,
+ * running) of mask states?  One walk of their partial indexes, bounded.
+ */
+static int
+list_few_live(struct store *st, unsigned states, bool *few)
+{
+	char sql[512], ids[256];
+	sqlite3_stmt *s;
+	int rc;
+
+	list_live_ids(ids, sizeof(ids), states);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT %d)",
+	    ids, LIST_FEW_LIVE);
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	rc = sqlite3_step(s);
+	*few = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < LIST_FEW_LIVE;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_err(st, rc);
+}
+
+/*
+ * Were fewer than LIST_FEW_LIVE jobs created at or after since?  One
+ * bounded walk of jobs_created.
+ */
+static int
+list_few_since(struct store *st, int64_t since, bool *few)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM (SELECT 1 "
+	    "FROM jobs INDEXED BY jobs_created WHERE created_at >= ?1 "
+	    "LIMIT ?2)", -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	sqlite3_bind_int64(s, 1, since);
+	sqlite3_bind_int64(s, 2, LIST_FEW_LIVE);
+	rc = sqlite3_step(s);
+	*few = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < LIST_FEW_LIVE;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_err(st, rc);
+}
+
+/*
+ * A listing with the filters Q_LIST lacks (several states, a schedule, a
+ * creation time), as one statement made for the filter: only the terms
+ * that are set, so that SQLite can use jobs_schedule_id for a schedule.
+ * Pending and running jobs, and jobs created since a time, when they are
+ * few, are found through their indexes (a server's table is mostly old,
+ * finished jobs); otherwise, like Q_LIST, two rowid scans newest first,
+ * merged, that stop after ?4 rows.
+ */
+static int
+store_job_list_where(struct store *st, const struct job_filter *f,
+    store_job_fn fn, void *arg)
+{
+	char sql[2048], in[96] = "", ids[256];
+	unsigned states = f->states != 0 ? f->states : (1u << JOB_NSTATES) - 1;
+	unsigned active = (1u << JOB_PENDING) | (1u << JOB_RUNNING);
+	sqlite3_stmt *s;
+	bool live = false, dead, few = false, recent = false;
+	int i, rc, error;
+
+	if (f->state >= 0)
+		states &= 1u << f->state;
+	dead = (states & (1u << JOB_DEAD)) != 0;
+	for (i = 0; i < JOB_NSTATES; i++) {
+		if (i == JOB_DEAD || (states & (1u << i)) == 0)
+			continue;
+		snprintf(in + strlen(in), sizeof(in) - strlen(in), "%s'%s'",
+		    live ? ", " : "", job_state_name((enum job_state)i));
+		live = true;
+	}
+	sql[0] = '\0';
+	if (live && (states & ~(1u << JOB_DEAD) & ~active) == 0 &&
+	    (error = list_few_live(st, states, &few)) != 0)
+		return error;
+	if (live && !few && f->since != 0 && f->schedule_id == 0 &&
+	    (error = list_few_since(st, f->since, &recent)) != 0)
+		return error;
+	if (live && recent) {
+		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
+		    "WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_created "
+		    "WHERE created_at >= ?3) AND state IN (%s)", in);
+		list_terms(sql, sizeof(sql), f);
+	} else if (live && few) {
+		list_live_ids(ids, sizeof(ids), states);
+		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
+		    "WHERE id IN (%s)", ids);
+		list_terms(sql, sizeof(sql), f);
+	} else if (live) {
+		snprintf(sql, sizeof(sql), "SELECT " JOB_COLS_LIVE " FROM jobs "
+		    "WHERE state IN (%s)", in);
+		list_terms(sql, sizeof(sql), f);
+	}
+	if (dead) {
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		    "%sSELECT " JOB_COLS_DEAD " FROM dead_jobs WHERE 1",
+		    live ? " UNION ALL " : "");
+		list_terms(sql, sizeof(sql), f);
+	}
+	if (!live && !dead)
+		return 0;
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+	    " ORDER BY 1 DESC LIMIT ?4");
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc);
+	bind_text(s, 1, f->queue);
+	sqlite3_bind_int64(s, 2, f->schedule_id);
+	sqlite3_bind_int64(s, 3, f->since);
+	sqlite3_bind_int64(s, 4, f->limit);
+	error = store_each_job(st, s, fn, arg);
+	sqlite3_finalize(s);
+	return error;
+}
+
 int
 store_job_list(struct store *st, const struct job_filter *f,
     store_job_fn fn, void *arg)
@@ -1524,6 +1735,9 @@ store_job_list(struct store *st, const struct job_filter *f,
 	sqlite3_stmt *s;
 	int error = 0;
 
+	if (f->states != 0 || f->schedule_id != 0 || f->since != 0 ||
+	    f->state == JOB_PENDING || f->state == JOB_RUNNING)
+		return store_job_list_where(st, f, fn, arg);
 	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
 		return error;
 	bind_text(s, 1, f->state >= 0 ?
@@ -1591,6 +1805,63 @@ store_job_state(struct store *st, int64_t id, enum job_state *state)
 	} else {
 		error = store_err(st, rc);
 	}
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+store_job_rerun(struct store *st, int64_t id, int64_t run_at,
+    int64_t *new_id)
+{
+	enum job_state state;
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_RERUN, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if ((error = store_job_state(st, id, &state)) != 0) {
+		if (error == -ENOENT)
+			store_seterr(st, error, "no such job");
+		goto fail;
+	}
+	if (state == JOB_PENDING || state == JOB_RUNNING) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "job %lld is %s: "
+		    "only a finished job (done, cancelled or dead) can be run "
+		    "again", (long long)id, job_state_name(state));
+		error = -EINPROGRESS;
+		goto fail;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, run_at);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	if (error != 0)
+		goto fail;
+	*new_id = sqlite3_last_insert_rowid(st->db);
+	if ((error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+int
+store_job_reruns(struct store *st, int64_t id, store_id_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_RERUNS, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((error = fn(sqlite3_column_int64(s, 0), arg)) != 0)
+			break;
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
 	sqlite3_reset(s);
 	return error;
 }
@@ -2847,4 +3118,92 @@ store_schedule_slots(struct store *st, int64_t id, int64_t limit,
 		error = store_err(st, rc);
 	sqlite3_reset(s);
 	return error;
+}
+
+int
+store_schedule_set(struct store *st, const struct schedule *sc,
+    bool new_next)
+{
+	char src[PATH_MAX + 16];
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_SCHED_SET, &error)) == NULL)
+		return error;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if ((error = sched_source(st, sc->name, src, sizeof(src))) != 0) {
+		if (error == -ENOENT)
+			store_seterr(st, error, "no such schedule");
+		goto fail;
+	}
+	if (strcmp(src, "cli") != 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "schedule %.100s "
+		    "comes from %.200s", sc->name, src);
+		error = -EPERM;
+		goto fail;
+	}
+	sched_bind_def(s, sc);
+	sqlite3_bind_int64(s, 17, sc->next_run_at);
+	sqlite3_bind_int64(s, 18, new_next ? 1 : 0);
+	sqlite3_bind_int64(s, 19, clock_wall_ms(st->clock));
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	if (error != 0 || (error = store_commit(st)) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+/* Step the one-row schedule query q for schedule id; *row says if any. */
+static int
+sched_last_row(struct store *st, enum store_stmt q, int64_t id,
+    sqlite3_stmt **sp, bool *row)
+{
+	int error = 0, rc;
+
+	if ((*sp = store_stmt(st, q, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(*sp, 1, id);
+	rc = sqlite3_step(*sp);
+	*row = rc == SQLITE_ROW;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		error = store_err(st, rc);
+		sqlite3_reset(*sp);
+	}
+	return error;
+}
+
+int
+store_schedule_last(struct store *st, int64_t id, struct sched_last *out)
+{
+	struct sched_last l;
+	sqlite3_stmt *s;
+	bool row;
+	int error;
+
+	memset(&l, 0, sizeof(l));
+	if ((error = sched_last_row(st, Q_SCHED_LAST, id, &s, &row)) != 0)
+		return error;
+	if (row) {
+		l.job_id = sqlite3_column_int64(s, 0);
+		if (job_state_parse((const char *)sqlite3_column_text(s, 1),
+		    &l.state) != 0)
+			l.state = JOB_DONE;
+		l.at = sqlite3_column_int64(s, 2);
+		l.has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		l.exit_code = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	if ((error = sched_last_row(st, Q_SCHED_LAST_OK, id, &s, &row)) != 0)
+		return error;
+	if (row) {
+		l.ok_job_id = sqlite3_column_int64(s, 0);
+		l.ok_at = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_reset(s);
+	*out = l;
+	return 0;
 }

@@ -642,6 +642,33 @@ tf_parse_datetime(const char *s, int64_t *ms, char *why, size_t whylen)
 	return 0;
 }
 
+int
+timefmt_local_to_utc(int year, int mon, int day, int hour, int min, int sec,
+    int64_t *ms, char *why, size_t whylen)
+{
+	struct tf_civil c;
+	int64_t secs;
+	int error;
+
+	if (year > 9999) {
+		tf_why(why, whylen, "year %d is out of range (1970-9999)",
+		    year);
+		return -ERANGE;
+	}
+	memset(&c, 0, sizeof(c));
+	c.year = year;
+	c.mon = mon;
+	c.day = day;
+	c.hour = hour;
+	c.min = min;
+	c.sec = sec;
+	if ((error = tf_check_civil(&c, why, whylen)) != 0 ||
+	    (error = tf_local_to_utc(&c, &secs, why, whylen)) != 0)
+		return error;
+	*ms = secs * MS_PER_SEC;
+	return 0;
+}
+
 /* Parse "@EPOCH" (s points after the '@') into *ms. */
 static int
 tf_parse_epoch(const char *s, int64_t *ms, char *why, size_t whylen)
@@ -708,13 +735,10 @@ timefmt_parse_time(const char *s, int64_t now, int64_t *ms, char *err,
 		}
 	} else if (*s == '@')
 		error = tf_parse_epoch(s + 1, &v, why, sizeof(why));
-	else if (tf_isdigit(*s))
+	else if (tf_isdigit(*s) && s[strspn(s, "0123456789")] == '-')
 		error = tf_parse_datetime(s, &v, why, sizeof(why));
-	else {
-		tf_why(why, sizeof(why), "expected \"now\", \"+DURATION\", "
-		    "\"@EPOCH\" or a date such as \"2026-12-01 03:00\"");
-		error = -EINVAL;
-	}
+	else
+		error = timefmt_parse_at(s, now, &v, why, sizeof(why));
 	if (error != 0)
 		return tf_fail(error, err, errlen, "time", s, why);
 	*ms = v;

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
 #include "ctl.h"
@@ -60,19 +62,70 @@ list_one(const struct job *jb, void *arg)
 	return 0;
 }
 
+/* --state STATE[,STATE ...] into a mask of 1 << enum job_state. */
+static unsigned
+list_states(const struct ctl *ctl, const char *arg)
+{
+	char name[16];
+	const char *p = arg, *end;
+	enum job_state s;
+	unsigned mask = 0;
+	size_t len;
+
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len >= sizeof(name))
+			len = sizeof(name) - 1;	/* too long: refused below */
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (job_state_parse(name, &s) != 0)
+			ctl_fail(ctl, EXIT_USAGE, "invalid --state \"%s\": "
+			    "\"%s\" is not a state (use pending, running, "
+			    "done, cancelled or dead, separated by commas)",
+			    arg, name);
+		mask |= 1u << s;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	return mask;
+}
+
+/*
+ * --since TIME: a time (timefmt), or a duration meaning that long ago
+ * ("2h"), into UTC ms.
+ */
+static int64_t
+list_since(const struct ctl *ctl, const char *arg)
+{
+	char err[512];
+	int64_t now = clock_wall_ms(ctl->clock), v;
+
+	if (timefmt_parse_duration(arg, &v, NULL, 0) == 0)
+		return v < now ? now - v : 1;
+	ctl_check_tz_env(ctl, "--since");
+	if (timefmt_parse_time(arg, now, &v, err, sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "--since: %s", err);
+	return v > 0 ? v : 1;
+}
+
 int
 cmd_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "limit",	required_argument, NULL, 'n' },
 		{ "queue",	required_argument, NULL, 'q' },
+		{ "schedule",	required_argument, NULL, 'S' },
+		{ "since",	required_argument, NULL, 'T' },
 		{ "state",	required_argument, NULL, 's' },
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct job_filter f = { -1, NULL, LIST_DEFAULT_LIMIT };
+	struct job_filter f = { -1, NULL, LIST_DEFAULT_LIMIT, 0, 0, 0 };
 	struct list_ctx lc = { ctl, NULL };
-	enum job_state s;
+	struct schedule sc;
+	const char *sched = NULL;
 	int c, error;
 
 	while ((c = ctl_getopt(ctl, argc, argv, ":hn:q:s:", opts)) != -1) {
@@ -88,11 +141,16 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 			f.queue = optarg;
 			break;
 		case 's':
-			if (job_state_parse(optarg, &s) != 0)
-				ctl_fail(ctl, EXIT_USAGE, "invalid --state "
-				    "\"%s\": use pending, running, done, "
-				    "cancelled or dead", optarg);
-			f.state = (int)s;
+			f.states = list_states(ctl, optarg);
+			break;
+		case 'S':
+			if (*optarg == '\0')
+				ctl_fail(ctl, EXIT_USAGE, "invalid --schedule: "
+				    "empty name");
+			sched = optarg;
+			break;
+		case 'T':
+			f.since = list_since(ctl, optarg);
 			break;
 		default:
 			ctl_usage(ctl);
@@ -102,6 +160,16 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 		ctl_fail(ctl, EXIT_USAGE, "unexpected argument \"%s\"",
 		    argv[optind]);
 	ctl_open(ctl, 0);
+	if (sched != NULL) {
+		if ((error = store_schedule_get(ctl->st, sched, &sc)) == -ENOENT)
+			ctl_fail(ctl, EXIT_NOINPUT, "--schedule: no such "
+			    "schedule \"%s\"", sched);
+		if (error != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "--schedule %s: %s",
+			    sched, store_errmsg(ctl->st));
+		f.schedule_id = sc.id;
+		schedule_clear(&sc);
+	}
 	if (!ctl->json)
 		lc.table = out_table_new(7, "ID", "STATE", "QUEUE", "PRI",
 		    "ATTEMPTS", "WHEN", "COMMAND");

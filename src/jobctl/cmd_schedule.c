@@ -125,9 +125,8 @@ ctl_sched_json(struct out_json *j, const struct schedule *s)
 	out_json_time(j, "updated_at", s->updated_at);
 }
 
-/* Read schedule "name" into *s or exit: 66 when there is none. */
-static void
-sched_get(struct ctl *ctl, const char *name, struct schedule *s)
+void
+ctl_sched_get(struct ctl *ctl, const char *name, struct schedule *s)
 {
 	int error;
 
@@ -138,9 +137,8 @@ sched_get(struct ctl *ctl, const char *name, struct schedule *s)
 		    name, store_errmsg(ctl->st));
 }
 
-/* Say on stderr when schedule s runs next. */
-static void
-sched_report(const struct ctl *ctl, const struct schedule *s)
+void
+ctl_sched_report(const struct ctl *ctl, const struct schedule *s)
 {
 	char buf[3 * TIMEFMT_MAX];
 
@@ -188,7 +186,7 @@ sched_named(struct ctl *ctl, int argc, char **argv, const char *sub,
 		ctl_usage(ctl);
 	name = sched_one_name(ctl, argc, argv, sub);
 	ctl_open(ctl, 0);
-	sched_get(ctl, name, s);
+	ctl_sched_get(ctl, name, s);
 	return name;
 }
 
@@ -317,7 +315,7 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 		out_json_time(&j, "next_run_at", s.next_run_at);
 		out_json_end(&j);
 	}
-	sched_report(ctl, &s);
+	ctl_sched_report(ctl, &s);
 	free(cmd);
 	jobopts_free(&jo);
 	return 0;
@@ -328,16 +326,55 @@ struct sched_list_ctx {
 	struct out_table	*table;		/* NULL: JSON lines */
 };
 
+/* How the newest finished job ended: "done", "dead (exit 1)", ... */
+static void
+sched_outcome(const struct sched_last *l, char *buf, size_t len)
+{
+	if (l->has_exit_code && l->exit_code != 0)
+		snprintf(buf, len, "%s (exit %" PRId64 ")",
+		    job_state_name(l->state), l->exit_code);
+	else
+		snprintf(buf, len, "%s", job_state_name(l->state));
+}
+
+/* The last-run keys of schedule s's JSON object from *l. */
+static void
+sched_last_json(struct out_json *j, const struct sched_last *l)
+{
+	if (l->job_id == 0) {
+		out_json_null(j, "last_job_id");
+		out_json_null(j, "last_state");
+	} else {
+		out_json_int(j, "last_job_id", l->job_id);
+		out_json_str(j, "last_state", job_state_name(l->state));
+	}
+	out_json_time(j, "last_finished_at", l->at);
+	if (l->job_id != 0 && l->has_exit_code)
+		out_json_int(j, "last_exit_code", l->exit_code);
+	else
+		out_json_null(j, "last_exit_code");
+	if (l->ok_job_id != 0)
+		out_json_int(j, "last_ok_job_id", l->ok_job_id);
+	else
+		out_json_null(j, "last_ok_job_id");
+	out_json_time(j, "last_ok_at", l->ok_at);
+}
+
 static int
 sched_list_one(const struct schedule *s, void *arg)
 {
 	struct sched_list_ctx *lc = arg;
+	struct sched_last l;
 	struct out_json j;
-	char buf[3 * TIMEFMT_MAX];
+	char buf[3 * TIMEFMT_MAX], what[TIMEFMT_MAX];
+	int error;
 
+	if ((error = store_schedule_last(lc->ctl->st, s->id, &l)) != 0)
+		return error;
 	if (lc->table == NULL) {
 		out_json_begin(&j, stdout);
 		ctl_sched_json(&j, s);
+		sched_last_json(&j, &l);
 		out_json_end(&j);
 		return ferror(stdout) ? -EIO : 0;
 	}
@@ -347,8 +384,17 @@ sched_list_one(const struct schedule *s, void *arg)
 	out_table_cell(lc->table, s->tz != NULL ? s->tz : "system", 0);
 	ctl_sched_next(lc->ctl, s, buf, sizeof(buf));
 	out_table_cell(lc->table, buf, 0);
-	jobfmt_relative(lc->ctl, s->last_run_at, buf, sizeof(buf));
-	out_table_cell(lc->table, buf, 0);
+	if (l.job_id != 0) {
+		jobfmt_relative(lc->ctl, l.at, what, sizeof(what));
+		snprintf(buf, sizeof(buf), "%s ", what);
+		sched_outcome(&l, what, sizeof(what));
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s",
+		    what);
+		out_table_cell(lc->table, buf, 0);
+	} else
+		out_table_cell(lc->table, "-", 0);
+	jobfmt_relative(lc->ctl, l.ok_at, buf, sizeof(buf));
+	out_table_cell(lc->table, l.ok_job_id != 0 ? buf : "-", 0);
 	out_table_cell(lc->table, s->source, SCHED_TEXT_WIDTH);
 	out_table_cell(lc->table, s->command, SCHED_TEXT_WIDTH);
 	return 0;
@@ -372,8 +418,8 @@ sched_list(struct ctl *ctl, int argc, char **argv)
 		    argv[optind]);
 	ctl_open(ctl, 0);
 	if (!ctl->json)
-		lc.table = out_table_new(8, "NAME", "ENABLED", "CRON", "TZ",
-		    "NEXT", "LAST", "SOURCE", "COMMAND");
+		lc.table = out_table_new(9, "NAME", "ENABLED", "CRON", "TZ",
+		    "NEXT", "LAST", "LAST OK", "SOURCE", "COMMAND");
 	error = store_schedule_list(ctl->st, sched_list_one, &lc);
 	return ctl_list_done(ctl, lc.table, error);
 }
@@ -465,6 +511,7 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
     size_t nruns)
 {
 	struct slots_ctx sc = { s, NULL, NULL };
+	struct sched_last l;
 	struct tz *z;
 	char buf[512], rel[TIMEFMT_MAX];
 	const char *e;
@@ -519,6 +566,17 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	else
 		show_time(ctl, "next run:", s->next_run_at, s->tz, true);
 	show_time(ctl, "last run:", s->last_run_at, s->tz, true);
+	if ((error = store_schedule_last(ctl->st, s->id, &l)) != 0)
+		return error;
+	if (l.job_id != 0) {
+		sched_outcome(&l, rel, sizeof(rel));
+		snprintf(buf, sizeof(buf), "job %" PRId64 ", %s", l.job_id,
+		    rel);
+		jobfmt_line("last result:", buf);
+		show_time(ctl, "last ended:", l.at, s->tz, true);
+	}
+	if (l.ok_job_id != 0)
+		show_time(ctl, "last success:", l.ok_at, s->tz, true);
 	jobfmt_line("source:", s->source);
 	show_time(ctl, "created:", s->created_at, NULL, false);
 	show_time(ctl, "updated:", s->updated_at, NULL, false);
@@ -575,7 +633,7 @@ sched_show(struct ctl *ctl, int argc, char **argv)
 	}
 	name = sched_one_name(ctl, argc, argv, "show [--count N]");
 	ctl_open(ctl, 0);
-	sched_get(ctl, name, &s);
+	ctl_sched_get(ctl, name, &s);
 	if ((runs = calloc((size_t)count + 1, sizeof(*runs))) == NULL)
 		ctl_fail(ctl, EXIT_OSERR, "out of memory");
 	nruns = sched_next_runs(ctl, &s, clock_wall_ms(ctl->clock), runs,
@@ -583,8 +641,14 @@ sched_show(struct ctl *ctl, int argc, char **argv)
 	if (!ctl->json) {
 		error = show_human(ctl, &s, runs, nruns);
 	} else {
+		struct sched_last l;
+
+		if ((error = store_schedule_last(ctl->st, s.id, &l)) != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "%s",
+			    store_errmsg(ctl->st));
 		out_json_begin(&j, stdout);
 		ctl_sched_json(&j, &s);
+		sched_last_json(&j, &l);
 		out_json_array(&j, "next_runs");
 		for (i = 0; i < nruns; i++) {
 			char buf[TIMEFMT_MAX];
@@ -685,7 +749,7 @@ sched_enable_disable(struct ctl *ctl, int argc, char **argv, bool enable)
 		    enable ? "enabled" : "disabled");
 	}
 	if (enable)
-		sched_report(ctl, &s);
+		ctl_sched_report(ctl, &s);
 	schedule_clear(&s);
 	return 0;
 }
@@ -734,10 +798,12 @@ sched_run(struct ctl *ctl, int argc, char **argv)
 static const struct ctl_sub sched_subs[] = {
 	{ "add",	sched_add },
 	{ "disable",	sched_disable },
+	{ "edit",	ctl_sched_set },
 	{ "enable",	sched_enable },
 	{ "list",	sched_list },
 	{ "rm",		sched_rm },
 	{ "run",	sched_run },
+	{ "set",	ctl_sched_set },
 	{ "show",	sched_show },
 };
 
@@ -746,5 +812,5 @@ cmd_schedule(struct ctl *ctl, int argc, char **argv)
 {
 	return ctl_dispatch(ctl, argc, argv, sched_subs,
 	    sizeof(sched_subs) / sizeof(sched_subs[0]),
-	    "add, list, show, rm, enable, disable or run");
+	    "add, set, list, show, rm, enable, disable or run");
 }

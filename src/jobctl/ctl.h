@@ -160,6 +160,16 @@ void	ctl_sched_next(const struct ctl *ctl, const struct schedule *s,
 	    char *buf, size_t len);
 void	ctl_sched_json(struct out_json *j, const struct schedule *s);
 
+/*
+ * ctl_sched_get() reads schedule "name" into *s (owned: schedule_clear())
+ * or exits: 66 when there is none.  ctl_sched_report() says on stderr when
+ * s runs next.  ctl_sched_set() is "schedule set" and "schedule edit"
+ * (cmd_schedule_set.c).
+ */
+void	ctl_sched_get(struct ctl *ctl, const char *name, struct schedule *s);
+void	ctl_sched_report(const struct ctl *ctl, const struct schedule *s);
+int	ctl_sched_set(struct ctl *ctl, int argc, char **argv);
+
 int	cmd_cancel(struct ctl *ctl, int argc, char **argv);
 int	cmd_complete(struct ctl *ctl, int argc, char **argv);
 int	cmd_dead(struct ctl *ctl, int argc, char **argv);
@@ -167,6 +177,7 @@ int	cmd_import_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_logs(struct ctl *ctl, int argc, char **argv);
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
+int	cmd_rerun(struct ctl *ctl, int argc, char **argv);
 int	cmd_schedule(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
 int	cmd_status(struct ctl *ctl, int argc, char **argv);

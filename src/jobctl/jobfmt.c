@@ -120,6 +120,35 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 	out_json_str(j, "last_error", jb->last_error);
 	out_json_time(j, "dead_at", jb->dead_at);
 	out_json_str(j, "dead_reason", jb->dead_reason);
+	if (jb->rerun_of != 0)
+		out_json_int(j, "rerun_of", jb->rerun_of);
+	else
+		out_json_null(j, "rerun_of");
+}
+
+/* Add rerun id to the list in buf (a struct rerun_buf). */
+struct rerun_buf {
+	char	*buf;
+	size_t	 len;
+	size_t	 n;		/* ids so far */
+};
+
+static int
+rerun_add(int64_t id, void *arg)
+{
+	struct rerun_buf *rb = arg;
+	size_t used = strlen(rb->buf);
+
+	snprintf(rb->buf + used, rb->len - used, "%s%" PRId64,
+	    rb->n++ > 0 ? ", " : "", id);
+	return 0;
+}
+
+static int
+rerun_json(int64_t id, void *arg)
+{
+	out_json_int(arg, NULL, id);
+	return 0;
 }
 
 int
@@ -276,6 +305,7 @@ jobfmt_line_ms(const char *name, int64_t ms, int64_t def, const char *none)
 static void
 show_human(struct ctl *ctl, const struct job *jb)
 {
+	struct rerun_buf rb;
 	char buf[512];
 	const char *e;
 	struct out_table *t;
@@ -306,6 +336,19 @@ show_human(struct ctl *ctl, const struct job *jb)
 	jobfmt_line_ms("backoff max:", jb->backoff_max_ms,
 	    jobfmt_defaults()->backoff_max_ms, NULL);
 	jobfmt_line("key:", jb->key);
+	if (jb->rerun_of != 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64, jb->rerun_of);
+		jobfmt_line("rerun of:", buf);
+	}
+	buf[0] = '\0';
+	rb.buf = buf;
+	rb.len = sizeof(buf);
+	rb.n = 0;
+	if ((error = store_job_reruns(ctl->st, jb->id, rerun_add, &rb)) != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
+	if (rb.n > 0)
+		jobfmt_line("reruns:", buf);
 	if (jb->schedule_id != 0) {
 		snprintf(buf, sizeof(buf), "%s (id %" PRId64 ")",
 		    jb->schedule != NULL ? jb->schedule : "(removed)",
@@ -358,6 +401,12 @@ jobfmt_show(struct ctl *ctl, const struct job *jb)
 	}
 	out_json_begin(&j, stdout);
 	jobfmt_json(&j, jb);
+	out_json_array(&j, "reruns");
+	error = store_job_reruns(ctl->st, jb->id, rerun_json, &j);
+	out_json_close(&j, ']');
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
 	out_json_array(&j, "history");
 	error = store_attempt_list(ctl->st, jb->id, attempt_json, &j);
 	out_json_close(&j, ']');

@@ -41,10 +41,13 @@ static const struct ctl_cmd {
 	    "[--catchup skip|once|all]\n"
 	    "              FILE | -" },
 	{ "list",	cmd_list,
-	    "list [--state STATE] [--queue QUEUE] [--limit N]" },
+	    "list [--state STATE[,STATE ...]] [--queue QUEUE] "
+	    "[--schedule NAME]\n"
+	    "              [--since TIME] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
 	{ "next",	cmd_next,
 	    "next [--from TIME] [--count N] [--tz ZONE] EXPR" },
+	{ "rerun",	cmd_rerun,	"rerun ID" },
 	{ "schedule",	cmd_schedule,
 	    "schedule add NAME --cron EXPR [--tz ZONE]\n"
 	    "              [--overlap skip|allow|queue] "
@@ -56,6 +59,11 @@ static const struct ctl_cmd {
 	    "[--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
 	    "              [--disabled] [--] COMMAND [ARG ...]\n"
+	    "       jobctl schedule set NAME [--cron EXPR] [--tz ZONE]\n"
+	    "              [--overlap skip|allow|queue] "
+	    "[--catchup skip|once|all]\n"
+	    "              [JOB OPTIONS] [--unset OPTION ...] "
+	    "[[--] COMMAND [ARG ...]]\n"
 	    "       jobctl schedule list\n"
 	    "       jobctl schedule show [--count N] NAME\n"
 	    "       jobctl schedule rm NAME\n"

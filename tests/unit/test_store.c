@@ -500,6 +500,67 @@ test_store_list_newest_first_with_filters(void **state)
 	assert_int_equal(c.n, 0);
 }
 
+static int
+rerun_fn(int64_t id, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n < 16)
+		c->ids[c->n++] = id;
+	return 0;
+}
+
+/* rerun: finished jobs only, a copy without the key, linked both ways. */
+static void
+test_store_rerun(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("echo again");
+	struct job_filter flt = { -1, NULL, 100, 0, 0, 0 };
+	struct collect c = { { 0 }, 0 };
+	enum job_state was[1];
+	struct job j;
+	int64_t id, pend, rid = 0;
+	size_t bad;
+
+	js.key = "k";
+	js.priority = 4;
+	id = submit1(f, &js, NULL);
+	js.key = NULL;
+	pend = submit1(f, &js, NULL);
+	assert_int_equal(store_job_rerun(f->st, pend, T0, &rid), -EINPROGRESS);
+	assert_int_equal(store_job_rerun(f->st, 424242, T0, &rid), -ENOENT);
+	assert_int_equal(rid, 0);
+	assert_int_equal(store_cancel(f->st, &id, 1, was, &bad), 0);
+	fake_clock_advance(&f->fc, 1000);
+	assert_int_equal(store_job_rerun(f->st, id, T0 + 1000, &rid), 0);
+	assert_true(rid > pend);
+	assert_int_equal(store_job_get(f->st, rid, &j), 0);
+	assert_int_equal(j.state, JOB_PENDING);
+	assert_string_equal(j.command, "echo again");
+	assert_int_equal(j.priority, 4);
+	assert_null(j.key);
+	assert_int_equal(j.rerun_of, id);
+	assert_int_equal(j.run_at, T0 + 1000);
+	job_clear(&j);
+	assert_int_equal(store_job_reruns(f->st, id, rerun_fn, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], rid);
+
+	/* Several states at once: the cancelled one and the rerun. */
+	memset(&c, 0, sizeof(c));
+	flt.states = 1u << JOB_CANCELLED | 1u << JOB_DEAD;
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], id);
+	memset(&c, 0, sizeof(c));
+	flt.states = 1u << JOB_PENDING | 1u << JOB_CANCELLED;
+	flt.since = T0 + 1000;
+	assert_int_equal(store_job_list(f->st, &flt, collect_fn, &c), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ids[0], rid);
+}
+
 static void
 test_store_get_missing(void **state)
 {
@@ -835,6 +896,7 @@ main(void)
 		T(test_store_ids_not_reused_after_failed_batch),
 		T(test_store_list_newest_first_with_filters),
 		T(test_store_get_missing),
+		T(test_store_rerun),
 		T(test_store_cancel_pending),
 		T(test_store_cancel_all_or_nothing),
 		T(test_store_count_by_queue_and_state),

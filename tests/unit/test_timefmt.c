@@ -453,11 +453,9 @@ static const struct {
 	{ "2026-01-01T12:00:00.1234Z",	-EINVAL, NULL },
 	{ "2026-01-01T12:00:00.Z",	-EINVAL, NULL },
 	{ "2026-01-01T12:00.5Z",	-EINVAL, NULL },
-	{ "NOW",			-EINVAL, NULL },
 	{ "now ",			-EINVAL, NULL },
 	{ "nowx",			-EINVAL, NULL },
-	{ "tomorrow",			-EINVAL, NULL },
-	{ "12:00",			-EINVAL, NULL },
+	{ "tomorrow",			-EINVAL, "needs a time of day" },
 	{ "+",				-EINVAL, NULL },
 	{ "+5x",			-EINVAL, "unknown unit \"x\"" },
 	{ "+90",			-EINVAL, "missing unit" },
@@ -658,6 +656,138 @@ test_timefmt_time_local_gap(void **state)
 	assert_int_equal(timefmt_parse_time("2026-03-08 02:30-05:00", T_NOW,
 	    &ms, err, sizeof(err)), 0);
 	assert_int_equal(ms, INT64_C(1772953200000) + 30 * MIN);
+}
+
+/*
+ * at(1)'s everyday forms, in New York, from a fixed now: Wednesday
+ * 2026-03-04 10:00 EST.  Daylight saving time starts on Sunday 2026-03-08
+ * (02:00-03:00 is skipped) and ends on Sunday 2026-11-01 (01:00-02:00
+ * repeats).  Expected values checked against Python's zoneinfo.
+ */
+#define T_WED_10	INT64_C(1772636400000)	/* 2026-03-04 10:00 EST */
+
+static const struct {
+	int64_t		 now;
+	const char	*in;
+	int64_t		 ms;
+} at_times[] = {
+	{ T_WED_10, "now",			T_WED_10 },
+	{ T_WED_10, "NOW",			T_WED_10 },
+	{ T_WED_10, "now + 2 hours",		T_WED_10 + 2 * HOUR },
+	{ T_WED_10, "now + 1 hour",		T_WED_10 + HOUR },
+	{ T_WED_10, "now +2 hours",		T_WED_10 + 2 * HOUR },
+	{ T_WED_10, "now+2hours",		T_WED_10 + 2 * HOUR },
+	{ T_WED_10, "now + 90 minutes",		T_WED_10 + 90 * MIN },
+	{ T_WED_10, "now + 5 min",		T_WED_10 + 5 * MIN },
+	{ T_WED_10, "now + 3 days",		T_WED_10 + 3 * DAY },
+	{ T_WED_10, "now + 2 weeks",		T_WED_10 + 14 * DAY },
+	{ T_WED_10, "Now + 1 Day",		T_WED_10 + DAY },
+	{ T_WED_10, "now + 1h30m",		T_WED_10 + 90 * MIN },
+	{ T_WED_10, "now +90s",			T_WED_10 + 90 * SEC },
+	/* A time alone: today while it is ahead, else tomorrow. */
+	{ T_WED_10, "23:00",			INT64_C(1772683200000) },
+	{ T_WED_10, "09:00",			INT64_C(1772719200000) },
+	{ T_WED_10, "9:00",			INT64_C(1772719200000) },
+	{ T_WED_10, "10:00",			INT64_C(1772722800000) },
+	{ T_WED_10, "10:00:30",			T_WED_10 + 30 * SEC },
+	{ T_WED_10, "noon",			INT64_C(1772643600000) },
+	{ T_WED_10, "midnight",			INT64_C(1772686800000) },
+	{ T_WED_10, "teatime",			INT64_C(1772658000000) },
+	{ T_WED_10, "3pm",			INT64_C(1772654400000) },
+	{ T_WED_10, "3:30 pm",			INT64_C(1772656200000) },
+	{ T_WED_10, "11am",			INT64_C(1772640000000) },
+	{ T_WED_10, "11 AM",			INT64_C(1772640000000) },
+	/* A day and a time, in either order. */
+	{ T_WED_10, "tomorrow 03:00",		INT64_C(1772697600000) },
+	{ T_WED_10, "03:00 tomorrow",		INT64_C(1772697600000) },
+	{ T_WED_10, "tomorrow 10:00",		INT64_C(1772722800000) },
+	{ T_WED_10, "today 08:00",		INT64_C(1772629200000) },
+	{ T_WED_10, "today noon",		INT64_C(1772643600000) },
+	{ T_WED_10, "friday 09:00",		INT64_C(1772805600000) },
+	{ T_WED_10, "Fri 09:00",		INT64_C(1772805600000) },
+	{ T_WED_10, "9am friday",		INT64_C(1772805600000) },
+	{ T_WED_10, "midnight thursday",	INT64_C(1772686800000) },
+	/* Today's weekday is a week away, across the change to EDT. */
+	{ T_WED_10, "wednesday 11:00",		INT64_C(1773241200000) },
+	{ T_WED_10, "monday 02:30",		INT64_C(1773037800000) },
+	/* The repeated hour: its first occurrence (EDT) ... */
+	{ INT64_C(1793507400000), "01:30",	INT64_C(1793511000000) },
+	/* ... and when that is over, tomorrow's. */
+	{ INT64_C(1793513400000), "01:45",	INT64_C(1793601900000) },
+};
+
+static const struct {
+	int64_t		 now;
+	const char	*in;
+	const char	*msg;		/* a part of the message */
+} at_invalid[] = {
+	{ T_WED_10, "tomorrow",			"needs a time of day" },
+	{ T_WED_10, "friday",			"needs a time of day" },
+	{ T_WED_10, "tomorrow 25:00",		"hour 25 is out of range" },
+	{ T_WED_10, "23:60",			"minute 60 is out of range" },
+	{ T_WED_10, "3",			"ambiguous" },
+	{ T_WED_10, "1500",			"ambiguous" },
+	{ T_WED_10, "tomorrow 3",		"ambiguous" },
+	{ T_WED_10, "12am",			"12am is ambiguous" },
+	{ T_WED_10, "12 pm",			"12pm is ambiguous" },
+	{ T_WED_10, "13pm",			"out of range" },
+	{ T_WED_10, "now + 1 month",		"ambiguous" },
+	{ T_WED_10, "now + 2 years",		"ambiguous" },
+	{ T_WED_10, "now + 2 fortnights",	"unknown unit" },
+	{ T_WED_10, "now +",			"expected" },
+	{ T_WED_10, "now 2 hours",		"expected" },
+	{ T_WED_10, "next friday 09:00",	"\"next\"" },
+	{ T_WED_10, "in 2 hours",		"\"in\"" },
+	{ T_WED_10, "12/25 09:00",		"YYYY-MM-DD" },
+	{ T_WED_10, "tomorrow friday 09:00",	"more than one day" },
+	{ T_WED_10, "03:00 04:00",		"more than one time" },
+	{ T_WED_10, "noon midnight",		"more than one time" },
+	{ T_WED_10, "9:5",			"not a time of day" },
+	{ T_WED_10, "23:00 ",			"blanks" },
+	{ T_WED_10, "soon",			"unknown word \"soon\"" },
+	/* The skipped hour: Sunday 2026-03-08 02:30 does not exist. */
+	{ T_WED_10, "sunday 02:30",		"does not exist" },
+	{ INT64_C(1772949600000), "02:30",	"does not exist" },
+};
+
+static void
+test_timefmt_time_at(void **state)
+{
+	char err[256];
+	int64_t ms;
+	size_t i;
+
+	(void)state;
+	set_tz("America/New_York");
+	for (i = 0; i < NELEM(at_times); i++) {
+		ms = SENTINEL;
+		err[0] = '\0';
+		if (timefmt_parse_time(at_times[i].in, at_times[i].now, &ms,
+		    err, sizeof(err)) != 0)
+			fail_msg("\"%s\": %s", at_times[i].in, err);
+		if (ms != at_times[i].ms)
+			fail_msg("\"%s\": got %lld, want %lld", at_times[i].in,
+			    (long long)ms, (long long)at_times[i].ms);
+	}
+	for (i = 0; i < NELEM(at_invalid); i++) {
+		ms = SENTINEL;
+		err[0] = '\0';
+		if (timefmt_parse_time(at_invalid[i].in, at_invalid[i].now,
+		    &ms, err, sizeof(err)) == 0)
+			fail_msg("\"%s\": accepted as %lld", at_invalid[i].in,
+			    (long long)ms);
+		assert_int_equal(ms, SENTINEL);
+		check_message(err, "time", at_invalid[i].in, NULL);
+		if (strstr(err, at_invalid[i].msg) == NULL)
+			fail_msg("\"%s\": message \"%s\" lacks \"%s\"",
+			    at_invalid[i].in, err, at_invalid[i].msg);
+	}
+	/* The same wall time elsewhere is another instant. */
+	set_tz("Europe/Berlin");
+	assert_int_equal(timefmt_parse_time("tomorrow 03:00", T_WED_10, &ms,
+	    err, sizeof(err)), 0);
+	assert_int_equal(ms, INT64_C(1772676000000));
+	set_tz("America/New_York");
 }
 
 /* Printing. */
@@ -926,6 +1056,7 @@ main(void)
 		cmocka_unit_test(test_timefmt_time_relative_overflow),
 		cmocka_unit_test(test_timefmt_time_local),
 		cmocka_unit_test(test_timefmt_time_local_gap),
+		cmocka_unit_test(test_timefmt_time_at),
 		cmocka_unit_test(test_timefmt_format_utc),
 		cmocka_unit_test(test_timefmt_format_local),
 		cmocka_unit_test(test_timefmt_time_roundtrip),
