@@ -165,6 +165,9 @@ print_opts(const char *e, size_t len, void *arg)
 			    count_of(a, q[-1] == ']' ? '[' : '(') <
 			    count_of(a, q[-1]))
 				*--q = '\0';
+			/* A list's first word: "STATE[,STATE" is STATE. */
+			if (a[0] != '[' && (q = strchr(a, '[')) != NULL)
+				*q = '\0';
 			if (a[0] == '[' || a[0] == '-' || a[0] == '|' ||
 			    a[0] == '\0' || (a[0] >= 'a' && a[0] <= 'z' &&
 			    strchr(a, '|') == NULL))
@@ -262,17 +265,18 @@ cmd_complete(struct ctl *ctl, int argc, char **argv)
 	} else if (strcmp(what, "jobs") == 0 && argc == 3) {
 		if ((states = strdup(argv[2])) == NULL)
 			ctl_fail(ctl, EXIT_OSERR, "out of memory");
-		ctl_open(ctl, 0);
-		for (s = strtok_r(states, ",", &save); s != NULL && error == 0;
+		memset(&f, 0, sizeof(f));
+		f.state = -1;
+		f.limit = COMPLETE_JOBS_MAX;
+		for (s = strtok_r(states, ",", &save); s != NULL;
 		    s = strtok_r(NULL, ",", &save)) {
 			if (job_state_parse(s, &state) != 0)
 				ctl_fail(ctl, EXIT_USAGE, "unknown state "
 				    "\"%s\"", s);
-			f.state = (int)state;
-			f.queue = NULL;
-			f.limit = COMPLETE_JOBS_MAX;
-			error = store_job_list(ctl->st, &f, print_job, NULL);
+			f.states |= 1u << state;
 		}
+		ctl_open(ctl, 0);
+		error = store_job_list(ctl->st, &f, print_job, NULL);
 		free(states);
 	} else if (strcmp(what, "zones") == 0) {
 		print_zones();
