@@ -108,7 +108,7 @@ enum store_stmt {
 
 /* A job's process options (struct job_proc), in jobs, dead_jobs, schedules. */
 #define PROC_COLS							\
-	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu"
+	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode"
 
 /*
  * The columns of a job, live or dead, in the order job_read() reads them.
@@ -194,7 +194,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "schedule_id, slot_at, after_id, " PROC_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0), "
-	    "?17, ?18, ?19, ?20, ?21)",
+	    "?17, ?18, ?19, ?20, ?21, ?22)",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -334,7 +334,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO schedules (" SCHED_DEF_COLS ", next_run_at, source, "
 	    "created_at, updated_at, " PROC_COLS ") VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24)",
+	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[Q_SCHED_UPDATE] =
 	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
 	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
@@ -342,7 +342,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "run_as = ?13, overlap = ?14, catchup = ?15, enabled = ?16, "
 	    "next_run_at = nullif(?17, 0), updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24 WHERE name = ?1 AND source = ?18",
+	    "limit_cpu = ?24, kill_mode = ?25 "
+	    "WHERE name = ?1 AND source = ?18",
 	[Q_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules WHERE name = ?1",
 	[Q_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules ORDER BY name",
 	[Q_SCHED_DELETE] = "DELETE FROM schedules WHERE name = ?1",
@@ -360,7 +361,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "AND cwd IS ?12 AND run_as IS ?13 AND overlap IS ?14 "
 	    "AND catchup IS ?15 AND enabled IS ?16 AND umask IS ?20 "
 	    "AND limit_nofile IS ?21 AND limit_nproc IS ?22 "
-	    "AND limit_as IS ?23 AND limit_cpu IS ?24",
+	    "AND limit_as IS ?23 AND limit_cpu IS ?24 AND kill_mode IS ?25",
 	[Q_SCHED_OF_SOURCE] =
 	    "SELECT name FROM schedules WHERE source = ?1 ORDER BY name",
 	[Q_SCHED_DUE] =
@@ -1149,7 +1150,7 @@ bind_opt(sqlite3_stmt *s, int i, int64_t v)
 	return sqlite3_bind_int64(s, i, v);
 }
 
-/* Bind the process options *p as ?first .. ?first+4 (PROC_COLS). */
+/* Bind the process options *p as ?first .. ?first+5 (PROC_COLS). */
 static void
 bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 {
@@ -1158,6 +1159,12 @@ bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 	bind_opt(s, first, p->umask);
 	for (i = 0; i < JOB_NLIMITS; i++)
 		bind_opt(s, first + 1 + i, p->limit[i]);
+	if (p->kill_mode == JOB_KILL_ATTEMPT)
+		sqlite3_bind_text(s, first + 5, "attempt", -1, SQLITE_STATIC);
+	else if (p->kill_mode == JOB_KILL_PROCESS)
+		sqlite3_bind_text(s, first + 5, "process", -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, first + 5);
 }
 
 /* Find a live or dead job by idempotency key: 0 and *id, or -ENOENT. */
@@ -1275,15 +1282,19 @@ col_opt(sqlite3_stmt *s, int i)
 	return sqlite3_column_int64(s, i);
 }
 
-/* Read the process options of columns first .. first+4 into *p. */
+/* Read the process options of columns first .. first+5 into *p. */
 static void
 col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
 {
+	const char *t;
 	int i;
 
 	p->umask = col_opt(s, first);
 	for (i = 0; i < JOB_NLIMITS; i++)
 		p->limit[i] = col_opt(s, first + 1 + i);
+	t = (const char *)sqlite3_column_text(s, first + 5);
+	p->kill_mode = t == NULL ? JOB_DEFAULT : strcmp(t, "process") == 0 ?
+	    JOB_KILL_PROCESS : JOB_KILL_ATTEMPT;
 }
 
 /*
@@ -2223,7 +2234,7 @@ fail:
  * Schedules.
  */
 
-/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS) and ?20..?24. */
+/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS) and ?20..?25. */
 static void
 sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
 {

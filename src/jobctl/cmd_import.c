@@ -524,6 +524,8 @@ entry_line(struct import *im, size_t line, const char *p)
 	ce->s.max_attempts = ce->s.timeout_ms = JOB_DEFAULT;
 	ce->s.backoff_ms = ce->s.backoff_max_ms = JOB_DEFAULT;
 	procopt_init(&ce->s.proc);
+	/* As cron: what a line starts in the background lives on. */
+	ce->s.proc.kill_mode = JOB_KILL_PROCESS;
 	if (im->env_len > 0) {
 		if ((ce->s.env = malloc(im->env_len)) == NULL)
 			imp_oom(im);

@@ -51,7 +51,8 @@ static const struct ctl_cmd {
 	    "              [--umask MODE] [--limit-nofile N] "
 	    "[--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
-	    "              [--disabled] [--] COMMAND [ARG ...]\n"
+	    "              [--kill-mode attempt|process] [--disabled]\n"
+	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl schedule list\n"
 	    "       jobctl schedule show [--count N] NAME\n"
 	    "       jobctl schedule rm NAME\n"
@@ -69,7 +70,8 @@ static const struct ctl_cmd {
 	    "              [--cwd DIR] [--user USER] [--umask MODE]\n"
 	    "              [--limit-nofile N] [--limit-nproc N] "
 	    "[--limit-as SIZE]\n"
-	    "              [--limit-cpu DURATION] [--] COMMAND [ARG ...]\n"
+	    "              [--limit-cpu DURATION] [--kill-mode attempt|process]\n"
+	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };

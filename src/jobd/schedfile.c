@@ -401,8 +401,8 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		snprintf(why, whylen, "unknown key \"%s\" (the keys are cron, "
 		    "command, tz, queue, priority, max_attempts, timeout, "
 		    "backoff, backoff_max, cwd, user, umask, limit_nofile, "
-		    "limit_nproc, limit_as, limit_cpu, overlap, catchup, "
-		    "enabled and env.NAME)", key);
+		    "limit_nproc, limit_as, limit_cpu, kill_mode, overlap, "
+		    "catchup, enabled and env.NAME)", key);
 		return -EINVAL;
 	}
 	if (rc == 0)

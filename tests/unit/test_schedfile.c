@@ -341,6 +341,7 @@ test_schedfile_every_key(void **state)
 	    "limit_nproc = unlimited\n"
 	    "limit_as = 4G\n"
 	    "limit_cpu = 2h\n"
+	    "kill_mode = process\n"
 	    "[defaults]\n"
 	    "cron = @hourly\n"
 	    "command = true\n"
@@ -377,6 +378,7 @@ test_schedfile_every_key(void **state)
 	assert_true(sc.proc.limit[JOB_LIMIT_NPROC] == JOB_UNLIMITED);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], 4LL << 30);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_CPU], 7200);
+	assert_int_equal(sc.proc.kill_mode, JOB_KILL_PROCESS);
 	/* Monday 2025-12-01 04:30 in New York is 09:30 UTC. */
 	assert_int_equal(sc.next_run_at, T0 + 24 * HOUR + 9 * HOUR +
 	    30 * 60000);
@@ -392,6 +394,7 @@ test_schedfile_every_key(void **state)
 	assert_int_equal(sc.backoff_max_ms, JOB_DEFAULT);
 	assert_int_equal(sc.proc.umask, JOB_DEFAULT);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], JOB_DEFAULT);
+	assert_int_equal(sc.proc.kill_mode, JOB_DEFAULT);
 	assert_null(sc.cwd);
 	assert_null(sc.run_as);
 	assert_int_equal(sc.env_len, 0);
@@ -618,6 +621,8 @@ static const struct {
 	    ":1: key \"cron\" is outside any section" },
 	{ "[a]\ncron = @daily\ncommand = x\nfoo = bar\n",
 	    ":4: unknown key \"foo\"" },
+	{ "[a]\ncron = @daily\ncommand = x\nkill_mode = all\n",
+	    ":4: kill_mode = \"all\": not \"attempt\" or \"process\"" },
 	{ "[ok]\ncron = @daily\ncommand = x\n\n[a]\ncommand = x\n",
 	    ":5: [a]: no \"cron\" key" },
 	{ "[a]\ncron = @daily\n[b]\ncron = @daily\ncommand = x\n",
