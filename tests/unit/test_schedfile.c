@@ -568,9 +568,22 @@ test_schedfile_clash_between_files(void **state)
 	put(f, "b.conf", "[same]\ncron = @daily\ncommand = b\n"
 	    "[bee]\ncron = @daily\ncommand = b\n");
 	assert_int_equal(sync_all(f), 1);
-	log_has(f, "b.conf", ":1: ");
+	log_has(f, "b.conf", ":1: schedule [same] is also in ");
+	log_has(f, "a.conf", ":1 (a schedule is in one file)");
+	assert_false(exists(f, "same"));
+	assert_false(exists(f, "bee"));
+
+	/* Nothing changes, in any file. */
+	put(f, "a.conf", "[same]\ncron = @daily\ncommand = a\n");
+	rm(f, "b.conf");
+	assert_int_equal(sync_all(f), 0);
+	put(f, "b.conf", "[same]\ncron = @daily\ncommand = b\n"
+	    "[bee]\ncron = @daily\ncommand = b\n");
+	put(f, "c.conf", "[sea]\ncron = @daily\ncommand = c\n");
+	assert_int_equal(sync_all(f), 1);
 	assert_source(f, "same", "a.conf");
 	assert_false(exists(f, "bee"));
+	assert_false(exists(f, "sea"));
 }
 
 static void
