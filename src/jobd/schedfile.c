@@ -427,6 +427,7 @@ sf_scan(struct sf_file *f, const char *buf, size_t len)
 	struct sf_header *n;
 	size_t cap = 0;
 	int line = 0;
+	bool cont = false, was;
 
 	while (p < end) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -440,8 +441,15 @@ sf_scan(struct sf_file *f, const char *buf, size_t len)
 			s += 3;
 		if (e > s && e[-1] == '\r')
 			e--;
+		/* A key line's continuation (config.h) is no header. */
+		was = cont;
+		cont = e > s && e[-1] == '\\';
 		while (s < e && (*s == ' ' || *s == '\t'))
 			s++;
+		if (!was && (s == e || *s == '#' || *s == ';' || *s == '['))
+			cont = false;
+		if (was)
+			continue;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
 		if (s == e || *s != '[')

@@ -5,7 +5,9 @@
 # 2. a section moved from one file to another in one reload keeps its id
 #    and history too;
 # 3. the same name in two files is an error naming both FILE:LINEs, and no
-#    schedule changes.
+#    schedule changes;
+# 4. a 5,000-byte command, on one line or continued with a backslash, and
+#    a 128-byte name: the job runs that command exactly.
 . "$(dirname "$0")/daemon_lib.sh"
 
 CLOCK=$T/clock
@@ -147,6 +149,34 @@ EOF
 	schedules >"$T/sched1"
 	expect_same "$T/sched0" "$T/sched1" "schedules"
 	rm "$SD/zz.conf"
+fi
+end
+
+begin "schedule files: a 5,000-byte command runs exactly, on one line or continued"
+if [ -n "${P:-}" ]; then
+	payload=$(head -c 4990 /dev/zero | tr '\0' x)
+	lname=$(head -c 128 /dev/zero | tr '\0' n)
+	{
+		printf '[%s]\ncron = @yearly\ncommand = printf %%s %s\n\n' \
+		    "$lname" "$payload"
+		printf '[cont]\ncron = @yearly\ncommand = printf %%s \\\n'
+		printf '    %s\\\n    %s\n' "${payload%????????????????????}" \
+		    "${payload#${payload%????????????????????}}"
+	} | putf long.conf
+	kill -HUP "$P"
+	wait_until 10 '[ -n "$(ident cont)" ]' ||
+	    problem "no schedules from long.conf: $(tail -n 2 "$LOG")"
+	for _s in "$lname" cont; do
+		[ "$("$JOBCTL" schedule show "$_s" --json | json \
+		    'd["command"]')" = "printf %s $payload" ] ||
+		    { problem "[$_s]: command not as written"; continue; }
+		_j=$("$JOBCTL" schedule run "$_s" 2>/dev/null)
+		if wait_state "$_j" done 10; then
+			[ "$(output_of "$_j")" = "$payload" ] ||
+			    problem "[$_s]: output of $(output_of "$_j" |
+				wc -c) bytes"
+		fi
+	done
 fi
 end
 

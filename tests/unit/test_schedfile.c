@@ -737,6 +737,48 @@ test_schedfile_too_many_files(void **state)
  * "#key" and "#[section]" lines uncommented (user: ours) to its examples.
  * Needs $JOBD_TOP (tests/run.sh sets it).
  */
+/* Long commands (one line, or continued) and names as long as the CLI's. */
+static void
+test_schedfile_long_lines(void **state)
+{
+	struct fixture *f = *state;
+	char name[SCHEDULE_NAME_MAX + 1], *text, *cmd;
+	struct schedule sc;
+	size_t i;
+
+	memset(name, 'n', SCHEDULE_NAME_MAX);
+	name[SCHEDULE_NAME_MAX] = '\0';
+	assert_non_null(cmd = malloc(5001));
+	for (i = 0; i < 5000; i++)
+		cmd[i] = "echo x;"[i % 7];
+	cmd[5000] = '\0';
+	assert_non_null(text = malloc(6000));
+	snprintf(text, 6000, "[%s]\ncron = @daily\ncommand = %s\n"
+	    "[cont]\ncron = @daily\ncommand = printf '%%s\\n' \\\n"
+	    "    [not-a-section] \\\n\t# not a comment\npriority = 3\n",
+	    name, cmd);
+	put(f, "long.conf", text);
+	assert_int_equal(sync_all(f), 0);
+	sc = get(f, name);
+	assert_string_equal(sc.command, cmd);
+	schedule_clear(&sc);
+	sc = get(f, "cont");
+	assert_string_equal(sc.command,
+	    "printf '%s\\n' [not-a-section] # not a comment");
+	assert_int_equal(sc.priority, 3);
+	schedule_clear(&sc);
+	assert_false(exists(f, "not-a-section"));
+
+	/* A backslash at the end of the last line continues nothing. */
+	put(f, "long.conf", "[cont]\ncron = @daily\ncommand = echo \\\n");
+	assert_int_equal(sync_all(f), 1);
+	log_has(f, "long.conf", ":3: the line ends in \"\\\" but no line "
+	    "follows");
+	assert_true(exists(f, "cont"));
+	free(text);
+	free(cmd);
+}
+
 static void
 test_schedfile_example_conf(void **state)
 {
@@ -808,6 +850,7 @@ main(void)
 		T(test_schedfile_group_writable_file_is_refused),
 		T(test_schedfile_errors_name_file_and_line),
 		T(test_schedfile_too_many_files),
+		T(test_schedfile_long_lines),
 		T(test_schedfile_example_conf),
 	};
 #undef T
