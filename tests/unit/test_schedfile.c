@@ -823,6 +823,7 @@ test_schedfile_example_conf(void **state)
 	sc = get(f, "nightly-backup");
 	assert_string_equal(sc.command,
 	    "tar czf /var/backups/etc.tgz /etc ; echo done");
+	assert_int_equal(sc.proc.kill_mode, JOB_KILL_ATTEMPT);
 	assert_int_equal(sc.env_len, sizeof("PATH=/usr/local/bin:/usr/bin:/bin"
 	    "\0BACKUP_LEVEL=full"));
 	schedule_clear(&sc);
