@@ -17,6 +17,9 @@
  * ID-ATTEMPT is the job and attempt number, so that a cgroup names the
  * lease it ran under and can be found without anything recorded.
  *
+ * Next to the attempts, db-DEV-INO/leftover holds what jobs of kill_mode
+ * process left running (cgroup_attempt_release()): no longer attempts.
+ *
  * Only the cgroup files are written here (mkdir, cgroup.procs of jobd
  * itself, cgroup.kill, rmdir); processes are started by runner.c.
  * Thread-safe once cgroups_open() has returned: the functions that take a
@@ -70,6 +73,17 @@ int	cgroup_attempt_make(const struct cgroups *cg, int64_t job,
  * fds.  Safe on an attempt whose make failed.
  */
 void	cgroup_attempt_end(const struct cgroups *cg,
+	    struct cgroup_attempt *a);
+
+/*
+ * Move every process left in *a (what a job of kill_mode process left
+ * running after its shell ended) out of the attempt, into the cgroup
+ * "leftover" of the database's directory, where nothing kills them; jobd
+ * removes that cgroup when it starts or stops and it is empty.  Call
+ * before cgroup_attempt_end(), which kills what could not be moved.
+ * Returns 0 or a negative errno (-EBUSY: processes are left in *a).
+ */
+int	cgroup_attempt_release(const struct cgroups *cg,
 	    struct cgroup_attempt *a);
 
 /*

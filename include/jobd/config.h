@@ -4,9 +4,11 @@
  * One table in config.c drives defaults, parsing, bounds, printing and
  * reload.  The strict reader (also used for schedule files) refuses what
  * plain inih would silently get wrong: a line longer than CONFIG_LINE_MAX
- * bytes is an error; ';' and '#' inside a value are kept (only whole-line
- * comments exist); leading whitespace is ignored (no continuation lines); a
- * key repeated within a section is an error; bytes 0x00-0x08, 0x0b-0x1f and
+ * bytes is an error, not split; ';' and '#' inside a value are kept (only
+ * whole-line comments exist); leading whitespace is ignored; a key line
+ * that ends in a backslash continues on the next line (the backslash and
+ * the line end go, and the next line's leading blanks); a key repeated
+ * within a section is an error; section names have up to 128 bytes; bytes 0x00-0x08, 0x0b-0x1f and
  * 0x7f, invalid UTF-8, C1 controls and invisible formatting characters
  * (U+200B-U+200F, U+2028-U+202E, U+2060-U+2069, U+FEFF after the start)
  * are refused.  Files are opened close-on-exec and capped in size.
@@ -24,7 +26,9 @@
 
 #include "jobd/job.h"
 
-#define CONFIG_LINE_MAX		198		/* bytes, newline excluded */
+/* Bytes of a line, continuation lines joined, newline excluded: room for
+ * a command as long as jobctl takes (256 KiB) and its key. */
+#define CONFIG_LINE_MAX		(257 * 1024)
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes */
 
 /* Default locations; the Makefile may override them with -D. */

@@ -27,13 +27,24 @@ enum job_limit {
 #define JOB_NLIMITS	4
 
 /*
- * The process a job gets beyond its command: its umask (0 to 0777) and
- * its resource limits (soft and hard alike; JOB_UNLIMITED).  Each is
- * JOB_DEFAULT when not set: jobd.conf's default, then jobd's own.
+ * What is killed when the main process (the shell) of an attempt ends
+ * (kill_mode): JOB_KILL_ATTEMPT, everything the attempt started, always;
+ * JOB_KILL_PROCESS, as cron, what it leaves running after a normal exit
+ * is left alone, and only its process group is stopped on a timeout,
+ * cancel or shutdown.  Not set (JOB_DEFAULT) is JOB_KILL_ATTEMPT.
+ */
+#define JOB_KILL_ATTEMPT	1
+#define JOB_KILL_PROCESS	2
+
+/*
+ * The process a job gets beyond its command: its umask (0 to 0777), its
+ * resource limits (soft and hard alike; JOB_UNLIMITED) and its kill mode.
+ * Each is JOB_DEFAULT when not set: jobd.conf's default, then jobd's own.
  */
 struct job_proc {
 	int64_t		 umask;
 	int64_t		 limit[JOB_NLIMITS];
+	int64_t		 kill_mode;	/* JOB_KILL_*, or JOB_DEFAULT */
 };
 
 enum job_state {

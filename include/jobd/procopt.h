@@ -10,6 +10,7 @@
  *                  K, M, G or T: 1M to 1024T, "unlimited"
  *   limit_cpu      CPU time, a timefmt duration in whole seconds ("90s",
  *                  "1h"): 1s to 24855d, "unlimited"
+ *   kill_mode      "attempt" or "process" (JOB_KILL_* in job.h)
  *
  * A limit sets the soft and the hard limit alike.  limit_nofile has no
  * "unlimited": Linux caps it at fs.nr_open.  Values are stored in the
@@ -31,8 +32,9 @@ enum procopt {
 	PROCOPT_NPROC,
 	PROCOPT_AS,
 	PROCOPT_CPU,
+	PROCOPT_KILLMODE,
 };
-#define PROCOPT_N	5
+#define PROCOPT_N	6
 
 /* Longest string procopt_format() writes, NUL included. */
 #define PROCOPT_MAX	64

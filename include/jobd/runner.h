@@ -86,6 +86,13 @@ struct run_spec {
 	int64_t		  umask;	/* or JOB_DEFAULT: jobd's own */
 	int64_t		  limit[JOB_NLIMITS]; /* or JOB_DEFAULT: jobd's */
 	/*
+	 * kill_mode process: after a normal exit of the shell nothing is
+	 * killed, and a timeout, cancel or shutdown stops its process group
+	 * only (never the session or the cgroup).  Else (kill_mode attempt)
+	 * everything the attempt started is killed when the shell ends.
+	 */
+	bool		  kill_process;
+	/*
 	 * The attempt's cgroup (set by the caller after runner_prepare()):
 	 * the child joins it first thing, before anything that can hang,
 	 * and everything in it is killed (cgroup.kill) when the run ends.

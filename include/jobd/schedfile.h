@@ -5,7 +5,8 @@
  * (config_read_ini) with one section per schedule: the section name is the
  * schedule's name, and the keys are cron (required), command (required),
  * tz, queue, priority, max_attempts, timeout, backoff, backoff_max, cwd,
- * user, umask, limit_nofile, limit_nproc, limit_as, limit_cpu (procopt.h),
+ * user, umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode
+ * (procopt.h),
  * overlap, catchup, enabled, and env.NAME for each variable.
  * schedfile_sync: loop thread of jobd only; schedfile_check uses no store.
  */
@@ -19,12 +20,14 @@
 struct store;
 
 /*
- * Make the store's file schedules match the files of directory "dir":
- * each file is synced on its own, in one transaction, as source
- * "file:PATH" (added, changed and removed sections take effect); a file
+ * Make the store's file schedules match the files of directory "dir", all
+ * in one transaction, each file as source "file:PATH" (added, changed and
+ * removed sections take effect; a section that moved to another file, or
+ * whose file was renamed, keeps its schedule: id, history, jobs); a file
  * with an error is logged as FILE:LINE and its schedules stay as they
  * were, without affecting the other files; the schedules of files that
- * are gone are removed.  A missing directory counts as empty.  "now" (UTC
+ * are gone are removed.  A name in two files is logged with both
+ * FILE:LINEs and changes nothing at all.  A missing directory counts as empty.  "now" (UTC
  * ms) is when the next fire times are counted from.  Returns the number of
  * files that had errors (0: all synced).
  */

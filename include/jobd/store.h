@@ -421,6 +421,35 @@ int	store_schedule_sync(struct store *st, const char *source,
 	    int64_t *created, int64_t *updated, int64_t *deleted);
 
 /*
+ * One source of store_schedule_sync_dir(): its schedules, or keep (a file
+ * that cannot be read: its schedules stay as they are).  The counts are
+ * set by the call.
+ */
+struct sched_src {
+	const char		*source;
+	const struct schedule	*items;
+	size_t			 n;
+	bool			 keep;
+	int64_t			 created, updated, moved, deleted;
+};
+
+/*
+ * Make the schedules of the sources "prefix" NAME (NAME without a '/':
+ * the files of one directory) exactly those of srcs[0..nsrc-1], in one
+ * transaction: as store_schedule_sync() for each, except that a name that
+ * belongs to another source under prefix, not kept, is moved to its new
+ * source in place (id, ledger, jobs and next_run_at kept; then updated if
+ * its definition changed), and the schedules of sources under prefix that
+ * are not in srcs (files that are gone) are deleted (*gone, may be NULL,
+ * counts them).  A name that belongs to any other source, or to a kept
+ * one, is -EEXIST with its place in *bad_src and *bad, nothing changed.
+ * A name should be in one source of srcs only: the caller checks.
+ */
+int	store_schedule_sync_dir(struct store *st, const char *prefix,
+	    struct sched_src *srcs, size_t nsrc, size_t *bad_src, size_t *bad,
+	    int64_t *gone);
+
+/*
  * Call fn for each enabled schedule with a next_run_at at or before now,
  * earliest first, at most max of them.  With reboot, call it instead for
  * every enabled @reboot schedule (next_run_at 0).

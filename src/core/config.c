@@ -3,12 +3,15 @@
  *
  * The module owns two things.  First, a reader that feeds inih (Debian's
  * libinih r55, through ini_parse_stream) one physical line at a time and
- * refuses what stock inih would get silently wrong: a line longer than
- * CONFIG_LINE_MAX bytes (inih would split it), ';' and ':' inside a line
+ * refuses what stock inih would get silently wrong: a key line too long for
+ * inih's 200-byte buffer (which would split it) is split into key and
+ * value here instead, and handed on as inih would; a line longer than
+ * CONFIG_LINE_MAX is refused; a key line that ends in a backslash goes on
+ * on the next line (joined before inih sees it); ';' and ':' inside a line
  * (inih would start an inline comment at " ;" and split "name: value"; we
  * hide both behind control-byte placeholders that the handler turns back),
- * indented lines (we strip the indent, so inih never sees a continuation
- * line), control bytes, malformed section headers, lines without '=' and
+ * indented lines (we strip the indent, so inih never sees one of its
+ * continuation lines), control bytes, malformed section headers, lines without '=' and
  * keys repeated within a section.  A UTF-8 BOM at the start of the input
  * is skipped.  A CR directly before the LF (CRLF line ends) is part of the
  * line end and does not count toward the line length; a CR anywhere else is
@@ -53,7 +56,8 @@
 
 #define HIDE_SEMI	'\001'	/* stands for ';' while inih holds a line */
 #define HIDE_COLON	'\002'	/* stands for ':' while inih holds a line */
-#define SECTION_MAX	49	/* inih keeps section names in char[50] */
+#define SECTION_MAX	128	/* as a schedule name (schedule.h) */
+#define INIH_LINE	200	/* inih's line buffer (INI_MAX_LINE) */
 #define WHY_MAX		512	/* a reason, before the "NAME:LINE: " */
 
 typedef int (*strict_section_fn)(void *arg, const char *section, char *why,
@@ -74,8 +78,12 @@ struct strict_src {
 	const char		*p;	/* next unread byte */
 	const char		*end;	/* end of the input */
 	const char		*name;	/* labels messages */
-	int			 line;	/* physical lines read so far */
+	int			 line;	/* first physical line of this one */
+	int			 phys;	/* physical lines read so far */
 	int			 error;	/* first error, or 0 */
+	char			*lbuf;	/* this line, continuations joined */
+	size_t			 lcap;
+	char			 sec[SECTION_MAX + 1]; /* current section */
 	config_ini_fn		 fn;	/* called for every key */
 	strict_section_fn	 secfn;	/* every section header; may be NULL */
 	void			*arg;	/* for fn and secfn */
@@ -364,6 +372,7 @@ strict_section(struct strict_src *src, const char *s, size_t len)
 	}
 	memcpy(name, s + 1, n);
 	name[n] = '\0';
+	memcpy(src->sec, name, n + 1);
 	if (src->secfn == NULL)
 		return 0;
 	why[0] = '\0';
@@ -375,47 +384,130 @@ strict_section(struct strict_src *src, const char *s, size_t len)
 	return 0;
 }
 
+static int	strict_key(struct strict_src *, const char *, const char *);
+
 /*
- * The ini_reader given to ini_parse_stream: copy the next physical line
- * into str (num bytes), checked and rewritten as described at the top of
- * the file.  Returns NULL at the end of the input or after an error, which
- * is then in src->error.
+ * Append the len bytes at p to src->lbuf (at *llen); -ENOMEM, or -E2BIG
+ * past CONFIG_LINE_MAX.
+ */
+static int
+strict_append(struct strict_src *src, size_t *llen, const char *p,
+    size_t len)
+{
+	size_t cap;
+	char *n;
+
+	if (*llen + len > CONFIG_LINE_MAX)
+		return -E2BIG;
+	if (*llen + len + 1 > src->lcap) {
+		cap = src->lcap == 0 ? 256 : src->lcap;
+		while (cap < *llen + len + 1)
+			cap *= 2;
+		if ((n = realloc(src->lbuf, cap)) == NULL)
+			return -ENOMEM;
+		src->lbuf = n;
+		src->lcap = cap;
+	}
+	memcpy(src->lbuf + *llen, p, len);
+	*llen += len;
+	src->lbuf[*llen] = '\0';
+	return 0;
+}
+
+/*
+ * Read the next line into src->lbuf (its length in *llen): a physical
+ * line, and while it ends in a backslash (a key line, not a comment) the
+ * lines after it, each without that backslash and the line end and with
+ * its leading blanks dropped.  Each physical line is checked as text.
+ * src->line is the first physical line.  Returns 0 or fails src.
+ */
+static int
+strict_logical(struct strict_src *src, size_t *llen)
+{
+	const char *p, *eol, *s;
+	char why[WHY_MAX];
+	size_t len;
+	bool cont, first = true, key = false;
+	int rc, line = src->phys + 1;
+
+	*llen = 0;
+	if (strict_append(src, llen, "", 0) != 0) {
+		strict_fail(src, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	do {
+		p = src->p;
+		eol = memchr(p, '\n', (size_t)(src->end - p));
+		len = (size_t)((eol != NULL ? eol : src->end) - p);
+		src->p = eol != NULL ? eol + 1 : src->end;
+		src->line = ++src->phys;
+		if (src->phys == 1 && len >= 3 &&
+		    memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+			p += 3;
+			len -= 3;
+		}
+		if (eol != NULL && len > 0 && p[len - 1] == '\r')
+			len--;
+		if (strict_check_text(src, p, len) != 0)
+			return -EINVAL;
+		for (s = p; s < p + len && strict_is_blank(*s); s++)
+			;
+		if (first)
+			key = s < p + len && *s != '#' && *s != ';' &&
+			    *s != '[';
+		else {
+			len -= (size_t)(s - p);
+			p = s;
+		}
+		first = false;
+		cont = key && len > 0 && p[len - 1] == '\\';
+		if (cont)
+			len--;
+		if ((rc = strict_append(src, llen, p, len)) != 0) {
+			src->line = line;
+			if (rc == -E2BIG)
+				snprintf(why, sizeof(why), "line too long "
+				    "(more than %d bytes)", CONFIG_LINE_MAX);
+			else
+				snprintf(why, sizeof(why), "out of memory");
+			strict_fail(src, rc == -E2BIG ? -EINVAL : rc, why);
+			return rc;
+		}
+		if (cont && src->p >= src->end) {
+			strict_fail(src, -EINVAL, "the line ends in \"\\\" "
+			    "but no line follows to continue it");
+			return -EINVAL;
+		}
+	} while (cont);
+	src->line = line;
+	return 0;
+}
+
+/*
+ * The ini_reader given to ini_parse_stream: copy the next line (see
+ * strict_logical()) into str (num bytes), checked and rewritten as
+ * described at the top of the file.  A key line too long for inih's
+ * buffer is handled here (strict_key()) and inih gets an empty line.
+ * Returns NULL at the end of the input or after an error, which is then
+ * in src->error.
  */
 static char *
 strict_reader(char *str, int num, void *stream)
 {
 	struct strict_src *src = stream;
-	const char *p, *eol, *eq, *s;
-	char why[WHY_MAX];
+	const char *eq, *s;
+	char *k, *v;
 	size_t len, i, n;
 
 	if (src->error != 0 || src->p >= src->end)
 		return NULL;
-	p = src->p;
-	eol = memchr(p, '\n', (size_t)(src->end - p));
-	len = (size_t)((eol != NULL ? eol : src->end) - p);
-	src->p = eol != NULL ? eol + 1 : src->end;
-	src->line++;
-
-	if (src->line == 1 && len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		len -= 3;
-	}
-	if (eol != NULL && len > 0 && p[len - 1] == '\r')
-		len--;
-	if (len > CONFIG_LINE_MAX) {
-		snprintf(why, sizeof(why), "line too long (%zu bytes, "
-		    "at most %d)", len, CONFIG_LINE_MAX);
-		strict_fail(src, -EINVAL, why);
-		return NULL;
-	}
-	if (strict_check_text(src, p, len) != 0)
+	if (strict_logical(src, &len) != 0)
 		return NULL;
 
 	/* Trim blanks on both sides; inih would trim the right anyway. */
-	for (s = p; s < p + len && strict_is_blank(*s); s++)
+	for (s = src->lbuf; s < src->lbuf + len && strict_is_blank(*s); s++)
 		;
-	n = len - (size_t)(s - p);
+	n = len - (size_t)(s - src->lbuf);
 	while (n > 0 && strict_is_blank(s[n - 1]))
 		n--;
 
@@ -428,6 +520,20 @@ strict_reader(char *str, int num, void *stream)
 		strict_fail(src, -EINVAL,
 		    "expected \"key = value\" or \"[section]\"");
 		return NULL;
+	} else if (num < 2 || n + 2 > (size_t)num) {
+		/* Too long for inih: split it as inih would, here. */
+		k = src->lbuf + (s - src->lbuf);
+		v = k + (eq - s) + 1;
+		k[n] = '\0';
+		for (i = (size_t)(eq - s); i > 0 && strict_is_blank(k[i - 1]);
+		    i--)
+			;
+		k[i] = '\0';
+		while (strict_is_blank(*v))
+			v++;
+		if (strict_key(src, k, v) != 0)
+			return NULL;
+		n = 0;
 	}
 
 	if (num < 0 || n + 2 > (size_t)num) {
@@ -465,21 +571,17 @@ strict_unhide(char *buf, size_t len, const char *s)
 	return buf;
 }
 
-/* The ini_handler: refuse repeats, then hand the key to src->fn. */
+/*
+ * Key "key" = "value" of the current section: refuse repeats, then hand
+ * it to src->fn.  Returns 0, or fails src.
+ */
 static int
-strict_handler(void *user, const char *section, const char *name,
-    const char *value)
+strict_key(struct strict_src *src, const char *key, const char *val)
 {
-	struct strict_src *src = user;
-	char sec[SECTION_MAX + 1], key[CONFIG_LINE_MAX + 1];
-	char val[CONFIG_LINE_MAX + 1], why[WHY_MAX];
+	const char *sec = src->sec;
+	char why[WHY_MAX];
 	int rc;
 
-	if (src->error != 0)
-		return 0;
-	strict_unhide(sec, sizeof(sec), section);
-	strict_unhide(key, sizeof(key), name);
-	strict_unhide(val, sizeof(val), value);
 	if ((rc = strict_keyset_add(&src->seen, sec, key, src->line)) != 0) {
 		if (rc < 0)
 			snprintf(why, sizeof(why), "out of memory");
@@ -487,16 +589,35 @@ strict_handler(void *user, const char *section, const char *name,
 			snprintf(why, sizeof(why), "duplicate key \"%s\" "
 			    "(first set on line %d)", key, rc);
 		strict_fail(src, rc < 0 ? rc : -EINVAL, why);
-		return 0;
+		return -EINVAL;
 	}
 	why[0] = '\0';
 	if ((rc = src->fn(src->arg, sec, key, val, src->line, why,
 	    sizeof(why))) != 0) {
 		strict_fail(src, rc < 0 ? rc : -EINVAL,
 		    why[0] != '\0' ? why : "bad value");
-		return 0;
+		return -EINVAL;
 	}
-	return 1;
+	return 0;
+}
+
+/*
+ * The ini_handler: a key of a line short enough for inih.  The section is
+ * the reader's own (inih's is cut at 49 bytes).
+ */
+static int
+strict_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct strict_src *src = user;
+	char key[INIH_LINE + 1], val[INIH_LINE + 1];
+
+	(void)section;
+	if (src->error != 0)
+		return 0;
+	strict_unhide(key, sizeof(key), name);
+	strict_unhide(val, sizeof(val), value);
+	return strict_key(src, key, val) == 0;
 }
 
 static int
@@ -518,6 +639,7 @@ strict_read_buf(const char *buf, size_t len, const char *name,
 	src.errlen = errlen;
 	rc = ini_parse_stream(strict_reader, &src, strict_handler, &src);
 	strict_keyset_free(&src.seen);
+	free(src.lbuf);
 	if (src.error != 0)
 		return src.error;
 	if (rc == -2) {
@@ -1022,7 +1144,7 @@ int
 config_print(const struct jd_config *c, FILE *fp)
 {
 	const struct cfg_key *k;
-	const char *sec = NULL, *v;
+	const char *sec = NULL, *v, *bs;
 	char buf[TIMEFMT_MAX];
 	size_t i, klen;
 	int rc = 0;
@@ -1049,12 +1171,14 @@ config_print(const struct jd_config *c, FILE *fp)
 			continue;
 		}
 		klen = strlen(k->name);
-		if (klen + 3 + strlen(v) <= CONFIG_LINE_MAX)
-			fprintf(fp, "%s = %s\n", k->name, v);
+		/* A blank after a last backslash: no continuation. */
+		bs = *v != '\0' && v[strlen(v) - 1] == '\\' ? " " : "";
+		if (klen + 3 + strlen(v) + 1 <= CONFIG_LINE_MAX)
+			fprintf(fp, "%s = %s%s\n", k->name, v, bs);
 		else {
-			if (klen + 1 + strlen(v) > CONFIG_LINE_MAX)
+			if (klen + 1 + strlen(v) + 1 > CONFIG_LINE_MAX)
 				rc = -ENAMETOOLONG;
-			fprintf(fp, "%s=%s\n", k->name, v);
+			fprintf(fp, "%s=%s%s\n", k->name, v, bs);
 		}
 	}
 	if (fflush(fp) != 0 || ferror(fp))

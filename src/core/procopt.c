@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,14 @@ static const struct procopt_info procopt_info[PROCOPT_N] = {
 	/* 24855 days: the seconds in an int32, as RLIMIT_CPU on 32 bits. */
 	[PROCOPT_CPU] = { "limit_cpu", "--limit-cpu", 1, 24855LL * 86400,
 	    true },
+	[PROCOPT_KILLMODE] = { "kill_mode", "--kill-mode", JOB_KILL_ATTEMPT,
+	    JOB_KILL_PROCESS, false },
+};
+
+/* The names of the kill modes, by JOB_KILL_* value. */
+static const char *const procopt_kill_names[] = {
+	[JOB_KILL_ATTEMPT] = "attempt",
+	[JOB_KILL_PROCESS] = "process",
 };
 
 void
@@ -42,6 +51,7 @@ procopt_init(struct job_proc *p)
 	p->umask = JOB_DEFAULT;
 	for (i = 0; i < JOB_NLIMITS; i++)
 		p->limit[i] = JOB_DEFAULT;
+	p->kill_mode = JOB_DEFAULT;
 }
 
 const char *
@@ -59,13 +69,17 @@ procopt_flag(enum procopt o)
 int64_t *
 procopt_field(struct job_proc *p, enum procopt o)
 {
-	return o == PROCOPT_UMASK ? &p->umask : &p->limit[o - 1];
+	if (o == PROCOPT_UMASK)
+		return &p->umask;
+	if (o == PROCOPT_KILLMODE)
+		return &p->kill_mode;
+	return &p->limit[o - 1];
 }
 
 int64_t
 procopt_get(const struct job_proc *p, enum procopt o)
 {
-	return o == PROCOPT_UMASK ? p->umask : p->limit[o - 1];
+	return *procopt_field((struct job_proc *)(uintptr_t)p, o);
 }
 
 /* Digits only, base 8 or 10, into *v; -EINVAL, or -ERANGE past max. */
@@ -154,6 +168,17 @@ procopt_parse(enum procopt o, const char *s, int64_t *v, char *why,
 		return 0;
 	}
 	switch (o) {
+	case PROCOPT_KILLMODE:
+		for (n = JOB_KILL_ATTEMPT; n <= JOB_KILL_PROCESS; n++)
+			if (strcmp(s, procopt_kill_names[n]) == 0)
+				break;
+		if (n > JOB_KILL_PROCESS) {
+			snprintf(why, whylen, "not \"attempt\" or "
+			    "\"process\"");
+			return -EINVAL;
+		}
+		rc = 0;
+		break;
 	case PROCOPT_UMASK:
 		rc = parse_digits(s, 8, INT64_MAX, &n, &end);
 		if (rc == 0 && *end != '\0')
@@ -217,6 +242,10 @@ procopt_format(enum procopt o, int64_t v, char *buf, size_t len)
 		return;
 	}
 	switch (o) {
+	case PROCOPT_KILLMODE:
+		snprintf(buf, len, "%s", v >= JOB_KILL_ATTEMPT &&
+		    v <= JOB_KILL_PROCESS ? procopt_kill_names[v] : "?");
+		break;
 	case PROCOPT_UMASK:
 		snprintf(buf, len, "%03" PRIo64, v);
 		break;
@@ -244,6 +273,8 @@ procopt_resolve(struct job_proc *job, const struct job_proc *def)
 	for (i = 0; i < JOB_NLIMITS; i++)
 		if (job->limit[i] == JOB_DEFAULT)
 			job->limit[i] = def->limit[i];
+	if (job->kill_mode == JOB_DEFAULT)
+		job->kill_mode = def->kill_mode;
 }
 
 void

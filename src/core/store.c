@@ -96,6 +96,8 @@ enum store_stmt {
 	Q_SCHED_SOURCE,
 	Q_SCHED_SAME,
 	Q_SCHED_OF_SOURCE,
+	Q_SCHED_MOVE,
+	Q_SCHED_UNDER,
 	Q_SCHED_DUE,
 	Q_SCHED_REBOOT,
 	Q_SCHED_ACTIVE,
@@ -115,7 +117,7 @@ enum store_stmt {
 
 /* A job's process options (struct job_proc), in jobs, dead_jobs, schedules. */
 #define PROC_COLS							\
-	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu"
+	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode"
 
 /*
  * The columns of a job, live or dead, in the order job_read() reads them.
@@ -263,7 +265,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "schedule_id, slot_at, after_id, " PROC_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0), "
-	    "?17, ?18, ?19, ?20, ?21)",
+	    "?17, ?18, ?19, ?20, ?21, ?22)",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -403,7 +405,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO schedules (" SCHED_DEF_COLS ", next_run_at, source, "
 	    "created_at, updated_at, " PROC_COLS ") VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24)",
+	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[Q_SCHED_UPDATE] =
 	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
 	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
@@ -411,7 +413,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "run_as = ?13, overlap = ?14, catchup = ?15, enabled = ?16, "
 	    "next_run_at = nullif(?17, 0), updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24 WHERE name = ?1 AND source = ?18",
+	    "limit_cpu = ?24, kill_mode = ?25 "
+	    "WHERE name = ?1 AND source = ?18",
 	[Q_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules WHERE name = ?1",
 	[Q_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules ORDER BY name",
 	[Q_SCHED_DELETE] = "DELETE FROM schedules WHERE name = ?1",
@@ -429,7 +432,12 @@ static const char *const store_sql[Q_MAX] = {
 	    "AND cwd IS ?12 AND run_as IS ?13 AND overlap IS ?14 "
 	    "AND catchup IS ?15 AND enabled IS ?16 AND umask IS ?20 "
 	    "AND limit_nofile IS ?21 AND limit_nproc IS ?22 "
-	    "AND limit_as IS ?23 AND limit_cpu IS ?24",
+	    "AND limit_as IS ?23 AND limit_cpu IS ?24 AND kill_mode IS ?25",
+	[Q_SCHED_MOVE] =
+	    "UPDATE schedules SET source = ?2, updated_at = ?3 WHERE name = ?1",
+	[Q_SCHED_UNDER] =
+	    "SELECT name, source FROM schedules "
+	    "WHERE substr(source, 1, length(?1)) = ?1 ORDER BY source, name",
 	[Q_SCHED_OF_SOURCE] =
 	    "SELECT name FROM schedules WHERE source = ?1 ORDER BY name",
 	[Q_SCHED_DUE] =
@@ -1248,7 +1256,7 @@ bind_opt(sqlite3_stmt *s, int i, int64_t v)
 	return sqlite3_bind_int64(s, i, v);
 }
 
-/* Bind the process options *p as ?first .. ?first+4 (PROC_COLS). */
+/* Bind the process options *p as ?first .. ?first+5 (PROC_COLS). */
 static void
 bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 {
@@ -1257,6 +1265,12 @@ bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 	bind_opt(s, first, p->umask);
 	for (i = 0; i < JOB_NLIMITS; i++)
 		bind_opt(s, first + 1 + i, p->limit[i]);
+	if (p->kill_mode == JOB_KILL_ATTEMPT)
+		sqlite3_bind_text(s, first + 5, "attempt", -1, SQLITE_STATIC);
+	else if (p->kill_mode == JOB_KILL_PROCESS)
+		sqlite3_bind_text(s, first + 5, "process", -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, first + 5);
 }
 
 /*
@@ -1441,15 +1455,19 @@ col_opt(sqlite3_stmt *s, int i)
 	return sqlite3_column_int64(s, i);
 }
 
-/* Read the process options of columns first .. first+4 into *p. */
+/* Read the process options of columns first .. first+5 into *p. */
 static void
 col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
 {
+	const char *t;
 	int i;
 
 	p->umask = col_opt(s, first);
 	for (i = 0; i < JOB_NLIMITS; i++)
 		p->limit[i] = col_opt(s, first + 1 + i);
+	t = (const char *)sqlite3_column_text(s, first + 5);
+	p->kill_mode = t == NULL ? JOB_DEFAULT : strcmp(t, "process") == 0 ?
+	    JOB_KILL_PROCESS : JOB_KILL_ATTEMPT;
 }
 
 /*
@@ -2604,7 +2622,7 @@ fail:
  * Schedules.
  */
 
-/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS) and ?20..?24. */
+/* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS) and ?20..?25. */
 static void
 sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
 {
@@ -2938,6 +2956,143 @@ store_schedule_sync(struct store *st, const char *source,
 		*updated = nu;
 	if (deleted != NULL)
 		*deleted = nd;
+	return 0;
+fail:
+	store_rollback(st);
+	return error;
+}
+
+/* Source src is one below prefix (no '/' after it): a file of the dir. */
+static bool
+sched_under(const char *src, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(src, prefix, n) == 0 && strchr(src + n, '/') == NULL;
+}
+
+/* The index of source src in srcs[], or nsrc. */
+static size_t
+sched_src_find(const struct sched_src *srcs, size_t nsrc, const char *src)
+{
+	size_t k;
+
+	for (k = 0; k < nsrc; k++)
+		if (strcmp(srcs[k].source, src) == 0)
+			break;
+	return k;
+}
+
+/* Does srcs[k] hold a schedule named name? */
+static bool
+sched_src_has(const struct sched_src *sr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sr->n; i++)
+		if (strcmp(sr->items[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int
+store_schedule_sync_dir(struct store *st, const char *prefix,
+    struct sched_src *srcs, size_t nsrc, size_t *bad_src, size_t *bad,
+    int64_t *gone)
+{
+	int64_t now = clock_wall_ms(st->clock), ngone = 0;
+	char src[PATH_MAX + 16];
+	sqlite3_stmt *s, *del, *mv;
+	size_t i, k, o;
+	int error, rc;
+
+	for (k = 0; k < nsrc; k++)
+		srcs[k].created = srcs[k].updated = srcs[k].moved =
+		    srcs[k].deleted = 0;
+	if ((error = store_begin(st)) != 0)
+		return error;
+	for (k = 0; k < nsrc; k++) {
+		const struct sched_src *sr = &srcs[k];
+
+		for (i = 0; !sr->keep && i < sr->n; i++) {
+			bool same = false;
+
+			error = sched_source(st, sr->items[i].name, src,
+			    sizeof(src));
+			if (error == 0 && strcmp(src, sr->source) != 0) {
+				o = sched_src_find(srcs, nsrc, src);
+				if (!sched_under(src, prefix) ||
+				    (o < nsrc && srcs[o].keep)) {
+					*bad_src = k;
+					*bad = i;
+					snprintf(st->errmsg,
+					    sizeof(st->errmsg), "a schedule "
+					    "named \"%.100s\" already exists "
+					    "(from %.200s)", sr->items[i].name,
+					    src);
+					error = -EEXIST;
+					goto fail;
+				}
+				/* Moved here from another file: keep it. */
+				if ((mv = store_stmt(st, Q_SCHED_MOVE,
+				    &error)) == NULL)
+					goto fail;
+				sqlite3_bind_text(mv, 1, sr->items[i].name,
+				    -1, SQLITE_STATIC);
+				sqlite3_bind_text(mv, 2, sr->source, -1,
+				    SQLITE_STATIC);
+				sqlite3_bind_int64(mv, 3, now);
+				if ((error = store_run(st, mv)) != 0)
+					goto fail;
+				srcs[k].moved++;
+			}
+			if (error == 0 && (error = sched_same(st,
+			    &sr->items[i], &same)) != 0)
+				goto fail;
+			if (error == -ENOENT)
+				srcs[k].created++;
+			else if (same)
+				continue;
+			else
+				srcs[k].updated++;
+			if ((error = sched_write(st, &sr->items[i], true, now,
+			    NULL)) != 0) {
+				*bad_src = k;
+				*bad = i;
+				goto fail;
+			}
+		}
+	}
+	/* Delete what no source under prefix has, but a kept one's. */
+	error = 0;
+	if ((s = store_stmt(st, Q_SCHED_UNDER, &error)) == NULL ||
+	    (del = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
+		goto fail;
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		const char *from = (const char *)sqlite3_column_text(s, 1);
+
+		if (name == NULL || from == NULL || !sched_under(from, prefix))
+			continue;
+		k = sched_src_find(srcs, nsrc, from);
+		if (k < nsrc && (srcs[k].keep || sched_src_has(&srcs[k], name)))
+			continue;
+		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
+		if ((error = store_run(st, del)) != 0)
+			break;
+		if (k < nsrc)
+			srcs[k].deleted++;
+		else
+			ngone++;
+	}
+	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	if (error != 0 || (error = store_commit(st)) != 0)
+		goto fail;
+	if (gone != NULL)
+		*gone = ngone;
 	return 0;
 fail:
 	store_rollback(st);

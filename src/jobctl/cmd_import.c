@@ -529,6 +529,8 @@ entry_line(struct import *im, size_t line, const char *p)
 	ce->s.backoff_ms = im->jo.backoff_ms;
 	ce->s.backoff_max_ms = im->jo.backoff_max_ms;
 	procopt_init(&ce->s.proc);
+	/* As cron: what a line starts in the background lives on. */
+	ce->s.proc.kill_mode = JOB_KILL_PROCESS;
 	if (im->env_len > 0) {
 		if ((ce->s.env = malloc(im->env_len)) == NULL)
 			imp_oom(im);

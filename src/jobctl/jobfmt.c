@@ -53,7 +53,8 @@ jobfmt_json_proc(struct out_json *j, const struct job_proc *p)
 		v = procopt_get(p, (enum procopt)o);
 		if (v == JOB_DEFAULT)
 			out_json_null(j, procopt_key((enum procopt)o));
-		else if (o == PROCOPT_UMASK || v == JOB_UNLIMITED) {
+		else if (o == PROCOPT_UMASK || o == PROCOPT_KILLMODE ||
+		    v == JOB_UNLIMITED) {
 			procopt_format((enum procopt)o, v, buf, sizeof(buf));
 			out_json_str(j, procopt_key((enum procopt)o), buf);
 		} else

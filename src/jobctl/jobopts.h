@@ -1,7 +1,7 @@
 /*
  * jobopts: the job options that "submit" and "schedule add" share
  * (--queue --priority --max-attempts --timeout --backoff --env --cwd
- * --user --umask --limit-*), parsed and checked in one place (the umask
+ * --user --umask --limit-* --kill-mode), parsed and checked in one place (the umask
  * and limits through procopt.h, as schedule files and jobd.conf), and the
  * command-line helpers both use: turning COMMAND [ARG ...] into one shell
  * command line, and quoting a word for /bin/sh.  The rules and limits
@@ -56,6 +56,7 @@ struct jobopts {
 	{ "limit-nproc",  required_argument, NULL, JOBOPTS_PROC + 2 },	\
 	{ "limit-as",	  required_argument, NULL, JOBOPTS_PROC + 3 },	\
 	{ "limit-cpu",	  required_argument, NULL, JOBOPTS_PROC + 4 },	\
+	{ "kill-mode",	  required_argument, NULL, JOBOPTS_PROC + 5 },	\
 	{ "backoff",	  required_argument, NULL, 'b' },		\
 	{ "cwd",	  required_argument, NULL, 'C' },		\
 	{ "env",	  required_argument, NULL, 'e' },		\

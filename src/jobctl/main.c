@@ -58,7 +58,8 @@ static const struct ctl_cmd {
 	    "              [--umask MODE] [--limit-nofile N] "
 	    "[--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
-	    "              [--disabled] [--] COMMAND [ARG ...]\n"
+	    "              [--kill-mode attempt|process] [--disabled]\n"
+	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl schedule set NAME [--cron EXPR] [--tz ZONE]\n"
 	    "              [--overlap skip|allow|queue] "
 	    "[--catchup skip|once|all]\n"
@@ -81,8 +82,8 @@ static const struct ctl_cmd {
 	    "              [--env NAME=VALUE ...] [--cwd DIR] [--user USER]\n"
 	    "              [--umask MODE] "
 	    "[--limit-nofile N] [--limit-nproc N]\n"
-	    "              [--limit-as SIZE] [--limit-cpu DURATION] "
-	    "[--] COMMAND [ARG ...]\n"
+	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
+	    "              [--kill-mode attempt|process] [--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };

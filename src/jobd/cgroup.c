@@ -32,6 +32,8 @@
 #define CG_KILL_WAIT_MS	1000	/* for a killed cgroup to empty */
 #define CG_KILL_PAUSE	5	/* ms between looks */
 #define CG_RMDIR_TRIES	20
+#define CG_MOVE_ROUNDS	20	/* reads of cgroup.procs when moving out */
+#define CG_LEFTOVER	"leftover"	/* what kill_mode process leaves */
 
 struct cgroups {
 	char	mnt[PATH_MAX];		/* the cgroup2 mount point */
@@ -277,6 +279,8 @@ cgroups_open(struct cgroups **cgp, const char *db_path, char *err,
 		    strerror(-rc));
 		goto fail;
 	}
+	/* Empty now that what it held has ended: no longer needed. */
+	(void)unlinkat(cg->dbfd, CG_LEFTOVER, AT_REMOVEDIR);
 	if (faccessat(cg->dbfd, "cgroup.kill", W_OK, 0) == -1) {
 		rc = -errno;
 		cg_err(err, errlen, "cgroup %s has no cgroup.kill (Linux "
@@ -302,6 +306,7 @@ cgroups_close(struct cgroups *cg)
 	if (cg == NULL)
 		return;
 	if (cg->dbfd != -1) {
+		(void)unlinkat(cg->dbfd, CG_LEFTOVER, AT_REMOVEDIR);
 		(void)close(cg->dbfd);
 		(void)rmdir(cg->dbdir);		/* only when empty */
 	}
@@ -364,6 +369,58 @@ cgroup_attempt_end(const struct cgroups *cg, struct cgroup_attempt *a)
 	a->dir = -1;
 	if ((name = strrchr(a->path, '/')) != NULL)
 		(void)cg_rmdir(cg->dbfd, name + 1);
+}
+
+/* Move the processes listed in the cgroup open as dir to procs; -errno. */
+static int
+cg_move_all(int dir, int procs)
+{
+	FILE *f;
+	char num[32];
+	long pid;
+	int fd, rc = 0;
+
+	if ((fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		rc = -errno;
+		(void)close(fd);
+		return rc;
+	}
+	while (fscanf(f, "%ld", &pid) == 1) {
+		(void)snprintf(num, sizeof(num), "%ld", pid);
+		/* One pid per write; ESRCH: it has ended meanwhile. */
+		if (write(procs, num, strlen(num)) == -1 && errno != ESRCH &&
+		    rc == 0)
+			rc = -errno;
+	}
+	(void)fclose(f);
+	return rc;
+}
+
+int
+cgroup_attempt_release(const struct cgroups *cg, struct cgroup_attempt *a)
+{
+	int procs, i, rc = 0;
+
+	if (a->dir == -1 || cg_empty(a->dir))
+		return 0;
+	if (mkdirat(cg->dbfd, CG_LEFTOVER, 0755) == -1 && errno != EEXIST)
+		return -errno;
+	if ((procs = openat(cg->dbfd, CG_LEFTOVER "/cgroup.procs",
+	    O_WRONLY | O_CLOEXEC)) == -1)
+		return -errno;
+	/* A process that forks meanwhile leaves its child behind: again. */
+	for (i = 0; i < CG_MOVE_ROUNDS && !cg_empty(a->dir); i++) {
+		if (i > 0)
+			(void)poll(NULL, 0, CG_KILL_PAUSE);
+		if ((rc = cg_move_all(a->dir, procs)) != 0)
+			break;
+	}
+	(void)close(procs);
+	if (rc == 0 && !cg_empty(a->dir))
+		rc = -EBUSY;
+	return rc;
 }
 
 /* Kill and remove cgroup "name" of the database's directory. */

@@ -27,7 +27,11 @@
  * (found in /proc): job control puts background jobs in groups of their
  * own.  The shell is reaped only after that, so that its pid, the id of
  * the group and the session, cannot be reused meanwhile.  A process that
- * left the session with setsid() is out of reach.
+ * left the session with setsid() is out of reach.  In a cgroup, the
+ * whole cgroup is killed instead.  A job of kill_mode process (cron's
+ * way) loses nothing after a normal exit of its shell, and only its
+ * process group on a timeout, cancel or shutdown; the worker moves what
+ * is left out of its cgroup.
  *
  * Invariants: every fd runner_run() opens is close-on-exec and is closed
  * before it returns; the child is always reaped, with waitpid() on its own
@@ -734,6 +738,7 @@ rn_prepare_proc(struct run_spec *rs, const struct job_proc *p)
 	    JOB_DEFAULT;
 	for (i = 0; i < JOB_NLIMITS; i++)
 		rs->limit[i] = p->limit[i] > 0 ? p->limit[i] : JOB_DEFAULT;
+	rs->kill_process = p->kill_mode == JOB_KILL_PROCESS;
 }
 
 int
@@ -1754,9 +1759,15 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 	 * already in the pipe, a bounded amount: a writer that left the
 	 * session (setsid) is not killed and could keep writing.
 	 */
-	rn_signal(&r, SIGKILL);
+	if (rs->kill_process) {
+		/* cron's way: only a stopped job's process group. */
+		if (r.why != WHY_NONE || r.sys_err != 0)
+			rn_signal(&r, SIGKILL);
+	} else
+		rn_signal(&r, SIGKILL);
 	/* The whole attempt: its cgroup, else (or if that fails) its session. */
-	if ((!rs->in_cgroup || cgroup_kill(rs->cg_dir) != 0) &&
+	if (!rs->kill_process &&
+	    (!rs->in_cgroup || cgroup_kill(rs->cg_dir) != 0) &&
 	    (rs->in_cgroup || r.why != WHY_NONE || r.outfd != -1 ||
 	    r.sys_err != 0))
 		rn_kill_session(&r);

@@ -5,16 +5,15 @@
  * match its "*.conf" files.  A file is read whole (at most CONFIG_FILE_MAX
  * bytes), parsed by the strict INI reader of config.h and checked
  * completely (every value, every cron expression and zone, the next fire
- * time of every schedule) before anything is written; then it is synced in
- * one store transaction as source "file:PATH".  A file with an error
- * changes nothing: its schedules stay as they were and the other files are
- * synced all the same.
- *
- * Order of work: first the schedules of files that are gone are removed,
- * so that a renamed file keeps its schedule names; then the files are
- * synced in name order; a file whose names clash with another source
- * (-EEXIST) is tried once more after all the others, so that moving a
- * section from one file to another takes one sync, not two.
+ * time of every schedule) before anything is written.  Then all the files
+ * are synced in one store transaction (store_schedule_sync_dir), each as
+ * source "file:PATH", so that a schedule whose section moves to another
+ * file, or whose file is renamed, is the same schedule afterwards: its id,
+ * its slot history and its jobs stay.  A file with an error changes
+ * nothing: its schedules stay as they were and the other files are synced
+ * all the same; so does a file whose names clash with another source (the
+ * transaction is tried again without it).  A name in two files is an
+ * error naming both, and then no file is synced.
  *
  * config_read_ini calls back for keys only, so the section headers are
  * found by a scan of the buffer before it is parsed: every schedule gets
@@ -252,8 +251,8 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		snprintf(why, whylen, "unknown key \"%s\" (the keys are cron, "
 		    "command, tz, queue, priority, max_attempts, timeout, "
 		    "backoff, backoff_max, cwd, user, umask, limit_nofile, "
-		    "limit_nproc, limit_as, limit_cpu, overlap, catchup, "
-		    "enabled and env.NAME)", key);
+		    "limit_nproc, limit_as, limit_cpu, kill_mode, overlap, "
+		    "catchup, enabled and env.NAME)", key);
 		return -EINVAL;
 	}
 	if (rc == 0)
@@ -279,6 +278,7 @@ sf_scan(struct sf_file *f, const char *buf, size_t len)
 	struct sf_header *n;
 	size_t cap = 0;
 	int line = 0;
+	bool cont = false, was;
 
 	while (p < end) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
@@ -292,8 +292,15 @@ sf_scan(struct sf_file *f, const char *buf, size_t len)
 			s += 3;
 		if (e > s && e[-1] == '\r')
 			e--;
+		/* A key line's continuation (config.h) is no header. */
+		was = cont;
+		cont = e > s && e[-1] == '\\';
 		while (s < e && (*s == ' ' || *s == '\t'))
 			s++;
+		if (!was && (s == e || *s == '#' || *s == ';' || *s == '['))
+			cont = false;
+		if (was)
+			continue;
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
 			e--;
 		if (s == e || *s != '[')
@@ -513,69 +520,117 @@ sf_log_counts(const char *path, int64_t added, int64_t changed,
 	    (long long)added, (long long)changed, (long long)removed, why);
 }
 
+/* One file of the directory, read and checked (sf_load()). */
+struct sf_loaded {
+	char		 path[PATH_MAX];
+	char		 source[PATH_MAX + 8];	/* "file:" path */
+	struct sf_file	 f;
+	char		*buf;
+	bool		 bad;		/* error: its schedules stay */
+};
+
 /*
- * Sync file d->names[i].  Returns 0 (synced, or not a schedule file), or
- * a negative errno after logging the error, except that a name clash
- * (-EEXIST) is not logged unless "last": the caller tries again later.
+ * Read and check file d->names[i] into *l.  An error is logged and marks
+ * it bad; a name that is not a regular file, or is gone, holds no
+ * schedules.
  */
-static int
-sf_sync_file(struct store *st, const struct sf_dir *d, size_t i,
-    int64_t now, bool last)
+static void
+sf_load(const struct sf_dir *d, size_t i, int64_t now, struct sf_loaded *l)
 {
-	char path[PATH_MAX], source[PATH_MAX + 8], err[SF_WHY_MAX + PATH_MAX];
-	struct sf_file f;
-	int64_t nc = 0, nu = 0, nd = 0;
-	size_t bad = 0;
-	char *buf = NULL;
+	char err[SF_WHY_MAX + PATH_MAX];
 	size_t len = 0;
 	int error;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", d->path,
+	memset(l, 0, sizeof(*l));
+	if ((size_t)snprintf(l->path, sizeof(l->path), "%s%s%s", d->path,
 	    strcmp(d->path, "/") == 0 ? "" : "/", d->names[i]) >=
-	    sizeof(path)) {
+	    sizeof(l->path)) {
 		log_warnx("%s/%s: path too long; ignored", d->path,
 		    d->names[i]);
-		return -ENAMETOOLONG;
+		l->bad = true;
+		return;
 	}
-	snprintf(source, sizeof(source), "file:%s", path);
-	memset(&f, 0, sizeof(f));
-	f.path = path;
-	f.source = source;
-	f.now = now;
-	error = config_read_file(path, CONFIG_PRIVATE, &buf, &len, err,
+	snprintf(l->source, sizeof(l->source), "file:%s", l->path);
+	l->f.path = l->path;
+	l->f.source = l->source;
+	l->f.now = now;
+	error = config_read_file(l->path, CONFIG_PRIVATE, &l->buf, &len, err,
 	    sizeof(err));
 	if (error == -EISDIR || error == -EINVAL) {
 		/* Not a file: it holds no schedules. */
-		log_warnx("%s: not a regular file; ignored", path);
+		log_warnx("%s: not a regular file; ignored", l->path);
 	} else if (error == -ENOENT) {
 		/* Gone since the directory was read: no schedules. */
 	} else if (error != 0) {
 		log_warnx("%s; its schedules are unchanged", err);
-		return error;
-	} else if ((error = sf_parse(&f, buf, len, err, sizeof(err))) != 0) {
+		l->bad = true;
+	} else if (sf_parse(&l->f, l->buf, len, err, sizeof(err)) != 0) {
 		log_warnx("%s; its schedules are unchanged", err);
-		goto out;
+		l->bad = true;
 	}
-	error = store_schedule_sync(st, source, f.sc, f.nh, &bad, &nc, &nu,
-	    &nd);
-	if (error == -EEXIST && !last)
-		goto out;
-	if (error == -EEXIST && bad < f.nh)
-		log_warnx("%s:%d: %s; its schedules are unchanged", path,
-		    f.hdr[bad].line, store_errmsg(st));
-	else if (error != 0)
-		log_warnx("%s: %s; its schedules are unchanged", path,
-		    store_errmsg(st));
-	else
-		sf_log_counts(path, nc, nu, nd, "");
-out:
-	sf_file_free(&f);
-	free(buf);
+}
+
+/* A schedule name and where it is, for the check across files. */
+struct sf_where {
+	const char	*name;
+	size_t		 file;
+	int		 line;
+};
+
+static int
+sf_where_cmp(const void *a, const void *b)
+{
+	const struct sf_where *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return x->file < y->file ? -1 : x->file > y->file;
+}
+
+/*
+ * A schedule is in one file: a name in two good files is an error that
+ * names both places.  Returns 0, or -EINVAL (logged) or -ENOMEM.
+ */
+static int
+sf_check_across(struct sf_loaded *l, size_t n)
+{
+	struct sf_where *w;
+	size_t nw = 0, i, j;
+	int error = 0;
+
+	for (i = 0; i < n; i++)
+		if (!l[i].bad)
+			nw += l[i].f.nh;
+	if (nw < 2)
+		return 0;
+	if ((w = calloc(nw, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	nw = 0;
+	for (i = 0; i < n; i++)
+		for (j = 0; !l[i].bad && j < l[i].f.nh; j++) {
+			w[nw].name = l[i].f.sc[j].name;
+			w[nw].file = i;
+			w[nw].line = l[i].f.hdr[j].line;
+			nw++;
+		}
+	qsort(w, nw, sizeof(*w), sf_where_cmp);
+	for (i = 1; i < nw; i++) {
+		if (strcmp(w[i].name, w[i - 1].name) != 0)
+			continue;
+		log_warnx("%s:%d: schedule [%s] is also in %s:%d (a schedule "
+		    "is in one file); no schedule file synced, schedules "
+		    "unchanged", l[w[i].file].path, w[i].line, w[i].name,
+		    l[w[i - 1].file].path, w[i - 1].line);
+		error = -EINVAL;
+		break;
+	}
+	free(w);
 	return error;
 }
 
-/* store_schedule_fn: collect the sources under the directory. */
-struct sf_sources {
+/* store_schedule_fn: the sources of files of d that are gone. */
+struct sf_gone {
 	const struct sf_dir	*d;
 	char			**v;		/* owned */
 	size_t			 n, cap;
@@ -585,72 +640,114 @@ struct sf_sources {
 static int
 sf_on_schedule(const struct schedule *s, void *arg)
 {
-	struct sf_sources *ss = arg;
-	size_t plen = strlen(ss->d->prefix);
+	struct sf_gone *g = arg;
+	size_t plen = strlen(g->d->prefix), i;
+	const char *name;
 	char **n;
 
-	if (s->source == NULL || strncmp(s->source, ss->d->prefix, plen) != 0 ||
+	if (s->source == NULL || strncmp(s->source, g->d->prefix, plen) != 0 ||
 	    strchr(s->source + plen, '/') != NULL)
 		return 0;
-	if (ss->n > 0 && strcmp(ss->v[ss->n - 1], s->source) == 0)
-		return 0;		/* the common case of a repeat */
-	if (ss->n == ss->cap) {
-		ss->cap = ss->cap == 0 ? 16 : ss->cap * 2;
-		if ((n = realloc(ss->v, ss->cap * sizeof(*n))) == NULL)
+	name = s->source + plen;
+	if (g->d->n > 0 && bsearch(&name, g->d->names, g->d->n,
+	    sizeof(*g->d->names), sf_strcmp) != NULL)
+		return 0;
+	for (i = 0; i < g->n; i++)
+		if (strcmp(g->v[i], s->source) == 0)
+			return 0;
+	if (g->n == g->cap) {
+		g->cap = g->cap == 0 ? 16 : g->cap * 2;
+		if ((n = realloc(g->v, g->cap * sizeof(*n))) == NULL)
 			goto oom;
-		ss->v = n;
+		g->v = n;
 	}
-	if ((ss->v[ss->n] = strdup(s->source)) == NULL)
+	if ((g->v[g->n] = strdup(s->source)) == NULL)
 		goto oom;
-	ss->n++;
+	g->n++;
 	return 0;
 oom:
-	ss->error = -ENOMEM;
+	g->error = -ENOMEM;
 	return 1;
 }
 
-/* Remove the schedules of the files of d that are gone.  Returns errors. */
+/*
+ * Sync the loaded files l[0..n-1] of d in one transaction: a name that
+ * moves between files keeps its schedule.  A file whose names clash with
+ * another source is logged and kept as it was, and the rest tried again.
+ * Returns the number of errors.
+ */
 static int
-sf_remove_gone(struct store *st, const struct sf_dir *d)
+sf_sync_all(struct store *st, const struct sf_dir *d, struct sf_loaded *l,
+    size_t n)
 {
-	struct sf_sources ss;
-	size_t plen = strlen(d->prefix), i, j;
-	int64_t nd;
-	const char *name;
+	struct sched_src *srcs = NULL;
+	struct sf_gone g;
+	size_t i, k = 0, bad = 0, tries;
 	int errors = 0, error;
 
-	memset(&ss, 0, sizeof(ss));
-	ss.d = d;
-	if ((error = store_schedule_list(st, sf_on_schedule, &ss)) != 0 ||
-	    ss.error != 0) {
-		log_warnx("%s: listing schedules: %s", d->path,
-		    ss.error != 0 ? strerror(-ss.error) : store_errmsg(st));
+	/* The files that are gone are sources without schedules. */
+	memset(&g, 0, sizeof(g));
+	g.d = d;
+	if ((error = store_schedule_list(st, sf_on_schedule, &g)) != 0 ||
+	    g.error != 0) {
+		log_warnx("%s: listing schedules: %s; schedules unchanged",
+		    d->path, g.error != 0 ? strerror(-g.error) :
+		    store_errmsg(st));
 		errors = 1;
 		goto out;
 	}
-	if (ss.n > 1)
-		qsort(ss.v, ss.n, sizeof(*ss.v), sf_strcmp);
-	for (i = 0; i < ss.n; i++) {
-		if (i > 0 && strcmp(ss.v[i], ss.v[i - 1]) == 0)
-			continue;
-		name = ss.v[i] + plen;
-		if (d->n > 0 && bsearch(&name, d->names, d->n,
-		    sizeof(*d->names), sf_strcmp) != NULL)
-			continue;
-		nd = 0;
-		if ((error = store_schedule_sync(st, ss.v[i], NULL, 0, &j,
-		    NULL, NULL, &nd)) != 0) {
-			log_warnx("%s: removing the schedules of a deleted "
-			    "file: %s", ss.v[i] + 5, store_errmsg(st));
-			errors++;
-			continue;
+	if (n + g.n > 0 &&
+	    (srcs = calloc(n + g.n, sizeof(*srcs))) == NULL) {
+		log_warnx("%s: out of memory; schedules unchanged", d->path);
+		errors = 1;
+		goto out;
+	}
+	for (i = 0; i < g.n; i++)
+		srcs[n + i].source = g.v[i];
+	for (i = 0; i < n; i++) {
+		srcs[i].source = l[i].source;
+		srcs[i].items = l[i].f.sc;
+		srcs[i].n = l[i].f.nh;
+		srcs[i].keep = l[i].bad;
+	}
+	for (tries = 0; tries <= n; tries++) {
+		error = store_schedule_sync_dir(st, d->prefix, srcs, n + g.n,
+		    &k, &bad, NULL);
+		if (error != -EEXIST || k >= n)
+			break;
+		if (bad < l[k].f.nh)
+			log_warnx("%s:%d: %s; its schedules are unchanged",
+			    l[k].path, l[k].f.hdr[bad].line, store_errmsg(st));
+		else
+			log_warnx("%s: %s; its schedules are unchanged",
+			    l[k].path, store_errmsg(st));
+		srcs[k].keep = true;
+		errors++;
+	}
+	if (error != 0) {
+		log_warnx("%s: %s; schedules unchanged", d->path,
+		    store_errmsg(st));
+		errors++;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (srcs[i].keep)
+				continue;
+			if (srcs[i].moved > 0)
+				log_info("%s: %lld moved here from another "
+				    "file, history kept", l[i].path,
+				    (long long)srcs[i].moved);
+			sf_log_counts(l[i].path, srcs[i].created,
+			    srcs[i].updated, srcs[i].deleted, "");
 		}
-		sf_log_counts(ss.v[i] + 5, 0, 0, nd, " (the file is gone)");
+		for (i = 0; i < g.n; i++)
+			sf_log_counts(g.v[i] + 5, 0, 0, srcs[n + i].deleted,
+			    " (the file is gone)");
 	}
 out:
-	for (i = 0; i < ss.n; i++)
-		free(ss.v[i]);
-	free(ss.v);
+	free(srcs);
+	for (i = 0; i < g.n; i++)
+		free(g.v[i]);
+	free(g.v);
 	return errors;
 }
 
@@ -873,9 +970,10 @@ schedfile_check(const char *dir, int64_t now, FILE *out, size_t *nfiles,
 int
 schedfile_sync(struct store *st, const char *dir, int64_t now)
 {
+	struct sf_loaded *loaded = NULL;
 	struct sf_dir d;
-	size_t *later = NULL, nlater = 0, i;
 	const char *why;
+	size_t i;
 	int errors = 0, error;
 
 	if (sf_dir_init(&d, dir, &why) != 0) {
@@ -896,25 +994,30 @@ schedfile_sync(struct store *st, const char *dir, int64_t now)
 		goto out;
 	}
 	/* A missing directory is empty: its files' schedules go. */
-	errors += sf_remove_gone(st, &d);
-	if (d.n > 0 && (later = calloc(d.n, sizeof(*later))) == NULL) {
+	if (d.n > 0 && (loaded = calloc(d.n, sizeof(*loaded))) == NULL) {
 		log_warnx("%s: out of memory; schedules unchanged", d.path);
 		errors++;
 		goto out;
 	}
 	for (i = 0; i < d.n; i++) {
-		error = sf_sync_file(st, &d, i, now, false);
-		if (error == -EEXIST)
-			later[nlater++] = i;
-		else if (error != 0)
+		sf_load(&d, i, now, &loaded[i]);
+		if (loaded[i].bad)
 			errors++;
 	}
-	/* Their names may have been freed by the files synced after them. */
-	for (i = 0; i < nlater; i++)
-		if (sf_sync_file(st, &d, later[i], now, true) != 0)
-			errors++;
+	if ((error = sf_check_across(loaded, d.n)) != 0) {
+		if (error == -ENOMEM)
+			log_warnx("%s: out of memory; schedules unchanged",
+			    d.path);
+		errors++;
+		goto out;
+	}
+	errors += sf_sync_all(st, &d, loaded, d.n);
 out:
+	for (i = 0; loaded != NULL && i < d.n; i++) {
+		sf_file_free(&loaded[i].f);
+		free(loaded[i].buf);
+	}
+	free(loaded);
 	sf_dir_free(&d);
-	free(later);
 	return errors;
 }

@@ -7,6 +7,7 @@
  * pointer to its last element's link.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "jobd/cgroup.h"
+#include "jobd/log.h"
 #include "jobd/workers.h"
 
 #ifndef container_of
@@ -113,6 +115,12 @@ worker_run(struct workers *w, struct work *wk, struct run_spec *spec)
 	spec->cg_dir = a.dir;
 	spec->cg_procs = a.procs;
 	runner_run(spec, &wk->ctl, w->clock, &wk->res);
+	/* kill_mode process: what is left is no longer the attempt. */
+	if (spec->kill_process &&
+	    (error = cgroup_attempt_release(w->cg, &a)) != 0)
+		log_warnx("job %" PRId64 " attempt %" PRId64 ": moving what "
+		    "it left running out of %s: %s (killed)", wk->job.id,
+		    wk->job.attempt, a.path, strerror(-error));
 	cgroup_attempt_end(w->cg, &a);
 }
 

@@ -86,9 +86,11 @@ conf() {	# printf format and arguments: the file
 	printf "$@" >"$T/c.conf"
 }
 
-long=$(printf '%0250d' 0)
+# Past 257 KiB (a 256 KiB command and its key): an error, never split.
+long=$(head -c 263200 /dev/zero | tr '\0' a)
 conf '[jobd]\nschedules_dir = /srv/%s\n' "$long"
-badconf "a 271-byte line is an error, not split" "2: line too long (271 bytes"
+badconf "a line over 257 KiB is an error, not split" \
+    "2: line too long (more than 263168 bytes)"
 conf '[jobd]\nworkers = 4 ; four workers\n'
 badconf "';' does not start a comment" \
     '2: workers = "4 ; four workers": not an integer'
@@ -262,7 +264,11 @@ sf() {	# file, then printf format and arguments: the file's text
 G='cron = 0 0 1 1 *\ncommand = echo x\n'
 
 sf bad.conf "[s-long]\ncron = @daily\ncommand = echo %s\n" "$long"
-badsched "a 265-byte command line" bad.conf ":3: line too long (265 bytes"
+badsched "a command line over 257 KiB" bad.conf \
+    ":3: line too long (more than 263168 bytes)"
+sf bad.conf "[s-cont]\ncron = @daily\ncommand = echo \\\\\n"
+badsched "a backslash at the end of the last line" bad.conf \
+    ':3: the line ends in "\" but no line follows to continue it'
 sf bad.conf "[s-semi]\n${G}priority = 5 ; high\n"
 badsched "';' after a number is not a comment" bad.conf \
     ':4: priority = "5 ; high": not an integer'

@@ -605,7 +605,7 @@ RC=$?
 expect_rc 78
 expect_err_contains "jobd.conf:3:"
 python3 -c 'import sys
-print("[jobd]\ndatabase = /tmp/" + "x" * 300)' >"$CONF"
+print("[jobd]\ndatabase = /tmp/" + "x" * 264000)' >"$CONF"
 (unset JOBD_DB
 [ "$(id -u)" -eq 0 ] && export JOBD_CONFIG="$CONF"
 exec "$JOBCTL" status) >"$T/.out" 2>"$T/.err"

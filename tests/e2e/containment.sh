@@ -156,20 +156,6 @@ attempt $(cat "$T/concurrent") found the lock held"
 	end
 }
 
-has_cgroups() {
-	[ "$(id -u)" -eq 0 ] || { WHYNOT="needs root"; return 1; }
-	grep -q ' - cgroup2 ' /proc/self/mountinfo ||
-	    { WHYNOT="no cgroup2 file system"; return 1; }
-	write_conf && start_jobd probe || { WHYNOT="jobd did not start"
-		return 1; }
-	stop_jobd "$JOBD_PID" 10
-	CGDIR=$(sed -n 's/.*containment: a cgroup per attempt, in //p' \
-	    "$T/probe.log" | tail -n 1)
-	[ -n "$CGDIR" ] || { WHYNOT=$(grep -m1 containment "$T/probe.log")
-		return 1; }
-	return 0
-}
-
 if ! command -v flock >/dev/null || ! command -v setsid >/dev/null; then
 	skip "contain: sessions and cgroups" "no flock or setsid"
 	NOLOCK=1

@@ -362,6 +362,23 @@ no_sanitizer() {	# name
 	end
 }
 
+# Can jobd run attempts in cgroups here?  Starts and stops a jobd (log
+# $T/probe.log): 0 with CGDIR set to the database's cgroup directory, or 1
+# with the reason in WHYNOT.
+has_cgroups() {
+	[ "$(id -u)" -eq 0 ] || { WHYNOT="needs root"; return 1; }
+	grep -q ' - cgroup2 ' /proc/self/mountinfo ||
+	    { WHYNOT="no cgroup2 file system"; return 1; }
+	write_conf && start_jobd probe || { WHYNOT="jobd did not start"
+		return 1; }
+	stop_jobd "$JOBD_PID" 10
+	CGDIR=$(sed -n 's/.*containment: a cgroup per attempt, in //p' \
+	    "$T/probe.log" | tail -n 1)
+	[ -n "$CGDIR" ] || { WHYNOT=$(grep -m1 containment "$T/probe.log")
+		return 1; }
+	return 0
+}
+
 # On exit: kill (by id) every jobd we started and every job process that
 # recorded its pid, if still alive.
 _daemon_cleanup() {

@@ -548,8 +548,17 @@ test_config_bad_inputs(void **state)
 		{ "[jobd]]\n", 1, "bad section header" },
 		{ "[]\n", 1, "empty section name" },
 		{ "[jobd]\n[0123456789012345678901234567890123456789"
-		    "0123456789]\n", 2,
-		    "section name too long (50 bytes, at most 49)" },
+		    "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789"
+		    "012345678]\n", 2,
+		    "section name too long (129 bytes, at most 128)" },
+		/* A key line that ends in a backslash needs a next line. */
+		{ "[jobd]\nworkers = 4\\", 2,
+		    "the line ends in \"\\\" but no line follows" },
+		{ "[jobd]\nworkers = 4\\\n", 2,
+		    "the line ends in \"\\\" but no line follows" },
+		{ "[jobd]\nworkers = \\\n  \xff\n", 3,
+		    "invalid UTF-8 (byte 0xff) at column 3" },
 		{ "[jobd]\n\xef\xbb\xbf[job]\n", 2,
 		    "invisible formatting character U+FEFF at column 1" },
 		/* Text: UTF-8, no C1 controls, nothing invisible. */
@@ -619,7 +628,8 @@ test_config_line_limit(void **state)
 	(void)state;
 	assert_int_equal(config_defaults(&c), 0);
 
-	/* 198 bytes: fine, with or without LF, CRLF, and printable again. */
+	/* 198 bytes (inih's line): fine, with or without LF, CRLF, and
+	 * printable again. */
 	buf = long_line(198, "schedules_dir = ", "\n");
 	assert_int_equal(load(&c, buf, err), 0);
 	assert_int_equal(strlen(c.schedules_dir), 198 - 16);
@@ -643,23 +653,36 @@ test_config_line_limit(void **state)
 	config_free(&r);
 	free(out);
 
-	/* 199 bytes: refused, and c unchanged. */
+	/* Longer than inih's buffer: read whole, never split. */
 	buf = long_line(199, "schedules_dir = ", "\n");
-	expect_bad(buf, strlen(buf), 2,
-	    "line too long (199 bytes, at most 198)");
+	assert_int_equal(load(&c, buf, err), 0);
+	assert_int_equal(strlen(c.schedules_dir), 199 - 16);
 	free(buf);
-	buf = long_line(199, "schedules_dir = ", "\r\n");
-	expect_bad(buf, strlen(buf), 2, "line too long (199 bytes");
+	buf = long_line(3000, "schedules_dir = ", "\r\nworkers = 3\n");
+	assert_int_equal(load(&c, buf, err), 0);
+	assert_int_equal(strlen(c.schedules_dir), 3000 - 16);
+	assert_int_equal(c.workers, 3);
 	free(buf);
-	buf = long_line(500, "schedules_dir = ", "\nworkers = 3\n");
-	expect_bad(buf, strlen(buf), 2, "line too long (500 bytes");
+	buf = long_line(500, "#", "\n");
+	assert_int_equal(load(&c, buf, err), 0);
 	free(buf);
-	/* Comments and blank lines count too. */
-	buf = long_line(199, "#", "\n");
-	expect_bad(buf, strlen(buf), 2, "line too long (199 bytes");
-	free(buf);
-	buf = long_line(199, "  ", "\n");
-	expect_bad(buf, strlen(buf), 2, "line too long (199 bytes");
+
+	/* Continuation: the backslash, the line end, the indent go. */
+	assert_int_equal(load(&c, "[jobd]\nschedules_dir = /srv/a \\\n"
+	    "    b\\\r\n\tc\\\n\nworkers = 2\n", err), 0);
+	assert_string_equal(c.schedules_dir, "/srv/a bc");
+	assert_int_equal(c.workers, 2);
+	/* A comment never continues; a backslash before a blank does not. */
+	assert_int_equal(load(&c, "[jobd]\n# a \\\nworkers = 5\n", err), 0);
+	assert_int_equal(c.workers, 5);
+	assert_int_equal(load(&c, "[jobd]\nschedules_dir = /srv/x\\ \n"
+	    "workers = 3\n", err), 0);
+	assert_string_equal(c.schedules_dir, "/srv/x\\");
+	assert_int_equal(c.workers, 3);
+
+	/* Past CONFIG_LINE_MAX, joined or not: refused, c unchanged. */
+	buf = long_line(CONFIG_LINE_MAX + 1, "schedules_dir = ", "\n");
+	expect_bad(buf, strlen(buf), 2, "line too long (more than");
 	free(buf);
 	config_free(&c);
 }

@@ -341,6 +341,7 @@ test_schedfile_every_key(void **state)
 	    "limit_nproc = unlimited\n"
 	    "limit_as = 4G\n"
 	    "limit_cpu = 2h\n"
+	    "kill_mode = process\n"
 	    "[defaults]\n"
 	    "cron = @hourly\n"
 	    "command = true\n"
@@ -377,6 +378,7 @@ test_schedfile_every_key(void **state)
 	assert_true(sc.proc.limit[JOB_LIMIT_NPROC] == JOB_UNLIMITED);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], 4LL << 30);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_CPU], 7200);
+	assert_int_equal(sc.proc.kill_mode, JOB_KILL_PROCESS);
 	/* Monday 2025-12-01 04:30 in New York is 09:30 UTC. */
 	assert_int_equal(sc.next_run_at, T0 + 24 * HOUR + 9 * HOUR +
 	    30 * 60000);
@@ -392,6 +394,7 @@ test_schedfile_every_key(void **state)
 	assert_int_equal(sc.backoff_max_ms, JOB_DEFAULT);
 	assert_int_equal(sc.proc.umask, JOB_DEFAULT);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], JOB_DEFAULT);
+	assert_int_equal(sc.proc.kill_mode, JOB_DEFAULT);
 	assert_null(sc.cwd);
 	assert_null(sc.run_as);
 	assert_int_equal(sc.env_len, 0);
@@ -565,9 +568,22 @@ test_schedfile_clash_between_files(void **state)
 	put(f, "b.conf", "[same]\ncron = @daily\ncommand = b\n"
 	    "[bee]\ncron = @daily\ncommand = b\n");
 	assert_int_equal(sync_all(f), 1);
-	log_has(f, "b.conf", ":1: ");
+	log_has(f, "b.conf", ":1: schedule [same] is also in ");
+	log_has(f, "a.conf", ":1 (a schedule is in one file)");
+	assert_false(exists(f, "same"));
+	assert_false(exists(f, "bee"));
+
+	/* Nothing changes, in any file. */
+	put(f, "a.conf", "[same]\ncron = @daily\ncommand = a\n");
+	rm(f, "b.conf");
+	assert_int_equal(sync_all(f), 0);
+	put(f, "b.conf", "[same]\ncron = @daily\ncommand = b\n"
+	    "[bee]\ncron = @daily\ncommand = b\n");
+	put(f, "c.conf", "[sea]\ncron = @daily\ncommand = c\n");
+	assert_int_equal(sync_all(f), 1);
 	assert_source(f, "same", "a.conf");
 	assert_false(exists(f, "bee"));
+	assert_false(exists(f, "sea"));
 }
 
 static void
@@ -618,6 +634,8 @@ static const struct {
 	    ":1: key \"cron\" is outside any section" },
 	{ "[a]\ncron = @daily\ncommand = x\nfoo = bar\n",
 	    ":4: unknown key \"foo\"" },
+	{ "[a]\ncron = @daily\ncommand = x\nkill_mode = all\n",
+	    ":4: kill_mode = \"all\": not \"attempt\" or \"process\"" },
 	{ "[ok]\ncron = @daily\ncommand = x\n\n[a]\ncommand = x\n",
 	    ":5: [a]: no \"cron\" key" },
 	{ "[a]\ncron = @daily\n[b]\ncron = @daily\ncommand = x\n",
@@ -721,6 +739,48 @@ test_schedfile_too_many_files(void **state)
  * "#key" and "#[section]" lines uncommented (user: ours) to its examples.
  * Needs $JOBD_TOP (tests/run.sh sets it).
  */
+/* Long commands (one line, or continued) and names as long as the CLI's. */
+static void
+test_schedfile_long_lines(void **state)
+{
+	struct fixture *f = *state;
+	char name[SCHEDULE_NAME_MAX + 1], *text, *cmd;
+	struct schedule sc;
+	size_t i;
+
+	memset(name, 'n', SCHEDULE_NAME_MAX);
+	name[SCHEDULE_NAME_MAX] = '\0';
+	assert_non_null(cmd = malloc(5001));
+	for (i = 0; i < 5000; i++)
+		cmd[i] = "echo x;"[i % 7];
+	cmd[5000] = '\0';
+	assert_non_null(text = malloc(6000));
+	snprintf(text, 6000, "[%s]\ncron = @daily\ncommand = %s\n"
+	    "[cont]\ncron = @daily\ncommand = printf '%%s\\n' \\\n"
+	    "    [not-a-section] \\\n\t# not a comment\npriority = 3\n",
+	    name, cmd);
+	put(f, "long.conf", text);
+	assert_int_equal(sync_all(f), 0);
+	sc = get(f, name);
+	assert_string_equal(sc.command, cmd);
+	schedule_clear(&sc);
+	sc = get(f, "cont");
+	assert_string_equal(sc.command,
+	    "printf '%s\\n' [not-a-section] # not a comment");
+	assert_int_equal(sc.priority, 3);
+	schedule_clear(&sc);
+	assert_false(exists(f, "not-a-section"));
+
+	/* A backslash at the end of the last line continues nothing. */
+	put(f, "long.conf", "[cont]\ncron = @daily\ncommand = echo \\\n");
+	assert_int_equal(sync_all(f), 1);
+	log_has(f, "long.conf", ":3: the line ends in \"\\\" but no line "
+	    "follows");
+	assert_true(exists(f, "cont"));
+	free(text);
+	free(cmd);
+}
+
 static void
 test_schedfile_example_conf(void **state)
 {
@@ -765,6 +825,7 @@ test_schedfile_example_conf(void **state)
 	sc = get(f, "nightly-backup");
 	assert_string_equal(sc.command,
 	    "tar czf /var/backups/etc.tgz /etc ; echo done");
+	assert_int_equal(sc.proc.kill_mode, JOB_KILL_ATTEMPT);
 	assert_int_equal(sc.env_len, sizeof("PATH=/usr/local/bin:/usr/bin:/bin"
 	    "\0BACKUP_LEVEL=full"));
 	schedule_clear(&sc);
@@ -862,6 +923,7 @@ main(void)
 		T(test_schedfile_errors_name_file_and_line),
 		T(test_schedfile_too_many_files),
 		T(test_schedfile_check_reports_every_file),
+		T(test_schedfile_long_lines),
 		T(test_schedfile_example_conf),
 	};
 #undef T

@@ -278,6 +278,7 @@ test_store_submit_roundtrip(void **state)
 	js.proc.umask = 0;
 	js.proc.limit[JOB_LIMIT_NOFILE] = 64;
 	js.proc.limit[JOB_LIMIT_AS] = JOB_UNLIMITED;
+	js.proc.kill_mode = JOB_KILL_PROCESS;
 	fake_clock_advance(&f->fc, 1234);
 	id = submit1(f, &js, NULL);
 	assert_true(id > 0);
@@ -304,6 +305,7 @@ test_store_submit_roundtrip(void **state)
 	assert_int_equal(j.proc.limit[JOB_LIMIT_NPROC], JOB_DEFAULT);
 	assert_true(j.proc.limit[JOB_LIMIT_AS] == JOB_UNLIMITED);
 	assert_int_equal(j.proc.limit[JOB_LIMIT_CPU], JOB_DEFAULT);
+	assert_int_equal(j.proc.kill_mode, JOB_KILL_PROCESS);
 	assert_int_equal(j.created_at, T0 + 1234);
 	assert_int_equal(j.updated_at, T0 + 1234);
 	assert_int_equal(j.finished_at, 0);
@@ -329,6 +331,7 @@ test_store_submit_defaults_are_null(void **state)
 	assert_int_equal(j.backoff_max_ms, JOB_DEFAULT);
 	assert_int_equal(j.proc.umask, JOB_DEFAULT);
 	assert_int_equal(j.proc.limit[JOB_LIMIT_NOFILE], JOB_DEFAULT);
+	assert_int_equal(j.proc.kill_mode, JOB_DEFAULT);
 	assert_null(j.key);
 	assert_null(j.env);
 	assert_null(j.cwd);
