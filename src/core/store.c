@@ -118,6 +118,7 @@ enum store_stmt {
 /* A job's process options (struct job_proc), in jobs, dead_jobs, schedules. */
 #define PROC_COLS							\
 	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode"
+#define PROC_NCOLS	6	/* the columns of PROC_COLS */
 
 /*
  * The columns of a job, live or dead, in the order job_read() reads them.
@@ -253,6 +254,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHEN j.umask IS NOT ?13 THEN 'umask' "
 	    "WHEN j.limit_nofile IS NOT ?14 OR j.limit_nproc IS NOT ?15 OR "
 	    "j.limit_as IS NOT ?16 OR j.limit_cpu IS NOT ?17 THEN 'limits' "
+	    "WHEN j.kill_mode IS NOT ?18 THEN 'kill mode' "
 	    "END "
 	    "FROM job_keys k LEFT JOIN j ON 1 WHERE k.key = ?1",
 	[Q_KEY_TAKE] =
@@ -499,7 +501,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "next_run_at = CASE WHEN ?18 THEN nullif(?17, 0) "
 	    "ELSE next_run_at END, updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24 WHERE name = ?1 AND source = 'cli'",
+	    "limit_cpu = ?24, kill_mode = ?25 WHERE name = ?1 AND source = 'cli'",
 	[Q_SCHED_LAST] = SCHED_JOBS("state IN ('done', 'cancelled')", "1"),
 	[Q_SCHED_LAST_OK] = SCHED_JOBS("state = 'done'", "0"),
 };
@@ -1465,7 +1467,7 @@ col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
 	p->umask = col_opt(s, first);
 	for (i = 0; i < JOB_NLIMITS; i++)
 		p->limit[i] = col_opt(s, first + 1 + i);
-	t = (const char *)sqlite3_column_text(s, first + 5);
+	t = (const char *)sqlite3_column_text(s, first + PROC_NCOLS - 1);
 	p->kill_mode = t == NULL ? JOB_DEFAULT : strcmp(t, "process") == 0 ?
 	    JOB_KILL_PROCESS : JOB_KILL_ATTEMPT;
 }
@@ -1545,7 +1547,7 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->dead_reason = TEXT(27);
 	j->after_id = sqlite3_column_int64(s, 28);
 	col_proc(s, 29, &j->proc);
-	j->rerun_of = sqlite3_column_int64(s, 34);
+	j->rerun_of = sqlite3_column_int64(s, 29 + PROC_NCOLS);
 #undef TEXT
 	if (oom) {
 		job_clear(j);

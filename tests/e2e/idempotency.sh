@@ -165,24 +165,26 @@ run submit --key nightly --key-ttl 1h -- true
 [ "$OUT" = "$N" ] || problem "the new job does not hold the key: $OUT"
 end
 
-# A database from before keys expired (schema 007 undone; it is the newest
-# migration, so user_version - 1 is the version before it): its keys keep
-# naming their jobs, now with the default ttl, and without comparing how
-# the start time was asked for, which was not recorded.
+# A database from before keys expired: the migrations before
+# 0NN_keys.sql, applied from schema/ as the jobd of the time did (with its
+# application_id, "jobd"), with a keyed job written as it wrote them.  Its keys keep naming their jobs, now
+# with the default ttl, and without comparing how the start time was asked
+# for, which was not recorded.
 begin "idempotency: keys of an older database carry over"
 use_db "$T/old.db"
 setclock "$T0"
-run submit --key old1 --in 5m -- echo old
-O1=$OUT
-V=$(sql 'PRAGMA user_version')
-sql "DROP TABLE job_keys;
-DROP INDEX jobs_idempotency_key;
-CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key)
-    WHERE idempotency_key IS NOT NULL;
-DROP INDEX dead_jobs_idempotency_key;
-CREATE UNIQUE INDEX dead_jobs_idempotency_key ON dead_jobs (idempotency_key)
-    WHERE idempotency_key IS NOT NULL;
-PRAGMA user_version = $((V - 1));"
+OLDV=0
+for _f in "$JOBD_TOP"/schema/*.sql; do
+	case $_f in *_keys.sql) break ;; esac
+	sql <"$_f" || problem "applying $_f"
+	OLDV=$((OLDV + 1))
+done
+sql "PRAGMA user_version = $OLDV;
+PRAGMA application_id = $((0x6a6f6264));
+INSERT INTO jobs (command, run_at, idempotency_key, created_at, updated_at)
+    VALUES ('echo old', $T0 + 300000, 'old1', $T0, $T0);"
+O1=$(sql "SELECT id FROM jobs WHERE idempotency_key = 'old1'")
+V=$("$JOBD_BUILD/jobd" --version | sed 's/.*schema \([0-9]*\).*/\1/')
 run submit --key old1 -- echo old
 expect_rc 0
 [ "$OUT" = "$O1" ] || problem "the old key no longer names $O1: $OUT"
