@@ -526,18 +526,21 @@ struct sf_loaded {
 	char		 source[PATH_MAX + 8];	/* "file:" path */
 	struct sf_file	 f;
 	char		*buf;
+	bool		 file;		/* a regular file, read or not */
+	bool		 ignored;	/* not a regular file: no schedules */
 	bool		 bad;		/* error: its schedules stay */
+	bool		 untrusted;	/* the error: others could write it */
+	char		 err[SF_WHY_MAX + PATH_MAX];	/* why bad */
 };
 
 /*
- * Read and check file d->names[i] into *l.  An error is logged and marks
- * it bad; a name that is not a regular file, or is gone, holds no
- * schedules.
+ * Read and check file d->names[i] into *l.  An error marks it bad, with
+ * the reason ("FILE:LINE: ...") in l->err, for the caller to report; a
+ * name that is not a regular file, or is gone, holds no schedules.
  */
 static void
 sf_load(const struct sf_dir *d, size_t i, int64_t now, struct sf_loaded *l)
 {
-	char err[SF_WHY_MAX + PATH_MAX];
 	size_t len = 0;
 	int error;
 
@@ -545,8 +548,8 @@ sf_load(const struct sf_dir *d, size_t i, int64_t now, struct sf_loaded *l)
 	if ((size_t)snprintf(l->path, sizeof(l->path), "%s%s%s", d->path,
 	    strcmp(d->path, "/") == 0 ? "" : "/", d->names[i]) >=
 	    sizeof(l->path)) {
-		log_warnx("%s/%s: path too long; ignored", d->path,
-		    d->names[i]);
+		snprintf(l->err, sizeof(l->err), "%s/%s: path too long",
+		    d->path, d->names[i]);
 		l->bad = true;
 		return;
 	}
@@ -554,20 +557,56 @@ sf_load(const struct sf_dir *d, size_t i, int64_t now, struct sf_loaded *l)
 	l->f.path = l->path;
 	l->f.source = l->source;
 	l->f.now = now;
-	error = config_read_file(l->path, CONFIG_PRIVATE, &l->buf, &len, err,
-	    sizeof(err));
+	error = config_read_file(l->path, CONFIG_PRIVATE, &l->buf, &len,
+	    l->err, sizeof(l->err));
 	if (error == -EISDIR || error == -EINVAL) {
-		/* Not a file: it holds no schedules. */
-		log_warnx("%s: not a regular file; ignored", l->path);
-	} else if (error == -ENOENT) {
-		/* Gone since the directory was read: no schedules. */
-	} else if (error != 0) {
-		log_warnx("%s; its schedules are unchanged", err);
+		l->ignored = true;
+		l->err[0] = '\0';
+		return;
+	}
+	if (error == -ENOENT) {		/* gone since the directory was read */
+		l->err[0] = '\0';
+		return;
+	}
+	l->file = true;
+	if (error != 0) {
 		l->bad = true;
-	} else if (sf_parse(&l->f, l->buf, len, err, sizeof(err)) != 0) {
-		log_warnx("%s; its schedules are unchanged", err);
+		l->untrusted = error == -EPERM;
+	} else if (sf_parse(&l->f, l->buf, len, l->err, sizeof(l->err)) != 0) {
 		l->bad = true;
 	}
+}
+
+/* Free what sf_load() put in l[0..n-1], and l. */
+static void
+sf_loaded_free(struct sf_loaded *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; l != NULL && i < n; i++) {
+		sf_file_free(&l[i].f);
+		free(l[i].buf);
+	}
+	free(l);
+}
+
+/*
+ * Load every file of d (*lp, d->n entries; NULL when there are none).
+ * Returns 0 or -ENOMEM.
+ */
+static int
+sf_load_all(const struct sf_dir *d, int64_t now, struct sf_loaded **lp)
+{
+	size_t i;
+
+	*lp = NULL;
+	if (d->n == 0)
+		return 0;
+	if ((*lp = calloc(d->n, sizeof(**lp))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < d->n; i++)
+		sf_load(d, i, now, &(*lp)[i]);
+	return 0;
 }
 
 /* A schedule name and where it is, for the check across files. */
@@ -588,13 +627,18 @@ sf_where_cmp(const void *a, const void *b)
 	return x->file < y->file ? -1 : x->file > y->file;
 }
 
+/* Told each schedule name found in two files, as "FILE:LINE: ...". */
+typedef void (*sf_report_fn)(void *arg, const char *msg);
+
 /*
- * A schedule is in one file: a name in two good files is an error that
- * names both places.  Returns 0, or -EINVAL (logged) or -ENOMEM.
+ * A schedule is in one file: each name in two good files is reported to
+ * fn, naming both places.  Returns 0, or -EINVAL (reported) or -ENOMEM.
  */
 static int
-sf_check_across(struct sf_loaded *l, size_t n)
+sf_check_across(const struct sf_loaded *l, size_t n, sf_report_fn fn,
+    void *arg)
 {
+	char msg[3 * PATH_MAX];
 	struct sf_where *w;
 	size_t nw = 0, i, j;
 	int error = 0;
@@ -618,12 +662,12 @@ sf_check_across(struct sf_loaded *l, size_t n)
 	for (i = 1; i < nw; i++) {
 		if (strcmp(w[i].name, w[i - 1].name) != 0)
 			continue;
-		log_warnx("%s:%d: schedule [%s] is also in %s:%d (a schedule "
-		    "is in one file); no schedule file synced, schedules "
-		    "unchanged", l[w[i].file].path, w[i].line, w[i].name,
-		    l[w[i - 1].file].path, w[i - 1].line);
+		snprintf(msg, sizeof(msg), "%s:%d: schedule [%s] is also in "
+		    "%s:%d (a schedule is in one file)", l[w[i].file].path,
+		    w[i].line, w[i].name, l[w[i - 1].file].path,
+		    w[i - 1].line);
+		fn(arg, msg);
 		error = -EINVAL;
-		break;
 	}
 	free(w);
 	return error;
@@ -841,37 +885,20 @@ sf_dir_free(struct sf_dir *d)
 	d->n = 0;
 }
 
-/* A schedule name seen by schedfile_check, and where. */
-struct sf_seen {
-	char		*name;		/* owned */
-	size_t		 file;		/* index in the sf_dir */
-	int		 line;
-};
-
-static int
-sf_seen_cmp(const void *a, const void *b)
+static void
+sf_report_print(void *arg, const char *msg)
 {
-	const struct sf_seen *x = a, *y = b;
-	int c;
-
-	if ((c = strcmp(x->name, y->name)) != 0)
-		return c;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	fprintf((FILE *)arg, "%s\n", msg);
 }
 
 int
 schedfile_check(const char *dir, int64_t now, FILE *out, size_t *nfiles,
     size_t *nschedules)
 {
-	char path[PATH_MAX], err[SF_WHY_MAX + PATH_MAX];
-	struct sf_seen *seen = NULL, *ns;
-	size_t nseen = 0, capseen = 0, i, j, len;
+	struct sf_loaded *l = NULL;
 	struct sf_dir d;
-	struct sf_file f;
 	const char *why;
-	char *buf;
+	size_t i;
 	bool bad = false, untrusted = false;
 	int error;
 
@@ -891,80 +918,36 @@ schedfile_check(const char *dir, int64_t now, FILE *out, size_t *nfiles,
 			fprintf(out, "%s: %s\n", d.path, strerror(-error));
 		return error == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
+	if ((error = sf_load_all(&d, now, &l)) != 0) {
+		sf_dir_free(&d);
+		return error;
+	}
 	for (i = 0; i < d.n; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", d.path,
-		    strcmp(d.path, "/") == 0 ? "" : "/", d.names[i]) >=
-		    sizeof(path)) {
-			fprintf(out, "%s/%s: path too long\n", d.path,
-			    d.names[i]);
+		*nfiles += l[i].file;
+		if (!l[i].bad) {
+			*nschedules += l[i].f.nh;
+			continue;
+		}
+		fprintf(out, "%s\n", l[i].err);
+		if (l[i].untrusted)
+			untrusted = true;
+		else
 			bad = true;
-			continue;
-		}
-		buf = NULL;
-		len = 0;
-		error = config_read_file(path, CONFIG_PRIVATE, &buf, &len,
-		    err, sizeof(err));
-		if (error == -EISDIR || error == -EINVAL || error == -ENOENT) {
-			/* Not a file (jobd ignores it), or gone. */
-			free(buf);
-			continue;
-		}
-		(*nfiles)++;
-		if (error != 0) {
-			fprintf(out, "%s\n", err);
-			if (error == -EPERM)
-				untrusted = true;
-			else
-				bad = true;
-			free(buf);
-			continue;
-		}
-		memset(&f, 0, sizeof(f));
-		f.path = path;
-		f.source = path;
-		f.now = now;
-		if ((error = sf_parse(&f, buf, len, err, sizeof(err))) != 0) {
-			fprintf(out, "%s\n", err);
-			bad = true;
-		} else {
-			*nschedules += f.nh;
-		}
-		/* Each name, for the names in two files. */
-		for (j = 0; error == 0 && j < f.nh; j++) {
-			if (nseen == capseen) {
-				capseen = capseen == 0 ? 64 : capseen * 2;
-				if ((ns = realloc(seen, capseen *
-				    sizeof(*ns))) == NULL)
-					break;
-				seen = ns;
-			}
-			if ((seen[nseen].name = strdup(f.sc[j].name)) == NULL)
-				break;
-			seen[nseen].file = i;
-			seen[nseen].line = f.hdr[j].line;
-			nseen++;
-		}
-		sf_file_free(&f);
-		free(buf);
 	}
-	if (nseen > 1)
-		qsort(seen, nseen, sizeof(*seen), sf_seen_cmp);
-	for (j = 1; j < nseen; j++) {
-		if (strcmp(seen[j].name, seen[j - 1].name) != 0 ||
-		    seen[j].file == seen[j - 1].file)
-			continue;
-		fprintf(out, "%s%s%s:%d: schedule [%s] is also in %s, line %d: "
-		    "a name is one schedule\n", d.path,
-		    strcmp(d.path, "/") == 0 ? "" : "/", d.names[seen[j].file],
-		    seen[j].line, seen[j].name, d.names[seen[j - 1].file],
-		    seen[j - 1].line);
+	if ((error = sf_check_across(l, d.n, sf_report_print, out)) != 0)
 		bad = true;
-	}
-	for (j = 0; j < nseen; j++)
-		free(seen[j].name);
-	free(seen);
+	sf_loaded_free(l, d.n);
 	sf_dir_free(&d);
+	if (error == -ENOMEM)
+		return error;
 	return bad ? -EINVAL : untrusted ? -EPERM : 0;
+}
+
+static void
+sf_report_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warnx("%s; no schedule file synced, schedules unchanged", msg);
 }
 
 int
@@ -994,17 +977,22 @@ schedfile_sync(struct store *st, const char *dir, int64_t now)
 		goto out;
 	}
 	/* A missing directory is empty: its files' schedules go. */
-	if (d.n > 0 && (loaded = calloc(d.n, sizeof(*loaded))) == NULL) {
+	if (sf_load_all(&d, now, &loaded) != 0) {
 		log_warnx("%s: out of memory; schedules unchanged", d.path);
 		errors++;
 		goto out;
 	}
 	for (i = 0; i < d.n; i++) {
-		sf_load(&d, i, now, &loaded[i]);
-		if (loaded[i].bad)
-			errors++;
+		if (loaded[i].ignored)
+			log_warnx("%s: not a regular file; ignored",
+			    loaded[i].path);
+		else if (loaded[i].bad)
+			log_warnx("%s; its schedules are unchanged",
+			    loaded[i].err);
+		errors += loaded[i].bad;
 	}
-	if ((error = sf_check_across(loaded, d.n)) != 0) {
+	if ((error = sf_check_across(loaded, d.n, sf_report_log,
+	    NULL)) != 0) {
 		if (error == -ENOMEM)
 			log_warnx("%s: out of memory; schedules unchanged",
 			    d.path);
@@ -1013,11 +1001,7 @@ schedfile_sync(struct store *st, const char *dir, int64_t now)
 	}
 	errors += sf_sync_all(st, &d, loaded, d.n);
 out:
-	for (i = 0; loaded != NULL && i < d.n; i++) {
-		sf_file_free(&loaded[i].f);
-		free(loaded[i].buf);
-	}
-	free(loaded);
+	sf_loaded_free(loaded, d.n);
 	sf_dir_free(&d);
 	return errors;
 }

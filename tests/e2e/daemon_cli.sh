@@ -162,7 +162,7 @@ jobd_run -n --config "$T/n.conf" --db "$T/n.db"
 expect_rc 78
 expect_err_contains "$SD/c.conf:4: queue = \"--\""
 expect_err_contains "$SD/d.conf:3: cron = \"61 * * * *\""
-expect_err_contains "$SD/e.conf:1: schedule [backup] is also in a.conf, line 1"
+expect_err_contains "$SD/e.conf:1: schedule [backup] is also in $SD/a.conf:1"
 expect_out_empty
 [ ! -e "$T/n.db" ] || problem "-n created the database"
 end

@@ -884,7 +884,7 @@ test_schedfile_check_reports_every_file(void **state)
 	    f->sdir);
 	assert_non_null(strstr(text, want));
 	snprintf(want, sizeof(want), "%s/d.conf:2: schedule [a] is also in "
-	    "a.conf, line 1", f->sdir);
+	    "%s/a.conf:1", f->sdir, f->sdir);
 	assert_non_null(strstr(text, want));
 	free(text);
 
