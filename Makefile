@@ -94,7 +94,7 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store schedule tz \
-		   cron crash utf8 procopt jobspec
+		   cron crash utf8 procopt jobspec procfs
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jobd/job.h"
+#include "jobd/procfs.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
 #include "ctl.h"
@@ -60,53 +61,11 @@ status_count(const char *queue, enum job_state state, int64_t count,
 	return 0;
 }
 
-/* Read a short file's first line into buf; "" when it cannot be. */
-static void
-status_line(const char *path, char *buf, size_t len)
-{
-	FILE *fp;
-
-	buf[0] = '\0';
-	if ((fp = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(buf, (int)len, fp) == NULL)
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	(void)fclose(fp);
-}
-
-/* When process pid started, UTC ms; 0 when it is gone or unknown. */
-static int64_t
-status_proc_start(int64_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ticks, btime = 0;
-	long hz;
-	FILE *fp;
-
-	(void)snprintf(path, sizeof(path), "/proc/%" PRId64 "/stat", pid);
-	status_line(path, buf, sizeof(buf));
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &ticks) != 1)
-		return 0;
-	if ((fp = fopen("/proc/stat", "re")) == NULL)
-		return 0;
-	while (fgets(buf, sizeof(buf), fp) != NULL)
-		if (sscanf(buf, "btime %llu", &btime) == 1)
-			break;
-	(void)fclose(fp);
-	if (btime == 0 || (hz = sysconf(_SC_CLK_TCK)) <= 0)
-		return 0;
-	return (int64_t)btime * 1000 + (int64_t)(ticks * 1000 / (unsigned long
-	    long)hz);
-}
-
 /* "up", "dead" or "unknown" (another host) for daemon d. */
 static const char *
 daemon_state(const struct daemon_info *d)
 {
-	char host[256], boot[64], path[64], comm[64], *dot;
+	char host[256], boot[64], *dot;
 	int64_t start;
 
 	if (gethostname(host, sizeof(host) - 1) != 0)
@@ -114,18 +73,21 @@ daemon_state(const struct daemon_info *d)
 	host[sizeof(host) - 1] = '\0';
 	if ((dot = strchr(host, '.')) != NULL)
 		*dot = '\0';
-	if (d->host == NULL || strcmp(d->host, host) != 0)
+	procfs_line(PROCFS_BOOT_ID, boot, sizeof(boot));
+	switch (procfs_daemon_state(d, host, boot)) {
+	case PROCFS_DAEMON_ELSEWHERE:
 		return "unknown";
-	status_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
-	if (d->boot_id == NULL || strcmp(d->boot_id, boot) != 0)
+	case PROCFS_DAEMON_GONE:
 		return "dead";
-	(void)snprintf(path, sizeof(path), "/proc/%" PRId64 "/comm", d->pid);
-	status_line(path, comm, sizeof(comm));
-	if (d->pid <= 0 || strcmp(comm, "jobd") != 0)
-		return "dead";
-	/* The pid, used again by a jobd that started after this one: 1 s of
-	 * slack for the boot time's granularity. */
-	if ((start = status_proc_start(d->pid)) != 0 &&
+	case PROCFS_DAEMON_UP:
+		break;
+	}
+	/*
+	 * What is shown may also say "dead" for a pid used again by a jobd
+	 * that started after this one (1 s of slack for the boot time's
+	 * granularity): both times are the machine's clock here.
+	 */
+	if ((start = procfs_start_ms((long)d->pid)) != 0 &&
 	    start > d->started_at + 1000)
 		return "dead";
 	return "up";

@@ -80,6 +80,7 @@
 #include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/crash.h"
+#include "jobd/procfs.h"
 #include "jobd/procopt.h"
 #include "jobd/runner.h"
 #include "jobd/timefmt.h"
@@ -1496,31 +1497,14 @@ rn_reap(struct rn_run *r, int flags)
 	return true;
 }
 
-/*
- * The session of process "pid" from /proc/PID/stat, or -1 for a zombie
- * or a process that is gone.  The fields after the last ")" (the command
- * name may hold one) are: state, ppid, pgrp, session.
- */
+/* The session of process "pid", or -1 for a zombie or a process gone. */
 static pid_t
 rn_session_of(long pid)
 {
-	char path[64], buf[512], *p, state;
-	ssize_t n;
-	int fd, sid;
+	uint64_t start;
+	pid_t sid;
 
-	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %c %*d %*d %d", &state, &sid) != 2 ||
-	    state == 'Z' || state == 'X')
-		return -1;
-	return (pid_t)sid;
+	return procfs_stat(pid, &sid, &start) == 0 ? sid : -1;
 }
 
 /*
@@ -1783,45 +1767,13 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 
 /* Containment after a crash: the remains of a session. */
 
-/*
- * The session and start time of process pid from /proc/PID/stat: the
- * fields after the last ")" are state (3), ppid, pgrp, session (6), and
- * starttime is field 22.  Returns 0, or -1 for a zombie or a process that
- * is gone.
- */
-static int
-rn_proc_stat(long pid, pid_t *sid, uint64_t *start)
-{
-	char path[64], buf[1024], *p, state;
-	unsigned long long st;
-	ssize_t n;
-	int fd, s;
-
-	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %*u "
-	    "%*u %*d %*d %*d %*d %*d %*d %llu", &state, &s, &st) != 3 ||
-	    state == 'Z' || state == 'X')
-		return -1;
-	*sid = (pid_t)s;
-	*start = (uint64_t)st;
-	return 0;
-}
-
 uint64_t
 runner_proc_start(pid_t pid)
 {
 	uint64_t start;
 	pid_t sid;
 
-	return rn_proc_stat((long)pid, &sid, &start) == 0 ? start : 0;
+	return procfs_stat((long)pid, &sid, &start) == 0 ? start : 0;
 }
 
 int
@@ -1838,7 +1790,7 @@ runner_kill_session(pid_t sid, uint64_t start)
 	if (sid <= 1 || start == 0)
 		return 0;
 	/* The leader lives on with another start time: not ours. */
-	if (rn_proc_stat((long)sid, &s, &t) == 0 && t != start)
+	if (procfs_stat((long)sid, &s, &t) == 0 && t != start)
 		return 0;
 	for (i = 0; i < RN_SWEEPS; i++) {
 		if (i > 0)
@@ -1852,7 +1804,7 @@ runner_kill_session(pid_t sid, uint64_t start)
 			if (errno != 0 || *end != '\0' || pid <= 1 ||
 			    pid > INT_MAX || pid == (long)getpid())
 				continue;
-			if (rn_proc_stat(pid, &s, &t) != 0 || s != sid ||
+			if (procfs_stat(pid, &s, &t) != 0 || s != sid ||
 			    t < start)
 				continue;
 			if (kill((pid_t)pid, SIGKILL) == 0)

@@ -54,6 +54,7 @@
 #include "jobd/job.h"
 #include "jobd/log.h"
 #include "jobd/notify.h"
+#include "jobd/procfs.h"
 #include "jobd/procopt.h"
 #include "jobd/runner.h"
 #include "jobd/schedfile.h"
@@ -1114,21 +1115,6 @@ notify_loop(void *arg)
 	(void)uv_async_send(&s->async);
 }
 
-/* Read a short file's first line into buf; "" when it cannot be read. */
-static void
-read_line(const char *path, char *buf, size_t len)
-{
-	FILE *fp;
-
-	buf[0] = '\0';
-	if ((fp = fopen(path, "re")) == NULL)
-		return;
-	if (fgets(buf, (int)len, fp) == NULL)
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	fclose(fp);
-}
-
 /*
  * Is daemon d provably gone?  Only for this host: another boot, or its
  * pid is no longer a jobd (or is us).
@@ -1136,18 +1122,8 @@ read_line(const char *path, char *buf, size_t len)
 static bool
 daemon_is_gone(const struct sched *s, const struct daemon_info *d)
 {
-	char path[64], comm[64];
-
-	if (strcmp(d->host, s->host) != 0 ||
-	    strcmp(d->instance, s->instance) == 0)
-		return false;
-	if (strcmp(d->boot_id, s->boot_id) != 0)
-		return true;
-	if (d->pid == getpid() || d->pid <= 0)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%" PRId64 "/comm", d->pid);
-	read_line(path, comm, sizeof(comm));
-	return strcmp(comm, "jobd") != 0;
+	return strcmp(d->instance, s->instance) != 0 &&
+	    procfs_daemon_state(d, s->host, s->boot_id) == PROCFS_DAEMON_GONE;
 }
 
 struct gone {
@@ -1206,8 +1182,8 @@ sched_identity(struct sched *s)
 		*dot = '\0';
 	/* For tests, as JOBD_TEST_CLOCK is: another boot's id, from a file. */
 	if ((boot = getenv("JOBD_TEST_BOOT_ID")) == NULL || *boot == '\0')
-		boot = "/proc/sys/kernel/random/boot_id";
-	read_line(boot, s->boot_id, sizeof(s->boot_id));
+		boot = PROCFS_BOOT_ID;
+	procfs_line(boot, s->boot_id, sizeof(s->boot_id));
 	seed = (uint64_t)clock_mono_ms(s->clock) ^
 	    ((uint64_t)getpid() << 32) ^ (uint64_t)now_ms(s);
 	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) != 0)

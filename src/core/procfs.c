@@ -1,0 +1,96 @@
+/*
+ * procfs: the /proc readings jobd and jobctl share (procfs.h).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobd/procfs.h"
+#include "jobd/store.h"
+
+void
+procfs_line(const char *path, char *buf, size_t len)
+{
+	FILE *fp;
+
+	buf[0] = '\0';
+	if ((fp = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(buf, (int)len, fp) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	(void)fclose(fp);
+}
+
+/*
+ * The fields after the last ")" (the command name may hold one) are state
+ * (field 3), ppid, pgrp, session (6), ... starttime (22).
+ */
+int
+procfs_stat(long pid, pid_t *sid, uint64_t *start)
+{
+	char path[64], buf[1024], *p, state;
+	unsigned long long st;
+	ssize_t n;
+	int fd, s;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %*u "
+	    "%*u %*d %*d %*d %*d %*d %*d %llu", &state, &s, &st) != 3 ||
+	    state == 'Z' || state == 'X')
+		return -1;
+	*sid = (pid_t)s;
+	*start = (uint64_t)st;
+	return 0;
+}
+
+int64_t
+procfs_start_ms(long pid)
+{
+	char buf[256];
+	unsigned long long btime = 0;
+	uint64_t ticks;
+	pid_t sid;
+	long hz;
+	FILE *fp;
+
+	if (procfs_stat(pid, &sid, &ticks) != 0)
+		return 0;
+	if ((fp = fopen("/proc/stat", "re")) == NULL)
+		return 0;
+	while (fgets(buf, sizeof(buf), fp) != NULL)
+		if (sscanf(buf, "btime %llu", &btime) == 1)
+			break;
+	(void)fclose(fp);
+	if (btime == 0 || (hz = sysconf(_SC_CLK_TCK)) <= 0)
+		return 0;
+	return (int64_t)btime * 1000 + (int64_t)(ticks * 1000 / (uint64_t)hz);
+}
+
+enum procfs_daemon
+procfs_daemon_state(const struct daemon_info *d, const char *host,
+    const char *boot_id)
+{
+	char path[64], comm[64];
+
+	if (d->host == NULL || strcmp(d->host, host) != 0)
+		return PROCFS_DAEMON_ELSEWHERE;
+	if (d->boot_id == NULL || strcmp(d->boot_id, boot_id) != 0)
+		return PROCFS_DAEMON_GONE;
+	if (d->pid <= 0 || d->pid == (int64_t)getpid())
+		return PROCFS_DAEMON_GONE;
+	(void)snprintf(path, sizeof(path), "/proc/%" PRId64 "/comm", d->pid);
+	procfs_line(path, comm, sizeof(comm));
+	return strcmp(comm, "jobd") == 0 ? PROCFS_DAEMON_UP :
+	    PROCFS_DAEMON_GONE;
+}
