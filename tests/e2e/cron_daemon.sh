@@ -196,9 +196,10 @@ esac
 wait_until 10 "grep -qx '2026-06-01T07:05:00.000Z' '$T/st'" ||
     problem "the 07:05 job did not run"
 # A step of 5 min forward, from 07:08 to 07:13:30, over 07:10.
+NJ=$(grep -c 'info: the clock jumped forward by' "$T/cron7.log")
 setclock $((T0 + 7 * HOUR + 8 * MIN))
-wait_until 10 "[ \$(grep -c 'info: the clock jumped forward by' '$T/cron7.log') \
-    -ge 2 ]" || problem "jobd did not log the step to 07:08"
+wait_until 30 "[ \$(grep -c 'info: the clock jumped forward by' '$T/cron7.log') \
+    -gt $NJ ]" || problem "jobd did not log the step to 07:08"
 setclock $((T0 + 7 * HOUR + 13 * MIN + 30000))
 wait_until 10 "[ -n \"\$(reason_of $((T0 + 7 * HOUR + 10 * MIN)))\" ]" ||
     problem "07:10 not recorded after the step"
