@@ -218,8 +218,10 @@ at_clock(const struct at_tok *t, int n, int *i, int *hour, int *min,
 	}
 	if (!at_isdigit(*p))
 		return 0;
+	/* Digits past the second make it no hour (nh > 2): not summed. */
 	for (; p < end && at_isdigit(*p); p++, nh++)
-		h = h * 10 + (*p - '0');
+		if (nh < 2)
+			h = h * 10 + (*p - '0');
 	if (p < end && *p == ':') {
 		colon = 1;
 		p++;

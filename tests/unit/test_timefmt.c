@@ -745,6 +745,10 @@ static const struct {
 	{ T_WED_10, "9:5",			"not a time of day" },
 	{ T_WED_10, "23:00 ",			"blanks" },
 	{ T_WED_10, "soon",			"unknown word \"soon\"" },
+	/* Long digit strings are no hour, and summing them must not overflow. */
+	{ T_WED_10, "5001000675199",		"ambiguous" },
+	{ T_WED_10, "5001000675199 pm",		"not a time of day" },
+	{ T_WED_10, "tomorrow 5001000675199:00", "not a time of day" },
 	/* The skipped hour: Sunday 2026-03-08 02:30 does not exist. */
 	{ T_WED_10, "sunday 02:30",		"does not exist" },
 	{ INT64_C(1772949600000), "02:30",	"does not exist" },
