@@ -2888,6 +2888,30 @@ sched_same(struct store *st, const struct schedule *sc, bool *same)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc);
 }
 
+/*
+ * One schedule of a synced source, in the caller's transaction: "found" is
+ * what sched_source() said of its name (0: it exists, -ENOENT: new).  A new
+ * one is counted in *created, a changed one in *updated and written; one
+ * whose definition is unchanged is left alone and keeps its next_run_at.
+ */
+static int
+sched_upsert(struct store *st, const struct schedule *sc, int found,
+    int64_t now, int64_t *created, int64_t *updated)
+{
+	bool same = false;
+	int error;
+
+	if (found == 0 && (error = sched_same(st, sc, &same)) != 0)
+		return error;
+	if (found == -ENOENT)
+		(*created)++;
+	else if (same)
+		return 0;
+	else
+		(*updated)++;
+	return sched_write(st, sc, true, now, NULL);
+}
+
 int
 store_schedule_sync(struct store *st, const char *source,
     const struct schedule *items, size_t n, size_t *bad, int64_t *created,
@@ -2902,8 +2926,6 @@ store_schedule_sync(struct store *st, const char *source,
 	if ((error = store_begin(st)) != 0)
 		return error;
 	for (i = 0; i < n; i++) {
-		bool same = false;
-
 		error = sched_source(st, items[i].name, src, sizeof(src));
 		if (error == 0 && strcmp(src, source) != 0) {
 			*bad = i;
@@ -2913,17 +2935,8 @@ store_schedule_sync(struct store *st, const char *source,
 			error = -EEXIST;
 			goto fail;
 		}
-		if (error == 0 && (error = sched_same(st, &items[i],
-		    &same)) != 0)
-			goto fail;
-		if (error == -ENOENT)
-			nc++;
-		else if (same)
-			continue;
-		else
-			nu++;
-		if ((error = sched_write(st, &items[i], true, now,
-		    NULL)) != 0) {
+		if ((error = sched_upsert(st, &items[i], error, now, &nc,
+		    &nu)) != 0) {
 			*bad = i;
 			goto fail;
 		}
@@ -3017,8 +3030,6 @@ store_schedule_sync_dir(struct store *st, const char *prefix,
 		const struct sched_src *sr = &srcs[k];
 
 		for (i = 0; !sr->keep && i < sr->n; i++) {
-			bool same = false;
-
 			error = sched_source(st, sr->items[i].name, src,
 			    sizeof(src));
 			if (error == 0 && strcmp(src, sr->source) != 0) {
@@ -3048,17 +3059,8 @@ store_schedule_sync_dir(struct store *st, const char *prefix,
 					goto fail;
 				srcs[k].moved++;
 			}
-			if (error == 0 && (error = sched_same(st,
-			    &sr->items[i], &same)) != 0)
-				goto fail;
-			if (error == -ENOENT)
-				srcs[k].created++;
-			else if (same)
-				continue;
-			else
-				srcs[k].updated++;
-			if ((error = sched_write(st, &sr->items[i], true, now,
-			    NULL)) != 0) {
+			if ((error = sched_upsert(st, &sr->items[i], error,
+			    now, &srcs[k].created, &srcs[k].updated)) != 0) {
 				*bad_src = k;
 				*bad = i;
 				goto fail;
