@@ -34,86 +34,9 @@
 #include "jobd/schedule.h"
 #include "jobd/schema.h"
 #include "jobd/store.h"
+#include "store_impl.h"
 
-#define STORE_APP_ID		0x6a6f6264	/* "jobd" */
-#define STORE_BUSY_MS		2000		/* one wait for the lock */
-#define STORE_BUSY_TRIES	4		/* waits before -EBUSY */
-#define STORE_WAL_LIMIT		(16 << 20)	/* WAL bytes kept after a reset */
-#define STORE_WAL_LIMIT_STR	"16777216"
 
-enum store_stmt {
-	Q_BEGIN,
-	Q_COMMIT,
-	Q_ROLLBACK,
-	Q_KEY_FIND,
-	Q_KEY_TAKE,
-	Q_INSERT,
-	Q_GET,
-	Q_LIST,
-	Q_ATTEMPTS,
-	Q_STATE,
-	Q_CANCEL_PENDING,
-	Q_CANCEL_RUNNING,
-	Q_COUNT,
-	Q_DAEMONS,
-	Q_DAEMON_INSERT,
-	Q_DAEMON_DELETE,
-	Q_RECLAIM,
-	Q_CLAIM_PRIO,
-	Q_CLAIM_PICK,
-	Q_CLAIM,
-	Q_CLAIMED,
-	Q_ATTEMPT_START,
-	Q_HEARTBEAT_JOBS,
-	Q_HEARTBEAT_DAEMON,
-	Q_ATTEMPT_PROC,
-	Q_ATTEMPT_PROC_GET,
-	Q_NEXT_DUE,
-	Q_NEXT_EXPIRY,
-	Q_TIMES,
-	Q_EXPIRED,
-	Q_CANCEL_REQUESTS,
-	Q_DATA_VERSION,
-	Q_FENCE,
-	Q_END_JOB,
-	Q_END_ATTEMPT,
-	Q_LATE_ATTEMPT,
-	Q_TO_DEAD,
-	Q_DELETE_JOB,
-	Q_DEAD_STATE,
-	Q_DEAD_TO_JOBS,
-	Q_DEAD_DELETE,
-	Q_DEAD_ALL_TO_JOBS,
-	Q_DEAD_DELETE_ALL,
-	Q_PURGE_ATTEMPTS,
-	Q_PURGE_DEAD,
-	Q_SCHED_INSERT,
-	Q_SCHED_UPDATE,
-	Q_SCHED_GET,
-	Q_SCHED_LIST,
-	Q_SCHED_DELETE,
-	Q_SCHED_ENABLE,
-	Q_SCHED_SOURCE,
-	Q_SCHED_SAME,
-	Q_SCHED_OF_SOURCE,
-	Q_SCHED_MOVE,
-	Q_SCHED_UNDER,
-	Q_SCHED_DUE,
-	Q_SCHED_REBOOT,
-	Q_SCHED_ACTIVE,
-	Q_SLOT_INSERT,
-	Q_SLOT_JOB,
-	Q_SLOT_PRUNE,
-	Q_SCHED_FIRED,
-	Q_SLOT_LIST,
-	Q_SCHED_BOOT,
-	Q_RERUN,
-	Q_RERUNS,
-	Q_SCHED_SET,
-	Q_SCHED_LAST,
-	Q_SCHED_LAST_OK,
-	Q_MAX
-};
 
 /* A job's process options (struct job_proc), in jobs, dead_jobs, schedules. */
 #define PROC_COLS							\
@@ -506,19 +429,6 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_SCHED_LAST_OK] = SCHED_JOBS("state = 'done'", "0"),
 };
 
-struct store {
-	sqlite3			*db;
-	const struct jd_clock	*clock;
-	const char		*wal;		/* the -wal file (SQLite's) */
-	bool			 poke;		/* STORE_POKE */
-	char			*path;		/* as opened, for messages */
-	bool			 relaxed;	/* synchronous may not be FULL */
-	bool			 nowait;	/* busy: fail at once */
-	struct timespec		 busy_since;	/* this wait's start */
-	uint64_t		 rng;		/* busy waits' jitter */
-	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
-	char			 errmsg[512];
-};
 
 static const char *const state_names[JOB_NSTATES] = {
 	[JOB_PENDING] = "pending",
@@ -584,7 +494,7 @@ store_errmsg(const struct store *st)
  * Translate SQLite result code rc into a negative errno and remember the
  * connection's message.  The one place that knows SQLite's codes.
  */
-static int
+int
 store_err(struct store *st, int rc)
 {
 	int sys = st->db != NULL ? sqlite3_system_errno(st->db) : 0;
@@ -642,7 +552,7 @@ store_err(struct store *st, int rc)
 	}
 }
 
-static int
+int
 store_seterr(struct store *st, int error, const char *msg)
 {
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s", msg);
@@ -650,7 +560,7 @@ store_seterr(struct store *st, int error, const char *msg)
 }
 
 /* The prepared statement q, preparing it on first use; NULL on error. */
-static sqlite3_stmt *
+sqlite3_stmt *
 store_stmt(struct store *st, enum store_stmt q, int *error)
 {
 	int rc;
@@ -667,7 +577,7 @@ store_stmt(struct store *st, enum store_stmt q, int *error)
 }
 
 /* Step a statement that returns no rows, then reset it. */
-static int
+int
 store_run(struct store *st, sqlite3_stmt *s)
 {
 	int rc;
@@ -741,14 +651,12 @@ store_begin_raw(struct store *st)
 	return error;
 }
 
-static int	store_exec(struct store *st, const char *sql);
-
 /*
  * BEGIN IMMEDIATE for a durable write: if a heartbeat could not put the
  * connection back to synchronous=FULL, do it now or refuse, so that no
  * accepted job or result ever commits without its fsync.
  */
-static int
+int
 store_begin(struct store *st)
 {
 	int error;
@@ -767,7 +675,7 @@ store_begin(struct store *st)
  * connections; so, with STORE_POKE, set the WAL's times once the commit is
  * done: that event always finds the new data.
  */
-static int
+int
 store_commit(struct store *st)
 {
 	sqlite3_stmt *s;
@@ -781,7 +689,7 @@ store_commit(struct store *st)
 }
 
 /* Roll back after an error, keeping the first error's message. */
-static void
+void
 store_rollback(struct store *st)
 {
 	char saved[sizeof(st->errmsg)];
@@ -796,7 +704,7 @@ store_rollback(struct store *st)
 	memcpy(st->errmsg, saved, sizeof(saved));
 }
 
-static int
+int
 store_exec(struct store *st, const char *sql)
 {
 	int rc;
@@ -1241,7 +1149,7 @@ store_close(struct store *st)
 }
 
 /* Bind an optional text: NULL binds SQL NULL. */
-static int
+int
 bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v == NULL)
@@ -1250,7 +1158,7 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 }
 
 /* Bind an optional job option: JOB_DEFAULT binds SQL NULL. */
-static int
+int
 bind_opt(sqlite3_stmt *s, int i, int64_t v)
 {
 	if (v == JOB_DEFAULT)
@@ -1259,7 +1167,7 @@ bind_opt(sqlite3_stmt *s, int i, int64_t v)
 }
 
 /* Bind the process options *p as ?first .. ?first+5 (PROC_COLS). */
-static void
+void
 bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 {
 	int i;
@@ -1436,7 +1344,7 @@ fail:
 }
 
 /* A copy of column i as a C string, or NULL for SQL NULL. */
-static char *
+char *
 col_strdup(sqlite3_stmt *s, int i, bool *oom)
 {
 	const unsigned char *t;
@@ -1449,7 +1357,7 @@ col_strdup(sqlite3_stmt *s, int i, bool *oom)
 	return p;
 }
 
-static int64_t
+int64_t
 col_opt(sqlite3_stmt *s, int i)
 {
 	if (sqlite3_column_type(s, i) == SQLITE_NULL)
@@ -1458,7 +1366,7 @@ col_opt(sqlite3_stmt *s, int i)
 }
 
 /* Read the process options of columns first .. first+5 into *p. */
-static void
+void
 col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
 {
 	const char *t;
@@ -1478,7 +1386,7 @@ col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
  * *env is a copy that the caller frees (NULL, with *oom set, when out of
  * memory); without, it points into s and is valid until the next step.
  */
-static void
+void
 col_env(sqlite3_stmt *s, int i, bool copy, char **env, size_t *len,
     bool *oom)
 {
@@ -1505,7 +1413,7 @@ col_env(sqlite3_stmt *s, int i, bool copy, char **env, size_t *len,
  * strings are duplicated (owned by *j); without, they point into s and are
  * valid until the next step.
  */
-static int
+int
 job_read(sqlite3_stmt *s, struct job *j, bool copy)
 {
 	bool oom = false;
@@ -1577,7 +1485,7 @@ store_job_get(struct store *st, int64_t id, struct job *out)
 }
 
 /* Call fn for every row of the job query s (bound by the caller). */
-static int
+int
 store_each_job(struct store *st, sqlite3_stmt *s, store_job_fn fn, void *arg)
 {
 	struct job j;
@@ -2270,7 +2178,7 @@ store_attempt_proc_get(struct store *st, int64_t job_id, int64_t attempt,
 }
 
 /* The single integer a query returns, or INT64_MAX when it returns none. */
-static int
+int
 store_first_int(struct store *st, enum store_stmt q, int64_t *v)
 {
 	sqlite3_stmt *s;

@@ -1,0 +1,141 @@
+/*
+ * store_impl: what the files of the store share, and nothing outside them
+ * sees.  Only the store's files include sqlite3.h.  A statement is named
+ * by its enum store_stmt and its SQL is in store_sql[] (store.c); it is
+ * prepared on first use by store_stmt() and reset after every use.
+ */
+#ifndef JOBD_STORE_IMPL_H
+#define JOBD_STORE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "jobd/job.h"
+#include "jobd/store.h"
+
+#define STORE_APP_ID		0x6a6f6264	/* "jobd" */
+#define STORE_BUSY_MS		2000		/* one wait for the lock */
+#define STORE_BUSY_TRIES	4		/* waits before -EBUSY */
+#define STORE_WAL_LIMIT		(16 << 20)	/* WAL bytes kept after a reset */
+#define STORE_WAL_LIMIT_STR	"16777216"
+
+enum store_stmt {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_KEY_FIND,
+	Q_KEY_TAKE,
+	Q_INSERT,
+	Q_GET,
+	Q_LIST,
+	Q_ATTEMPTS,
+	Q_STATE,
+	Q_CANCEL_PENDING,
+	Q_CANCEL_RUNNING,
+	Q_COUNT,
+	Q_DAEMONS,
+	Q_DAEMON_INSERT,
+	Q_DAEMON_DELETE,
+	Q_RECLAIM,
+	Q_CLAIM_PRIO,
+	Q_CLAIM_PICK,
+	Q_CLAIM,
+	Q_CLAIMED,
+	Q_ATTEMPT_START,
+	Q_HEARTBEAT_JOBS,
+	Q_HEARTBEAT_DAEMON,
+	Q_ATTEMPT_PROC,
+	Q_ATTEMPT_PROC_GET,
+	Q_NEXT_DUE,
+	Q_NEXT_EXPIRY,
+	Q_TIMES,
+	Q_EXPIRED,
+	Q_CANCEL_REQUESTS,
+	Q_DATA_VERSION,
+	Q_FENCE,
+	Q_END_JOB,
+	Q_END_ATTEMPT,
+	Q_LATE_ATTEMPT,
+	Q_TO_DEAD,
+	Q_DELETE_JOB,
+	Q_DEAD_STATE,
+	Q_DEAD_TO_JOBS,
+	Q_DEAD_DELETE,
+	Q_DEAD_ALL_TO_JOBS,
+	Q_DEAD_DELETE_ALL,
+	Q_PURGE_ATTEMPTS,
+	Q_PURGE_DEAD,
+	Q_SCHED_INSERT,
+	Q_SCHED_UPDATE,
+	Q_SCHED_GET,
+	Q_SCHED_LIST,
+	Q_SCHED_DELETE,
+	Q_SCHED_ENABLE,
+	Q_SCHED_SOURCE,
+	Q_SCHED_SAME,
+	Q_SCHED_OF_SOURCE,
+	Q_SCHED_MOVE,
+	Q_SCHED_UNDER,
+	Q_SCHED_DUE,
+	Q_SCHED_REBOOT,
+	Q_SCHED_ACTIVE,
+	Q_SLOT_INSERT,
+	Q_SLOT_JOB,
+	Q_SLOT_PRUNE,
+	Q_SCHED_FIRED,
+	Q_SLOT_LIST,
+	Q_SCHED_BOOT,
+	Q_RERUN,
+	Q_RERUNS,
+	Q_SCHED_SET,
+	Q_SCHED_LAST,
+	Q_SCHED_LAST_OK,
+	Q_MAX
+};
+
+struct store {
+	sqlite3			*db;
+	const struct jd_clock	*clock;
+	const char		*wal;		/* the -wal file (SQLite's) */
+	bool			 poke;		/* STORE_POKE */
+	char			*path;		/* as opened, for messages */
+	bool			 relaxed;	/* synchronous may not be FULL */
+	bool			 nowait;	/* busy: fail at once */
+	struct timespec		 busy_since;	/* this wait's start */
+	uint64_t		 rng;		/* busy waits' jitter */
+	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
+	char			 errmsg[512];
+};
+
+/* Errors: SQLite's result code rc as a negative errno, its words kept. */
+int		 store_err(struct store *st, int rc);
+int		 store_seterr(struct store *st, int error, const char *msg);
+
+/* Statements and transactions. */
+sqlite3_stmt	*store_stmt(struct store *st, enum store_stmt q, int *error);
+int		 store_run(struct store *st, sqlite3_stmt *s);
+int		 store_exec(struct store *st, const char *sql);
+int		 store_first_int(struct store *st, enum store_stmt q,
+		    int64_t *v);
+int		 store_begin(struct store *st);
+int		 store_commit(struct store *st);
+void		 store_rollback(struct store *st);
+
+/* Binding parameters and reading columns. */
+int		 bind_text(sqlite3_stmt *s, int i, const char *v);
+int		 bind_opt(sqlite3_stmt *s, int i, int64_t v);
+void		 bind_proc(sqlite3_stmt *s, int first,
+		    const struct job_proc *p);
+char		*col_strdup(sqlite3_stmt *s, int i, bool *oom);
+int64_t		 col_opt(sqlite3_stmt *s, int i);
+void		 col_proc(sqlite3_stmt *s, int first, struct job_proc *p);
+void		 col_env(sqlite3_stmt *s, int i, bool copy, char **env,
+		    size_t *len, bool *oom);
+int		 job_read(sqlite3_stmt *s, struct job *j, bool copy);
+int		 store_each_job(struct store *st, sqlite3_stmt *s,
+		    store_job_fn fn, void *arg);
+
+#endif /* JOBD_STORE_IMPL_H */
