@@ -63,6 +63,11 @@ struct jd_config {
 	int64_t	 backoff_max_ms;	/* cap on any one retry delay */
 	struct job_proc proc;		/* umask (022), limits (JOB_DEFAULT:
 					   jobd's own) */
+	/* [notify]: notification jobs (outbox.h) */
+	char	*notify_hook[JOB_NHOOKS]; /* owned; on_dead, on_failure,
+					   on_success; NULL: none */
+	int	 notify_max_attempts;	/* of a notification job */
+	int64_t	 notify_timeout_ms;	/* of a notification job; 0: none */
 };
 
 /*

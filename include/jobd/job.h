@@ -47,6 +47,17 @@ struct job_proc {
 	int64_t		 kill_mode;	/* JOB_KILL_*, or JOB_DEFAULT */
 };
 
+/*
+ * The hooks a job or schedule may ask for (outbox.h): the command line
+ * run when the job dies, when an attempt fails, when the job succeeds.
+ */
+enum job_hook {
+	JOB_HOOK_DEAD,
+	JOB_HOOK_FAILURE,
+	JOB_HOOK_SUCCESS,
+};
+#define JOB_NHOOKS	3
+
 enum job_state {
 	JOB_PENDING,
 	JOB_RUNNING,
@@ -82,6 +93,7 @@ struct job_spec {
 	int64_t		 slot_at;	/* UTC ms of its cron slot; 0: none */
 	int64_t		 after_id;	/* run after job after_id ends; 0 */
 	struct job_proc	 proc;		/* umask, limits */
+	const char	*hook[JOB_NHOOKS]; /* by enum job_hook; NULL: unset */
 };
 
 /*
@@ -125,6 +137,13 @@ struct job {
 	int64_t		 after_id;		/* waits for this job; 0 */
 	struct job_proc	 proc;			/* umask, limits */
 	int64_t		 rerun_of;		/* copied from this job; 0 */
+	char		*hook[JOB_NHOOKS];	/* by enum job_hook, or NULL */
+	int64_t		 notify_of;		/* a notification about this
+						   job; 0: not one */
+	char		*notify_event;		/* dead, failure, success */
+	void		*input;			/* fed to its stdin; NULL:
+						   /dev/null */
+	size_t		 input_len;
 };
 
 /* One attempt; the same ownership rule as struct job. */

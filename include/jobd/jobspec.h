@@ -4,7 +4,9 @@
  * import alike.  (The umask and resource limits are procopt.h's.)
  *
  *   queue          1 to JOBSPEC_QUEUE_MAX bytes of letters, digits, '.',
- *                  '_' and '-', not starting with '-' or '.'
+ *                  '_' and '-', not starting with '-' or '.', nor with
+ *                  "jobd." (reserved for jobd's own jobs: outbox.h)
+ *   hooks          on_dead, on_failure, on_success: outbox_hook_check()
  *   priority       an integer, JOBSPEC_PRIORITY_MIN to JOBSPEC_PRIORITY_MAX
  *   max_attempts   an integer, 1 to JOBSPEC_ATTEMPTS_MAX
  *   timeout,

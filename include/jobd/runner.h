@@ -2,7 +2,8 @@
  * runner: run one job as a child process, from fork to reaping.
  *
  * The command runs as "/bin/sh -c COMMAND" in a new session (its own
- * process group), with stdin from /dev/null, stdout and stderr into one
+ * process group), with stdin from /dev/null (or, for a job that has
+ * input, a sealed memory file holding it), stdout and stderr into one
  * pipe that the runner reads, only fds 0-2 open, default signal
  * dispositions and an empty signal mask, the working directory of the spec
  * (else the user's home), and the environment of the spec and nothing else.
@@ -83,6 +84,9 @@ struct run_spec {
 	int64_t		  timeout_ms;	/* 0: none */
 	int64_t		  kill_grace_ms; /* SIGTERM to SIGKILL */
 	size_t		  max_output;	/* bytes kept, > 0 */
+	const void	 *input;	/* stdin; NULL: /dev/null (borrowed
+					   from the run_job) */
+	size_t		  input_len;
 	int64_t		  umask;	/* or JOB_DEFAULT: jobd's own */
 	int64_t		  limit[JOB_NLIMITS]; /* or JOB_DEFAULT: jobd's */
 	/*
@@ -120,6 +124,13 @@ struct run_job {
 	size_t		 max_output;
 	struct job_proc	 proc;		/* resolved: umask, limits */
 	const char	*locale_file;	/* LANG, LC_*; NULL: none */
+	/*
+	 * A notification (outbox.h): its JOBD_* variables are the reported
+	 * job's, taken from env, and jobd sets none of its own.
+	 */
+	bool		 notify;
+	const void	*input;		/* stdin bytes; NULL: /dev/null */
+	size_t		 input_len;
 };
 
 /*
@@ -127,7 +138,8 @@ struct run_job {
  * PATH, then LANG, LANGUAGE and LC_* from j->locale_file if it exists,
  * then the job's own variables, then JOBD_JOB_ID, JOBD_ATTEMPT,
  * JOBD_QUEUE, JOBD_IDEMPOTENCY_KEY, JOBD_SCHEDULE, JOBD_SLOT — the last
- * three only when set; JOBD_SLOT as RFC 3339 UTC); the user; the umask
+ * three only when set; JOBD_SLOT as RFC 3339 UTC; for a notification,
+ * the JOBD_* variables of its env instead); the user; the umask
  * and limits, which the child sets before exec (setrlimit, soft and hard
  * alike).  Returns 0, or a negative errno with a one-line reason in err:
  * -ENOENT for an unknown user, -EPERM when j->run_as names another user

@@ -6,7 +6,7 @@
  * schedule's name, and the keys are cron (required), command (required),
  * tz, queue, priority, max_attempts, timeout, backoff, backoff_max, cwd,
  * user, umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode
- * (procopt.h),
+ * (procopt.h), on_dead, on_failure, on_success (outbox.h),
  * overlap, catchup, enabled, and env.NAME for each variable.
  * schedfile_sync: loop thread of jobd only; schedfile_check uses no store.
  */

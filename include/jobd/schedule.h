@@ -46,6 +46,8 @@ struct schedule {
 	char			*cwd;
 	char			*run_as;
 	struct job_proc		 proc;		/* umask, limits */
+	char			*hook[JOB_NHOOKS]; /* by enum job_hook, or NULL:
+						   jobd.conf's (outbox.h) */
 	enum sched_overlap	 overlap;
 	enum sched_catchup	 catchup;
 	bool			 enabled;

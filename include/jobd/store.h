@@ -324,6 +324,16 @@ int	store_finish_claim(struct store *st, struct attempt_end *ends,
 	    size_t max, struct job *out, size_t *got);
 
 /*
+ * The daemon's notification settings (outbox.h): global hooks and the
+ * attempts and timeout of a notification job, copied.  From then on,
+ * every attempt end that store_finish() records also inserts, in the same
+ * transaction, the notification jobs that outbox_plan() makes of it.
+ * Without this call only jobs' and schedules' own hooks notify.
+ */
+struct outbox_conf;
+int	store_notify_set(struct store *st, const struct outbox_conf *c);
+
+/*
  * jobctl's side of the dead-letter table.
  */
 

@@ -34,6 +34,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,6 +48,7 @@
 
 #include "jobd/config.h"
 #include "jobd/jobspec.h"
+#include "jobd/outbox.h"
 #include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "jobd/trust.h"
@@ -99,7 +101,8 @@ enum cfg_type {
 	CFG_MSEC,			/* timefmt duration, int64_t ms */
 	CFG_SIZE,			/* bytes, optional K/M/G, int64_t */
 	CFG_PROC,			/* a procopt.h option, int64_t */
-	CFG_WORD			/* one of "words", its index in an int */
+	CFG_WORD,			/* one of "words", its index in an int */
+	CFG_HOOK			/* a hook (outbox.h): an executable */
 };
 
 #define CFG_RELOAD	0x01	/* a running daemon applies it on SIGHUP */
@@ -167,6 +170,16 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(proc.limit[JOB_LIMIT_AS]), CFG_RELOAD, PROCOPT_AS },
 	{ "job", "limit_cpu", CFG_PROC, 0, 0, NULL,
 	    OFF(proc.limit[JOB_LIMIT_CPU]), CFG_RELOAD, PROCOPT_CPU },
+	{ "notify", "on_dead", CFG_HOOK, 0, 0, NULL,
+	    OFF(notify_hook[JOB_HOOK_DEAD]), CFG_RELOAD | CFG_UNSET },
+	{ "notify", "on_failure", CFG_HOOK, 0, 0, NULL,
+	    OFF(notify_hook[JOB_HOOK_FAILURE]), CFG_RELOAD | CFG_UNSET },
+	{ "notify", "on_success", CFG_HOOK, 0, 0, NULL,
+	    OFF(notify_hook[JOB_HOOK_SUCCESS]), CFG_RELOAD | CFG_UNSET },
+	{ "notify", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "3",
+	    OFF(notify_max_attempts), CFG_RELOAD },
+	{ "notify", "timeout", CFG_MSEC, 0, DAY, "5m",
+	    OFF(notify_timeout_ms), CFG_RELOAD },
 };
 
 /* State of one config_load: the copy being built, where each key was set. */
@@ -875,7 +888,7 @@ static int
 cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
     char *why, size_t whylen)
 {
-	char lo[TIMEFMT_MAX], hi[TIMEFMT_MAX], pwhy[160];
+	char lo[TIMEFMT_MAX], hi[TIMEFMT_MAX], pwhy[160], hpath[PATH_MAX];
 	const char *bad;
 	char **sp, *dup;
 	void *f;
@@ -901,6 +914,19 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		return -EINVAL;
 	}
 	switch (k->type) {
+	case CFG_HOOK:
+		if (outbox_hook_check(v, pwhy, sizeof(pwhy)) != 0) {
+			snprintf(why, whylen, "%s = \"%s\": %s", k->name, v,
+			    pwhy);
+			return -EINVAL;
+		}
+		if (outbox_hook_path(v, hpath, sizeof(hpath)) != 0 ||
+		    access(hpath, X_OK) != 0) {
+			snprintf(why, whylen, "%s = \"%s\": not an "
+			    "executable file", k->name, v);
+			return -EINVAL;
+		}
+		goto str;
 	case CFG_PATH:
 		if (v[0] != '/') {
 			snprintf(why, whylen, "%s = \"%s\": must be an "
@@ -909,6 +935,7 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		}
 		/* FALLTHROUGH */
 	case CFG_STR:
+	str:
 		if ((dup = strdup(v)) == NULL) {
 			snprintf(why, whylen, "out of memory");
 			return -ENOMEM;
@@ -1156,7 +1183,11 @@ config_print(const struct jd_config *c, FILE *fp)
 			    k->section);
 			sec = k->section;
 		}
-		if (k->type == CFG_STR || k->type == CFG_PATH) {
+		if (k->type == CFG_HOOK && *cfg_cstr(c, k) == NULL) {
+			fprintf(fp, "# %s = (none)\n", k->name);
+			continue;
+		} else if (k->type == CFG_STR || k->type == CFG_PATH ||
+		    k->type == CFG_HOOK) {
 			v = *cfg_cstr(c, k);
 		} else if (k->type == CFG_PROC &&
 		    cfg_num(c, k) == JOB_DEFAULT) {
@@ -1194,7 +1225,9 @@ config_free(struct jd_config *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < NITEMS(cfg_keys); i++)
-		if (cfg_keys[i].type == CFG_STR || cfg_keys[i].type == CFG_PATH)
+		if (cfg_keys[i].type == CFG_STR ||
+		    cfg_keys[i].type == CFG_PATH ||
+		    cfg_keys[i].type == CFG_HOOK)
 			free(*cfg_str(c, &cfg_keys[i]));
 	memset(c, 0, sizeof(*c));
 }

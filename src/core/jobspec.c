@@ -14,6 +14,7 @@
 
 #include "jobd/job.h"
 #include "jobd/jobspec.h"
+#include "jobd/outbox.h"
 #include "jobd/timefmt.h"
 
 #define JOBSPEC_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r buffer, bytes */
@@ -56,6 +57,10 @@ jobspec_queue_check(const char *q, char *why, size_t whylen)
 	if (*q == '-' || *q == '.')
 		return jobspec_fail(why, whylen, -EINVAL, "must not start "
 		    "with '-' or '.'");
+	if (strncmp(q, OUTBOX_RESERVED, strlen(OUTBOX_RESERVED)) == 0)
+		return jobspec_fail(why, whylen, -EINVAL, "names starting "
+		    "with \"" OUTBOX_RESERVED "\" are reserved for jobd's own "
+		    "jobs");
 	return 0;
 }
 

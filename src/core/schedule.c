@@ -67,6 +67,9 @@ schedule_clear(struct schedule *s)
 	free(s->cwd);
 	free(s->run_as);
 	free(s->source);
+	free(s->hook[JOB_HOOK_DEAD]);
+	free(s->hook[JOB_HOOK_FAILURE]);
+	free(s->hook[JOB_HOOK_SUCCESS]);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -43,6 +43,11 @@
 	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode"
 #define PROC_NCOLS	6	/* the columns of PROC_COLS */
 
+/* A job's hooks (enum job_hook order), in jobs, dead_jobs, schedules. */
+#define HOOK_COLS	"on_dead, on_failure, on_success"
+/* Its hooks and what makes it a notification, in jobs and dead_jobs. */
+#define NOTIFY_COLS	HOOK_COLS ", notify_of, notify_event, stdin"
+
 /*
  * The columns of a job, live or dead, in the order job_read() reads them.
  * JOB_COLS_LIVE selects them from jobs, JOB_COLS_DEAD from dead_jobs.
@@ -55,9 +60,9 @@
 	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
 #define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
 	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS \
-	", rerun_of"
+	", rerun_of, " NOTIFY_COLS
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
-	"dead_at, reason, NULL, " PROC_COLS ", rerun_of"
+	"dead_at, reason, NULL, " PROC_COLS ", rerun_of, " NOTIFY_COLS
 
 /* A schedule's definition, in the order sched_bind_def() binds it. */
 #define SCHED_DEF_COLS							\
@@ -67,7 +72,7 @@
 /* Everything, in the order sched_read() reads it. */
 #define SCHED_COLS							\
 	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
-	"created_at, updated_at, " PROC_COLS
+	"created_at, updated_at, " PROC_COLS ", " HOOK_COLS
 
 /* A job whose queue is not paused: an index lookup, no temporary table. */
 #define NOT_PAUSED							\
@@ -99,20 +104,20 @@
 	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
 	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
 	"updated_at, finished_at, exit_code, last_error, " PROC_COLS	\
-	", rerun_of"
+	", rerun_of, " NOTIFY_COLS
 
 /* A dead job as it goes back into jobs: pending at ?2, no attempts. */
 #define RETRY_INSERT							\
 	"INSERT INTO jobs (id, queue, command, priority, state, run_at, "\
 	"attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "\
 	"idempotency_key, schedule_id, slot_at, env, cwd, run_as, "	\
-	"created_at, updated_at, " PROC_COLS ", rerun_of) "		\
+	"created_at, updated_at, " PROC_COLS ", rerun_of, " NOTIFY_COLS ") " \
 	"SELECT id, queue, command, priority, 'pending', ?2, 0, "	\
 	"max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "	\
 	"idempotency_key, "						\
 	"(SELECT s.id FROM schedules s WHERE s.id = d.schedule_id), "	\
 	"slot_at, env, cwd, run_as, created_at, ?2, " PROC_COLS		\
-	", rerun_of FROM dead_jobs d "
+	", rerun_of, " NOTIFY_COLS " FROM dead_jobs d "
 
 /*
  * A job copied for "jobctl rerun": the command and options of job ?1
@@ -124,7 +129,7 @@
 	"queue, command, priority, ?2, max_attempts, timeout_ms, "	\
 	"backoff_ms, backoff_max_ms, env, cwd, run_as, ?2, ?2, "	\
 	"(SELECT s.id FROM schedules s WHERE s.id = schedule_id), id, "	\
-	PROC_COLS
+	PROC_COLS ", " NOTIFY_COLS
 
 /*
  * A schedule's newest job in jobs and dead_jobs: a merge of two walks of
@@ -141,7 +146,8 @@
 /* What a key compares of its job (Q_KEY_FIND), in jobs and dead_jobs. */
 #define KEY_JOB_COLS							\
 	"queue, command, priority, max_attempts, timeout_ms, "		\
-	"backoff_ms, backoff_max_ms, env, cwd, run_as, " PROC_COLS
+	"backoff_ms, backoff_max_ms, env, cwd, run_as, " PROC_COLS ", "	\
+	HOOK_COLS
 
 static const char *const store_sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -178,6 +184,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHEN j.limit_nofile IS NOT ?14 OR j.limit_nproc IS NOT ?15 OR "
 	    "j.limit_as IS NOT ?16 OR j.limit_cpu IS NOT ?17 THEN 'limits' "
 	    "WHEN j.kill_mode IS NOT ?18 THEN 'kill mode' "
+	    "WHEN j.on_dead IS NOT ?19 OR j.on_failure IS NOT ?20 OR "
+	    "j.on_success IS NOT ?21 THEN 'hooks' "
 	    "END "
 	    "FROM job_keys k LEFT JOIN j ON 1 WHERE k.key = ?1",
 	[Q_KEY_TAKE] =
@@ -187,10 +195,10 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "
 	    "idempotency_key, env, cwd, run_as, created_at, updated_at, "
-	    "schedule_id, slot_at, after_id, " PROC_COLS ") "
+	    "schedule_id, slot_at, after_id, " PROC_COLS ", " HOOK_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0), "
-	    "?17, ?18, ?19, ?20, ?21, ?22)",
+	    "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -328,9 +336,11 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_PURGE_DEAD] = "DELETE FROM dead_jobs WHERE dead_at < ?1",
 	[Q_SCHED_INSERT] =
 	    "INSERT INTO schedules (" SCHED_DEF_COLS ", next_run_at, source, "
-	    "created_at, updated_at, " PROC_COLS ") VALUES (?1, ?2, ?3, ?4, "
+	    "created_at, updated_at, " PROC_COLS ", " HOOK_COLS ") "
+	    "VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+	    "?26, ?27, ?28)",
 	[Q_SCHED_UPDATE] =
 	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
 	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
@@ -338,7 +348,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "run_as = ?13, overlap = ?14, catchup = ?15, enabled = ?16, "
 	    "next_run_at = nullif(?17, 0), updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24, kill_mode = ?25 "
+	    "limit_cpu = ?24, kill_mode = ?25, on_dead = ?26, "
+	    "on_failure = ?27, on_success = ?28 "
 	    "WHERE name = ?1 AND source = ?18",
 	[Q_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules WHERE name = ?1",
 	[Q_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules ORDER BY name",
@@ -357,7 +368,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "AND cwd IS ?12 AND run_as IS ?13 AND overlap IS ?14 "
 	    "AND catchup IS ?15 AND enabled IS ?16 AND umask IS ?20 "
 	    "AND limit_nofile IS ?21 AND limit_nproc IS ?22 "
-	    "AND limit_as IS ?23 AND limit_cpu IS ?24 AND kill_mode IS ?25",
+	    "AND limit_as IS ?23 AND limit_cpu IS ?24 AND kill_mode IS ?25 "
+	    "AND on_dead IS ?26 AND on_failure IS ?27 AND on_success IS ?28",
 	[Q_SCHED_MOVE] =
 	    "UPDATE schedules SET source = ?2, updated_at = ?3 WHERE name = ?1",
 	[Q_SCHED_UNDER] =
@@ -406,7 +418,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, env, cwd, "
 	    "run_as, created_at, updated_at, schedule_id, rerun_of, "
-	    PROC_COLS ") "
+	    PROC_COLS ", " NOTIFY_COLS ") "
 	    "SELECT " RERUN_COPY " FROM jobs WHERE id = ?1 "
 	    "  AND state IN ('done', 'cancelled') "
 	    "UNION ALL "
@@ -424,9 +436,23 @@ static const char *const store_sql[Q_MAX] = {
 	    "next_run_at = CASE WHEN ?18 THEN nullif(?17, 0) "
 	    "ELSE next_run_at END, updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24, kill_mode = ?25 WHERE name = ?1 AND source = 'cli'",
+	    "limit_cpu = ?24, kill_mode = ?25, on_dead = ?26, "
+	    "on_failure = ?27, on_success = ?28 "
+	    "WHERE name = ?1 AND source = 'cli'",
 	[Q_SCHED_LAST] = SCHED_JOBS("state IN ('done', 'cancelled')", "1"),
 	[Q_SCHED_LAST_OK] = SCHED_JOBS("state = 'done'", "0"),
+	/* What a notification about job ?1 needs (store_notify.c). */
+	[Q_NOTIFY_OUTCOME] =
+	    "SELECT j.queue, j.command, j.run_as, s.name, j.notify_of, "
+	    "j.on_dead, j.on_failure, j.on_success, "
+	    "s.on_dead, s.on_failure, s.on_success "
+	    "FROM jobs j LEFT JOIN schedules s ON s.id = j.schedule_id "
+	    "WHERE j.id = ?1",
+	[Q_NOTIFY_INSERT] =
+	    "INSERT INTO jobs (queue, command, priority, run_at, "
+	    "max_attempts, timeout_ms, env, run_as, created_at, updated_at, "
+	    "notify_of, notify_event, stdin) "
+	    "VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?3, ?3, ?8, ?9, ?10)",
 };
 
 
@@ -475,6 +501,11 @@ job_clear(struct job *j)
 	free(j->lease_owner);
 	free(j->last_error);
 	free(j->dead_reason);
+	free(j->hook[JOB_HOOK_DEAD]);
+	free(j->hook[JOB_HOOK_FAILURE]);
+	free(j->hook[JOB_HOOK_SUCCESS]);
+	free(j->notify_event);
+	free(j->input);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -1144,6 +1175,7 @@ store_close(struct store *st)
 	for (i = 0; i < Q_MAX; i++)
 		sqlite3_finalize(st->q[i]);
 	sqlite3_close(st->db);
+	store_notify_free(st);
 	free(st->path);
 	free(st);
 }
@@ -1218,6 +1250,9 @@ store_key_find(struct store *st, const struct job_spec *js, int64_t now,
 	bind_text(s, 11, js->run_as);
 	bind_text(s, 12, js->key_when);
 	bind_proc(s, 13, &js->proc);
+	bind_text(s, 19, js->hook[JOB_HOOK_DEAD]);
+	bind_text(s, 20, js->hook[JOB_HOOK_FAILURE]);
+	bind_text(s, 21, js->hook[JOB_HOOK_SUCCESS]);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		jid = sqlite3_column_int64(s, 0);
@@ -1299,6 +1334,9 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	sqlite3_bind_int64(s, 15, js->slot_at);
 	sqlite3_bind_int64(s, 16, js->after_id);
 	bind_proc(s, 17, &js->proc);
+	bind_text(s, 23, js->hook[JOB_HOOK_DEAD]);
+	bind_text(s, 24, js->hook[JOB_HOOK_FAILURE]);
+	bind_text(s, 25, js->hook[JOB_HOOK_SUCCESS]);
 	error = store_run(st, s);
 	sqlite3_clear_bindings(s);
 	if (error == 0)
@@ -1408,6 +1446,27 @@ col_env(sqlite3_stmt *s, int i, bool copy, char **env, size_t *len,
 		*oom = true;
 }
 
+/* A blob column, as it is: borrowed without copy, else copied. */
+void
+col_blob(sqlite3_stmt *s, int i, bool copy, void **p, size_t *len,
+    bool *oom)
+{
+	const void *blob = sqlite3_column_blob(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+	*p = NULL;
+	*len = 0;
+	if (blob == NULL || n == 0)
+		return;
+	*len = n;
+	if (!copy)
+		*p = (void *)(uintptr_t)blob;
+	else if ((*p = malloc(n)) != NULL)
+		memcpy(*p, blob, n);
+	else
+		*oom = true;
+}
+
 /*
  * Read the job of the current row of s (JOB_COLS_*) into *j.  With copy,
  * strings are duplicated (owned by *j); without, they point into s and are
@@ -1456,6 +1515,12 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->after_id = sqlite3_column_int64(s, 28);
 	col_proc(s, 29, &j->proc);
 	j->rerun_of = sqlite3_column_int64(s, 29 + PROC_NCOLS);
+	j->hook[JOB_HOOK_DEAD] = TEXT(30 + PROC_NCOLS);
+	j->hook[JOB_HOOK_FAILURE] = TEXT(31 + PROC_NCOLS);
+	j->hook[JOB_HOOK_SUCCESS] = TEXT(32 + PROC_NCOLS);
+	j->notify_of = sqlite3_column_int64(s, 33 + PROC_NCOLS);
+	j->notify_event = TEXT(34 + PROC_NCOLS);
+	col_blob(s, 35 + PROC_NCOLS, copy, &j->input, &j->input_len, &oom);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -2381,6 +2446,9 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	bind_text(s, 8, e->action == END_DONE ? NULL : e->error);
 	error = store_run(st, s);
 	sqlite3_clear_bindings(s);
+	/* Its notifications, in this transaction: the outbox. */
+	if (error == 0)
+		error = store_notify_end(st, e, now);
 	if (error != 0 || e->action != END_DEAD)
 		return error;
 
@@ -2560,6 +2628,9 @@ sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(s, 16, sc->enabled ? 1 : 0);
 	bind_proc(s, 20, &sc->proc);
+	bind_text(s, 26, sc->hook[JOB_HOOK_DEAD]);
+	bind_text(s, 27, sc->hook[JOB_HOOK_FAILURE]);
+	bind_text(s, 28, sc->hook[JOB_HOOK_SUCCESS]);
 }
 
 /* Read the schedule of the current row (SCHED_COLS); see job_read(). */
@@ -2599,6 +2670,9 @@ sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 	sc->created_at = sqlite3_column_int64(s, 20);
 	sc->updated_at = sqlite3_column_int64(s, 21);
 	col_proc(s, 22, &sc->proc);
+	sc->hook[JOB_HOOK_DEAD] = TEXT(22 + PROC_NCOLS);
+	sc->hook[JOB_HOOK_FAILURE] = TEXT(23 + PROC_NCOLS);
+	sc->hook[JOB_HOOK_SUCCESS] = TEXT(24 + PROC_NCOLS);
 #undef TEXT
 	if (oom) {
 		schedule_clear(sc);
@@ -3075,6 +3149,7 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 	js.run_as = sc->run_as;
 	js.proc = sc->proc;
 	js.schedule_id = sc->id;
+	/* Its hooks stay the schedule's: store_notify.c reads them there. */
 	if (boot != NULL) {
 		sqlite3_bind_int64(boot, 1, sc->id);
 		sqlite3_bind_text(boot, 2, boot_id, -1, SQLITE_STATIC);

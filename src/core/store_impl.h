@@ -93,6 +93,8 @@ enum store_stmt {
 	Q_SCHED_SET,
 	Q_SCHED_LAST,
 	Q_SCHED_LAST_OK,
+	Q_NOTIFY_OUTCOME,
+	Q_NOTIFY_INSERT,
 	Q_MAX
 };
 
@@ -107,6 +109,7 @@ struct store {
 	struct timespec		 busy_since;	/* this wait's start */
 	uint64_t		 rng;		/* busy waits' jitter */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
+	struct store_notify	*notify;	/* store_notify_set(); NULL */
 	char			 errmsg[512];
 };
 
@@ -124,6 +127,15 @@ int		 store_begin(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
+/*
+ * Notifications (store_notify.c).  store_notify_end(): plan and insert
+ * the notification jobs of ended attempt e, applied and still in jobs;
+ * the caller holds the transaction.
+ */
+int		 store_notify_end(struct store *st, const struct attempt_end *e,
+		    int64_t now);
+void		 store_notify_free(struct store *st);
+
 /* Binding parameters and reading columns. */
 int		 bind_text(sqlite3_stmt *s, int i, const char *v);
 int		 bind_opt(sqlite3_stmt *s, int i, int64_t v);
@@ -133,6 +145,8 @@ char		*col_strdup(sqlite3_stmt *s, int i, bool *oom);
 int64_t		 col_opt(sqlite3_stmt *s, int i);
 void		 col_proc(sqlite3_stmt *s, int first, struct job_proc *p);
 void		 col_env(sqlite3_stmt *s, int i, bool copy, char **env,
+		    size_t *len, bool *oom);
+void		 col_blob(sqlite3_stmt *s, int i, bool copy, void **p,
 		    size_t *len, bool *oom);
 int		 job_read(sqlite3_stmt *s, struct job *j, bool copy);
 int		 store_each_job(struct store *st, sqlite3_stmt *s,

@@ -116,6 +116,7 @@ ctl_sched_json(struct out_json *j, const struct schedule *s)
 	out_json_str(j, "cwd", s->cwd);
 	out_json_str(j, "user", s->run_as);
 	jobfmt_json_proc(j, &s->proc);
+	jobfmt_json_hooks(j, s->hook);
 	out_json_str(j, "overlap", sched_overlap_name(s->overlap));
 	out_json_str(j, "catchup", sched_catchup_name(s->catchup));
 	out_json_time(j, "next_run_at", s->next_run_at);
@@ -214,7 +215,7 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 	char err[512], *cmd;
 	int64_t id;
 	bool dashdash = false;
-	int c, error;
+	int c, error, k;
 
 	memset(&s, 0, sizeof(s));
 	s.overlap = OVERLAP_SKIP;
@@ -295,6 +296,8 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 	s.cwd = (char *)(uintptr_t)jo.cwd;
 	s.run_as = (char *)(uintptr_t)jo.run_as;
 	s.proc = jo.proc;
+	for (k = 0; k < JOB_NHOOKS; k++)
+		s.hook[k] = (char *)(uintptr_t)jo.hook[k];
 	s.source = (char *)(uintptr_t)"cli";
 	if (schedule_check(&s, clock_wall_ms(ctl->clock), err,
 	    sizeof(err)) != 0)
@@ -556,6 +559,7 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	jobfmt_line("cwd:", s->cwd);
 	jobfmt_line("user:", s->run_as);
 	jobfmt_lines_proc(&s->proc);
+	jobfmt_lines_hooks(s->hook);
 	jobfmt_line("overlap:", sched_overlap_name(s->overlap));
 	jobfmt_line("catchup:", sched_catchup_name(s->catchup));
 	if (ctl_sched_is_reboot(s))

@@ -54,6 +54,9 @@ static const struct {
 	{ "limit-nproc",  JOBOPTS_PROC + PROCOPT_NPROC },
 	{ "limit-as",	  JOBOPTS_PROC + PROCOPT_AS },
 	{ "limit-cpu",	  JOBOPTS_PROC + PROCOPT_CPU },
+	{ "on-dead",	  JOBOPTS_HOOK + JOB_HOOK_DEAD },
+	{ "on-failure",	  JOBOPTS_HOOK + JOB_HOOK_FAILURE },
+	{ "on-success",	  JOBOPTS_HOOK + JOB_HOOK_SUCCESS },
 };
 #define SCHED_NUNSETS	(sizeof(sched_unsets) / sizeof(sched_unsets[0]))
 
@@ -67,8 +70,8 @@ sched_unset_opt(const struct ctl *ctl, const char *name)
 		if (strcmp(sched_unsets[i].name, name) == 0)
 			return sched_unsets[i].opt;
 	ctl_fail(ctl, EXIT_USAGE, "invalid --unset \"%s\": use tz, queue, "
-	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask "
-	    "or limit-*", name);
+	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask, "
+	    "limit-* or on-*", name);
 }
 
 static bool
@@ -113,6 +116,9 @@ sched_set_jobopts(struct schedule *n, const struct jobopts *jo,
 			*procopt_field(&n->proc, (enum procopt)k) =
 			    *procopt_field((struct job_proc *)(uintptr_t)
 			    &jo->proc, (enum procopt)k);
+	for (k = 0; k < JOB_NHOOKS; k++)
+		if (SET(JOBOPTS_HOOK + k))
+			n->hook[k] = (char *)(uintptr_t)jo->hook[k];
 #undef SET
 }
 
@@ -228,6 +234,7 @@ ctl_sched_set(struct ctl *ctl, int argc, char **argv)
 	    .backoff_max_ms = s.backoff_max_ms, .env = s.env,
 	    .env_len = s.env_len, .cwd = s.cwd, .run_as = s.run_as,
 	    .proc = s.proc,
+	    .hook = { s.hook[0], s.hook[1], s.hook[2] },
 	    .overlap = seen[SET_OPT_OVERLAP] ? overlap : s.overlap,
 	    .catchup = seen[SET_OPT_CATCHUP] ? catchup : s.catchup,
 	    .enabled = s.enabled, .next_run_at = s.next_run_at,

@@ -281,6 +281,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	js->cwd = sb.jo.cwd;
 	js->run_as = sb.jo.run_as;
 	js->proc = sb.jo.proc;
+	memcpy(js->hook, sb.jo.hook, sizeof(js->hook));
 
 	if (sb.batch) {
 		if (argc > 0)

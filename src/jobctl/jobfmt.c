@@ -15,6 +15,7 @@
 #include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/job.h"
+#include "jobd/outbox.h"
 #include "jobd/procopt.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
@@ -60,6 +61,30 @@ jobfmt_json_proc(struct out_json *j, const struct job_proc *p)
 		} else
 			out_json_int(j, procopt_key((enum procopt)o), v);
 	}
+}
+
+void
+jobfmt_json_hooks(struct out_json *j, char *const *hook)
+{
+	int k;
+
+	for (k = 0; k < JOB_NHOOKS; k++)
+		out_json_str(j, outbox_hook_key((enum job_hook)k), hook[k]);
+}
+
+void
+jobfmt_lines_hooks(char *const *hook)
+{
+	static const char *const names[JOB_NHOOKS] = {
+		[JOB_HOOK_DEAD] = "on dead:",
+		[JOB_HOOK_FAILURE] = "on failure:",
+		[JOB_HOOK_SUCCESS] = "on success:",
+	};
+	int k;
+
+	for (k = 0; k < JOB_NHOOKS; k++)
+		if (hook[k] != NULL)
+			jobfmt_line(names[k], hook[k]);
 }
 
 void
@@ -125,6 +150,12 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 		out_json_int(j, "rerun_of", jb->rerun_of);
 	else
 		out_json_null(j, "rerun_of");
+	jobfmt_json_hooks(j, jb->hook);
+	if (jb->notify_of != 0)
+		out_json_int(j, "notify_of", jb->notify_of);
+	else
+		out_json_null(j, "notify_of");
+	out_json_str(j, "notify_event", jb->notify_event);
 }
 
 /* Add rerun id to the list in buf (a struct rerun_buf). */
@@ -363,6 +394,13 @@ show_human(struct ctl *ctl, const struct job *jb)
 	jobfmt_line("cwd:", jb->cwd);
 	jobfmt_line("user:", jb->run_as);
 	jobfmt_lines_proc(&jb->proc);
+	jobfmt_lines_hooks(jb->hook);
+	if (jb->notify_of != 0) {
+		snprintf(buf, sizeof(buf), "%s of job %" PRId64,
+		    jb->notify_event != NULL ? jb->notify_event : "?",
+		    jb->notify_of);
+		jobfmt_line("notifies:", buf);
+	}
 	if (jb->lease_owner != NULL) {
 		jobfmt_line("lease owner:", jb->lease_owner);
 		jobfmt_line_time(ctl, "lease expires:", jb->lease_expires_at,

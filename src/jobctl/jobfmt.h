@@ -98,4 +98,12 @@ const struct jobfmt_defaults *jobfmt_defaults(void);
 void	jobfmt_json_proc(struct out_json *j, const struct job_proc *p);
 void	jobfmt_lines_proc(const struct job_proc *p);
 
+/*
+ * A job's or a schedule's hooks (outbox.h), hook[] by enum job_hook.
+ * JSON: "on_dead", "on_failure", "on_success", null when not set.
+ * Human: an "on dead:" ... line for each that is set.
+ */
+void	jobfmt_json_hooks(struct out_json *j, char *const *hook);
+void	jobfmt_lines_hooks(char *const *hook);
+
 #endif /* JOBCTL_JOBFMT_H */

@@ -16,6 +16,7 @@
 
 #include "jobd/job.h"
 #include "jobd/jobspec.h"
+#include "jobd/outbox.h"
 #include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "ctl.h"
@@ -283,12 +284,30 @@ opt_proc(const struct ctl *ctl, struct jobopts *jo, enum procopt o,
 		    procopt_flag(o), s, why);
 }
 
+/* --on-dead, --on-failure, --on-success CMD: see outbox.h. */
+static void
+opt_hook(const struct ctl *ctl, struct jobopts *jo, enum job_hook h,
+    const char *s)
+{
+	char why[JOBSPEC_WHY_MAX];
+
+	if (outbox_hook_check(s, why, sizeof(why)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "invalid --%s \"%s\": %s",
+		    h == JOB_HOOK_DEAD ? "on-dead" : h == JOB_HOOK_FAILURE ?
+		    "on-failure" : "on-success", s, why);
+	jo->hook[h] = s;
+}
+
 bool
 jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
     const char *arg)
 {
 	if (c >= JOBOPTS_PROC && c < JOBOPTS_PROC + PROCOPT_N) {
 		opt_proc(ctl, jo, (enum procopt)(c - JOBOPTS_PROC), arg);
+		return true;
+	}
+	if (c >= JOBOPTS_HOOK && c < JOBOPTS_HOOK + JOB_NHOOKS) {
+		opt_hook(ctl, jo, (enum job_hook)(c - JOBOPTS_HOOK), arg);
 		return true;
 	}
 	switch (c) {

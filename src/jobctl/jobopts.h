@@ -1,7 +1,8 @@
 /*
  * jobopts: the job options that "submit" and "schedule add" share
  * (--queue --priority --max-attempts --timeout --backoff --env --cwd
- * --user --umask --limit-* --kill-mode), parsed and checked in one place (the umask
+ * --user --umask --limit-* --kill-mode --on-dead --on-failure
+ * --on-success), parsed and checked in one place (the umask
  * and limits through procopt.h, as schedule files and jobd.conf), and the
  * command-line helpers both use: turning COMMAND [ARG ...] into one shell
  * command line, and quoting a word for /bin/sh.  The rules and limits
@@ -41,6 +42,7 @@ struct jobopts {
 	const char	*cwd;		/* absolute, or NULL */
 	const char	*run_as;	/* user name, or NULL */
 	struct job_proc	 proc;		/* umask, limits */
+	const char	*hook[JOB_NHOOKS]; /* by enum job_hook, or NULL */
 	char		 cwdbuf[PATH_MAX];
 };
 
@@ -50,7 +52,14 @@ struct jobopts {
  */
 #define JOBOPTS_SHORTOPTS	"b:C:e:m:p:q:t:u:"
 #define JOBOPTS_PROC		0x300	/* + enum procopt: long only */
+#define JOBOPTS_HOOK		0x310	/* + enum job_hook: long only */
 #define JOBOPTS_LONGOPTS						\
+	{ "on-dead",	  required_argument, NULL,			\
+	    JOBOPTS_HOOK + JOB_HOOK_DEAD },				\
+	{ "on-failure",	  required_argument, NULL,			\
+	    JOBOPTS_HOOK + JOB_HOOK_FAILURE },				\
+	{ "on-success",	  required_argument, NULL,			\
+	    JOBOPTS_HOOK + JOB_HOOK_SUCCESS },				\
 	{ "umask",	  required_argument, NULL, JOBOPTS_PROC + 0 },	\
 	{ "limit-nofile", required_argument, NULL, JOBOPTS_PROC + 1 },	\
 	{ "limit-nproc",  required_argument, NULL, JOBOPTS_PROC + 2 },	\
@@ -75,7 +84,8 @@ void	jobopts_free(struct jobopts *jo);
 /*
  * Handle option c (a value of JOBOPTS_LONGOPTS) with argument arg into
  * *jo: returns true when c was a job option.  A bad value prints one line
- * that names it and exits 64 (67 for an unknown user, 77 for another user
+ * that names it and exits 64 (a hook that is not an absolute path, see
+ * outbox_hook_check(); whether it exists is seen when it runs) (67 for an unknown user, 77 for another user
  * when not root, 71 when out of memory).
  */
 bool	jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,

@@ -59,6 +59,8 @@ static const struct ctl_cmd {
 	    "[--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
 	    "              [--kill-mode attempt|process] [--disabled]\n"
+	    "              [--on-dead HOOK] [--on-failure HOOK] "
+	    "[--on-success HOOK]\n"
 	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl schedule set NAME [--cron EXPR] [--tz ZONE]\n"
 	    "              [--overlap skip|allow|queue] "
@@ -83,7 +85,10 @@ static const struct ctl_cmd {
 	    "              [--umask MODE] "
 	    "[--limit-nofile N] [--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
-	    "              [--kill-mode attempt|process] [--] COMMAND [ARG ...]\n"
+	    "              [--kill-mode attempt|process]\n"
+	    "              [--on-dead HOOK] [--on-failure HOOK] "
+	    "[--on-success HOOK]\n"
+	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };

@@ -47,6 +47,7 @@
 #define _GNU_SOURCE
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -438,8 +439,8 @@ rn_env_reserved(const char *name, size_t namelen)
  * is -EINVAL.
  */
 static int
-rn_env_job(struct rn_env *e, const char *env, size_t len, char *err,
-    size_t errlen)
+rn_env_job(struct rn_env *e, const char *env, size_t len, bool notify,
+    char *err, size_t errlen)
 {
 	const char *p, *end, *nul, *eq;
 	char *entry;
@@ -466,7 +467,7 @@ rn_env_job(struct rn_env *e, const char *env, size_t len, char *err,
 			return -EINVAL;
 		}
 		rc = 0;
-		if (!rn_env_reserved(entry, (size_t)(eq - entry)))
+		if (notify || !rn_env_reserved(entry, (size_t)(eq - entry)))
 			rc = rn_env_set(e, entry, (size_t)(eq - entry), eq + 1);
 		free(entry);
 		if (rc != 0)
@@ -572,8 +573,11 @@ rn_env_build(struct run_spec *rs, const struct run_job *j,
 	    (rc = rn_env_locale(&e, j->locale_file)) != 0)
 		goto fail;
 	if (j->env != NULL &&
-	    (rc = rn_env_job(&e, j->env, j->env_len, err, errlen)) != 0)
+	    (rc = rn_env_job(&e, j->env, j->env_len, j->notify, err,
+	    errlen)) != 0)
 		goto fail;
+	if (j->notify)		/* the reported job's, from its env */
+		goto done;
 	(void)snprintf(num, sizeof(num), "%" PRId64, j->id);
 	if ((rc = rn_env_setc(&e, "JOBD_JOB_ID", num)) != 0)
 		goto fail;
@@ -598,6 +602,7 @@ rn_env_build(struct run_spec *rs, const struct run_job *j,
 		if ((rc = rn_env_setc(&e, "JOBD_SLOT", slot)) != 0)
 			goto fail;
 	}
+done:
 	rs->envp = e.v;
 	return 0;
 fail:
@@ -778,6 +783,8 @@ runner_prepare(struct run_spec *rs, const struct run_job *j, char *err,
 	rs->timeout_ms = j->timeout_ms > 0 ? j->timeout_ms : 0;
 	rs->kill_grace_ms = j->kill_grace_ms > 0 ? j->kill_grace_ms : 0;
 	rs->max_output = j->max_output > 0 ? j->max_output : 1;
+	rs->input = j->input_len > 0 ? j->input : NULL;
+	rs->input_len = rs->input != NULL ? j->input_len : 0;
 	rn_prepare_proc(rs, &j->proc);
 	rn_user_free(&u);
 	return 0;
@@ -1270,6 +1277,44 @@ rn_reap_blocking(pid_t pid)
 }
 
 /*
+ * The child's stdin: /dev/null, or a memory file holding rs->input, sealed
+ * and at offset 0.  -1 with errno on failure.
+ */
+static int
+rn_input(const struct run_spec *rs)
+{
+	const char *p = rs->input;
+	size_t left = rs->input_len;
+	ssize_t n;
+	int fd, e;
+
+	if (p == NULL)
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if ((fd = memfd_create("jobd-input", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) == -1)
+		return -1;
+	while (left > 0) {
+		if ((n = write(fd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) == -1 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) == -1)
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
  * Start the job and wait for its exec.  Returns 0 with r->pid and
  * r->outfd set; -1 after filling r->res as RUN_SPAWN_ERROR; or 1 when a
  * timeout or a stop came before exec: the child was killed and reaped,
@@ -1289,8 +1334,9 @@ rn_spawn(struct rn_run *r)
 	bool shared = rn_shared_child() && !r->rs->switch_user;
 	int outp[2] = { -1, -1 }, statp[2] = { -1, -1 }, nullfd, e;
 
-	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
-		rn_fail(r->res, "open /dev/null: %s", rn_strerror(errno));
+	if ((nullfd = rn_input(r->rs)) == -1) {
+		rn_fail(r->res, "%s: %s", r->rs->input != NULL ?
+		    "the job's input" : "open /dev/null", rn_strerror(errno));
 		return -1;
 	}
 	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(statp, O_CLOEXEC) == -1 ||

@@ -44,6 +44,7 @@
 #include "jobd/job.h"
 #include "jobd/jobspec.h"
 #include "jobd/log.h"
+#include "jobd/outbox.h"
 #include "jobd/procopt.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
@@ -177,6 +178,15 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		*procopt_field(&s->proc, (enum procopt)o) = v;
 		return 0;
 	}
+	for (o = 0; o < JOB_NHOOKS; o++) {
+		if (strcmp(key, outbox_hook_key((enum job_hook)o)) != 0)
+			continue;
+		if ((rc = outbox_hook_check(value, r, sizeof(r))) == 0)
+			rc = sf_str(&s->hook[o], value, r, sizeof(r));
+		if (rc != 0)
+			goto bad;
+		return 0;
+	}
 	if (strcmp(key, "cron") == 0) {
 		if (cron_parse(value, &e, r, sizeof(r)) != 0) {
 			rc = -EINVAL;
@@ -251,8 +261,9 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		snprintf(why, whylen, "unknown key \"%s\" (the keys are cron, "
 		    "command, tz, queue, priority, max_attempts, timeout, "
 		    "backoff, backoff_max, cwd, user, umask, limit_nofile, "
-		    "limit_nproc, limit_as, limit_cpu, kill_mode, overlap, "
-		    "catchup, enabled and env.NAME)", key);
+		    "limit_nproc, limit_as, limit_cpu, kill_mode, on_dead, "
+		    "on_failure, on_success, overlap, catchup, enabled and "
+		    "env.NAME)", key);
 		return -EINVAL;
 	}
 	if (rc == 0)

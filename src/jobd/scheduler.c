@@ -54,6 +54,7 @@
 #include "jobd/job.h"
 #include "jobd/log.h"
 #include "jobd/notify.h"
+#include "jobd/outbox.h"
 #include "jobd/procfs.h"
 #include "jobd/procopt.h"
 #include "jobd/runner.h"
@@ -670,6 +671,9 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 		sj->wk.job.slot_at = sj->job.slot_at;
 		sj->wk.job.env = sj->job.env;
 		sj->wk.job.env_len = sj->job.env_len;
+		sj->wk.job.notify = sj->job.notify_of != 0;
+		sj->wk.job.input = sj->job.input;
+		sj->wk.job.input_len = sj->job.input_len;
 		sj->wk.job.cwd = sj->job.cwd;
 		sj->wk.job.run_as = sj->job.run_as;
 		sj->wk.job.timeout_ms = opt_or(sj->job.timeout_ms,
@@ -1048,6 +1052,23 @@ on_stop_signal(uv_signal_t *h, int signum)
 	sched_turn(s);
 }
 
+/* Hand the [notify] settings of the config to the store. */
+static void
+sched_notify_conf(struct sched *s)
+{
+	struct outbox_conf oc;
+	int i;
+
+	memset(&oc, 0, sizeof(oc));
+	for (i = 0; i < JOB_NHOOKS; i++)
+		oc.hook[i] = s->cfg->notify_hook[i];
+	oc.max_attempts = s->cfg->notify_max_attempts;
+	oc.timeout_ms = s->cfg->notify_timeout_ms;
+	if (store_notify_set(s->st, &oc) != 0)
+		log_warnx("notifications: %s; global hooks not applied",
+		    store_errmsg(s->st));
+}
+
 /* SIGHUP: reload the config; keep the old one if the new one is bad. */
 static void
 on_sighup(uv_signal_t *h, int signum)
@@ -1055,7 +1076,7 @@ on_sighup(uv_signal_t *h, int signum)
 	struct sched *s = h->data;
 	struct jd_config n;
 	char err[512];
-	int error;
+	int error, i;
 
 	(void)signum;
 	(void)notify_send("RELOADING=1");
@@ -1089,6 +1110,14 @@ on_sighup(uv_signal_t *h, int signum)
 	s->cfg->backoff_ms = n.backoff_ms;
 	s->cfg->backoff_max_ms = n.backoff_max_ms;
 	s->cfg->proc = n.proc;
+	for (i = 0; i < JOB_NHOOKS; i++) {
+		free(s->cfg->notify_hook[i]);
+		s->cfg->notify_hook[i] = n.notify_hook[i];
+		n.notify_hook[i] = NULL;
+	}
+	s->cfg->notify_max_attempts = n.notify_max_attempts;
+	s->cfg->notify_timeout_ms = n.notify_timeout_ms;
+	sched_notify_conf(s);
 	config_free(&n);
 	log_info("SIGHUP: reloaded %s", s->config_path);
 out:
@@ -1241,6 +1270,7 @@ sched_run(const struct sched_opts *o)
 	s->db_path = o->db_path;
 	s->clock = o->clock;
 	sched_identity(s);
+	sched_notify_conf(s);
 
 	if ((error = uv_loop_init(&s->loop)) != 0) {
 		log_errx("uv_loop_init: %s", uv_strerror(error));

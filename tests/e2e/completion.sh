@@ -146,6 +146,17 @@ complete_words list --queue ""
 not_offered gamma
 end
 
+begin "completion: the hook options, and a file for their value"
+complete_words submit --on-
+offers --on-dead --on-failure --on-success
+complete_words schedule add nightly --on-
+offers --on-dead --on-failure --on-success
+mkdir -p "$T/hk"
+: >"$T/hk/page-me"
+complete_words submit --on-dead "$T/hk/pa"
+offers "$T/hk/page-me"
+end
+
 begin "completion: a missing database offers nothing and says nothing"
 use_db "$T/missing.db"
 complete_words cancel ""

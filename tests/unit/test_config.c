@@ -84,6 +84,14 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_int_equal(a->backoff_max_ms, b->backoff_max_ms);
 	assert_str_or_null(a->locale_file, b->locale_file);
 	assert_memory_equal(&a->proc, &b->proc, sizeof(a->proc));
+	assert_str_or_null(a->notify_hook[JOB_HOOK_DEAD],
+	    b->notify_hook[JOB_HOOK_DEAD]);
+	assert_str_or_null(a->notify_hook[JOB_HOOK_FAILURE],
+	    b->notify_hook[JOB_HOOK_FAILURE]);
+	assert_str_or_null(a->notify_hook[JOB_HOOK_SUCCESS],
+	    b->notify_hook[JOB_HOOK_SUCCESS]);
+	assert_int_equal(a->notify_max_attempts, b->notify_max_attempts);
+	assert_int_equal(a->notify_timeout_ms, b->notify_timeout_ms);
 }
 
 static void
@@ -1076,7 +1084,14 @@ test_config_print_roundtrip(void **state)
 	    "# limit_nofile = (jobd's own)\n"
 	    "# limit_nproc = (jobd's own)\n"
 	    "# limit_as = (jobd's own)\n"
-	    "# limit_cpu = (jobd's own)\n");
+	    "# limit_cpu = (jobd's own)\n"
+	    "\n"
+	    "[notify]\n"
+	    "# on_dead = (none)\n"
+	    "# on_failure = (none)\n"
+	    "# on_success = (none)\n"
+	    "max_attempts = 3\n"
+	    "timeout = 5m\n");
 	assert_int_equal(config_defaults(&r), 0);
 	assert_int_equal(load(&r, base_conf, err), 0);
 	assert_int_equal(load(&r, out, err), 0);
@@ -1253,7 +1268,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 20);
+	assert_int_equal(nkeys, 25);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);

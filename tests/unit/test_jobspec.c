@@ -48,6 +48,10 @@ test_jobspec_queue(void **state)
 	q[JOBSPEC_QUEUE_MAX] = 'q';
 	q[JOBSPEC_QUEUE_MAX + 1] = '\0';
 	assert_int_equal(jobspec_queue_check(q, why, sizeof(why)), -EINVAL);
+	assert_int_equal(jobspec_queue_check("jobd.notify", why,
+	    sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "reserved"));
+	assert_int_equal(jobspec_queue_check("jobdx", why, sizeof(why)), 0);
 	assert_int_equal(jobspec_queue_check("a b", why, sizeof(why)),
 	    -EINVAL);
 	has("use letters, digits, '.', '_' and '-'");

@@ -1,0 +1,159 @@
+/*
+ * store_notify: the store's side of notifications (outbox.h).  In the
+ * transaction that records an attempt's end, read what the outcome needs
+ * of its job and schedule, let outbox_plan() decide, and insert the
+ * notification jobs it plans: they commit, or vanish, with the outcome.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobd/crash.h"
+#include "jobd/job.h"
+#include "jobd/outbox.h"
+#include "jobd/store.h"
+#include "store_impl.h"
+
+/* The daemon's notification settings, owned copies. */
+struct store_notify {
+	char		*hook[JOB_NHOOKS];
+	int64_t		 max_attempts;
+	int64_t		 timeout_ms;
+};
+
+void
+store_notify_free(struct store *st)
+{
+	int i;
+
+	if (st->notify == NULL)
+		return;
+	for (i = 0; i < JOB_NHOOKS; i++)
+		free(st->notify->hook[i]);
+	free(st->notify);
+	st->notify = NULL;
+}
+
+int
+store_notify_set(struct store *st, const struct outbox_conf *c)
+{
+	struct store_notify *n;
+	int i;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
+	for (i = 0; i < JOB_NHOOKS; i++)
+		if (c->hook[i] != NULL &&
+		    (n->hook[i] = strdup(c->hook[i])) == NULL)
+			goto oom;
+	n->max_attempts = c->max_attempts;
+	n->timeout_ms = c->timeout_ms;
+	store_notify_free(st);
+	st->notify = n;
+	return 0;
+oom:
+	for (i = 0; i < JOB_NHOOKS; i++)
+		free(n->hook[i]);
+	free(n);
+	return store_seterr(st, -ENOMEM, "out of memory");
+}
+
+/* Insert notification j about job "of"; the caller holds the transaction. */
+static int
+notify_insert(struct store *st, const struct outbox_job *j, int64_t of,
+    int64_t now, const struct outbox_conf *c)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_NOTIFY_INSERT, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, OUTBOX_QUEUE, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, j->command, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, now);
+	bind_opt(s, 4, c->max_attempts);
+	bind_opt(s, 5, c->timeout_ms);
+	if (j->env_len > 0)
+		sqlite3_bind_blob64(s, 6, j->env, j->env_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 6);
+	bind_text(s, 7, j->run_as);
+	sqlite3_bind_int64(s, 8, of);
+	sqlite3_bind_text(s, 9, outbox_event_name(j->event), -1,
+	    SQLITE_STATIC);
+	if (j->input != NULL && j->input_len > 0)
+		sqlite3_bind_blob64(s, 10, j->input, j->input_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 10);
+	error = store_run(st, s);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+int
+store_notify_end(struct store *st, const struct attempt_end *e, int64_t now)
+{
+	struct outbox_outcome o;
+	struct outbox_conf c;
+	struct outbox_job jobs[OUTBOX_MAX];
+	sqlite3_stmt *s;
+	size_t i, n = 0;
+	int error = 0, rc, k;
+
+	if (e->action != END_DONE && e->action != END_RETRY &&
+	    e->action != END_DEAD)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.max_attempts = c.timeout_ms = JOB_DEFAULT;
+	if (st->notify != NULL) {
+		for (k = 0; k < JOB_NHOOKS; k++)
+			c.hook[k] = st->notify->hook[k];
+		c.max_attempts = st->notify->max_attempts;
+		c.timeout_ms = st->notify->timeout_ms;
+	}
+
+	/* The job as the outcome left it, still in jobs. */
+	if ((s = store_stmt(st, Q_NOTIFY_OUTCOME, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return rc == SQLITE_DONE ? 0 : store_err(st, rc);
+	}
+	memset(&o, 0, sizeof(o));
+	o.job_id = e->job_id;
+	o.attempt = e->attempt;
+	o.queue = (const char *)sqlite3_column_text(s, 0);
+	o.command = (const char *)sqlite3_column_text(s, 1);
+	o.run_as = (const char *)sqlite3_column_text(s, 2);
+	o.schedule = (const char *)sqlite3_column_text(s, 3);
+	o.notify_of = sqlite3_column_int64(s, 4);
+	for (k = 0; k < JOB_NHOOKS; k++) {
+		o.job_hook[k] = (const char *)sqlite3_column_text(s, 5 + k);
+		o.sched_hook[k] = (const char *)sqlite3_column_text(s,
+		    5 + JOB_NHOOKS + k);
+	}
+	o.failed = e->action != END_DONE;
+	o.dead = e->action == END_DEAD;
+	o.outcome = e->outcome;
+	o.has_exit_code = e->has_exit_code;
+	o.exit_code = e->exit_code;
+	o.signal = e->signal;
+	o.reason = o.dead && e->reason != NULL ? e->reason : e->error;
+	o.output = e->output;
+	o.output_len = e->output != NULL ? e->output_len : 0;
+
+	if ((error = outbox_plan(&c, &o, jobs, &n)) != 0) {
+		sqlite3_reset(s);
+		return store_seterr(st, error, "out of memory");
+	}
+	for (i = 0; i < n && error == 0; i++)
+		error = notify_insert(st, &jobs[i], e->job_id, now, &c);
+	for (i = 0; i < n; i++)
+		outbox_job_clear(&jobs[i]);
+	sqlite3_reset(s);
+	if (error == 0 && n > 0)
+		crash_point("in_notify");
+	return error;
+}
