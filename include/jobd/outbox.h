@@ -23,7 +23,8 @@
  * JOBD_QUEUE, JOBD_COMMAND, JOBD_ATTEMPT, JOBD_OUTCOME, JOBD_EXIT_STATUS
  * or JOBD_SIGNAL, JOBD_REASON, JOBD_SCHEDULE and JOBD_EVENT in its
  * environment (all taken when the outcome is recorded), and the reported
- * attempt's output tail on its standard input.
+ * attempt's output tail on its standard input.  The notification's own
+ * id and attempt are JOBD_NOTIFY_ID and JOBD_NOTIFY_ATTEMPT (runner.h).
  *
  * Pure functions: no I/O, no clock, no state; thread-safe.
  */

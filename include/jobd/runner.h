@@ -126,7 +126,8 @@ struct run_job {
 	const char	*locale_file;	/* LANG, LC_*; NULL: none */
 	/*
 	 * A notification (outbox.h): its JOBD_* variables are the reported
-	 * job's, taken from env, and jobd sets none of its own.
+	 * job's, taken from env; its own id and attempt number are
+	 * JOBD_NOTIFY_ID and JOBD_NOTIFY_ATTEMPT.
 	 */
 	bool		 notify;
 	const void	*input;		/* stdin bytes; NULL: /dev/null */

@@ -576,8 +576,15 @@ rn_env_build(struct run_spec *rs, const struct run_job *j,
 	    (rc = rn_env_job(&e, j->env, j->env_len, j->notify, err,
 	    errlen)) != 0)
 		goto fail;
-	if (j->notify)		/* the reported job's, from its env */
+	if (j->notify) {	/* the reported job's, from its env */
+		(void)snprintf(num, sizeof(num), "%" PRId64, j->id);
+		if ((rc = rn_env_setc(&e, "JOBD_NOTIFY_ID", num)) != 0)
+			goto fail;
+		(void)snprintf(num, sizeof(num), "%" PRId64, j->attempt);
+		if ((rc = rn_env_setc(&e, "JOBD_NOTIFY_ATTEMPT", num)) != 0)
+			goto fail;
 		goto done;
+	}
 	(void)snprintf(num, sizeof(num), "%" PRId64, j->id);
 	if ((rc = rn_env_setc(&e, "JOBD_JOB_ID", num)) != 0)
 		goto fail;

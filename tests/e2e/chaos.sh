@@ -17,6 +17,16 @@
 # between cgroups = auto and cgroups = off (CHAOS_CGROUPS: both, auto or
 # off), so both kinds of containment are crashed.
 #
+# Notifications (the outbox): jobd.conf's on_dead hook, and the flaky
+# jobs' --on-failure, record each run (its own id and attempt in the
+# ground truth, like any job; the event, job and attempt it reports in
+# TRUTH.notified).  Every dead job has exactly one on_dead notification
+# and every failed attempt of a flaky job one on_failure notification,
+# whatever the kills (also between an outcome and its notification, and
+# at crash point in_notify, inside the transaction); each ran at least
+# once; none reports an outcome that did not commit; none reports on a
+# notification.
+#
 #   CHAOS_JOBS   jobs to submit (default 300)    make chaos: 10000
 #   CHAOS_KILLS  SIGKILLs (default 10)           make chaos: 50
 #   CHAOS_SEED   random seed (default: random; printed, to replay a run)
@@ -44,7 +54,22 @@ conf() {	# [restart number]: the cgroups mode alternates
 	write_conf workers=$WORKERS visibility_timeout=2s poll_interval=200ms \
 	    backoff=100ms backoff_max=200ms kill_grace=200ms shutdown_grace=1s \
 	    cgroups=$_cg
+	printf '\n[notify]\non_dead = %s\nmax_attempts = 10\n' "$T/nhook" \
+	    >>"$CONF"
 }
+# The hook: its run in the current ground truth ($T/.truth names it), and
+# what it reports in TRUTH.notified.
+cat >"$T/nhook" <<'EOF'
+#!/bin/sh
+tr=$(cat "${0%/*}/.truth")
+echo "$JOBD_NOTIFY_ID $JOBD_NOTIFY_ATTEMPT start" >>"$tr"
+echo "$JOBD_NOTIFY_ID $JOBD_EVENT $JOBD_JOB_ID $JOBD_ATTEMPT" \
+    >>"$tr.notified"
+echo "$JOBD_NOTIFY_ID $JOBD_NOTIFY_ATTEMPT end" >>"$tr"
+EOF
+chmod 755 "$T/nhook"
+echo "$TR" >"$T/.truth"
+: >"$TR.notified"
 conf
 mkdir -p "$T/locks"
 : >"$T/concurrent"
@@ -231,6 +256,74 @@ ledger = db.execute("SELECT count(*) FROM schedule_slots WHERE outcome = "
 res("no duplicate (schedule_id, slot_at)",
     ["duplicate slots: %s" % short(dups)] if dups else [],
     "schedule slot jobs %d, ledger queued %d" % (sum(slots.values()), ledger))
+
+# 9. notifications: the outbox
+notes = {}	# id -> (notify_of, event, reported attempt)
+for (nid, of, ev, env) in db.execute(
+        "SELECT id, notify_of, notify_event, env FROM jobs "
+        "WHERE notify_of IS NOT NULL UNION ALL "
+        "SELECT id, notify_of, notify_event, env FROM dead_jobs "
+        "WHERE notify_of IS NOT NULL"):
+    e = dict(x.split("=", 1) for x in (env or b"").decode(
+        errors="replace").split("\0") if "=" in x)
+    notes[nid] = (of, ev, int(e.get("JOBD_ATTEMPT", "0")))
+by = collections.Counter((of, ev, a) for (of, ev, a) in notes.values())
+errs = []
+dead_reported = [j for j in dead if j not in notes]
+for j in dead_reported:
+    n = sum(c for (of, ev, a), c in by.items() if of == j and ev == "dead")
+    if n != 1:
+        errs.append("dead job %d has %d on_dead notifications" % (j, n))
+for nid, (of, ev, a) in notes.items():
+    if of in notes:
+        errs.append("notification %d reports on notification %d" % (nid, of))
+    if ev == "dead" and (of not in dead or dead[of][0] != a):
+        errs.append("notification %d: job %d attempt %d did not die" % (
+            nid, of, a))
+    if ev == "failure":
+        r = atts.get(of, {}).get(a)
+        if r is None or r[1] is None or r[2] in (None, "ok"):
+            errs.append("notification %d: job %d attempt %d did not fail"
+                        % (nid, of, a))
+    if ev not in ("dead", "failure"):
+        errs.append("notification %d: event %s asked by no one" % (nid, ev))
+dups = [k for k, c in by.items() if c > 1]
+if dups:
+    errs.append("more than one notification of %s" % short(dups))
+# every failed attempt of a job with --on-failure (the flaky ones) has one
+fl = set(of for (of, ev, a) in notes.values() if ev == "failure")
+for j in fl:
+    for n, r in atts.get(j, {}).items():
+        if r[1] is not None and r[2] not in (None, "ok", "cancelled") \
+                and by[(j, "failure", n)] != 1:
+            errs.append("job %d attempt %d failed (%s), %d on_failure "
+                        "notifications" % (j, n, r[2],
+                                           by[(j, "failure", n)]))
+never = [nid for nid in notes if not any(k[0] == nid for k in starts)]
+if never:
+    errs.append("%d notifications never ran: %s" % (len(never),
+                short(never)))
+ran = set()
+for line in open(truth_path + ".notified", errors="replace"):
+    p = line.split()
+    if len(p) == 4 and p[0].isdigit():
+        ran.add(int(p[0]))
+        if int(p[0]) not in notes:
+            errs.append("a hook ran as notification %s, which is not one"
+                        % p[0])
+        elif (notes[int(p[0])][0], notes[int(p[0])][1],
+              notes[int(p[0])][2]) != (int(p[2]), p[1], int(p[3])):
+            errs.append("notification %s ran with %s" % (p[0], p[1:]))
+if set(notes) - ran:
+    errs.append("notifications whose hook never ran: %s" % short(
+        set(notes) - ran))
+res("notifications: one per dead job and failed attempt asked for, each "
+    "ran, none for an outcome that did not commit", errs,
+    "notifications %d (dead %d, failure %d), of dead jobs %d; dead "
+    "notifications %d" % (len(notes),
+        sum(1 for v in notes.values() if v[1] == "dead"),
+        sum(1 for v in notes.values() if v[1] == "failure"),
+        len(dead_reported), sum(1 for nid in notes if nid in dead)))
 print("\n".join(out))
 EOF
 
@@ -319,7 +412,8 @@ submit_half() {
 	batch slow "$_slow" --queue s$1
 	batch fail "$_fail"
 	batch fail1 "$_fail1" --max-attempts 1 --priority -1
-	batch flaky "$_flaky" --max-attempts 3 --backoff 100ms,200ms
+	batch flaky "$_flaky" --max-attempts 3 --backoff 100ms,200ms \
+	    --on-failure "$T/nhook"
 	batch timeout "$_tmo" --timeout 300ms --max-attempts 2
 	batch long "$_long" --max-attempts 10 --queue l$1 --priority -2
 }
@@ -465,6 +559,8 @@ crash_case() {	# name n kind count [submit options]
 	: >"$IDS"
 	TR=$T/truth_$_cn
 	: >"$TR"
+	: >"$TR.notified"
+	echo "$TR" >"$T/.truth"
 	PRE='echo "$JOBD_JOB_ID $JOBD_ATTEMPT start" >>'$TR
 	POST='echo "$JOBD_JOB_ID $JOBD_ATTEMPT end" >>'$TR
 	begin "crash point $_cn:$_cnn: jobd exits 99 there, restarts, drains"
@@ -505,6 +601,9 @@ if grep -q in_deadletter "$JOBD_TOP/src/core/store.c" 2>/dev/null &&
 else
 	skip "crash point in_deadletter" "not in src/core/store.c or $JOBD yet"
 fi
+# Inside the transaction of an outcome, after its notification's insert:
+# both are rolled back, the attempt is lost and reaped; one notification.
+crash_case in_notify 2 fail1 6 --max-attempts 2
 use_db "$T/jobs.db"
 
 # Forget the jobd pids already reaped, for the same reason (pid reuse).

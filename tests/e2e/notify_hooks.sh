@@ -113,6 +113,12 @@ if submit --max-attempts 2 -- 'echo "tail of attempt $JOBD_ATTEMPT"; exit 3' &&
 		    problem "JOBD_REASON empty"
 		grep -q '^JOBD_SCHEDULE=' "$RUN.env" &&
 		    problem "JOBD_SCHEDULE set for a job of no schedule"
+		NID=$(envval "$RUN" JOBD_NOTIFY_ID)
+		[ -n "$NID" ] && [ "$(dsql "SELECT notify_of FROM jobs
+		    WHERE id = $NID")" = "$ID" ] ||
+		    problem "JOBD_NOTIFY_ID=$NID is not the notification"
+		[ "$(envval "$RUN" JOBD_NOTIFY_ATTEMPT)" = 1 ] ||
+		    problem "JOBD_NOTIFY_ATTEMPT=$(envval "$RUN" JOBD_NOTIFY_ATTEMPT)"
 		[ "$(cat "$RUN.in")" = "tail of attempt 2" ] ||
 		    problem "stdin: $(head -c 200 "$RUN.in")"
 	fi
