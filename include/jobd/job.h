@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobd/mail.h"
+
 /* An optional numeric job option that was not set: use the daemon default. */
 #define JOB_DEFAULT	(-1)
 
@@ -82,6 +84,8 @@ struct job_spec {
 	int64_t		 slot_at;	/* UTC ms of its cron slot; 0: none */
 	int64_t		 after_id;	/* run after job after_id ends; 0 */
 	struct job_proc	 proc;		/* umask, limits */
+	const char	*mail_to;	/* addresses to mail, or NULL */
+	enum mail_on	 mail_on;	/* MAIL_ON_UNSET: the default */
 };
 
 /*
@@ -125,6 +129,8 @@ struct job {
 	int64_t		 after_id;		/* waits for this job; 0 */
 	struct job_proc	 proc;			/* umask, limits */
 	int64_t		 rerun_of;		/* copied from this job; 0 */
+	char		*mail_to;		/* addresses, or NULL */
+	enum mail_on	 mail_on;		/* MAIL_ON_UNSET: not set */
 };
 
 /* One attempt; the same ownership rule as struct job. */

@@ -46,6 +46,8 @@ struct schedule {
 	char			*cwd;
 	char			*run_as;
 	struct job_proc		 proc;		/* umask, limits */
+	char			*mail_to;	/* addresses, or NULL */
+	enum mail_on		 mail_on;	/* MAIL_ON_UNSET: not set */
 	enum sched_overlap	 overlap;
 	enum sched_catchup	 catchup;
 	bool			 enabled;

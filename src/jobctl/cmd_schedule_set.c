@@ -54,6 +54,8 @@ static const struct {
 	{ "limit-nproc",  JOBOPTS_PROC + PROCOPT_NPROC },
 	{ "limit-as",	  JOBOPTS_PROC + PROCOPT_AS },
 	{ "limit-cpu",	  JOBOPTS_PROC + PROCOPT_CPU },
+	{ "mail-to",	  JOBOPTS_MAIL_TO },
+	{ "mail-on",	  JOBOPTS_MAIL_ON },
 };
 #define SCHED_NUNSETS	(sizeof(sched_unsets) / sizeof(sched_unsets[0]))
 
@@ -67,8 +69,8 @@ sched_unset_opt(const struct ctl *ctl, const char *name)
 		if (strcmp(sched_unsets[i].name, name) == 0)
 			return sched_unsets[i].opt;
 	ctl_fail(ctl, EXIT_USAGE, "invalid --unset \"%s\": use tz, queue, "
-	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask "
-	    "or limit-*", name);
+	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask, "
+	    "limit-*, mail-to or mail-on", name);
 }
 
 static bool
@@ -113,6 +115,10 @@ sched_set_jobopts(struct schedule *n, const struct jobopts *jo,
 			*procopt_field(&n->proc, (enum procopt)k) =
 			    *procopt_field((struct job_proc *)(uintptr_t)
 			    &jo->proc, (enum procopt)k);
+	if (SET(JOBOPTS_MAIL_TO))
+		n->mail_to = (char *)(uintptr_t)jo->mail_to;
+	if (SET(JOBOPTS_MAIL_ON))
+		n->mail_on = jo->mail_on;
 #undef SET
 }
 
@@ -227,7 +233,7 @@ ctl_sched_set(struct ctl *ctl, int argc, char **argv)
 	    .timeout_ms = s.timeout_ms, .backoff_ms = s.backoff_ms,
 	    .backoff_max_ms = s.backoff_max_ms, .env = s.env,
 	    .env_len = s.env_len, .cwd = s.cwd, .run_as = s.run_as,
-	    .proc = s.proc,
+	    .proc = s.proc, .mail_to = s.mail_to, .mail_on = s.mail_on,
 	    .overlap = seen[SET_OPT_OVERLAP] ? overlap : s.overlap,
 	    .catchup = seen[SET_OPT_CATCHUP] ? catchup : s.catchup,
 	    .enabled = s.enabled, .next_run_at = s.next_run_at,

@@ -281,6 +281,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	js->cwd = sb.jo.cwd;
 	js->run_as = sb.jo.run_as;
 	js->proc = sb.jo.proc;
+	js->mail_to = sb.jo.mail_to;
+	js->mail_on = sb.jo.mail_on;
 
 	if (sb.batch) {
 		if (argc > 0)

@@ -58,7 +58,9 @@ static const struct ctl_cmd {
 	    "              [--umask MODE] [--limit-nofile N] "
 	    "[--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
-	    "              [--kill-mode attempt|process] [--disabled]\n"
+	    "              [--kill-mode attempt|process] [--mail-to ADDR]\n"
+	    "              [--mail-on failure|output|always|never] "
+	    "[--disabled]\n"
 	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl schedule set NAME [--cron EXPR] [--tz ZONE]\n"
 	    "              [--overlap skip|allow|queue] "
@@ -83,7 +85,9 @@ static const struct ctl_cmd {
 	    "              [--umask MODE] "
 	    "[--limit-nofile N] [--limit-nproc N]\n"
 	    "              [--limit-as SIZE] [--limit-cpu DURATION]\n"
-	    "              [--kill-mode attempt|process] [--] COMMAND [ARG ...]\n"
+	    "              [--kill-mode attempt|process] [--mail-to ADDR]\n"
+	    "              [--mail-on failure|output|always|never]\n"
+	    "              [--] COMMAND [ARG ...]\n"
 	    "       jobctl submit --batch [OPTIONS] < FILE" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };
