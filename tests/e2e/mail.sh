@@ -116,6 +116,23 @@ run schedule show --json mailed
     problem "schedule: $(cat "$T/.out")"
 end
 
+begin "a dead job keeps its mail settings, and so does its retry"
+if submit --max-attempts 1 --mail-to 'ops@example.com' --mail-on always \
+    -- 'exit 3' && wait_state "$ID" dead 10; then
+	jcheck "$ID" '
+if [d["mail_to"], d["mail_on"]] != ["ops@example.com", "always"]:
+    bad("dead: %r %r" % (d["mail_to"], d["mail_on"]))'
+	run dead retry "$ID"
+	expect_rc 0
+	# Back in jobs (and soon dead again: jobd runs it): still mailed.
+	jcheck "$ID" '
+if d["state"] == "dead" and d["attempts"] < 1:
+    bad("not retried")
+if [d["mail_to"], d["mail_on"]] != ["ops@example.com", "always"]:
+    bad("retried: %r %r" % (d["mail_to"], d["mail_on"]))'
+fi
+end
+
 begin "schedule file: a bad mail_to is refused with file:line"
 printf '[inj]\ncron = @daily\ncommand = x\nmail_to = a@b Bcc: x\n' \
     >"$SD/bad.conf"
