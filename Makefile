@@ -94,13 +94,14 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store schedule tz \
-		   cron crash utf8 procopt jobspec procfs outbox store_notify
+		   cron crash utf8 procopt jobspec procfs outbox store_notify \
+		   mail
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
 		   cmd_complete
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
-		   clock log jobspec cronfire outbox
+		   clock log jobspec cronfire outbox mail
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
@@ -242,7 +243,7 @@ valgrind: all
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1
 FUZZ_TIME	?= 30
-FUZZ_TARGETS	:= cron timefmt config schedfile import jobctl
+FUZZ_TARGETS	:= cron timefmt config schedfile import jobctl mail
 FUZZ		?= $(FUZZ_TARGETS)
 FUZZ_DEB_PKGS	:= clang libclang-rt-dev
 FUZZ_B		:= $(B)/fuzz

@@ -43,6 +43,9 @@
 #define CONFIG_CGROUPS_AUTO	0	/* one per attempt where writable */
 #define CONFIG_CGROUPS_OFF	1	/* sessions only */
 
+/* The mailer when jobd.conf names none: cron's. */
+#define CONFIG_MAILER_DEFAULT	"/usr/sbin/sendmail"
+
 struct jd_config {
 	/* [jobd] */
 	char	*database;		/* owned; NULL: the default path rule */
@@ -56,6 +59,9 @@ struct jd_config {
 	int	 max_catchup;		/* missed slots run by catchup = all */
 	char	*locale_file;		/* owned; LANG, LC_* for jobs */
 	int	 cgroups;		/* CONFIG_CGROUPS_AUTO or _OFF */
+	char	*mailer;		/* owned; NULL: CONFIG_MAILER_DEFAULT,
+					   not checked until mail is sent */
+	char	*mail_from;		/* owned; NULL: the job's user */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */
@@ -68,6 +74,7 @@ struct jd_config {
 					   on_success; NULL: none */
 	int	 notify_max_attempts;	/* of a notification job */
 	int64_t	 notify_timeout_ms;	/* of a notification job; 0: none */
+	int	 mail_on;		/* enum mail_on, never MAIL_ON_UNSET */
 };
 
 /*
@@ -138,6 +145,20 @@ int	config_load_file(struct jd_config *c, const char *path, int flags,
 /* Same as config_load, on a buffer; "name" labels messages. */
 int	config_load_buf(struct jd_config *c, const char *buf, size_t len,
 	    const char *name, char *err, size_t errlen);
+
+/*
+ * The mailer jobd runs: c->mailer, else CONFIG_MAILER_DEFAULT.  A mailer
+ * named in the file was checked by the load to be an absolute path to an
+ * executable regular file; the default is not (a host that never mails
+ * needs none).
+ */
+const char *config_mailer(const struct jd_config *c);
+
+/*
+ * Is "path" an executable regular file?  0, or a negative errno with a
+ * reason in why ("no such file", "not a regular file", "not executable").
+ */
+int	config_mailer_check(const char *path, char *why, size_t whylen);
 
 /* Print *c as a normalised config file (every key, sorted by table). */
 int	config_print(const struct jd_config *c, FILE *fp);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobd/mail.h"
+
 /* An optional numeric job option that was not set: use the daemon default. */
 #define JOB_DEFAULT	(-1)
 
@@ -94,6 +96,8 @@ struct job_spec {
 	int64_t		 after_id;	/* run after job after_id ends; 0 */
 	struct job_proc	 proc;		/* umask, limits */
 	const char	*hook[JOB_NHOOKS]; /* by enum job_hook; NULL: unset */
+	const char	*mail_to;	/* addresses to mail, or NULL */
+	enum mail_on	 mail_on;	/* MAIL_ON_UNSET: the default */
 };
 
 /*
@@ -144,6 +148,8 @@ struct job {
 	void		*input;			/* fed to its stdin; NULL:
 						   /dev/null */
 	size_t		 input_len;
+	char		*mail_to;		/* addresses, or NULL */
+	enum mail_on	 mail_on;		/* MAIL_ON_UNSET: not set */
 };
 
 /* One attempt; the same ownership rule as struct job. */

@@ -19,6 +19,9 @@
  *                  name only itself (its jobs can do no more than it can)
  *   cwd            an absolute path shorter than PATH_MAX
  *   command        not blank, no NUL byte, at most JOBSPEC_COMMAND_MAX
+ *   mail_to        a list of addresses as mail.h checks them (no line
+ *                  break or other control byte, no empty item, ...)
+ *   mail_on        never, failure, output or always
  *
  * Every check returns 0 or a negative errno with a reason in why (whylen
  * bytes) that does not repeat the key or the value ("must be between 1
@@ -31,6 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "jobd/mail.h"
 
 #define JOBSPEC_COMMAND_MAX	(256 * 1024)	/* bytes of one command */
 #define JOBSPEC_QUEUE_MAX	64		/* bytes of a queue name */
@@ -103,6 +108,13 @@ int	jobspec_cwd_check(const char *path, char *why, size_t whylen);
  * long) or -EILSEQ (a NUL byte).
  */
 int	jobspec_command_check(const char *cmd, size_t len, char *why,
+	    size_t whylen);
+
+/* Is s a valid mail_to (mail_addrs_check())?  0 or -EINVAL. */
+int	jobspec_mail_to_check(const char *s, char *why, size_t whylen);
+
+/* s as a mail_on into *on (written only on success).  0 or -EINVAL. */
+int	jobspec_mail_on_parse(const char *s, enum mail_on *on, char *why,
 	    size_t whylen);
 
 #endif /* JOBD_JOBSPEC_H */

@@ -48,6 +48,8 @@ struct schedule {
 	struct job_proc		 proc;		/* umask, limits */
 	char			*hook[JOB_NHOOKS]; /* by enum job_hook, or NULL:
 						   jobd.conf's (outbox.h) */
+	char			*mail_to;	/* addresses, or NULL */
+	enum mail_on		 mail_on;	/* MAIL_ON_UNSET: not set */
 	enum sched_overlap	 overlap;
 	enum sched_catchup	 catchup;
 	bool			 enabled;

@@ -49,6 +49,7 @@
 #include "jobd/config.h"
 #include "jobd/jobspec.h"
 #include "jobd/outbox.h"
+#include "jobd/mail.h"
 #include "jobd/procopt.h"
 #include "jobd/timefmt.h"
 #include "jobd/trust.h"
@@ -101,7 +102,8 @@ enum cfg_type {
 	CFG_MSEC,			/* timefmt duration, int64_t ms */
 	CFG_SIZE,			/* bytes, optional K/M/G, int64_t */
 	CFG_PROC,			/* a procopt.h option, int64_t */
-	CFG_WORD,			/* one of "words", its index in an int */
+	CFG_WORD,			/* one of "words", its index, int */
+	CFG_MAILON,			/* a mail_on name, enum mail_on, int */
 	CFG_HOOK			/* a hook (outbox.h): an executable */
 };
 
@@ -151,6 +153,11 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(locale_file), 0 },
 	{ "jobd", "cgroups", CFG_WORD, 0, 1, "auto",
 	    OFF(cgroups), 0, 0, "auto|off" },
+	/* Checked after the file is read (cfg_check); NULL: the default. */
+	{ "jobd", "mailer", CFG_PATH, 0, 0, NULL,
+	    OFF(mailer), CFG_RELOAD | CFG_UNSET },
+	{ "jobd", "mail_from", CFG_STR, 0, 0, NULL,
+	    OFF(mail_from), CFG_RELOAD | CFG_UNSET },
 	{ "job", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
@@ -170,6 +177,8 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(proc.limit[JOB_LIMIT_AS]), CFG_RELOAD, PROCOPT_AS },
 	{ "job", "limit_cpu", CFG_PROC, 0, 0, NULL,
 	    OFF(proc.limit[JOB_LIMIT_CPU]), CFG_RELOAD, PROCOPT_CPU },
+	{ "job", "mail_on", CFG_MAILON, 0, 0, "failure",
+	    OFF(mail_on), CFG_RELOAD },
 	{ "notify", "on_dead", CFG_HOOK, 0, 0, NULL,
 	    OFF(notify_hook[JOB_HOOK_DEAD]), CFG_RELOAD | CFG_UNSET },
 	{ "notify", "on_failure", CFG_HOOK, 0, 0, NULL,
@@ -851,6 +860,10 @@ cfg_format_num(const struct cfg_key *k, int64_t v, char *buf, size_t len)
 	case CFG_PROC:
 		procopt_format(k->proc, v, buf, len);
 		break;
+	case CFG_MAILON:
+		snprintf(buf, len, "%s", mail_on_name((enum mail_on)v) ?
+		    mail_on_name((enum mail_on)v) : "failure");
+		break;
 	default:
 		snprintf(buf, len, "%lld", (long long)v);
 		break;
@@ -874,7 +887,8 @@ cfg_num(const struct jd_config *c, const struct cfg_key *k)
 {
 	const void *f = (const char *)c + k->off;
 
-	if (k->type == CFG_INT || k->type == CFG_WORD)
+	if (k->type == CFG_INT || k->type == CFG_WORD ||
+	    k->type == CFG_MAILON)
 		return *(const int *)f;
 	return *(const int64_t *)f;
 }
@@ -972,6 +986,17 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		}
 		*(int64_t *)(void *)((char *)c + k->off) = n;
 		return 0;
+	case CFG_MAILON: {
+		enum mail_on on;
+
+		if (mail_on_parse(v, &on) != 0) {
+			snprintf(why, whylen, "%s = \"%s\": must be one of "
+			    "never|failure|output|always", k->name, v);
+			return -EINVAL;
+		}
+		*(int *)(void *)((char *)c + k->off) = (int)on;
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -1054,6 +1079,71 @@ cfg_ini_key(void *arg, const char *section, const char *key,
 	return 0;
 }
 
+const char *
+config_mailer(const struct jd_config *c)
+{
+	return c->mailer != NULL ? c->mailer : CONFIG_MAILER_DEFAULT;
+}
+
+int
+config_mailer_check(const char *path, char *why, size_t whylen)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		snprintf(why, whylen, "%s", errno == ENOENT ? "no such file" :
+		    strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return -EINVAL;
+	}
+	if (access(path, X_OK) != 0) {
+		snprintf(why, whylen, "not executable");
+		return -EACCES;
+	}
+	return 0;
+}
+
+/*
+ * The mail keys, which need more than their own syntax: a mailer named in
+ * the file exists and is executable (the default is checked when mail is
+ * sent); mail_from is one address as mail.h takes it.
+ */
+static int
+cfg_check_mail(const struct cfg_load *ld, const char *name, char *err,
+    size_t errlen)
+{
+	const struct jd_config *c = ld->c;
+	char why[MAIL_ERR_MAX];
+	int i;
+
+	if (c->mailer != NULL &&
+	    config_mailer_check(c->mailer, why, sizeof(why)) != 0) {
+		i = cfg_find("jobd", "mailer");
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s:%d: mailer = \"%s\": %s",
+			    name, ld->lines[i], c->mailer, why);
+		return -EINVAL;
+	}
+	if (c->mail_from == NULL)
+		return 0;
+	if (mail_addrs_check(c->mail_from, why, sizeof(why)) == 0 &&
+	    strchr(c->mail_from, ',') != NULL)
+		snprintf(why, sizeof(why), "one address only");
+	else if (mail_addrs_check(c->mail_from, why, sizeof(why)) == 0)
+		return 0;
+	{
+		i = cfg_find("jobd", "mail_from");
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s:%d: mail_from = \"%s\": %s",
+			    name, ld->lines[i], c->mail_from, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Checks that involve more than one key, after the whole file was read. */
 static int
 cfg_check(const struct cfg_load *ld, const char *name, char *err,
@@ -1063,6 +1153,8 @@ cfg_check(const struct cfg_load *ld, const char *name, char *err,
 	char b[TIMEFMT_MAX], bm[TIMEFMT_MAX], where[32];
 	int ib, ibm, line;
 
+	if (cfg_check_mail(ld, name, err, errlen) != 0)
+		return -EINVAL;
 	if (c->backoff_max_ms >= c->backoff_ms)
 		return 0;
 	ib = cfg_find("job", "backoff");
@@ -1198,7 +1290,10 @@ config_print(const struct jd_config *c, FILE *fp)
 			v = buf;
 		}
 		if (v == NULL) {
-			fprintf(fp, "# %s = (default path rule)\n", k->name);
+			fprintf(fp, "# %s = (%s)\n", k->name,
+			    k->off == OFF(database) ? "default path rule" :
+			    k->off == OFF(mailer) ? CONFIG_MAILER_DEFAULT :
+			    "not set");
 			continue;
 		}
 		klen = strlen(k->name);

@@ -258,3 +258,19 @@ jobspec_command_check(const char *cmd, size_t len, char *why, size_t whylen)
 			return 0;
 	return jobspec_fail(why, whylen, -EINVAL, "is empty");
 }
+
+int
+jobspec_mail_to_check(const char *s, char *why, size_t whylen)
+{
+	return mail_addrs_check(s, why, whylen);
+}
+
+int
+jobspec_mail_on_parse(const char *s, enum mail_on *on, char *why,
+    size_t whylen)
+{
+	if (mail_on_parse(s, on) != 0)
+		return jobspec_fail(why, whylen, -EINVAL, "use failure, "
+		    "output, always or never");
+	return 0;
+}

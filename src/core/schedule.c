@@ -66,6 +66,7 @@ schedule_clear(struct schedule *s)
 	free(s->env);
 	free(s->cwd);
 	free(s->run_as);
+	free(s->mail_to);
 	free(s->source);
 	free(s->hook[JOB_HOOK_DEAD]);
 	free(s->hook[JOB_HOOK_FAILURE]);

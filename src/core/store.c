@@ -42,6 +42,8 @@
 #define PROC_COLS							\
 	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode"
 #define PROC_NCOLS	6	/* the columns of PROC_COLS */
+/* Mail about its runs (mail.h), in jobs, dead_jobs, schedules. */
+#define MAIL_COLS	"mail_to, mail_on"
 
 /* A job's hooks (enum job_hook order), in jobs, dead_jobs, schedules. */
 #define HOOK_COLS	"on_dead, on_failure, on_success"
@@ -60,9 +62,10 @@
 	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
 #define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
 	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS \
-	", rerun_of, " NOTIFY_COLS
+	", rerun_of, " MAIL_COLS ", " NOTIFY_COLS
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
-	"dead_at, reason, NULL, " PROC_COLS ", rerun_of, " NOTIFY_COLS
+	"dead_at, reason, NULL, " PROC_COLS ", rerun_of, " MAIL_COLS ", " \
+	NOTIFY_COLS
 
 /* A schedule's definition, in the order sched_bind_def() binds it. */
 #define SCHED_DEF_COLS							\
@@ -72,7 +75,7 @@
 /* Everything, in the order sched_read() reads it. */
 #define SCHED_COLS							\
 	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
-	"created_at, updated_at, " PROC_COLS ", " HOOK_COLS
+	"created_at, updated_at, " PROC_COLS ", " MAIL_COLS ", " HOOK_COLS
 
 /* A job whose queue is not paused: an index lookup, no temporary table. */
 #define NOT_PAUSED							\
@@ -104,20 +107,21 @@
 	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
 	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
 	"updated_at, finished_at, exit_code, last_error, " PROC_COLS	\
-	", rerun_of, " NOTIFY_COLS
+	", rerun_of, " MAIL_COLS ", " NOTIFY_COLS
 
 /* A dead job as it goes back into jobs: pending at ?2, no attempts. */
 #define RETRY_INSERT							\
 	"INSERT INTO jobs (id, queue, command, priority, state, run_at, "\
 	"attempts, max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "\
 	"idempotency_key, schedule_id, slot_at, env, cwd, run_as, "	\
-	"created_at, updated_at, " PROC_COLS ", rerun_of, " NOTIFY_COLS ") " \
+	"created_at, updated_at, " PROC_COLS ", rerun_of, " MAIL_COLS ", " \
+	NOTIFY_COLS ") "						\
 	"SELECT id, queue, command, priority, 'pending', ?2, 0, "	\
 	"max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "	\
 	"idempotency_key, "						\
 	"(SELECT s.id FROM schedules s WHERE s.id = d.schedule_id), "	\
 	"slot_at, env, cwd, run_as, created_at, ?2, " PROC_COLS		\
-	", rerun_of, " NOTIFY_COLS " FROM dead_jobs d "
+	", rerun_of, " MAIL_COLS ", " NOTIFY_COLS " FROM dead_jobs d "
 
 /*
  * A job copied for "jobctl rerun": the command and options of job ?1
@@ -129,7 +133,7 @@
 	"queue, command, priority, ?2, max_attempts, timeout_ms, "	\
 	"backoff_ms, backoff_max_ms, env, cwd, run_as, ?2, ?2, "	\
 	"(SELECT s.id FROM schedules s WHERE s.id = schedule_id), id, "	\
-	PROC_COLS ", " NOTIFY_COLS
+	PROC_COLS ", " MAIL_COLS ", " NOTIFY_COLS
 
 /*
  * A schedule's newest job in jobs and dead_jobs: a merge of two walks of
@@ -147,7 +151,7 @@
 #define KEY_JOB_COLS							\
 	"queue, command, priority, max_attempts, timeout_ms, "		\
 	"backoff_ms, backoff_max_ms, env, cwd, run_as, " PROC_COLS ", "	\
-	HOOK_COLS
+	MAIL_COLS ", " HOOK_COLS
 
 static const char *const store_sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -184,8 +188,9 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHEN j.limit_nofile IS NOT ?14 OR j.limit_nproc IS NOT ?15 OR "
 	    "j.limit_as IS NOT ?16 OR j.limit_cpu IS NOT ?17 THEN 'limits' "
 	    "WHEN j.kill_mode IS NOT ?18 THEN 'kill mode' "
-	    "WHEN j.on_dead IS NOT ?19 OR j.on_failure IS NOT ?20 OR "
-	    "j.on_success IS NOT ?21 THEN 'hooks' "
+	    "WHEN j.mail_to IS NOT ?19 OR j.mail_on IS NOT ?20 THEN 'mail' "
+	    "WHEN j.on_dead IS NOT ?21 OR j.on_failure IS NOT ?22 OR "
+	    "j.on_success IS NOT ?23 THEN 'hooks' "
 	    "END "
 	    "FROM job_keys k LEFT JOIN j ON 1 WHERE k.key = ?1",
 	[Q_KEY_TAKE] =
@@ -195,10 +200,11 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, "
 	    "idempotency_key, env, cwd, run_as, created_at, updated_at, "
-	    "schedule_id, slot_at, after_id, " PROC_COLS ", " HOOK_COLS ") "
+	    "schedule_id, slot_at, after_id, " PROC_COLS ", " MAIL_COLS ", "
+	    HOOK_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0), "
-	    "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+	    "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -336,11 +342,11 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_PURGE_DEAD] = "DELETE FROM dead_jobs WHERE dead_at < ?1",
 	[Q_SCHED_INSERT] =
 	    "INSERT INTO schedules (" SCHED_DEF_COLS ", next_run_at, source, "
-	    "created_at, updated_at, " PROC_COLS ", " HOOK_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-	    "?26, ?27, ?28)",
+	    "created_at, updated_at, " PROC_COLS ", " MAIL_COLS ", " HOOK_COLS
+	    ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, nullif(?17, 0), ?18, ?19, ?19, ?20, ?21, ?22, ?23, "
+	    "?24, ?25, ?26, ?27, ?28, ?29, ?30)",
 	[Q_SCHED_UPDATE] =
 	    "UPDATE schedules SET cron = ?2, tz = ?3, command = ?4, "
 	    "queue = ?5, priority = ?6, max_attempts = ?7, timeout_ms = ?8, "
@@ -348,8 +354,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "run_as = ?13, overlap = ?14, catchup = ?15, enabled = ?16, "
 	    "next_run_at = nullif(?17, 0), updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24, kill_mode = ?25, on_dead = ?26, "
-	    "on_failure = ?27, on_success = ?28 "
+	    "limit_cpu = ?24, kill_mode = ?25, mail_to = ?26, mail_on = ?27, "
+	    "on_dead = ?28, on_failure = ?29, on_success = ?30 "
 	    "WHERE name = ?1 AND source = ?18",
 	[Q_SCHED_GET] = "SELECT " SCHED_COLS " FROM schedules WHERE name = ?1",
 	[Q_SCHED_LIST] = "SELECT " SCHED_COLS " FROM schedules ORDER BY name",
@@ -369,7 +375,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "AND catchup IS ?15 AND enabled IS ?16 AND umask IS ?20 "
 	    "AND limit_nofile IS ?21 AND limit_nproc IS ?22 "
 	    "AND limit_as IS ?23 AND limit_cpu IS ?24 AND kill_mode IS ?25 "
-	    "AND on_dead IS ?26 AND on_failure IS ?27 AND on_success IS ?28",
+	    "AND mail_to IS ?26 AND mail_on IS ?27 AND on_dead IS ?28 "
+	    "AND on_failure IS ?29 AND on_success IS ?30",
 	[Q_SCHED_MOVE] =
 	    "UPDATE schedules SET source = ?2, updated_at = ?3 WHERE name = ?1",
 	[Q_SCHED_UNDER] =
@@ -418,7 +425,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO jobs (queue, command, priority, run_at, "
 	    "max_attempts, timeout_ms, backoff_ms, backoff_max_ms, env, cwd, "
 	    "run_as, created_at, updated_at, schedule_id, rerun_of, "
-	    PROC_COLS ", " NOTIFY_COLS ") "
+	    PROC_COLS ", " MAIL_COLS ", " NOTIFY_COLS ") "
 	    "SELECT " RERUN_COPY " FROM jobs WHERE id = ?1 "
 	    "  AND state IN ('done', 'cancelled') "
 	    "UNION ALL "
@@ -436,8 +443,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "next_run_at = CASE WHEN ?18 THEN nullif(?17, 0) "
 	    "ELSE next_run_at END, updated_at = ?19, umask = ?20, "
 	    "limit_nofile = ?21, limit_nproc = ?22, limit_as = ?23, "
-	    "limit_cpu = ?24, kill_mode = ?25, on_dead = ?26, "
-	    "on_failure = ?27, on_success = ?28 "
+	    "limit_cpu = ?24, kill_mode = ?25, mail_to = ?26, mail_on = ?27, "
+	    "on_dead = ?28, on_failure = ?29, on_success = ?30 "
 	    "WHERE name = ?1 AND source = 'cli'",
 	[Q_SCHED_LAST] = SCHED_JOBS("state IN ('done', 'cancelled')", "1"),
 	[Q_SCHED_LAST_OK] = SCHED_JOBS("state = 'done'", "0"),
@@ -501,6 +508,7 @@ job_clear(struct job *j)
 	free(j->lease_owner);
 	free(j->last_error);
 	free(j->dead_reason);
+	free(j->mail_to);
 	free(j->hook[JOB_HOOK_DEAD]);
 	free(j->hook[JOB_HOOK_FAILURE]);
 	free(j->hook[JOB_HOOK_SUCCESS]);
@@ -1215,6 +1223,16 @@ bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 		sqlite3_bind_null(s, first + 5);
 }
 
+/* Bind mail settings as ?first (NULL: no mail) and ?first+1 (MAIL_COLS). */
+void
+bind_mail(sqlite3_stmt *s, int first, const char *to, enum mail_on on)
+{
+	const char *name = mail_on_name(on);
+
+	bind_text(s, first, to);
+	bind_text(s, first + 1, name);
+}
+
 /*
  * Look key js->key up for a submission at "now": 0 with *id its job when
  * the key names a job with the same contents; -ENOENT when the key is free
@@ -1250,9 +1268,10 @@ store_key_find(struct store *st, const struct job_spec *js, int64_t now,
 	bind_text(s, 11, js->run_as);
 	bind_text(s, 12, js->key_when);
 	bind_proc(s, 13, &js->proc);
-	bind_text(s, 19, js->hook[JOB_HOOK_DEAD]);
-	bind_text(s, 20, js->hook[JOB_HOOK_FAILURE]);
-	bind_text(s, 21, js->hook[JOB_HOOK_SUCCESS]);
+	bind_mail(s, 19, js->mail_to, js->mail_on);
+	bind_text(s, 21, js->hook[JOB_HOOK_DEAD]);
+	bind_text(s, 22, js->hook[JOB_HOOK_FAILURE]);
+	bind_text(s, 23, js->hook[JOB_HOOK_SUCCESS]);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		jid = sqlite3_column_int64(s, 0);
@@ -1334,9 +1353,10 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	sqlite3_bind_int64(s, 15, js->slot_at);
 	sqlite3_bind_int64(s, 16, js->after_id);
 	bind_proc(s, 17, &js->proc);
-	bind_text(s, 23, js->hook[JOB_HOOK_DEAD]);
-	bind_text(s, 24, js->hook[JOB_HOOK_FAILURE]);
-	bind_text(s, 25, js->hook[JOB_HOOK_SUCCESS]);
+	bind_mail(s, 23, js->mail_to, js->mail_on);
+	bind_text(s, 25, js->hook[JOB_HOOK_DEAD]);
+	bind_text(s, 26, js->hook[JOB_HOOK_FAILURE]);
+	bind_text(s, 27, js->hook[JOB_HOOK_SUCCESS]);
 	error = store_run(st, s);
 	sqlite3_clear_bindings(s);
 	if (error == 0)
@@ -1416,6 +1436,18 @@ col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
 	t = (const char *)sqlite3_column_text(s, first + PROC_NCOLS - 1);
 	p->kill_mode = t == NULL ? JOB_DEFAULT : strcmp(t, "process") == 0 ?
 	    JOB_KILL_PROCESS : JOB_KILL_ATTEMPT;
+}
+
+/* The mail_on of column i; MAIL_ON_UNSET when NULL. */
+enum mail_on
+col_mail_on(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	enum mail_on on = MAIL_ON_UNSET;
+
+	if (t != NULL)
+		(void)mail_on_parse(t, &on);
+	return on;
 }
 
 /*
@@ -1515,12 +1547,14 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->after_id = sqlite3_column_int64(s, 28);
 	col_proc(s, 29, &j->proc);
 	j->rerun_of = sqlite3_column_int64(s, 29 + PROC_NCOLS);
-	j->hook[JOB_HOOK_DEAD] = TEXT(30 + PROC_NCOLS);
-	j->hook[JOB_HOOK_FAILURE] = TEXT(31 + PROC_NCOLS);
-	j->hook[JOB_HOOK_SUCCESS] = TEXT(32 + PROC_NCOLS);
-	j->notify_of = sqlite3_column_int64(s, 33 + PROC_NCOLS);
-	j->notify_event = TEXT(34 + PROC_NCOLS);
-	col_blob(s, 35 + PROC_NCOLS, copy, &j->input, &j->input_len, &oom);
+	j->mail_to = TEXT(30 + PROC_NCOLS);
+	j->mail_on = col_mail_on(s, 31 + PROC_NCOLS);
+	j->hook[JOB_HOOK_DEAD] = TEXT(32 + PROC_NCOLS);
+	j->hook[JOB_HOOK_FAILURE] = TEXT(33 + PROC_NCOLS);
+	j->hook[JOB_HOOK_SUCCESS] = TEXT(34 + PROC_NCOLS);
+	j->notify_of = sqlite3_column_int64(s, 35 + PROC_NCOLS);
+	j->notify_event = TEXT(36 + PROC_NCOLS);
+	col_blob(s, 37 + PROC_NCOLS, copy, &j->input, &j->input_len, &oom);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -2628,9 +2662,10 @@ sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(s, 16, sc->enabled ? 1 : 0);
 	bind_proc(s, 20, &sc->proc);
-	bind_text(s, 26, sc->hook[JOB_HOOK_DEAD]);
-	bind_text(s, 27, sc->hook[JOB_HOOK_FAILURE]);
-	bind_text(s, 28, sc->hook[JOB_HOOK_SUCCESS]);
+	bind_mail(s, 26, sc->mail_to, sc->mail_on);
+	bind_text(s, 28, sc->hook[JOB_HOOK_DEAD]);
+	bind_text(s, 29, sc->hook[JOB_HOOK_FAILURE]);
+	bind_text(s, 30, sc->hook[JOB_HOOK_SUCCESS]);
 }
 
 /* Read the schedule of the current row (SCHED_COLS); see job_read(). */
@@ -2670,9 +2705,11 @@ sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 	sc->created_at = sqlite3_column_int64(s, 20);
 	sc->updated_at = sqlite3_column_int64(s, 21);
 	col_proc(s, 22, &sc->proc);
-	sc->hook[JOB_HOOK_DEAD] = TEXT(22 + PROC_NCOLS);
-	sc->hook[JOB_HOOK_FAILURE] = TEXT(23 + PROC_NCOLS);
-	sc->hook[JOB_HOOK_SUCCESS] = TEXT(24 + PROC_NCOLS);
+	sc->mail_to = TEXT(22 + PROC_NCOLS);
+	sc->mail_on = col_mail_on(s, 23 + PROC_NCOLS);
+	sc->hook[JOB_HOOK_DEAD] = TEXT(24 + PROC_NCOLS);
+	sc->hook[JOB_HOOK_FAILURE] = TEXT(25 + PROC_NCOLS);
+	sc->hook[JOB_HOOK_SUCCESS] = TEXT(26 + PROC_NCOLS);
 #undef TEXT
 	if (oom) {
 		schedule_clear(sc);
@@ -3148,6 +3185,8 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 	js.cwd = sc->cwd;
 	js.run_as = sc->run_as;
 	js.proc = sc->proc;
+	js.mail_to = sc->mail_to;
+	js.mail_on = sc->mail_on;
 	js.schedule_id = sc->id;
 	/* Its hooks stay the schedule's: store_notify.c reads them there. */
 	if (boot != NULL) {

@@ -144,6 +144,10 @@ void		 bind_proc(sqlite3_stmt *s, int first,
 char		*col_strdup(sqlite3_stmt *s, int i, bool *oom);
 int64_t		 col_opt(sqlite3_stmt *s, int i);
 void		 col_proc(sqlite3_stmt *s, int first, struct job_proc *p);
+/* Mail settings (mail.h): ?first and ?first+1; a mail_on column. */
+void		 bind_mail(sqlite3_stmt *s, int first, const char *to,
+		    enum mail_on on);
+enum mail_on	 col_mail_on(sqlite3_stmt *s, int i);
 void		 col_env(sqlite3_stmt *s, int i, bool copy, char **env,
 		    size_t *len, bool *oom);
 void		 col_blob(sqlite3_stmt *s, int i, bool copy, void **p,

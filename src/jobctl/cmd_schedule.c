@@ -117,6 +117,7 @@ ctl_sched_json(struct out_json *j, const struct schedule *s)
 	out_json_str(j, "user", s->run_as);
 	jobfmt_json_proc(j, &s->proc);
 	jobfmt_json_hooks(j, s->hook);
+	jobfmt_json_mail(j, s->mail_to, s->mail_on);
 	out_json_str(j, "overlap", sched_overlap_name(s->overlap));
 	out_json_str(j, "catchup", sched_catchup_name(s->catchup));
 	out_json_time(j, "next_run_at", s->next_run_at);
@@ -298,6 +299,8 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 	s.proc = jo.proc;
 	for (k = 0; k < JOB_NHOOKS; k++)
 		s.hook[k] = (char *)(uintptr_t)jo.hook[k];
+	s.mail_to = (char *)(uintptr_t)jo.mail_to;
+	s.mail_on = jo.mail_on;
 	s.source = (char *)(uintptr_t)"cli";
 	if (schedule_check(&s, clock_wall_ms(ctl->clock), err,
 	    sizeof(err)) != 0)
@@ -560,6 +563,7 @@ show_human(struct ctl *ctl, const struct schedule *s, const int64_t *runs,
 	jobfmt_line("user:", s->run_as);
 	jobfmt_lines_proc(&s->proc);
 	jobfmt_lines_hooks(s->hook);
+	jobfmt_lines_mail(s->mail_to, s->mail_on);
 	jobfmt_line("overlap:", sched_overlap_name(s->overlap));
 	jobfmt_line("catchup:", sched_catchup_name(s->catchup));
 	if (ctl_sched_is_reboot(s))

@@ -57,6 +57,8 @@ static const struct {
 	{ "on-dead",	  JOBOPTS_HOOK + JOB_HOOK_DEAD },
 	{ "on-failure",	  JOBOPTS_HOOK + JOB_HOOK_FAILURE },
 	{ "on-success",	  JOBOPTS_HOOK + JOB_HOOK_SUCCESS },
+	{ "mail-to",	  JOBOPTS_MAIL_TO },
+	{ "mail-on",	  JOBOPTS_MAIL_ON },
 };
 #define SCHED_NUNSETS	(sizeof(sched_unsets) / sizeof(sched_unsets[0]))
 
@@ -71,7 +73,7 @@ sched_unset_opt(const struct ctl *ctl, const char *name)
 			return sched_unsets[i].opt;
 	ctl_fail(ctl, EXIT_USAGE, "invalid --unset \"%s\": use tz, queue, "
 	    "priority, max-attempts, timeout, backoff, env, cwd, user, umask, "
-	    "limit-* or on-*", name);
+	    "limit-*, mail-to, mail-on or on-*", name);
 }
 
 static bool
@@ -119,6 +121,10 @@ sched_set_jobopts(struct schedule *n, const struct jobopts *jo,
 	for (k = 0; k < JOB_NHOOKS; k++)
 		if (SET(JOBOPTS_HOOK + k))
 			n->hook[k] = (char *)(uintptr_t)jo->hook[k];
+	if (SET(JOBOPTS_MAIL_TO))
+		n->mail_to = (char *)(uintptr_t)jo->mail_to;
+	if (SET(JOBOPTS_MAIL_ON))
+		n->mail_on = jo->mail_on;
 #undef SET
 }
 
@@ -233,7 +239,7 @@ ctl_sched_set(struct ctl *ctl, int argc, char **argv)
 	    .timeout_ms = s.timeout_ms, .backoff_ms = s.backoff_ms,
 	    .backoff_max_ms = s.backoff_max_ms, .env = s.env,
 	    .env_len = s.env_len, .cwd = s.cwd, .run_as = s.run_as,
-	    .proc = s.proc,
+	    .proc = s.proc, .mail_to = s.mail_to, .mail_on = s.mail_on,
 	    .hook = { s.hook[0], s.hook[1], s.hook[2] },
 	    .overlap = seen[SET_OPT_OVERLAP] ? overlap : s.overlap,
 	    .catchup = seen[SET_OPT_CATCHUP] ? catchup : s.catchup,

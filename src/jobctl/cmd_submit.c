@@ -282,6 +282,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	js->run_as = sb.jo.run_as;
 	js->proc = sb.jo.proc;
 	memcpy(js->hook, sb.jo.hook, sizeof(js->hook));
+	js->mail_to = sb.jo.mail_to;
+	js->mail_on = sb.jo.mail_on;
 
 	if (sb.batch) {
 		if (argc > 0)

@@ -109,6 +109,30 @@ jobfmt_lines_proc(const struct job_proc *p)
 }
 
 void
+jobfmt_json_mail(struct out_json *j, const char *to, enum mail_on on)
+{
+	out_json_str(j, "mail_to", to);
+	out_json_str(j, "mail_on", mail_on_name(on));
+}
+
+void
+jobfmt_lines_mail(const char *to, enum mail_on on)
+{
+	char buf[32];
+
+	if (to == NULL)
+		return;
+	jobfmt_line("mail to:", to);
+	if (on == MAIL_ON_UNSET) {
+		on = jobfmt_defaults()->mail_on;
+		snprintf(buf, sizeof(buf), "%s (default)", mail_on_name(on) ?
+		    mail_on_name(on) : "failure");
+	} else
+		snprintf(buf, sizeof(buf), "%s", mail_on_name(on));
+	jobfmt_line("mail on:", buf);
+}
+
+void
 jobfmt_json(struct out_json *j, const struct job *jb)
 {
 	out_json_int(j, "id", jb->id);
@@ -133,6 +157,7 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 	out_json_str(j, "cwd", jb->cwd);
 	out_json_str(j, "user", jb->run_as);
 	jobfmt_json_proc(j, &jb->proc);
+	jobfmt_json_mail(j, jb->mail_to, jb->mail_on);
 	out_json_bool(j, "cancel_requested", jb->cancel_requested);
 	out_json_str(j, "lease_owner", jb->lease_owner);
 	out_json_time(j, "lease_expires_at", jb->lease_expires_at);
@@ -313,6 +338,7 @@ jobfmt_defaults(void)
 	d.timeout_ms = cfg.timeout_ms;
 	d.backoff_ms = cfg.backoff_ms;
 	d.backoff_max_ms = cfg.backoff_max_ms;
+	d.mail_on = (enum mail_on)cfg.mail_on;
 	config_free(&cfg);
 	return &d;
 }
@@ -401,6 +427,7 @@ show_human(struct ctl *ctl, const struct job *jb)
 		    jb->notify_of);
 		jobfmt_line("notifies:", buf);
 	}
+	jobfmt_lines_mail(jb->mail_to, jb->mail_on);
 	if (jb->lease_owner != NULL) {
 		jobfmt_line("lease owner:", jb->lease_owner);
 		jobfmt_line_time(ctl, "lease expires:", jb->lease_expires_at,

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobd/mail.h"
+
 struct ctl;
 struct job;
 struct out_json;
@@ -85,6 +87,7 @@ struct jobfmt_defaults {
 	int64_t		 timeout_ms;
 	int64_t		 backoff_ms;
 	int64_t		 backoff_max_ms;
+	enum mail_on	 mail_on;
 };
 const struct jobfmt_defaults *jobfmt_defaults(void);
 
@@ -105,5 +108,14 @@ void	jobfmt_lines_proc(const struct job_proc *p);
  */
 void	jobfmt_json_hooks(struct out_json *j, char *const *hook);
 void	jobfmt_lines_hooks(char *const *hook);
+
+/*
+ * A job's or a schedule's mail settings.  JSON: "mail_to" (the addresses
+ * as given) and "mail_on" ("never", "failure", "output", "always"), null
+ * when not set.  Human, only when mail_to is set: "mail to:" and "mail
+ * on:" lines, the latter "failure (default)" when not set.
+ */
+void	jobfmt_json_mail(struct out_json *j, const char *to, enum mail_on on);
+void	jobfmt_lines_mail(const char *to, enum mail_on on);
 
 #endif /* JOBCTL_JOBFMT_H */

@@ -298,10 +298,41 @@ opt_hook(const struct ctl *ctl, struct jobopts *jo, enum job_hook h,
 	jo->hook[h] = s;
 }
 
+/* --mail-to ADDR[,ADDR...], --mail-on POLICY: see jobspec.h. */
+static void
+opt_mail(const struct ctl *ctl, struct jobopts *jo, int c, const char *s)
+{
+	char why[JOBSPEC_WHY_MAX];
+	const char *p;
+
+	if (c == JOBOPTS_MAIL_ON) {
+		if (jobspec_mail_on_parse(s, &jo->mail_on, why,
+		    sizeof(why)) != 0)
+			ctl_fail(ctl, EXIT_USAGE, "invalid --mail-on \"%s\": "
+			    "%s", s, why);
+		return;
+	}
+	if (jobspec_mail_to_check(s, why, sizeof(why)) != 0) {
+		/* Quote it only when it shows on one line as it is. */
+		for (p = s; *p != '\0' && (unsigned char)*p >= 0x20 &&
+		    *p != 0x7f; p++)
+			;
+		if (*p == '\0' && strlen(s) <= 200)
+			ctl_fail(ctl, EXIT_USAGE, "invalid --mail-to \"%s\": "
+			    "%s", s, why);
+		ctl_fail(ctl, EXIT_USAGE, "invalid --mail-to: %s", why);
+	}
+	jo->mail_to = s;
+}
+
 bool
 jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
     const char *arg)
 {
+	if (c == JOBOPTS_MAIL_TO || c == JOBOPTS_MAIL_ON) {
+		opt_mail(ctl, jo, c, arg);
+		return true;
+	}
 	if (c >= JOBOPTS_PROC && c < JOBOPTS_PROC + PROCOPT_N) {
 		opt_proc(ctl, jo, (enum procopt)(c - JOBOPTS_PROC), arg);
 		return true;

@@ -1,9 +1,10 @@
 /*
  * jobopts: the job options that "submit" and "schedule add" share
  * (--queue --priority --max-attempts --timeout --backoff --env --cwd
- * --user --umask --limit-* --kill-mode --on-dead --on-failure
- * --on-success), parsed and checked in one place (the umask
- * and limits through procopt.h, as schedule files and jobd.conf), and the
+ * --user --umask --limit-* --kill-mode --mail-to --mail-on --on-dead
+ * --on-failure --on-success), parsed and
+ * checked in one place (the umask and limits through procopt.h, the mail
+ * options through jobspec.h, as schedule files and jobd.conf), and the
  * command-line helpers both use: turning COMMAND [ARG ...] into one shell
  * command line, and quoting a word for /bin/sh.  The rules and limits
  * are jobspec.h's, which schedule files and import-crontab use too; this
@@ -43,6 +44,8 @@ struct jobopts {
 	const char	*run_as;	/* user name, or NULL */
 	struct job_proc	 proc;		/* umask, limits */
 	const char	*hook[JOB_NHOOKS]; /* by enum job_hook, or NULL */
+	const char	*mail_to;	/* checked addresses, or NULL */
+	enum mail_on	 mail_on;	/* MAIL_ON_UNSET: not given */
 	char		 cwdbuf[PATH_MAX];
 };
 
@@ -52,7 +55,9 @@ struct jobopts {
  */
 #define JOBOPTS_SHORTOPTS	"b:C:e:m:p:q:t:u:"
 #define JOBOPTS_PROC		0x300	/* + enum procopt: long only */
-#define JOBOPTS_HOOK		0x310	/* + enum job_hook: long only */
+#define JOBOPTS_MAIL_TO		0x310	/* --mail-to, long only */
+#define JOBOPTS_MAIL_ON		0x311	/* --mail-on, long only */
+#define JOBOPTS_HOOK		0x320	/* + enum job_hook: long only */
 #define JOBOPTS_LONGOPTS						\
 	{ "on-dead",	  required_argument, NULL,			\
 	    JOBOPTS_HOOK + JOB_HOOK_DEAD },				\
@@ -66,6 +71,8 @@ struct jobopts {
 	{ "limit-as",	  required_argument, NULL, JOBOPTS_PROC + 3 },	\
 	{ "limit-cpu",	  required_argument, NULL, JOBOPTS_PROC + 4 },	\
 	{ "kill-mode",	  required_argument, NULL, JOBOPTS_PROC + 5 },	\
+	{ "mail-to",	  required_argument, NULL, JOBOPTS_MAIL_TO },	\
+	{ "mail-on",	  required_argument, NULL, JOBOPTS_MAIL_ON },	\
 	{ "backoff",	  required_argument, NULL, 'b' },		\
 	{ "cwd",	  required_argument, NULL, 'C' },		\
 	{ "env",	  required_argument, NULL, 'e' },		\

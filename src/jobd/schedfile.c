@@ -245,6 +245,11 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 			rc = sf_str(&s->run_as, value, r, sizeof(r));
 		else if (rc != -ENOMEM)
 			rc = -EINVAL;
+	} else if (strcmp(key, "mail_to") == 0) {
+		if ((rc = jobspec_mail_to_check(value, r, sizeof(r))) == 0)
+			rc = sf_str(&s->mail_to, value, r, sizeof(r));
+	} else if (strcmp(key, "mail_on") == 0) {
+		rc = jobspec_mail_on_parse(value, &s->mail_on, r, sizeof(r));
 	} else if (strcmp(key, "overlap") == 0) {
 		if ((rc = sched_overlap_parse(value, &s->overlap)) != 0)
 			snprintf(r, sizeof(r), "expected skip, allow or queue");
@@ -261,9 +266,9 @@ sf_key(struct schedule *s, unsigned char *flags, const char *key,
 		snprintf(why, whylen, "unknown key \"%s\" (the keys are cron, "
 		    "command, tz, queue, priority, max_attempts, timeout, "
 		    "backoff, backoff_max, cwd, user, umask, limit_nofile, "
-		    "limit_nproc, limit_as, limit_cpu, kill_mode, on_dead, "
-		    "on_failure, on_success, overlap, catchup, enabled and "
-		    "env.NAME)", key);
+		    "limit_nproc, limit_as, limit_cpu, kill_mode, mail_to, "
+		    "mail_on, on_dead, on_failure, on_success, overlap, "
+		    "catchup, enabled and env.NAME)", key);
 		return -EINVAL;
 	}
 	if (rc == 0)

@@ -75,6 +75,12 @@ while read -r o; do
 done <"$T/help"
 complete_words submit --key-
 [ "$C" = "--key-ttl" ] || problem "--key- offers: $C"
+complete_words submit --mail-on ""
+[ "$C" = "$(printf 'always\nfailure\nnever\noutput')" ] ||
+    problem "--mail-on: $C"
+complete_words schedule add x --mail-
+[ "$C" = "$(printf -- '--mail-on\n--mail-to')" ] ||
+    problem "schedule add --mail-: $C"
 end
 
 begin "completion: the sub-commands and their options"

@@ -50,6 +50,10 @@
 #                         (waits 5 s for orphans of a SIGKILLed jobd)
 #   no_sanitizer NAME     a case: no sanitizer report (ASan, LSan, UBSan,
 #                         TSan) in any $T/*.log
+#   fake_mailer           MAILER = $T/sendmail, a copy of fake_sendmail
+#                         (a sendmail that records each message in
+#                         $MAILDIR = $T/sendmail.d: N.args, N.msg, N.env)
+#   mails                 how many messages it has recorded
 #
 # On exit, every jobd started here, every pid in JOBPIDS and every process
 # naming $T is killed (SIGKILL, by pid).
@@ -396,3 +400,14 @@ _daemon_cleanup() {
 }
 trap '_daemon_cleanup' EXIT
 trap '_daemon_cleanup; exit 1' INT TERM HUP
+
+fake_mailer() {
+	MAILER=$T/sendmail
+	MAILDIR=$MAILER.d
+	cp "$JOBD_TOP/tests/e2e/fake_sendmail" "$MAILER" &&
+	    chmod 755 "$MAILER" && mkdir -p "$MAILDIR"
+}
+
+mails() {
+	find "$MAILDIR" -maxdepth 1 -name '*.msg' 2>/dev/null | wc -l
+}

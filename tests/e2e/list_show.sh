@@ -158,8 +158,9 @@ want = set("""id state queue command priority run_at attempts max_attempts
 timeout_ms backoff_ms backoff_max_ms idempotency_key schedule_id schedule
 slot_at env cwd user cancel_requested lease_owner lease_expires_at
 created_at updated_at finished_at exit_code last_error dead_at dead_reason
-umask limit_nofile limit_nproc limit_as limit_cpu kill_mode rerun_of reruns history
-on_dead on_failure on_success notify_of notify_event""".split())
+umask limit_nofile limit_nproc limit_as limit_cpu kill_mode mail_to mail_on
+rerun_of reruns history on_dead on_failure on_success notify_of
+notify_event""".split())
 if set(d) != want:
     sys.exit("missing %s, extra %s" % (want - set(d), set(d) - want))
 exp = {"id": int(sys.argv[1]), "state": "pending", "queue": "full",

@@ -107,7 +107,7 @@ run schedule --json list
 expect_rc 0
 [ "$(json_lines "$T/.out")" = 6 ] || problem "lines: $OUT"
 head -1 "$T/.out" | json 'sorted(d.keys())' >"$T/keys"
-echo '["backoff_max_ms", "backoff_ms", "catchup", "command", "created_at", "cron", "cwd", "enabled", "env", "id", "kill_mode", "last_exit_code", "last_finished_at", "last_job_id", "last_ok_at", "last_ok_job_id", "last_run_at", "last_state", "limit_as", "limit_cpu", "limit_nofile", "limit_nproc", "max_attempts", "name", "next_run_at", "on_dead", "on_failure", "on_success", "overlap", "priority", "queue", "source", "timeout_ms", "tz", "umask", "updated_at", "user"]' >"$T/want"
+echo '["backoff_max_ms", "backoff_ms", "catchup", "command", "created_at", "cron", "cwd", "enabled", "env", "id", "kill_mode", "last_exit_code", "last_finished_at", "last_job_id", "last_ok_at", "last_ok_job_id", "last_run_at", "last_state", "limit_as", "limit_cpu", "limit_nofile", "limit_nproc", "mail_on", "mail_to", "max_attempts", "name", "next_run_at", "on_dead", "on_failure", "on_success", "overlap", "priority", "queue", "source", "timeout_ms", "tz", "umask", "updated_at", "user"]' >"$T/want"
 expect_same "$T/want" "$T/keys" "keys"
 [ "$(head -1 "$T/.out" | json '[d["name"], d["last_run_at"], d["cwd"], d["env"], d["created_at"]]')" \
     = '["backup", null, null, {}, "2026-11-30T00:53:20.000Z"]' ] ||

@@ -92,6 +92,9 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	    b->notify_hook[JOB_HOOK_SUCCESS]);
 	assert_int_equal(a->notify_max_attempts, b->notify_max_attempts);
 	assert_int_equal(a->notify_timeout_ms, b->notify_timeout_ms);
+	assert_str_or_null(a->mailer, b->mailer);
+	assert_str_or_null(a->mail_from, b->mail_from);
+	assert_int_equal(a->mail_on, b->mail_on);
 }
 
 static void
@@ -1052,6 +1055,88 @@ test_config_read_ini_callback(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * The mail keys: a mailer named in the file must be an executable file,
+ * the default is not checked; mail_from is one address; mail_on a policy.
+ * A bad one leaves the config as it was.
+ */
+static void
+test_config_mail(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[1024], path[1100], text[1300], err[ERRLEN];
+	struct jd_config c;
+	int fd;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/cfgmail.XXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(config_defaults(&c), 0);
+	assert_null(c.mailer);
+	assert_string_equal(config_mailer(&c), CONFIG_MAILER_DEFAULT);
+	assert_null(c.mail_from);
+	assert_int_equal(c.mail_on, MAIL_ON_FAILURE);
+
+	snprintf(path, sizeof(path), "%s/sendmail", dir);
+	assert_true((fd = open(path, O_WRONLY | O_CREAT, 0755)) >= 0);
+	close(fd);
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(text, sizeof(text), "[jobd]\nmailer = %s\n"
+	    "mail_from = jobd@example.com\n[job]\nmail_on = output\n", path);
+	assert_int_equal(load(&c, text, err), 0);
+	assert_string_equal(c.mailer, path);
+	assert_string_equal(config_mailer(&c), path);
+	assert_string_equal(c.mail_from, "jobd@example.com");
+	assert_int_equal(c.mail_on, MAIL_ON_OUTPUT);
+
+	/* Not executable, missing, a directory, relative: refused. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(load(&c, text, err), -EINVAL);
+	snprintf(text, sizeof(text), "%s:2: mailer = \"%s\": not executable",
+	    NAME, path);
+	assert_string_equal(err, text);
+	assert_string_equal(c.mailer, path);	/* unchanged */
+	assert_int_equal(c.mail_on, MAIL_ON_OUTPUT);
+	assert_int_equal(unlink(path), 0);
+	snprintf(text, sizeof(text), "[jobd]\n\nmailer = %s\n", path);
+	assert_int_equal(load(&c, text, err), -EINVAL);
+	snprintf(text, sizeof(text), "%s:3: mailer = \"%s\": no such file",
+	    NAME, path);
+	assert_string_equal(err, text);
+	snprintf(text, sizeof(text), "[jobd]\nmailer = %s\n", dir);
+	assert_int_equal(load(&c, text, err), -EINVAL);
+	snprintf(text, sizeof(text), "%s:2: mailer = \"%s\": not a regular "
+	    "file", NAME, dir);
+	assert_string_equal(err, text);
+	assert_int_equal(load(&c, "[jobd]\nmailer = sendmail\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":2: mailer = \"sendmail\": must be "
+	    "an absolute path");
+
+	assert_int_equal(load(&c, "[jobd]\nmail_from = a@b, c@d\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":2: mail_from = \"a@b, c@d\": one "
+	    "address only");
+	assert_int_equal(load(&c, "[jobd]\nmail_from = a b\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":2: mail_from = \"a b\": address "
+	    "\"a b\" contains a blank");
+	assert_int_equal(load(&c, "[job]\nmail_on = sometimes\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":2: mail_on = \"sometimes\": must be "
+	    "one of never|failure|output|always");
+	assert_int_equal(c.mail_on, MAIL_ON_OUTPUT);
+
+	/* Empty: unset, the default. */
+	assert_int_equal(load(&c, "[jobd]\nmailer =\nmail_from =\n", err),
+	    0);
+	assert_null(c.mailer);
+	assert_null(c.mail_from);
+	assert_int_equal(c.mail_on, MAIL_ON_FAILURE);
+	config_free(&c);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_config_print_roundtrip(void **state)
 {
@@ -1074,6 +1159,8 @@ test_config_print_roundtrip(void **state)
 	    "max_catchup = 100\n"
 	    "locale_file = /etc/default/locale\n"
 	    "cgroups = auto\n"
+	    "# mailer = (/usr/sbin/sendmail)\n"
+	    "# mail_from = (not set)\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
@@ -1085,6 +1172,7 @@ test_config_print_roundtrip(void **state)
 	    "# limit_nproc = (jobd's own)\n"
 	    "# limit_as = (jobd's own)\n"
 	    "# limit_cpu = (jobd's own)\n"
+	    "mail_on = failure\n"
 	    "\n"
 	    "[notify]\n"
 	    "# on_dead = (none)\n"
@@ -1268,7 +1356,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 25);
+	assert_int_equal(nkeys, 28);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);
@@ -1513,6 +1601,7 @@ main(void)
 		cmocka_unit_test(test_config_load_file),
 		cmocka_unit_test(test_config_load_file_size_cap),
 		cmocka_unit_test(test_config_read_ini_callback),
+		cmocka_unit_test(test_config_mail),
 		cmocka_unit_test(test_config_print_roundtrip),
 		cmocka_unit_test(test_config_sample_is_defaults),
 		cmocka_unit_test(test_config_sample_documents_every_key),

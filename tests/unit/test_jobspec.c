@@ -250,6 +250,30 @@ test_jobspec_cwd_and_command(void **state)
 	free(cmd);
 }
 
+/* The mail options: mail.h's rules, with the reasons callers print. */
+static void
+test_jobspec_mail(void **state)
+{
+	enum mail_on on = MAIL_ON_NEVER;
+
+	(void)state;
+	assert_int_equal(jobspec_mail_to_check("ops@example.com, root", why,
+	    sizeof(why)), 0);
+	assert_int_equal(jobspec_mail_to_check("a@b\nBcc: x", why,
+	    sizeof(why)), -EINVAL);
+	has("control character 0x0a at byte 4");
+	assert_int_equal(jobspec_mail_to_check("", why, sizeof(why)),
+	    -EINVAL);
+	has("no address");
+	assert_int_equal(jobspec_mail_on_parse("output", &on, why,
+	    sizeof(why)), 0);
+	assert_int_equal(on, MAIL_ON_OUTPUT);
+	assert_int_equal(jobspec_mail_on_parse("daily", &on, why,
+	    sizeof(why)), -EINVAL);
+	has("use failure, output, always or never");
+	assert_int_equal(on, MAIL_ON_OUTPUT);
+}
+
 int
 main(void)
 {
@@ -260,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_jobspec_env),
 		cmocka_unit_test(test_jobspec_user),
 		cmocka_unit_test(test_jobspec_cwd_and_command),
+		cmocka_unit_test(test_jobspec_mail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,6 +342,8 @@ test_schedfile_every_key(void **state)
 	    "limit_as = 4G\n"
 	    "limit_cpu = 2h\n"
 	    "kill_mode = process\n"
+	    "mail_to = ops@example.com, root\n"
+	    "mail_on = output\n"
 	    "[defaults]\n"
 	    "cron = @hourly\n"
 	    "command = true\n"
@@ -379,6 +381,8 @@ test_schedfile_every_key(void **state)
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], 4LL << 30);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_CPU], 7200);
 	assert_int_equal(sc.proc.kill_mode, JOB_KILL_PROCESS);
+	assert_string_equal(sc.mail_to, "ops@example.com, root");
+	assert_int_equal(sc.mail_on, MAIL_ON_OUTPUT);
 	/* Monday 2025-12-01 04:30 in New York is 09:30 UTC. */
 	assert_int_equal(sc.next_run_at, T0 + 24 * HOUR + 9 * HOUR +
 	    30 * 60000);
@@ -395,6 +399,8 @@ test_schedfile_every_key(void **state)
 	assert_int_equal(sc.proc.umask, JOB_DEFAULT);
 	assert_int_equal(sc.proc.limit[JOB_LIMIT_AS], JOB_DEFAULT);
 	assert_int_equal(sc.proc.kill_mode, JOB_DEFAULT);
+	assert_null(sc.mail_to);
+	assert_int_equal(sc.mail_on, MAIL_ON_UNSET);
 	assert_null(sc.cwd);
 	assert_null(sc.run_as);
 	assert_int_equal(sc.env_len, 0);
@@ -636,6 +642,18 @@ static const struct {
 	    ":4: unknown key \"foo\"" },
 	{ "[a]\ncron = @daily\ncommand = x\nkill_mode = all\n",
 	    ":4: kill_mode = \"all\": not \"attempt\" or \"process\"" },
+	{ "[a]\ncron = @daily\ncommand = x\nmail_to = a@b Bcc: x\n",
+	    ":4: mail_to = \"a@b Bcc: x\": address \"a@b Bcc: x\" contains "
+	    "a blank" },
+	{ "[a]\ncron = @daily\ncommand = x\nmail_to = a@b,,c\n",
+	    ":4: mail_to = \"a@b,,c\": empty address at byte 5" },
+	{ "[a]\ncron = @daily\ncommand = x\nmail_to = a@b\tc\n",
+	    ":4: mail_to = \"a@b\\x09c\": control character 0x09 at byte 4" },
+	{ "[a]\ncron = @daily\ncommand = x\nmail_to =\n",
+	    ":4: mail_to: empty value" },
+	{ "[a]\ncron = @daily\ncommand = x\nmail_on = sometimes\n",
+	    ":4: mail_on = \"sometimes\": use failure, output, always or "
+	    "never" },
 	{ "[ok]\ncron = @daily\ncommand = x\n\n[a]\ncommand = x\n",
 	    ":5: [a]: no \"cron\" key" },
 	{ "[a]\ncron = @daily\n[b]\ncron = @daily\ncommand = x\n",

@@ -279,6 +279,8 @@ test_store_submit_roundtrip(void **state)
 	js.proc.limit[JOB_LIMIT_NOFILE] = 64;
 	js.proc.limit[JOB_LIMIT_AS] = JOB_UNLIMITED;
 	js.proc.kill_mode = JOB_KILL_PROCESS;
+	js.mail_to = "ops@example.com, root";
+	js.mail_on = MAIL_ON_OUTPUT;
 	fake_clock_advance(&f->fc, 1234);
 	id = submit1(f, &js, NULL);
 	assert_true(id > 0);
@@ -306,6 +308,8 @@ test_store_submit_roundtrip(void **state)
 	assert_true(j.proc.limit[JOB_LIMIT_AS] == JOB_UNLIMITED);
 	assert_int_equal(j.proc.limit[JOB_LIMIT_CPU], JOB_DEFAULT);
 	assert_int_equal(j.proc.kill_mode, JOB_KILL_PROCESS);
+	assert_string_equal(j.mail_to, "ops@example.com, root");
+	assert_int_equal(j.mail_on, MAIL_ON_OUTPUT);
 	assert_int_equal(j.created_at, T0 + 1234);
 	assert_int_equal(j.updated_at, T0 + 1234);
 	assert_int_equal(j.finished_at, 0);
@@ -332,6 +336,8 @@ test_store_submit_defaults_are_null(void **state)
 	assert_int_equal(j.proc.umask, JOB_DEFAULT);
 	assert_int_equal(j.proc.limit[JOB_LIMIT_NOFILE], JOB_DEFAULT);
 	assert_int_equal(j.proc.kill_mode, JOB_DEFAULT);
+	assert_null(j.mail_to);
+	assert_int_equal(j.mail_on, MAIL_ON_UNSET);
 	assert_null(j.key);
 	assert_null(j.env);
 	assert_null(j.cwd);
@@ -528,6 +534,8 @@ test_store_rerun(void **state)
 
 	js.key = "k";
 	js.priority = 4;
+	js.mail_to = "a@b";
+	js.mail_on = MAIL_ON_ALWAYS;
 	id = submit1(f, &js, NULL);
 	js.key = NULL;
 	pend = submit1(f, &js, NULL);
@@ -545,6 +553,8 @@ test_store_rerun(void **state)
 	assert_null(j.key);
 	assert_int_equal(j.rerun_of, id);
 	assert_int_equal(j.run_at, T0 + 1000);
+	assert_string_equal(j.mail_to, "a@b");
+	assert_int_equal(j.mail_on, MAIL_ON_ALWAYS);
 	job_clear(&j);
 	assert_int_equal(store_job_reruns(f->st, id, rerun_fn, &c), 0);
 	assert_int_equal(c.n, 1);
@@ -850,8 +860,12 @@ test_store_schedule_reboot_once_per_boot(void **state)
 	procopt_init(&sc.proc);
 	sc.enabled = true;
 	sc.source = (char *)(uintptr_t)"cli";
+	sc.mail_to = (char *)(uintptr_t)"root";
+	sc.mail_on = MAIL_ON_OUTPUT;
 	assert_int_equal(store_schedule_put(f->st, &sc, false, &id), 0);
 	assert_int_equal(store_schedule_get(f->st, "boot", &got), 0);
+	assert_string_equal(got.mail_to, "root");
+	assert_int_equal(got.mail_on, MAIL_ON_OUTPUT);
 	assert_int_equal(store_open(&st2, f->db, 0, &f->fc.clock, err,
 	    sizeof(err)), 0);
 	for (i = 0; i < 4; i++) {
@@ -876,6 +890,15 @@ test_store_schedule_reboot_once_per_boot(void **state)
 	assert_true(sl.job_id > 0);
 	assert_int_equal(store_schedule_active(f->st, got.id, &n), 0);
 	assert_int_equal(n, sl.job_id);
+	{
+		struct job j;
+
+		/* The job a schedule makes is mailed as the schedule says. */
+		assert_int_equal(store_job_get(f->st, sl.job_id, &j), 0);
+		assert_string_equal(j.mail_to, "root");
+		assert_int_equal(j.mail_on, MAIL_ON_OUTPUT);
+		job_clear(&j);
+	}
 	store_close(st2);
 	schedule_clear(&got);
 }
