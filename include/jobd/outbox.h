@@ -26,6 +26,14 @@
  * attempt's output tail on its standard input.  The notification's own
  * id and attempt are JOBD_NOTIFY_ID and JOBD_NOTIFY_ATTEMPT (runner.h).
  *
+ * Mail.  A job with mail_to is mailed about each attempt end that
+ * mail_wanted() (mail.h) says should be, under its mail_on, else the
+ * configuration's: the mail is one more notification job, whose command
+ * is the mailer's argv (mail_argv(), each word quoted for /bin/sh) and
+ * whose input is the composed message (mail_compose()).  Its event is
+ * the attempt's: dead when the job died, failure when it failed, success
+ * otherwise.  It runs as the job's user.
+ *
  * Pure functions: no I/O, no clock, no state; thread-safe.
  */
 #ifndef JOBD_OUTBOX_H
@@ -36,6 +44,7 @@
 #include <stdint.h>
 
 #include "jobd/job.h"
+#include "jobd/mail.h"
 
 #define OUTBOX_QUEUE		"jobd.notify"
 #define OUTBOX_RESERVED		"jobd."		/* queue prefix */
@@ -49,6 +58,12 @@ struct outbox_conf {
 						   JOB_DEFAULT */
 	int64_t		 timeout_ms;		/* of a notification job, or
 						   JOB_DEFAULT */
+	const char	*mailer;		/* the mailer's path */
+	const char	*mail_from;		/* or NULL: the job's user */
+	enum mail_on	 mail_on;		/* for jobs that set none */
+	const char	*user;			/* jobd's own user name, for
+						   jobs that name none */
+	const char	*host;			/* this host's name */
 };
 
 /* One recorded end of an attempt, and what became of its job. */
@@ -71,6 +86,9 @@ struct outbox_outcome {
 	size_t		 output_len;
 	const char	*job_hook[JOB_NHOOKS];	/* the job's own, or NULL */
 	const char	*sched_hook[JOB_NHOOKS]; /* its schedule's, or NULL */
+	const char	*mail_to;		/* addresses, or NULL: no mail */
+	enum mail_on	 mail_on;		/* MAIL_ON_UNSET: c->mail_on */
+	int64_t		 finished_at;		/* UTC ms, for the Date */
 };
 
 /* One notification job to insert. */
@@ -109,9 +127,12 @@ int		 outbox_hook_path(const char *hook, char *buf, size_t len);
 
 /*
  * Plan the notifications of outcome o under configuration c: up to
- * OUTBOX_MAX jobs into out[], their number into *n.  Nothing for a
+ * OUTBOX_MAX jobs into out[], their number into *n: the hooks first (on
+ * failure or success, then on death), then the mail.  Nothing for a
  * notification (o->notify_of != 0).  On success the caller owns out[0 ..
- * *n - 1] (outbox_job_clear() each).  -ENOMEM, with nothing owned.
+ * *n - 1] (outbox_job_clear() each).  -ENOMEM, with nothing owned; a mail
+ * whose addresses mail.h refuses (they were checked when given) is not
+ * planned.
  */
 int		 outbox_plan(const struct outbox_conf *c,
 		    const struct outbox_outcome *o, struct outbox_job *out,

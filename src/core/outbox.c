@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jobd/job.h"
+#include "jobd/mail.h"
 #include "jobd/outbox.h"
 
 static const char *const outbox_events[JOB_NHOOKS] = {
@@ -197,6 +198,108 @@ ob_add_hook(const struct outbox_conf *c, const struct outbox_outcome *o,
 	return 0;
 }
 
+/* argv as one /bin/sh command line, each word in single quotes. */
+static char *
+ob_shell_join(char **argv)
+{
+	size_t len = 1, k;
+	const char *q;
+	char *cmd, *p;
+
+	for (k = 0; argv[k] != NULL; k++)
+		len += strlen(argv[k]) * 4 + 3;
+	if ((cmd = p = malloc(len)) == NULL)
+		return NULL;
+	for (k = 0; argv[k] != NULL; k++) {
+		if (k > 0)
+			*p++ = ' ';
+		*p++ = '\'';
+		for (q = argv[k]; *q != '\0'; q++) {
+			if (*q == '\'') {
+				memcpy(p, "'\\''", 4);
+				p += 4;
+			} else
+				*p++ = *q;
+		}
+		*p++ = '\'';
+	}
+	*p = '\0';
+	return cmd;
+}
+
+/* What the attempt came to, for the mail: "exit 1", "signal 9" ... */
+static void
+ob_mail_outcome(const struct outbox_outcome *o, char *buf, size_t len)
+{
+	if (!o->failed)
+		snprintf(buf, len, "done");
+	else if (o->has_exit_code)
+		snprintf(buf, len, "exit %" PRId64 "%s", o->exit_code,
+		    o->dead ? ", dead" : "");
+	else if (o->signal != 0)
+		snprintf(buf, len, "signal %" PRId64 "%s", o->signal,
+		    o->dead ? ", dead" : "");
+	else
+		snprintf(buf, len, "%s%s", o->outcome != NULL ? o->outcome :
+		    "failed", o->dead ? ", dead" : "");
+}
+
+/* Add the mail about o, if it has mail_to and its policy wants one. */
+static int
+ob_add_mail(const struct outbox_conf *c, const struct outbox_outcome *o,
+    struct outbox_job *out, size_t *n)
+{
+	struct outbox_job *j;
+	struct mail_msg m;
+	enum mail_on on;
+	char outcome[64], **argv, *msg;
+	size_t len;
+	int error;
+
+	if (o->mail_to == NULL || c->mailer == NULL || *n >= OUTBOX_MAX)
+		return 0;
+	on = o->mail_on != MAIL_ON_UNSET ? o->mail_on : c->mail_on;
+	if (!mail_wanted(on, o->failed, o->output_len))
+		return 0;
+	j = &out[*n];
+	memset(j, 0, sizeof(*j));
+	j->event = o->dead ? JOB_HOOK_DEAD : o->failed ? JOB_HOOK_FAILURE :
+	    JOB_HOOK_SUCCESS;
+	if ((error = mail_argv(c->mailer, o->mail_to, &argv)) != 0)
+		return error == -ENOMEM ? error : 0;
+	j->command = ob_shell_join(argv);
+	mail_argv_free(argv);
+	if (j->command == NULL)
+		return -ENOMEM;
+	ob_mail_outcome(o, outcome, sizeof(outcome));
+	memset(&m, 0, sizeof(m));
+	m.from = c->mail_from;
+	m.to = o->mail_to;
+	m.user = o->run_as != NULL ? o->run_as : c->user;
+	m.host = c->host;
+	m.command = o->command;
+	m.schedule = o->schedule;
+	m.job_id = o->job_id;
+	m.attempt = (int)o->attempt;
+	m.outcome = outcome;
+	m.date = o->finished_at / 1000;
+	m.body = o->output;
+	m.body_len = o->output_len;
+	if ((error = mail_compose(&m, &msg, &len)) != 0) {
+		outbox_job_clear(j);
+		return error == -ENOMEM ? error : 0;
+	}
+	j->input = j->input_buf = msg;
+	j->input_len = len;
+	if (ob_env(o, j->event, j) != 0) {
+		outbox_job_clear(j);
+		return -ENOMEM;
+	}
+	j->run_as = o->run_as;
+	(*n)++;
+	return 0;
+}
+
 int
 outbox_plan(const struct outbox_conf *c, const struct outbox_outcome *o,
     struct outbox_job *out, size_t *n)
@@ -213,6 +316,8 @@ outbox_plan(const struct outbox_conf *c, const struct outbox_outcome *o,
 		error = ob_add_hook(c, o, JOB_HOOK_SUCCESS, out, n);
 	if (error == 0 && o->failed && o->dead)
 		error = ob_add_hook(c, o, JOB_HOOK_DEAD, out, n);
+	if (error == 0)
+		error = ob_add_mail(c, o, out, n);
 	if (error != 0) {
 		for (i = 0; i < *n; i++)
 			outbox_job_clear(&out[i]);

@@ -452,7 +452,7 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_NOTIFY_OUTCOME] =
 	    "SELECT j.queue, j.command, j.run_as, s.name, j.notify_of, "
 	    "j.on_dead, j.on_failure, j.on_success, "
-	    "s.on_dead, s.on_failure, s.on_success "
+	    "s.on_dead, s.on_failure, s.on_success, j.mail_to, j.mail_on "
 	    "FROM jobs j LEFT JOIN schedules s ON s.id = j.schedule_id "
 	    "WHERE j.id = ?1",
 	[Q_NOTIFY_INSERT] =

@@ -5,11 +5,13 @@
  * notification jobs it plans: they commit, or vanish, with the outcome.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jobd/crash.h"
 #include "jobd/job.h"
+#include "jobd/mail.h"
 #include "jobd/outbox.h"
 #include "jobd/store.h"
 #include "store_impl.h"
@@ -19,18 +21,39 @@ struct store_notify {
 	char		*hook[JOB_NHOOKS];
 	int64_t		 max_attempts;
 	int64_t		 timeout_ms;
+	char		*mailer, *mail_from, *user, *host;
+	enum mail_on	 mail_on;
 };
+
+/* Free what n owns, and n. */
+static void
+notify_free(struct store_notify *n)
+{
+	int i;
+
+	for (i = 0; i < JOB_NHOOKS; i++)
+		free(n->hook[i]);
+	free(n->mailer);
+	free(n->mail_from);
+	free(n->user);
+	free(n->host);
+	free(n);
+}
+
+/* A copy of s into *d; false when out of memory.  NULL stays NULL. */
+static bool
+notify_dup(char **d, const char *s)
+{
+	*d = NULL;
+	return s == NULL || (*d = strdup(s)) != NULL;
+}
 
 void
 store_notify_free(struct store *st)
 {
-	int i;
-
 	if (st->notify == NULL)
 		return;
-	for (i = 0; i < JOB_NHOOKS; i++)
-		free(st->notify->hook[i]);
-	free(st->notify);
+	notify_free(st->notify);
 	st->notify = NULL;
 }
 
@@ -43,18 +66,21 @@ store_notify_set(struct store *st, const struct outbox_conf *c)
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return store_seterr(st, -ENOMEM, "out of memory");
 	for (i = 0; i < JOB_NHOOKS; i++)
-		if (c->hook[i] != NULL &&
-		    (n->hook[i] = strdup(c->hook[i])) == NULL)
+		if (!notify_dup(&n->hook[i], c->hook[i]))
 			goto oom;
+	if (!notify_dup(&n->mailer, c->mailer) ||
+	    !notify_dup(&n->mail_from, c->mail_from) ||
+	    !notify_dup(&n->user, c->user) ||
+	    !notify_dup(&n->host, c->host))
+		goto oom;
 	n->max_attempts = c->max_attempts;
 	n->timeout_ms = c->timeout_ms;
+	n->mail_on = c->mail_on;
 	store_notify_free(st);
 	st->notify = n;
 	return 0;
 oom:
-	for (i = 0; i < JOB_NHOOKS; i++)
-		free(n->hook[i]);
-	free(n);
+	notify_free(n);
 	return store_seterr(st, -ENOMEM, "out of memory");
 }
 
@@ -111,6 +137,11 @@ store_notify_end(struct store *st, const struct attempt_end *e, int64_t now)
 			c.hook[k] = st->notify->hook[k];
 		c.max_attempts = st->notify->max_attempts;
 		c.timeout_ms = st->notify->timeout_ms;
+		c.mailer = st->notify->mailer;
+		c.mail_from = st->notify->mail_from;
+		c.mail_on = st->notify->mail_on;
+		c.user = st->notify->user;
+		c.host = st->notify->host;
 	}
 
 	/* The job as the outcome left it, still in jobs. */
@@ -134,6 +165,9 @@ store_notify_end(struct store *st, const struct attempt_end *e, int64_t now)
 		o.sched_hook[k] = (const char *)sqlite3_column_text(s,
 		    5 + JOB_NHOOKS + k);
 	}
+	o.mail_to = (const char *)sqlite3_column_text(s, 5 + 2 * JOB_NHOOKS);
+	o.mail_on = col_mail_on(s, 6 + 2 * JOB_NHOOKS);
+	o.finished_at = e->finished_at;
 	o.failed = e->action != END_DONE;
 	o.dead = e->action == END_DEAD;
 	o.outcome = e->outcome;

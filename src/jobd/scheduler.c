@@ -36,6 +36,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,6 +54,7 @@
 #include "jobd/cronfire.h"
 #include "jobd/job.h"
 #include "jobd/log.h"
+#include "jobd/mail.h"
 #include "jobd/notify.h"
 #include "jobd/outbox.h"
 #include "jobd/procfs.h"
@@ -1052,11 +1054,16 @@ on_stop_signal(uv_signal_t *h, int signum)
 	sched_turn(s);
 }
 
-/* Hand the [notify] settings of the config to the store. */
+/*
+ * Hand the notification settings of the config to the store: the
+ * [notify] section, and what mail needs (mailer, mail_from, mail_on,
+ * this host and jobd's own user, for jobs that name none).
+ */
 static void
 sched_notify_conf(struct sched *s)
 {
 	struct outbox_conf oc;
+	struct passwd *pw;
 	int i;
 
 	memset(&oc, 0, sizeof(oc));
@@ -1064,6 +1071,11 @@ sched_notify_conf(struct sched *s)
 		oc.hook[i] = s->cfg->notify_hook[i];
 	oc.max_attempts = s->cfg->notify_max_attempts;
 	oc.timeout_ms = s->cfg->notify_timeout_ms;
+	oc.mailer = config_mailer(s->cfg);
+	oc.mail_from = s->cfg->mail_from;
+	oc.mail_on = (enum mail_on)s->cfg->mail_on;
+	oc.host = s->host;
+	oc.user = (pw = getpwuid(geteuid())) != NULL ? pw->pw_name : "?";
 	if (store_notify_set(s->st, &oc) != 0)
 		log_warnx("notifications: %s; global hooks not applied",
 		    store_errmsg(s->st));
@@ -1117,6 +1129,13 @@ on_sighup(uv_signal_t *h, int signum)
 	}
 	s->cfg->notify_max_attempts = n.notify_max_attempts;
 	s->cfg->notify_timeout_ms = n.notify_timeout_ms;
+	free(s->cfg->mailer);
+	s->cfg->mailer = n.mailer;
+	n.mailer = NULL;
+	free(s->cfg->mail_from);
+	s->cfg->mail_from = n.mail_from;
+	n.mail_from = NULL;
+	s->cfg->mail_on = n.mail_on;
 	sched_notify_conf(s);
 	config_free(&n);
 	log_info("SIGHUP: reloaded %s", s->config_path);

@@ -3,6 +3,7 @@
  * what command, environment and input, and the rule of a hook's syntax.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,88 @@ test_outbox_never_about_itself(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* Does the n bytes at p contain s? */
+static bool
+has_text(const void *p, size_t n, const char *s)
+{
+	size_t k = strlen(s), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp((const char *)p + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_outbox_mail(void **state)
+{
+	struct outbox_conf c = { .max_attempts = JOB_DEFAULT };
+	struct outbox_outcome o;
+	struct outbox_job j[OUTBOX_MAX];
+	size_t n;
+
+	(void)state;
+	c.mailer = "/usr/sbin/sendmail";
+	c.mail_on = MAIL_ON_FAILURE;
+	c.user = "jobd";
+	c.host = "box";
+	outcome_init(&o);
+	o.mail_to = "ops@example.com, o'brien";
+	o.failed = o.dead = true;
+	o.finished_at = 1767225600000;
+	c.hook[JOB_HOOK_DEAD] = "/bin/d";
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(j[0].command, "/bin/d");
+	assert_int_equal(j[1].event, JOB_HOOK_DEAD);
+	assert_string_equal(j[1].command, "'/usr/sbin/sendmail' '-i' "
+	    "'ops@example.com' 'o'\\''brien'");
+	assert_string_equal(j[1].run_as, "alice");
+	assert_non_null(j[1].input_buf);
+	assert_true(j[1].input == j[1].input_buf);
+	assert_true(has_text(j[1].input, j[1].input_len, "X-Jobd-Job-Id: 42"));
+	assert_true(has_text(j[1].input, j[1].input_len, "alice@box"));
+	assert_true(has_text(j[1].input, j[1].input_len, "exit 2, dead"));
+	assert_true(has_text(j[1].input, j[1].input_len, "\n\ntail\n"));
+	assert_string_equal(env_get(&j[1], "JOBD_EVENT"), "dead");
+	outbox_job_clear(&j[0]);
+	outbox_job_clear(&j[1]);
+	c.hook[JOB_HOOK_DEAD] = NULL;
+
+	/* The default policy (failure): a success is not mailed ... */
+	o.failed = o.dead = false;
+	o.has_exit_code = true;
+	o.exit_code = 0;
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 0);
+	/* ... but with output, under the job's own mail_on output, it is. */
+	o.mail_on = MAIL_ON_OUTPUT;
+	o.run_as = NULL;
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(j[0].event, JOB_HOOK_SUCCESS);
+	assert_null(j[0].run_as);
+	assert_true(has_text(j[0].input, j[0].input_len, "jobd@box"));
+	outbox_job_clear(&j[0]);
+	/* never; no output under output; a notification: no mail. */
+	o.mail_on = MAIL_ON_NEVER;
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 0);
+	o.mail_on = MAIL_ON_OUTPUT;
+	o.output_len = 0;
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 0);
+	o.mail_on = MAIL_ON_ALWAYS;
+	o.notify_of = 9;
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 0);
+	/* No mailer configured (a store without settings): no mail. */
+	o.notify_of = 0;
+	c.mailer = NULL;
+	assert_int_equal(outbox_plan(&c, &o, j, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 static void
 test_outbox_hook_check(void **state)
 {
@@ -243,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_outbox_failure_success),
 		cmocka_unit_test(test_outbox_precedence),
 		cmocka_unit_test(test_outbox_never_about_itself),
+		cmocka_unit_test(test_outbox_mail),
 		cmocka_unit_test(test_outbox_hook_check),
 	};
 
