@@ -218,6 +218,21 @@ $(dsql "SELECT count(*) FROM dead_jobs WHERE notify_of = $N")" = "0
 fi
 end
 
+begin "hooks: SIGHUP applies a new [notify] hook"
+sed -i "s|^on_dead = .*|on_dead = $T/hook reloaded|" "$CONF"
+kill -HUP "$JOBD_PID"
+if wait_until 10 'grep -q "SIGHUP: reloaded" "$T/nh.log"' ||
+    problem "no reload: $(tail -n 2 "$T/nh.log")"; then
+	if submit --max-attempts 1 -- 'exit 5' && wait_state "$ID" dead 20; then
+		wait_until 20 "[ \$(nruns reloaded JOBD_JOB_ID=$ID) -ge 1 ]" ||
+		    problem "the reloaded on_dead did not run for $ID"
+		notify_settled
+		[ "$(nruns global "JOBD_JOB_ID=$ID")" = 0 ] ||
+		    problem "the old on_dead ran after SIGHUP"
+	fi
+fi
+end
+
 begin "hooks: a schedule's hook reaches its jobs; a job's own wins"
 mkdir -p "$T/sched.d"
 if run schedule add nh-s --cron '0 0 1 1 *' --on-success "$T/hook sched" \
