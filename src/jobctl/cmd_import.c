@@ -41,9 +41,16 @@
  * be quoted) applies to the entries after it, as in cron.  CRON_TZ is the
  * zone of the entries' schedules (checked now); SHELL other than /bin/sh
  * wraps each command as "exec SHELL -c COMMAND" (jobd runs /bin/sh -c);
- * MAILTO is kept in the environment with a warning (jobd sends no mail;
- * output is kept with each attempt); everything else goes to the jobs'
- * environment (PATH included).
+ * everything else goes to the jobs' environment (PATH included).
+ *
+ * Mail, as crontab(5) says: the output of a run that printed something
+ * is mailed (mail_on output) to MAILTO, the addresses of the last MAILTO
+ * line before the entry (checked as --mail-to checks them: an address
+ * that could add a header refuses the whole file); MAILTO="" (or empty)
+ * means no mail; without a MAILTO line, to the crontab's owner: the
+ * entry's user (a system crontab's user field, --user, the spool file's
+ * owner), else the user importing it.  MAILTO also stays in the jobs'
+ * environment, as cron leaves it.
  *
  * '%' in a command: as in cron, the first '%' not escaped as "\%" ends the
  * command, and the rest, each further '%' a newline, becomes its standard
@@ -120,7 +127,8 @@ struct import {
 	size_t		 env_len;
 	char		*tz;		/* CRON_TZ, or NULL: local */
 	char		*shell;		/* SHELL other than /bin/sh, or NULL */
-	bool		 mail_warned;
+	bool		 mailto_set;	/* a MAILTO line came before */
+	char		*mailto;	/* its value; NULL: none (MAILTO="") */
 
 	struct ct_entry	*ents;
 	size_t		 n, cap;
@@ -297,12 +305,14 @@ env_line(struct import *im, size_t line, const char *name, size_t nlen,
 			return imp_error(im, line, EXIT_DATAERR, "SHELL "
 			    "\"%s\": %s", value, strerror(errno));
 		im->shell = imp_strdup(im, value);
-	} else if (nlen == 6 && strncmp(name, "MAILTO", 6) == 0 &&
-	    *value != '\0' && !im->mail_warned) {
-		ctl_warnx(im->ctl, "%s:%zu: MAILTO: jobd sends no mail (the "
-		    "output of every run is kept: jobctl logs); MAILTO is "
-		    "passed on in the jobs' environment", im->file, line);
-		im->mail_warned = true;
+	} else if (nlen == 6 && strncmp(name, "MAILTO", 6) == 0) {
+		if (*value != '\0' && jobspec_mail_to_check(value, why,
+		    sizeof(why)) != 0)
+			return imp_error(im, line, EXIT_DATAERR, "MAILTO "
+			    "\"%s\": %s", value, why);
+		free(im->mailto);
+		im->mailto = *value != '\0' ? imp_strdup(im, value) : NULL;
+		im->mailto_set = true;
 	}
 	return env_set(im, line, name, nlen, value);
 }
@@ -444,6 +454,35 @@ entry_name(const struct import *im, const char *hash, size_t k)
 }
 
 /*
+ * Whom cron would mail the output of entry ce, run as run_as (NULL: the
+ * user importing): MAILTO as it stands, else the crontab's owner.
+ */
+static void
+entry_mail(struct import *im, size_t line, struct ct_entry *ce,
+    const char *run_as)
+{
+	char why[JOBSPEC_WHY_MAX];
+	struct passwd *pw;
+	const char *to;
+
+	ce->s.mail_on = MAIL_ON_OUTPUT;
+	if (im->mailto_set) {
+		ce->s.mail_to = imp_strdup(im, im->mailto);
+		return;
+	}
+	to = run_as;
+	if (to == NULL && (pw = getpwuid(geteuid())) != NULL)
+		to = pw->pw_name;
+	if (to == NULL || jobspec_mail_to_check(to, why, sizeof(why)) != 0) {
+		ctl_warnx(im->ctl, "%s:%zu: no MAILTO, and the user \"%s\" "
+		    "is no mail address (%s): no mail", im->file, line,
+		    to != NULL ? to : "?", why);
+		return;
+	}
+	ce->s.mail_to = imp_strdup(im, to);
+}
+
+/*
  * One crontab entry at p (the line after its leading blanks).  Returns 0
  * or an exit code (imp_error()).
  */
@@ -531,6 +570,7 @@ entry_line(struct import *im, size_t line, const char *p)
 	procopt_init(&ce->s.proc);
 	/* As cron: what a line starts in the background lives on. */
 	ce->s.proc.kill_mode = JOB_KILL_PROCESS;
+	entry_mail(im, line, ce, run_as);
 	if (im->env_len > 0) {
 		if ((ce->s.env = malloc(im->env_len)) == NULL)
 			imp_oom(im);
@@ -676,6 +716,7 @@ sched_copy(const struct import *im, struct schedule *d,
 	d->queue = imp_strdup(im, s->queue);
 	d->cwd = imp_strdup(im, s->cwd);
 	d->run_as = imp_strdup(im, s->run_as);
+	d->mail_to = imp_strdup(im, s->mail_to);
 	d->source = imp_strdup(im, s->source);
 	d->env = NULL;
 	if (s->env_len > 0) {
@@ -721,6 +762,7 @@ sched_same(const struct schedule *a, const struct schedule *b)
 	    a->env_len == b->env_len &&
 	    (a->env_len == 0 || memcmp(a->env, b->env, a->env_len) == 0) &&
 	    str_same(a->cwd, b->cwd) && str_same(a->run_as, b->run_as) &&
+	    str_same(a->mail_to, b->mail_to) && a->mail_on == b->mail_on &&
 	    a->overlap == b->overlap && a->catchup == b->catchup &&
 	    a->enabled == b->enabled;
 }
@@ -924,6 +966,7 @@ import_free(struct import *im)
 	free(im->env);
 	free(im->tz);
 	free(im->shell);
+	free(im->mailto);
 	free(im->source);
 	jobopts_free(&im->jo);
 }

@@ -3,7 +3,8 @@
 # '%' input, comments) and user crontabs (--user, stdin, SHELL, macros,
 # duplicates); the resulting schedules; re-import (idempotent, an edited
 # entry updated, a removed one removed, a disabled one left disabled);
-# --dry-run; and bad files, refused with FILE:LINE and nothing imported.
+# --dry-run; MAILTO as crontab(5) has it, line by line; and bad files,
+# refused with FILE:LINE and nothing imported.
 # Next-run times are computed against a fixed clock ($JOBD_TEST_CLOCK).
 . "$(dirname "$0")/lib.sh"
 
@@ -83,11 +84,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- a system crontab -----------------------------------------------------
-begin "system crontab: 8 schedules, summary and MAILTO warning on stderr"
+begin "system crontab: 8 schedules, a summary and no MAILTO warning on stderr"
 run import-crontab --system "$SYS"
 expect_rc 0
 expect_err_contains "imported 8 schedules from $SYS (8 added, 0 updated, 0 removed)"
-expect_err_contains "$SYS:9: MAILTO: jobd sends no mail"
+# jobd mails as cron does: nothing to warn about.
+[ "$(wc -l <"$T/.err")" = 1 ] || problem "stderr: $ERR"
 head -1 "$T/.out" | grep -q '^NAME  *CHANGE  *LINE  *CRON  *NEXT  *COMMAND$' ||
     problem "header: $(head -1 "$T/.out")"
 [ "$(grep -c ' added ' "$T/.out")" = 8 ] || problem "stdout: $OUT"
@@ -121,6 +123,12 @@ begin "system crontab: cron, zone, user, env and command of each entry"
     problem "line 28: $(at_line 28 'd')"
 [ "$(at_line 28 'sorted(d["env"])')" = '["MAILTO", "PATH"]' ] ||
     problem "CRON_TZ leaked into the environment: $(at_line 28 'd["env"]')"
+# MAILTO (line 9) for every entry after it, the output mailed (cron's rule).
+for l in 20 24 28 30; do
+	[ "$(at_line $l '[d["mail_to"], d["mail_on"]]')" = \
+	    '["ops@example.com", "output"]' ] ||
+	    problem "mail of line $l: $(at_line $l '[d["mail_to"], d["mail_on"]]')"
+done
 [ "$(at_line 30 'd["command"]')" = \
     'tar czf /var/backups/etc-$(date +%F).tgz /etc' ] ||
     problem "\\% not unescaped: $(at_line 30 'd["command"]')"
@@ -280,6 +288,11 @@ expect_rc 0
 cp "$T/.out" "$T/imp.json"
 expect_err_contains "imported 10 schedules from stdin (10 added, 0 updated, 0 removed)"
 case $ERR in *MAILTO*) problem "warned about an empty MAILTO" ;; esac
+# MAILTO="": no mail for any of them.
+for l in 5 7 14; do
+	[ "$(at_line $l '[d["mail_to"], d["mail_on"]]')" = '[null, "output"]' ] ||
+	    problem "mail of line $l: $(at_line $l '[d["mail_to"], d["mail_on"]]')"
+done
 [ "$(of_source 'crontab:-:alice' | wc -l)" = 10 ] || problem "source"
 [ "$(at_line 5 '[d["cron"], d["user"], d["env"], d["command"], d["tz"]]')" = \
     '["*/10 * * * *", "'"$ME"'", {"MAILTO": "", "HOME": "/srv/alice", "GREETING": "hello  world"}, "/usr/bin/fetch --quiet", null]' ] ||
@@ -337,6 +350,79 @@ run import-crontab --user "$ME" --name alice - <"$T/alice.cron"
 expect_err_contains "(1 added, 0 updated, 0 removed)"
 end
 
+# --- MAILTO, line by line against crontab(5) --------------------------------
+# "If MAILTO is defined (and non-empty), mail is sent to the user so named.
+# MAILTO may also be used to direct mail to multiple recipients by
+# separating recipient users with a comma.  If MAILTO is defined but empty
+# (MAILTO=""), no mail will be sent.  Otherwise mail is sent to the owner
+# of the crontab."  Like every NAME=VALUE line, a MAILTO line applies to the
+# entries after it, so a change midway changes only those.
+cat >"$T/mailto.cron" <<'EOF'
+0 1 * * * echo before any MAILTO
+MAILTO=ops@example.com
+0 2 * * * echo to ops
+MAILTO="a@example.com, b@example.com"
+0 3 * * * echo two addresses, double quotes
+MAILTO='root'
+0 4 * * * echo single quotes
+MAILTO=
+0 5 * * * echo empty
+MAILTO=""
+0 6 * * * echo empty, quoted
+MAILTO = spaced@example.com  
+0 7 * * * echo blanks around the equals sign
+MAILTO=a@example.com,b,c@example.com
+@daily echo three, no blanks
+EOF
+begin "MAILTO line by line: before, after, changed midway, empty, lists, quotes"
+run import-crontab --user "$ME" --name mailto --json "$T/mailto.cron"
+expect_rc 0
+cp "$T/.out" "$T/imp.json"
+case $ERR in *MAILTO*) problem "a MAILTO warning: $ERR" ;; esac
+for want in "1 $ME" "3 ops@example.com" \
+    "5 a@example.com, b@example.com" "7 root" "9 " "11 " \
+    "13 spaced@example.com" "15 a@example.com,b,c@example.com"; do
+	l=${want%% *} to=${want#* }
+	got=$(at_line "$l" '[d["mail_to"], d["mail_on"]]')
+	if [ -z "$to" ]; then
+		[ "$got" = '[null, "output"]' ] ||
+		    problem "line $l: $got, expected no mail"
+	else
+		[ "$got" = "[\"$to\", \"output\"]" ] ||
+		    problem "line $l: $got, expected $to"
+	fi
+done
+# MAILTO also stays in the environment, as cron leaves it.
+[ "$(at_line 3 'd["env"]')" = '{"MAILTO": "ops@example.com"}' ] ||
+    problem "env of line 3: $(at_line 3 'd["env"]')"
+[ "$(at_line 1 'd["env"]')" = '{}' ] ||
+    problem "env of line 1: $(at_line 1 'd["env"]')"
+end
+
+begin "MAILTO in a system crontab: unset, mail goes to each entry's user"
+printf '%s\n' "0 1 * * * $R echo a" "0 2 * * * $N echo b" \
+    'MAILTO=x@example.com' "0 3 * * * $N echo c" >"$T/etc/cron.mailto"
+run import-crontab --system --json "$T/etc/cron.mailto"
+expect_rc 0
+cp "$T/.out" "$T/imp.json"
+[ "$(at_line 1 'd["mail_to"]')" = "$R" ] || problem "line 1: $(at_line 1 'd')"
+[ "$(at_line 2 'd["mail_to"]')" = "$N" ] || problem "line 2: $(at_line 2 'd')"
+[ "$(at_line 4 'd["mail_to"]')" = x@example.com ] ||
+    problem "line 4: $(at_line 4 'd')"
+end
+
+begin "MAILTO changed and imported again: the entries after it are updated"
+sed -i 's/^MAILTO=ops@example.com$/MAILTO=ops2@example.com/' \
+    "$T/mailto.cron"
+run import-crontab --user "$ME" --name mailto --json "$T/mailto.cron"
+expect_rc 0
+cp "$T/.out" "$T/imp.json"
+[ "$(grep -c '"change":"updated"' "$T/.out")" = 1 ] ||
+    problem "changes: $(grep -v unchanged "$T/.out")"
+[ "$(at_line 3 'd["mail_to"]')" = ops2@example.com ] ||
+    problem "line 3: $(at_line 3 'd["mail_to"]')"
+end
+
 # --- bad input --------------------------------------------------------------
 dbdump >"$T/dump0"
 # bad NAME CODE PATTERN ARG... (lib.sh): the crontab is $BADF (made by the
@@ -368,6 +454,23 @@ bad "missing SHELL"		65 "bad.cron:4: SHELL \"/no/such/shell\"" \
     import-crontab "$BADF"
 badfile 'SHELL=bash'
 bad "relative SHELL"		65 "bad.cron:4: SHELL \"bash\"" import-crontab "$BADF"
+badfile 'MAILTO=a@example.com Bcc: victim@example.com' '0 0 * * * echo x'
+bad "MAILTO header injection"	65 \
+    "bad.cron:4: MAILTO \"a@example.com Bcc: victim@example.com\": address" \
+    import-crontab "$BADF"
+badfile 'MAILTO="a@example.com,Bcc:x@example.com"' '0 0 * * * echo x'
+bad "MAILTO with a header name"	65 "bad.cron:4: MAILTO" import-crontab "$BADF"
+badfile "MAILTO=a@b$(printf '\t')Bcc: x" '0 0 * * * echo x'
+bad "MAILTO with a tab"		65 "bad.cron:4: MAILTO" import-crontab "$BADF"
+badfile 'MAILTO=a@example.com,,b@example.com'
+bad "MAILTO empty item"		65 \
+    "bad.cron:4: MAILTO \"a@example.com,,b@example.com\": empty address" \
+    import-crontab "$BADF"
+badfile 'MAILTO=-oQ/tmp/x'
+bad "MAILTO a mailer option"	65 "bad.cron:4: MAILTO \"-oQ/tmp/x\": address" \
+    import-crontab "$BADF"
+badfile 'MAILTO=Ops <ops@example.com>'
+bad "MAILTO with a display name" 65 "bad.cron:4: MAILTO" import-crontab "$BADF"
 badfile '1X=2'
 bad "bad variable name"		65 "bad.cron:4: variable \"1X\"" import-crontab "$BADF"
 badfile 'JOBD_QUEUE=x'
