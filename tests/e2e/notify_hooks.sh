@@ -13,7 +13,8 @@
 #    and dead-lettered; the job it reports on is unchanged, and the dead
 #    notification notifies nothing (not even the global on_dead).
 # 5. A schedule's hook (schedule add --on-success, and a schedule file's
-#    on_dead) reaches its jobs; a job's own hook wins over it.
+#    on_dead) reaches its jobs; SIGHUP applies a new global hook; as
+#    root, a hook runs as the job's user.
 # 6. Bad input: relative, empty, control characters, a directory, in
 #    jobctl submit/schedule add/schedule set, schedule files and
 #    jobd.conf; a reserved queue: clear errors, nothing changed.
@@ -255,6 +256,33 @@ if run schedule add nh-s --cron '0 0 1 1 *' --on-success "$T/hook sched" \
 	    problem "after --unset: $(echo "$OUT" | json 'd["on_success"]')"
 fi
 end
+
+# As root: the hook runs as the user of the job it reports on.
+if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null; then
+	skip "hooks: a hook runs as the job's user" \
+	    "needs root and useradd (to make a test user)"
+else
+	begin "hooks: a hook runs as the job's user"
+	HU=jdn$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	if add_user "$HU"; then
+		chmod o+x "$T"
+		chmod 1777 "$T/runs"
+		if submit --user "$HU" --max-attempts 1 \
+		    --on-dead "$T/hook asuser" -- 'exit 3' &&
+		    wait_state "$ID" dead 20; then
+			wait_until 20 "[ \$(nruns asuser JOBD_JOB_ID=$ID) -ge 1 ]" ||
+			    problem "no hook run for job $ID of $HU"
+			runs_of asuser "JOBD_JOB_ID=$ID"
+			[ -n "$RUN" ] && [ "$(stat -c %U "$RUN.env")" = "$HU" ] ||
+			    problem "the hook ran as $(stat -c %U "$RUN.env" \
+				2>/dev/null), not $HU"
+			N=$(dsql "SELECT id FROM jobs WHERE notify_of = $ID")
+			[ "$(dsql "SELECT run_as FROM jobs WHERE id = ${N:-0}")" = \
+			    "$HU" ] || problem "notification $N: run_as"
+		fi
+	fi
+	end
+fi
 
 bad_conf() {	# name value pattern
 	begin "bad: jobd.conf $1"
