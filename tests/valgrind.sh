@@ -270,6 +270,13 @@ end
 vcase "jobctl show --json" 0 show --json "$LATER"
 [ "$(json 'd["queue"]' <"$T/.out")" = q1 ] || problem "queue: $OUT"
 end
+vcase "jobctl submit --mail-to --mail-on" 0 submit --mail-to 'a@b, root' \
+    --mail-on output -- echo mailed
+MAILED=$(cat "$T/.out")
+end
+vcase "jobctl show (mail settings)" 0 show "$MAILED"
+expect_out_contains "mail on:"
+end
 vcase "jobctl list --state (several) --since" 0 list --state pending,dead \
     --since 1h
 end
@@ -349,6 +356,9 @@ vcase "error: submit without a command" 64 submit --queue q
 end
 vcase "error: bad --in" 64 submit --in soon -- true
 end
+vcase "error: --mail-to with a header" 64 submit --mail-to 'a@b
+Bcc: x' -- true
+end
 vcase "error: next with a bad field" 65 next '61 * * * *'
 end
 vcase "error: schedule add with a bad cron" 65 schedule add bad \
@@ -362,6 +372,10 @@ vcase "error: unknown command" 64 frobnicate
 end
 vcase "error: import-crontab of a missing file" 66 import-crontab \
     --user "$ME" "$T/no-such-crontab"
+end
+printf 'MAILTO=a@b Bcc: x\n* * * * * echo ok\n' >"$T/crontab.mailto"
+vcase "error: import-crontab with a bad MAILTO" 65 import-crontab \
+    --user "$ME" "$T/crontab.mailto"
 end
 printf '* * * * * echo ok\nnot a crontab line\n' >"$T/crontab.bad"
 vcase "error: import-crontab of a bad file" 65 import-crontab \
