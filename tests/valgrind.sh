@@ -416,8 +416,11 @@ submit -- 'seq 1 100000'
 FLOOD=$ID
 submit -- 'sleep 30'
 LONG=$ID
+# A dead job notifies its hook, which reads the output tail on its stdin.
+submit --max-attempts 1 --on-dead /bin/cat -- 'echo to the hook; exit 4'
+HOOKED=$ID
 
-begin "valgrind: jobs run: failed once, timeout, output flood, spawn error"
+begin "valgrind: jobs run: failed once, timeout, output flood, spawn error, a hook"
 # Its first attempt must be recorded before the clock moves: the retry is
 # due up to 100 ms after the clock reading at that moment, and this clock
 # stands.  (Not its state: with a jitter of 0 the retry runs at once.)
@@ -430,6 +433,14 @@ wait_state "$TMO" dead 60
 wait_state "$FLOOD" done 60
 wait_state "$SPAWN" dead 60
 wait_state "$LONG" running 60
+wait_state "$HOOKED" dead 60
+NOTE=$(dsql "SELECT id FROM jobs WHERE notify_of = $HOOKED")
+if [ -n "$NOTE" ] && wait_state "$NOTE" done 60; then
+	[ "$(output_of "$NOTE")" = "to the hook" ] ||
+	    problem "the hook read: $(output_of "$NOTE")"
+else
+	problem "no notification job done for $HOOKED"
+fi
 vg_check
 end
 
