@@ -56,6 +56,8 @@ struct jd_config {
 	int	 max_catchup;		/* missed slots run by catchup = all */
 	char	*locale_file;		/* owned; LANG, LC_* for jobs */
 	int	 cgroups;		/* CONFIG_CGROUPS_AUTO or _OFF */
+	char	*metrics_file;		/* owned; NULL: none written */
+	int64_t	 metrics_interval_ms;	/* between two metrics_file writes */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */

@@ -113,7 +113,8 @@ struct cfg_key {
 	size_t		 off;		/* offsetof(struct jd_config, field) */
 	unsigned int	 flags;		/* CFG_RELOAD, CFG_UNSET */
 	enum procopt	 proc;		/* CFG_PROC: which option */
-	const char	*words;		/* CFG_WORD: "a|b|c" */
+	const char	*words;		/* CFG_WORD: "a|b|c"; CFG_UNSET:
+					   what unset means, for printing */
 };
 
 #define SEC		1000LL
@@ -127,7 +128,7 @@ struct cfg_key {
 
 static const struct cfg_key cfg_keys[] = {
 	{ "jobd", "database", CFG_PATH, 0, 0, NULL,
-	    OFF(database), CFG_UNSET },
+	    OFF(database), CFG_UNSET, 0, "default path rule" },
 	{ "jobd", "workers", CFG_INT, 1, 256, "4",
 	    OFF(workers), 0 },
 	{ "jobd", "poll_interval", CFG_MSEC, 100, HOUR, "30s",
@@ -148,6 +149,10 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(locale_file), 0 },
 	{ "jobd", "cgroups", CFG_WORD, 0, 1, "auto",
 	    OFF(cgroups), 0, 0, "auto|off" },
+	{ "jobd", "metrics_file", CFG_PATH, 0, 0, NULL,
+	    OFF(metrics_file), CFG_UNSET | CFG_RELOAD, 0, "none" },
+	{ "jobd", "metrics_interval", CFG_MSEC, SEC, HOUR, "15s",
+	    OFF(metrics_interval_ms), CFG_RELOAD },
 	{ "job", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
@@ -1167,7 +1172,7 @@ config_print(const struct jd_config *c, FILE *fp)
 			v = buf;
 		}
 		if (v == NULL) {
-			fprintf(fp, "# %s = (default path rule)\n", k->name);
+			fprintf(fp, "# %s = (%s)\n", k->name, k->words);
 			continue;
 		}
 		klen = strlen(k->name);
