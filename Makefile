@@ -100,7 +100,7 @@ JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
 		   cmd_complete cmd_metrics
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
-		   clock log jobspec cronfire
+		   clock log jobspec cronfire metrics
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)

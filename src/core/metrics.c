@@ -86,8 +86,11 @@ metrics_collect(struct store *st, int64_t now, struct metrics_snapshot *snap)
 		di.boot_id = d->boot_id;
 		di.started_at = d->started_at;
 		di.heartbeat_at = d->heartbeat_at;
-		d->up = procfs_daemon_state(&di, host, boot) !=
-		    PROCFS_DAEMON_GONE;
+		/* jobd writing its metrics_file: itself, alive. */
+		d->up = (d->pid == (int64_t)getpid() &&
+		    strcmp(d->host, host) == 0 &&
+		    strcmp(d->boot_id, boot) == 0) ||
+		    procfs_daemon_state(&di, host, boot) != PROCFS_DAEMON_GONE;
 	}
 	return 0;
 }

@@ -3160,7 +3160,8 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 				skipped++;
 			continue;
 		}
-		fired++;
+		if (sl->slot_at != 0 || boot != NULL)
+			fired++;	/* a slot, not "schedule run" */
 		js.slot_at = sl->slot_at;
 		js.run_at = now;
 		js.after_id = sl->after_id == -1 ? prev_job : sl->after_id;
