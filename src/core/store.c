@@ -456,7 +456,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "ON CONFLICT DO UPDATE SET value = value + excluded.value",
 	[Q_METRIC_JOBS] = "SELECT queue, state, n FROM metric_jobs",
 	[Q_METRIC_ATTEMPTS] =
-	    "SELECT queue, outcome, n, runs, run_ms, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11 "
+	    "SELECT queue, outcome, n, runs, run_ms, "
+	    "b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11 "
 	    "FROM metric_attempts",
 	[Q_METRIC_DEADS] =
 	    "SELECT label, value FROM metric_counters WHERE name = 'dead'",
