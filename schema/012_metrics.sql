@@ -85,7 +85,8 @@ INSERT INTO metric_attempts (queue, outcome, n)
 INSERT INTO metric_counters (name, label, value)
     SELECT 'dead', queue, count(*) FROM dead_jobs GROUP BY queue;
 INSERT INTO metric_counters (name, label, value)
-    SELECT CASE l.outcome WHEN 'queued' THEN 'slots_fired'
+    SELECT CASE WHEN l.outcome = 'queued' THEN 'slots_fired'
+    WHEN l.reason LIKE 'missed%' THEN 'slots_missed'
     ELSE 'slots_skipped' END, s.name, count(*)
     FROM schedule_slots l JOIN schedules s ON s.id = l.schedule_id
     GROUP BY 1, 2;

@@ -18,10 +18,12 @@
 #include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "jobd/job.h"
 #include "jobd/metrics.h"
 #include "jobd/procopt.h"
+#include "jobd/schema.h"
 #include "jobd/store.h"
 #include "fake_clock.h"
 
@@ -329,6 +331,77 @@ test_metrics_write_file_and_check_path(void **state)
 	assert_int_equal(metrics_check_path(bad, err, sizeof(err)), -ENOTDIR);
 }
 
+/*
+ * A database made before the metrics migration: its history is counted
+ * once when the migration runs, so counters do not start from zero.
+ */
+static void
+test_metrics_migration_counts_history(void **state)
+{
+	struct fixture *f = *state;
+	struct metrics_snapshot snap;
+	char path[PATH_MAX + 16], sql[64], err[512];
+	sqlite3 *db;
+	int i, k = -1;
+
+	for (i = 0; i < schema_nmigrations; i++)
+		if (strcmp(schema_migrations[i].name, "012_metrics.sql") == 0)
+			k = i;
+	assert_true(k > 0);
+	snprintf(path, sizeof(path), "%s/old.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < k; i++)
+		assert_int_equal(sqlite3_exec(db, schema_migrations[i].sql,
+		    NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", k);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "PRAGMA application_id = 1785684580;"
+	    "INSERT INTO schedules (id, name, cron, command, created_at, "
+	    "  updated_at) VALUES (1, 'nightly', '0 3 * * *', 'true', 0, 0);"
+	    "INSERT INTO jobs (id, queue, command, state, run_at, "
+	    "  created_at, updated_at, finished_at, schedule_id, slot_at) "
+	    "  VALUES (1, 'a', 'true', 'done', 0, 0, 0, 5000, 1, 1000),"
+	    "  (2, 'a', 'true', 'done', 0, 0, 0, 9000, 1, 2000),"
+	    "  (3, 'a', 'true', 'pending', 0, 0, 0, NULL, NULL, NULL);"
+	    "INSERT INTO dead_jobs (id, queue, command, priority, run_at, "
+	    "  attempts, created_at, updated_at, dead_at, reason) "
+	    "  VALUES (4, 'b', 'false', 0, 0, 1, 0, 0, 0, 'failed');"
+	    "INSERT INTO attempts (job_id, attempt, owner, started_at, "
+	    "  outcome) VALUES (1, 1, 'x', 0, 'ok'), (2, 1, 'x', 0, 'failed'),"
+	    "  (2, 2, 'x', 0, 'ok'), (4, 1, 'x', 0, 'failed'),"
+	    "  (99, 1, 'x', 0, 'ok');"
+	    "INSERT INTO schedule_slots (schedule_id, slot_at, outcome, "
+	    "  recorded_at) VALUES (1, 1000, 'queued', 0),"
+	    "  (1, 2000, 'queued', 0), (1, 3000, 'skipped', 0);"
+	    "INSERT INTO schedule_slots (schedule_id, slot_at, outcome, "
+	    "  reason, recorded_at) VALUES (1, 500, 'skipped', 'missed while "
+	    "jobd was not running (catchup = skip)', 0);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	store_close(f->st);
+	assert_int_equal(store_open(&f->st, path, 0, &f->fc.clock, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_metrics_read(f->st, T0, &snap), 0);
+	assert_int_equal(snap.nqueues, 2);
+	assert_string_equal(snap.queues[0].name, "a");
+	assert_int_equal(snap.queues[0].jobs[JOB_DONE], 2);
+	assert_int_equal(snap.queues[0].jobs[JOB_PENDING], 1);
+	assert_int_equal(snap.queues[0].attempts[0], 2);	/* ok */
+	assert_int_equal(snap.queues[0].attempts[1], 1);	/* failed */
+	assert_string_equal(snap.queues[1].name, "b");
+	assert_int_equal(snap.queues[1].jobs[JOB_DEAD], 1);
+	assert_int_equal(snap.queues[1].dead_total, 1);
+	assert_int_equal(snap.queues[1].attempts[1], 1);
+	assert_int_equal(snap.nscheds, 1);
+	assert_int_equal(snap.scheds[0].fired, 2);
+	assert_int_equal(snap.scheds[0].skipped, 1);
+	assert_int_equal(snap.scheds[0].missed, 1);
+	assert_int_equal(snap.scheds[0].last_success, 9000);
+	metrics_free(&snap);
+}
+
 int
 main(void)
 {
@@ -338,6 +411,8 @@ main(void)
 		    test_metrics_store_counts_applied_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_metrics_write_file_and_check_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_metrics_migration_counts_history, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
