@@ -219,7 +219,8 @@ setclock() {	# atomically: a reader never sees an empty file
 }
 setclock $((T0 + 30000))
 write_conf poll_interval=200ms visibility_timeout=10s shutdown_grace=1s \
-    kill_grace=300ms max_output=64K
+    kill_grace=300ms max_output=64K metrics_file="$T/jobd.prom" \
+    metrics_interval=1s
 
 # --- jobctl, no daemon yet ---
 
@@ -345,6 +346,9 @@ vcase "jobctl import-crontab" 0 import-crontab --name ct --user "$ME" \
 end
 
 vcase "jobctl status (no daemon)" 0 status
+end
+vcase "jobctl metrics (no daemon)" 0 metrics
+expect_out_contains "jobd_up 0"
 end
 vcase "jobctl status --json" 0 --json status
 end
@@ -494,6 +498,13 @@ end
 vcase "jobctl status (daemon running)" 0 status
 end
 vcase "jobctl status --json (daemon running)" 0 --json status
+end
+vcase "jobctl metrics (daemon running)" 0 metrics
+expect_out_contains "jobd_up 1"
+end
+begin "valgrind: jobd writes metrics_file"
+wait_until 30 'grep -q "^jobd_up 1" "$T/jobd.prom" 2>/dev/null' ||
+    problem "no metrics_file: $(tail -n 2 "$T/jobd.log")"
 end
 
 begin "valgrind: SIGHUP reloads"

@@ -62,6 +62,8 @@ struct jd_config {
 	char	*mailer;		/* owned; NULL: CONFIG_MAILER_DEFAULT,
 					   not checked until mail is sent */
 	char	*mail_from;		/* owned; NULL: the job's user */
+	char	*metrics_file;		/* owned; NULL: none written */
+	int64_t	 metrics_interval_ms;	/* between two metrics_file writes */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */

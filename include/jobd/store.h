@@ -480,6 +480,10 @@ struct slot {
 	int64_t		 after_id;	/* the job waits for this one; 0;
 					   -1: the job of the slot before */
 	int64_t		 job_id;	/* out: the job made, 0 if none */
+	int64_t		 missed;	/* skipped: the slots missed while
+					   jobd could not run them that it
+					   stands for, itself included; 0:
+					   skipped for another reason */
 };
 
 /*

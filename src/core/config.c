@@ -118,7 +118,8 @@ struct cfg_key {
 	size_t		 off;		/* offsetof(struct jd_config, field) */
 	unsigned int	 flags;		/* CFG_RELOAD, CFG_UNSET */
 	enum procopt	 proc;		/* CFG_PROC: which option */
-	const char	*words;		/* CFG_WORD: "a|b|c" */
+	const char	*words;		/* CFG_WORD: "a|b|c"; CFG_UNSET:
+					   what unset means, for printing */
 };
 
 #define SEC		1000LL
@@ -132,7 +133,7 @@ struct cfg_key {
 
 static const struct cfg_key cfg_keys[] = {
 	{ "jobd", "database", CFG_PATH, 0, 0, NULL,
-	    OFF(database), CFG_UNSET },
+	    OFF(database), CFG_UNSET, 0, "default path rule" },
 	{ "jobd", "workers", CFG_INT, 1, 256, "4",
 	    OFF(workers), 0 },
 	{ "jobd", "poll_interval", CFG_MSEC, 100, HOUR, "30s",
@@ -155,9 +156,13 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(cgroups), 0, 0, "auto|off" },
 	/* Checked after the file is read (cfg_check); NULL: the default. */
 	{ "jobd", "mailer", CFG_PATH, 0, 0, NULL,
-	    OFF(mailer), CFG_RELOAD | CFG_UNSET },
+	    OFF(mailer), CFG_RELOAD | CFG_UNSET, 0, CONFIG_MAILER_DEFAULT },
 	{ "jobd", "mail_from", CFG_STR, 0, 0, NULL,
 	    OFF(mail_from), CFG_RELOAD | CFG_UNSET },
+	{ "jobd", "metrics_file", CFG_PATH, 0, 0, NULL,
+	    OFF(metrics_file), CFG_UNSET | CFG_RELOAD, 0, "none" },
+	{ "jobd", "metrics_interval", CFG_MSEC, SEC, HOUR, "15s",
+	    OFF(metrics_interval_ms), CFG_RELOAD },
 	{ "job", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
@@ -1291,9 +1296,7 @@ config_print(const struct jd_config *c, FILE *fp)
 		}
 		if (v == NULL) {
 			fprintf(fp, "# %s = (%s)\n", k->name,
-			    k->off == OFF(database) ? "default path rule" :
-			    k->off == OFF(mailer) ? CONFIG_MAILER_DEFAULT :
-			    "not set");
+			    k->words != NULL ? k->words : "not set");
 			continue;
 		}
 		klen = strlen(k->name);

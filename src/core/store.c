@@ -460,6 +460,56 @@ static const char *const store_sql[Q_MAX] = {
 	    "max_attempts, timeout_ms, env, run_as, created_at, updated_at, "
 	    "notify_of, notify_event, stdin) "
 	    "VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?3, ?3, ?8, ?9, ?10)",
+	/* Metrics (store_metrics.c): counters, by one UPSERT each. */
+	[Q_METRIC_ATTEMPT] =
+	    "INSERT INTO metric_attempts (queue, outcome, n, runs, run_ms, "
+	    "b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11) "
+	    "SELECT queue, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	    "?13, ?14, ?15, ?16 "
+	    "FROM jobs WHERE id = ?1 ON CONFLICT DO UPDATE SET n = n + 1, "
+	    "runs = runs + excluded.runs, run_ms = run_ms + excluded.run_ms, "
+	    "b0 = b0 + excluded.b0, b1 = b1 + excluded.b1, "
+	    "b2 = b2 + excluded.b2, b3 = b3 + excluded.b3, "
+	    "b4 = b4 + excluded.b4, b5 = b5 + excluded.b5, "
+	    "b6 = b6 + excluded.b6, b7 = b7 + excluded.b7, "
+	    "b8 = b8 + excluded.b8, b9 = b9 + excluded.b9, "
+	    "b10 = b10 + excluded.b10, b11 = b11 + excluded.b11",
+	[Q_METRIC_LAST_OK] =
+	    "INSERT INTO metric_counters (name, label, value) "
+	    "SELECT 'last_success', s.name, ?2 FROM jobs j "
+	    "JOIN schedules s ON s.id = j.schedule_id WHERE j.id = ?1 "
+	    "ON CONFLICT DO UPDATE SET value = max(value, excluded.value)",
+	[Q_METRIC_DEAD] =
+	    "INSERT INTO metric_counters (name, label, value) "
+	    "SELECT 'dead', queue, 1 FROM jobs WHERE id = ?1 "
+	    "ON CONFLICT DO UPDATE SET value = value + 1",
+	[Q_METRIC_ADD] =
+	    "INSERT INTO metric_counters (name, label, value) "
+	    "VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT DO UPDATE SET value = value + excluded.value",
+	[Q_METRIC_JOBS] = "SELECT queue, state, n FROM metric_jobs",
+	[Q_METRIC_ATTEMPTS] =
+	    "SELECT queue, outcome, n, runs, run_ms, "
+	    "b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11 "
+	    "FROM metric_attempts",
+	[Q_METRIC_DEADS] =
+	    "SELECT label, value FROM metric_counters WHERE name = 'dead'",
+	/* The due pending jobs only, by jobs_pending_run_at. */
+	[Q_METRIC_LAG] =
+	    "SELECT queue, min(run_at) FROM jobs "
+	    "INDEXED BY jobs_pending_run_at "
+	    "WHERE state = 'pending' AND run_at <= ?1 GROUP BY queue",
+	[Q_METRIC_SCHEDS] =
+	    "SELECT s.name, "
+	    "(SELECT value FROM metric_counters WHERE name = 'slots_fired' "
+	    "AND label = s.name), "
+	    "(SELECT value FROM metric_counters WHERE name = 'slots_skipped' "
+	    "AND label = s.name), "
+	    "(SELECT value FROM metric_counters WHERE name = 'slots_missed' "
+	    "AND label = s.name), "
+	    "(SELECT value FROM metric_counters WHERE name = 'last_success' "
+	    "AND label = s.name) "
+	    "FROM schedules s ORDER BY s.name",
 };
 
 
@@ -2442,6 +2492,9 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	sqlite3_clear_bindings(s);
 	if (error != 0)
 		return error;
+	/* Its counters, with it: the job is still in jobs. */
+	if ((error = store_metrics_end(st, e)) != 0)
+		return error;
 
 	/* The job. */
 	switch (e->action) {
@@ -3159,15 +3212,15 @@ static int
 store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
     struct slot *slots, size_t n, int64_t next_run_at, int64_t now)
 {
-	sqlite3_stmt *ins, *link, *fired, *prune, *boot = NULL;
+	sqlite3_stmt *ins, *link, *done, *prune, *boot = NULL;
 	struct job_spec js;
-	int64_t latest = 0, prev_job = 0;
+	int64_t latest = 0, prev_job = 0, fired = 0, skipped = 0, missed = 0;
 	size_t i;
 	int error = 0;
 
 	if ((ins = store_stmt(st, Q_SLOT_INSERT, &error)) == NULL ||
 	    (link = store_stmt(st, Q_SLOT_JOB, &error)) == NULL ||
-	    (fired = store_stmt(st, Q_SCHED_FIRED, &error)) == NULL ||
+	    (done = store_stmt(st, Q_SCHED_FIRED, &error)) == NULL ||
 	    (prune = store_stmt(st, Q_SLOT_PRUNE, &error)) == NULL ||
 	    (boot_id != NULL &&
 	    (boot = store_stmt(st, Q_SCHED_BOOT, &error)) == NULL))
@@ -3215,8 +3268,15 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 			if (sl->slot_at > latest)
 				latest = sl->slot_at;
 		}
-		if (sl->skip)
+		if (sl->skip) {
+			if (sl->missed > 0)
+				missed += sl->missed;
+			else
+				skipped++;
 			continue;
+		}
+		if (sl->slot_at != 0 || boot != NULL)
+			fired++;	/* a slot, not "schedule run" */
 		js.slot_at = sl->slot_at;
 		js.run_at = now;
 		js.after_id = sl->after_id == -1 ? prev_job : sl->after_id;
@@ -3231,12 +3291,19 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 				return error;
 		}
 	}
-	sqlite3_bind_int64(fired, 1, sc->id);
-	sqlite3_bind_int64(fired, 2, next_run_at);
-	sqlite3_bind_int64(fired, 3, latest);
+	if ((error = store_metrics_add(st, "slots_fired", sc->name,
+	    fired)) != 0 ||
+	    (error = store_metrics_add(st, "slots_skipped", sc->name,
+	    skipped)) != 0 ||
+	    (error = store_metrics_add(st, "slots_missed", sc->name,
+	    missed)) != 0)
+		return error;
+	sqlite3_bind_int64(done, 1, sc->id);
+	sqlite3_bind_int64(done, 2, next_run_at);
+	sqlite3_bind_int64(done, 3, latest);
 	sqlite3_bind_int64(prune, 1, sc->id);
 	sqlite3_bind_int64(prune, 2, STORE_SLOTS_KEPT - 1);
-	if ((error = store_run(st, fired)) != 0)
+	if ((error = store_run(st, done)) != 0)
 		return error;
 	return store_run(st, prune);
 }

@@ -95,6 +95,15 @@ enum store_stmt {
 	Q_SCHED_LAST_OK,
 	Q_NOTIFY_OUTCOME,
 	Q_NOTIFY_INSERT,
+	Q_METRIC_ATTEMPT,
+	Q_METRIC_LAST_OK,
+	Q_METRIC_DEAD,
+	Q_METRIC_ADD,
+	Q_METRIC_JOBS,
+	Q_METRIC_ATTEMPTS,
+	Q_METRIC_DEADS,
+	Q_METRIC_LAG,
+	Q_METRIC_SCHEDS,
 	Q_MAX
 };
 
@@ -155,5 +164,17 @@ void		 col_blob(sqlite3_stmt *s, int i, bool copy, void **p,
 int		 job_read(sqlite3_stmt *s, struct job *j, bool copy);
 int		 store_each_job(struct store *st, sqlite3_stmt *s,
 		    store_job_fn fn, void *arg);
+
+/*
+ * Metrics counters (store_metrics.c), inside the caller's write
+ * transaction.  store_metrics_end(): attempt e ended (its job still in
+ * jobs): count it by queue and outcome, its run in the duration
+ * histogram, a success of its schedule, its death.  store_metrics_add():
+ * add n to counter name of label.
+ */
+int		 store_metrics_end(struct store *st,
+		    const struct attempt_end *e);
+int		 store_metrics_add(struct store *st, const char *name,
+		    const char *label, int64_t n);
 
 #endif /* JOBD_STORE_IMPL_H */

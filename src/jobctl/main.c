@@ -45,6 +45,7 @@ static const struct ctl_cmd {
 	    "[--schedule NAME]\n"
 	    "              [--since TIME] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
+	{ "metrics",	cmd_metrics,	"metrics" },
 	{ "next",	cmd_next,
 	    "next [--from TIME] [--count N] [--tz ZONE] EXPR" },
 	{ "rerun",	cmd_rerun,	"rerun ID" },

@@ -316,6 +316,9 @@ cronfire_plan(const struct cron_expr *e, const struct tz *z,
 			sl->skip = true;
 			snprintf(why, len, "%s (catchup = skip)", cause);
 		}
+		/* Not run: it, and the older ones it stands for, missed. */
+		if (sl->skip)
+			sl->missed = 1 + (i == total - kept ? total - kept : 0);
 		sl->reason = why;
 		n++;
 	}

@@ -26,6 +26,7 @@
 #include "jobd/config.h"
 #include "jobd/crash.h"
 #include "jobd/log.h"
+#include "jobd/metrics.h"
 #include "jobd/schedfile.h"
 #include "jobd/scheduler.h"
 #include "jobd/store.h"
@@ -260,6 +261,13 @@ main(int argc, char **argv)
 	if (error != 0) {
 		log_errx("cannot find the database path: %s (use --db PATH)",
 		    strerror(-error));
+		config_free(&cfg);
+		return EX_CONFIG_;
+	}
+	if (cfg.metrics_file != NULL &&
+	    metrics_check_path(cfg.metrics_file, err, sizeof(err)) != 0) {
+		log_errx("%s%smetrics_file = %s", cfgpath,
+		    cfgpath[0] != '\0' ? ": " : "", err);
 		config_free(&cfg);
 		return EX_CONFIG_;
 	}

@@ -55,6 +55,8 @@
 #include "jobd/job.h"
 #include "jobd/log.h"
 #include "jobd/mail.h"
+#include "jobd/metrics.h"
+#include "jobd/metricsfile.h"
 #include "jobd/notify.h"
 #include "jobd/outbox.h"
 #include "jobd/procfs.h"
@@ -123,6 +125,7 @@ struct sched {
 	char			 boot_id[64];
 
 	struct cronfire		*cron;		/* firing schedules */
+	struct metricsfile	*metrics;	/* metrics_file */
 
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
@@ -843,6 +846,7 @@ sched_finish(struct sched *s)
 	(void)notify_send("STOPPING=1");
 	if (store_daemon_unregister(s->st, s->instance) != 0)
 		log_warnx("unregistering: %s", store_errmsg(s->st));
+	metricsfile_stop(s->metrics);	/* it says we are gone */
 	/*
 	 * Not recorded: the database is gone, or it still failed when the
 	 * grace ran out.  Its lease runs out (or is reclaimed at the next
@@ -1081,6 +1085,32 @@ sched_notify_conf(struct sched *s)
 		    store_errmsg(s->st));
 }
 
+/*
+ * SIGHUP: metrics_file and metrics_interval from the new config n; a file
+ * that cannot be written there keeps the old ones.
+ */
+static void
+sched_metrics_reload(struct sched *s, struct jd_config *n)
+{
+	char err[512];
+	char *tmp;
+
+	if (n->metrics_file != NULL &&
+	    metrics_check_path(n->metrics_file, err, sizeof(err)) != 0) {
+		log_warnx("SIGHUP: metrics_file = %s; metrics unchanged", err);
+		return;
+	}
+	if (metricsfile_set(s->metrics, n->metrics_file,
+	    n->metrics_interval_ms) != 0) {
+		log_warnx("SIGHUP: out of memory; metrics unchanged");
+		return;
+	}
+	tmp = s->cfg->metrics_file;	/* n frees the old one */
+	s->cfg->metrics_file = n->metrics_file;
+	n->metrics_file = tmp;
+	s->cfg->metrics_interval_ms = n->metrics_interval_ms;
+}
+
 /* SIGHUP: reload the config; keep the old one if the new one is bad. */
 static void
 on_sighup(uv_signal_t *h, int signum)
@@ -1137,6 +1167,7 @@ on_sighup(uv_signal_t *h, int signum)
 	n.mail_from = NULL;
 	s->cfg->mail_on = n.mail_on;
 	sched_notify_conf(s);
+	sched_metrics_reload(s, &n);
 	config_free(&n);
 	log_info("SIGHUP: reloaded %s", s->config_path);
 out:
@@ -1316,6 +1347,13 @@ sched_run(const struct sched_opts *o)
 		s->db_dev = sb.st_dev;
 		s->db_ino = sb.st_ino;
 	}
+	if ((s->metrics = metricsfile_new(&s->loop, s->st, s->clock)) ==
+	    NULL || metricsfile_set(s->metrics, s->cfg->metrics_file,
+	    s->cfg->metrics_interval_ms) != 0) {
+		log_warnx("out of memory");
+		rc = 1;
+		goto out;
+	}
 	if ((s->cron = cronfire_new(s->st, s->cfg, sched_cron_error, s,
 	    now_ms(s), s->boot_id)) == NULL) {
 		log_warnx("out of memory");
@@ -1376,6 +1414,7 @@ out:
 		rc = s->db_untrusted ? EXIT_DB_UNTRUSTED : EXIT_DB_GONE;
 	contain_close(s->contain);
 	cronfire_free(s->cron);
+	metricsfile_free(s->metrics);
 	free(s);
 	return rc;
 }

@@ -56,8 +56,12 @@ X=$("$JOBCTL" submit -- echo x)
 begin "completion: the commands"
 complete_words ""
 offers submit list show cancel status wait logs dead next schedule \
-    import-crontab
+    import-crontab metrics
 not_offered __complete
+complete_words m
+offers metrics
+complete_words metrics --
+offers --db --help
 complete_words s
 offers submit show status schedule
 not_offered list cancel

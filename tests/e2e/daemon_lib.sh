@@ -94,6 +94,8 @@ kill_grace = 500ms
 max_output = 1M
 locale_file = $T/locale
 cgroups = auto
+metrics_file = 
+metrics_interval = 15s
 
 [job]
 max_attempts = 5

@@ -78,6 +78,8 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_int_equal(a->max_output, b->max_output);
 	assert_str_or_null(a->schedules_dir, b->schedules_dir);
 	assert_int_equal(a->cgroups, b->cgroups);
+	assert_str_or_null(a->metrics_file, b->metrics_file);
+	assert_int_equal(a->metrics_interval_ms, b->metrics_interval_ms);
 	assert_int_equal(a->max_attempts, b->max_attempts);
 	assert_int_equal(a->timeout_ms, b->timeout_ms);
 	assert_int_equal(a->backoff_ms, b->backoff_ms);
@@ -477,6 +479,15 @@ test_config_bad_inputs(void **state)
 		{ "[jobd]\ncgroups = Off\n", 2,
 		    "cgroups = \"Off\": must be one of auto|off" },
 		{ "[jobd]\ncgroups = autooff\n", 2, "must be one of auto|off" },
+		/* Metrics. */
+		{ "[jobd]\nmetrics_interval = 999ms\n", 2,
+		    "metrics_interval = \"999ms\": must be between 1s and 1h" },
+		{ "[jobd]\nmetrics_interval = 2h\n", 2,
+		    "metrics_interval = \"2h\": must be between 1s and 1h" },
+		{ "[jobd]\nmetrics_interval = often\n", 2,
+		    "metrics_interval = \"often\": not a duration" },
+		{ "[jobd]\nmetrics_file = jobd.prom\n", 2,
+		    "metrics_file = \"jobd.prom\": must be an absolute path" },
 		/* Durations. */
 		{ "[jobd]\npoll_interval = 99ms\n", 2,
 		    "poll_interval = \"99ms\": must be between 100ms and 1h" },
@@ -1161,6 +1172,8 @@ test_config_print_roundtrip(void **state)
 	    "cgroups = auto\n"
 	    "# mailer = (/usr/sbin/sendmail)\n"
 	    "# mail_from = (not set)\n"
+	    "# metrics_file = (none)\n"
+	    "metrics_interval = 15s\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
@@ -1356,7 +1369,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 28);
+	assert_int_equal(nkeys, 30);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);

@@ -1,0 +1,299 @@
+/*
+ * store_metrics: the store's side of the metrics (metrics.h): the counters
+ * that the transactions recording an outcome increment, and the snapshot
+ * that "jobctl metrics" and jobd's metrics_file print.
+ *
+ * Counters live in metric_attempts and metric_counters (schema
+ * 012_metrics.sql), one UPSERT per thing counted, in the caller's write
+ * transaction: they commit with what they count or not at all, and
+ * deleting old jobs, attempts or ledger rows never lowers them.  Jobs by
+ * queue and state are kept in metric_jobs by triggers.  Reading them all
+ * walks those small tables, the due pending jobs and the schedules.
+ *
+ * Called by the thread that uses the store, like the rest of it.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobd/metrics.h"
+#include "store_impl.h"
+
+/* Bucket b of a run of d ms: the first bound d does not pass. */
+static int
+bucket_of(int64_t d)
+{
+	int b;
+
+	for (b = 0; b < METRICS_NBUCKETS; b++)
+		if (d <= metrics_bucket_ms[b])
+			break;
+	return b;		/* METRICS_NBUCKETS: +Inf alone */
+}
+
+/* Outcomes whose duration is a run's (they ran until their end). */
+static bool
+outcome_ran(const char *outcome)
+{
+	return strcmp(outcome, "ok") == 0 || strcmp(outcome, "failed") == 0 ||
+	    strcmp(outcome, "timeout") == 0;
+}
+
+int
+store_metrics_end(struct store *st, const struct attempt_end *e)
+{
+	sqlite3_stmt *s;
+	int64_t d = 0;
+	bool ran;
+	int b, error = 0, i;
+
+	ran = outcome_ran(e->outcome) && e->started_at != 0;
+	if (ran)
+		d = e->finished_at > e->started_at ?
+		    e->finished_at - e->started_at : 0;
+	if ((s = store_stmt(st, Q_METRIC_ATTEMPT, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, e->job_id);
+	sqlite3_bind_text(s, 2, e->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, ran ? 1 : 0);
+	sqlite3_bind_int64(s, 4, d);
+	b = ran ? bucket_of(d) : -1;
+	for (i = 0; i < METRICS_NBUCKETS; i++)
+		sqlite3_bind_int64(s, 5 + i, i == b ? 1 : 0);
+	if ((error = store_run(st, s)) != 0)
+		return error;
+
+	if (e->action == END_DONE) {
+		if ((s = store_stmt(st, Q_METRIC_LAST_OK, &error)) == NULL)
+			return error;
+		sqlite3_bind_int64(s, 1, e->job_id);
+		sqlite3_bind_int64(s, 2, e->finished_at);
+		return store_run(st, s);
+	}
+	if (e->action == END_DEAD) {
+		if ((s = store_stmt(st, Q_METRIC_DEAD, &error)) == NULL)
+			return error;
+		sqlite3_bind_int64(s, 1, e->job_id);
+		return store_run(st, s);
+	}
+	return 0;
+}
+
+int
+store_metrics_add(struct store *st, const char *name, const char *label,
+    int64_t n)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if (n == 0)
+		return 0;
+	if ((s = store_stmt(st, Q_METRIC_ADD, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, n);
+	return store_run(st, s);
+}
+
+/* The queue called name in snap, added in name order if new; NULL: ENOMEM. */
+static struct metrics_queue *
+queue_get(struct metrics_snapshot *snap, const char *name)
+{
+	struct metrics_queue *q;
+	size_t lo = 0, hi = snap->nqueues, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(snap->queues[mid].name, name)) == 0)
+			return &snap->queues[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	q = realloc(snap->queues, (snap->nqueues + 1) * sizeof(*q));
+	if (q == NULL)
+		return NULL;
+	snap->queues = q;
+	memmove(&q[lo + 1], &q[lo], (snap->nqueues - lo) * sizeof(*q));
+	memset(&q[lo], 0, sizeof(*q));
+	if ((q[lo].name = strdup(name)) == NULL) {
+		memmove(&q[lo], &q[lo + 1], (snap->nqueues - lo) * sizeof(*q));
+		return NULL;
+	}
+	snap->nqueues++;
+	return &q[lo];
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+/* Each row of statement q (bound as it is) through fn; reset after. */
+static int
+each_row(struct store *st, enum store_stmt q, int64_t now,
+    int (*fn)(sqlite3_stmt *, struct metrics_snapshot *),
+    struct metrics_snapshot *snap)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, q, &error)) == NULL)
+		return error;
+	if (sqlite3_bind_parameter_count(s) > 0)
+		sqlite3_bind_int64(s, 1, now);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((error = fn(s, snap)) != 0)
+			break;
+	sqlite3_reset(s);
+	if (error != 0)
+		return error;
+	return rc == SQLITE_DONE ? 0 : store_err(st, rc);
+}
+
+static int
+row_jobs(sqlite3_stmt *s, struct metrics_snapshot *snap)
+{
+	struct metrics_queue *q;
+	enum job_state state;
+
+	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
+		return -ENOMEM;
+	if (job_state_parse(col_text(s, 1), &state) == 0)
+		q->jobs[state] += sqlite3_column_int64(s, 2);
+	return 0;
+}
+
+static int
+row_attempts(sqlite3_stmt *s, struct metrics_snapshot *snap)
+{
+	struct metrics_queue *q;
+	const char *outcome = col_text(s, 1);
+	int i;
+
+	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < METRICS_NOUTCOMES; i++)
+		if (strcmp(outcome, metrics_outcomes[i]) == 0)
+			q->attempts[i] += sqlite3_column_int64(s, 2);
+	q->runs += sqlite3_column_int64(s, 3);
+	q->run_ms += sqlite3_column_int64(s, 4);
+	for (i = 0; i < METRICS_NBUCKETS; i++)
+		q->buckets[i] += sqlite3_column_int64(s, 5 + i);
+	return 0;
+}
+
+static int
+row_dead(sqlite3_stmt *s, struct metrics_snapshot *snap)
+{
+	struct metrics_queue *q;
+
+	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
+		return -ENOMEM;
+	q->dead_total += sqlite3_column_int64(s, 1);
+	return 0;
+}
+
+static int
+row_lag(sqlite3_stmt *s, struct metrics_snapshot *snap)
+{
+	struct metrics_queue *q;
+
+	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
+		return -ENOMEM;
+	q->oldest_due = sqlite3_column_int64(s, 1);
+	return 0;
+}
+
+static int
+row_sched(sqlite3_stmt *s, struct metrics_snapshot *snap)
+{
+	struct metrics_schedule *sc;
+
+	sc = realloc(snap->scheds, (snap->nscheds + 1) * sizeof(*sc));
+	if (sc == NULL)
+		return -ENOMEM;
+	snap->scheds = sc;
+	sc = &sc[snap->nscheds];
+	memset(sc, 0, sizeof(*sc));
+	if ((sc->name = strdup(col_text(s, 0))) == NULL)
+		return -ENOMEM;
+	snap->nscheds++;
+	sc->fired = sqlite3_column_int64(s, 1);
+	sc->skipped = sqlite3_column_int64(s, 2);
+	sc->missed = sqlite3_column_int64(s, 3);
+	sc->last_success = sqlite3_column_int64(s, 4);
+	return 0;
+}
+
+static int
+row_daemon(sqlite3_stmt *s, struct metrics_snapshot *snap)
+{
+	struct metrics_daemon *d;
+
+	d = realloc(snap->daemons, (snap->ndaemons + 1) * sizeof(*d));
+	if (d == NULL)
+		return -ENOMEM;
+	snap->daemons = d;
+	d = &d[snap->ndaemons];
+	memset(d, 0, sizeof(*d));
+	snap->ndaemons++;
+	d->instance = strdup(col_text(s, 0));
+	d->host = strdup(col_text(s, 1));
+	d->pid = sqlite3_column_int64(s, 2);
+	d->boot_id = strdup(col_text(s, 3));
+	d->started_at = sqlite3_column_int64(s, 5);
+	d->heartbeat_at = sqlite3_column_int64(s, 6);
+	if (d->instance == NULL || d->host == NULL || d->boot_id == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+static int64_t
+file_size(const char *path)
+{
+	struct stat sb;
+
+	if (path == NULL || *path == '\0' || stat(path, &sb) != 0)
+		return 0;
+	return (int64_t)sb.st_size;
+}
+
+int
+store_metrics_read(struct store *st, int64_t now,
+    struct metrics_snapshot *snap)
+{
+	int error;
+
+	memset(snap, 0, sizeof(*snap));
+	snap->now = now;
+	/* One read transaction: every figure from the same commit. */
+	if ((error = store_exec(st, "BEGIN")) != 0)
+		return error;
+	if ((error = each_row(st, Q_METRIC_JOBS, now, row_jobs, snap)) != 0 ||
+	    (error = each_row(st, Q_METRIC_ATTEMPTS, now, row_attempts,
+	    snap)) != 0 ||
+	    (error = each_row(st, Q_METRIC_DEADS, now, row_dead, snap)) != 0 ||
+	    (error = each_row(st, Q_METRIC_LAG, now, row_lag, snap)) != 0 ||
+	    (error = each_row(st, Q_METRIC_SCHEDS, now, row_sched,
+	    snap)) != 0 ||
+	    (error = each_row(st, Q_DAEMONS, now, row_daemon, snap)) != 0) {
+		if (error == -ENOMEM)
+			store_seterr(st, error, "out of memory");
+		store_rollback(st);
+		metrics_free(snap);
+		return error;
+	}
+	store_rollback(st);		/* read only: nothing to keep */
+	snap->db_bytes = file_size(sqlite3_db_filename(st->db, "main"));
+	snap->wal_bytes = file_size(st->wal);
+	return 0;
+}
