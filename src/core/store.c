@@ -138,6 +138,25 @@
 	"FROM dead_jobs WHERE schedule_id = ?1 AND " dead		\
 	" ORDER BY 1 DESC LIMIT 1"
 
+/*
+ * The attempts that ended in the window [?1, ?2], with the queue and the
+ * schedule of their job, live or dead (an attempt whose job is gone has
+ * neither), and their durations.
+ */
+#define STATS_WINDOW							\
+	"WITH w AS (SELECT a.outcome AS outcome, "			\
+	"  max(a.finished_at - a.started_at, 0) AS d, "		\
+	"  coalesce(j.queue, x.queue) AS queue, "			\
+	"  CASE WHEN j.id IS NOT NULL THEN j.schedule_id "		\
+	"    ELSE x.schedule_id END AS sid "				\
+	"  FROM attempts a INDEXED BY attempts_finished "		\
+	"  LEFT JOIN jobs j ON j.id = a.job_id "			\
+	"  LEFT JOIN dead_jobs x ON x.id = a.job_id "			\
+	"  WHERE a.finished_at >= ?1 AND a.finished_at <= ?2) "
+/* An attempt that counts as a failure. */
+#define STATS_FAILED							\
+	"outcome IN ('failed', 'timeout', 'lost', 'spawn_error')"
+
 /* What a key compares of its job (Q_KEY_FIND), in jobs and dead_jobs. */
 #define KEY_JOB_COLS							\
 	"queue, command, priority, max_attempts, timeout_ms, "		\
@@ -427,6 +446,49 @@ static const char *const store_sql[Q_MAX] = {
 	    "limit_cpu = ?24, kill_mode = ?25 WHERE name = ?1 AND source = 'cli'",
 	[Q_SCHED_LAST] = SCHED_JOBS("state IN ('done', 'cancelled')", "1"),
 	[Q_SCHED_LAST_OK] = SCHED_JOBS("state = 'done'", "0"),
+	/* jobctl stats (store_stats.c) */
+	[Q_STATS_QUEUES] =
+	    "WITH RECURSIVE "
+	    "a(n) AS (SELECT min(queue) FROM jobs UNION ALL "
+	    "  SELECT (SELECT min(queue) FROM jobs WHERE queue > a.n) "
+	    "  FROM a WHERE a.n IS NOT NULL), "
+	    "b(n) AS (SELECT min(queue) FROM dead_jobs UNION ALL "
+	    "  SELECT (SELECT min(queue) FROM dead_jobs WHERE queue > b.n) "
+	    "  FROM b WHERE b.n IS NOT NULL) "
+	    "SELECT n FROM a WHERE n IS NOT NULL UNION "
+	    "SELECT n FROM b WHERE n IS NOT NULL ORDER BY 1",
+	[Q_STATS_SCHEDS] =
+	    "SELECT id, name FROM schedules "
+	    "WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR queue = ?2) "
+	    "ORDER BY id",
+	[Q_STATS_RUNS_Q] = STATS_WINDOW
+	    "SELECT queue, count(*), sum(" STATS_FAILED ") FROM w "
+	    "WHERE queue IS NOT NULL GROUP BY queue ORDER BY queue",
+	[Q_STATS_RUNS_S] = STATS_WINDOW
+	    "SELECT sid, count(*), sum(" STATS_FAILED ") FROM w "
+	    "WHERE sid IS NOT NULL GROUP BY sid ORDER BY sid",
+	[Q_STATS_TIMES_Q] = STATS_WINDOW
+	    "SELECT queue, d FROM w WHERE queue IS NOT NULL "
+	    "ORDER BY queue, d",
+	[Q_STATS_TIMES_S] = STATS_WINDOW
+	    "SELECT sid, d FROM w WHERE sid IS NOT NULL ORDER BY sid, d",
+	[Q_STATS_DEAD_Q] = "SELECT count(*) FROM dead_jobs WHERE queue = ?1",
+	[Q_STATS_DEAD_S] =
+	    "SELECT count(*) FROM dead_jobs WHERE schedule_id = ?1",
+	[Q_STATS_OK_Q] =
+	    "SELECT max(finished_at) FROM jobs "
+	    "WHERE state = 'done' AND queue = ?1",
+	[Q_STATS_OK_S] =
+	    "SELECT max(finished_at) FROM jobs "
+	    "WHERE state = 'done' AND schedule_id = ?1",
+	/* jobctl status: leases no daemon reclaimed */
+	[Q_STUCK_LEASES] =
+	    "SELECT count(*), min(lease_expires_at), "
+	    "  (SELECT id FROM jobs INDEXED BY jobs_running_lease "
+	    "   WHERE state = 'running' AND lease_expires_at < ?1 "
+	    "   ORDER BY lease_expires_at, id LIMIT 1) "
+	    "FROM jobs INDEXED BY jobs_running_lease "
+	    "WHERE state = 'running' AND lease_expires_at < ?1",
 };
 
 

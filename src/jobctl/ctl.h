@@ -180,6 +180,7 @@ int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_rerun(struct ctl *ctl, int argc, char **argv);
 int	cmd_schedule(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
+int	cmd_stats(struct ctl *ctl, int argc, char **argv);
 int	cmd_status(struct ctl *ctl, int argc, char **argv);
 int	cmd_submit(struct ctl *ctl, int argc, char **argv);
 int	cmd_wait(struct ctl *ctl, int argc, char **argv);

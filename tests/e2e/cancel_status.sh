@@ -194,7 +194,8 @@ expect_rc 0
 end
 
 now=$(($(date +%s) * 1000))
-sql "INSERT INTO daemons VALUES ('host1:4242:abcd', 'host1', 4242,
+sql "INSERT INTO daemons (instance, host, pid, boot_id, version, started_at,
+    heartbeat_at) VALUES ('host1:4242:abcd', 'host1', 4242,
     'boot-0001', '0.1.0', $now - 3600000, $now - 2000)"
 
 begin "status shows a registered daemon (human)"

@@ -290,8 +290,9 @@ if start_jobd status1; then
 	    problem "status: no dead row for $P1: $(cat "$T/st.txt")"
 	# Another boot of this host.
 	H=$(dsql "SELECT host FROM daemons WHERE pid = $P1")
-	dsql "INSERT INTO daemons VALUES ('$H:$$:feed', '$H', $$, 'another-boot',
-	    '0.1.0', 0, 0)"
+	dsql "INSERT INTO daemons (instance, host, pid, boot_id, version,
+	    started_at, heartbeat_at) VALUES ('$H:$$:feed', '$H', $$,
+	    'another-boot', '0.1.0', 0, 0)"
 	"$JOBCTL" status --json >"$T/st.json" 2>&1
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $$]" \
 	    <"$T/st.json")" = '["dead"]' ] ||
