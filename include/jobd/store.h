@@ -152,6 +152,9 @@ struct daemon_info {
 	const char	*version;
 	int64_t		 started_at;	/* UTC ms */
 	int64_t		 heartbeat_at;	/* UTC ms */
+	int64_t		 heartbeat_ms;	/* the longest gap between two
+					   heartbeats it promises; 0: none
+					   said */
 };
 typedef int (*store_daemon_fn)(const struct daemon_info *d, void *arg);
 
@@ -191,10 +194,11 @@ int	store_claim(struct store *st, const char *owner, int64_t now,
 
 /*
  * Extend the leases of owner's running jobs to now + lease_ms and stamp
- * the daemon's heartbeat, in one transaction.
+ * the daemon's heartbeat, with every_ms the longest it now lets pass
+ * until the next one (daemon_info.heartbeat_ms), in one transaction.
  */
 int	store_heartbeat(struct store *st, const char *owner, int64_t now,
-	    int64_t lease_ms);
+	    int64_t lease_ms, int64_t every_ms);
 
 /*
  * Containment: what a daemon needs to kill the remains of an attempt whose

@@ -246,11 +246,12 @@ static const char *const store_sql[Q_MAX] = {
 	    "ORDER BY 1",
 	[Q_DAEMONS] =
 	    "SELECT instance, host, pid, boot_id, version, started_at, "
-	    "heartbeat_at FROM daemons ORDER BY started_at, instance",
+	    "heartbeat_at, heartbeat_ms FROM daemons "
+	    "ORDER BY started_at, instance",
 	[Q_DAEMON_INSERT] =
 	    "INSERT OR REPLACE INTO daemons (instance, host, pid, boot_id, "
-	    "version, started_at, heartbeat_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    "version, started_at, heartbeat_at, heartbeat_ms) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0))",
 	[Q_DAEMON_DELETE] = "DELETE FROM daemons WHERE instance = ?1",
 	[Q_RECLAIM] =
 	    "UPDATE jobs SET lease_expires_at = ?2, updated_at = ?2 "
@@ -285,7 +286,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "UPDATE jobs SET lease_expires_at = ?2 + ?3 "
 	    "WHERE lease_owner = ?1 AND state = 'running'",
 	[Q_HEARTBEAT_DAEMON] =
-	    "UPDATE daemons SET heartbeat_at = ?2 WHERE instance = ?1",
+	    "UPDATE daemons SET heartbeat_at = ?2, "
+	    "  heartbeat_ms = nullif(?3, 0) WHERE instance = ?1",
 	/* Fenced like a result: only while the lease is still ours. */
 	[Q_ATTEMPT_PROC] =
 	    "UPDATE attempts SET pid = ?4, pid_start = ?5, boot_id = ?6, "
@@ -1945,6 +1947,7 @@ store_daemon_list(struct store *st, store_daemon_fn fn, void *arg)
 		d.version = (const char *)sqlite3_column_text(s, 4);
 		d.started_at = sqlite3_column_int64(s, 5);
 		d.heartbeat_at = sqlite3_column_int64(s, 6);
+		d.heartbeat_ms = sqlite3_column_int64(s, 7);
 		if ((error = fn(&d, arg)) != 0)
 			break;
 	}
@@ -1975,6 +1978,7 @@ store_daemon_register(struct store *st, const struct daemon_info *d)
 	sqlite3_bind_text(s, 5, d->version, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, d->started_at);
 	sqlite3_bind_int64(s, 7, d->heartbeat_at);
+	sqlite3_bind_int64(s, 8, d->heartbeat_ms > 0 ? d->heartbeat_ms : 0);
 	if ((error = store_run(st, s)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
@@ -2129,7 +2133,7 @@ store_claim(struct store *st, const char *owner, int64_t now,
 
 int
 store_heartbeat(struct store *st, const char *owner, int64_t now,
-    int64_t lease_ms)
+    int64_t lease_ms, int64_t every_ms)
 {
 	sqlite3_stmt *j, *d;
 	int error = 0;
@@ -2151,6 +2155,7 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	sqlite3_bind_int64(j, 3, lease_ms);
 	sqlite3_bind_text(d, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(d, 2, now);
+	sqlite3_bind_int64(d, 3, every_ms > 0 ? every_ms : 0);
 	if ((error = store_run(st, j)) != 0 ||
 	    (error = store_run(st, d)) != 0 ||
 	    (error = store_commit(st)) != 0)

@@ -730,6 +730,20 @@ sched_db_check(struct sched *s)
 	sched_stop_runs(s);
 }
 
+/*
+ * The longest we let pass between two heartbeats: a third of the lease
+ * while jobs run, at least poll_interval while idle.  Written with each
+ * heartbeat, for jobctl status to tell a late one.
+ */
+static int64_t
+sched_heartbeat_ms(const struct sched *s)
+{
+	int64_t every = s->cfg->visibility_timeout_ms / 3;
+
+	return every > s->cfg->poll_interval_ms ? every :
+	    s->cfg->poll_interval_ms;
+}
+
 /* Step 5: renew our leases and our heartbeat. */
 static void
 sched_heartbeat(struct sched *s, int64_t now)
@@ -740,7 +754,7 @@ sched_heartbeat(struct sched *s, int64_t now)
 		return;
 	sched_db_check(s);
 	if (store_heartbeat(s->st, s->instance, now,
-	    s->cfg->visibility_timeout_ms) != 0) {
+	    s->cfg->visibility_timeout_ms, sched_heartbeat_ms(s)) != 0) {
 		sched_store_error(s, "renewing leases");
 		s->next_heartbeat = now + SCHED_RETRY_MS;
 		return;
@@ -1280,6 +1294,7 @@ sched_run(const struct sched_opts *o)
 	d.boot_id = s->boot_id;
 	d.version = JOBD_VERSION;
 	d.started_at = d.heartbeat_at = now_ms(s);
+	d.heartbeat_ms = sched_heartbeat_ms(s);
 	sched_reclaim(s);
 	if (contain_open(&s->contain, s->cfg->cgroups, s->st, s->db_path,
 	    s->host, s->boot_id, s->instance) != 0) {

@@ -275,17 +275,22 @@ use_db "$T/status.db"
 write_conf cgroups=off
 if start_jobd status1; then
 	P1=$JOBD_PID
-	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	"$JOBCTL" status --json >"$T/st.json" 2>"$T/st.err"
+	rc=$?
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $P1]" \
 	    <"$T/st.json")" = '["up"]' ] ||
 	    problem "live jobd $P1: $(cat "$T/st.json")"
+	[ "$rc" = 0 ] || problem "live jobd: exit $rc: $(cat "$T/st.err")"
 	kill -KILL "$P1"
 	reap_jobd "$P1" 5
-	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	"$JOBCTL" status --json >"$T/st.json" 2>"$T/st.err"
+	rc=$?
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $P1]" \
 	    <"$T/st.json")" = '["dead"]' ] ||
 	    problem "SIGKILLed jobd $P1: $(cat "$T/st.json")"
-	"$JOBCTL" status >"$T/st.txt" 2>&1
+	[ "$rc" = 69 ] && grep -q "(pid $P1) is dead" "$T/st.err" ||
+	    problem "SIGKILLed jobd: exit $rc: $(cat "$T/st.err")"
+	"$JOBCTL" status >"$T/st.txt" 2>/dev/null
 	grep -E "^[^ ]+ +[^ ]+ +$P1 +dead " "$T/st.txt" >/dev/null ||
 	    problem "status: no dead row for $P1: $(cat "$T/st.txt")"
 	# Another boot of this host.
@@ -293,7 +298,7 @@ if start_jobd status1; then
 	dsql "INSERT INTO daemons (instance, host, pid, boot_id, version,
 	    started_at, heartbeat_at) VALUES ('$H:$$:feed', '$H', $$,
 	    'another-boot', '0.1.0', 0, 0)"
-	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	"$JOBCTL" status --json >"$T/st.json" 2>/dev/null
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $$]" \
 	    <"$T/st.json")" = '["dead"]' ] ||
 	    problem "a daemon of another boot: $(cat "$T/st.json")"

@@ -224,12 +224,12 @@ end
 
 begin "status counts the dead job"
 run status --json
-expect_rc 0
+expect_rc 69
 [ "$(json '[[q["queue"], q["dead"]] for q in d["queues"]], d["total"]["dead"]' \
     <"$T/.out")" = '[[["a", 1], ["b", 0], ["full", 0]], 1]' ] ||
     problem "$OUT"
 run status
-expect_rc 0
+expect_rc 69
 [ "$(awk '$1 == "a" { print $6 } $1 == "(total)" { print $6 }' \
     "$T/.out" | tr '\n' ' ')" = "1 1 " ] || problem "human: $OUT"
 end
