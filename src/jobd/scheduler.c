@@ -1318,9 +1318,17 @@ sched_run(const struct sched_opts *o)
 	}
 	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
 	sched_watch(s);
-	if ((wd = notify_watchdog_ms()) > 0)
-		(void)uv_timer_start(&s->watchdog, on_watchdog,
-		    (uint64_t)(wd / 2), (uint64_t)(wd / 2));
+	/*
+	 * WATCHDOG=1 at half the interval systemd asks for, from a timer of
+	 * the loop itself: a loop that is stuck (in a turn that does not
+	 * return) sends none, and systemd restarts jobd.  At least every
+	 * 1 ms: a repeat of 0 would fire once.
+	 */
+	if ((wd = notify_watchdog_ms()) > 0) {
+		wd = wd / 2 > 0 ? wd / 2 : 1;
+		(void)uv_timer_start(&s->watchdog, on_watchdog, (uint64_t)wd,
+		    (uint64_t)wd);
+	}
 	(void)schedfile_sync(s->st, s->cfg->schedules_dir, now_ms(s));
 	(void)cronfire_due(s->cron, now_ms(s), true);	/* @reboot */
 	(void)store_data_version(s->st, &s->data_version);

@@ -18,34 +18,6 @@
 # 4. jobctl status tells a dead daemon of this host from a live one.
 . "$(dirname "$0")/daemon_lib.sh"
 
-HUNGFS=$(dirname "$0")/hungfs.py
-HUNG_PID=
-HUNG_MNT=$T/hung
-
-_hung_stop() {
-	[ -n "$HUNG_PID" ] && kill -TERM "$HUNG_PID" 2>/dev/null &&
-	    wait "$HUNG_PID" 2>/dev/null
-	HUNG_PID=
-	umount -l "$HUNG_MNT" 2>/dev/null
-	return 0
-}
-
-_cont_cleanup() {
-	_hung_stop
-	_daemon_cleanup
-}
-trap '_cont_cleanup' EXIT
-trap '_cont_cleanup; exit 1' INT TERM HUP
-
-# Mount the hung file system on $HUNG_MNT for at most $1 seconds.
-hung_start() {	# secs
-	mkdir -p "$HUNG_MNT"
-	python3 "$HUNGFS" "$HUNG_MNT" "$1" >"$T/hungfs.out" 2>&1 &
-	HUNG_PID=$!
-	wait_until 10 'grep -q ready "$T/hungfs.out" || ! alive $HUNG_PID' &&
-	    grep -q ready "$T/hungfs.out"
-}
-
 # The job's attempt row: outcome and error, as "outcome|error".
 last_attempt() {	# id
 	dsql "SELECT outcome || '|' || coalesce(error, '') FROM attempts
@@ -64,7 +36,7 @@ hang_cases() {
 	if ! hung_start 120; then
 		skip "contain: hung cwd" "cannot mount FUSE here: \
 $(cat "$T/hungfs.out")"
-		_hung_stop
+		hung_stop
 		return 0
 	fi
 	write_conf
@@ -102,7 +74,7 @@ $(cat "$T/hungfs.out")"
 		    problem "job $ID is $(jstate "$ID"), not pending"
 	fi
 	end
-	_hung_stop
+	hung_stop
 }
 
 # A long job that holds a lock while it runs, as any copy of it would: a
