@@ -89,6 +89,8 @@ groups_find(struct sgroups *gs, enum stats_kind kind, sqlite3_stmt *s)
 {
 	struct sgroup key;
 
+	if (gs->n == 0)
+		return NULL;	/* bsearch() may not be given NULL */
 	memset(&key, 0, sizeof(key));
 	if (kind == STATS_QUEUE) {
 		if ((key.name = (char *)(uintptr_t)
@@ -238,7 +240,7 @@ stats_kind(struct store *st, enum stats_kind kind,
 	if ((error = stats_runs(st, kind, f, &gs)) != 0 ||
 	    (error = stats_times(st, kind, f, &gs)) != 0)
 		goto out;
-	if (kind == STATS_SCHEDULE)
+	if (kind == STATS_SCHEDULE && gs.n > 1)
 		qsort(gs.g, gs.n, sizeof(*gs.g), cmp_name);
 	for (i = 0; i < gs.n; i++) {
 		g = &gs.g[i];
