@@ -12,7 +12,7 @@
 
 #include "jobd/stats.h"
 
-/* The pct-th percentile of the n sorted values v[], as jobctl stats picks it. */
+/* The pct-th percentile of the sorted values v[0..n-1], as stats picks it. */
 static int64_t
 pick(const int64_t *v, int64_t n, int pct)
 {
