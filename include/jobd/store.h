@@ -152,6 +152,9 @@ struct daemon_info {
 	const char	*version;
 	int64_t		 started_at;	/* UTC ms */
 	int64_t		 heartbeat_at;	/* UTC ms */
+	int64_t		 heartbeat_ms;	/* the longest gap between two
+					   heartbeats it promises; 0: none
+					   said */
 };
 typedef int (*store_daemon_fn)(const struct daemon_info *d, void *arg);
 
@@ -191,10 +194,11 @@ int	store_claim(struct store *st, const char *owner, int64_t now,
 
 /*
  * Extend the leases of owner's running jobs to now + lease_ms and stamp
- * the daemon's heartbeat, in one transaction.
+ * the daemon's heartbeat, with every_ms the longest it now lets pass
+ * until the next one (daemon_info.heartbeat_ms), in one transaction.
  */
 int	store_heartbeat(struct store *st, const char *owner, int64_t now,
-	    int64_t lease_ms);
+	    int64_t lease_ms, int64_t every_ms);
 
 /*
  * Containment: what a daemon needs to kill the remains of an attempt whose
@@ -523,5 +527,56 @@ typedef int (*store_slot_fn)(const struct slot_info *si, void *arg);
 /* Call fn for the newest "limit" ledger rows of schedule id, newest first. */
 int	store_schedule_slots(struct store *st, int64_t id, int64_t limit,
 	    store_slot_fn fn, void *arg);
+
+/*
+ * jobctl stats (store_stats.c): per queue and per schedule, what the
+ * attempts that ended in a window say.  Reads one snapshot.
+ */
+enum stats_kind {
+	STATS_QUEUE,
+	STATS_SCHEDULE,
+};
+
+/* One row, borrowed during the callback. */
+struct stats_row {
+	enum stats_kind	 kind;
+	const char	*name;		/* the queue's or the schedule's */
+	int64_t		 runs;		/* attempts that ended in the window */
+	int64_t		 failures;	/* of them: failed, timeout, lost or
+					   spawn_error */
+	int64_t		 p50_ms;	/* their durations' 50th and 95th */
+	int64_t		 p95_ms;	/* percentiles (stats_percentile());
+					   -1 when runs is 0 */
+	int64_t		 last_ok;	/* finished_at of the newest done job,
+					   at any time; 0: none */
+	int64_t		 dead;		/* dead jobs now, at any time */
+};
+typedef int (*store_stats_fn)(const struct stats_row *r, void *arg);
+
+struct stats_filter {
+	int64_t		 since;		/* the window: attempts that ended */
+	int64_t		 until;		/* in [since, until], UTC ms */
+	const char	*queue;		/* only this queue, and the schedules
+					   whose queue it is; or NULL */
+	const char	*schedule;	/* only this schedule, and no queue
+					   rows; or NULL */
+};
+
+/*
+ * Call fn for each queue (those that have jobs, live or dead), by name,
+ * then for each schedule, by name, as f limits them.  An attempt counts
+ * for the queue and the schedule of its job; one whose job was removed
+ * counts for none.  -ENOENT when f->schedule names no schedule.
+ */
+int	store_stats(struct store *st, const struct stats_filter *f,
+	    store_stats_fn fn, void *arg);
+
+/*
+ * jobctl status: how many running jobs have a lease that expired before
+ * "before" (UTC ms), into *n; the earliest such expiry into *oldest and
+ * its job into *job (both 0 when *n is 0).
+ */
+int	store_stuck_leases(struct store *st, int64_t before, int64_t *n,
+	    int64_t *oldest, int64_t *job);
 
 #endif /* JOBD_STORE_H */

@@ -147,6 +147,25 @@
 	"FROM dead_jobs WHERE schedule_id = ?1 AND " dead		\
 	" ORDER BY 1 DESC LIMIT 1"
 
+/*
+ * The attempts that ended in the window [?1, ?2], with the queue and the
+ * schedule of their job, live or dead (an attempt whose job is gone has
+ * neither), and their durations.
+ */
+#define STATS_WINDOW							\
+	"WITH w AS (SELECT a.outcome AS outcome, "			\
+	"  max(a.finished_at - a.started_at, 0) AS d, "		\
+	"  coalesce(j.queue, x.queue) AS queue, "			\
+	"  CASE WHEN j.id IS NOT NULL THEN j.schedule_id "		\
+	"    ELSE x.schedule_id END AS sid "				\
+	"  FROM attempts a INDEXED BY attempts_finished "		\
+	"  LEFT JOIN jobs j ON j.id = a.job_id "			\
+	"  LEFT JOIN dead_jobs x ON x.id = a.job_id "			\
+	"  WHERE a.finished_at >= ?1 AND a.finished_at <= ?2) "
+/* An attempt that counts as a failure. */
+#define STATS_FAILED							\
+	"outcome IN ('failed', 'timeout', 'lost', 'spawn_error')"
+
 /* What a key compares of its job (Q_KEY_FIND), in jobs and dead_jobs. */
 #define KEY_JOB_COLS							\
 	"queue, command, priority, max_attempts, timeout_ms, "		\
@@ -241,11 +260,12 @@ static const char *const store_sql[Q_MAX] = {
 	    "ORDER BY 1",
 	[Q_DAEMONS] =
 	    "SELECT instance, host, pid, boot_id, version, started_at, "
-	    "heartbeat_at FROM daemons ORDER BY started_at, instance",
+	    "heartbeat_at, heartbeat_ms FROM daemons "
+	    "ORDER BY started_at, instance",
 	[Q_DAEMON_INSERT] =
 	    "INSERT OR REPLACE INTO daemons (instance, host, pid, boot_id, "
-	    "version, started_at, heartbeat_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    "version, started_at, heartbeat_at, heartbeat_ms) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0))",
 	[Q_DAEMON_DELETE] = "DELETE FROM daemons WHERE instance = ?1",
 	[Q_RECLAIM] =
 	    "UPDATE jobs SET lease_expires_at = ?2, updated_at = ?2 "
@@ -280,7 +300,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "UPDATE jobs SET lease_expires_at = ?2 + ?3 "
 	    "WHERE lease_owner = ?1 AND state = 'running'",
 	[Q_HEARTBEAT_DAEMON] =
-	    "UPDATE daemons SET heartbeat_at = ?2 WHERE instance = ?1",
+	    "UPDATE daemons SET heartbeat_at = ?2, "
+	    "  heartbeat_ms = nullif(?3, 0) WHERE instance = ?1",
 	/* Fenced like a result: only while the lease is still ours. */
 	[Q_ATTEMPT_PROC] =
 	    "UPDATE attempts SET pid = ?4, pid_start = ?5, boot_id = ?6, "
@@ -510,6 +531,49 @@ static const char *const store_sql[Q_MAX] = {
 	    "(SELECT value FROM metric_counters WHERE name = 'last_success' "
 	    "AND label = s.name) "
 	    "FROM schedules s ORDER BY s.name",
+	/* jobctl stats (store_stats.c) */
+	[Q_STATS_QUEUES] =
+	    "WITH RECURSIVE "
+	    "a(n) AS (SELECT min(queue) FROM jobs UNION ALL "
+	    "  SELECT (SELECT min(queue) FROM jobs WHERE queue > a.n) "
+	    "  FROM a WHERE a.n IS NOT NULL), "
+	    "b(n) AS (SELECT min(queue) FROM dead_jobs UNION ALL "
+	    "  SELECT (SELECT min(queue) FROM dead_jobs WHERE queue > b.n) "
+	    "  FROM b WHERE b.n IS NOT NULL) "
+	    "SELECT n FROM a WHERE n IS NOT NULL UNION "
+	    "SELECT n FROM b WHERE n IS NOT NULL ORDER BY 1",
+	[Q_STATS_SCHEDS] =
+	    "SELECT id, name FROM schedules "
+	    "WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR queue = ?2) "
+	    "ORDER BY id",
+	[Q_STATS_RUNS_Q] = STATS_WINDOW
+	    "SELECT queue, count(*), sum(" STATS_FAILED ") FROM w "
+	    "WHERE queue IS NOT NULL GROUP BY queue ORDER BY queue",
+	[Q_STATS_RUNS_S] = STATS_WINDOW
+	    "SELECT sid, count(*), sum(" STATS_FAILED ") FROM w "
+	    "WHERE sid IS NOT NULL GROUP BY sid ORDER BY sid",
+	[Q_STATS_TIMES_Q] = STATS_WINDOW
+	    "SELECT queue, d FROM w WHERE queue IS NOT NULL "
+	    "ORDER BY queue, d",
+	[Q_STATS_TIMES_S] = STATS_WINDOW
+	    "SELECT sid, d FROM w WHERE sid IS NOT NULL ORDER BY sid, d",
+	[Q_STATS_DEAD_Q] = "SELECT count(*) FROM dead_jobs WHERE queue = ?1",
+	[Q_STATS_DEAD_S] =
+	    "SELECT count(*) FROM dead_jobs WHERE schedule_id = ?1",
+	[Q_STATS_OK_Q] =
+	    "SELECT max(finished_at) FROM jobs "
+	    "WHERE state = 'done' AND queue = ?1",
+	[Q_STATS_OK_S] =
+	    "SELECT max(finished_at) FROM jobs "
+	    "WHERE state = 'done' AND schedule_id = ?1",
+	/* jobctl status: leases no daemon reclaimed */
+	[Q_STUCK_LEASES] =
+	    "SELECT count(*), min(lease_expires_at), "
+	    "  (SELECT id FROM jobs INDEXED BY jobs_running_lease "
+	    "   WHERE state = 'running' AND lease_expires_at < ?1 "
+	    "   ORDER BY lease_expires_at, id LIMIT 1) "
+	    "FROM jobs INDEXED BY jobs_running_lease "
+	    "WHERE state = 'running' AND lease_expires_at < ?1",
 };
 
 
@@ -2032,6 +2096,7 @@ store_daemon_list(struct store *st, store_daemon_fn fn, void *arg)
 		d.version = (const char *)sqlite3_column_text(s, 4);
 		d.started_at = sqlite3_column_int64(s, 5);
 		d.heartbeat_at = sqlite3_column_int64(s, 6);
+		d.heartbeat_ms = sqlite3_column_int64(s, 7);
 		if ((error = fn(&d, arg)) != 0)
 			break;
 	}
@@ -2062,6 +2127,7 @@ store_daemon_register(struct store *st, const struct daemon_info *d)
 	sqlite3_bind_text(s, 5, d->version, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 6, d->started_at);
 	sqlite3_bind_int64(s, 7, d->heartbeat_at);
+	sqlite3_bind_int64(s, 8, d->heartbeat_ms > 0 ? d->heartbeat_ms : 0);
 	if ((error = store_run(st, s)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
@@ -2216,7 +2282,7 @@ store_claim(struct store *st, const char *owner, int64_t now,
 
 int
 store_heartbeat(struct store *st, const char *owner, int64_t now,
-    int64_t lease_ms)
+    int64_t lease_ms, int64_t every_ms)
 {
 	sqlite3_stmt *j, *d;
 	int error = 0;
@@ -2238,6 +2304,7 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	sqlite3_bind_int64(j, 3, lease_ms);
 	sqlite3_bind_text(d, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(d, 2, now);
+	sqlite3_bind_int64(d, 3, every_ms > 0 ? every_ms : 0);
 	if ((error = store_run(st, j)) != 0 ||
 	    (error = store_run(st, d)) != 0 ||
 	    (error = store_commit(st)) != 0)

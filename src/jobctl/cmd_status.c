@@ -5,12 +5,24 @@
  * its pid is not a jobd that started before it registered (a SIGKILLed
  * daemon leaves its row behind until another daemon reclaims it); one
  * of another host is "unknown" (its heartbeat age tells).
+ *
+ * And the exit status says whether jobd serves the database (health):
+ *   0   a live daemon: registered, not dead, and its heartbeat no older
+ *       than its interval allows (health_limit()), and no running job has
+ *       a lease that expired that long ago without being reclaimed;
+ *   69  no live daemon: none registered, or each is dead or late with its
+ *       heartbeat (a stopped or stuck loop);
+ *   70  live daemons, but a lease expired longer ago than they allow and
+ *       none reclaimed it: their reaper does not run.
+ * Each problem is one line on stderr, and in "health" with --json.
  */
 #define _GNU_SOURCE	/* gethostname */
 
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +36,18 @@
 #include "out.h"
 
 #define STATUS_MAX_QUEUES	10000
+
+/*
+ * A heartbeat may be late by one interval (the turn that writes it runs
+ * after the timer) and by a slow turn or a wait for the lock: it is late
+ * when older than two intervals and HEALTH_SLACK_MS.  A daemon that does
+ * not say its interval (an older jobd) is given the default settings'
+ * (visibility_timeout 5m / 3).
+ */
+#define HEALTH_SLACK_MS		10000
+#define HEALTH_DEFAULT_EVERY_MS	100000
+#define HEALTH_MAX_PROBLEMS	16
+#define HEALTH_PROBLEM_LEN	512
 
 struct queue_counts {
 	char	*name;
@@ -93,10 +117,146 @@ daemon_state(const struct daemon_info *d)
 	return "up";
 }
 
+/* The oldest daemon d's heartbeat may be while d is alive and well. */
+static int64_t
+health_limit(const struct daemon_info *d)
+{
+	int64_t every = d->heartbeat_ms > 0 ? d->heartbeat_ms :
+	    HEALTH_DEFAULT_EVERY_MS;
+
+	return 2 * every + HEALTH_SLACK_MS;
+}
+
+/* Is daemon d up (or of another host) and its heartbeat recent? */
+static bool
+daemon_live(const struct daemon_info *d, int64_t now)
+{
+	return strcmp(daemon_state(d), "dead") != 0 &&
+	    now - d->heartbeat_at <= health_limit(d);
+}
+
+struct health {
+	struct ctl	*ctl;
+	int64_t		 now;
+	int		 ndaemons, nlive;
+	int64_t		 limit;		/* the largest of the live ones */
+	int		 code;		/* the exit status */
+	int		 nproblems;
+	char		 problem[HEALTH_MAX_PROBLEMS][HEALTH_PROBLEM_LEN];
+};
+
+static void
+health_problem(struct health *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+health_problem(struct health *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (h->nproblems == HEALTH_MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(h->problem[h->nproblems++], HEALTH_PROBLEM_LEN, fmt, ap);
+	va_end(ap);
+}
+
+static int
+health_daemon(const struct daemon_info *d, void *arg)
+{
+	struct health *h = arg;
+	char age[TIMEFMT_MAX], lim[TIMEFMT_MAX];
+	int64_t limit = health_limit(d);
+
+	h->ndaemons++;
+	if (daemon_live(d, h->now)) {
+		h->nlive++;
+		if (limit > h->limit)
+			h->limit = limit;
+		return 0;
+	}
+	if (strcmp(daemon_state(d), "dead") == 0) {
+		health_problem(h, "daemon %s (pid %" PRId64 ") is dead: no "
+		    "such jobd runs on this host", d->instance, d->pid);
+		return 0;
+	}
+	if (timefmt_format_relative(d->heartbeat_at, h->now, age,
+	    sizeof(age)) != 0)
+		snprintf(age, sizeof(age), "-");
+	if (timefmt_format_duration(limit, lim, sizeof(lim)) != 0)
+		snprintf(lim, sizeof(lim), "-");
+	health_problem(h, "daemon %s (pid %" PRId64 " on %s) is late: its "
+	    "last heartbeat was %s, more than the %s it allows; it is "
+	    "stopped or stuck", d->instance, d->pid, d->host, age, lim);
+	return 0;
+}
+
+/* Read what the health is, into h. */
+static int
+health_check(struct ctl *ctl, struct health *h)
+{
+	char lim[TIMEFMT_MAX];
+	int64_t n, oldest, job;
+	int error;
+
+	memset(h, 0, sizeof(*h));
+	h->ctl = ctl;
+	h->now = clock_wall_ms(ctl->clock);
+	if ((error = store_daemon_list(ctl->st, health_daemon, h)) != 0)
+		return error;
+	if (h->ndaemons == 0) {
+		health_problem(h, "no daemon has registered with this "
+		    "database: jobd is not running");
+		h->code = EXIT_UNAVAIL;
+		return 0;
+	}
+	if (h->nlive == 0) {
+		h->code = EXIT_UNAVAIL;
+		return 0;
+	}
+	/* Live daemons are not reporting the dead ones' rows: not theirs. */
+	h->nproblems = 0;
+	if ((error = store_stuck_leases(ctl->st, h->now - h->limit, &n,
+	    &oldest, &job)) != 0)
+		return error;
+	if (n > 0) {
+		if (timefmt_format_duration(h->limit, lim, sizeof(lim)) != 0)
+			snprintf(lim, sizeof(lim), "-");
+		health_problem(h, "%" PRId64 " running job%s %s a lease that "
+		    "expired more than %s ago and that no daemon reclaimed "
+		    "(the oldest: job %" PRId64 "): the live daemons do not "
+		    "reap", n, n == 1 ? "" : "s", n == 1 ? "has" : "have", lim,
+		    job);
+		h->code = EXIT_SOFTWARE;
+	}
+	return 0;
+}
+
+static void
+health_json(struct out_json *j, const struct health *h)
+{
+	int i;
+
+	out_json_object(j, "health");
+	out_json_bool(j, "ok", h->code == 0);
+	out_json_int(j, "exit_status", h->code);
+	out_json_array(j, "problems");
+	for (i = 0; i < h->nproblems; i++)
+		out_json_str(j, NULL, h->problem[i]);
+	out_json_close(j, ']');
+	out_json_close(j, '}');
+}
+
+struct daemon_json_ctx {
+	struct out_json	*j;
+	int64_t		 now;
+};
+
 static int
 daemon_json(const struct daemon_info *d, void *arg)
 {
-	struct out_json *j = arg;
+	struct daemon_json_ctx *dj = arg;
+	struct out_json *j = dj->j;
 
 	out_json_object(j, NULL);
 	out_json_str(j, "instance", d->instance);
@@ -106,6 +266,11 @@ daemon_json(const struct daemon_info *d, void *arg)
 	out_json_str(j, "version", d->version);
 	out_json_time(j, "started_at", d->started_at);
 	out_json_time(j, "heartbeat_at", d->heartbeat_at);
+	if (d->heartbeat_ms > 0)
+		out_json_int(j, "heartbeat_ms", d->heartbeat_ms);
+	else
+		out_json_null(j, "heartbeat_ms");
+	out_json_bool(j, "live", daemon_live(d, dj->now));
 	out_json_close(j, '}');
 	return 0;
 }
@@ -150,6 +315,8 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	};
 	struct status s = { NULL, 0, 0 };
 	struct daemon_rows dr = { ctl, NULL, 0 };
+	struct daemon_json_ctx dj;
+	struct health h;
 	int64_t total[JOB_NSTATES] = { 0 };
 	struct out_table *t;
 	struct out_json j;
@@ -168,6 +335,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < s.nq; i++)
 		for (k = 0; k < JOB_NSTATES; k++)
 			total[k] += s.q[i].n[k];
+	if ((error = health_check(ctl, &h)) != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
 
 	if (ctl->json) {
 		out_json_begin(&j, stdout);
@@ -186,8 +356,11 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 			out_json_int(&j, job_state_name(k), total[k]);
 		out_json_close(&j, '}');
 		out_json_array(&j, "daemons");
-		error = store_daemon_list(ctl->st, daemon_json, &j);
+		dj.j = &j;
+		dj.now = h.now;
+		error = store_daemon_list(ctl->st, daemon_json, &dj);
 		out_json_close(&j, ']');
+		health_json(&j, &h);
 		out_json_end(&j);
 	} else {
 		t = out_table_new(6, "QUEUE", "PENDING", "RUNNING", "DONE",
@@ -215,5 +388,11 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
 		    store_errmsg(ctl->st));
-	return 0;
+	/* What was printed must have been written before the verdict. */
+	if (fflush(stdout) != 0 || ferror(stdout))
+		ctl_fail(ctl, EXIT_IOERR, "writing output: %s",
+		    strerror(errno));
+	for (k = 0; k < h.nproblems; k++)
+		ctl_warnx(ctl, "%s", h.problem[k]);
+	return h.code;
 }

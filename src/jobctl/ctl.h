@@ -21,7 +21,9 @@ struct store;
 #define EXIT_DATAERR	65	/* EX_DATAERR: bad input data */
 #define EXIT_NOINPUT	66	/* EX_NOINPUT: no such job, file or db */
 #define EXIT_NOUSER	67	/* EX_NOUSER: no such user */
-#define EXIT_UNAVAIL	69	/* EX_UNAVAILABLE: database unusable */
+#define EXIT_UNAVAIL	69	/* EX_UNAVAILABLE: database unusable; status:
+				   no live daemon */
+#define EXIT_SOFTWARE	70	/* EX_SOFTWARE: status: the daemon is stuck */
 #define EXIT_OSERR	71	/* EX_OSERR: out of memory */
 #define EXIT_IOERR	74	/* EX_IOERR: read or write failed */
 #define EXIT_TEMPFAIL	75	/* EX_TEMPFAIL: database locked */
@@ -181,6 +183,7 @@ int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_rerun(struct ctl *ctl, int argc, char **argv);
 int	cmd_schedule(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);
+int	cmd_stats(struct ctl *ctl, int argc, char **argv);
 int	cmd_status(struct ctl *ctl, int argc, char **argv);
 int	cmd_submit(struct ctl *ctl, int argc, char **argv);
 int	cmd_wait(struct ctl *ctl, int argc, char **argv);

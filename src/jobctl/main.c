@@ -77,6 +77,8 @@ static const struct ctl_cmd {
 	    "       jobctl schedule disable NAME\n"
 	    "       jobctl schedule run NAME" },
 	{ "show",	cmd_show,	"show ID" },
+	{ "stats",	cmd_stats,
+	    "stats [--since DURATION] [--queue QUEUE] [--schedule NAME]" },
 	{ "status",	cmd_status,	"status" },
 	{ "submit",	cmd_submit,
 	    "submit [--queue QUEUE] [--at TIME | --in DURATION]\n"

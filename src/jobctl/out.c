@@ -368,6 +368,14 @@ out_json_int(struct out_json *j, const char *key, int64_t v)
 }
 
 void
+out_json_milli(struct out_json *j, const char *key, int64_t v)
+{
+	json_key(j, key);
+	fprintf(j->fp, "%s%" PRId64 ".%03" PRId64, v < 0 ? "-" : "",
+	    (v < 0 ? -(v / 1000) : v / 1000), (v < 0 ? -(v % 1000) : v % 1000));
+}
+
+void
 out_json_bool(struct out_json *j, const char *key, bool v)
 {
 	json_key(j, key);

@@ -44,6 +44,8 @@ void	out_json_str(struct out_json *j, const char *key, const char *v);
 void	out_json_strn(struct out_json *j, const char *key, const void *v,
 	    size_t len);
 void	out_json_int(struct out_json *j, const char *key, int64_t v);
+/* A number given in thousandths: 250 is written 0.250. */
+void	out_json_milli(struct out_json *j, const char *key, int64_t v);
 void	out_json_bool(struct out_json *j, const char *key, bool v);
 void	out_json_null(struct out_json *j, const char *key);
 /* A time: RFC 3339 UTC, or null when ms is 0. */

@@ -739,6 +739,20 @@ sched_db_check(struct sched *s)
 	sched_stop_runs(s);
 }
 
+/*
+ * The longest we let pass between two heartbeats: a third of the lease
+ * while jobs run, at least poll_interval while idle.  Written with each
+ * heartbeat, for jobctl status to tell a late one.
+ */
+static int64_t
+sched_heartbeat_ms(const struct sched *s)
+{
+	int64_t every = s->cfg->visibility_timeout_ms / 3;
+
+	return every > s->cfg->poll_interval_ms ? every :
+	    s->cfg->poll_interval_ms;
+}
+
 /* Step 5: renew our leases and our heartbeat. */
 static void
 sched_heartbeat(struct sched *s, int64_t now)
@@ -749,7 +763,7 @@ sched_heartbeat(struct sched *s, int64_t now)
 		return;
 	sched_db_check(s);
 	if (store_heartbeat(s->st, s->instance, now,
-	    s->cfg->visibility_timeout_ms) != 0) {
+	    s->cfg->visibility_timeout_ms, sched_heartbeat_ms(s)) != 0) {
 		sched_store_error(s, "renewing leases");
 		s->next_heartbeat = now + SCHED_RETRY_MS;
 		return;
@@ -1367,6 +1381,7 @@ sched_run(const struct sched_opts *o)
 	d.boot_id = s->boot_id;
 	d.version = JOBD_VERSION;
 	d.started_at = d.heartbeat_at = now_ms(s);
+	d.heartbeat_ms = sched_heartbeat_ms(s);
 	sched_reclaim(s);
 	if (contain_open(&s->contain, s->cfg->cgroups, s->st, s->db_path,
 	    s->host, s->boot_id, s->instance) != 0) {
@@ -1390,9 +1405,17 @@ sched_run(const struct sched_opts *o)
 	}
 	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
 	sched_watch(s);
-	if ((wd = notify_watchdog_ms()) > 0)
-		(void)uv_timer_start(&s->watchdog, on_watchdog,
-		    (uint64_t)(wd / 2), (uint64_t)(wd / 2));
+	/*
+	 * WATCHDOG=1 at half the interval systemd asks for, from a timer of
+	 * the loop itself: a loop that is stuck (in a turn that does not
+	 * return) sends none, and systemd restarts jobd.  At least every
+	 * 1 ms: a repeat of 0 would fire once.
+	 */
+	if ((wd = notify_watchdog_ms()) > 0) {
+		wd = wd / 2 > 0 ? wd / 2 : 1;
+		(void)uv_timer_start(&s->watchdog, on_watchdog, (uint64_t)wd,
+		    (uint64_t)wd);
+	}
 	(void)schedfile_sync(s->st, s->cfg->schedules_dir, now_ms(s));
 	(void)cronfire_due(s->cron, now_ms(s), true);	/* @reboot */
 	(void)store_data_version(s->st, &s->data_version);

@@ -137,17 +137,20 @@ end
 
 # --- status ------------------------------------------------------------
 use_db "$T/st.db"
-begin "status of a fresh database: zero totals, no daemon"
+begin "status of a fresh database: zero totals, no daemon (exit 69)"
 sub echo x >/dev/null
 sql 'DELETE FROM jobs'
 run status
-expect_rc 0
+expect_rc 69
 expect_out_contains "QUEUE"
 expect_out_contains "no daemon"
+[ "$ERR" = "jobctl status: no daemon has registered with this database: jobd is not running" ] ||
+    problem "stderr: $ERR"
 [ "$(awk '$1 == "(total)"' "$T/.out" | tr -s ' ')" = "(total) 0 0 0 0 0" ] ||
     problem "$OUT"
 run status --json
-[ "$OUT" = '{"queues":[],"total":{"pending":0,"running":0,"done":0,"cancelled":0,"dead":0},"daemons":[]}' ] ||
+expect_rc 69
+[ "$OUT" = '{"queues":[],"total":{"pending":0,"running":0,"done":0,"cancelled":0,"dead":0},"daemons":[],"health":{"ok":false,"exit_status":69,"problems":["no daemon has registered with this database: jobd is not running"]}}' ] ||
     problem "$OUT"
 end
 
@@ -170,8 +173,8 @@ sql "UPDATE jobs SET state = 'running' WHERE id = $J;
 
 begin "status: counts per queue and state (human)"
 run status
-expect_rc 0
-expect_err_empty
+expect_rc 69
+expect_err_contains "no daemon has registered"
 set -- $(sed -n 1p "$T/.out")
 [ "$*" = "QUEUE PENDING RUNNING DONE CANCELLED DEAD" ] || problem "header: $*"
 awk 'NF == 6 && $1 != "QUEUE" { print }' "$T/.out" | tr -s ' ' >"$T/got"
@@ -184,7 +187,7 @@ end
 
 begin "status --json: counts per queue and state"
 run status --json
-expect_rc 0
+expect_rc 69
 [ "$(json_lines "$T/.out")" = 1 ] || problem "not one JSON object"
 [ "$(json 'd["queues"]' <"$T/.out")" = '[{"queue": "default", "pending": 1, "running": 0, "done": 0, "cancelled": 0, "dead": 0}, {"queue": "q1", "pending": 3, "running": 1, "done": 2, "cancelled": 0, "dead": 0}, {"queue": "q2", "pending": 0, "running": 0, "done": 0, "cancelled": 1, "dead": 1}]' ] ||
     problem "queues: $(json 'd["queues"]' <"$T/.out")"
@@ -194,7 +197,8 @@ expect_rc 0
 end
 
 now=$(($(date +%s) * 1000))
-sql "INSERT INTO daemons VALUES ('host1:4242:abcd', 'host1', 4242,
+sql "INSERT INTO daemons (instance, host, pid, boot_id, version, started_at,
+    heartbeat_at) VALUES ('host1:4242:abcd', 'host1', 4242,
     'boot-0001', '0.1.0', $now - 3600000, $now - 2000)"
 
 begin "status shows a registered daemon (human)"

@@ -55,8 +55,8 @@ X=$("$JOBCTL" submit -- echo x)
 
 begin "completion: the commands"
 complete_words ""
-offers submit list show cancel status wait logs dead next schedule \
-    import-crontab metrics
+offers submit list show cancel status stats wait logs dead next \
+    schedule import-crontab metrics
 not_offered __complete
 complete_words m
 offers metrics
@@ -124,6 +124,17 @@ complete_words schedule rm n
 [ "$C" = nightly ] || problem "schedule rm n: $C"
 complete_words schedule add ""
 [ -z "$C" ] || problem "schedule add offers names: $C"
+end
+
+begin "completion: stats, its options and their values"
+complete_words st
+offers stats status
+complete_words stats --
+offers --since --queue --schedule --json
+complete_words stats --schedule w
+[ "$C" = weekly ] || problem "stats --schedule w: $C"
+complete_words stats --queue b
+[ "$C" = beta ] || problem "stats --queue b: $C"
 end
 
 begin "completion: cancel offers the ids of pending and running jobs"

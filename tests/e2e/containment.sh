@@ -18,34 +18,6 @@
 # 4. jobctl status tells a dead daemon of this host from a live one.
 . "$(dirname "$0")/daemon_lib.sh"
 
-HUNGFS=$(dirname "$0")/hungfs.py
-HUNG_PID=
-HUNG_MNT=$T/hung
-
-_hung_stop() {
-	[ -n "$HUNG_PID" ] && kill -TERM "$HUNG_PID" 2>/dev/null &&
-	    wait "$HUNG_PID" 2>/dev/null
-	HUNG_PID=
-	umount -l "$HUNG_MNT" 2>/dev/null
-	return 0
-}
-
-_cont_cleanup() {
-	_hung_stop
-	_daemon_cleanup
-}
-trap '_cont_cleanup' EXIT
-trap '_cont_cleanup; exit 1' INT TERM HUP
-
-# Mount the hung file system on $HUNG_MNT for at most $1 seconds.
-hung_start() {	# secs
-	mkdir -p "$HUNG_MNT"
-	python3 "$HUNGFS" "$HUNG_MNT" "$1" >"$T/hungfs.out" 2>&1 &
-	HUNG_PID=$!
-	wait_until 10 'grep -q ready "$T/hungfs.out" || ! alive $HUNG_PID' &&
-	    grep -q ready "$T/hungfs.out"
-}
-
 # The job's attempt row: outcome and error, as "outcome|error".
 last_attempt() {	# id
 	dsql "SELECT outcome || '|' || coalesce(error, '') FROM attempts
@@ -64,7 +36,7 @@ hang_cases() {
 	if ! hung_start 120; then
 		skip "contain: hung cwd" "cannot mount FUSE here: \
 $(cat "$T/hungfs.out")"
-		_hung_stop
+		hung_stop
 		return 0
 	fi
 	write_conf
@@ -102,7 +74,7 @@ $(cat "$T/hungfs.out")"
 		    problem "job $ID is $(jstate "$ID"), not pending"
 	fi
 	end
-	_hung_stop
+	hung_stop
 }
 
 # A long job that holds a lock while it runs, as any copy of it would: a
@@ -275,24 +247,30 @@ use_db "$T/status.db"
 write_conf cgroups=off
 if start_jobd status1; then
 	P1=$JOBD_PID
-	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	"$JOBCTL" status --json >"$T/st.json" 2>"$T/st.err"
+	rc=$?
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $P1]" \
 	    <"$T/st.json")" = '["up"]' ] ||
 	    problem "live jobd $P1: $(cat "$T/st.json")"
+	[ "$rc" = 0 ] || problem "live jobd: exit $rc: $(cat "$T/st.err")"
 	kill -KILL "$P1"
 	reap_jobd "$P1" 5
-	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	"$JOBCTL" status --json >"$T/st.json" 2>"$T/st.err"
+	rc=$?
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $P1]" \
 	    <"$T/st.json")" = '["dead"]' ] ||
 	    problem "SIGKILLed jobd $P1: $(cat "$T/st.json")"
-	"$JOBCTL" status >"$T/st.txt" 2>&1
+	[ "$rc" = 69 ] && grep -q "(pid $P1) is dead" "$T/st.err" ||
+	    problem "SIGKILLed jobd: exit $rc: $(cat "$T/st.err")"
+	"$JOBCTL" status >"$T/st.txt" 2>/dev/null
 	grep -E "^[^ ]+ +[^ ]+ +$P1 +dead " "$T/st.txt" >/dev/null ||
 	    problem "status: no dead row for $P1: $(cat "$T/st.txt")"
 	# Another boot of this host.
 	H=$(dsql "SELECT host FROM daemons WHERE pid = $P1")
-	dsql "INSERT INTO daemons VALUES ('$H:$$:feed', '$H', $$, 'another-boot',
-	    '0.1.0', 0, 0)"
-	"$JOBCTL" status --json >"$T/st.json" 2>&1
+	dsql "INSERT INTO daemons (instance, host, pid, boot_id, version,
+	    started_at, heartbeat_at) VALUES ('$H:$$:feed', '$H', $$,
+	    'another-boot', '0.1.0', 0, 0)"
+	"$JOBCTL" status --json >"$T/st.json" 2>/dev/null
 	[ "$(json "[x['state'] for x in d['daemons'] if x['pid'] == $$]" \
 	    <"$T/st.json")" = '["dead"]' ] ||
 	    problem "a daemon of another boot: $(cat "$T/st.json")"

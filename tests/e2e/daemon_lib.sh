@@ -54,6 +54,13 @@
 #                         (a sendmail that records each message in
 #                         $MAILDIR = $T/sendmail.d: N.args, N.msg, N.env)
 #   mails                 how many messages it has recorded
+#   hung_start SECS [MNT] (root, /dev/fuse) mount hungfs.py, a FUSE file
+#                         system that never answers, on MNT (default
+#                         $T/hung; HUNG_MNT) for at most SECS: every
+#                         access below it blocks; 1 when it cannot (why in
+#                         $T/hungfs.out)
+#   hung_stop             end it: the blocked callers get an error, the
+#                         mount is detached (also done at exit)
 #
 # On exit, every jobd started here, every pid in JOBPIDS and every process
 # naming $T is killed (SIGKILL, by pid).
@@ -385,9 +392,31 @@ has_cgroups() {
 	return 0
 }
 
-# On exit: kill (by id) every jobd we started and every job process that
-# recorded its pid, if still alive.
+HUNGFS=$(dirname "$0")/hungfs.py
+HUNG_PID=
+HUNG_MNT=$T/hung
+
+hung_start() {	# secs [mountpoint]
+	HUNG_MNT=${2:-$T/hung}
+	mkdir -p "$HUNG_MNT"
+	python3 "$HUNGFS" "$HUNG_MNT" "$1" >"$T/hungfs.out" 2>&1 &
+	HUNG_PID=$!
+	wait_until 10 'grep -q ready "$T/hungfs.out" || ! alive $HUNG_PID' &&
+	    grep -q ready "$T/hungfs.out"
+}
+
+hung_stop() {
+	[ -n "$HUNG_PID" ] && kill -TERM "$HUNG_PID" 2>/dev/null &&
+	    wait "$HUNG_PID" 2>/dev/null
+	HUNG_PID=
+	umount -l "$HUNG_MNT" 2>/dev/null
+	return 0
+}
+
+# On exit: end a hung file system, kill (by id) every jobd we started and
+# every job process that recorded its pid, if still alive.
 _daemon_cleanup() {
+	hung_stop
 	for _cp in $(cat "$T/.jobd_pids" "$JOBPIDS" 2>/dev/null); do
 		alive "$_cp" && kill -KILL "$_cp" 2>/dev/null
 	done

@@ -109,7 +109,9 @@ if unpriv_ready "$T"; then
 	    "schedule list"; do
 		# shellcheck disable=SC2086
 		run $c
-		[ "$RC" -eq 0 ] || problem "jobctl $c: exit $RC: $ERR"
+		# status reads it all, and says no daemon serves it (69).
+		[ "$RC" -eq 0 ] || { [ "$c" = status ] && [ "$RC" -eq 69 ]; } ||
+		    problem "jobctl $c: exit $RC: $ERR"
 	done
 	run submit -- echo more
 	expect_rc 77
@@ -139,7 +141,9 @@ if mount_tmpfs "$T/rom" 4m; then
 		    "schedule list"; do
 			# shellcheck disable=SC2086
 			run $c
-			[ "$RC" -eq 0 ] || problem "jobctl $c: exit $RC: $ERR"
+			[ "$RC" -eq 0 ] || { [ "$c" = status ] &&
+			    [ "$RC" -eq 69 ]; } ||
+			    problem "jobctl $c: exit $RC: $ERR"
 		done
 		run show 2 --json
 		expect_out_contains '"command":"echo second"'

@@ -29,6 +29,11 @@ grep -q '^ExecStart=/usr/sbin/jobd --config /etc/jobd/jobd.conf$' \
     "$ROOT/usr/lib/systemd/system/jobd.service" ||
     problem "unit ExecStart: $(grep ExecStart \
     "$ROOT/usr/lib/systemd/system/jobd.service")"
+# Under the systemd watchdog, restarted when it stops answering.
+for l in Type=notify WatchdogSec=60s Restart=on-failure; do
+	grep -qx "$l" "$ROOT/usr/lib/systemd/system/jobd.service" ||
+	    problem "unit lacks $l"
+done
 grep -q '@' "$ROOT/usr/lib/systemd/system/jobd.service" &&
     problem "unit has an unfilled @...@"
 "$ROOT/usr/sbin/jobd" --check-config --config "$ROOT/etc/jobd/jobd.conf" \

@@ -226,12 +226,12 @@ end
 
 begin "status counts the dead job"
 run status --json
-expect_rc 0
+expect_rc 69
 [ "$(json '[[q["queue"], q["dead"]] for q in d["queues"]], d["total"]["dead"]' \
     <"$T/.out")" = '[[["a", 1], ["b", 0], ["full", 0]], 1]' ] ||
     problem "$OUT"
 run status
-expect_rc 0
+expect_rc 69
 [ "$(awk '$1 == "a" { print $6 } $1 == "(total)" { print $6 }' \
     "$T/.out" | tr '\n' ' ')" = "1 1 " ] || problem "human: $OUT"
 end
@@ -296,7 +296,9 @@ sql "INSERT INTO jobs (id, queue, command, run_at, idempotency_key, env, cwd,
     VALUES (201, CAST(X'71$esc' AS TEXT), CAST(X'$bad' AS TEXT), 0, $now, 1,
 	$now, $now, $now, CAST(X'$bad' AS TEXT));
     UPDATE sqlite_sequence SET seq = max(seq, 201) WHERE name = 'jobs';
-    INSERT INTO daemons VALUES (CAST(X'69$esc' AS TEXT), CAST(X'$bad' AS TEXT),
+    INSERT INTO daemons (instance, host, pid, boot_id, version, started_at,
+	heartbeat_at)
+    VALUES (CAST(X'69$esc' AS TEXT), CAST(X'$bad' AS TEXT),
 	1, CAST(X'62$esc' AS TEXT), CAST(X'76$esc' AS TEXT), $now, $now);"
 
 # No ESC, BEL or invalid UTF-8 in human output; returns the problems.

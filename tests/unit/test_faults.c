@@ -703,7 +703,7 @@ run_cancel(struct run *r)
 static int
 run_heartbeat(struct run *r)
 {
-	return store_heartbeat(r->st, OWNER, T0 + 10000, LEASE_MS);
+	return store_heartbeat(r->st, OWNER, T0 + 10000, LEASE_MS, 1000);
 }
 
 static int
