@@ -93,13 +93,15 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
-CORE		:= clock log civil timefmt timefmt_at config trust store schedule tz \
+CORE		:= clock log civil timefmt timefmt_at config trust store store_prune \
+		   retention schedule tz \
 		   cron crash utf8 procopt jobspec procfs
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
-		   contain
+		   contain retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
-		   cmd_complete
+		   cmd_complete cmd_prune
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
+		   retention \
 		   clock log jobspec cronfire
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o

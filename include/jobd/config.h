@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "jobd/job.h"
+#include "jobd/retention.h"
 
 /* Bytes of a line, continuation lines joined, newline excluded: room for
  * a command as long as jobctl takes (256 KiB) and its key. */
@@ -63,6 +64,9 @@ struct jd_config {
 	int64_t	 backoff_max_ms;	/* cap on any one retry delay */
 	struct job_proc proc;		/* umask (022), limits (JOB_DEFAULT:
 					   jobd's own) */
+	/* [retention]: how long finished work is kept (0: for ever) */
+	struct retention retention;
+	int64_t	 prune_interval_ms;	/* how often jobd looks */
 };
 
 /*

@@ -56,6 +56,7 @@
 #include "jobd/notify.h"
 #include "jobd/procfs.h"
 #include "jobd/procopt.h"
+#include "jobd/retain.h"
 #include "jobd/runner.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
@@ -120,6 +121,7 @@ struct sched {
 	char			 boot_id[64];
 
 	struct cronfire		*cron;		/* firing schedules */
+	struct retain		 retain;	/* background pruning */
 
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
@@ -1089,7 +1091,10 @@ on_sighup(uv_signal_t *h, int signum)
 	s->cfg->backoff_ms = n.backoff_ms;
 	s->cfg->backoff_max_ms = n.backoff_max_ms;
 	s->cfg->proc = n.proc;
+	s->cfg->retention = n.retention;
+	s->cfg->prune_interval_ms = n.prune_interval_ms;
 	config_free(&n);
+	retain_kick(&s->retain);
 	log_info("SIGHUP: reloaded %s", s->config_path);
 out:
 	sched_db_check(s);
@@ -1303,6 +1308,7 @@ sched_run(const struct sched_opts *o)
 	}
 	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
 	sched_watch(s);
+	retain_init(&s->retain, &s->loop, s->st, s->cfg, s->clock);
 	if ((wd = notify_watchdog_ms()) > 0)
 		(void)uv_timer_start(&s->watchdog, on_watchdog,
 		    (uint64_t)(wd / 2), (uint64_t)(wd / 2));

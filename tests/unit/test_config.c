@@ -84,6 +84,9 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_int_equal(a->backoff_max_ms, b->backoff_max_ms);
 	assert_str_or_null(a->locale_file, b->locale_file);
 	assert_memory_equal(&a->proc, &b->proc, sizeof(a->proc));
+	assert_memory_equal(&a->retention, &b->retention,
+	    sizeof(a->retention));
+	assert_int_equal(a->prune_interval_ms, b->prune_interval_ms);
 }
 
 static void
@@ -1076,7 +1079,15 @@ test_config_print_roundtrip(void **state)
 	    "# limit_nofile = (jobd's own)\n"
 	    "# limit_nproc = (jobd's own)\n"
 	    "# limit_as = (jobd's own)\n"
-	    "# limit_cpu = (jobd's own)\n");
+	    "# limit_cpu = (jobd's own)\n"
+	    "\n"
+	    "[retention]\n"
+	    "done = 7d\n"
+	    "cancelled = 7d\n"
+	    "dead = 30d\n"
+	    "output = 7d\n"
+	    "schedule_runs = 1000\n"
+	    "interval = 1m\n");
 	assert_int_equal(config_defaults(&r), 0);
 	assert_int_equal(load(&r, base_conf, err), 0);
 	assert_int_equal(load(&r, out, err), 0);
@@ -1253,7 +1264,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 20);
+	assert_int_equal(nkeys, 26);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);
