@@ -1,7 +1,7 @@
 -- jobd schema: retention.
 --
 -- What pruning walks, oldest first: finished jobs by state and finish
--- time, and the attempts that still hold output by finish time (an
+-- time, a schedule's finished jobs by id, and the attempts that still hold output by finish time (an
 -- attempt leaves attempts_output when its output is cleared).  dead_jobs
 -- has dead_jobs_dead_at already.
 --
@@ -13,5 +13,9 @@
 
 CREATE INDEX jobs_done ON jobs (finished_at) WHERE state = 'done';
 CREATE INDEX jobs_cancelled ON jobs (finished_at) WHERE state = 'cancelled';
+-- A schedule's finished jobs, newest first: schedule_runs counts them
+-- from the index alone.
+CREATE INDEX jobs_schedule_finished ON jobs (schedule_id, id)
+    WHERE state IN ('done', 'cancelled');
 CREATE INDEX attempts_output ON attempts (finished_at)
     WHERE output IS NOT NULL;

@@ -356,14 +356,17 @@ struct prune_counts {
 	int64_t	 keys;
 	int64_t	 outputs;
 	int64_t	 output_bytes;
+	int64_t	 next_schedule;	/* where the next step goes on with the
+				   schedule_runs cap; 0 after a pass */
 };
 
 /*
  * One bounded step of pruning by rules *r (retention.h), in one
  * transaction: at most max_rows jobs and output clearings, and no new
  * one started after budget_ms (of CLOCK_MONOTONIC) since the transaction
- * began.  Adds what it removed to *c; *more is set when work may be left
- * (call again).  Never removes a pending or running job, nor what
+ * began (but at least one row a step, so that steps make progress).
+ * Adds what it removed to *c and keeps in it where to go on; *more is set
+ * when work may be left (call again with the same *c).  Never removes a pending or running job, nor what
  * PRUNE_KEEP spares: a job a live rerun was copied from, a schedule's
  * newest finished, done and dead jobs.  A pruned job's idempotency key
  * is freed: the next submission with it makes a new job.

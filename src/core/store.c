@@ -462,15 +462,18 @@ static const char *const store_sql[Q_MAX] = {
 	    "SELECT id, idempotency_key, 2 FROM dead_jobs j INDEXED BY "
 	    "dead_jobs_dead_at WHERE dead_at < ?1 AND " PRUNE_KEEP("j")
 	    " ORDER BY dead_at LIMIT ?2",
-	[Q_PRUNE_SCHEDS] = "SELECT id FROM schedules ORDER BY id",
-	/* The guard after the offset: what it spares counts as kept. */
+	[Q_PRUNE_SCHEDS] = "SELECT id FROM schedules WHERE id >= ?1 ORDER BY id",
+	/*
+	 * The guard after the offset: what it spares counts as kept.  The
+	 * rows skipped are read from the index alone.
+	 */
 	[Q_PRUNE_CAP_LIVE] =
-	    "SELECT id, idempotency_key, kind FROM (SELECT id, "
-	    "idempotency_key, state = 'cancelled' AS kind, schedule_id "
-	    "FROM jobs INDEXED BY jobs_schedule_id WHERE schedule_id = ?1 "
-	    "AND ((state = 'done' AND ?4) OR (state = 'cancelled' AND ?5)) "
-	    "ORDER BY id DESC LIMIT -1 OFFSET ?2) j WHERE " PRUNE_KEEP("j")
-	    " LIMIT ?3",
+	    "SELECT id, idempotency_key, state = 'cancelled' FROM (SELECT id, "
+	    "idempotency_key, state, schedule_id FROM jobs INDEXED BY "
+	    "jobs_schedule_finished WHERE schedule_id = ?1 AND state IN "
+	    "('done', 'cancelled') ORDER BY id DESC LIMIT -1 OFFSET ?2) j "
+	    "WHERE ((j.state = 'done' AND ?4) OR (j.state = 'cancelled' AND "
+	    "?5)) AND " PRUNE_KEEP("j") " LIMIT ?3",
 	[Q_PRUNE_CAP_DEAD] =
 	    "SELECT id, idempotency_key, 2 FROM (SELECT id, idempotency_key, "
 	    "schedule_id FROM dead_jobs INDEXED BY dead_jobs_schedule_id "

@@ -32,6 +32,7 @@ struct prune_run {
 	struct timespec		 start;
 	int64_t			 budget_ms;	/* < 0: none */
 	int			 left;		/* rows this step may still do */
+	int			 did;		/* rows this step did */
 	bool			 more;
 };
 
@@ -49,7 +50,7 @@ prune_elapsed_ms(const struct prune_run *p)
 static bool
 prune_room(struct prune_run *p)
 {
-	if (p->left <= 0 || (p->budget_ms >= 0 &&
+	if (p->left <= 0 || (p->budget_ms >= 0 && p->did > 0 &&
 	    prune_elapsed_ms(p) >= p->budget_ms)) {
 		p->more = true;
 		return false;
@@ -99,6 +100,7 @@ prune_one(struct prune_run *p, const struct prune_victim *v)
 	if (sqlite3_changes(st->db) > 0)
 		p->c->jobs[v->kind]++;
 	p->left--;
+	p->did++;
 	return 0;
 }
 
@@ -175,6 +177,7 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 		return 0;
 	if ((sc = store_stmt(p->st, Q_PRUNE_SCHEDS, &error)) == NULL)
 		return error;
+	sqlite3_bind_int64(sc, 1, p->c->next_schedule);
 	while ((rc = sqlite3_step(sc)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
@@ -191,10 +194,14 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 	if (error == 0 && rc != SQLITE_DONE)
 		error = store_err(p->st, rc);
 	sqlite3_reset(sc);
+	/* Go on where the last step stopped, a schedule at a time. */
+	p->c->next_schedule = 0;
 	for (i = 0; i < n && error == 0; i++) {
+		if (!prune_room(p)) {
+			p->c->next_schedule = ids[i];
+			break;
+		}
 		if (r->want[RET_DONE] || r->want[RET_CANCELLED]) {
-			if (!prune_room(p))
-				break;
 			if ((s = store_stmt(p->st, Q_PRUNE_CAP_LIVE,
 			    &error)) == NULL)
 				break;
@@ -206,9 +213,7 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 			if ((error = prune_victims(p, s, p->left)) != 0)
 				break;
 		}
-		if (r->want[RET_DEAD]) {
-			if (!prune_room(p))
-				break;
+		if (r->want[RET_DEAD] && p->left > 0) {
 			if ((s = store_stmt(p->st, Q_PRUNE_CAP_DEAD,
 			    &error)) == NULL)
 				break;
@@ -216,6 +221,11 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 			sqlite3_bind_int64(s, 2, r->schedule_runs);
 			sqlite3_bind_int(s, 3, p->left);
 			error = prune_victims(p, s, p->left);
+		}
+		if (p->left <= 0) {	/* this one may have more */
+			p->c->next_schedule = ids[i];
+			p->more = true;
+			break;
 		}
 	}
 	free(ids);
@@ -258,6 +268,7 @@ prune_output(struct prune_run *p, int64_t cutoff)
 		p->c->outputs++;
 		p->c->output_bytes += row[2 * i + 1];
 		p->left--;
+		p->did++;
 	}
 	free(row);
 	return error;
@@ -294,6 +305,7 @@ store_prune_step(struct store *st, const struct prune_rules *r,
 	memset(&p, 0, sizeof(p));
 	p.st = st;
 	p.c = &add;
+	add.next_schedule = c->next_schedule;
 	p.budget_ms = budget_ms;
 	p.left = max_rows < 1 ? 1 : max_rows > PRUNE_BATCH_MAX ?
 	    PRUNE_BATCH_MAX : max_rows;
@@ -311,6 +323,7 @@ store_prune_step(struct store *st, const struct prune_rules *r,
 	c->keys += add.keys;
 	c->outputs += add.outputs;
 	c->output_bytes += add.output_bytes;
+	c->next_schedule = p.more ? add.next_schedule : 0;
 	*more = p.more;
 	return 0;
 }
@@ -333,6 +346,7 @@ store_prune_dry(struct store *st, const struct prune_rules *r,
 	do {
 		p.more = false;
 		p.left = PRUNE_BATCH_MAX;
+		p.did = 0;
 		if ((error = prune_work(&p, r)) != 0)
 			break;
 	} while (p.more);

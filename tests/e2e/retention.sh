@@ -194,6 +194,7 @@ use_db "$T/old.db"
 "$JOBCTL" submit -- true >/dev/null 2>&1
 V=$(sql 'PRAGMA user_version')
 sql "DROP INDEX jobs_done; DROP INDEX jobs_cancelled; DROP INDEX attempts_output;
+    DROP INDEX jobs_schedule_finished;
     PRAGMA user_version = 8;" "PRAGMA auto_vacuum = NONE;" "VACUUM;"
 [ "$(sql 'PRAGMA auto_vacuum')" = 0 ] || problem "could not make an old database"
 run list
