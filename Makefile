@@ -327,7 +327,7 @@ lint:
 # (plain C and SQLite) and parts of the core library; they build into
 # $(B)/bench/.  BENCH_ARGS passes options, e.g. BENCH_ARGS="--idle 10".
 BENCH_PLAIN	:= spawn latency sqlcommit submitmin
-BENCH_CORE	:= lease cronrate
+BENCH_CORE	:= lease cronrate retention
 BENCH_BINS	:= $(BENCH_PLAIN:%=$(B)/bench/%) $(BENCH_CORE:%=$(B)/bench/%)
 
 $(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c
