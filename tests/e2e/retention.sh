@@ -116,6 +116,22 @@ end
 stop_jobd "$P" 15
 no_strays "retention: no strays"
 
+# jobd refuses a bad [retention] at start: 78, FILE:LINE and the key.
+for c in "keep = 1d:keep" "done = 1x:done" "dead = -1d:dead" \
+    "output = 99999d:output" "schedule_runs = many:schedule_runs" \
+    "interval = 0s:interval"; do
+	begin "retention: jobd refuses \"${c%%:*}\" in [retention]"
+	printf '[retention]\n%s\n' "${c%%:*}" >"$T/badret.conf"
+	timeout 10 "$JOBD" --check-config --config "$T/badret.conf" \
+	    --db "$T/never.db" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	expect_rc 78
+	expect_err_contains "$T/badret.conf:2:"
+	expect_err_contains "${c#*:}"
+	[ ! -e "$T/never.db" ] || problem "created the database"
+	end
+done
+
 # The same on demand: jobctl prune, with a config file of its own.
 JOBD_CONFIG=$T/prune.conf
 export JOBD_CONFIG
