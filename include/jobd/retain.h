@@ -24,7 +24,6 @@ struct jd_config;
 #define RETAIN_MS	5	/* no new row after this, per transaction */
 #define RETAIN_GAP_MS	10	/* between two steps of a pass */
 #define RETAIN_PAGES	256	/* pages given back per step (1 MiB of 4K) */
-#define RETAIN_FIRST_MS	1000	/* the first pass, after start */
 
 struct retain {
 	uv_timer_t		 timer;
@@ -40,7 +39,7 @@ struct retain {
 
 /*
  * Set up *r on loop (the timer is closed with the loop's handles) and
- * start the first pass RETAIN_FIRST_MS from now.  st, cfg and clock stay
+ * start the first pass one [retention] interval from now.  st, cfg and clock stay
  * the caller's.
  */
 void	retain_init(struct retain *r, uv_loop_t *loop, struct store *st,

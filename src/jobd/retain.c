@@ -107,7 +107,7 @@ retain_init(struct retain *r, uv_loop_t *loop, struct store *st,
 	r->clock = clock;
 	uv_timer_init(loop, &r->timer);
 	r->timer.data = r;
-	retain_arm(r, RETAIN_FIRST_MS);
+	retain_arm(r, cfg->prune_interval_ms);
 }
 
 void

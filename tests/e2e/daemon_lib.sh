@@ -14,7 +14,7 @@
 #                         the test config with short durations, jobs'
 #                         locale from $T/locale (if a test writes it),
 #                         limits unset, nothing pruned ([retention]
-#                         windows 0, interval 1s); each KEY=VALUE replaces the
+#                         windows 0s, interval 1h); each KEY=VALUE replaces the
 #                         value of that key
 #   jobd_via CMD ...      the next start_jobd runs jobd through CMD (which
 #                         must exec it, so JOBD_PID stays jobd's own);
@@ -123,7 +123,7 @@ cancelled = 0s
 dead = 0s
 output = 0s
 schedule_runs = 0
-interval = 1s
+interval = 1h
 EOF
 	for _wc in "$@"; do
 		_wck=${_wc%%=*}

@@ -13,7 +13,7 @@ HOUR=$((60 * MIN))
 DAY=$((24 * HOUR))
 T0=$(now_ms)
 use_test_clock "$T0"
-write_conf done=1d cancelled=2d dead=3d output=1h
+write_conf done=1d cancelled=2d dead=3d output=1h interval=1s
 HOLD=$T/hold
 
 # Jobs in every terminal state, one with a key, one with a live rerun.
