@@ -95,13 +95,14 @@ COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store schedule tz \
 		   cron crash utf8 procopt jobspec procfs outbox store_notify \
-		   mail store_metrics metrics stats store_stats
+		   mail store_metrics metrics stats store_stats store_prune \
+		   retention
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
-		   contain metricsfile
+		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
-		   cmd_complete cmd_metrics cmd_stats
+		   cmd_complete cmd_metrics cmd_stats cmd_prune
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
-		   clock log jobspec cronfire outbox mail metrics stats
+		   clock log jobspec cronfire outbox mail metrics stats retention
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
@@ -326,7 +327,7 @@ lint:
 # (plain C and SQLite) and parts of the core library; they build into
 # $(B)/bench/.  BENCH_ARGS passes options, e.g. BENCH_ARGS="--idle 10".
 BENCH_PLAIN	:= spawn latency sqlcommit submitmin
-BENCH_CORE	:= lease cronrate
+BENCH_CORE	:= lease cronrate retention
 BENCH_BINS	:= $(BENCH_PLAIN:%=$(B)/bench/%) $(BENCH_CORE:%=$(B)/bench/%)
 
 $(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c

@@ -26,6 +26,10 @@ brackets.  Lines starting with '#' are notes.  Sections, in order:
   load        jobd's peak RSS while 2 jobs each write 200 MiB; throughput
               with 1M finished jobs in the table
   cron        next-fire computations per second
+  retention   the simulated month: schedules firing every minute with
+              4 KiB of output each, through the store on a simulated clock,
+              pruned by the default [retention] as jobd prunes: the file
+              size after day 1 and day 30, the prune transactions' time
 
 usage: bench/bench.py [OPTIONS] BUILD_DIR   (bench/bench.py --help)
 
@@ -46,7 +50,7 @@ import time
 import urllib.parse
 
 SECTIONS = ("limits", "throughput", "submit", "latency", "scale", "idle",
-            "load", "cron")
+            "load", "cron", "retention")
 OWNER = "bench"
 
 
@@ -184,7 +188,7 @@ class Bench:
         for p in (self.jobd, self.jobctl) + tuple(
                 os.path.join(self.bin, x) for x in
                 ("spawn", "latency", "sqlcommit", "submitmin", "lease",
-                 "cronrate")):
+                 "cronrate", "retention")):
             if not os.access(p, os.X_OK):
                 raise BenchError(f"{p}: not built (run: make bench)")
         self.tmp = None
@@ -738,6 +742,52 @@ class Bench:
                 report(f"cron next: {e:<12} {zone}", median(rates[e]), "/s",
                        200000 if e in common else None, runs=rates[e])
 
+    def sec_retention(self):
+        a = self.a
+        full = a.retention_full
+        nsched = 20 if full else a.retention_schedules
+        every = 1 if full else a.retention_interval
+        # In memory where there is /dev/shm: sizes do not depend on the
+        # file system, and a month of fsyncs would take an hour.
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") else self.tmp
+        d = tempfile.mkdtemp(prefix="jobd-bench-ret.", dir=shm)
+        try:
+            out = self.run([self.tool("retention"), "-s", str(nsched),
+                            "-d", str(a.retention_days), "-o", "4096",
+                            "-i", str(every), os.path.join(d, "ret.db")],
+                           timeout=3600)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+        sizes, v = {}, {}
+        for line in out.splitlines():
+            f = line.split()
+            if f[0] == "size":
+                sizes[int(f[1])] = int(f[2])
+            else:
+                v[f[0]] = float(f[1])
+        last = max(sizes)
+        note(f"retention: {nsched} schedules every minute for "
+             f"{a.retention_days} simulated days, 4 KiB output each, "
+             f"default [retention] (schedule_runs 1000 binds), pruned every "
+             f"{every} min with jobd's bounds; "
+             + ("the full scale" if full else
+                "a reduced scale (the full one: BENCH_ARGS=--retention-full)")
+             + f"; database on {mount_of(shm)[0]} (no fsync in the times); "
+             f"{int(v['jobs'])} jobs, {int(v['pruned'])} pruned, "
+             f"{v['seconds']:.0f} s")
+        report("retention: file size after day 1", sizes[1] / 2**20, "MiB")
+        report(f"retention: file size after day {last}",
+               sizes[last] / 2**20, "MiB")
+        report(f"retention: size day {last} / day 1", sizes[last] / sizes[1],
+               "x", 1.10, more_is_better=False)
+        report("retention: prune transaction p99", v["prune_p99_ms"], "ms",
+               10, more_is_better=False)
+        report("retention: worst prune transaction", v["prune_worst_ms"],
+               "ms", 50, more_is_better=False)
+        report("retention: worst incremental_vacuum step",
+               v["vacuum_worst_ms"], "ms", 50, more_is_better=False)
+        self.cache["retention"] = (sizes[1], sizes[last])
+
     # task-spooler ---------------------------------------------------------
 
     def tsp_queue(self):
@@ -1004,6 +1054,15 @@ def main():
                     help="jobs per latency run (200)")
     ap.add_argument("--big", type=int, default=1000000,
                     help="rows of the scale databases (1000000)")
+    ap.add_argument("--retention-days", type=int, default=30,
+                    help="simulated days of the retention bench (30)")
+    ap.add_argument("--retention-schedules", type=int, default=2,
+                    help="schedules of the reduced retention bench (2)")
+    ap.add_argument("--retention-interval", type=int, default=5,
+                    help="minutes between prunes, reduced bench (5)")
+    ap.add_argument("--retention-full", action="store_true",
+                    help="retention bench at full scale: 20 schedules, "
+                    "pruned every minute (minutes to run)")
     ap.add_argument("--lease-iters", type=int, default=1000,
                     help="lease transactions per run (1000)")
     ap.add_argument("--flood-mib", type=int, default=200,

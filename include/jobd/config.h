@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "jobd/job.h"
+#include "jobd/retention.h"
 
 /* Bytes of a line, continuation lines joined, newline excluded: room for
  * a command as long as jobctl takes (256 KiB) and its key. */
@@ -77,6 +78,9 @@ struct jd_config {
 	int	 notify_max_attempts;	/* of a notification job */
 	int64_t	 notify_timeout_ms;	/* of a notification job; 0: none */
 	int	 mail_on;		/* enum mail_on, never MAIL_ON_UNSET */
+	/* [retention]: how long finished work is kept (0: for ever) */
+	struct retention retention;
+	int64_t	 prune_interval_ms;	/* how often jobd looks */
 };
 
 /*

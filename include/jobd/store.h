@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jobd/retention.h"
+
 #include "jobd/job.h"
 
 struct jd_clock;
@@ -355,6 +357,59 @@ int	store_dead_retry(struct store *st, const int64_t *ids, size_t n,
  * with their attempts.  *purged gets the count.
  */
 int	store_dead_purge(struct store *st, int64_t before, int64_t *purged);
+
+/*
+ * Retention (store_prune.c).  What one prune removed: jobs by state
+ * (enum ret_kind below RET_NSTATES), their attempt rows and idempotency
+ * keys, and the attempts whose output was cleared; output_bytes counts
+ * the output bytes of both.
+ */
+struct prune_counts {
+	int64_t	 jobs[RET_NSTATES];
+	int64_t	 attempts;
+	int64_t	 keys;
+	int64_t	 outputs;
+	int64_t	 output_bytes;
+	int64_t	 next_schedule;	/* where the next step goes on with the
+				   schedule_runs cap; 0 after a pass */
+};
+
+/*
+ * One bounded step of pruning by rules *r (retention.h), in one
+ * transaction: at most max_rows jobs and output clearings, and no new
+ * one started after budget_ms (of CLOCK_MONOTONIC) since the transaction
+ * began (but at least one row a step, so that steps make progress).
+ * Adds what it removed to *c and keeps in it where to go on; *more is set
+ * when work may be left (call again with the same *c).  Never removes a pending or running job, nor what
+ * PRUNE_KEEP spares: a job a live rerun was copied from, a schedule's
+ * newest finished, done and dead jobs.  A pruned job's idempotency key
+ * is freed: the next submission with it makes a new job.
+ */
+int	store_prune_step(struct store *st, const struct prune_rules *r,
+	    int max_rows, int64_t budget_ms, struct prune_counts *c,
+	    bool *more);
+
+/*
+ * What pruning by *r would remove, all of it, into *c: the same work in
+ * one transaction that is then rolled back (it holds the write lock
+ * while it counts).
+ */
+int	store_prune_dry(struct store *st, const struct prune_rules *r,
+	    struct prune_counts *c);
+
+/*
+ * Give back up to "pages" free pages to the file system (PRAGMA
+ * incremental_vacuum), in one transaction.  *left gets the free pages
+ * that remain to give back: 0 also when the database is not in
+ * auto_vacuum = INCREMENTAL (nothing can be given back then).
+ */
+int	store_vacuum_step(struct store *st, int pages, int64_t *left);
+
+/*
+ * The highest job id ever given (0: none), to tell a pruned job from
+ * one that never was.
+ */
+int	store_last_job_id(struct store *st, int64_t *id);
 
 /*
  * Schedules.  Names are unique.  The store computes no fire times: callers

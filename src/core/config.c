@@ -194,6 +194,19 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(notify_max_attempts), CFG_RELOAD },
 	{ "notify", "timeout", CFG_MSEC, 0, DAY, "5m",
 	    OFF(notify_timeout_ms), CFG_RELOAD },
+	/* What jobd prunes (retention.h); 0: keep for ever. */
+	{ "retention", "done", CFG_MSEC, 0, RETENTION_MAX_MS, "7d",
+	    OFF(retention.keep_ms[RET_DONE]), CFG_RELOAD },
+	{ "retention", "cancelled", CFG_MSEC, 0, RETENTION_MAX_MS, "7d",
+	    OFF(retention.keep_ms[RET_CANCELLED]), CFG_RELOAD },
+	{ "retention", "dead", CFG_MSEC, 0, RETENTION_MAX_MS, "30d",
+	    OFF(retention.keep_ms[RET_DEAD]), CFG_RELOAD },
+	{ "retention", "output", CFG_MSEC, 0, RETENTION_MAX_MS, "7d",
+	    OFF(retention.keep_ms[RET_OUTPUT]), CFG_RELOAD },
+	{ "retention", "schedule_runs", CFG_INT, 0, 10000000, "1000",
+	    OFF(retention.schedule_runs), CFG_RELOAD },
+	{ "retention", "interval", CFG_MSEC, SEC, DAY, "1m",
+	    OFF(prune_interval_ms), CFG_RELOAD },
 };
 
 /* State of one config_load: the copy being built, where each key was set. */

@@ -165,6 +165,23 @@
 /* An attempt that counts as a failure. */
 #define STATS_FAILED							\
 	"outcome IN ('failed', 'timeout', 'lost', 'spawn_error')"
+/*
+ * What pruning never removes, for a job row of alias t (jobs or
+ * dead_jobs): a job that a live rerun was copied from, and a schedule's
+ * newest finished job, newest done job and newest dead job (schedule
+ * list's LAST columns).
+ */
+#define PRUNE_KEEP(t)							\
+	"NOT EXISTS (SELECT 1 FROM jobs r WHERE r.rerun_of = " t ".id "	\
+	"AND r.state IN ('pending', 'running')) AND (" t ".schedule_id "	\
+	"IS NULL OR " t ".id NOT IN (SELECT coalesce(" PRUNE_NEWEST_T(t,	\
+	"jobs", "AND x.state IN ('done', 'cancelled') ") ", 0) UNION ALL "	\
+	"SELECT coalesce(" PRUNE_NEWEST_T(t, "jobs",			\
+	"AND x.state = 'done' ") ", 0) UNION ALL SELECT coalesce("	\
+	PRUNE_NEWEST_T(t, "dead_jobs", "") ", 0)))"
+#define PRUNE_NEWEST_T(t, tbl, cond)					\
+	"(SELECT id FROM " tbl " x WHERE x.schedule_id = " t		\
+	".schedule_id " cond "ORDER BY id DESC LIMIT 1)"
 
 /* What a key compares of its job (Q_KEY_FIND), in jobs and dead_jobs. */
 #define KEY_JOB_COLS							\
@@ -574,6 +591,58 @@ static const char *const store_sql[Q_MAX] = {
 	    "   ORDER BY lease_expires_at, id LIMIT 1) "
 	    "FROM jobs INDEXED BY jobs_running_lease "
 	    "WHERE state = 'running' AND lease_expires_at < ?1",
+	/*
+	 * Pruning (store_prune.c): the finished jobs old enough, oldest
+	 * first, ?1 the cutoff, ?2 the most rows; the finished jobs of
+	 * schedule ?1 beyond its newest ?2 (?4: done, ?5: cancelled may go).
+	 */
+	[Q_PRUNE_DONE] =
+	    "SELECT id, idempotency_key, 0 FROM jobs j INDEXED BY jobs_done "
+	    "WHERE state = 'done' AND finished_at < ?1 AND " PRUNE_KEEP("j")
+	    " ORDER BY finished_at LIMIT ?2",
+	[Q_PRUNE_CANCELLED] =
+	    "SELECT id, idempotency_key, 1 FROM jobs j INDEXED BY "
+	    "jobs_cancelled WHERE state = 'cancelled' AND finished_at < ?1 "
+	    "AND " PRUNE_KEEP("j") " ORDER BY finished_at LIMIT ?2",
+	[Q_PRUNE_DEAD] =
+	    "SELECT id, idempotency_key, 2 FROM dead_jobs j INDEXED BY "
+	    "dead_jobs_dead_at WHERE dead_at < ?1 AND " PRUNE_KEEP("j")
+	    " ORDER BY dead_at LIMIT ?2",
+	[Q_PRUNE_SCHEDS] = "SELECT id FROM schedules WHERE id >= ?1 ORDER BY id",
+	/*
+	 * The guard after the offset: what it spares counts as kept.  The
+	 * rows skipped are read from the index alone.
+	 */
+	[Q_PRUNE_CAP_LIVE] =
+	    "SELECT id, idempotency_key, state = 'cancelled' FROM (SELECT id, "
+	    "idempotency_key, state, schedule_id FROM jobs INDEXED BY "
+	    "jobs_schedule_finished WHERE schedule_id = ?1 AND state IN "
+	    "('done', 'cancelled') ORDER BY id DESC LIMIT -1 OFFSET ?2) j "
+	    "WHERE ((j.state = 'done' AND ?4) OR (j.state = 'cancelled' AND "
+	    "?5)) AND " PRUNE_KEEP("j") " LIMIT ?3",
+	[Q_PRUNE_CAP_DEAD] =
+	    "SELECT id, idempotency_key, 2 FROM (SELECT id, idempotency_key, "
+	    "schedule_id FROM dead_jobs INDEXED BY dead_jobs_schedule_id "
+	    "WHERE schedule_id = ?1 ORDER BY id DESC LIMIT -1 OFFSET ?2) j "
+	    "WHERE " PRUNE_KEEP("j") " LIMIT ?3",
+	[Q_PRUNE_SIZE] =
+	    "SELECT count(*), coalesce(sum(length(output)), 0) FROM attempts "
+	    "WHERE job_id = ?1",
+	[Q_PRUNE_ATTEMPTS] = "DELETE FROM attempts WHERE job_id = ?1",
+	[Q_PRUNE_KEY] = "DELETE FROM job_keys WHERE key = ?2 AND job_id = ?1",
+	[Q_PRUNE_JOB] =
+	    "DELETE FROM jobs WHERE id = ?1 AND state IN ('done', 'cancelled')",
+	[Q_PRUNE_DEAD_JOB] = "DELETE FROM dead_jobs WHERE id = ?1",
+	[Q_PRUNE_OUTPUTS] =
+	    "SELECT id, length(output) FROM attempts INDEXED BY "
+	    "attempts_output WHERE output IS NOT NULL AND finished_at < ?1 "
+	    "ORDER BY finished_at LIMIT ?2",
+	[Q_PRUNE_OUTPUT] =
+	    "UPDATE attempts SET output = NULL, "
+	    "output_dropped = output_dropped + ?2 WHERE id = ?1",
+	[Q_FREELIST] = "PRAGMA freelist_count",
+	[Q_AUTO_VACUUM] = "PRAGMA auto_vacuum",
+	[Q_LAST_ID] = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'",
 };
 
 
@@ -910,6 +979,44 @@ store_check(struct store *st, int64_t *version)
 	return 0;
 }
 
+/* The number of migration "name" (its 1-based place), or 0. */
+static int
+store_migration_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < schema_nmigrations; i++)
+		if (strcmp(schema_migrations[i].name, name) == 0)
+			return i + 1;
+	return 0;
+}
+
+/*
+ * Turn a database made before 009_retention.sql into auto_vacuum =
+ * INCREMENTAL, so that pruning can give space back.  The mode of a
+ * database with tables changes only with a VACUUM, which cannot run in a
+ * transaction: so after the migration committed, by whoever migrated.
+ * VACUUM copies the whole database (into a temporary file, then through
+ * the WAL): it takes time and temporary disk space about the size of the
+ * database, and holds the write lock meanwhile.  It is atomic; if it
+ * fails (e.g. the disk is full) the database stays as it was, in the
+ * old mode, and still works: freed pages are reused, only never given
+ * back.  The WAL it grew is checkpointed and truncated after.
+ */
+static void
+store_incremental(struct store *st)
+{
+	char saved[sizeof(st->errmsg)];
+	int64_t mode = 0;
+
+	memcpy(saved, st->errmsg, sizeof(saved));
+	if (store_first_int(st, Q_AUTO_VACUUM, &mode) == 0 && mode != 2 &&
+	    store_exec(st, "PRAGMA auto_vacuum = INCREMENTAL") == 0 &&
+	    store_exec(st, "VACUUM") == 0)
+		(void)store_exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+	memcpy(st->errmsg, saved, sizeof(saved));
+}
+
 /*
  * Bring the schema up to date: in one IMMEDIATE transaction, check the
  * database again (another process may have migrated it meanwhile), apply
@@ -958,7 +1065,11 @@ store_migrate(struct store *st, bool readonly)
 		if ((error = store_exec(st, sql)) != 0)
 			goto fail;
 	}
-	return store_commit(st);
+	if ((error = store_commit(st)) != 0)
+		return error;
+	if (version > 0 && version < store_migration_index("009_retention.sql"))
+		store_incremental(st);
+	return 0;
 fail:
 	if (!readonly)
 		store_rollback(st);
@@ -1234,6 +1345,14 @@ store_open(struct store **stp, const char *path, int flags,
 	}
 	/* Refuse a foreign or newer database before changing anything. */
 	if ((error = store_check(st, &version)) != 0)
+		goto fail;
+	/*
+	 * A new database frees pages back to the file system when asked
+	 * (store_vacuum_step): the mode must be set before the first table,
+	 * and before the switch to WAL writes the header.
+	 */
+	if (version == 0 && !(flags & STORE_READONLY) &&
+	    (error = store_exec(st, "PRAGMA auto_vacuum = INCREMENTAL")) != 0)
 		goto fail;
 	/* Switch to WAL once; it then sticks to the file. */
 	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL);
@@ -1690,10 +1809,18 @@ store_job_get(struct store *st, int64_t id, struct job *out)
 	if (rc == SQLITE_ROW)
 		error = job_read(s, out, true);
 	else if (rc == SQLITE_DONE)
-		error = store_seterr(st, -ENOENT, "no such job");
+		error = -ENOENT;
 	else
 		error = store_err(st, rc);
 	sqlite3_reset(s);
+	if (error == -ENOENT) {
+		int64_t last = 0;
+
+		/* Below the highest id ever given: it was, and is gone. */
+		(void)store_last_job_id(st, &last);
+		store_seterr(st, -ENOENT, id > 0 && id <= last ?
+		    "no such job (pruned?)" : "no such job");
+	}
 	return error;
 }
 

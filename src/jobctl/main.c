@@ -48,6 +48,9 @@ static const struct ctl_cmd {
 	{ "metrics",	cmd_metrics,	"metrics" },
 	{ "next",	cmd_next,
 	    "next [--from TIME] [--count N] [--tz ZONE] EXPR" },
+	{ "prune",	cmd_prune,
+	    "prune [--dry-run] [--older-than DURATION]\n"
+	    "              [--state done|cancelled|dead]" },
 	{ "rerun",	cmd_rerun,	"rerun ID" },
 	{ "schedule",	cmd_schedule,
 	    "schedule add NAME --cron EXPR [--tz ZONE]\n"

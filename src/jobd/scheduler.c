@@ -61,6 +61,7 @@
 #include "jobd/outbox.h"
 #include "jobd/procfs.h"
 #include "jobd/procopt.h"
+#include "jobd/retain.h"
 #include "jobd/runner.h"
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
@@ -126,6 +127,7 @@ struct sched {
 
 	struct cronfire		*cron;		/* firing schedules */
 	struct metricsfile	*metrics;	/* metrics_file */
+	struct retain		 retain;	/* background pruning */
 
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
@@ -1182,7 +1184,10 @@ on_sighup(uv_signal_t *h, int signum)
 	s->cfg->mail_on = n.mail_on;
 	sched_notify_conf(s);
 	sched_metrics_reload(s, &n);
+	s->cfg->retention = n.retention;
+	s->cfg->prune_interval_ms = n.prune_interval_ms;
 	config_free(&n);
+	retain_kick(&s->retain);
 	log_info("SIGHUP: reloaded %s", s->config_path);
 out:
 	sched_db_check(s);
@@ -1405,6 +1410,7 @@ sched_run(const struct sched_opts *o)
 	}
 	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
 	sched_watch(s);
+	retain_init(&s->retain, &s->loop, s->st, s->cfg, s->clock);
 	/*
 	 * WATCHDOG=1 at half the interval systemd asks for, from a timer of
 	 * the loop itself: a loop that is stuck (in a turn that does not

@@ -13,7 +13,8 @@
 #   write_conf [KEY=VALUE ...]
 #                         the test config with short durations, jobs'
 #                         locale from $T/locale (if a test writes it),
-#                         limits unset; each KEY=VALUE replaces the
+#                         limits unset, nothing pruned ([retention]
+#                         windows 0s, interval 1h); each KEY=VALUE replaces the
 #                         value of that key
 #   jobd_via CMD ...      the next start_jobd runs jobd through CMD (which
 #                         must exec it, so JOBD_PID stays jobd's own);
@@ -22,6 +23,9 @@
 #                         start jobd in the background on $DB with $CONF,
 #                         stderr appended to $T/NAME.log; JOBD_PID; waits
 #                         until its daemons row exists
+#   use_test_clock MS     jobd and jobctl read the time from $T/clock
+#                         ($JOBD_TEST_CLOCK), set to MS (ms since the epoch)
+#   setclock MS           move that clock to MS (atomically: a rename)
 #   add_user NAME         (root only) make system user NAME: shell /bin/sh,
 #                         home /, no password (shadow "!"); removed at exit
 #   alive PID             PID exists and is not a zombie
@@ -89,6 +93,17 @@ wait_until() {	# secs 'condition'
 	return 0
 }
 
+use_test_clock() {	# ms
+	JOBD_TEST_CLOCK=$T/clock
+	export JOBD_TEST_CLOCK
+	setclock "$1"
+}
+
+setclock() {	# ms
+	echo "$1" >"$JOBD_TEST_CLOCK.new" && mv "$JOBD_TEST_CLOCK.new" \
+	    "$JOBD_TEST_CLOCK"
+}
+
 write_conf() {	# key=value ...
 	cat >"$CONF" <<EOF
 # jobd end-to-end test configuration
@@ -114,6 +129,14 @@ limit_nofile =
 limit_nproc = 
 limit_as = 
 limit_cpu = 
+
+[retention]
+done = 0s
+cancelled = 0s
+dead = 0s
+output = 0s
+schedule_runs = 0
+interval = 1h
 EOF
 	for _wc in "$@"; do
 		_wck=${_wc%%=*}

@@ -97,6 +97,9 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_str_or_null(a->mailer, b->mailer);
 	assert_str_or_null(a->mail_from, b->mail_from);
 	assert_int_equal(a->mail_on, b->mail_on);
+	assert_memory_equal(&a->retention, &b->retention,
+	    sizeof(a->retention));
+	assert_int_equal(a->prune_interval_ms, b->prune_interval_ms);
 }
 
 static void
@@ -1192,7 +1195,15 @@ test_config_print_roundtrip(void **state)
 	    "# on_failure = (none)\n"
 	    "# on_success = (none)\n"
 	    "max_attempts = 3\n"
-	    "timeout = 5m\n");
+	    "timeout = 5m\n"
+	    "\n"
+	    "[retention]\n"
+	    "done = 7d\n"
+	    "cancelled = 7d\n"
+	    "dead = 30d\n"
+	    "output = 7d\n"
+	    "schedule_runs = 1000\n"
+	    "interval = 1m\n");
 	assert_int_equal(config_defaults(&r), 0);
 	assert_int_equal(load(&r, base_conf, err), 0);
 	assert_int_equal(load(&r, out, err), 0);
@@ -1369,7 +1380,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 30);
+	assert_int_equal(nkeys, 36);
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);
