@@ -176,10 +176,11 @@ TEST_DEPS_schedfile	:= $(B)/obj/jobd/schedfile.o
 TEST_DEPS_cronfire	:= $(B)/obj/jobd/cronfire.o
 
 .SECONDEXPANSION:
-$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(B)/obj/tests/fake_clock.o \
+TEST_LIB	:= $(B)/obj/tests/fake_clock.o $(B)/obj/tests/testdir.o
+$(B)/tests/test_%: $(B)/obj/tests/test_%.o $(TEST_LIB) \
     $$(TEST_DEPS_$$*) $(LIBCORE)
 	@mkdir -p $(@D)
-	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(B)/obj/tests/fake_clock.o \
+	$(CC) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(TEST_LIB) \
 	    $(TEST_DEPS_$*) $(LIBCORE) $(PKG_LIBS) $(TEST_LIBS) $(LDLIBS)
 
 check: all $(UNIT_BINS) lint

@@ -23,6 +23,7 @@
 #include "jobd/retention.h"
 #include "jobd/store.h"
 #include "fake_clock.h"
+#include "testdir.h"
 
 #define T0	1764460800000LL		/* 2025-11-30T00:00:00Z */
 #define MIN	60000LL
@@ -161,18 +162,11 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-	char err[512];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s/ret.XXXXXX",
-	    tmp != NULL ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	assert_true(snprintf(f->db, sizeof(f->db), "%s/jobs.db", f->dir) <
-	    (int)sizeof(f->db));
+	test_tmpdir(f->dir, sizeof(f->dir), "ret");
 	fake_clock_init(&f->fc, T0);
-	assert_int_equal(store_open(&f->st, f->db, STORE_CREATE, &f->fc.clock,
-	    err, sizeof(err)), 0);
+	test_store_open(f->dir, f->db, sizeof(f->db), &f->fc.clock, &f->st);
 	assert_int_equal(sqlite3_open(f->db, &f->side), SQLITE_OK);
 	sqlite3_busy_timeout(f->side, 5000);
 	*state = f;
@@ -183,12 +177,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[PATH_MAX + 16];
 
 	sqlite3_close(f->side);
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	test_rmdir(f->dir);
 	free(f);
 	return 0;
 }
