@@ -238,7 +238,6 @@ dead_purge(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct out_json j;
-	char err[256];
 	int64_t age = -1, before, purged = 0;
 	bool all = false;
 	int c, error;
@@ -249,10 +248,7 @@ dead_purge(struct ctl *ctl, int argc, char **argv)
 			all = true;
 			break;
 		case DEAD_OPT_OLDER:
-			if (timefmt_parse_duration(optarg, &age, err,
-			    sizeof(err)) != 0)
-				ctl_fail(ctl, EXIT_USAGE, "--older-than: %s",
-				    err);
+			age = ctl_parse_duration(ctl, "--older-than", optarg);
 			break;
 		default:
 			ctl_usage(ctl);

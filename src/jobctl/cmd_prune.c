@@ -96,7 +96,6 @@ cmd_prune(struct ctl *ctl, int argc, char **argv)
 	struct prune_rules rules;
 	struct retention ret;
 	enum ret_kind kind;
-	char err[256];
 	int64_t older = -1, left, pages = 0, before;
 	int c, error, only = -1;
 	bool dry = false, more;
@@ -107,10 +106,8 @@ cmd_prune(struct ctl *ctl, int argc, char **argv)
 			dry = true;
 			break;
 		case PRUNE_OPT_OLDER:
-			if (timefmt_parse_duration(optarg, &older, err,
-			    sizeof(err)) != 0)
-				ctl_fail(ctl, EXIT_USAGE, "--older-than: %s",
-				    err);
+			older = ctl_parse_duration(ctl, "--older-than",
+			    optarg);
 			break;
 		case PRUNE_OPT_STATE:
 			error = retention_state_parse(optarg, &kind);

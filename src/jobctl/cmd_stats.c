@@ -138,7 +138,6 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	struct stats_filter f = { 0, 0, NULL, NULL };
 	struct stats_ctx sc;
 	const char *since = STATS_DEFAULT_SINCE;
-	char err[256];
 	int64_t now, window;
 	int c, error;
 
@@ -166,8 +165,7 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	if (optind < argc)
 		ctl_fail(ctl, EXIT_USAGE, "unexpected argument \"%s\"",
 		    argv[optind]);
-	if (timefmt_parse_duration(since, &window, err, sizeof(err)) != 0)
-		ctl_fail(ctl, EXIT_USAGE, "--since: %s", err);
+	window = ctl_parse_duration(ctl, "--since", since);
 	if (window <= 0)
 		ctl_fail(ctl, EXIT_USAGE, "invalid --since \"%s\": the window "
 		    "must be longer than 0", since);

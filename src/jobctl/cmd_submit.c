@@ -238,9 +238,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'K':
 			ttl = optarg;
-			if (timefmt_parse_duration(ttl, &js->key_ttl_ms, err,
-			    sizeof(err)) != 0)
-				ctl_fail(ctl, EXIT_USAGE, "--key-ttl: %s", err);
+			js->key_ttl_ms = ctl_parse_duration(ctl, "--key-ttl",
+			    ttl);
 			break;
 		default:
 			ctl_usage(ctl);
@@ -257,8 +256,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	    timefmt_parse_time(at, now, &js->run_at, err, sizeof(err)) != 0)
 		ctl_fail(ctl, EXIT_USAGE, "--at: %s", err);
 	if (in != NULL) {
-		if (timefmt_parse_duration(in, &in_ms, err, sizeof(err)) != 0)
-			ctl_fail(ctl, EXIT_USAGE, "--in: %s", err);
+		in_ms = ctl_parse_duration(ctl, "--in", in);
 		js->run_at = clock_add(now, in_ms);	/* checked below */
 	}
 	if (ttl != NULL && js->key == NULL)

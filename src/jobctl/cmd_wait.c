@@ -152,7 +152,7 @@ cmd_wait(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct wait_job *w;
-	char err[256], buf[TIMEFMT_MAX], *list = NULL;
+	char buf[TIMEFMT_MAX], *list = NULL;
 	int64_t timeout = -1, deadline, now, version = 0, v;
 	size_t n, i, left, listlen = 0;
 	bool first = true, sep = false;
@@ -162,9 +162,7 @@ cmd_wait(struct ctl *ctl, int argc, char **argv)
 	while ((c = ctl_getopt(ctl, argc, argv, ":ht:", opts)) != -1) {
 		switch (c) {
 		case 't':
-			if (timefmt_parse_duration(optarg, &timeout, err,
-			    sizeof(err)) != 0)
-				ctl_fail(ctl, EXIT_USAGE, "--timeout: %s", err);
+			timeout = ctl_parse_duration(ctl, "--timeout", optarg);
 			break;
 		default:
 			ctl_usage(ctl);

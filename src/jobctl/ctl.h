@@ -133,6 +133,9 @@ int64_t	ctl_parse_id(const struct ctl *ctl, const char *s);
  */
 int64_t	ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
 	    int64_t min, int64_t max);
+/* Duration s (timefmt) in ms, or exit 64 with "what: why". */
+int64_t	ctl_parse_duration(const struct ctl *ctl, const char *what,
+	    const char *s);
 
 /*
  * Local times are read in the zone TZ names.  glibc silently uses UTC for

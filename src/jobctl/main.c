@@ -17,6 +17,7 @@
 #include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/store.h"
+#include "jobd/timefmt.h"
 #include "jobd/tz.h"
 #include "ctl.h"
 #include "out.h"
@@ -470,6 +471,17 @@ ctl_parse_int(const struct ctl *ctl, const char *what, const char *s,
 		ctl_fail(ctl, EXIT_USAGE, "invalid %s \"%s\": must be between "
 		    "%lld and %lld", what, s, (long long)min, (long long)max);
 	return v;
+}
+
+int64_t
+ctl_parse_duration(const struct ctl *ctl, const char *what, const char *s)
+{
+	char err[256];
+	int64_t ms;
+
+	if (timefmt_parse_duration(s, &ms, err, sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "%s: %s", what, err);
+	return ms;
 }
 
 int64_t
