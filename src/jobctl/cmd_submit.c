@@ -129,10 +129,10 @@ batch_options(const struct ctl *ctl, char *line, size_t lineno,
 
 	for (;;) {
 		if (strncmp(p, "--after-any", 11) == 0 &&
-		    (p[11] == ' ' || p[11] == '\t'))
+		    strchr(" \t", p[11]) != NULL)
 			any = true;
 		else if (strncmp(p, "--after", 7) == 0 &&
-		    (p[7] == ' ' || p[7] == '\t'))
+		    strchr(" \t", p[7]) != NULL)
 			any = false;
 		else
 			return p;
