@@ -983,6 +983,21 @@ test_store_deps_checks_and_retry(void **state)
 		assert_int_equal(jb.state, JOB_CANCELLED);
 		job_clear(&jb);
 	}
+
+	/* Purging the dead job takes its rows with it. */
+	{
+		sqlite3 *db = side(f);
+		int64_t purged;
+
+		assert_int_equal(sql_int(db, "SELECT count(*) FROM job_deps"),
+		    2);
+		assert_int_equal(store_dead_purge(f->st, T0 + 1000, &purged),
+		    0);
+		assert_int_equal(purged, 1);
+		assert_int_equal(sql_int(db, "SELECT count(*) FROM job_deps"),
+		    1);
+		sqlite3_close(db);
+	}
 }
 
 static void
