@@ -95,7 +95,7 @@ COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store schedule tz \
 		   cron crash utf8 procopt jobspec procfs outbox store_notify \
-		   mail store_metrics metrics stats store_stats store_prune \
+		   mail store_metrics metrics stats store_stats store_prune store_deps \
 		   retention
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain

@@ -73,6 +73,18 @@ enum job_state {
  * What a submitter asks for.  Strings are borrowed for the duration of the
  * call that takes the spec.  env is env_len bytes of "NAME=VALUE\0" entries.
  */
+/*
+ * A dependency named at submission (jobctl submit --after): job id, or
+ * with id 0 the job of entry ref of the same submission (ref < the
+ * entry's own place: references only go backwards).  any: met when it
+ * ends whatever the outcome (--after-any); else only when it ends done.
+ */
+struct job_dep {
+	int64_t		 id;
+	size_t		 ref;
+	bool		 any;
+};
+
 struct job_spec {
 	const char	*queue;		/* NULL: "default" */
 	const char	*command;	/* /bin/sh -c command line */
@@ -94,6 +106,8 @@ struct job_spec {
 	int64_t		 schedule_id;	/* 0: not from a schedule */
 	int64_t		 slot_at;	/* UTC ms of its cron slot; 0: none */
 	int64_t		 after_id;	/* run after job after_id ends; 0 */
+	const struct job_dep *deps;	/* jobs it waits for, or NULL */
+	size_t		 ndeps;
 	struct job_proc	 proc;		/* umask, limits */
 	const char	*hook[JOB_NHOOKS]; /* by enum job_hook; NULL: unset */
 	const char	*mail_to;	/* addresses to mail, or NULL */
@@ -141,6 +155,7 @@ struct job {
 	int64_t		 after_id;		/* waits for this job; 0 */
 	struct job_proc	 proc;			/* umask, limits */
 	int64_t		 rerun_of;		/* copied from this job; 0 */
+	int64_t		 waiting;		/* dependencies not yet met */
 	char		*hook[JOB_NHOOKS];	/* by enum job_hook, or NULL */
 	int64_t		 notify_of;		/* a notification about this
 						   job; 0: not one */

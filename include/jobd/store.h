@@ -121,6 +121,26 @@ typedef int (*store_id_fn)(int64_t id, void *arg);
 int	store_job_reruns(struct store *st, int64_t id, store_id_fn fn,
 	    void *arg);
 
+/*
+ * One dependency edge (jobctl submit --after): the job at the other end
+ * (id), its state (JOB_NSTATES when it is gone, pruned), whether any
+ * outcome meets it (--after-any) and whether it is met.
+ */
+struct store_dep {
+	int64_t		 id;
+	enum job_state	 state;
+	bool		 any;
+	bool		 met;
+};
+typedef int (*store_dep_fn)(const struct store_dep *d, void *arg);
+
+/*
+ * Call fn for each job that job "id" waits on (dependents false), or for
+ * each job that waits on it (dependents true), by id.
+ */
+int	store_job_deps(struct store *st, int64_t id, bool dependents,
+	    store_dep_fn fn, void *arg);
+
 /* Read job "id", live or dead, into *out (owned; job_clear()).  -ENOENT. */
 int	store_job_get(struct store *st, int64_t id, struct job *out);
 

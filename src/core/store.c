@@ -62,10 +62,10 @@
 	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
 #define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
 	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS \
-	", rerun_of, " MAIL_COLS ", " NOTIFY_COLS
+	", rerun_of, " MAIL_COLS ", " NOTIFY_COLS ", waiting"
 #define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
 	"dead_at, reason, NULL, " PROC_COLS ", rerun_of, " MAIL_COLS ", " \
-	NOTIFY_COLS
+	NOTIFY_COLS ", 0"
 
 /* A schedule's definition, in the order sched_bind_def() binds it. */
 #define SCHED_DEF_COLS							\
@@ -91,8 +91,8 @@
 /* The daemon's next due job, lease expiry and schedule to fire. */
 #define SQL_NEXT_DUE							\
 	"SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "	\
-	"WHERE state = 'pending' AND " NOT_PAUSED "AND " NOT_BLOCKED	\
-	"ORDER BY run_at LIMIT 1"
+	"WHERE state = 'pending' AND waiting = 0 AND " NOT_PAUSED "AND "	\
+	NOT_BLOCKED "ORDER BY run_at LIMIT 1"
 #define SQL_NEXT_EXPIRY							\
 	"SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "\
 	"WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
@@ -173,7 +173,10 @@
  */
 #define PRUNE_KEEP(t)							\
 	"NOT EXISTS (SELECT 1 FROM jobs r WHERE r.rerun_of = " t ".id "	\
-	"AND r.state IN ('pending', 'running')) AND (" t ".schedule_id "	\
+	"AND r.state IN ('pending', 'running')) AND NOT EXISTS (SELECT 1 "\
+	"FROM job_deps w INDEXED BY job_deps_dep JOIN jobs r ON r.id = "	\
+	"w.job_id WHERE w.dep_id = " t ".id AND r.state = 'pending') "	\
+	"AND (" t ".schedule_id "						\
 	"IS NULL OR " t ".id NOT IN (SELECT coalesce(" PRUNE_NEWEST_T(t,	\
 	"jobs", "AND x.state IN ('done', 'cancelled') ") ", 0) UNION ALL "	\
 	"SELECT coalesce(" PRUNE_NEWEST_T(t, "jobs",			\
@@ -302,7 +305,7 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_CLAIM_PICK] =
 	    "SELECT id FROM jobs INDEXED BY jobs_pending "
 	    "WHERE state = 'pending' AND priority = ?1 AND run_at <= ?2 "
-	    "  AND " NOT_PAUSED "AND " NOT_BLOCKED
+	    "  AND waiting = 0 AND " NOT_PAUSED "AND " NOT_BLOCKED
 	    "ORDER BY run_at, id LIMIT ?3",
 	[Q_CLAIM] =
 	    "UPDATE jobs SET state = 'running', lease_owner = ?2, "
@@ -640,6 +643,49 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_PRUNE_OUTPUT] =
 	    "UPDATE attempts SET output = NULL, "
 	    "output_dropped = output_dropped + ?2 WHERE id = ?1",
+	/*
+	 * Dependencies (store_deps.c).  A dependency ?1 that ended (?2: it
+	 * ended done) meets the rows that wait on it: first the counts, then
+	 * the rows.  The victims: pending jobs that needed it done.
+	 */
+	[Q_DEP_INSERT] =
+	    "INSERT OR IGNORE INTO job_deps (job_id, dep_id, any, met) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[Q_DEP_WAITING] = "UPDATE jobs SET waiting = ?2 WHERE id = ?1",
+	[Q_DEP_MET_JOBS] =
+	    "UPDATE jobs SET waiting = waiting - 1 WHERE id IN (SELECT job_id "
+	    "FROM job_deps INDEXED BY job_deps_dep WHERE dep_id = ?1 "
+	    "AND met = 0 AND (any OR ?2))",
+	[Q_DEP_MET] =
+	    "UPDATE job_deps SET met = 1 WHERE dep_id = ?1 AND met = 0 "
+	    "AND (any OR ?2)",
+	[Q_DEP_VICTIMS] =
+	    "SELECT d.job_id FROM job_deps d INDEXED BY job_deps_dep "
+	    "JOIN jobs j ON j.id = d.job_id WHERE d.dep_id = ?1 "
+	    "AND d.met = 0 AND d.any = 0 AND j.state = 'pending' "
+	    "ORDER BY d.job_id",
+	[Q_DEP_CANCEL] =
+	    "UPDATE jobs SET state = 'cancelled', finished_at = ?2, "
+	    "updated_at = ?2, last_error = ?3 "
+	    "WHERE id = ?1 AND state = 'pending'",
+	[Q_DEP_LIST] =
+	    "SELECT d.dep_id, d.any, d.met, coalesce((SELECT state FROM jobs "
+	    "WHERE id = d.dep_id), (SELECT 'dead' FROM dead_jobs "
+	    "WHERE id = d.dep_id)) FROM job_deps d WHERE d.job_id = ?1 "
+	    "ORDER BY d.dep_id",
+	[Q_DEP_RLIST] =
+	    "SELECT d.job_id, d.any, d.met, coalesce((SELECT state FROM jobs "
+	    "WHERE id = d.job_id), (SELECT 'dead' FROM dead_jobs "
+	    "WHERE id = d.job_id)) FROM job_deps d INDEXED BY job_deps_dep "
+	    "WHERE d.dep_id = ?1 ORDER BY d.job_id",
+	[Q_DEP_FORGET] = "DELETE FROM job_deps WHERE job_id = ?1",
+	[Q_DEP_FORGET_DEP] = "DELETE FROM job_deps WHERE dep_id = ?1",
+	[Q_DEP_PURGE] =
+	    "DELETE FROM job_deps WHERE job_id IN "
+	    "(SELECT id FROM dead_jobs WHERE dead_at < ?1)",
+	[Q_DEP_PURGE_DEP] =
+	    "DELETE FROM job_deps WHERE dep_id IN "
+	    "(SELECT id FROM dead_jobs WHERE dead_at < ?1)",
 	[Q_FREELIST] = "PRAGMA freelist_count",
 	[Q_AUTO_VACUUM] = "PRAGMA auto_vacuum",
 	[Q_LAST_ID] = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'",
@@ -1623,6 +1669,10 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 		if (!found && specs[i].key != NULL &&
 		    (error = store_key_take(st, &specs[i], ids[i], now)) != 0)
 			goto fail;
+		if (!found && specs[i].ndeps > 0 &&
+		    (error = store_deps_add(st, ids[i], &specs[i], ids,
+		    i)) != 0)
+			goto fail;
 		if (existed != NULL)
 			existed[i] = found;
 	}
@@ -1788,6 +1838,7 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 	j->notify_of = sqlite3_column_int64(s, 35 + PROC_NCOLS);
 	j->notify_event = TEXT(36 + PROC_NCOLS);
 	col_blob(s, 37 + PROC_NCOLS, copy, &j->input, &j->input_len, &oom);
+	j->waiting = sqlite3_column_int64(s, 38 + PROC_NCOLS);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -2054,7 +2105,7 @@ store_attempt_list(struct store *st, int64_t id, store_attempt_fn fn,
 }
 
 /* The state of job id, live or dead: 0 and *state, or -ENOENT. */
-static int
+int
 store_job_state(struct store *st, int64_t id, enum job_state *state)
 {
 	sqlite3_stmt *s;
@@ -2166,6 +2217,10 @@ store_cancel(struct store *st, const int64_t *ids, size_t n,
 		sqlite3_bind_int64(s, 1, ids[i]);
 		sqlite3_bind_int64(s, 2, now);
 		if ((error = store_run(st, s)) != 0)
+			goto fail;
+		if (was[i] == JOB_PENDING &&
+		    (error = store_deps_end(st, ids[i], JOB_CANCELLED,
+		    now)) != 0)
 			goto fail;
 	}
 	if ((error = store_commit(st)) != 0)
@@ -2730,6 +2785,11 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	/* Its notifications, in this transaction: the outbox. */
 	if (error == 0)
 		error = store_notify_end(st, e, now);
+	/* The jobs that wait on it, in this transaction too. */
+	if (error == 0 && (e->action == END_DONE ||
+	    e->action == END_CANCELLED))
+		error = store_deps_end(st, e->job_id, e->action == END_DONE ?
+		    JOB_DONE : JOB_CANCELLED, now);
 	if (error != 0 || e->action != END_DEAD)
 		return error;
 
@@ -2746,7 +2806,9 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	if ((s = store_stmt(st, Q_DELETE_JOB, &error)) == NULL)
 		return error;
 	sqlite3_bind_int64(s, 1, e->job_id);
-	return store_run(st, s);
+	if ((error = store_run(st, s)) != 0)
+		return error;
+	return store_deps_end(st, e->job_id, JOB_DEAD, now);
 }
 
 int
@@ -2853,18 +2915,24 @@ fail:
 int
 store_dead_purge(struct store *st, int64_t before, int64_t *purged)
 {
-	sqlite3_stmt *a, *d;
+	sqlite3_stmt *a, *d, *w, *v;
 	int error = 0;
 
 	*purged = 0;
 	if ((a = store_stmt(st, Q_PURGE_ATTEMPTS, &error)) == NULL ||
-	    (d = store_stmt(st, Q_PURGE_DEAD, &error)) == NULL)
+	    (d = store_stmt(st, Q_PURGE_DEAD, &error)) == NULL ||
+	    (w = store_stmt(st, Q_DEP_PURGE, &error)) == NULL ||
+	    (v = store_stmt(st, Q_DEP_PURGE_DEP, &error)) == NULL)
 		return error;
 	if ((error = store_begin(st)) != 0)
 		return error;
 	sqlite3_bind_int64(a, 1, before);
 	sqlite3_bind_int64(d, 1, before);
+	sqlite3_bind_int64(w, 1, before);
+	sqlite3_bind_int64(v, 1, before);
 	if ((error = store_run(st, a)) != 0 ||
+	    (error = store_run(st, w)) != 0 ||
+	    (error = store_run(st, v)) != 0 ||
 	    (error = store_run(st, d)) != 0)
 		goto fail;
 	*purged = sqlite3_changes(st->db);

@@ -128,6 +128,18 @@ enum store_stmt {
 	Q_PRUNE_DEAD_JOB,
 	Q_PRUNE_OUTPUTS,
 	Q_PRUNE_OUTPUT,
+	Q_DEP_INSERT,
+	Q_DEP_WAITING,
+	Q_DEP_MET_JOBS,
+	Q_DEP_MET,
+	Q_DEP_VICTIMS,
+	Q_DEP_CANCEL,
+	Q_DEP_LIST,
+	Q_DEP_RLIST,
+	Q_DEP_FORGET,
+	Q_DEP_FORGET_DEP,
+	Q_DEP_PURGE,
+	Q_DEP_PURGE_DEP,
 	Q_FREELIST,
 	Q_AUTO_VACUUM,
 	Q_LAST_ID,
@@ -203,5 +215,25 @@ int		 store_metrics_end(struct store *st,
 		    const struct attempt_end *e);
 int		 store_metrics_add(struct store *st, const char *name,
 		    const char *label, int64_t n);
+
+/*
+ * Dependencies (store_deps.c), inside the caller's write transaction.
+ * store_deps_add(): record the dependencies of job id, submitted from
+ * js; ids[] are the jobs of the submission so far (for references to
+ * them); sets the job's waiting count.  -ENOENT or -EINVAL (st->errmsg
+ * names the dependency) when one does not exist or already failed.
+ * store_deps_end(): job id has just ended in state "state" (done, dead,
+ * cancelled): meet the dependencies on it, and cancel the pending jobs
+ * that needed it done, and theirs in turn.
+ * store_deps_forget(): job id is being deleted: its rows go.
+ */
+int		 store_job_state(struct store *st, int64_t id,
+		    enum job_state *state);
+int		 store_deps_add(struct store *st, int64_t id,
+		    const struct job_spec *js, const int64_t *ids,
+		    size_t nids);
+int		 store_deps_end(struct store *st, int64_t id,
+		    enum job_state state, int64_t now);
+int		 store_deps_forget(struct store *st, int64_t id);
 
 #endif /* JOBD_STORE_IMPL_H */

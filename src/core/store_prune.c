@@ -97,8 +97,11 @@ prune_one(struct prune_run *p, const struct prune_victim *v)
 	sqlite3_bind_int64(s, 1, v->id);
 	if ((error = store_run(st, s)) != 0)
 		return error;
-	if (sqlite3_changes(st->db) > 0)
+	if (sqlite3_changes(st->db) > 0) {
 		p->c->jobs[v->kind]++;
+		if ((error = store_deps_forget(st, v->id)) != 0)
+			return error;
+	}
 	p->left--;
 	p->did++;
 	return 0;

@@ -51,7 +51,11 @@ list_one(const struct job *jb, void *arg)
 	if (lc->table == NULL)
 		return jobfmt_json_line(jb);
 	out_table_cellf(lc->table, "%" PRId64, jb->id);
-	out_table_cell(lc->table, job_state_name(jb->state), 0);
+	if (jb->state == JOB_PENDING && jb->waiting > 0)
+		out_table_cellf(lc->table, "pending (waiting for %" PRId64 ")",
+		    jb->waiting);
+	else
+		out_table_cell(lc->table, job_state_name(jb->state), 0);
 	out_table_cell(lc->table, jb->queue, 0);
 	out_table_cellf(lc->table, "%" PRId64, jb->priority);
 	jobfmt_attempts(jb, buf, sizeof(buf));

@@ -106,17 +106,66 @@ read_line(const struct ctl *ctl, char *line, size_t lineno)
 	return (ssize_t)len;
 }
 
+/* The commands of --batch, with their stdin lines and dependencies. */
+struct batch {
+	char		**cmds;
+	size_t		 *lines;	/* stdin line of each */
+	struct jobdeps	 *deps;		/* of each: --after and its own */
+	size_t		  n, cap;
+};
+
 /*
- * Read stdin, one command per line (blank lines skipped), into *cmdsp.
+ * The options at the start of a --batch line, "--after LIST" and
+ * "--after-any LIST" each followed by blanks, into *jd (a copy of the
+ * command line's); returns the command after them.
+ */
+static char *
+batch_options(const struct ctl *ctl, char *line, size_t lineno,
+    struct jobdeps *jd)
+{
+	char *p = line, *arg;
+	size_t len;
+	bool any;
+
+	for (;;) {
+		if (strncmp(p, "--after-any", 11) == 0 &&
+		    strchr(" \t", p[11]) != NULL)
+			any = true;
+		else if (strncmp(p, "--after", 7) == 0 &&
+		    strchr(" \t", p[7]) != NULL)
+			any = false;
+		else
+			return p;
+		p += any ? 11 : 7;
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t");
+		if (p[len] == '\0')
+			ctl_fail(ctl, EXIT_USAGE, "stdin line %zu: %s needs a "
+			    "list of jobs and then the command; nothing "
+			    "submitted", lineno, any ? "--after-any" :
+			    "--after");
+		if ((arg = strndup(p, len)) == NULL)
+			ctl_fail(ctl, EXIT_OSERR, "out of memory");
+		jobopts_after(ctl, jd, arg, any, lineno);
+		free(arg);
+		p += len;
+		p += strspn(p, " \t");
+	}
+}
+
+/*
+ * Read stdin, one command per line (blank lines skipped), into *b, each
+ * with the dependencies of the command line (jd) and of its own options.
  * Input made for another system is refused rather than guessed at: a
  * byte order mark at the start, or a carriage return before a newline
  * (DOS line ends), would otherwise become part of a command.
  */
-static size_t
-read_batch(const struct ctl *ctl, char ***cmdsp)
+static void
+read_batch(const struct ctl *ctl, struct batch *b, const struct jobdeps *jd)
 {
-	char **cmds = NULL, *line;
-	size_t n = 0, cap = 0, lineno = 0;
+	struct jobdeps own;
+	char *line, *cmd;
+	size_t lineno = 0;
 	ssize_t len;
 	char what[64];
 
@@ -136,19 +185,58 @@ read_batch(const struct ctl *ctl, char ***cmdsp)
 		if (strspn(line, " \t") == (size_t)len &&
 		    memchr(line, '\0', (size_t)len) == NULL)
 			continue;
+		memset(&own, 0, sizeof(own));
+		if (jd->n > 0) {
+			own.cap = own.n = jd->n;
+			if ((own.v = malloc(jd->n * sizeof(*own.v))) == NULL)
+				ctl_fail(ctl, EXIT_OSERR, "out of memory");
+			memcpy(own.v, jd->v, jd->n * sizeof(*own.v));
+		}
+		cmd = memchr(line, '\0', (size_t)len) == NULL ?
+		    batch_options(ctl, line, lineno, &own) : line;
 		snprintf(what, sizeof(what), "stdin line %zu", lineno);
-		jobopts_check_command(ctl, line, (size_t)len, what);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			if ((cmds = realloc(cmds, cap * sizeof(*cmds))) == NULL)
+		jobopts_check_command(ctl, cmd, (size_t)len -
+		    (size_t)(cmd - line), what);
+		if (b->n == b->cap) {
+			b->cap = b->cap ? b->cap * 2 : 256;
+			if ((b->cmds = realloc(b->cmds, b->cap *
+			    sizeof(*b->cmds))) == NULL ||
+			    (b->lines = realloc(b->lines, b->cap *
+			    sizeof(*b->lines))) == NULL ||
+			    (b->deps = realloc(b->deps, b->cap *
+			    sizeof(*b->deps))) == NULL)
 				ctl_fail(ctl, EXIT_OSERR, "out of memory");
 		}
-		if ((cmds[n++] = strdup(line)) == NULL)
+		if ((b->cmds[b->n] = strdup(cmd)) == NULL)
 			ctl_fail(ctl, EXIT_OSERR, "out of memory");
+		b->lines[b->n] = lineno;
+		b->deps[b->n++] = own;
 	}
 	free(line);
-	*cmdsp = cmds;
-	return n;
+}
+
+/*
+ * Turn the @LINE references of entry i of *b into the places of the
+ * entries of those lines: a reference to a blank line is refused.
+ */
+static void
+batch_refs(const struct ctl *ctl, struct batch *b, size_t i)
+{
+	struct job_dep *d;
+	size_t k, e;
+
+	for (k = 0; k < b->deps[i].n; k++) {
+		d = &b->deps[i].v[k];
+		if (d->id != 0)
+			continue;
+		for (e = 0; e < i && b->lines[e] != d->ref; e++)
+			;
+		if (e == i)
+			ctl_fail(ctl, EXIT_USAGE, "stdin line %zu: \"@%zu\" "
+			    "names a blank line; nothing submitted",
+			    b->lines[i], d->ref);
+		d->ref = e;
+	}
 }
 
 /*
@@ -202,12 +290,14 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 		{ "key",	  required_argument, NULL, 'k' },
 		{ "key-ttl",	  required_argument, NULL, 'K' },
 		JOBOPTS_LONGOPTS,
+		JOBOPTS_DEPS_LONGOPTS,
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct submit sb;
 	struct job_spec *js = &sb.spec, *specs;
 	const char *at = NULL, *in = NULL, *ttl = NULL;
+	struct batch b;
 	char **cmds = NULL, *one = NULL, err[256];
 	int64_t now = clock_wall_ms(ctl->clock), in_ms = 0, *ids;
 	bool *existed;
@@ -215,6 +305,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	int c, error;
 
 	memset(&sb, 0, sizeof(sb));
+	memset(&b, 0, sizeof(b));
 	jobopts_init(&sb.jo);
 	js->run_at = now;
 	js->key_ttl_ms = JOB_DEFAULT;
@@ -290,7 +381,11 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 		if (js->key != NULL)
 			ctl_fail(ctl, EXIT_USAGE, "--key cannot be used with "
 			    "--batch (one key cannot name many jobs)");
-		n = read_batch(ctl, &cmds);
+		read_batch(ctl, &b, &sb.jo.after);
+		for (i = 0; i < b.n; i++)
+			batch_refs(ctl, &b, i);
+		cmds = b.cmds;
+		n = b.n;
 	} else {
 		if (argc == 0)
 			ctl_fail(ctl, EXIT_USAGE, "no command given "
@@ -303,6 +398,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	if (n == 0) {
 		jobopts_free(&sb.jo);
 		free(cmds);
+		free(b.lines);
+		free(b.deps);
 		return 0;
 	}
 
@@ -315,6 +412,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		specs[i] = *js;
 		specs[i].command = cmds[i];
+		specs[i].deps = sb.batch ? b.deps[i].v : sb.jo.after.v;
+		specs[i].ndeps = sb.batch ? b.deps[i].n : sb.jo.after.n;
 	}
 	if ((error = store_submit(ctl->st, specs, n, ids, existed)) == 0) {
 		for (i = 0; i < n; i++)
@@ -329,9 +428,13 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 
 	/* Freed before a failure exits, so that sanitizers see no leak. */
 	if (sb.batch) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			free(cmds[i]);
+			jobdeps_free(&b.deps[i]);
+		}
 		free(cmds);
+		free(b.lines);
+		free(b.deps);
 	} else {
 		free(one);
 	}
@@ -340,7 +443,9 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	free(existed);
 	jobopts_free(&sb.jo);
 	if (error != 0)
-		ctl_fail(ctl, error == -EEXIST ? EXIT_DATAERR :
-		    ctl_exit_code(error), "%s", store_errmsg(ctl->st));
+		ctl_fail(ctl, error == -EEXIST || error == -EINVAL ?
+		    EXIT_DATAERR : ctl_exit_code(error), "%s%s",
+		    store_errmsg(ctl->st), error == -ENOENT ||
+		    error == -EINVAL ? "; nothing submitted" : "");
 	return 0;
 }

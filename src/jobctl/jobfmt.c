@@ -181,6 +181,7 @@ jobfmt_json(struct out_json *j, const struct job *jb)
 	else
 		out_json_null(j, "notify_of");
 	out_json_str(j, "notify_event", jb->notify_event);
+	out_json_int(j, "waiting", jb->waiting);
 }
 
 /* Add rerun id to the list in buf (a struct rerun_buf). */
@@ -206,6 +207,62 @@ rerun_json(int64_t id, void *arg)
 {
 	out_json_int(arg, NULL, id);
 	return 0;
+}
+
+/* One dependency edge, for "waits for:" (struct rerun_buf) or JSON. */
+static const char *
+dep_state(const struct store_dep *d)
+{
+	return d->state < JOB_NSTATES ? job_state_name(d->state) : "pruned";
+}
+
+static int
+dep_add(const struct store_dep *d, void *arg)
+{
+	struct rerun_buf *rb = arg;
+	size_t used = strlen(rb->buf);
+
+	snprintf(rb->buf + used, rb->len - used, "%s%" PRId64 " (%s%s%s)",
+	    rb->n++ > 0 ? ", " : "", d->id, dep_state(d),
+	    d->any ? ", any outcome" : "", d->met ? ", met" : "");
+	return 0;
+}
+
+static int
+dep_json(const struct store_dep *d, void *arg)
+{
+	struct out_json *j = arg;
+
+	out_json_object(j, NULL);
+	out_json_int(j, "id", d->id);
+	out_json_str(j, "state", dep_state(d));
+	out_json_bool(j, "any", d->any);
+	out_json_bool(j, "met", d->met);
+	out_json_close(j, '}');
+	return 0;
+}
+
+/* "waits for:" and "waited on by:" lines of job id, when it has them. */
+static void
+deps_human(struct ctl *ctl, int64_t id)
+{
+	struct rerun_buf rb;
+	char buf[1024];
+	int error, k;
+
+	for (k = 0; k < 2; k++) {
+		buf[0] = '\0';
+		rb.buf = buf;
+		rb.len = sizeof(buf);
+		rb.n = 0;
+		if ((error = store_job_deps(ctl->st, id, k == 1, dep_add,
+		    &rb)) != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "%s",
+			    store_errmsg(ctl->st));
+		if (rb.n > 0)
+			jobfmt_line(k == 0 ? "waits for:" : "waited on by:",
+			    buf);
+	}
 }
 
 int
@@ -407,6 +464,12 @@ show_human(struct ctl *ctl, const struct job *jb)
 		    store_errmsg(ctl->st));
 	if (rb.n > 0)
 		jobfmt_line("reruns:", buf);
+	if (jb->state == JOB_PENDING && jb->waiting > 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64 " %s", jb->waiting,
+		    jb->waiting == 1 ? "job" : "jobs");
+		jobfmt_line("waiting for:", buf);
+	}
+	deps_human(ctl, jb->id);
 	if (jb->schedule_id != 0) {
 		snprintf(buf, sizeof(buf), "%s (id %" PRId64 ")",
 		    jb->schedule != NULL ? jb->schedule : "(removed)",
@@ -470,6 +533,17 @@ jobfmt_show(struct ctl *ctl, const struct job *jb)
 	out_json_array(&j, "reruns");
 	error = store_job_reruns(ctl->st, jb->id, rerun_json, &j);
 	out_json_close(&j, ']');
+	if (error != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
+	out_json_array(&j, "after");
+	error = store_job_deps(ctl->st, jb->id, false, dep_json, &j);
+	out_json_close(&j, ']');
+	if (error == 0) {
+		out_json_array(&j, "dependents");
+		error = store_job_deps(ctl->st, jb->id, true, dep_json, &j);
+		out_json_close(&j, ']');
+	}
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
 		    store_errmsg(ctl->st));

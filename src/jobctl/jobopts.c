@@ -37,7 +37,101 @@ jobopts_free(struct jobopts *jo)
 	if (jo == NULL)
 		return;
 	free(jo->env);
+	jobdeps_free(&jo->after);
 	jobopts_init(jo);
+}
+
+void
+jobdeps_free(struct jobdeps *jd)
+{
+	free(jd->v);
+	memset(jd, 0, sizeof(*jd));
+}
+
+/* Add one dependency to *jd, or see that it is there with the same kind. */
+static void
+after_add(const struct ctl *ctl, struct jobdeps *jd, const struct job_dep *d,
+    const char *opt, const char *item)
+{
+	struct job_dep *nv;
+	size_t i, cap;
+
+	for (i = 0; i < jd->n; i++) {
+		if (jd->v[i].id != d->id || jd->v[i].ref != d->ref)
+			continue;
+		if (jd->v[i].any != d->any)
+			ctl_fail(ctl, EXIT_USAGE, "%s \"%s\": already named "
+			    "by %s; a job is waited for one way", opt, item,
+			    d->any ? "--after" : "--after-any");
+		return;
+	}
+	if (jd->n == jd->cap) {
+		cap = jd->cap ? jd->cap * 2 : 8;
+		if ((nv = realloc(jd->v, cap * sizeof(*nv))) == NULL)
+			ctl_fail(ctl, EXIT_OSERR, "out of memory");
+		jd->v = nv;
+		jd->cap = cap;
+	}
+	jd->v[jd->n++] = *d;
+}
+
+void
+jobopts_after(const struct ctl *ctl, struct jobdeps *jd, const char *arg,
+    bool any, size_t line)
+{
+	const char *opt = any ? "--after-any" : "--after";
+	const char *p = arg, *q;
+	char item[32], *end;
+	struct job_dep d;
+	unsigned long long v;
+	char where[48] = "";
+	size_t len;
+	bool ref;
+
+	if (line > 0)
+		snprintf(where, sizeof(where), "stdin line %zu: ", line);
+
+	if (*arg == '\0')
+		ctl_fail(ctl, EXIT_USAGE, "%s%s \"\": expected job ids "
+		    "(ID[,ID ...])", where, opt);
+	for (;;) {
+		q = strchr(p, ',');
+		len = q != NULL ? (size_t)(q - p) : strlen(p);
+		snprintf(item, sizeof(item), "%.*s%s", (int)(len < 20 ? len :
+		    20), p, len > 20 ? "..." : "");
+		ref = len > 0 && *p == '@';
+		memset(&d, 0, sizeof(d));
+		d.any = any;
+		errno = 0;
+		v = 0;
+		end = NULL;
+		if (len > (size_t)ref && p[ref] >= '0' && p[ref] <= '9')
+			v = strtoull(p + ref, &end, 10);
+		if (end != p + len || errno != 0 || v > INT64_MAX)
+			ctl_fail(ctl, EXIT_USAGE, "%s%s \"%s\": \"%s\" is not "
+			    "a job id%s", where, opt, arg, item, line > 0 ?
+			    " or an @LINE reference" : "");
+		if (v == 0)
+			ctl_fail(ctl, EXIT_USAGE, "%s%s \"%s\": \"%s\": %s "
+			    "start at 1", where, opt, arg, item, ref ? "line numbers" :
+			    "job ids");
+		if (ref && line == 0)
+			ctl_fail(ctl, EXIT_USAGE, "%s%s \"%s\": \"%s\" names a "
+			    "line of --batch; use it on that line", where, opt, arg,
+			    item);
+		if (ref && v >= line)
+			ctl_fail(ctl, EXIT_USAGE, "%s%s \"%s\": \"%s\" is not "
+			    "an earlier line (a job waits only for jobs before "
+			    "it)", where, opt, arg, item);
+		if (ref)
+			d.ref = (size_t)v;
+		else
+			d.id = (int64_t)v;
+		after_add(ctl, jd, &d, opt, item);
+		if (q == NULL)
+			break;
+		p = q + 1;
+	}
 }
 
 /* Is c safe unquoted in a shell word? */
@@ -342,6 +436,10 @@ jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
 		return true;
 	}
 	switch (c) {
+	case JOBOPTS_AFTER:
+	case JOBOPTS_AFTER_ANY:
+		jobopts_after(ctl, &jo->after, arg, c == JOBOPTS_AFTER_ANY, 0);
+		return true;
 	case 'b':
 		opt_backoff(ctl, jo, arg);
 		return true;

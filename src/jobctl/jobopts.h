@@ -31,6 +31,15 @@ struct ctl;
  * priority 0.  queue and run_as borrow the argument strings; env is owned
  * (jobopts_free()); cwd is NULL or points into cwdbuf.
  */
+/*
+ * The dependencies of a job (submit --after, --after-any): v[i].id a job,
+ * or with id 0, v[i].ref the number of a stdin line of --batch.
+ */
+struct jobdeps {
+	struct job_dep	*v;
+	size_t		 n, cap;
+};
+
 struct jobopts {
 	const char	*queue;		/* NULL: "default" */
 	int64_t		 priority;
@@ -46,6 +55,7 @@ struct jobopts {
 	const char	*hook[JOB_NHOOKS]; /* by enum job_hook, or NULL */
 	const char	*mail_to;	/* checked addresses, or NULL */
 	enum mail_on	 mail_on;	/* MAIL_ON_UNSET: not given */
+	struct jobdeps	 after;		/* --after, --after-any (owned) */
 	char		 cwdbuf[PATH_MAX];
 };
 
@@ -58,6 +68,12 @@ struct jobopts {
 #define JOBOPTS_MAIL_TO		0x310	/* --mail-to, long only */
 #define JOBOPTS_MAIL_ON		0x311	/* --mail-on, long only */
 #define JOBOPTS_HOOK		0x320	/* + enum job_hook: long only */
+#define JOBOPTS_AFTER		0x330	/* --after, long only */
+#define JOBOPTS_AFTER_ANY	0x331	/* --after-any, long only */
+/* The options of a job that waits for others: submit only. */
+#define JOBOPTS_DEPS_LONGOPTS						\
+	{ "after",	  required_argument, NULL, JOBOPTS_AFTER },	\
+	{ "after-any",	  required_argument, NULL, JOBOPTS_AFTER_ANY }
 #define JOBOPTS_LONGOPTS						\
 	{ "on-dead",	  required_argument, NULL,			\
 	    JOBOPTS_HOOK + JOB_HOOK_DEAD },				\
@@ -97,6 +113,21 @@ void	jobopts_free(struct jobopts *jo);
  */
 bool	jobopts_option(const struct ctl *ctl, struct jobopts *jo, int c,
 	    const char *arg);
+
+/*
+ * Add the dependencies listed in arg (--after when any is false, else
+ * --after-any) to *jd: "ID[,ID ...]", job ids >= 1, and when line > 0
+ * (the options of stdin line "line" of --batch) "@N" for the job of an
+ * earlier stdin line N.  A job named twice in one list counts once.  A
+ * bad list (empty, not a number, 0, a reference forward or to its own
+ * line, a job named by both --after and --after-any) prints one line
+ * naming it and exits 64.  Whether the jobs exist is the store's check.
+ */
+void	jobopts_after(const struct ctl *ctl, struct jobdeps *jd,
+	    const char *arg, bool any, size_t line);
+
+/* Free what *jd holds; empty again. */
+void	jobdeps_free(struct jobdeps *jd);
 
 /*
  * The command line for COMMAND [ARG ...] (argc >= 1): one argument is used

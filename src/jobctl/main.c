@@ -98,8 +98,12 @@ static const struct ctl_cmd {
 	    "              [--mail-on failure|output|always|never]\n"
 	    "              [--on-dead HOOK] [--on-failure HOOK] "
 	    "[--on-success HOOK]\n"
+	    "              [--after IDS] [--after-any IDS] "
+	    "(IDS: ID[,ID ...])\n"
 	    "              [--] COMMAND [ARG ...]\n"
-	    "       jobctl submit --batch [OPTIONS] < FILE" },
+	    "       jobctl submit --batch [OPTIONS] < FILE "
+	    "(a line: [--after IDS] COMMAND,\n"
+	    "              IDS may name line N as @N)" },
 	{ "wait",	cmd_wait,	"wait [--timeout DURATION] ID ..." },
 };
 #define NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

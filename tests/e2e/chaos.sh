@@ -17,6 +17,13 @@
 # between cgroups = auto and cgroups = off (CHAOS_CGROUPS: both, auto or
 # off), so both kinds of containment are crashed.
 #
+# Dependencies: pipelines of 7 jobs in one batch (@LINE references): a
+# chain, a fan-in, a job that dies, two dependents cancelled by its death
+# (one through the other) and an --after-any.  At the end no job started
+# before what it waits on had ended (done, for --after), by the database's
+# times and by the ground truth's order, every dependent of a job that
+# died was cancelled with the reason, and none is left waiting.
+#
 # Notifications (the outbox): jobd.conf's on_dead hook, and the flaky
 # jobs' --on-failure, record each run (its own id and attempt in the
 # ground truth, like any job; the event, job and attempt it reports in
@@ -115,8 +122,11 @@ for (jid, a, started, fin, outc, err) in db.execute(
 
 starts = collections.Counter()
 ends = collections.Counter()
+first_start = {}		# job -> line number of its first start
+last_start = {}
+last_end = {}
 bad_lines = 0
-for line in open(truth_path, errors="replace"):
+for lno, line in enumerate(open(truth_path, errors="replace")):
     p = line.split()
     if len(p) != 3 or not p[0].isdigit() or not p[1].isdigit() \
             or p[2] not in ("start", "end"):
@@ -124,6 +134,11 @@ for line in open(truth_path, errors="replace"):
         continue
     k = (int(p[0]), int(p[1]))
     (starts if p[2] == "start" else ends)[k] += 1
+    if p[2] == "start":
+        first_start.setdefault(k[0], lno)
+        last_start[k[0]] = lno
+    else:
+        last_end[k[0]] = lno
 
 started_by = collections.defaultdict(list)
 for (j, n) in starts:
@@ -324,6 +339,48 @@ res("notifications: one per dead job and failed attempt asked for, each "
         sum(1 for v in notes.values() if v[1] == "dead"),
         sum(1 for v in notes.values() if v[1] == "failure"),
         len(dead_reported), sum(1 for nid in notes if nid in dead)))
+
+# 10. dependencies: none started early, none left waiting
+errs = []
+edges = db.execute(
+    "SELECT d.job_id, d.dep_id, d.any, d.met, "
+    "coalesce(p.state, CASE WHEN q.id IS NOT NULL THEN 'dead' END), "
+    "coalesce(p.finished_at, q.dead_at), w.state, w.last_error "
+    "FROM job_deps d LEFT JOIN jobs p ON p.id = d.dep_id "
+    "LEFT JOIN dead_jobs q ON q.id = d.dep_id "
+    "LEFT JOIN jobs w ON w.id = d.job_id").fetchall()
+waiting = db.execute("SELECT id, waiting FROM jobs WHERE state = 'pending' "
+                     "AND waiting > 0").fetchall()
+ran = 0
+for (j, dep, anyf, met, dstate, dfin, wstate, werr) in edges:
+    a = atts.get(j, {})
+    if a:
+        ran += 1
+        st0 = min(r[0] for r in a.values())
+        if dfin is None or st0 < dfin:
+            errs.append("job %d started at %s, dependency %d ended %s at %s"
+                        % (j, st0, dep, dstate, dfin))
+        if not anyf and dstate != "done":
+            errs.append("job %d ran, dependency %d is %s" % (j, dep, dstate))
+    if j in first_start:
+        if not anyf and (dep not in last_end or
+                         first_start[j] < last_end[dep]):
+            errs.append("job %d began (truth line %d) before dependency %d "
+                        "ran to its end (%s)" % (j, first_start[j], dep,
+                        last_end.get(dep)))
+        if anyf and dep in last_start and first_start[j] < last_start[dep]:
+            errs.append("job %d began (truth line %d) before dependency "
+                        "%d's last run began (%d)" % (j, first_start[j], dep,
+                        last_start[dep]))
+    if not anyf and dstate in ("dead", "cancelled") and (
+            wstate != "cancelled" or werr is None or
+            not werr.startswith("dependency job ")):
+        errs.append("job %d is %s (%s), its dependency %d %s" % (
+            j, wstate, werr, dep, dstate))
+if waiting:
+    errs.append("left waiting: %s" % short(["%d:%d" % w for w in waiting]))
+res("dependencies: none ran before its dependency ended, none left waiting",
+    errs, "dependency edges %d, of jobs that ran %d" % (len(edges), ran))
 print("\n".join(out))
 EOF
 
@@ -365,6 +422,20 @@ for i in range(n):
         print("%s; [ \"$JOBD_ATTEMPT\" -ge 2 ] || exit 3; %s" % (pre, post))
     elif kind == "timeout":
         print("%s; sleep 5; %s" % (pre, post))
+    elif kind == "deps":
+        # Pipelines of 7 (see the comment at the top): the lines of
+        # group g are 7g+1 .. 7g+7 of the batch.
+        for g in range(n // 7):
+            b = 7 * g
+            print("%s; sleep %.2f; %s" % (pre, r.uniform(0.05, 0.5), post))
+            print("--after @%d %s; %s" % (b + 1, pre, post))
+            print("--after @%d,@%d %s; sleep %.2f; %s" % (
+                b + 1, b + 2, pre, r.uniform(0.05, 0.3), post))
+            print("%s; sleep %.2f; exit 3" % (pre, r.uniform(0.05, 0.3)))
+            print("--after @%d %s; %s" % (b + 4, pre, post))
+            print("--after @%d %s; %s" % (b + 5, pre, post))
+            print("--after-any @%d,@%d %s; %s" % (b + 3, b + 4, pre, post))
+        break
     elif kind == "long":
         # Longer than the retry delay; the lock is held by the shell and
         # its sleep, as by every process of a real job.
@@ -398,6 +469,7 @@ batch() {
 
 # submit_half H: half H (1 or 2) of the N - 3 batch jobs.  Mix: about 55% quick,
 # 15% slow, 8% failing (5 attempts), 5% failing with --max-attempts 1,
+# 7% (at least 7) in pipelines of dependent jobs (2 attempts each),
 # 7% flaky (fail once, then succeed), 5% timing out (300 ms, 2 attempts),
 # and, first of all (priority -2, so that kills find them running), 3%
 # long (1 to 3 s, holding their lock).
@@ -407,7 +479,8 @@ submit_half() {
 	_slow=$((_m * 15 / 100)) _fail=$((_m * 8 / 100))
 	_fail1=$((_m * 5 / 100)) _flaky=$((_m * 7 / 100))
 	_tmo=$((_m * 5 / 100)) _long=$((_m * 3 / 100 + 4))
-	_quick=$((_m - _slow - _fail - _fail1 - _flaky - _tmo - _long))
+	_deps=$((_m * 7 / 100 / 7 * 7 + 7))
+	_quick=$((_m - _slow - _fail - _fail1 - _flaky - _tmo - _long - _deps))
 	batch quick "$_quick" --queue q$1 --priority 1
 	batch slow "$_slow" --queue s$1
 	batch fail "$_fail"
@@ -416,6 +489,7 @@ submit_half() {
 	    --on-failure "$T/nhook"
 	batch timeout "$_tmo" --timeout 300ms --max-attempts 2
 	batch long "$_long" --max-attempts 10 --queue l$1 --priority -2
+	batch deps "$_deps" --max-attempts 2 --backoff 100ms,200ms --queue d$1
 }
 
 # A schedule: every minute (slots made if the run crosses a minute), and

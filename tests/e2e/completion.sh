@@ -79,6 +79,11 @@ while read -r o; do
 done <"$T/help"
 complete_words submit --key-
 [ "$C" = "--key-ttl" ] || problem "--key- offers: $C"
+complete_words submit --after ""
+offers "$P1" "$P2"
+not_offered "$X"	# cancelled: --after refuses it
+complete_words submit --after-any "$P1,"
+offers "$P1,$P2"
 complete_words submit --mail-on ""
 [ "$C" = "$(printf 'always\nfailure\nnever\noutput')" ] ||
     problem "--mail-on: $C"

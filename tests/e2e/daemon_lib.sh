@@ -58,6 +58,9 @@
 #                         (a sendmail that records each message in
 #                         $MAILDIR = $T/sendmail.d: N.args, N.msg, N.env)
 #   mails                 how many messages it has recorded
+#   deps_early            one line per attempt of a job that started before
+#                         a job it waits on (job_deps) had ended (done, for
+#                         --after); nothing when none did
 #   hung_start SECS [MNT] (root, /dev/fuse) mount hungfs.py, a FUSE file
 #                         system that never answers, on MNT (default
 #                         $T/hung; HUNG_MNT) for at most SECS: every
@@ -176,6 +179,19 @@ alive() {	# pid
 	_al=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" \
 	    2>/dev/null)
 	[ -n "$_al" ] && [ "$_al" != Z ] && [ "$_al" != X ]
+}
+
+deps_early() {
+	dsql "SELECT 'job ' || d.job_id || ' started at ' || a.started_at ||
+	    ' before job ' || d.dep_id || ' ended ' ||
+	    coalesce(p.state, 'dead') || ' at ' ||
+	    coalesce(p.finished_at, q.dead_at, 'never')
+	    FROM job_deps d JOIN attempts a ON a.job_id = d.job_id
+	    LEFT JOIN jobs p ON p.id = d.dep_id
+	    LEFT JOIN dead_jobs q ON q.id = d.dep_id
+	    WHERE a.started_at < coalesce(p.finished_at, q.dead_at,
+	    9223372036854775807) OR (d.any = 0 AND
+	    coalesce(p.state, 'dead') <> 'done')"
 }
 
 dsql() {

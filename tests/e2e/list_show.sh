@@ -160,7 +160,7 @@ slot_at env cwd user cancel_requested lease_owner lease_expires_at
 created_at updated_at finished_at exit_code last_error dead_at dead_reason
 umask limit_nofile limit_nproc limit_as limit_cpu kill_mode mail_to mail_on
 rerun_of reruns history on_dead on_failure on_success notify_of
-notify_event""".split())
+notify_event waiting after dependents""".split())
 if set(d) != want:
     sys.exit("missing %s, extra %s" % (want - set(d), set(d) - want))
 exp = {"id": int(sys.argv[1]), "state": "pending", "queue": "full",

@@ -351,6 +351,76 @@ test_prune_spares_rerun_source(void **state)
 	assert_int_equal(last, rerun);
 }
 
+/*
+ * A finished job that a pending job waits on (--after) stays; a pruned
+ * job's dependency rows go with it, both ways.
+ */
+static void
+test_prune_spares_dependency(void **state)
+{
+	struct fixture *f = *state;
+	struct prune_counts c;
+	struct prune_rules p;
+	struct job_spec js;
+	struct job_dep d[2];
+	struct attempt_end e;
+	struct job got, jb;
+	int64_t a, b, pend, waiter, e_id, now;
+	size_t k;
+	char sql[160];
+	bool more;
+
+	run_done(f, 2, false);
+	a = sql_int(f, "SELECT min(id) FROM jobs");
+	b = a + 1;
+	now = clock_wall_ms(&f->fc.clock);
+	memset(&js, 0, sizeof(js));
+	js.command = "true";
+	js.max_attempts = js.timeout_ms = JOB_DEFAULT;
+	js.backoff_ms = js.backoff_max_ms = JOB_DEFAULT;
+	procopt_init(&js.proc);
+	js.run_at = now + 10 * DAY;
+	assert_int_equal(store_submit(f->st, &js, 1, &pend, NULL), 0);
+	/* waiter: pending, waits on a (met) and on pend. */
+	memset(d, 0, sizeof(d));
+	d[0].id = a;
+	d[1].id = pend;
+	js.run_at = now;
+	js.deps = d;
+	js.ndeps = 2;
+	assert_int_equal(store_submit(f->st, &js, 1, &waiter, NULL), 0);
+	/* e_id: waits on b, runs to done. */
+	d[0].id = b;
+	js.ndeps = 1;
+	assert_int_equal(store_submit(f->st, &js, 1, &e_id, NULL), 0);
+	assert_int_equal(store_claim(f->st, "me", now, MIN, 1, &got, &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(got.id, e_id);
+	job_clear(&got);
+	memset(&e, 0, sizeof(e));
+	e.job_id = e_id;
+	e.attempt = 1;
+	e.owner = "me";
+	e.outcome = "ok";
+	e.finished_at = now;
+	e.action = END_DONE;
+	assert_int_equal(store_finish(f->st, &e, 1, now), 0);
+
+	fake_clock_advance(&f->fc, 2 * DAY);
+	rules_at(f, &p);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_prune_step(f->st, &p, 100, 1000, &c, &more), 0);
+	assert_int_equal(c.jobs[RET_DONE], 2);	/* b and e_id */
+	assert_int_equal(store_job_get(f->st, a, &jb), 0);
+	job_clear(&jb);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM job_deps WHERE "
+	    "job_id = %lld OR dep_id = %lld", (long long)e_id, (long long)b);
+	assert_int_equal(sql_int(f, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM job_deps WHERE "
+	    "job_id = %lld", (long long)waiter);
+	assert_int_equal(sql_int(f, sql), 2);
+}
+
 static void
 test_new_database_is_incremental(void **state)
 {
@@ -374,6 +444,7 @@ main(void)
 		T(test_prune_steps_are_bounded),
 		T(test_prune_output_only),
 		T(test_prune_spares_rerun_source),
+		T(test_prune_spares_dependency),
 		T(test_new_database_is_incremental),
 	};
 

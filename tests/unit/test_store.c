@@ -813,6 +813,185 @@ test_store_finish_claim_together(void **state)
 	sqlite3_close(db);
 }
 
+/* Claim job id (it must be the one due) and end its attempt with action. */
+static void
+run_to(struct fixture *f, int64_t id, enum end_action action, int64_t now)
+{
+	struct attempt_end e;
+	struct job got;
+	size_t n;
+
+	assert_int_equal(store_claim(f->st, "me", now, 60000, 1, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got.id, id);
+	memset(&e, 0, sizeof(e));
+	e.job_id = id;
+	e.attempt = got.attempts;
+	e.owner = "me";
+	e.outcome = action == END_DONE ? "ok" : "failed";
+	e.has_exit_code = true;
+	e.exit_code = action == END_DONE ? 0 : 1;
+	e.finished_at = now;
+	e.action = action;
+	e.reason = "failed";
+	job_clear(&got);
+	assert_int_equal(store_finish(f->st, &e, 1, now), 0);
+	assert_true(e.applied);
+}
+
+static int64_t
+waiting_of(struct fixture *f, int64_t id)
+{
+	struct job jb;
+	int64_t w;
+
+	assert_int_equal(store_job_get(f->st, id, &jb), 0);
+	w = jb.waiting;
+	job_clear(&jb);
+	return w;
+}
+
+/*
+ * A batch whose entries wait on earlier ones: only the first is due; it
+ * dies, which cancels the job that needed it done and, through that one,
+ * the job that needed that done, in the transaction of the death.
+ */
+static void
+test_store_deps_cascade(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js[3] = { spec("a"), spec("b"), spec("c") };
+	struct job_dep db[1] = { { 0, 0, false } };
+	struct job_dep dc[2] = { { 0, 0, true }, { 0, 1, false } };
+	struct job got[3], jb;
+	int64_t ids[3];
+	sqlite3 *side_db = side(f);
+	char want[64];
+	size_t n;
+
+	js[1].deps = db;
+	js[1].ndeps = 1;
+	js[2].deps = dc;
+	js[2].ndeps = 2;
+	/* A reference forward: refused, nothing submitted. */
+	js[0].deps = dc + 1;
+	js[0].ndeps = 1;
+	assert_int_equal(store_submit(f->st, js, 3, ids, NULL), -EINVAL);
+	assert_int_equal(count_jobs(f), 0);
+	js[0].deps = NULL;
+	js[0].ndeps = 0;
+	assert_int_equal(store_submit(f->st, js, 3, ids, NULL), 0);
+	assert_int_equal(waiting_of(f, ids[1]), 1);
+	assert_int_equal(waiting_of(f, ids[2]), 2);
+	assert_int_equal(store_claim(f->st, "me", T0 + 10, 60000, 3, got, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].id, ids[0]);
+	job_clear(&got[0]);
+	/* Its attempt was claimed above: end it by hand, dead. */
+	{
+		struct attempt_end e;
+
+		memset(&e, 0, sizeof(e));
+		e.job_id = ids[0];
+		e.attempt = 1;
+		e.owner = "me";
+		e.outcome = "failed";
+		e.finished_at = T0 + 20;
+		e.action = END_DEAD;
+		e.reason = "failed";
+		assert_int_equal(store_finish(f->st, &e, 1, T0 + 20), 0);
+	}
+	assert_int_equal(store_job_get(f->st, ids[1], &jb), 0);
+	assert_int_equal(jb.state, JOB_CANCELLED);
+	snprintf(want, sizeof(want), "dependency job %lld ended dead",
+	    (long long)ids[0]);
+	assert_string_equal(jb.last_error, want);
+	assert_int_equal(jb.finished_at, T0 + 20);
+	job_clear(&jb);
+	assert_int_equal(store_job_get(f->st, ids[2], &jb), 0);
+	assert_int_equal(jb.state, JOB_CANCELLED);
+	snprintf(want, sizeof(want), "dependency job %lld ended cancelled",
+	    (long long)ids[1]);
+	assert_string_equal(jb.last_error, want);
+	/* Its --after-any row on the dead job is met, the other is not. */
+	assert_int_equal(jb.waiting, 1);
+	job_clear(&jb);
+	assert_int_equal(sql_int(side_db, "SELECT count(*) FROM job_deps "
+	    "WHERE met = 1"), 1);
+	sqlite3_close(side_db);
+}
+
+/*
+ * What a submission checks: the job exists, and for --after has not
+ * failed; a dependency already done counts as met.  A dead job retried
+ * and dying again lowers its dependents' counts once.
+ */
+static void
+test_store_deps_checks_and_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec a = spec("a"), p = spec("p"), w = spec("w");
+	struct job_dep d[2];
+	enum job_state was;
+	int64_t ida, idp, idw, moved;
+	size_t bad;
+
+	ida = submit1(f, &a, NULL);
+	p.run_at = T0 + 3600000;
+	idp = submit1(f, &p, NULL);
+	memset(d, 0, sizeof(d));
+	d[0].id = 999;
+	w.deps = d;
+	w.ndeps = 1;
+	assert_int_equal(store_submit(f->st, &w, 1, &idw, NULL), -ENOENT);
+	assert_non_null(strstr(store_errmsg(f->st),
+	    "dependency job 999 does not exist"));
+	assert_int_equal(count_jobs(f), 2);
+
+	run_to(f, ida, END_DEAD, T0 + 10);
+	d[0].id = ida;
+	assert_int_equal(store_submit(f->st, &w, 1, &idw, NULL), -EINVAL);
+	assert_non_null(strstr(store_errmsg(f->st), "already ended dead"));
+	d[0].any = true;
+	d[1].id = idp;
+	w.ndeps = 2;
+	idw = submit1(f, &w, NULL);
+	assert_int_equal(waiting_of(f, idw), 1);	/* p only */
+
+	/* a again, and dead again: w still waits for p only. */
+	assert_int_equal(store_dead_retry(f->st, &ida, 1, T0 + 20, &bad,
+	    &moved), 0);
+	assert_int_equal(moved, 1);
+	run_to(f, ida, END_DEAD, T0 + 30);
+	assert_int_equal(waiting_of(f, idw), 1);
+
+	/* Cancelling p meets nothing: w needed p done, so it goes too. */
+	assert_int_equal(store_cancel(f->st, &idp, 1, &was, &bad), 0);
+	{
+		struct job jb;
+
+		assert_int_equal(store_job_get(f->st, idw, &jb), 0);
+		assert_int_equal(jb.state, JOB_CANCELLED);
+		job_clear(&jb);
+	}
+
+	/* Purging the dead job takes its rows with it. */
+	{
+		sqlite3 *db = side(f);
+		int64_t purged;
+
+		assert_int_equal(sql_int(db, "SELECT count(*) FROM job_deps"),
+		    2);
+		assert_int_equal(store_dead_purge(f->st, T0 + 1000, &purged),
+		    0);
+		assert_int_equal(purged, 1);
+		assert_int_equal(sql_int(db, "SELECT count(*) FROM job_deps"),
+		    1);
+		sqlite3_close(db);
+	}
+}
+
 static void
 test_store_state_names(void **state)
 {
@@ -920,6 +1099,8 @@ main(void)
 		T(test_store_count_by_queue_and_state),
 		T(test_store_claim_order_matches_brute_force),
 		T(test_store_finish_claim_together),
+		T(test_store_deps_cascade),
+		T(test_store_deps_checks_and_retry),
 		T(test_store_state_names),
 		T(test_store_schedule_reboot_once_per_boot),
 	};
