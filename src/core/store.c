@@ -88,6 +88,24 @@
 	"WHERE p.id = jobs.after_id AND p.state IN ('pending', "	\
 	"'running'))) "
 
+/*
+ * Every queue with jobs or a row: its settings and the counts of its
+ * pending and running jobs from metric_jobs (store_queue.c reads them).
+ */
+#define SQL_QUEUE							\
+	"WITH k(name) AS (SELECT name FROM queues UNION "		\
+	"SELECT queue FROM metric_jobs WHERE n > 0) "			\
+	"SELECT k.name, coalesce(q.paused, 0), q.name IS NOT NULL, "	\
+	"q.source IS 'config', q.concurrency, q.rate_n, "		\
+	"q.rate_period_ms, coalesce(q.weight, 1), q.max_pending, "	\
+	"q.max_running_per_user, q.max_attempts, q.timeout_ms, "	\
+	"q.backoff_ms, q.backoff_max_ms, coalesce(q.updated_at, 0), "	\
+	"coalesce((SELECT n FROM metric_jobs m WHERE m.queue = k.name "	\
+	"AND m.state = 'pending'), 0), "				\
+	"coalesce((SELECT n FROM metric_jobs m WHERE m.queue = k.name "	\
+	"AND m.state = 'running'), 0) "					\
+	"FROM k LEFT JOIN queues q ON q.name = k.name "
+
 /* The daemon's next due job, lease expiry and schedule to fire. */
 #define SQL_NEXT_DUE							\
 	"SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "	\
@@ -643,6 +661,37 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_FREELIST] = "PRAGMA freelist_count",
 	[Q_AUTO_VACUUM] = "PRAGMA auto_vacuum",
 	[Q_LAST_ID] = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'",
+	[Q_QUEUE_LIST] = SQL_QUEUE "ORDER BY k.name",
+	[Q_QUEUE_GET] = SQL_QUEUE "WHERE k.name = ?1",
+	[Q_QUEUE_UPSERT] =
+	    "INSERT INTO queues (name, paused, updated_at, concurrency, "
+	    "rate_n, rate_period_ms, weight, max_pending, "
+	    "max_running_per_user, max_attempts, timeout_ms, backoff_ms, "
+	    "backoff_max_ms, source) "
+	    "VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+	    "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
+	    "tokens = CASE WHEN rate_n IS excluded.rate_n AND "
+	    "rate_period_ms IS excluded.rate_period_ms THEN tokens END, "
+	    "tokens_at = CASE WHEN rate_n IS excluded.rate_n AND "
+	    "rate_period_ms IS excluded.rate_period_ms THEN tokens_at END, "
+	    "concurrency = excluded.concurrency, rate_n = excluded.rate_n, "
+	    "rate_period_ms = excluded.rate_period_ms, "
+	    "weight = excluded.weight, max_pending = excluded.max_pending, "
+	    "max_running_per_user = excluded.max_running_per_user, "
+	    "max_attempts = excluded.max_attempts, "
+	    "timeout_ms = excluded.timeout_ms, "
+	    "backoff_ms = excluded.backoff_ms, "
+	    "backoff_max_ms = excluded.backoff_max_ms, "
+	    "source = excluded.source",
+	[Q_QUEUE_PAUSE] =
+	    "INSERT INTO queues (name, paused, updated_at) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, "
+	    "updated_at = excluded.updated_at",
+	[Q_QUEUE_UNCONFIG] = "SELECT name FROM queues WHERE source = 'config'",
+	[Q_QUEUE_ROOM] =
+	    "SELECT q.max_pending, coalesce((SELECT n FROM metric_jobs m "
+	    "WHERE m.queue = q.name AND m.state = 'pending'), 0) "
+	    "FROM queues q WHERE q.name = ?1 AND q.max_pending IS NOT NULL",
 };
 
 

@@ -131,6 +131,12 @@ enum store_stmt {
 	Q_FREELIST,
 	Q_AUTO_VACUUM,
 	Q_LAST_ID,
+	Q_QUEUE_LIST,
+	Q_QUEUE_GET,
+	Q_QUEUE_UPSERT,
+	Q_QUEUE_PAUSE,
+	Q_QUEUE_UNCONFIG,
+	Q_QUEUE_ROOM,
 	Q_MAX
 };
 
@@ -203,5 +209,15 @@ int		 store_metrics_end(struct store *st,
 		    const struct attempt_end *e);
 int		 store_metrics_add(struct store *st, const char *name,
 		    const char *label, int64_t n);
+
+/*
+ * Backpressure (store_queue.c), inside the caller's write transaction,
+ * after the jobs of a submission were inserted: -EAGAIN, with a message
+ * saying how full, when queue "queue" now has more pending jobs than its
+ * max_pending; added is how many of them this submission added.  Jobs
+ * of jobd's own queues are never refused.
+ */
+int		 store_queue_room(struct store *st, const char *queue,
+		    int64_t added);
 
 #endif /* JOBD_STORE_IMPL_H */

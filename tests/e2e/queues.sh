@@ -1,0 +1,105 @@
+# Queues as objects: jobctl queue list|show|set|pause|resume on a real
+# database; one rule for queue names; bad settings refused with 64 and
+# the database unchanged; a queue whose settings jobd.conf owns refuses
+# jobctl queue set; max_pending refuses submissions with 75 (a batch as a
+# whole) and cron slots are skipped with the reason; a queue's job
+# defaults are inherited by its jobs; [queue NAME] in jobd.conf is synced
+# at start and on SIGHUP.
+. "$(dirname "$0")/daemon_lib.sh"
+use_db "$T/q.db"
+
+"$JOBCTL" submit -q mail -- true >/dev/null
+"$JOBCTL" submit -q mail -- true >/dev/null
+"$JOBCTL" submit -q batch -- true >/dev/null
+
+begin "queue list: every queue that has jobs, with its counts"
+run queue list
+expect_rc 0
+printf '%s\n' "$OUT" | grep -Eq '^mail +no +2 +0 ' || problem "mail: $OUT"
+printf '%s\n' "$OUT" | grep -Eq '^batch +no +1 +0 ' || problem "batch: $OUT"
+end
+
+begin "queue set: limits and defaults, shown by show and list"
+run queue set mail --concurrency 2 --rate 10/1s --weight 3 \
+    --max-pending 50 --max-running-per-user 1 --max-attempts 2 \
+    --timeout 1m --backoff 2s,1h
+expect_rc 0
+run queue show mail
+expect_rc 0
+for l in "concurrency: +2" "rate: +10/1s" "weight: +3" "max_pending: +50" \
+    "max_running_per_user: +1" "max_attempts: +2" "timeout: +1m" \
+    "backoff: +2s" "backoff_max: +1h" "paused: +no" "pending: +2"; do
+	printf '%s\n' "$OUT" | grep -Eq "^$l\$" || problem "show lacks $l: $OUT"
+done
+[ "$(sql "SELECT concurrency, rate_n, rate_period_ms, weight, max_pending,
+    max_running_per_user, max_attempts, timeout_ms, backoff_ms,
+    backoff_max_ms, source FROM queues WHERE name = 'mail'")" = \
+    "2|10|1000|3|50|1|2|60000|2000|3600000|cli" ] ||
+    problem "row: $(sql "SELECT * FROM queues WHERE name = 'mail'")"
+run --json queue show mail
+[ "$(printf '%s' "$OUT" | json 'd["rate"]["period_ms"], d["weight"], d["pending"]')" = \
+    "[1000, 3, 2]" ] || problem "json: $OUT"
+run queue list
+printf '%s\n' "$OUT" | grep -Eq '^mail +no +2 +0 +2 +10/1s +3 +50 +1$' ||
+    problem "list: $OUT"
+run --json queue list
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 2 ] || problem "json lines: $OUT"
+end
+
+begin "queue set: none unsets, others stay; a queue may have settings before jobs"
+run queue set mail --concurrency none --backoff none
+expect_rc 0
+[ "$(sql "SELECT concurrency IS NULL, backoff_ms IS NULL,
+    backoff_max_ms IS NULL, weight FROM queues WHERE name = 'mail'")" = \
+    "1|1|1|3" ] || problem "row: $(sql "SELECT * FROM queues")"
+run queue set fresh --weight 5
+expect_rc 0
+run queue list
+printf '%s\n' "$OUT" | grep -Eq '^fresh +no +0 +0 ' || problem "list: $OUT"
+run __complete queues
+expect_out_contains fresh
+end
+
+begin "queue pause/resume: kept in the database, shown by status and list"
+run queue pause batch
+expect_rc 0
+[ "$(sql "SELECT paused FROM queues WHERE name = 'batch'")" = 1 ] ||
+    problem "not paused"
+run status
+expect_out_contains "paused queues: batch"
+run --json status
+[ "$(printf '%s' "$OUT" | json 'd["paused_queues"]')" = '["batch"]' ] ||
+    problem "status json: $OUT"
+run queue list
+printf '%s\n' "$OUT" | grep -Eq '^batch +yes ' || problem "list: $OUT"
+run queue pause batch
+expect_rc 0
+expect_err_contains "already paused"
+run queue resume batch
+expect_rc 0
+run status
+grep -q 'paused queues' "$T/.out" && problem "still shown paused: $OUT"
+end
+
+dbdump >"$T/dump0"
+bad "queue name --"		64 'invalid queue "--"'	submit --queue -- true
+bad "queue set bad name"	64 'invalid queue ".x"'	queue set .x --weight 2
+bad "queue set reserved name"	64 'invalid queue "jobd.notify"' \
+    queue set jobd.notify --weight 2
+bad "queue pause bad name"	64 'invalid queue "a/b"' queue pause a/b
+bad "rate 0/1s"			64 '"0/1s"'	queue set mail --rate 0/1s
+bad "rate 5/0s"			64 '"5/0s"'	queue set mail --rate 5/0s
+bad "rate 5"			64 '"5"'	queue set mail --rate 5
+bad "concurrency -1"		64 '"-1"'	queue set mail --concurrency -1
+bad "concurrency 0"		64 '"0"'	queue set mail --concurrency 0
+bad "weight 0"			64 '--weight "0"' queue set mail --weight 0
+bad "weight 1001"		64 '--weight "1001"' queue set mail --weight 1001
+bad "weight none"		64 '--weight "none"' queue set mail --weight none
+bad "max-pending -1"		64 '"-1"'	queue set mail --max-pending -1
+bad "max-attempts 0"		64 '"0"'	queue set mail --max-attempts 0
+bad "timeout bogus"		64 '"bogus"'	queue set mail --timeout bogus
+bad "backoff max below base"	64 '"5s,1s"'	queue set mail --backoff 5s,1s
+bad "unknown queue option"	64 '--frob'	queue set mail --frob 1
+bad "queue set with nothing"	64 'nothing to set' queue set mail
+bad "unknown queue sub-command"	64 '"frob"'	queue frob
+bad "queue show no such queue"	66 'no queue "nope"' queue show nope
