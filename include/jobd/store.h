@@ -80,6 +80,9 @@ int	store_schema_version(void);
  * contents (command, queue, priority, the job options, environment, cwd,
  * user, process options, or a start time asked for another way: key_when)
  * is -EEXIST, with a message naming the key, the job and what differs.
+ * A queue with a max_pending that the new jobs would overfill refuses
+ * them all: -EAGAIN, with a message saying how full (jobd's own queues
+ * are never refused).
  */
 int	store_submit(struct store *st, const struct job_spec *specs, size_t n,
 	    int64_t *ids, bool *existed);
@@ -554,7 +557,10 @@ struct slot {
  * ledger (another daemon got there first) is left alone and makes no job.
  * Ledger rows beyond the newest STORE_SLOTS_KEPT of the schedule are
  * pruned.  A slot_at of 0 means "run now" (jobctl schedule run): a job
- * without a ledger row or slot.
+ * without a ledger row or slot.  A slot whose queue is full (its
+ * max_pending) is skipped with that reason (slot->reason then points into
+ * st until its next fire), never silently; "run now" is refused then
+ * (-EAGAIN, a message saying how full).
  */
 #define STORE_SLOTS_KEPT	1000
 int	store_schedule_fire(struct store *st, const struct schedule *s,

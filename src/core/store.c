@@ -1646,6 +1646,46 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	return error;
 }
 
+/*
+ * max_pending: the jobs of specs[] are inserted, those new with their ids
+ * negated in ids[]; check each queue that got new jobs once, with how
+ * many it got, and turn the ids back.
+ */
+static int
+store_submit_room(struct store *st, const struct job_spec *specs, size_t n,
+    int64_t *ids)
+{
+	const char *q, *o;
+	int64_t added;
+	size_t i, j;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i++) {
+		if (ids[i] >= 0)
+			continue;
+		q = specs[i].queue != NULL ? specs[i].queue : QUEUE_DEFAULT;
+		for (j = 0; j < i; j++) {
+			o = specs[j].queue != NULL ? specs[j].queue :
+			    QUEUE_DEFAULT;
+			if (ids[j] < 0 && strcmp(o, q) == 0)
+				break;
+		}
+		if (j < i)
+			continue;	/* checked with its first */
+		for (added = 0, j = i; j < n; j++) {
+			o = specs[j].queue != NULL ? specs[j].queue :
+			    QUEUE_DEFAULT;
+			if (ids[j] < 0 && strcmp(o, q) == 0)
+				added++;
+		}
+		error = store_queue_room(st, q, 0, added);
+	}
+	for (i = 0; i < n; i++)
+		if (ids[i] < 0)
+			ids[i] = -ids[i];
+	return error;
+}
+
 int
 store_submit(struct store *st, const struct job_spec *specs, size_t n,
     int64_t *ids, bool *existed)
@@ -1674,7 +1714,11 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 			goto fail;
 		if (existed != NULL)
 			existed[i] = found;
+		if (!found)
+			ids[i] = -ids[i];	/* new: see below */
 	}
+	if ((error = store_submit_room(st, specs, n, ids)) != 0)
+		goto fail;
 	if ((error = store_commit(st)) != 0)
 		goto fail;
 	return 0;
@@ -3497,6 +3541,16 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 		struct slot *sl = &slots[i];
 
 		sl->job_id = 0;
+		/* A full queue: the slot is skipped, "run now" refused. */
+		if (!sl->skip && (error = store_queue_room(st, sc->queue, 1,
+		    0)) != 0) {
+			if (error != -EAGAIN || sl->slot_at == 0)
+				return error;
+			snprintf(st->full, sizeof(st->full), "%s", st->errmsg);
+			sl->skip = true;
+			sl->reason = st->full;
+			sl->missed = 0;
+		}
 		if (sl->slot_at != 0) {
 			sqlite3_bind_int64(ins, 1, sc->id);
 			sqlite3_bind_int64(ins, 2, sl->slot_at);

@@ -153,6 +153,8 @@ struct store {
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	struct store_notify	*notify;	/* store_notify_set(); NULL */
 	char			 errmsg[512];
+	char			 full[512];	/* a cron slot's queue is full:
+						   store_fire()'s reason */
 };
 
 /* Errors: SQLite's result code rc as a negative errno, its words kept. */
@@ -211,13 +213,13 @@ int		 store_metrics_add(struct store *st, const char *name,
 		    const char *label, int64_t n);
 
 /*
- * Backpressure (store_queue.c), inside the caller's write transaction,
- * after the jobs of a submission were inserted: -EAGAIN, with a message
- * saying how full, when queue "queue" now has more pending jobs than its
- * max_pending; added is how many of them this submission added.  Jobs
- * of jobd's own queues are never refused.
+ * Backpressure (store_queue.c), inside the caller's write transaction:
+ * -EAGAIN, with a message saying how full, when queue "queue" (NULL:
+ * the default) has a max_pending and its pending jobs plus extra more
+ * exceed it.  added: how many of those pending jobs this submission
+ * already inserted (for the message).  jobd's own queues are never full.
  */
 int		 store_queue_room(struct store *st, const char *queue,
-		    int64_t added);
+		    int64_t extra, int64_t added);
 
 #endif /* JOBD_STORE_IMPL_H */

@@ -281,12 +281,15 @@ fail:
 }
 
 int
-store_queue_room(struct store *st, const char *queue, int64_t added)
+store_queue_room(struct store *st, const char *queue, int64_t extra,
+    int64_t added)
 {
 	sqlite3_stmt *s;
 	int64_t max, pending;
 	int error = 0, rc;
 
+	if (queue == NULL)
+		queue = QUEUE_DEFAULT;
 	if (strncmp(queue, QUEUE_RESERVED, strlen(QUEUE_RESERVED)) == 0)
 		return 0;
 	if ((s = store_stmt(st, Q_QUEUE_ROOM, &error)) == NULL)
@@ -296,15 +299,15 @@ store_queue_room(struct store *st, const char *queue, int64_t added)
 	if (rc == SQLITE_ROW) {
 		max = sqlite3_column_int64(s, 0);
 		pending = sqlite3_column_int64(s, 1);
-		if (pending > max) {
+		if (pending + extra > max) {
 			snprintf(st->errmsg, sizeof(st->errmsg), "queue \"%s\" "
-			    "is full: %" PRId64 " pending, max_pending %" PRId64
-			    "%s", queue, pending - added, max,
-			    added > 1 ? " (this submission adds" : "");
-			if (added > 1)
+			    "is full: %" PRId64 " pending, max_pending %" PRId64,
+			    queue, pending - added, max);
+			if (added + extra > 1)
 				snprintf(st->errmsg + strlen(st->errmsg),
 				    sizeof(st->errmsg) - strlen(st->errmsg),
-				    " %" PRId64 ")", added);
+				    " (this submission adds %" PRId64 ")",
+				    added + extra);
 			error = -EAGAIN;
 		}
 	} else if (rc != SQLITE_DONE)

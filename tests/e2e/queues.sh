@@ -103,3 +103,49 @@ bad "unknown queue option"	64 '--frob'	queue set mail --frob 1
 bad "queue set with nothing"	64 'nothing to set' queue set mail
 bad "unknown queue sub-command"	64 '"frob"'	queue frob
 bad "queue show no such queue"	66 'no queue "nope"' queue show nope
+
+# max_pending: backpressure.
+"$JOBCTL" queue set tight --max-pending 2 >/dev/null
+"$JOBCTL" queue pause tight >/dev/null
+"$JOBCTL" submit -q tight -- true >/dev/null
+"$JOBCTL" submit -q tight -- true >/dev/null
+dbdump >"$T/dump0"
+bad "max_pending: a submission to a full queue" 75 \
+    'queue "tight" is full: 2 pending, max_pending 2' submit -q tight -- true
+"$JOBCTL" queue set tight --max-pending 4 >/dev/null
+dbdump >"$T/dump0"
+printf 'true\ntrue\ntrue\n' >"$T/three"
+STDIN=$T/three bad "max_pending: a batch that would overfill is refused whole" \
+    75 'queue "tight" is full: 2 pending, max_pending 4 (this submission adds 3)' \
+    submit --batch -q tight
+begin "max_pending: a batch that fits is accepted; other queues are not limited"
+printf 'true\ntrue\n' | "$JOBCTL" submit --batch -q tight >"$T/.b" 2>&1 ||
+    problem "batch of 2: $(cat "$T/.b")"
+[ "$(sql "SELECT n FROM metric_jobs WHERE queue = 'tight'
+    AND state = 'pending'")" = 4 ] || problem "pending: $(sql "SELECT * FROM metric_jobs")"
+run submit -q loose -- true
+expect_rc 0
+end
+# On a test clock (daemon_lib.sh), from 2026-06-01T00:00:30Z.
+T0=1780272000000
+use_test_clock $((T0 + 30000))
+"$JOBCTL" schedule add tightly --cron '*/5 * * * *' -q tight -- true >/dev/null
+dbdump >"$T/dump0"
+bad "max_pending: schedule run on a full queue" 75 'queue "tight" is full' \
+    schedule run tightly
+
+begin "max_pending: a cron slot that finds its queue full is skipped, with the reason"
+write_conf poll_interval=100ms
+start_jobd full1 && P=$JOBD_PID
+setclock $((T0 + 5 * 60000 + 1000))
+wait_until 10 "[ \"\$(dsql \"SELECT count(*) FROM schedule_slots\")\" -ge 1 ]" ||
+    problem "no slot recorded"
+R=$(dsql "SELECT outcome || ' ' || reason FROM schedule_slots")
+[ "$R" = 'skipped queue "tight" is full: 4 pending, max_pending 4' ] ||
+    problem "slot: $R"
+[ "$(dsql "SELECT count(*) FROM jobs WHERE schedule_id IS NOT NULL")" = 0 ] ||
+    problem "a job was made"
+[ "$(dsql "SELECT value FROM metric_counters WHERE name = 'slots_skipped'")" = 1 ] ||
+    problem "slots_skipped: $(dsql "SELECT * FROM metric_counters")"
+stop_jobd "$P"
+end
