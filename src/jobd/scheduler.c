@@ -1102,6 +1102,37 @@ sched_notify_conf(struct sched *s)
 }
 
 /*
+ * jobd.conf's [queue NAME] sections into the database (store_queue_sync):
+ * at start and on SIGHUP, so that every daemon and jobctl see them.
+ */
+static void
+sched_queue_sync(struct sched *s)
+{
+	const struct jd_config *c = s->cfg;
+	struct queue_settings *sets = NULL;
+	const char **names = NULL;
+	size_t i;
+
+	if (c->nqueues > 0 &&
+	    ((names = calloc(c->nqueues, sizeof(*names))) == NULL ||
+	    (sets = calloc(c->nqueues, sizeof(*sets))) == NULL)) {
+		log_warnx("[queue] sections: out of memory; queue settings "
+		    "not applied");
+		goto out;
+	}
+	for (i = 0; i < c->nqueues; i++) {
+		names[i] = c->queues[i].name;
+		sets[i] = c->queues[i].set;
+	}
+	if (store_queue_sync(s->st, names, sets, c->nqueues) != 0)
+		log_warnx("[queue] sections: %s; queue settings not applied",
+		    store_errmsg(s->st));
+out:
+	free(names);
+	free(sets);
+}
+
+/*
  * SIGHUP: metrics_file and metrics_interval from the new config n; a file
  * that cannot be written there keeps the old ones.
  */
@@ -1186,6 +1217,12 @@ on_sighup(uv_signal_t *h, int signum)
 	sched_metrics_reload(s, &n);
 	s->cfg->retention = n.retention;
 	s->cfg->prune_interval_ms = n.prune_interval_ms;
+	free(s->cfg->queues);
+	s->cfg->queues = n.queues;
+	s->cfg->nqueues = n.nqueues;
+	n.queues = NULL;
+	n.nqueues = 0;
+	sched_queue_sync(s);
 	config_free(&n);
 	retain_kick(&s->retain);
 	log_info("SIGHUP: reloaded %s", s->config_path);
@@ -1422,6 +1459,7 @@ sched_run(const struct sched_opts *o)
 		(void)uv_timer_start(&s->watchdog, on_watchdog, (uint64_t)wd,
 		    (uint64_t)wd);
 	}
+	sched_queue_sync(s);
 	(void)schedfile_sync(s->st, s->cfg->schedules_dir, now_ms(s));
 	(void)cronfire_due(s->cron, now_ms(s), true);	/* @reboot */
 	(void)store_data_version(s->st, &s->data_version);

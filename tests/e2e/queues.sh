@@ -149,3 +149,100 @@ R=$(dsql "SELECT outcome || ' ' || reason FROM schedule_slots")
     problem "slots_skipped: $(dsql "SELECT * FROM metric_counters")"
 stop_jobd "$P"
 end
+
+# [queue NAME] in jobd.conf: written into the database at start and on
+# SIGHUP; jobctl queue set refuses such a queue; pause stays jobctl's.
+write_conf poll_interval=100ms
+cp "$CONF" "$T/base.conf"
+cat >>"$CONF" <<'EOF2'
+
+[queue cfgq]
+concurrency = 3
+rate = 100/1m
+weight = 7
+max_pending = none
+max_running_per_user = 2
+max_attempts = 4
+timeout = 10m
+backoff = 5s
+backoff_max = 2m
+EOF2
+begin "[queue NAME]: jobd writes it into the database at start"
+start_jobd conf1 && P=$JOBD_PID
+[ "$(sql "SELECT concurrency, rate_n, rate_period_ms, weight,
+    max_pending IS NULL, max_running_per_user, max_attempts, timeout_ms,
+    backoff_ms, backoff_max_ms, source FROM queues WHERE name = 'cfgq'")" = \
+    "3|100|60000|7|1|2|4|600000|5000|120000|config" ] ||
+    problem "row: $(sql "SELECT * FROM queues WHERE name = 'cfgq'")"
+run queue show cfgq
+expect_out_contains "jobd.conf"
+end
+dbdump >"$T/dump0"
+bad "queue set on a queue jobd.conf owns" 78 'jobd.conf ([queue cfgq])' \
+    queue set cfgq --weight 2
+begin "[queue NAME]: pause is still jobctl's"
+run queue pause cfgq
+expect_rc 0
+[ "$(sql "SELECT paused FROM queues WHERE name = 'cfgq'")" = 1 ] ||
+    problem "not paused"
+end
+
+begin "[queue NAME]: SIGHUP applies a change; a queue left out loses its settings, not its pause"
+{ cat "$T/base.conf"; printf '\n[queue other]\nconcurrency = 1\n'; } >"$CONF"
+kill -HUP "$P"
+wait_until 10 "[ \"\$(sql \"SELECT source FROM queues WHERE name = 'cfgq'\")\" = cli ]" ||
+    problem "cfgq still: $(sql "SELECT * FROM queues WHERE name = 'cfgq'")"
+[ "$(sql "SELECT paused, concurrency IS NULL, rate_n IS NULL, weight,
+    max_attempts IS NULL FROM queues WHERE name = 'cfgq'")" = "1|1|1|1|1" ] ||
+    problem "cfgq: $(sql "SELECT * FROM queues WHERE name = 'cfgq'")"
+[ "$(sql "SELECT concurrency, source FROM queues WHERE name = 'other'")" = \
+    "1|config" ] || problem "other: $(sql "SELECT * FROM queues WHERE name = 'other'")"
+run queue set cfgq --weight 2
+expect_rc 0
+end
+
+begin "[queue NAME]: a bad file on SIGHUP keeps the old settings"
+{ cat "$T/base.conf"; printf '\n[queue other]\nconcurrency = 0\n'; } >"$CONF"
+dbdump >"$T/hup0"
+N=$(grep -c 'SIGHUP' "$T/conf1.log")
+kill -HUP "$P"
+wait_until 10 "[ \$(grep -c 'SIGHUP' '$T/conf1.log') -gt $N ]" ||
+    problem "nothing logged"
+grep -q 'configuration unchanged' "$T/conf1.log" || problem "log: $(tail -n 2 "$T/conf1.log")"
+[ "$(sql "SELECT concurrency, source FROM queues WHERE name = 'other'")" = \
+    "1|config" ] || problem "other: $(sql "SELECT * FROM queues WHERE name = 'other'")"
+end
+stop_jobd "$P"
+
+# jobd refuses a bad [queue NAME] at start: 78, FILE:LINE and what.
+for c in "[queue a]|frob = 1|frob" "[queue a]|concurrency = 0|concurrency" \
+    "[queue a]|rate = 5/0s|rate" "[queue a]|rate = 0/1s|rate" \
+    "[queue a]|weight = 1001|weight" "[queue a]|max_pending = -1|max_pending" \
+    "[queue a]|backoff = 1s,1m|backoff_max" "[queue a]|paused = 1|paused" \
+    "[queue --]|weight = 2|invalid queue name" \
+    "[queue jobd.notify]|weight = 2|reserved" \
+    "[queue a]|weight = 2\nweight = 3|duplicate key" \
+    "[queue a]|weight = 2\n[queue a]|repeated" \
+    "[queue a]|backoff = 1m\nbackoff_max = 1s|backoff_max"; do
+	sec=${c%%|*} rest=${c#*|}
+	key=${rest%|*} want=${rest##*|}
+	begin "[queue NAME]: jobd refuses \"$sec $key\""
+	printf '%s\n%b\n' "$sec" "$key" >"$T/badq.conf"
+	timeout 10 "$JOBD" --check-config --config "$T/badq.conf" \
+	    --db "$T/never.db" >"$T/.out" 2>"$T/.err"
+	RC=$?
+	expect_rc 78
+	expect_err_contains "$T/badq.conf:"
+	expect_err_contains "$want"
+	[ ! -e "$T/never.db" ] || problem "created the database"
+	end
+done
+begin "[queue NAME]: jobd --check-config prints the sections"
+printf '[queue a]\nrate = 10/1s\n' >"$T/goodq.conf"
+timeout 10 "$JOBD" --check-config --config "$T/goodq.conf" --db "$T/never.db" \
+    >"$T/.out" 2>"$T/.err"
+RC=$?
+expect_rc 0
+expect_out_contains "[queue a]"
+expect_out_contains "rate = 10/1s"
+end
