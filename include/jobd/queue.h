@@ -112,6 +112,13 @@ int	queue_rate_parse(const char *s, int64_t *n, int64_t *period_ms,
 	    char *why, size_t whylen);
 
 /*
+ * A job option as a job gets it: its own (job, not QUEUE_NONE), else its
+ * queue's (queue), else jobd.conf's (conf).  The one rule of inheritance
+ * of max_attempts, timeout, backoff and backoff_max.
+ */
+int64_t	queue_job_opt(int64_t job, int64_t queue, int64_t conf);
+
+/*
  * Does s set anything beyond the defaults (a limit, a weight other than
  * 1, a job default)?
  */

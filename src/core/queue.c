@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jobd/job.h"
 #include "jobd/jobspec.h"
 #include "jobd/queue.h"
 #include "jobd/timefmt.h"
@@ -18,6 +19,9 @@
 #define QUEUE_BACKOFF_MIN_MS	100
 #define QUEUE_BACKOFF_MAX_MS	DAY
 #define QUEUE_BACKOFF_CAP_MS	(30 * DAY)
+
+/* A queue's "not set" is a job's: queue_job_opt() mixes them. */
+_Static_assert(QUEUE_NONE == JOB_DEFAULT, "QUEUE_NONE is JOB_DEFAULT");
 
 static const char *const queue_keys[QK_N] = {
 	"concurrency", "rate", "weight", "max_pending",
@@ -316,4 +320,12 @@ queue_settings_any(const struct queue_settings *s)
 	    s->max_running_per_user != QUEUE_NONE ||
 	    s->max_attempts != QUEUE_NONE || s->timeout_ms != QUEUE_NONE ||
 	    s->backoff_ms != QUEUE_NONE || s->backoff_max_ms != QUEUE_NONE;
+}
+
+int64_t
+queue_job_opt(int64_t job, int64_t queue, int64_t conf)
+{
+	if (job != QUEUE_NONE)
+		return job;
+	return queue != QUEUE_NONE ? queue : conf;
 }

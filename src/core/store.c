@@ -688,6 +688,10 @@ static const char *const store_sql[Q_MAX] = {
 	    "ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, "
 	    "updated_at = excluded.updated_at",
 	[Q_QUEUE_UNCONFIG] = "SELECT name FROM queues WHERE source = 'config'",
+	[Q_QUEUE_SETTINGS] =
+	    "SELECT concurrency, rate_n, rate_period_ms, weight, max_pending, "
+	    "max_running_per_user, max_attempts, timeout_ms, backoff_ms, "
+	    "backoff_max_ms FROM queues WHERE name = ?1",
 	[Q_QUEUE_ROOM] =
 	    "SELECT q.max_pending, coalesce((SELECT n FROM metric_jobs m "
 	    "WHERE m.queue = q.name AND m.state = 'pending'), 0) "

@@ -137,6 +137,7 @@ enum store_stmt {
 	Q_QUEUE_PAUSE,
 	Q_QUEUE_UNCONFIG,
 	Q_QUEUE_ROOM,
+	Q_QUEUE_SETTINGS,
 	Q_MAX
 };
 

@@ -87,15 +87,29 @@ int
 store_queue_settings(struct store *st, const char *name,
     struct queue_settings *set)
 {
-	struct queue_info q;
-	int error;
+	sqlite3_stmt *s;
+	int error = 0, rc;
 
 	queue_settings_init(set);
-	error = store_queue_get(st, name, &q);
-	if (error == -ENOENT)
-		return 0;
-	if (error == 0)
-		*set = q.set;
+	if ((s = store_stmt(st, Q_QUEUE_SETTINGS, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name != NULL ? name : QUEUE_DEFAULT, -1,
+	    SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		set->concurrency = col_opt(s, 0);
+		set->rate_n = col_opt(s, 1);
+		set->rate_period_ms = col_opt(s, 2);
+		set->weight = sqlite3_column_int64(s, 3);
+		set->max_pending = col_opt(s, 4);
+		set->max_running_per_user = col_opt(s, 5);
+		set->max_attempts = col_opt(s, 6);
+		set->timeout_ms = col_opt(s, 7);
+		set->backoff_ms = col_opt(s, 8);
+		set->backoff_max_ms = col_opt(s, 9);
+	} else if (rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	return error;
 }
 

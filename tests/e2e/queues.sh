@@ -226,7 +226,7 @@ for c in "[queue a]|frob = 1|frob" "[queue a]|concurrency = 0|concurrency" \
     "[queue a]|backoff = 1m\nbackoff_max = 1s|backoff_max"; do
 	sec=${c%%|*} rest=${c#*|}
 	key=${rest%|*} want=${rest##*|}
-	begin "[queue NAME]: jobd refuses \"$sec $key\""
+	begin "[queue NAME]: jobd refuses \"$sec $(echo "$key" | sed 's/\\n/; /g')\""
 	printf '%s\n%b\n' "$sec" "$key" >"$T/badq.conf"
 	timeout 10 "$JOBD" --check-config --config "$T/badq.conf" \
 	    --db "$T/never.db" >"$T/.out" 2>"$T/.err"
@@ -246,3 +246,38 @@ expect_rc 0
 expect_out_contains "[queue a]"
 expect_out_contains "rate = 10/1s"
 end
+
+# A queue's job defaults: a job that does not set its own inherits them,
+# before jobd.conf's [job] (max_attempts = 5 here); its own win.  On
+# the real clock: retries wait for their back-off.
+unset JOBD_TEST_CLOCK
+write_conf poll_interval=100ms
+"$JOBCTL" queue set once --max-attempts 1 >/dev/null
+"$JOBCTL" queue set quick --timeout 300ms --max-attempts 1 >/dev/null
+start_jobd defaults1 && P=$JOBD_PID
+begin "queue defaults: max_attempts 1 makes a failing job dead after one attempt"
+submit -q once -- false && A=$ID
+wait_state "$A" dead 20
+[ "$(dsql "SELECT attempts FROM dead_jobs WHERE id = $A")" = 1 ] ||
+    problem "attempts: $(dsql "SELECT attempts FROM dead_jobs WHERE id = $A")"
+end
+begin "queue defaults: a job's own --max-attempts wins"
+submit -q once --max-attempts 3 -- false && B=$ID
+wait_state "$B" dead 30
+[ "$(dsql "SELECT attempts FROM dead_jobs WHERE id = $B")" = 3 ] ||
+    problem "attempts: $(dsql "SELECT attempts FROM dead_jobs WHERE id = $B")"
+end
+begin "queue defaults: the queue's timeout stops a job that sets none"
+submit -q quick -- sleep 30 && C=$ID
+wait_state "$C" dead 20
+[ "$(dsql "SELECT outcome FROM attempts WHERE job_id = $C")" = timeout ] ||
+    problem "outcome: $(dsql "SELECT outcome FROM attempts WHERE job_id = $C")"
+end
+begin "queue defaults: a schedule's jobs inherit them too"
+"$JOBCTL" schedule add oncesched --cron '@daily' -q once -- false >/dev/null
+R=$("$JOBCTL" schedule run oncesched 2>/dev/null)
+[ -n "$R" ] && wait_state "$R" dead 20
+[ "$(dsql "SELECT attempts FROM dead_jobs WHERE id = ${R:-0}")" = 1 ] ||
+    problem "job ${R:-?}: $(dsql "SELECT attempts FROM dead_jobs WHERE id = ${R:-0}")"
+end
+stop_jobd "$P"

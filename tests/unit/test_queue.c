@@ -169,6 +169,17 @@ test_queue_settings(void **state)
 	has("backoff_max");
 }
 
+/* A job's own option, else its queue's, else jobd.conf's. */
+static void
+test_queue_job_opt(void **state)
+{
+	(void)state;
+	assert_int_equal(queue_job_opt(3, 1, 5), 3);
+	assert_int_equal(queue_job_opt(QUEUE_NONE, 1, 5), 1);
+	assert_int_equal(queue_job_opt(QUEUE_NONE, QUEUE_NONE, 5), 5);
+	assert_int_equal(queue_job_opt(0, 1000, 5), 0);	/* timeout 0s */
+}
+
 int
 main(void)
 {
@@ -176,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_queue_name),
 		cmocka_unit_test(test_queue_rate),
 		cmocka_unit_test(test_queue_settings),
+		cmocka_unit_test(test_queue_job_opt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
