@@ -226,7 +226,7 @@ for c in "[queue a]|frob = 1|frob" "[queue a]|concurrency = 0|concurrency" \
     "[queue a]|backoff = 1m\nbackoff_max = 1s|backoff_max"; do
 	sec=${c%%|*} rest=${c#*|}
 	key=${rest%|*} want=${rest##*|}
-	begin "[queue NAME]: jobd refuses \"$sec $(echo "$key" | sed 's/\\n/; /g')\""
+	begin "[queue NAME]: jobd refuses \"$sec $(printf '%s' "$key" | sed 's/\\n/; /g')\""
 	printf '%s\n%b\n' "$sec" "$key" >"$T/badq.conf"
 	timeout 10 "$JOBD" --check-config --config "$T/badq.conf" \
 	    --db "$T/never.db" >"$T/.out" 2>"$T/.err"
