@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "jobd/job.h"
+#include "jobd/queue.h"
 #include "jobd/retention.h"
 
 /* Bytes of a line, continuation lines joined, newline excluded: room for
@@ -46,6 +47,18 @@
 
 /* The mailer when jobd.conf names none: cron's. */
 #define CONFIG_MAILER_DEFAULT	"/usr/sbin/sendmail"
+
+/*
+ * A [queue NAME] section: the settings of queue NAME (queue.h), which
+ * jobd writes into the database at start and on SIGHUP.  Its keys are
+ * queue.h's (concurrency, rate, weight, max_pending, max_running_per_user,
+ * max_attempts, timeout, backoff, backoff_max), each once; "none" unsets.
+ */
+struct config_queue {
+	char			 name[QUEUE_NAME_MAX + 1];
+	struct queue_settings	 set;
+	int			 line;		/* of its last key, or header */
+};
 
 struct jd_config {
 	/* [jobd] */
@@ -81,6 +94,9 @@ struct jd_config {
 	/* [retention]: how long finished work is kept (0: for ever) */
 	struct retention retention;
 	int64_t	 prune_interval_ms;	/* how often jobd looks */
+	/* [queue NAME] sections, in file order; owned */
+	struct config_queue *queues;
+	size_t	 nqueues;
 };
 
 /*
@@ -135,7 +151,8 @@ int	config_defaults(struct jd_config *c);
  * old config).  Returns 0, -ENOENT if the file
  * does not exist, another negative errno if it cannot be read, or -EINVAL
  * with "PATH:LINE: reason" in err.  An unknown section or key, a bad value,
- * a value out of bounds and a repeated key are errors.
+ * a value out of bounds and a repeated key are errors; so are a bad queue
+ * name in [queue NAME] and a section repeated.
  */
 int	config_load(struct jd_config *c, const char *path, char *err,
 	    size_t errlen);

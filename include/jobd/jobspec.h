@@ -3,9 +3,8 @@
  * jobctl's options (submit, schedule add), schedule files and crontab
  * import alike.  (The umask and resource limits are procopt.h's.)
  *
- *   queue          1 to JOBSPEC_QUEUE_MAX bytes of letters, digits, '.',
- *                  '_' and '-', not starting with '-' or '.', nor with
- *                  "jobd." (reserved for jobd's own jobs: outbox.h)
+ *   queue          queue_name_check() (queue.h: the one rule of queue
+ *                  names, "jobd." reserved for jobd's own queues)
  *   hooks          on_dead, on_failure, on_success: outbox_hook_check()
  *   priority       an integer, JOBSPEC_PRIORITY_MIN to JOBSPEC_PRIORITY_MAX
  *   max_attempts   an integer, 1 to JOBSPEC_ATTEMPTS_MAX
@@ -36,9 +35,10 @@
 #include <stdint.h>
 
 #include "jobd/mail.h"
+#include "jobd/queue.h"
 
 #define JOBSPEC_COMMAND_MAX	(256 * 1024)	/* bytes of one command */
-#define JOBSPEC_QUEUE_MAX	64		/* bytes of a queue name */
+#define JOBSPEC_QUEUE_MAX	QUEUE_NAME_MAX	/* bytes of a queue name */
 #define JOBSPEC_ENV_MAX		(64 * 1024)	/* all variables together */
 #define JOBSPEC_PRIORITY_MIN	(-1000)
 #define JOBSPEC_PRIORITY_MAX	1000

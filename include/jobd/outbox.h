@@ -45,9 +45,10 @@
 
 #include "jobd/job.h"
 #include "jobd/mail.h"
+#include "jobd/queue.h"
 
-#define OUTBOX_QUEUE		"jobd.notify"
-#define OUTBOX_RESERVED		"jobd."		/* queue prefix */
+/* In the queues reserved for jobd (queue.h: QUEUE_RESERVED). */
+#define OUTBOX_QUEUE		QUEUE_RESERVED "notify"
 #define OUTBOX_HOOK_MAX		4096		/* bytes of a hook */
 #define OUTBOX_MAX		4		/* notifications of one outcome */
 

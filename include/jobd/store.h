@@ -31,6 +31,7 @@
 #include "jobd/retention.h"
 
 #include "jobd/job.h"
+#include "jobd/queue.h"
 
 struct jd_clock;
 struct store;
@@ -79,6 +80,9 @@ int	store_schema_version(void);
  * contents (command, queue, priority, the job options, environment, cwd,
  * user, process options, or a start time asked for another way: key_when)
  * is -EEXIST, with a message naming the key, the job and what differs.
+ * A queue with a max_pending that the new jobs would overfill refuses
+ * them all: -EAGAIN, with a message saying how full (jobd's own queues
+ * are never refused).
  */
 int	store_submit(struct store *st, const struct job_spec *specs, size_t n,
 	    int64_t *ids, bool *existed);
@@ -573,7 +577,10 @@ struct slot {
  * ledger (another daemon got there first) is left alone and makes no job.
  * Ledger rows beyond the newest STORE_SLOTS_KEPT of the schedule are
  * pruned.  A slot_at of 0 means "run now" (jobctl schedule run): a job
- * without a ledger row or slot.
+ * without a ledger row or slot.  A slot whose queue is full (its
+ * max_pending) is skipped with that reason (slot->reason then points into
+ * st until its next fire), never silently; "run now" is refused then
+ * (-EAGAIN, a message saying how full).
  */
 #define STORE_SLOTS_KEPT	1000
 int	store_schedule_fire(struct store *st, const struct schedule *s,
@@ -653,5 +660,62 @@ int	store_stats(struct store *st, const struct stats_filter *f,
  */
 int	store_stuck_leases(struct store *st, int64_t before, int64_t *n,
 	    int64_t *oldest, int64_t *job);
+
+/*
+ * Queues as objects (store_queue.c).  A queue exists by name as soon as a
+ * job names it; a row in queues gives it settings (queue.h) and its
+ * paused flag.  source: where its settings come from, "cli" (jobctl queue
+ * set) or "config" ([queue NAME] in jobd.conf, which owns them then).
+ * pending and running are read from the counts the triggers keep
+ * (metric_jobs), not counted.
+ */
+struct queue_info {
+	const char		*name;		/* borrowed */
+	bool			 paused;
+	bool			 stored;	/* it has a row in queues */
+	bool			 config;	/* source = 'config' */
+	struct queue_settings	 set;
+	int64_t			 pending, running;
+	int64_t			 updated_at;	/* UTC ms; 0 without a row */
+};
+typedef int (*store_queue_fn)(const struct queue_info *q, void *arg);
+
+/* Call fn for every queue that has jobs (any state) or a row, by name. */
+int	store_queue_list(struct store *st, store_queue_fn fn, void *arg);
+
+/* Read queue "name" into *q (q->name is name).  -ENOENT: neither. */
+int	store_queue_get(struct store *st, const char *name,
+	    struct queue_info *q);
+
+/*
+ * jobctl queue set: the settings of queue "name" whose bit (1 << enum
+ * queue_key) is in mask become those of *s; the others stay.  A new rate
+ * starts with a full bucket.  -EPERM (nothing changed, a message naming
+ * jobd.conf) when [queue NAME] in jobd.conf owns its settings; -EINVAL
+ * when the result breaks queue_settings_check().
+ */
+int	store_queue_set(struct store *st, const char *name,
+	    const struct queue_settings *s, unsigned mask);
+
+/* Pause or resume queue "name"; *was (if not NULL) gets the old flag. */
+int	store_queue_pause(struct store *st, const char *name, bool paused,
+	    bool *was);
+
+/*
+ * jobd.conf's [queue NAME] sections, all of them, in one transaction:
+ * each queue of names[] (n of them) gets settings sets[i], source
+ * 'config'; a queue that had source 'config' and is no longer in the file
+ * loses its settings (back to the defaults, source 'cli'); paused flags
+ * never change.
+ */
+int	store_queue_sync(struct store *st, const char *const *names,
+	    const struct queue_settings *sets, size_t n);
+
+/*
+ * The settings of queue "name" into *s (queue_settings_init() when it
+ * has no row): what its jobs inherit.
+ */
+int	store_queue_settings(struct store *st, const char *name,
+	    struct queue_settings *s);
 
 #endif /* JOBD_STORE_H */

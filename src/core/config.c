@@ -51,6 +51,7 @@
 #include "jobd/outbox.h"
 #include "jobd/mail.h"
 #include "jobd/procopt.h"
+#include "jobd/queue.h"
 #include "jobd/timefmt.h"
 #include "jobd/trust.h"
 #include "jobd/utf8.h"
@@ -1060,10 +1061,94 @@ cfg_section_known(const char *section)
 	return false;
 }
 
+/*
+ * Families of named sections: "[queue NAME]", one per queue, its keys
+ * queue.h's.  cfg_family() returns NAME when section is one of them.
+ */
+#define CFG_QUEUE_PREFIX	"queue "
+
+static const char *
+cfg_family(const char *section)
+{
+	size_t n = strlen(CFG_QUEUE_PREFIX);
+
+	if (strncmp(section, CFG_QUEUE_PREFIX, n) != 0)
+		return NULL;
+	while (section[n] == ' ' || section[n] == '\t')
+		n++;
+	return section + n;
+}
+
+/* A new [queue NAME] section: check NAME, refuse a repeat, add it. */
+static int
+cfg_queue_section(struct jd_config *c, const char *name, char *why,
+    size_t whylen)
+{
+	struct config_queue *q;
+	char r[QUEUE_WHY_MAX];
+	size_t i;
+
+	if (queue_name_check(name, false, r, sizeof(r)) != 0) {
+		snprintf(why, whylen, "[queue %s]: invalid queue name: %s",
+		    name, r);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->nqueues; i++)
+		if (strcmp(c->queues[i].name, name) == 0) {
+			snprintf(why, whylen, "[queue %s] repeated (a queue's "
+			    "settings are in one section)", name);
+			return -EINVAL;
+		}
+	if ((q = realloc(c->queues, (c->nqueues + 1) * sizeof(*q))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	c->queues = q;
+	q = &c->queues[c->nqueues++];
+	memset(q, 0, sizeof(*q));
+	snprintf(q->name, sizeof(q->name), "%s", name);
+	queue_settings_init(&q->set);
+	return 0;
+}
+
+/* Key "key" = "value" of the current [queue NAME] section. */
+static int
+cfg_queue_key(struct jd_config *c, const char *name, const char *key,
+    const char *value, int line, char *why, size_t whylen)
+{
+	struct config_queue *q = &c->queues[c->nqueues - 1];
+	char r[QUEUE_WHY_MAX];
+	enum queue_key k;
+
+	assert(c->nqueues > 0 && strcmp(q->name, name) == 0);
+	if (queue_key_find(key, &k) != 0 || strcmp(queue_key_name(k),
+	    key) != 0) {
+		snprintf(why, whylen, "unknown key \"%s\" in section "
+		    "[queue %s]", key, name);
+		return -EINVAL;
+	}
+	/* backoff_max is its own key here, as in [job]. */
+	if (k == QK_BACKOFF && strchr(value, ',') != NULL) {
+		snprintf(why, whylen, "%s = \"%s\": expected a duration "
+		    "(set the maximum with backoff_max)", key, value);
+		return -EINVAL;
+	}
+	if (queue_setting_parse(&q->set, k, value, r, sizeof(r)) != 0) {
+		snprintf(why, whylen, "%s = \"%s\": %s", key, value, r);
+		return -EINVAL;
+	}
+	q->line = line;
+	return 0;
+}
+
 static int
 cfg_ini_section(void *arg, const char *section, char *why, size_t whylen)
 {
-	(void)arg;
+	struct cfg_load *ld = arg;
+	const char *name;
+
+	if ((name = cfg_family(section)) != NULL)
+		return cfg_queue_section(ld->c, name, why, whylen);
 	if (cfg_section_known(section))
 		return 0;
 	snprintf(why, whylen, "unknown section [%s]", section);
@@ -1075,6 +1160,7 @@ cfg_ini_key(void *arg, const char *section, const char *key,
     const char *value, int line, char *why, size_t whylen)
 {
 	struct cfg_load *ld = arg;
+	const char *name;
 	int i, rc;
 
 	if (*section == '\0') {
@@ -1082,6 +1168,9 @@ cfg_ini_key(void *arg, const char *section, const char *key,
 		    "(expected [jobd] or [job] first)", key);
 		return -EINVAL;
 	}
+	if ((name = cfg_family(section)) != NULL)
+		return cfg_queue_key(ld->c, name, key, value, line, why,
+		    whylen);
 	if ((i = cfg_find(section, key)) == -1) {
 		if (cfg_section_known(section))
 			snprintf(why, whylen, "unknown key \"%s\" in section "
@@ -1168,11 +1257,21 @@ cfg_check(const struct cfg_load *ld, const char *name, char *err,
     size_t errlen)
 {
 	const struct jd_config *c = ld->c;
-	char b[TIMEFMT_MAX], bm[TIMEFMT_MAX], where[32];
+	char b[QUEUE_WHY_MAX], bm[TIMEFMT_MAX], where[32];
+	size_t i;
 	int ib, ibm, line;
 
 	if (cfg_check_mail(ld, name, err, errlen) != 0)
 		return -EINVAL;
+	for (i = 0; i < c->nqueues; i++) {
+		if (queue_settings_check(&c->queues[i].set, b,
+		    sizeof(b)) == 0)
+			continue;
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s:%d: [queue %s]: %s", name,
+			    c->queues[i].line, c->queues[i].name, b);
+		return -EINVAL;
+	}
 	if (c->backoff_max_ms >= c->backoff_ms)
 		return 0;
 	ib = cfg_find("job", "backoff");
@@ -1323,6 +1422,17 @@ config_print(const struct jd_config *c, FILE *fp)
 			fprintf(fp, "%s=%s%s\n", k->name, v, bs);
 		}
 	}
+	for (i = 0; i < c->nqueues; i++) {
+		enum queue_key qk;
+		char qv[QUEUE_VALUE_MAX];
+
+		fprintf(fp, "\n[queue %s]\n", c->queues[i].name);
+		for (qk = 0; qk < QK_N; qk++) {
+			queue_setting_format(&c->queues[i].set, qk, qv,
+			    sizeof(qv));
+			fprintf(fp, "%s = %s\n", queue_key_name(qk), qv);
+		}
+	}
 	if (fflush(fp) != 0 || ferror(fp))
 		return -EIO;
 	return rc;
@@ -1340,6 +1450,7 @@ config_free(struct jd_config *c)
 		    cfg_keys[i].type == CFG_PATH ||
 		    cfg_keys[i].type == CFG_HOOK)
 			free(*cfg_str(c, &cfg_keys[i]));
+	free(c->queues);
 	memset(c, 0, sizeof(*c));
 }
 

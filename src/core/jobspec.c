@@ -15,6 +15,7 @@
 #include "jobd/job.h"
 #include "jobd/jobspec.h"
 #include "jobd/outbox.h"
+#include "jobd/queue.h"
 #include "jobd/timefmt.h"
 
 #define JOBSPEC_PWBUF_MAX	(1024 * 1024)	/* getpwnam_r buffer, bytes */
@@ -38,30 +39,11 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The one rule of queue names is queue.h's. */
 int
 jobspec_queue_check(const char *q, char *why, size_t whylen)
 {
-	const char *p;
-	size_t len = strlen(q);
-
-	if (len == 0 || len > JOBSPEC_QUEUE_MAX) {
-		snprintf(why, whylen, "must be 1 to %d characters",
-		    JOBSPEC_QUEUE_MAX);
-		return -EINVAL;
-	}
-	for (p = q; *p != '\0'; p++)
-		if (!is_alpha(*p) && !is_digit(*p) && *p != '_' && *p != '-' &&
-		    *p != '.')
-			return jobspec_fail(why, whylen, -EINVAL, "use letters, "
-			    "digits, '.', '_' and '-'");
-	if (*q == '-' || *q == '.')
-		return jobspec_fail(why, whylen, -EINVAL, "must not start "
-		    "with '-' or '.'");
-	if (strncmp(q, OUTBOX_RESERVED, strlen(OUTBOX_RESERVED)) == 0)
-		return jobspec_fail(why, whylen, -EINVAL, "names starting "
-		    "with \"" OUTBOX_RESERVED "\" are reserved for jobd's own "
-		    "jobs");
-	return 0;
+	return queue_name_check(q, false, why, whylen);
 }
 
 int

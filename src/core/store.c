@@ -88,6 +88,24 @@
 	"WHERE p.id = jobs.after_id AND p.state IN ('pending', "	\
 	"'running'))) "
 
+/*
+ * Every queue with jobs or a row: its settings and the counts of its
+ * pending and running jobs from metric_jobs (store_queue.c reads them).
+ */
+#define SQL_QUEUE							\
+	"WITH k(name) AS (SELECT name FROM queues UNION "		\
+	"SELECT queue FROM metric_jobs WHERE n > 0) "			\
+	"SELECT k.name, coalesce(q.paused, 0), q.name IS NOT NULL, "	\
+	"q.source IS 'config', q.concurrency, q.rate_n, "		\
+	"q.rate_period_ms, coalesce(q.weight, 1), q.max_pending, "	\
+	"q.max_running_per_user, q.max_attempts, q.timeout_ms, "	\
+	"q.backoff_ms, q.backoff_max_ms, coalesce(q.updated_at, 0), "	\
+	"coalesce((SELECT n FROM metric_jobs m WHERE m.queue = k.name "	\
+	"AND m.state = 'pending'), 0), "				\
+	"coalesce((SELECT n FROM metric_jobs m WHERE m.queue = k.name "	\
+	"AND m.state = 'running'), 0) "					\
+	"FROM k LEFT JOIN queues q ON q.name = k.name "
+
 /* The daemon's next due job, lease expiry and schedule to fire. */
 #define SQL_NEXT_DUE							\
 	"SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "	\
@@ -689,6 +707,41 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_FREELIST] = "PRAGMA freelist_count",
 	[Q_AUTO_VACUUM] = "PRAGMA auto_vacuum",
 	[Q_LAST_ID] = "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'",
+	[Q_QUEUE_LIST] = SQL_QUEUE "ORDER BY k.name",
+	[Q_QUEUE_GET] = SQL_QUEUE "WHERE k.name = ?1",
+	[Q_QUEUE_UPSERT] =
+	    "INSERT INTO queues (name, paused, updated_at, concurrency, "
+	    "rate_n, rate_period_ms, weight, max_pending, "
+	    "max_running_per_user, max_attempts, timeout_ms, backoff_ms, "
+	    "backoff_max_ms, source) "
+	    "VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+	    "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, "
+	    "tokens = CASE WHEN rate_n IS excluded.rate_n AND "
+	    "rate_period_ms IS excluded.rate_period_ms THEN tokens END, "
+	    "tokens_at = CASE WHEN rate_n IS excluded.rate_n AND "
+	    "rate_period_ms IS excluded.rate_period_ms THEN tokens_at END, "
+	    "concurrency = excluded.concurrency, rate_n = excluded.rate_n, "
+	    "rate_period_ms = excluded.rate_period_ms, "
+	    "weight = excluded.weight, max_pending = excluded.max_pending, "
+	    "max_running_per_user = excluded.max_running_per_user, "
+	    "max_attempts = excluded.max_attempts, "
+	    "timeout_ms = excluded.timeout_ms, "
+	    "backoff_ms = excluded.backoff_ms, "
+	    "backoff_max_ms = excluded.backoff_max_ms, "
+	    "source = excluded.source",
+	[Q_QUEUE_PAUSE] =
+	    "INSERT INTO queues (name, paused, updated_at) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, "
+	    "updated_at = excluded.updated_at",
+	[Q_QUEUE_UNCONFIG] = "SELECT name FROM queues WHERE source = 'config'",
+	[Q_QUEUE_SETTINGS] =
+	    "SELECT concurrency, rate_n, rate_period_ms, weight, max_pending, "
+	    "max_running_per_user, max_attempts, timeout_ms, backoff_ms, "
+	    "backoff_max_ms FROM queues WHERE name = ?1",
+	[Q_QUEUE_ROOM] =
+	    "SELECT q.max_pending, coalesce((SELECT n FROM metric_jobs m "
+	    "WHERE m.queue = q.name AND m.state = 'pending'), 0) "
+	    "FROM queues q WHERE q.name = ?1 AND q.max_pending IS NOT NULL",
 };
 
 
@@ -1643,16 +1696,56 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	return error;
 }
 
+/*
+ * max_pending: the jobs of specs[] are inserted, fresh[i] telling those
+ * that are new (not found by their key); check each queue that got new
+ * jobs once, with how many it got.
+ */
+static int
+store_submit_room(struct store *st, const struct job_spec *specs, size_t n,
+    const bool *fresh)
+{
+	const char *q, *o;
+	int64_t added;
+	size_t i, j;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i++) {
+		if (!fresh[i])
+			continue;
+		q = specs[i].queue != NULL ? specs[i].queue : QUEUE_DEFAULT;
+		for (j = 0; j < i; j++) {
+			o = specs[j].queue != NULL ? specs[j].queue :
+			    QUEUE_DEFAULT;
+			if (fresh[j] && strcmp(o, q) == 0)
+				break;
+		}
+		if (j < i)
+			continue;	/* checked with its first */
+		for (added = 0, j = i; j < n; j++) {
+			o = specs[j].queue != NULL ? specs[j].queue :
+			    QUEUE_DEFAULT;
+			if (fresh[j] && strcmp(o, q) == 0)
+				added++;
+		}
+		error = store_queue_room(st, q, 0, added);
+	}
+	return error;
+}
+
 int
 store_submit(struct store *st, const struct job_spec *specs, size_t n,
     int64_t *ids, bool *existed)
 {
 	int64_t now = clock_wall_ms(st->clock);
+	bool *fresh;
 	size_t i;
 	int error;
 
+	if ((fresh = calloc(n > 0 ? n : 1, sizeof(*fresh))) == NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
 	if ((error = store_begin(st)) != 0)
-		return error;
+		goto out;
 	for (i = 0; i < n; i++) {
 		bool found = false;
 
@@ -1675,12 +1768,17 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 			goto fail;
 		if (existed != NULL)
 			existed[i] = found;
+		fresh[i] = !found;
 	}
+	if ((error = store_submit_room(st, specs, n, fresh)) != 0)
+		goto fail;
 	if ((error = store_commit(st)) != 0)
 		goto fail;
-	return 0;
+	goto out;
 fail:
 	store_rollback(st);
+out:
+	free(fresh);
 	return error;
 }
 
@@ -3516,6 +3614,16 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 		struct slot *sl = &slots[i];
 
 		sl->job_id = 0;
+		/* A full queue: the slot is skipped, "run now" refused. */
+		if (!sl->skip && (error = store_queue_room(st, sc->queue, 1,
+		    0)) != 0) {
+			if (error != -EAGAIN || sl->slot_at == 0)
+				return error;
+			snprintf(st->full, sizeof(st->full), "%s", st->errmsg);
+			sl->skip = true;
+			sl->reason = st->full;
+			sl->missed = 0;
+		}
 		if (sl->slot_at != 0) {
 			sqlite3_bind_int64(ins, 1, sc->id);
 			sqlite3_bind_int64(ins, 2, sl->slot_at);

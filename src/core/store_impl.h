@@ -143,6 +143,13 @@ enum store_stmt {
 	Q_FREELIST,
 	Q_AUTO_VACUUM,
 	Q_LAST_ID,
+	Q_QUEUE_LIST,
+	Q_QUEUE_GET,
+	Q_QUEUE_UPSERT,
+	Q_QUEUE_PAUSE,
+	Q_QUEUE_UNCONFIG,
+	Q_QUEUE_ROOM,
+	Q_QUEUE_SETTINGS,
 	Q_MAX
 };
 
@@ -159,6 +166,8 @@ struct store {
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	struct store_notify	*notify;	/* store_notify_set(); NULL */
 	char			 errmsg[512];
+	char			 full[512];	/* a cron slot's queue is full:
+						   store_fire()'s reason */
 };
 
 /* Errors: SQLite's result code rc as a negative errno, its words kept. */
@@ -235,5 +244,15 @@ int		 store_deps_add(struct store *st, int64_t id,
 int		 store_deps_end(struct store *st, int64_t id,
 		    enum job_state state, int64_t now);
 int		 store_deps_forget(struct store *st, int64_t id);
+
+/*
+ * Backpressure (store_queue.c), inside the caller's write transaction:
+ * -EAGAIN, with a message saying how full, when queue "queue" (NULL:
+ * the default) has a max_pending and its pending jobs plus extra more
+ * exceed it.  added: how many of those pending jobs this submission
+ * already inserted (for the message).  jobd's own queues are never full.
+ */
+int		 store_queue_room(struct store *st, const char *queue,
+		    int64_t extra, int64_t added);
 
 #endif /* JOBD_STORE_IMPL_H */

@@ -9,7 +9,8 @@
  *   __complete options CMD [SUB]     its options, "--name" or "--name ARG"
  *                                    (ARG as in the usage: QUEUE, a|b|c)
  *   __complete states                the job states
- *   __complete queues                the queues that have jobs
+ *   __complete queues                the queues that have jobs or
+ *                                    settings
  *   __complete schedules             the schedule names
  *   __complete jobs STATE[,STATE]    the ids of the jobs in those states,
  *                                    newest first (at most 500 each)
@@ -34,7 +35,6 @@
 
 #define COMPLETE_JOBS_MAX	500	/* ids offered per state */
 #define COMPLETE_WORD_MAX	128
-#define COMPLETE_QUEUE_MAX	128	/* bytes of a queue name, NUL too */
 
 /*
  * The synopsis entries of command "name": each "name [SUB] ..." line of
@@ -181,17 +181,10 @@ print_opts(const char *e, size_t len, void *arg)
 }
 
 static int
-print_queue(const char *queue, enum job_state state, int64_t count,
-    void *arg)
+print_queue(const struct queue_info *q, void *arg)
 {
-	char *last = arg;
-
-	(void)state;
-	(void)count;
-	if (strcmp(last, queue) != 0) {
-		printf("%s\n", queue);
-		snprintf(last, COMPLETE_QUEUE_MAX, "%s", queue);
-	}
+	(void)arg;
+	printf("%s\n", q->name);
 	return 0;
 }
 
@@ -239,7 +232,7 @@ cmd_complete(struct ctl *ctl, int argc, char **argv)
 	struct job_filter f;
 	struct opt_walk ow;
 	enum job_state state;
-	char last[COMPLETE_QUEUE_MAX] = "", *states, *s, *save;
+	char *states, *s, *save;
 	size_t i;
 	int error = 0;
 
@@ -258,7 +251,7 @@ cmd_complete(struct ctl *ctl, int argc, char **argv)
 			printf("%s\n", job_state_name((enum job_state)i));
 	} else if (strcmp(what, "queues") == 0) {
 		ctl_open(ctl, 0);
-		error = store_count(ctl->st, print_queue, last);
+		error = store_queue_list(ctl->st, print_queue, NULL);
 	} else if (strcmp(what, "schedules") == 0) {
 		ctl_open(ctl, 0);
 		error = store_schedule_list(ctl->st, print_schedule, NULL);

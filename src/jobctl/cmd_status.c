@@ -57,7 +57,27 @@ struct queue_counts {
 struct status {
 	struct queue_counts	*q;
 	size_t			 nq, cap;
+	char			**paused;	/* the paused queues' names */
+	size_t			 npaused;
 };
+
+/* Collect the names of the paused queues into s->paused. */
+static int
+status_paused(const struct queue_info *q, void *arg)
+{
+	struct status *s = arg;
+	char **p;
+
+	if (!q->paused)
+		return 0;
+	if ((p = realloc(s->paused, (s->npaused + 1) * sizeof(*p))) == NULL)
+		return -ENOMEM;
+	s->paused = p;
+	if ((p[s->npaused] = strdup(q->name)) == NULL)
+		return -ENOMEM;
+	s->npaused++;
+	return 0;
+}
 
 static int
 status_count(const char *queue, enum job_state state, int64_t count,
@@ -313,7 +333,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		CTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct status s = { NULL, 0, 0 };
+	struct status s = { NULL, 0, 0, NULL, 0 };
 	struct daemon_rows dr = { ctl, NULL, 0 };
 	struct daemon_json_ctx dj;
 	struct health h;
@@ -330,6 +350,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		    argv[optind]);
 	ctl_open(ctl, 0);
 	if ((error = store_count(ctl->st, status_count, &s)) != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    error == -ENOMEM ? "out of memory" : store_errmsg(ctl->st));
+	if ((error = store_queue_list(ctl->st, status_paused, &s)) != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
 		    error == -ENOMEM ? "out of memory" : store_errmsg(ctl->st));
 	for (i = 0; i < s.nq; i++)
@@ -355,6 +378,10 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		for (k = 0; k < JOB_NSTATES; k++)
 			out_json_int(&j, job_state_name(k), total[k]);
 		out_json_close(&j, '}');
+		out_json_array(&j, "paused_queues");
+		for (i = 0; i < s.npaused; i++)
+			out_json_str(&j, NULL, s.paused[i]);
+		out_json_close(&j, ']');
 		out_json_array(&j, "daemons");
 		dj.j = &j;
 		dj.now = h.now;
@@ -374,6 +401,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		for (k = 0; k < JOB_NSTATES; k++)
 			out_table_cellf(t, "%" PRId64, total[k]);
 		out_table_print(t, stdout);
+		for (i = 0; i < s.npaused; i++)
+			printf("%s%s%s", i == 0 ? "paused queues: " : ", ",
+			    s.paused[i], i + 1 == s.npaused ? "\n" : "");
 		error = store_daemon_list(ctl->st, daemon_row, &dr);
 		printf("\n");
 		if (dr.t != NULL)
@@ -385,6 +415,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	for (i = 0; i < s.nq; i++)
 		free(s.q[i].name);
 	free(s.q);
+	for (i = 0; i < s.npaused; i++)
+		free(s.paused[i]);
+	free(s.paused);
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
 		    store_errmsg(ctl->st));

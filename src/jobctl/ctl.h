@@ -184,6 +184,7 @@ int	cmd_logs(struct ctl *ctl, int argc, char **argv);
 int	cmd_metrics(struct ctl *ctl, int argc, char **argv);
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_prune(struct ctl *ctl, int argc, char **argv);
+int	cmd_queue(struct ctl *ctl, int argc, char **argv);
 int	cmd_rerun(struct ctl *ctl, int argc, char **argv);
 int	cmd_schedule(struct ctl *ctl, int argc, char **argv);
 int	cmd_show(struct ctl *ctl, int argc, char **argv);

@@ -52,6 +52,18 @@ static const struct ctl_cmd {
 	{ "prune",	cmd_prune,
 	    "prune [--dry-run] [--older-than DURATION]\n"
 	    "              [--state done|cancelled|dead]" },
+	{ "queue",	cmd_queue,
+	    "queue list\n"
+	    "       jobctl queue show QUEUE\n"
+	    "       jobctl queue set QUEUE [--concurrency N|none] "
+	    "[--rate N/PERIOD|none]\n"
+	    "              [--weight N] [--max-pending N|none]\n"
+	    "              [--max-running-per-user N|none] "
+	    "[--max-attempts N|none]\n"
+	    "              [--timeout DURATION|none] "
+	    "[--backoff BASE[,MAX]|none]\n"
+	    "       jobctl queue pause QUEUE\n"
+	    "       jobctl queue resume QUEUE" },
 	{ "rerun",	cmd_rerun,	"rerun ID" },
 	{ "schedule",	cmd_schedule,
 	    "schedule add NAME --cron EXPR [--tz ZONE]\n"
@@ -329,6 +341,7 @@ ctl_exit_code(int error)
 	case -EROFS:
 		return EXIT_NOPERM;
 	case -EBUSY:
+	case -EAGAIN:
 		return EXIT_TEMPFAIL;
 	case -EBADMSG:
 	case -EINVAL:

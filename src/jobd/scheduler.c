@@ -226,10 +226,34 @@ sched_backoff(struct sched *s, int64_t attempt, int64_t base, int64_t max)
 	return (int64_t)(sched_random(s) % ((uint64_t)cap + 1));
 }
 
-static int64_t
-opt_or(int64_t v, int64_t def)
+/*
+ * The attempts, timeout and back-off job j gets: its own, else its
+ * queue's (jobctl queue set, [queue NAME]), else jobd.conf's [job]
+ * (queue_job_opt()).  A queue whose settings cannot be read gives none.
+ */
+struct job_opts {
+	int64_t	max_attempts, timeout_ms, backoff_ms, backoff_max_ms;
+};
+
+static void
+sched_job_opts(struct sched *s, const struct job *j, struct job_opts *o)
 {
-	return v == JOB_DEFAULT ? def : v;
+	struct queue_settings q;
+
+	if (store_queue_settings(s->st, j->queue, &q) != 0) {
+		log_warnx("job %" PRId64 ": the settings of queue %s: %s; "
+		    "jobd.conf's job defaults used", j->id, j->queue,
+		    store_errmsg(s->st));
+		queue_settings_init(&q);
+	}
+	o->max_attempts = queue_job_opt(j->max_attempts, q.max_attempts,
+	    s->cfg->max_attempts);
+	o->timeout_ms = queue_job_opt(j->timeout_ms, q.timeout_ms,
+	    s->cfg->timeout_ms);
+	o->backoff_ms = queue_job_opt(j->backoff_ms, q.backoff_ms,
+	    s->cfg->backoff_ms);
+	o->backoff_max_ms = queue_job_opt(j->backoff_max_ms,
+	    q.backoff_max_ms, s->cfg->backoff_max_ms);
 }
 
 /*
@@ -545,6 +569,7 @@ reap_one(const struct job *j, void *arg)
 	struct reap *rp = arg;
 	struct sched *s = rp->s;
 	struct attempt_end *e = &rp->ends[rp->n];
+	struct job_opts o;
 
 	/* Ours and still running here: the heartbeat was late, not lost. */
 	if (j->lease_owner != NULL && strcmp(j->lease_owner,
@@ -559,10 +584,10 @@ reap_one(const struct job *j, void *arg)
 	e->outcome = "lost";
 	e->finished_at = rp->now;
 	e->error = "lease expired: its daemon stopped renewing it";
-	sched_decide_failure(s, e, opt_or(j->max_attempts,
-	    s->cfg->max_attempts), opt_or(j->backoff_ms, s->cfg->backoff_ms),
-	    opt_or(j->backoff_max_ms, s->cfg->backoff_max_ms), rp->now,
-	    rp->reasons[rp->n], sizeof(rp->reasons[rp->n]));
+	sched_job_opts(s, j, &o);
+	sched_decide_failure(s, e, o.max_attempts, o.backoff_ms,
+	    o.backoff_max_ms, rp->now, rp->reasons[rp->n],
+	    sizeof(rp->reasons[rp->n]));
 	rp->n++;
 	return 0;
 }
@@ -616,6 +641,7 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 	struct attempt_end *ends = NULL;
 	char (*reasons)[320] = NULL;
 	struct job *jobs = NULL;
+	struct job_opts o;
 	struct sjob *sj;
 	size_t max = 0, nend, n, i;
 	int error;
@@ -664,11 +690,10 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 			continue;
 		}
 		sj->job = jobs[i];		/* ownership moves */
-		sj->max_attempts = opt_or(sj->job.max_attempts,
-		    s->cfg->max_attempts);
-		sj->backoff_ms = opt_or(sj->job.backoff_ms, s->cfg->backoff_ms);
-		sj->backoff_max_ms = opt_or(sj->job.backoff_max_ms,
-		    s->cfg->backoff_max_ms);
+		sched_job_opts(s, &sj->job, &o);
+		sj->max_attempts = o.max_attempts;
+		sj->backoff_ms = o.backoff_ms;
+		sj->backoff_max_ms = o.backoff_max_ms;
 		sj->wk.job.id = sj->job.id;
 		sj->wk.job.attempt = sj->job.attempts;
 		sj->wk.job.command = sj->job.command;
@@ -683,8 +708,7 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 		sj->wk.job.input_len = sj->job.input_len;
 		sj->wk.job.cwd = sj->job.cwd;
 		sj->wk.job.run_as = sj->job.run_as;
-		sj->wk.job.timeout_ms = opt_or(sj->job.timeout_ms,
-		    s->cfg->timeout_ms);
+		sj->wk.job.timeout_ms = o.timeout_ms;
 		sj->wk.job.kill_grace_ms = s->cfg->kill_grace_ms;
 		sj->wk.job.max_output = (size_t)s->cfg->max_output;
 		sj->wk.job.proc = sj->job.proc;
@@ -1102,6 +1126,37 @@ sched_notify_conf(struct sched *s)
 }
 
 /*
+ * jobd.conf's [queue NAME] sections into the database (store_queue_sync):
+ * at start and on SIGHUP, so that every daemon and jobctl see them.
+ */
+static void
+sched_queue_sync(struct sched *s)
+{
+	const struct jd_config *c = s->cfg;
+	struct queue_settings *sets = NULL;
+	const char **names = NULL;
+	size_t i;
+
+	if (c->nqueues > 0 &&
+	    ((names = calloc(c->nqueues, sizeof(*names))) == NULL ||
+	    (sets = calloc(c->nqueues, sizeof(*sets))) == NULL)) {
+		log_warnx("[queue] sections: out of memory; queue settings "
+		    "not applied");
+		goto out;
+	}
+	for (i = 0; i < c->nqueues; i++) {
+		names[i] = c->queues[i].name;
+		sets[i] = c->queues[i].set;
+	}
+	if (store_queue_sync(s->st, names, sets, c->nqueues) != 0)
+		log_warnx("[queue] sections: %s; queue settings not applied",
+		    store_errmsg(s->st));
+out:
+	free(names);
+	free(sets);
+}
+
+/*
  * SIGHUP: metrics_file and metrics_interval from the new config n; a file
  * that cannot be written there keeps the old ones.
  */
@@ -1186,6 +1241,12 @@ on_sighup(uv_signal_t *h, int signum)
 	sched_metrics_reload(s, &n);
 	s->cfg->retention = n.retention;
 	s->cfg->prune_interval_ms = n.prune_interval_ms;
+	free(s->cfg->queues);
+	s->cfg->queues = n.queues;
+	s->cfg->nqueues = n.nqueues;
+	n.queues = NULL;
+	n.nqueues = 0;
+	sched_queue_sync(s);
 	config_free(&n);
 	retain_kick(&s->retain);
 	log_info("SIGHUP: reloaded %s", s->config_path);
@@ -1422,6 +1483,7 @@ sched_run(const struct sched_opts *o)
 		(void)uv_timer_start(&s->watchdog, on_watchdog, (uint64_t)wd,
 		    (uint64_t)wd);
 	}
+	sched_queue_sync(s);
 	(void)schedfile_sync(s->st, s->cfg->schedules_dir, now_ms(s));
 	(void)cronfire_due(s->cron, now_ms(s), true);	/* @reboot */
 	(void)store_data_version(s->st, &s->data_version);

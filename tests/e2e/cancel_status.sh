@@ -150,7 +150,7 @@ expect_out_contains "no daemon"
     problem "$OUT"
 run status --json
 expect_rc 69
-[ "$OUT" = '{"queues":[],"total":{"pending":0,"running":0,"done":0,"cancelled":0,"dead":0},"daemons":[],"health":{"ok":false,"exit_status":69,"problems":["no daemon has registered with this database: jobd is not running"]}}' ] ||
+[ "$OUT" = '{"queues":[],"total":{"pending":0,"running":0,"done":0,"cancelled":0,"dead":0},"paused_queues":[],"daemons":[],"health":{"ok":false,"exit_status":69,"problems":["no daemon has registered with this database: jobd is not running"]}}' ] ||
     problem "$OUT"
 end
 

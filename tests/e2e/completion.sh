@@ -122,6 +122,19 @@ complete_words list --queue b
 [ "$C" = beta ] || problem "--queue b: $C"
 end
 
+begin "completion: queue sub-commands, options, and queues with settings"
+"$JOBCTL" queue set gamma9 --weight 2 >/dev/null
+complete_words queue ""
+[ "$C" = "$(printf 'list\npause\nresume\nset\nshow')" ] || problem "queue: $C"
+complete_words queue set alpha --
+offers --concurrency --rate --weight --max-pending --max-running-per-user \
+    --max-attempts --timeout --backoff
+complete_words queue pause ""
+offers alpha beta gamma9
+complete_words submit --queue g
+[ "$C" = gamma9 ] || problem "--queue g: $C"
+end
+
 begin "completion: schedule show offers the schedule names"
 complete_words schedule show ""
 [ "$C" = "$(printf 'nightly\nweekly')" ] || problem "schedule show: $C"

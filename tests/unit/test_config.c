@@ -1326,6 +1326,80 @@ commented_key(const char *line, size_t *klen)
 	return k;
 }
 
+/* [queue NAME]: the settings of each queue, its errors, and printing. */
+static void
+test_config_queue_sections(void **state)
+{
+	static const char text[] =
+	    "[queue mail]\n"
+	    "concurrency = 4\n"
+	    "rate = 100/1m\n"
+	    "weight = 2\n"
+	    "max_pending = 0\n"
+	    "max_running_per_user = none\n"
+	    "max_attempts = 3\n"
+	    "timeout = 10m\n"
+	    "backoff = 30s\n"
+	    "backoff_max = 1h\n"
+	    "[job]\n"
+	    "max_attempts = 2\n"
+	    "[queue  bulk.v2]\n";
+	struct jd_config c, d;
+	char err[ERRLEN], *out;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c), 0);
+	assert_int_equal(c.nqueues, 0);
+	if (load(&c, text, err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(c.nqueues, 2);
+	assert_string_equal(c.queues[0].name, "mail");
+	assert_int_equal(c.queues[0].set.concurrency, 4);
+	assert_int_equal(c.queues[0].set.rate_n, 100);
+	assert_int_equal(c.queues[0].set.rate_period_ms, 60000);
+	assert_int_equal(c.queues[0].set.weight, 2);
+	assert_int_equal(c.queues[0].set.max_pending, 0);
+	assert_int_equal(c.queues[0].set.max_running_per_user, QUEUE_NONE);
+	assert_int_equal(c.queues[0].set.max_attempts, 3);
+	assert_int_equal(c.queues[0].set.timeout_ms, 600000);
+	assert_int_equal(c.queues[0].set.backoff_ms, 30000);
+	assert_int_equal(c.queues[0].set.backoff_max_ms, 3600000);
+	assert_int_equal(c.max_attempts, 2);
+	assert_string_equal(c.queues[1].name, "bulk.v2");
+	assert_false(queue_settings_any(&c.queues[1].set));
+
+	/* What config_print writes loads back the same. */
+	out = print_config(&c);
+	assert_int_equal(config_defaults(&d), 0);
+	if (load(&d, out, err) != 0)
+		fail_msg("%s: %s", err, out);
+	assert_int_equal(d.nqueues, 2);
+	assert_memory_equal(&d.queues[0].set, &c.queues[0].set,
+	    sizeof(c.queues[0].set));
+	free(out);
+	config_free(&d);
+
+	/* A bad file leaves the config as it was, queues too. */
+	assert_int_not_equal(load(&c, "[queue x]\nweight = 0\n", err), 0);
+	assert_non_null(strstr(err, NAME ":2: weight = \"0\""));
+	assert_int_equal(c.nqueues, 2);
+	assert_int_not_equal(load(&c, "[queue x]\nfrob = 1\n", err), 0);
+	assert_non_null(strstr(err, "unknown key \"frob\" in section "
+	    "[queue x]"));
+	assert_int_not_equal(load(&c, "[queue x]\n[queue x]\n", err), 0);
+	assert_non_null(strstr(err, NAME ":2: [queue x] repeated"));
+	assert_int_not_equal(load(&c, "[queue -x]\n", err), 0);
+	assert_non_null(strstr(err, "invalid queue name"));
+	assert_int_not_equal(load(&c, "[queue jobd.x]\n", err), 0);
+	assert_int_not_equal(load(&c, "[queue]\n", err), 0);
+	assert_int_not_equal(load(&c, "[queue x]\nbackoff = 1m\n"
+	    "backoff_max = 1s\n", err), 0);
+	assert_non_null(strstr(err, NAME ":3: [queue x]: backoff_max"));
+	assert_int_equal(c.nqueues, 2);
+	assert_string_equal(c.queues[0].name, "mail");
+	config_free(&c);
+}
+
 static void
 test_config_sample_documents_every_key(void **state)
 {
@@ -1381,6 +1455,19 @@ test_config_sample_documents_every_key(void **state)
 		nkeys++;
 	}
 	assert_int_equal(nkeys, 36);
+
+	/* Every key of a [queue NAME] section, in the sample's example. */
+	free(sample);
+	sample = read_top_file("etc/jobd.conf");
+	p = strstr(sample, "\n#[queue ");
+	assert_non_null(p);
+	for (nkeys = 0; nkeys < QK_N; nkeys++) {
+		snprintf(sk, sizeof(sk), "\n#  %s = ",
+		    queue_key_name((enum queue_key)nkeys));
+		if (strstr(p, sk) == NULL)
+			fail_msg("etc/jobd.conf does not document [queue] %s",
+			    queue_key_name((enum queue_key)nkeys));
+	}
 
 	/* And the documented values, uncommented, are the defaults. */
 	assert_int_equal(config_defaults(&c), 0);
@@ -1629,6 +1716,7 @@ main(void)
 		cmocka_unit_test(test_config_print_roundtrip),
 		cmocka_unit_test(test_config_sample_is_defaults),
 		cmocka_unit_test(test_config_sample_documents_every_key),
+		cmocka_unit_test(test_config_queue_sections),
 		cmocka_unit_test(test_config_db_path),
 		cmocka_unit_test(test_config_default_path),
 	};
