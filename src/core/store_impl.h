@@ -164,6 +164,14 @@ int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
 /*
+ * The claim (store_claim.c): claim up to max due jobs for owner, inside
+ * the caller's write transaction; out[] and *n as store_claim().
+ */
+int		 store_claim_locked(struct store *st, const char *owner,
+		    int64_t now, int64_t lease_ms, size_t max, struct job *out,
+		    size_t *n);
+
+/*
  * Notifications (store_notify.c).  store_notify_end(): plan and insert
  * the notification jobs of ended attempt e, applied and still in jobs;
  * the caller holds the transaction.
