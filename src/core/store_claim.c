@@ -615,12 +615,16 @@ store_job_why(struct store *st, int64_t id, int64_t now, struct job_why *w)
 {
 	int error;
 
+	bool own;
+
 	memset(w, 0, sizeof(*w));
 	/* One snapshot: a read transaction around the reads. */
-	if ((error = store_exec(st, "BEGIN")) != 0)
+	own = sqlite3_get_autocommit(st->db) != 0;
+	if (own && (error = store_exec(st, "BEGIN")) != 0)
 		return error;
 	error = why_locked(st, id, now, w);
-	(void)store_exec(st, "COMMIT");
+	if (own)
+		(void)store_exec(st, "COMMIT");
 	if (error != 0)
 		job_why_clear(w);
 	return error;
