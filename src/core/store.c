@@ -83,6 +83,15 @@
 	"WHERE p.id = jobs.after_id AND p.state IN ('pending', "	\
 	"'running'))) "
 
+/* A queue's settings and running jobs, in the order cq_read() reads them. */
+#define CLAIM_QCOLS							\
+	"q.name IS NOT NULL, coalesce(q.paused, 0), q.concurrency, "	\
+	"q.rate_n, q.rate_period_ms, q.tokens, q.tokens_at, "		\
+	"coalesce(q.weight, 1), coalesce(q.vtime, 0), "			\
+	"q.max_running_per_user, "					\
+	"(SELECT count(*) FROM jobs r INDEXED BY jobs_running_queue "	\
+	"WHERE r.state = 'running' AND r.queue = x.n) "
+
 /*
  * A pending job whose run_as user is below the per-user limits: ?3 the
  * queue's (max_running_per_user), ?4 the daemon's global one; 0: none.
@@ -301,16 +310,12 @@ static const char *const store_sql[Q_MAX] = {
 	 * jobs the head walk meets.
 	 */
 	[Q_CLAIM_QNEXT] =
-	    "SELECT queue FROM jobs INDEXED BY jobs_claim "
-	    "WHERE state = 'pending' AND waiting = 0 AND queue > ?1 "
-	    "ORDER BY queue LIMIT 1",
+	    "SELECT x.n, " CLAIM_QCOLS
+	    "FROM (SELECT queue AS n FROM jobs INDEXED BY jobs_claim "
+	    "  WHERE state = 'pending' AND waiting = 0 AND queue > ?1 "
+	    "  ORDER BY queue LIMIT 1) x LEFT JOIN queues q ON q.name = x.n",
 	[Q_CLAIM_QUEUE] =
-	    "SELECT q.name IS NOT NULL, coalesce(q.paused, 0), "
-	    "  q.concurrency, q.rate_n, q.rate_period_ms, q.tokens, "
-	    "  q.tokens_at, coalesce(q.weight, 1), coalesce(q.vtime, 0), "
-	    "  q.max_running_per_user, "
-	    "  (SELECT count(*) FROM jobs r INDEXED BY jobs_running_queue "
-	    "   WHERE r.state = 'running' AND r.queue = x.n) "
+	    "SELECT x.n, " CLAIM_QCOLS
 	    "FROM (SELECT ?1 AS n) x LEFT JOIN queues q ON q.name = x.n",
 	[Q_CLAIM_VNOW] =
 	    "SELECT coalesce(max(vtime - 1.0 / weight), 0) FROM queues",

@@ -94,47 +94,56 @@ claim_vnow(struct store *st, double *v)
 	return error;
 }
 
+/* A queue's row of Q_CLAIM_QNEXT or Q_CLAIM_QUEUE into *q, at now. */
+static int
+cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
+{
+	int64_t at;
+	double full;
+
+	memset(q, 0, sizeof(*q));
+	q->row = sqlite3_column_int(s, 1) != 0;
+	q->paused = sqlite3_column_int(s, 2) != 0;
+	q->concurrency = col_int(s, 3, 0);
+	q->rate_n = col_int(s, 4, 0);
+	q->rate_ms = col_int(s, 5, 0);
+	if (q->rate_ms <= 0)
+		q->rate_n = 0;
+	full = (double)q->rate_n;
+	q->tokens = sqlite3_column_type(s, 6) == SQLITE_NULL ? full :
+	    sqlite3_column_double(s, 6);
+	at = col_int(s, 7, now);
+	if (q->rate_n > 0 && now > at)
+		q->tokens += (double)(now - at) * full / (double)q->rate_ms;
+	if (q->tokens > full)
+		q->tokens = full;
+	q->weight = col_int(s, 8, 1);
+	if (q->weight < 1)
+		q->weight = 1;
+	q->vtime = sqlite3_column_double(s, 9);
+	q->user_max = col_int(s, 10, 0);
+	q->running = sqlite3_column_int64(s, 11);
+	if ((q->name = strdup((const char *)sqlite3_column_text(s, 0))) ==
+	    NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Read queue name's settings and running count; its bucket's level now. */
 static int
 cq_load(struct store *st, const char *name, int64_t now, struct cq *q)
 {
 	sqlite3_stmt *s;
-	int64_t at;
-	double full;
 	int error = 0, rc;
 
 	memset(q, 0, sizeof(*q));
 	if ((s = store_stmt(st, Q_CLAIM_QUEUE, &error)) == NULL)
 		return error;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		error = cq_read(st, s, now, q);
+	else
 		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-		goto out;
-	}
-	q->row = sqlite3_column_int(s, 0) != 0;
-	q->paused = sqlite3_column_int(s, 1) != 0;
-	q->concurrency = col_int(s, 2, 0);
-	q->rate_n = col_int(s, 3, 0);
-	q->rate_ms = col_int(s, 4, 0);
-	if (q->rate_ms <= 0)
-		q->rate_n = 0;
-	full = (double)q->rate_n;
-	q->tokens = sqlite3_column_type(s, 5) == SQLITE_NULL ? full :
-	    sqlite3_column_double(s, 5);
-	at = col_int(s, 6, now);
-	if (q->rate_n > 0 && now > at)
-		q->tokens += (double)(now - at) * full / (double)q->rate_ms;
-	if (q->tokens > full)
-		q->tokens = full;
-	q->weight = col_int(s, 7, 1);
-	if (q->weight < 1)
-		q->weight = 1;
-	q->vtime = sqlite3_column_double(s, 8);
-	q->user_max = col_int(s, 9, 0);
-	q->running = sqlite3_column_int64(s, 10);
-	if ((q->name = strdup(name)) == NULL)
-		error = store_seterr(st, -ENOMEM, "out of memory");
-out:
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return error;
@@ -268,8 +277,7 @@ cqs_load(struct store *st, int64_t now, struct cq **out, size_t *n)
 			}
 			qs = t;
 		}
-		error = cq_load(st, (const char *)sqlite3_column_text(s, 0),
-		    now, &qs[*n]);
+		error = cq_read(st, s, now, &qs[*n]);
 		sqlite3_reset(s);
 		if (error != 0)
 			break;
