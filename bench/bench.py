@@ -21,6 +21,10 @@ brackets.  Lines starting with '#' are notes.  Sections, in order:
   latency     submit -> the job's process starts (p50, p99), and tsp's
   scale       the daemon's lease transaction with 1k and 1M pending and
               with 1M finished jobs; jobctl list and show with 1M jobs
+  queues      the claim with 1M pending jobs over 100 queues (10 paused,
+              10 at their concurrency limit) and 100k waiting on
+              dependencies, against 1k pending in one queue; throughput
+              with 10 queues under limits against the single-queue figure
   idle        CPU, wake-ups and RSS of an idle jobd with 10,000 future jobs
               and 100 schedules
   load        jobd's peak RSS while 2 jobs each write 200 MiB; throughput
@@ -49,8 +53,8 @@ import tempfile
 import time
 import urllib.parse
 
-SECTIONS = ("limits", "throughput", "submit", "latency", "scale", "idle",
-            "load", "cron", "retention")
+SECTIONS = ("limits", "throughput", "submit", "latency", "scale", "queues",
+             "idle", "load", "cron", "retention")
 OWNER = "bench"
 
 
@@ -651,6 +655,116 @@ class Bench:
                    more_is_better=False, runs=xs)
         self.remove_db(dbs["small"])
         self.remove_db(dbs["pending"])
+
+    def queues_db(self):
+        """1k pending in one queue (small) and the queues database: --big
+        pending over 100 queues, q0-q9 paused, q10-q19 at concurrency 1
+        with a job of another daemon running, the rest weights 1 to 3 and
+        a rate that never binds; plus --big / 10 jobs waiting on a
+        dependency (waiting > 0)."""
+        big = self.a.big
+        now = int(time.time() * 1000)
+        gen = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+               "FROM c WHERE i < {n}) ")
+        fast = "PRAGMA synchronous = OFF;\nPRAGMA cache_size = -262144;\n"
+        pending = ("INSERT INTO jobs (queue, command, run_at, waiting, "
+                   "created_at, updated_at) SELECT {q}, 'true', "
+                   "{now} - 86400000 + i, {w}, {now} - 86400000 + i, "
+                   "{now} - 86400000 + i FROM c;\n")
+        t0 = time.perf_counter()
+        dbs = {}
+        small = self.path("q-small.db")
+        self.create_db(small)
+        self.sql(small, fast + "BEGIN;\n" + gen.format(n=1000) +
+                 pending.format(q="'default'", now=now, w=0) + "COMMIT;\n")
+        dbs["small"] = small
+        db = self.path("q-queues.db")
+        self.create_db(db)
+        q = "'q' || (i % 100)"
+        script = (
+            gen.format(n=big) + pending.format(q=q, now=now, w=0) +
+            gen.format(n=big // 10) + pending.format(q=q, now=now, w=1) +
+            gen.format(n=100) +
+            "INSERT INTO queues (name, updated_at, paused, concurrency, "
+            "weight, rate_n, rate_period_ms) SELECT 'q' || (i - 1), 0, "
+            "i <= 10, CASE WHEN i BETWEEN 11 AND 20 THEN 1 END, "
+            "1 + i % 3, CASE WHEN i > 20 THEN 1000000 END, "
+            "CASE WHEN i > 20 THEN 1000 END FROM c;\n" +
+            gen.format(n=10) +
+            "INSERT INTO jobs (queue, command, state, run_at, attempts, "
+            "lease_owner, lease_expires_at, created_at, updated_at) "
+            f"SELECT 'q' || (9 + i), 'sleep 1', 'running', {now}, 1, "
+            f"'other', {now} + 86400000, {now}, {now} FROM c;\n")
+        self.sql(db, fast + "BEGIN;\n" + script + "COMMIT;\n")
+        dbs["queues"] = db
+        note(f"queue databases filled by SQL inserts in "
+             f"{time.perf_counter() - t0:.1f} s")
+        return dbs
+
+    def sec_queues(self):
+        a = self.a
+        dbs = self.queues_db()
+        cost = {}
+        for name in ("small", "queues"):
+            runs = []
+            for _ in range(a.runs):
+                out = self.run([self.tool("lease"), "-n",
+                                str(a.lease_iters), "-m", "2", dbs[name]])
+                runs.append(float(out.split()[0]))
+            cost[name] = (median(runs), runs)
+        big = f"{a.big // 1000000}M" if a.big % 1000000 == 0 else str(a.big)
+        note("claim: store_claim() of 2 jobs as in scale; the queues "
+             f"database: {big} pending over 100 queues (10 paused, 10 at "
+             f"their concurrency limit), {a.big // 10} waiting on "
+             "dependencies")
+        report("claim: 1k pending, one queue", cost["small"][0], "us",
+               runs=cost["small"][1])
+        report(f"claim: {big} pending, 100 queues", cost["queues"][0],
+               "us", runs=cost["queues"][1])
+        report(f"claim cost ratio {big} over 100 queues / 1k",
+               cost["queues"][0] / cost["small"][0], "x", 1.2,
+               more_is_better=False)
+        for d in dbs.values():
+            self.remove_db(d)
+
+        runs = self.repeat("throughput, 10 queues",
+                           self.fresh_queues_throughput, a.budget)
+        if "throughput" not in self.cache:
+            self.sec_throughput()
+        base = self.cache["throughput"]
+        report(f"throughput: {a.jobs} x true over 10 queues under limits",
+               median(runs), "jobs/s", 0.9 * base, runs=runs,
+               note="(target 0.9 x the one-queue throughput)")
+
+    def fresh_queues_throughput(self, i):
+        """As timed_throughput, the jobs spread over 10 queues, each with
+        concurrency 1, a rate of 100,000/1s, a weight of 1 to 3 and
+        max_running_per_user 1 (all limits checked by every claim)."""
+        a = self.a
+        db = self.path(f"tq{i}.db")
+        self.create_db(db)
+        self.sql(db, "".join(
+            "INSERT INTO queues (name, updated_at, concurrency, rate_n, "
+            f"rate_period_ms, weight, max_running_per_user) VALUES "
+            f"('tq{k}', 0, 1, 100000, 1000, {1 + k % 3}, 1);\n"
+            for k in range(10)))
+        d = Daemon(self, db, f"tq{i}").start()
+        try:
+            t0 = time.perf_counter()
+            lo = hi = None
+            per = max(1, a.jobs // 10)
+            for k in range(10):
+                l, h, _ = self.submit_batch(db, ["true\n"] * per,
+                                            "--queue", f"tq{k}")
+                lo = l if lo is None else lo
+                hi = h
+            t1, left = self.wait_jobs(db, lo, hi, timeout=a.run_cap,
+                                      cut=True)
+            done = self.verify_done(db, lo, hi, partial=left > 0)
+        finally:
+            d.stop()
+        self.remove_db(db)
+        return done / (t1 - t0)
 
     def sec_idle(self):
         a = self.a

@@ -10,8 +10,8 @@
  * through sqlite3_auto_extension(), turns each COMMIT into a ROLLBACK, so
  * every call sees the same database and the figure is the transaction's
  * work (BEGIN IMMEDIATE, the claim UPDATE ... RETURNING, the attempts
- * INSERTs) without the fsync.  The hook also checks that each call
- * claimed MAX jobs.  Prints "MEDIAN_US P90_US ITERATIONS" on stdout.
+ * INSERTs, the queues' fair-share and rate state) without the fsync.
+ * The hook also checks that each call claimed MAX jobs.  Prints "MEDIAN_US P90_US ITERATIONS" on stdout.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -119,9 +119,10 @@ main(int argc, char **argv)
 			    "database was changed\n");
 			return 1;
 		}
-		if (hook_changes != 2 * max) {
+		/* A job and its attempt each, then the queues' state. */
+		if (hook_changes < 2 * max) {
 			fprintf(stderr, "lease: %s: a claim changed %d rows, "
-			    "not %ld: fewer than %ld jobs due? (%s)\n",
+			    "fewer than %ld: fewer than %ld jobs due? (%s)\n",
 			    argv[optind], hook_changes, 2 * max, max,
 			    store_errmsg(st));
 			return 1;

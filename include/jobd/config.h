@@ -78,6 +78,8 @@ struct jd_config {
 	char	*mail_from;		/* owned; NULL: the job's user */
 	char	*metrics_file;		/* owned; NULL: none written */
 	int64_t	 metrics_interval_ms;	/* between two metrics_file writes */
+	int	 max_running_per_user;	/* running jobs of one run_as user,
+					   all queues; 0: no limit */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */

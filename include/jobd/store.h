@@ -209,7 +209,11 @@ int	store_daemon_reclaim(struct store *st, const char *instance,
 
 /*
  * Claim up to max due jobs for owner in one transaction: pending, run_at <=
- * now, queue not paused, by priority, run_at, id; each becomes running with
+ * now, no dependency left, its overlap = queue predecessor ended, its
+ * queue not paused, below its concurrency (all daemons), with a token in
+ * its rate bucket, its user below the per-user limits (the queue's and
+ * store_set_user_max()'s); queues by weighted fair sharing, within a
+ * queue by priority, run_at, id (store_claim.c); each becomes running with
  * lease_expires_at = now + lease_ms and attempts + 1, and gets an attempts
  * row (started_at = now, until the result gives the spawn time).  The
  * claimed jobs are written to out[] (owned: job_clear() each), in claim
@@ -217,6 +221,45 @@ int	store_daemon_reclaim(struct store *st, const char *instance,
  */
 int	store_claim(struct store *st, const char *owner, int64_t now,
 	    int64_t lease_ms, size_t max, struct job *out, size_t *n);
+
+/*
+ * The global max_running_per_user (jobd.conf) the claim applies and the
+ * daemon's row records; 0: no limit.
+ */
+void	store_set_user_max(struct store *st, int64_t max);
+
+/*
+ * Why a pending job does not start: the first rule of the claim it does
+ * not meet, checked in this order.  until: a time (UTC ms) when it says;
+ * n: what the reason counts; ids: the jobs it names (owned).
+ */
+enum why_reason {
+	WHY_NONE,		/* not a pending job */
+	WHY_DEPS,		/* ids: its dependencies not yet met */
+	WHY_AFTER,		/* n: the overlap = queue predecessor */
+	WHY_PAUSED,		/* its queue is paused */
+	WHY_LATER,		/* until: its run_at */
+	WHY_BACKOFF,		/* until: its run_at; n: attempts so far */
+	WHY_CONCURRENCY,	/* n: the limit; ids: the running jobs */
+	WHY_RATE,		/* until: the next token; n: rate_n */
+	WHY_USER_QUEUE,		/* n: the queue's max_running_per_user */
+	WHY_USER_GLOBAL,	/* n: the daemons' max_running_per_user */
+	WHY_NO_DAEMON,		/* no daemon registered */
+	WHY_NEXT		/* due: starts at the next claim */
+};
+
+struct job_why {
+	enum why_reason	 reason;
+	int64_t		 until;
+	int64_t		 n;
+	int64_t		*ids;
+	size_t		 nids;
+};
+
+/* Why pending job id waits at now; WHY_NONE when it is not pending. */
+int	store_job_why(struct store *st, int64_t id, int64_t now,
+	    struct job_why *w);
+void	job_why_clear(struct job_why *w);
 
 /*
  * Extend the leases of owner's running jobs to now + lease_ms and stamp

@@ -164,6 +164,9 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(metrics_file), CFG_UNSET | CFG_RELOAD, 0, "none" },
 	{ "jobd", "metrics_interval", CFG_MSEC, SEC, HOUR, "15s",
 	    OFF(metrics_interval_ms), CFG_RELOAD },
+	/* 0: no limit. */
+	{ "jobd", "max_running_per_user", CFG_INT, 0, 100000, "0",
+	    OFF(max_running_per_user), CFG_RELOAD },
 	{ "job", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",

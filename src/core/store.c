@@ -77,11 +77,6 @@
 	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
 	"created_at, updated_at, " PROC_COLS ", " MAIL_COLS ", " HOOK_COLS
 
-/* A job whose queue is not paused: an index lookup, no temporary table. */
-#define NOT_PAUSED							\
-	"NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = jobs.queue "	\
-	"AND q.paused) "
-
 /* A pending job held back by overlap = queue until its predecessor ends. */
 #define NOT_BLOCKED							\
 	"(after_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs p "	\
@@ -106,11 +101,26 @@
 	"AND m.state = 'running'), 0) "					\
 	"FROM k LEFT JOIN queues q ON q.name = k.name "
 
-/* The daemon's next due job, lease expiry and schedule to fire. */
-#define SQL_NEXT_DUE							\
-	"SELECT run_at FROM jobs INDEXED BY jobs_pending_run_at "	\
-	"WHERE state = 'pending' AND waiting = 0 AND " NOT_PAUSED "AND "	\
-	NOT_BLOCKED "ORDER BY run_at LIMIT 1"
+/* A queue's settings and running jobs, in the order cq_read() reads them. */
+#define CLAIM_QCOLS							\
+	"q.name IS NOT NULL, coalesce(q.paused, 0), q.concurrency, "	\
+	"q.rate_n, q.rate_period_ms, q.tokens, q.tokens_at, "		\
+	"coalesce(q.weight, 1), coalesce(q.vtime, 0), "			\
+	"q.max_running_per_user, "					\
+	"(SELECT count(*) FROM jobs r INDEXED BY jobs_running_queue "	\
+	"WHERE r.state = 'running' AND r.queue = x.n) "
+
+/*
+ * A pending job whose run_as user is below the per-user limits: ?3 the
+ * queue's (max_running_per_user), ?4 the daemon's global one; 0: none.
+ */
+#define USER_OK								\
+	"(?3 = 0 OR (SELECT count(*) FROM jobs r INDEXED BY "		\
+	"jobs_running_queue WHERE r.state = 'running' AND "		\
+	"r.queue = jobs.queue AND r.run_as IS jobs.run_as) < ?3) AND "	\
+	"(?4 = 0 OR (SELECT count(*) FROM jobs r INDEXED BY "		\
+	"jobs_running_queue WHERE r.state = 'running' AND "		\
+	"r.run_as IS jobs.run_as) < ?4) "
 #define SQL_NEXT_EXPIRY							\
 	"SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "\
 	"WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
@@ -302,29 +312,67 @@ static const char *const store_sql[Q_MAX] = {
 	    "ORDER BY started_at, instance",
 	[Q_DAEMON_INSERT] =
 	    "INSERT OR REPLACE INTO daemons (instance, host, pid, boot_id, "
-	    "version, started_at, heartbeat_at, heartbeat_ms) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0))",
+	    "version, started_at, heartbeat_at, heartbeat_ms, "
+	    "max_running_per_user) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, 0), "
+	    "nullif(?9, 0))",
 	[Q_DAEMON_DELETE] = "DELETE FROM daemons WHERE instance = ?1",
 	[Q_RECLAIM] =
 	    "UPDATE jobs SET lease_expires_at = ?2, updated_at = ?2 "
 	    "WHERE lease_owner = ?1 AND state = 'running' "
 	    "  AND lease_expires_at > ?2",
-	/* Walks jobs_pending in claim order and stops after ?4 rows. */
 	/*
-	 * Claim order is priority, run_at, id.  Rather than walk every
-	 * pending job in that order (most may be due later), visit the
-	 * priorities present one seek at a time and take the due jobs of
-	 * each from the front of its run_at range.
+	 * The claim (store_claim.c).  The queues with startable jobs, one
+	 * seek each in jobs_claim; a queue's settings, running jobs and
+	 * the global virtual time of fair sharing; a queue's priorities,
+	 * one seek each; the first startable job of one priority, run_at
+	 * order.  The per-user limits (?3: the queue's, ?4: the global
+	 * one; 0: none) and the overlap = queue rule are checked on the
+	 * jobs the head walk meets.
 	 */
+	[Q_CLAIM_QNEXT] =
+	    "SELECT x.n, " CLAIM_QCOLS
+	    "FROM (SELECT queue AS n FROM jobs INDEXED BY jobs_claim "
+	    "  WHERE state = 'pending' AND waiting = 0 AND queue > ?1 "
+	    "  ORDER BY queue LIMIT 1) x LEFT JOIN queues q ON q.name = x.n",
+	[Q_CLAIM_QUEUE] =
+	    "SELECT x.n, " CLAIM_QCOLS
+	    "FROM (SELECT ?1 AS n) x LEFT JOIN queues q ON q.name = x.n",
+	[Q_CLAIM_VNOW] =
+	    "SELECT coalesce(max(vtime - 1.0 / weight), 0) FROM queues",
 	[Q_CLAIM_PRIO] =
-	    "SELECT priority FROM jobs INDEXED BY jobs_pending "
-	    "WHERE state = 'pending' AND priority >= ?1 "
-	    "ORDER BY priority LIMIT 1",
+	    "SELECT priority FROM jobs INDEXED BY jobs_claim "
+	    "WHERE state = 'pending' AND waiting = 0 AND queue = ?1 "
+	    "  AND priority >= ?2 ORDER BY priority LIMIT 1",
 	[Q_CLAIM_PICK] =
-	    "SELECT id FROM jobs INDEXED BY jobs_pending "
-	    "WHERE state = 'pending' AND priority = ?1 AND run_at <= ?2 "
-	    "  AND waiting = 0 AND " NOT_PAUSED "AND " NOT_BLOCKED
-	    "ORDER BY run_at, id LIMIT ?3",
+	    "SELECT id, run_at FROM jobs INDEXED BY jobs_claim "
+	    "WHERE state = 'pending' AND waiting = 0 AND queue = ?1 "
+	    "  AND priority = ?2 AND " NOT_BLOCKED "AND " USER_OK
+	    "ORDER BY run_at, id LIMIT 1",
+	[Q_CLAIM_QSAVE] =
+	    "INSERT INTO queues (name, updated_at, vtime, tokens, tokens_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+	    "vtime = excluded.vtime, tokens = excluded.tokens, "
+	    "tokens_at = excluded.tokens_at",
+	[Q_CLAIM_USERS] =
+	    "SELECT (SELECT count(*) FROM jobs r INDEXED BY "
+	    "  jobs_running_queue WHERE r.state = 'running' "
+	    "  AND r.queue = ?1 AND r.run_as IS ?2), "
+	    "(SELECT count(*) FROM jobs r INDEXED BY jobs_running_queue "
+	    "  WHERE r.state = 'running' AND r.run_as IS ?2)",
+	[Q_WHY_JOB] =
+	    "SELECT state, queue, run_as, run_at, attempts, waiting, "
+	    "  (SELECT p.id FROM jobs p WHERE p.id = jobs.after_id "
+	    "   AND p.state IN ('pending', 'running')) "
+	    "FROM jobs WHERE id = ?1",
+	[Q_WHY_DEPS] =
+	    "SELECT dep_id FROM job_deps WHERE job_id = ?1 AND met = 0 "
+	    "ORDER BY dep_id",
+	[Q_WHY_RUNNING] =
+	    "SELECT id FROM jobs INDEXED BY jobs_running_queue "
+	    "WHERE state = 'running' AND queue = ?1 ORDER BY id",
+	[Q_WHY_DAEMONS] =
+	    "SELECT count(*), min(max_running_per_user) FROM daemons",
 	[Q_CLAIM] =
 	    "UPDATE jobs SET state = 'running', lease_owner = ?2, "
 	    "lease_expires_at = ?3 + ?4, attempts = attempts + 1, "
@@ -339,7 +387,8 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHERE lease_owner = ?1 AND state = 'running'",
 	[Q_HEARTBEAT_DAEMON] =
 	    "UPDATE daemons SET heartbeat_at = ?2, "
-	    "  heartbeat_ms = nullif(?3, 0) WHERE instance = ?1",
+	    "  heartbeat_ms = nullif(?3, 0), "
+	    "  max_running_per_user = nullif(?4, 0) WHERE instance = ?1",
 	/* Fenced like a result: only while the lease is still ours. */
 	[Q_ATTEMPT_PROC] =
 	    "UPDATE attempts SET pid = ?4, pid_start = ?5, boot_id = ?6, "
@@ -351,11 +400,10 @@ static const char *const store_sql[Q_MAX] = {
 	[Q_ATTEMPT_PROC_GET] =
 	    "SELECT pid, pid_start, boot_id, cgroup FROM attempts "
 	    "WHERE job_id = ?1 AND attempt = ?2 ORDER BY id DESC LIMIT 1",
-	[Q_NEXT_DUE] = SQL_NEXT_DUE,
 	[Q_NEXT_EXPIRY] = SQL_NEXT_EXPIRY,
 	/* All of the daemon's timers, read in one snapshot. */
 	[Q_TIMES] =
-	    "SELECT (" SQL_NEXT_DUE "), (" SQL_NEXT_EXPIRY "), "
+	    "SELECT NULL, (" SQL_NEXT_EXPIRY "), "
 	    "(" SQL_SCHED_NEXT "), "
 	    "(SELECT data_version FROM pragma_data_version)",
 	[Q_EXPIRED] =
@@ -2408,6 +2456,7 @@ store_daemon_register(struct store *st, const struct daemon_info *d)
 	sqlite3_bind_int64(s, 6, d->started_at);
 	sqlite3_bind_int64(s, 7, d->heartbeat_at);
 	sqlite3_bind_int64(s, 8, d->heartbeat_ms > 0 ? d->heartbeat_ms : 0);
+	sqlite3_bind_int64(s, 9, st->user_max);
 	if ((error = store_run(st, s)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
@@ -2459,107 +2508,6 @@ fail:
 	return error;
 }
 
-/*
- * The ids of up to max due jobs in claim order, inside the caller's write
- * transaction.
- */
-static int
-claim_pick(struct store *st, int64_t now, size_t max, int64_t *ids,
-    size_t *n)
-{
-	sqlite3_stmt *pr, *pk;
-	int64_t prio, from = INT64_MIN;
-	int error = 0, rc;
-
-	*n = 0;
-	if ((pr = store_stmt(st, Q_CLAIM_PRIO, &error)) == NULL ||
-	    (pk = store_stmt(st, Q_CLAIM_PICK, &error)) == NULL)
-		return error;
-	while (*n < max) {
-		sqlite3_bind_int64(pr, 1, from);
-		rc = sqlite3_step(pr);
-		prio = rc == SQLITE_ROW ? sqlite3_column_int64(pr, 0) : 0;
-		sqlite3_reset(pr);
-		if (rc == SQLITE_DONE)
-			break;
-		if (rc != SQLITE_ROW)
-			return store_err(st, rc);
-		sqlite3_bind_int64(pk, 1, prio);
-		sqlite3_bind_int64(pk, 2, now);
-		sqlite3_bind_int64(pk, 3, (int64_t)(max - *n));
-		while ((rc = sqlite3_step(pk)) == SQLITE_ROW && *n < max)
-			ids[(*n)++] = sqlite3_column_int64(pk, 0);
-		sqlite3_reset(pk);
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-			return store_err(st, rc);
-		if (prio == INT64_MAX)
-			break;
-		from = prio + 1;
-	}
-	return 0;
-}
-
-/* Claim up to max due jobs inside the caller's write transaction. */
-static int
-claim_locked(struct store *st, const char *owner, int64_t now,
-    int64_t lease_ms, size_t max, struct job *out, size_t *n)
-{
-	sqlite3_stmt *c, *g, *a;
-	int64_t *ids;
-	size_t i, got = 0;
-	int error = 0, rc;
-
-	*n = 0;
-	if ((c = store_stmt(st, Q_CLAIM, &error)) == NULL ||
-	    (g = store_stmt(st, Q_CLAIMED, &error)) == NULL ||
-	    (a = store_stmt(st, Q_ATTEMPT_START, &error)) == NULL)
-		return error;
-	if ((ids = calloc(max, sizeof(*ids))) == NULL)
-		return store_seterr(st, -ENOMEM, "out of memory");
-	if ((error = claim_pick(st, now, max, ids, &got)) != 0)
-		goto out;
-	for (i = 0; i < got; i++) {
-		sqlite3_bind_int64(c, 1, ids[i]);
-		sqlite3_bind_text(c, 2, owner, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(c, 3, now);
-		sqlite3_bind_int64(c, 4, lease_ms);
-		if ((error = store_run(st, c)) != 0)
-			break;
-		sqlite3_bind_int64(g, 1, ids[i]);
-		if ((rc = sqlite3_step(g)) == SQLITE_ROW)
-			error = job_read(g, &out[*n], true);
-		else
-			error = store_err(st, rc == SQLITE_DONE ?
-			    SQLITE_INTERNAL : rc);
-		sqlite3_reset(g);
-		if (error != 0)
-			break;
-		(*n)++;
-		sqlite3_bind_int64(a, 1, ids[i]);
-		sqlite3_bind_int64(a, 2, out[*n - 1].attempts);
-		sqlite3_bind_text(a, 3, owner, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(a, 4, now);
-		if ((error = store_run(st, a)) != 0)
-			break;
-	}
-out:
-	free(ids);
-	if (error != 0) {
-		for (i = 0; i < *n; i++)
-			job_clear(&out[i]);
-		*n = 0;
-	}
-	return error;
-}
-
-int
-store_claim(struct store *st, const char *owner, int64_t now,
-    int64_t lease_ms, size_t max, struct job *out, size_t *n)
-{
-	return store_finish_claim(st, NULL, 0, now, owner, lease_ms, max,
-	    out, n);
-}
-
 int
 store_heartbeat(struct store *st, const char *owner, int64_t now,
     int64_t lease_ms, int64_t every_ms)
@@ -2585,6 +2533,7 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	sqlite3_bind_text(d, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(d, 2, now);
 	sqlite3_bind_int64(d, 3, every_ms > 0 ? every_ms : 0);
+	sqlite3_bind_int64(d, 4, st->user_max);
 	if ((error = store_run(st, j)) != 0 ||
 	    (error = store_run(st, d)) != 0 ||
 	    (error = store_commit(st)) != 0)
@@ -2698,7 +2647,8 @@ store_next_times(struct store *st, int64_t *next_due, int64_t *next_expiry)
 {
 	int error;
 
-	if ((error = store_first_int(st, Q_NEXT_DUE, next_due)) != 0)
+	if ((error = store_claim_next(st, clock_wall_ms(st->clock),
+	    next_due)) != 0)
 		return error;
 	return store_first_int(st, Q_NEXT_EXPIRY, next_expiry);
 }
@@ -2719,6 +2669,9 @@ store_times(struct store *st, struct store_times *t)
 	else
 		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
 	sqlite3_reset(s);
+	if (error == 0)
+		error = store_claim_next(st, clock_wall_ms(st->clock),
+		    &t->due);
 	return error;
 }
 
@@ -2936,8 +2889,8 @@ store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
 	for (i = 0; i < n; i++)
 		if ((error = store_end_one(st, &ends[i], now)) != 0)
 			goto fail;
-	if (max > 0 && (error = claim_locked(st, owner, now, lease_ms, max,
-	    out, got)) != 0)
+	if (max > 0 && (error = store_claim_locked(st, owner, now, lease_ms,
+	    max, out, got)) != 0)
 		goto fail;
 	if ((error = store_commit(st)) != 0)
 		goto fail;

@@ -40,8 +40,17 @@ enum store_stmt {
 	Q_DAEMON_INSERT,
 	Q_DAEMON_DELETE,
 	Q_RECLAIM,
+	Q_CLAIM_QNEXT,
+	Q_CLAIM_QUEUE,
+	Q_CLAIM_VNOW,
 	Q_CLAIM_PRIO,
 	Q_CLAIM_PICK,
+	Q_CLAIM_QSAVE,
+	Q_CLAIM_USERS,
+	Q_WHY_JOB,
+	Q_WHY_DEPS,
+	Q_WHY_RUNNING,
+	Q_WHY_DAEMONS,
 	Q_CLAIM,
 	Q_CLAIMED,
 	Q_ATTEMPT_START,
@@ -49,7 +58,6 @@ enum store_stmt {
 	Q_HEARTBEAT_DAEMON,
 	Q_ATTEMPT_PROC,
 	Q_ATTEMPT_PROC_GET,
-	Q_NEXT_DUE,
 	Q_NEXT_EXPIRY,
 	Q_TIMES,
 	Q_EXPIRED,
@@ -165,6 +173,7 @@ struct store {
 	uint64_t		 rng;		/* busy waits' jitter */
 	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
 	struct store_notify	*notify;	/* store_notify_set(); NULL */
+	int64_t			 user_max;	/* store_set_user_max(); 0 */
 	char			 errmsg[512];
 	char			 full[512];	/* a cron slot's queue is full:
 						   store_fire()'s reason */
@@ -183,6 +192,16 @@ int		 store_first_int(struct store *st, enum store_stmt q,
 int		 store_begin(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
+
+/*
+ * The claim (store_claim.c): claim up to max due jobs for owner, inside
+ * the caller's write transaction; out[] and *n as store_claim().
+ */
+int		 store_claim_locked(struct store *st, const char *owner,
+		    int64_t now, int64_t lease_ms, size_t max, struct job *out,
+		    size_t *n);
+/* The earliest time a pending job may start (INT64_MAX: none). */
+int		 store_claim_next(struct store *st, int64_t now, int64_t *due);
 
 /*
  * Notifications (store_notify.c).  store_notify_end(): plan and insert

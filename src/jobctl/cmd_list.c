@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +41,15 @@ job_when(const struct job *jb)
 struct list_ctx {
 	struct ctl		*ctl;
 	struct out_table	*table;
+	bool			 why;		/* the WHY column */
+	int			 error;		/* of store_job_why() */
 };
 
 static int
 list_one(const struct job *jb, void *arg)
 {
 	struct list_ctx *lc = arg;
+	struct job_why why;
 	char buf[TIMEFMT_MAX];
 
 	if (lc->table == NULL)
@@ -62,6 +66,13 @@ list_one(const struct job *jb, void *arg)
 	out_table_cell(lc->table, buf, 0);
 	jobfmt_relative(lc->ctl, job_when(jb), buf, sizeof(buf));
 	out_table_cell(lc->table, buf, 0);
+	if (lc->why) {
+		if ((lc->error = jobwhy_get(lc->ctl, jb, &why)) != 0)
+			return lc->error;
+		jobwhy_short(&why, buf, sizeof(buf));
+		job_why_clear(&why);
+		out_table_cell(lc->table, buf, 0);
+	}
 	out_table_cell(lc->table, jb->command, LIST_COMMAND_WIDTH);
 	return 0;
 }
@@ -127,7 +138,7 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct job_filter f = { -1, NULL, LIST_DEFAULT_LIMIT, 0, 0, 0 };
-	struct list_ctx lc = { ctl, NULL };
+	struct list_ctx lc = { ctl, NULL, false, 0 };
 	struct schedule sc;
 	const char *sched = NULL;
 	int c, error;
@@ -174,7 +185,12 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 		f.schedule_id = sc.id;
 		schedule_clear(&sc);
 	}
-	if (!ctl->json)
+	/* Pending jobs only: why each waits. */
+	lc.why = f.states == 1u << JOB_PENDING;
+	if (!ctl->json && lc.why)
+		lc.table = out_table_new(8, "ID", "STATE", "QUEUE", "PRI",
+		    "ATTEMPTS", "WHEN", "WHY", "COMMAND");
+	else if (!ctl->json)
 		lc.table = out_table_new(7, "ID", "STATE", "QUEUE", "PRI",
 		    "ATTEMPTS", "WHEN", "COMMAND");
 	error = store_job_list(ctl->st, &f, list_one, &lc);

@@ -420,6 +420,7 @@ jobfmt_line_ms(const char *name, int64_t ms, int64_t def, const char *none)
 static void
 show_human(struct ctl *ctl, const struct job *jb)
 {
+	struct job_why why;
 	struct rerun_buf rb;
 	char buf[512];
 	const char *e;
@@ -436,6 +437,14 @@ show_human(struct ctl *ctl, const struct job *jb)
 	snprintf(buf, sizeof(buf), "%" PRId64, jb->priority);
 	jobfmt_line("priority:", buf);
 	jobfmt_line_time(ctl, "run at:", jb->run_at, NULL);
+	if (jb->state == JOB_PENDING) {
+		if ((error = jobwhy_get(ctl, jb, &why)) != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "%s",
+			    store_errmsg(ctl->st));
+		jobwhy_text(ctl, jb, &why, buf, sizeof(buf));
+		job_why_clear(&why);
+		jobfmt_line("waiting:", buf);
+	}
 	if (jb->max_attempts == JOB_DEFAULT)
 		snprintf(buf, sizeof(buf), "%" PRId64 " of %" PRId64
 		    " (default)", jb->attempts,
@@ -521,6 +530,7 @@ show_human(struct ctl *ctl, const struct job *jb)
 void
 jobfmt_show(struct ctl *ctl, const struct job *jb)
 {
+	struct job_why why;
 	struct out_json j;
 	int error;
 
@@ -528,8 +538,13 @@ jobfmt_show(struct ctl *ctl, const struct job *jb)
 		show_human(ctl, jb);
 		return;
 	}
+	if ((error = jobwhy_get(ctl, jb, &why)) != 0)
+		ctl_fail(ctl, ctl_exit_code(error), "%s",
+		    store_errmsg(ctl->st));
 	out_json_begin(&j, stdout);
 	jobfmt_json(&j, jb);
+	jobwhy_json(&j, ctl, jb, &why);
+	job_why_clear(&why);
 	out_json_array(&j, "reruns");
 	error = store_job_reruns(ctl->st, jb->id, rerun_json, &j);
 	out_json_close(&j, ']');

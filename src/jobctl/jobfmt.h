@@ -14,7 +14,22 @@
 
 struct ctl;
 struct job;
+struct job_why;
 struct out_json;
+
+/*
+ * Why pending job jb waits (jobwhy.c): jobwhy_get() asks the store (the
+ * claim's rules; WHY_NONE for a job that is not pending); jobwhy_text()
+ * writes show's "waiting:" sentence, jobwhy_short() list's WHY cell;
+ * jobwhy_json() adds member "why" to the open object j: null, or
+ * {"reason", "until", "jobs", "attempt", "limit", "text"}.
+ */
+int	jobwhy_get(struct ctl *ctl, const struct job *jb, struct job_why *w);
+void	jobwhy_text(const struct ctl *ctl, const struct job *jb,
+	    const struct job_why *w, char *buf, size_t len);
+void	jobwhy_short(const struct job_why *w, char *buf, size_t len);
+void	jobwhy_json(struct out_json *j, const struct ctl *ctl,
+	    const struct job *jb, const struct job_why *w);
 
 /* Every field of job jb as members of the open JSON object j. */
 void	jobfmt_json(struct out_json *j, const struct job *jb);

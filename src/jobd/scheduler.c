@@ -1218,6 +1218,8 @@ on_sighup(uv_signal_t *h, int signum)
 	s->cfg->kill_grace_ms = n.kill_grace_ms;
 	s->cfg->max_output = n.max_output;
 	s->cfg->max_catchup = n.max_catchup;
+	s->cfg->max_running_per_user = n.max_running_per_user;
+	store_set_user_max(s->st, n.max_running_per_user);
 	s->cfg->max_attempts = n.max_attempts;
 	s->cfg->timeout_ms = n.timeout_ms;
 	s->cfg->backoff_ms = n.backoff_ms;
@@ -1448,6 +1450,7 @@ sched_run(const struct sched_opts *o)
 	d.version = JOBD_VERSION;
 	d.started_at = d.heartbeat_at = now_ms(s);
 	d.heartbeat_ms = sched_heartbeat_ms(s);
+	store_set_user_max(s->st, s->cfg->max_running_per_user);
 	sched_reclaim(s);
 	if (contain_open(&s->contain, s->cfg->cgroups, s->st, s->db_path,
 	    s->host, s->boot_id, s->instance) != 0) {

@@ -36,6 +36,10 @@
 #                         each daemon that exited without reap_jobd
 #   dsql SQL              sqlite3 on $DB with a busy timeout (as its
 #                         owner: db_sqlite3 in lib.sh)
+#   queue_set NAME COL=VAL[, COL=VAL ...]
+#                         give queue NAME settings: its row in queues
+#                         (made if missing) gets the SQL assignments
+#   running_in QUEUE      how many jobs of QUEUE run now (all daemons)
 #   jstate ID             pending/running/done/cancelled/dead, or "none"
 #   wait_state ID STATE SECS
 #                         wait_until the job is in STATE, else a problem
@@ -121,6 +125,7 @@ locale_file = $T/locale
 cgroups = auto
 metrics_file = 
 metrics_interval = 15s
+max_running_per_user = 0
 
 [job]
 max_attempts = 5
@@ -235,6 +240,16 @@ reap_jobd() {	# pid secs
 stop_jobd() {	# pid [secs]
 	kill -TERM "$1" 2>/dev/null
 	reap_jobd "$1" "${2:-10}"
+}
+
+queue_set() {	# name 'col = val, ...'
+	dsql "INSERT OR IGNORE INTO queues (name, updated_at)
+	    VALUES ('$1', 0); UPDATE queues SET $2 WHERE name = '$1'"
+}
+
+running_in() {	# queue
+	dsql "SELECT count(*) FROM jobs WHERE state = 'running'
+	    AND queue = '$1'"
 }
 
 jstate() {	# id

@@ -160,7 +160,7 @@ slot_at env cwd user cancel_requested lease_owner lease_expires_at
 created_at updated_at finished_at exit_code last_error dead_at dead_reason
 umask limit_nofile limit_nproc limit_as limit_cpu kill_mode mail_to mail_on
 rerun_of reruns history on_dead on_failure on_success notify_of
-notify_event waiting after dependents""".split())
+notify_event waiting after dependents why""".split())
 if set(d) != want:
     sys.exit("missing %s, extra %s" % (want - set(d), set(d) - want))
 exp = {"id": int(sys.argv[1]), "state": "pending", "queue": "full",
@@ -170,7 +170,9 @@ exp = {"id": int(sys.argv[1]), "state": "pending", "queue": "full",
     "idempotency_key": "show-key", "env": {"FOO": "bar", "EMPTY": ""},
     "cwd": "/srv/work", "user": sys.argv[2], "cancel_requested": False,
     "history": [], "finished_at": None, "dead_at": None, "rerun_of": None,
-    "reruns": []}
+    "reruns": [], "why": {"reason": "due_later",
+    "until": "2031-05-06T07:08:09.000Z", "jobs": [], "attempt": None,
+    "limit": None, "text": d["why"]["text"]}}
 bad = ["%s=%r" % (k, d[k]) for k in exp if d[k] != exp[k]]
 if bad:
     sys.exit("wrong: " + ", ".join(bad))' "$ID" "$(id -un)" <"$T/.out" ||

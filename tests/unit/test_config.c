@@ -323,6 +323,7 @@ test_config_every_key(void **state)
 	    "shutdown_grace = 0s\n"
 	    "kill_grace = 10m\n"
 	    "max_output = 64M\n"
+	    "max_running_per_user = 100000\n"
 	    "[job]\n"
 	    "max_attempts = 1000\n"
 	    "timeout = 30d\n"
@@ -334,6 +335,7 @@ test_config_every_key(void **state)
 	assert_int_equal(c.shutdown_grace_ms, 0);
 	assert_int_equal(c.kill_grace_ms, 600000);
 	assert_int_equal(c.max_output, 64 * 1048576);
+	assert_int_equal(c.max_running_per_user, 100000);
 	assert_int_equal(c.max_attempts, 1000);
 	assert_int_equal(c.timeout_ms, 30 * 86400000LL);
 	assert_int_equal(c.backoff_ms, 86400000);
@@ -356,6 +358,8 @@ test_config_every_key(void **state)
 	assert_int_equal(c.poll_interval_ms, 3600000);
 	assert_int_equal(c.visibility_timeout_ms, 1000);
 	assert_int_equal(c.max_output, 1024);
+	/* Not in the file: no limit. */
+	assert_int_equal(c.max_running_per_user, 0);
 	assert_int_equal(c.max_attempts, 1);
 	assert_int_equal(c.backoff_ms, 100);
 	assert_int_equal(c.backoff_max_ms, 100);
@@ -1177,6 +1181,7 @@ test_config_print_roundtrip(void **state)
 	    "# mail_from = (not set)\n"
 	    "# metrics_file = (none)\n"
 	    "metrics_interval = 15s\n"
+	    "max_running_per_user = 0\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
@@ -1454,7 +1459,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 36);
+	assert_int_equal(nkeys, 37);
 
 	/* Every key of a [queue NAME] section, in the sample's example. */
 	free(sample);

@@ -667,9 +667,13 @@ side(struct fixture *f)
 	return db;
 }
 
-/* The claim order the store promises, by brute force: n ids into ids[]. */
+/*
+ * The order the store promises within queue q (NULL: any queue not
+ * paused), by brute force: up to max ids into ids[].
+ */
 static size_t
-due_by_brute_force(sqlite3 *db, int64_t now, size_t max, int64_t *ids)
+due_by_brute_force(sqlite3 *db, const char *q, int64_t now, size_t max,
+    int64_t *ids)
 {
 	sqlite3_stmt *s;
 	size_t n = 0;
@@ -677,10 +681,13 @@ due_by_brute_force(sqlite3 *db, int64_t now, size_t max, int64_t *ids)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM jobs "
 	    "WHERE state = 'pending' AND run_at <= ?1 AND queue NOT IN "
 	    "(SELECT name FROM queues WHERE paused) "
+	    "AND (?3 IS NULL OR queue = ?3) "
 	    "ORDER BY priority, run_at, id LIMIT ?2", -1, &s, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, (int64_t)max);
+	if (q != NULL)
+		sqlite3_bind_text(s, 3, q, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -688,9 +695,10 @@ due_by_brute_force(sqlite3 *db, int64_t now, size_t max, int64_t *ids)
 }
 
 /*
- * Claims take due jobs by priority, run_at, id, across many priorities,
- * past jobs due later and jobs of paused queues: compared with a plain
- * query over random jobs, claim by claim until nothing is due.
+ * Claims take due jobs by priority, run_at, id within a queue, across
+ * many priorities, past jobs due later and jobs of paused queues, and
+ * share between the queues (weight 1 each: turn about): compared with a
+ * plain query over random jobs, claim by claim until nothing is due.
  */
 static void
 test_store_claim_order_matches_brute_force(void **state)
@@ -699,10 +707,10 @@ test_store_claim_order_matches_brute_force(void **state)
 	static const char *queues[] = { "a", "b", "paused" };
 	struct job_spec js[400];
 	struct job got[7];
-	int64_t ids[400], want[7], now;
+	int64_t ids[400], want[2][7], now;
 	uint64_t rng = 42;
 	sqlite3 *db = side(f);
-	size_t i, n, nwant, max;
+	size_t i, n, nwant[2], max, k[2], w;
 
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO queues (name, paused, "
 	    "updated_at) VALUES ('paused', 1, 0)", NULL, NULL, NULL),
@@ -723,22 +731,41 @@ test_store_claim_order_matches_brute_force(void **state)
 	for (now = T0; now <= T0 + 4000 * 1000; now += 250 * 1000) {
 		for (;;) {
 			max = 1 + (size_t)(now / 1000 % 7);
-			nwant = due_by_brute_force(db, now, max, want);
+			nwant[0] = due_by_brute_force(db, "a", now, max,
+			    want[0]);
+			nwant[1] = due_by_brute_force(db, "b", now, max,
+			    want[1]);
 			assert_int_equal(store_claim(f->st, "me", now, 60000,
 			    max, got, &n), 0);
-			assert_int_equal(n, nwant);
+			w = nwant[0] + nwant[1];
+			assert_int_equal(n, w < max ? w : max);
+			k[0] = k[1] = 0;
 			for (i = 0; i < n; i++) {
-				assert_int_equal(got[i].id, want[i]);
+				w = strcmp(got[i].queue, "a") == 0 ? 0 : 1;
+				assert_string_equal(got[i].queue,
+				    queues[w]);
+				assert_true(k[w] < nwant[w]);
+				assert_int_equal(got[i].id, want[w][k[w]]);
+				k[w]++;
 				assert_int_equal(got[i].state, JOB_RUNNING);
 				assert_int_equal(got[i].attempts, 1);
 				job_clear(&got[i]);
 			}
+			/*
+			 * Both had work for the whole claim: turn about,
+			 * within one round (a queue back from idle starts
+			 * level with the last one served).
+			 */
+			if (nwant[0] >= n && nwant[1] >= n)
+				assert_true(k[0] <= k[1] + 2 &&
+				    k[1] <= k[0] + 2);
 			if (n < max)
 				break;
 		}
 	}
 	/* All that is left are the paused queue's jobs. */
-	assert_int_equal(due_by_brute_force(db, INT64_MAX, 7, want), 0);
+	assert_int_equal(due_by_brute_force(db, NULL, INT64_MAX, 7,
+	    want[0]), 0);
 	assert_int_equal(store_claim(f->st, "me", INT64_MAX / 2, 60000, 7,
 	    got, &n), 0);
 	assert_int_equal(n, 0);

@@ -1,0 +1,646 @@
+/*
+ * store_claim: which pending jobs start next, and why one does not.
+ *
+ * The claim runs inside the caller's write transaction (store_finish_claim()
+ * in store.c records the finished attempts in the same one), so every
+ * daemon on the database sees the same counts.  A job starts only when
+ *
+ *   - it waits for no dependency (waiting = 0) and its overlap = queue
+ *     predecessor has ended (after_id),
+ *   - its run_at has come,
+ *   - its queue is not paused, has fewer running jobs than its concurrency
+ *     (counted across all daemons) and a token in its rate bucket,
+ *   - its run_as user has fewer running jobs than the queue's
+ *     max_running_per_user and the daemon's global one.
+ *
+ * Among the queues with a startable job, the claim takes from the one with
+ * the smallest virtual time (stride scheduling): each job started adds
+ * 1 / weight to its queue's vtime, so with work everywhere a queue of
+ * weight 3 starts three jobs for every one of a queue of weight 1.  A queue
+ * that had nothing to start (idle, paused, full, rate limited) comes back
+ * at the current virtual time, the largest vtime - 1 / weight: it cannot
+ * start a burst to catch up, and no queue with due work waits for more
+ * than one round of the others.  Within a queue: priority, run_at, id.  A
+ * queue without a row in queues has weight 1 and no limits; its row is
+ * made when it first starts a job, to keep its vtime.
+ *
+ * The rate bucket holds rate_n tokens (its burst) and refills at rate_n
+ * per rate_period_ms; tokens and tokens_at are its level at a time, and
+ * the level now is computed from them (no timer writes it).
+ *
+ * Cost: one seek per queue with startable jobs (jobs_claim) and per
+ * priority present in the queue the claim takes from; jobs of paused or
+ * full queues and jobs still waiting for dependencies are never walked.
+ * The head walk of a queue passes over the jobs whose user is at a limit
+ * or whose predecessor still runs.
+ *
+ * store_claim_next() (the daemon's next wake-up) and store_job_why() use
+ * the same functions, so what they say is what the claim does.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+/* One queue as the claim sees it now. */
+struct cq {
+	char		*name;
+	bool		 row;		/* has a row in queues */
+	bool		 paused;
+	int64_t		 concurrency;	/* 0: no limit */
+	int64_t		 rate_n;	/* 0: no rate limit */
+	int64_t		 rate_ms;
+	double		 tokens;	/* the bucket's level now */
+	int64_t		 weight;
+	double		 vtime;		/* its pass: max(vtime, the clock's) */
+	int64_t		 user_max;	/* 0: no limit */
+	int64_t		 running;	/* across all daemons */
+	bool		 out;		/* nothing more to start this turn */
+	bool		 dirty;		/* started a job: save vtime, tokens */
+};
+
+enum cq_block {
+	CQ_OK,
+	CQ_PAUSED,
+	CQ_FULL,
+	CQ_RATE
+};
+
+static int64_t
+col_int(sqlite3_stmt *s, int i, int64_t none)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? none :
+	    sqlite3_column_int64(s, i);
+}
+
+/* The global virtual time of fair sharing (0 with no queue rows). */
+static int
+claim_vnow(struct store *st, double *v)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	*v = 0;
+	if ((s = store_stmt(st, Q_CLAIM_VNOW, &error)) == NULL)
+		return error;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*v = sqlite3_column_double(s, 0);
+	else
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	sqlite3_reset(s);
+	return error;
+}
+
+/* A queue's row of Q_CLAIM_QNEXT or Q_CLAIM_QUEUE into *q, at now. */
+static int
+cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
+{
+	int64_t at;
+	double full;
+
+	memset(q, 0, sizeof(*q));
+	q->row = sqlite3_column_int(s, 1) != 0;
+	q->paused = sqlite3_column_int(s, 2) != 0;
+	q->concurrency = col_int(s, 3, 0);
+	q->rate_n = col_int(s, 4, 0);
+	q->rate_ms = col_int(s, 5, 0);
+	if (q->rate_ms <= 0)
+		q->rate_n = 0;
+	full = (double)q->rate_n;
+	q->tokens = sqlite3_column_type(s, 6) == SQLITE_NULL ? full :
+	    sqlite3_column_double(s, 6);
+	at = col_int(s, 7, now);
+	if (q->rate_n > 0 && now > at)
+		q->tokens += (double)(now - at) * full / (double)q->rate_ms;
+	if (q->tokens > full)
+		q->tokens = full;
+	q->weight = col_int(s, 8, 1);
+	if (q->weight < 1)
+		q->weight = 1;
+	q->vtime = sqlite3_column_double(s, 9);
+	q->user_max = col_int(s, 10, 0);
+	q->running = sqlite3_column_int64(s, 11);
+	if ((q->name = strdup((const char *)sqlite3_column_text(s, 0))) ==
+	    NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Read queue name's settings and running count; its bucket's level now. */
+static int
+cq_load(struct store *st, const char *name, int64_t now, struct cq *q)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	memset(q, 0, sizeof(*q));
+	if ((s = store_stmt(st, Q_CLAIM_QUEUE, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		error = cq_read(st, s, now, q);
+	else
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+/* What keeps queue q from starting any job now. */
+static enum cq_block
+cq_block(const struct cq *q)
+{
+	if (q->paused)
+		return CQ_PAUSED;
+	if (q->concurrency > 0 && q->running >= q->concurrency)
+		return CQ_FULL;
+	if (q->rate_n > 0 && q->tokens < 1.0)
+		return CQ_RATE;
+	return CQ_OK;
+}
+
+/* When q's bucket next holds a whole token (now if it does). */
+static int64_t
+cq_token_at(const struct cq *q, int64_t now)
+{
+	double ms;
+	int64_t t;
+
+	if (q->rate_n <= 0 || q->tokens >= 1.0)
+		return now;
+	ms = (1.0 - q->tokens) * (double)q->rate_ms / (double)q->rate_n;
+	t = (int64_t)ms;
+	return now + (ms > (double)t ? t + 1 : t);
+}
+
+/*
+ * q's first startable job (dependencies met, predecessor ended, user
+ * below the limits) in claim order among those due at now, in *id (0:
+ * none); *next gets the earliest run_at of the startable jobs of any
+ * priority (INT64_MAX: none), for the next wake-up.
+ */
+static int
+cq_head(struct store *st, const struct cq *q, int64_t now, int64_t *id,
+    int64_t *next)
+{
+	sqlite3_stmt *pr, *pk;
+	int64_t prio = INT64_MIN, at;
+	int error = 0, rc;
+
+	*id = 0;
+	*next = INT64_MAX;
+	if ((pr = store_stmt(st, Q_CLAIM_PRIO, &error)) == NULL ||
+	    (pk = store_stmt(st, Q_CLAIM_PICK, &error)) == NULL)
+		return error;
+	for (;;) {
+		sqlite3_bind_text(pr, 1, q->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(pr, 2, prio);
+		rc = sqlite3_step(pr);
+		if (rc == SQLITE_ROW)
+			prio = sqlite3_column_int64(pr, 0);
+		sqlite3_reset(pr);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW)
+			return store_err(st, rc);
+		sqlite3_bind_text(pk, 1, q->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(pk, 2, prio);
+		sqlite3_bind_int64(pk, 3, q->user_max);
+		sqlite3_bind_int64(pk, 4, st->user_max);
+		rc = sqlite3_step(pk);
+		if (rc == SQLITE_ROW) {
+			at = sqlite3_column_int64(pk, 1);
+			if (at < *next)
+				*next = at;
+			if (at <= now) {
+				*id = sqlite3_column_int64(pk, 0);
+				sqlite3_reset(pk);
+				return 0;
+			}
+		}
+		sqlite3_reset(pk);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return store_err(st, rc);
+		if (prio == INT64_MAX)
+			break;
+		prio++;
+	}
+	return 0;
+}
+
+static void
+cqs_free(struct cq *qs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(qs[i].name);
+	free(qs);
+}
+
+/* Every queue with startable jobs (no dependency left), by name. */
+static int
+cqs_load(struct store *st, int64_t now, struct cq **out, size_t *n)
+{
+	sqlite3_stmt *s;
+	struct cq *qs = NULL, *t;
+	size_t cap = 0;
+	int error = 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((s = store_stmt(st, Q_CLAIM_QNEXT, &error)) == NULL)
+		return error;
+	for (;;) {
+		sqlite3_bind_text(s, 1, *n > 0 ? qs[*n - 1].name : "", -1,
+		    SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(s);
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			error = store_err(st, rc);
+			sqlite3_reset(s);
+			break;
+		}
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : 2 * cap;
+			if ((t = realloc(qs, cap * sizeof(*qs))) == NULL) {
+				sqlite3_reset(s);
+				error = store_seterr(st, -ENOMEM,
+				    "out of memory");
+				break;
+			}
+			qs = t;
+		}
+		error = cq_read(st, s, now, &qs[*n]);
+		sqlite3_reset(s);
+		if (error != 0)
+			break;
+		(*n)++;
+	}
+	if (error != 0) {
+		cqs_free(qs, *n);
+		*n = 0;
+		return error;
+	}
+	*out = qs;
+	return 0;
+}
+
+/* Start job id for owner: running, leased, an attempts row; into *j. */
+static int
+claim_one(struct store *st, int64_t id, const char *owner, int64_t now,
+    int64_t lease_ms, struct job *j)
+{
+	sqlite3_stmt *c, *g, *a;
+	int error = 0, rc;
+
+	if ((c = store_stmt(st, Q_CLAIM, &error)) == NULL ||
+	    (g = store_stmt(st, Q_CLAIMED, &error)) == NULL ||
+	    (a = store_stmt(st, Q_ATTEMPT_START, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(c, 1, id);
+	sqlite3_bind_text(c, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(c, 3, now);
+	sqlite3_bind_int64(c, 4, lease_ms);
+	if ((error = store_run(st, c)) != 0)
+		return error;
+	sqlite3_bind_int64(g, 1, id);
+	if ((rc = sqlite3_step(g)) == SQLITE_ROW)
+		error = job_read(g, j, true);
+	else
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	sqlite3_reset(g);
+	if (error != 0)
+		return error;
+	sqlite3_bind_int64(a, 1, id);
+	sqlite3_bind_int64(a, 2, j->attempts);
+	sqlite3_bind_text(a, 3, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(a, 4, now);
+	if ((error = store_run(st, a)) != 0)
+		job_clear(j);
+	return error;
+}
+
+/* Keep q's vtime and bucket level after it started jobs. */
+static int
+cq_save(struct store *st, const struct cq *q, int64_t now)
+{
+	sqlite3_stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_CLAIM_QSAVE, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, q->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_double(s, 3, q->vtime);
+	if (q->rate_n > 0) {
+		sqlite3_bind_double(s, 4, q->tokens);
+		sqlite3_bind_int64(s, 5, now);
+	} else {
+		sqlite3_bind_null(s, 4);
+		sqlite3_bind_null(s, 5);
+	}
+	return store_run(st, s);
+}
+
+int
+store_claim_locked(struct store *st, const char *owner, int64_t now,
+    int64_t lease_ms, size_t max, struct job *out, size_t *n)
+{
+	struct cq *qs = NULL, *q;
+	size_t nq = 0, i;
+	int64_t id, next;
+	double vnow;
+	int error;
+
+	*n = 0;
+	if ((error = claim_vnow(st, &vnow)) != 0 ||
+	    (error = cqs_load(st, now, &qs, &nq)) != 0)
+		return error;
+	for (i = 0; i < nq; i++) {
+		if (qs[i].vtime < vnow)
+			qs[i].vtime = vnow;
+		qs[i].out = cq_block(&qs[i]) != CQ_OK;
+	}
+	while (*n < max) {
+		for (q = NULL, i = 0; i < nq; i++)
+			if (!qs[i].out && (q == NULL || qs[i].vtime < q->vtime))
+				q = &qs[i];
+		if (q == NULL)
+			break;
+		if ((error = cq_head(st, q, now, &id, &next)) != 0)
+			goto out;
+		if (id == 0) {
+			q->out = true;
+			continue;
+		}
+		if ((error = claim_one(st, id, owner, now, lease_ms,
+		    &out[*n])) != 0)
+			goto out;
+		(*n)++;
+		q->running++;
+		if (q->rate_n > 0)
+			q->tokens -= 1.0;
+		q->vtime += 1.0 / (double)q->weight;
+		q->dirty = true;
+		q->out = cq_block(q) != CQ_OK;
+	}
+	for (i = 0; i < nq; i++)
+		if (qs[i].dirty && (error = cq_save(st, &qs[i], now)) != 0)
+			goto out;
+out:
+	cqs_free(qs, nq);
+	if (error != 0) {
+		for (i = 0; i < *n; i++)
+			job_clear(&out[i]);
+		*n = 0;
+	}
+	return error;
+}
+
+int
+store_claim_next(struct store *st, int64_t now, int64_t *due)
+{
+	struct cq *qs;
+	size_t nq, i;
+	int64_t id, next, tok;
+	int error = 0;
+
+	*due = INT64_MAX;
+	if ((error = cqs_load(st, now, &qs, &nq)) != 0)
+		return error;
+	for (i = 0; i < nq; i++) {
+		/* Paused or full: a resume or a job's end wakes the loop. */
+		if (cq_block(&qs[i]) == CQ_PAUSED ||
+		    cq_block(&qs[i]) == CQ_FULL)
+			continue;
+		if ((error = cq_head(st, &qs[i], now, &id, &next)) != 0)
+			break;
+		if (next == INT64_MAX)
+			continue;
+		if ((tok = cq_token_at(&qs[i], now)) > next)
+			next = tok;
+		if (next < *due)
+			*due = next;
+	}
+	cqs_free(qs, nq);
+	return error;
+}
+
+int
+store_claim(struct store *st, const char *owner, int64_t now,
+    int64_t lease_ms, size_t max, struct job *out, size_t *n)
+{
+	return store_finish_claim(st, NULL, 0, now, owner, lease_ms, max,
+	    out, n);
+}
+
+void
+store_set_user_max(struct store *st, int64_t max)
+{
+	st->user_max = max > 0 ? max : 0;
+}
+
+/*
+ * Why a job waits: the first rule of the claim it does not meet.
+ */
+
+static int
+why_ids(struct store *st, enum store_stmt qn, const char *text, int64_t id,
+    struct job_why *w)
+{
+	sqlite3_stmt *s;
+	int64_t *t;
+	size_t cap = 0;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, qn, &error)) == NULL)
+		return error;
+	if (text != NULL)
+		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (w->nids == cap) {
+			cap = cap == 0 ? 8 : 2 * cap;
+			if ((t = realloc(w->ids, cap * sizeof(*t))) == NULL) {
+				error = store_seterr(st, -ENOMEM,
+				    "out of memory");
+				break;
+			}
+			w->ids = t;
+		}
+		w->ids[w->nids++] = sqlite3_column_int64(s, 0);
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+/* The running counts of user (NULL: jobd's) in queue and in all. */
+static int
+why_users(struct store *st, const char *queue, const char *user,
+    int64_t *inq, int64_t *all)
+{
+	sqlite3_stmt *s;
+	int error = 0, rc;
+
+	if ((s = store_stmt(st, Q_CLAIM_USERS, &error)) == NULL)
+		return error;
+	sqlite3_bind_text(s, 1, queue, -1, SQLITE_STATIC);
+	if (user != NULL)
+		sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 2);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*inq = sqlite3_column_int64(s, 0);
+		*all = sqlite3_column_int64(s, 1);
+	} else
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return error;
+}
+
+static int
+why_locked(struct store *st, int64_t id, int64_t now, struct job_why *w)
+{
+	sqlite3_stmt *s;
+	struct cq q;
+	char *queue = NULL, *user = NULL;
+	int64_t run_at, attempts, waiting, after, inq = 0, all = 0, ndaemons;
+	int64_t dmax;
+	bool oom = false;
+	int error = 0, rc;
+
+	memset(&q, 0, sizeof(q));
+	if ((s = store_stmt(st, Q_WHY_JOB, &error)) == NULL)
+		return error;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			return 0;		/* not live: WHY_NONE */
+		return store_err(st, rc);
+	}
+	if (strcmp((const char *)sqlite3_column_text(s, 0), "pending") != 0) {
+		sqlite3_reset(s);
+		return 0;
+	}
+	queue = col_strdup(s, 1, &oom);
+	user = col_strdup(s, 2, &oom);
+	run_at = sqlite3_column_int64(s, 3);
+	attempts = sqlite3_column_int64(s, 4);
+	waiting = sqlite3_column_int64(s, 5);
+	after = col_int(s, 6, 0);
+	sqlite3_reset(s);
+	if (oom || queue == NULL) {
+		error = store_seterr(st, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (waiting > 0) {
+		w->reason = WHY_DEPS;
+		error = why_ids(st, Q_WHY_DEPS, NULL, id, w);
+		goto out;
+	}
+	if (after != 0) {
+		w->reason = WHY_AFTER;
+		w->n = after;
+		goto out;
+	}
+	if ((error = cq_load(st, queue, now, &q)) != 0)
+		goto out;
+	switch (cq_block(&q)) {
+	case CQ_PAUSED:
+		w->reason = WHY_PAUSED;
+		goto out;
+	default:
+		break;
+	}
+	if (run_at > now) {
+		w->reason = attempts > 0 ? WHY_BACKOFF : WHY_LATER;
+		w->until = run_at;
+		w->n = attempts;
+		goto out;
+	}
+	switch (cq_block(&q)) {
+	case CQ_FULL:
+		w->reason = WHY_CONCURRENCY;
+		w->n = q.concurrency;
+		error = why_ids(st, Q_WHY_RUNNING, queue, 0, w);
+		goto out;
+	case CQ_RATE:
+		w->reason = WHY_RATE;
+		w->until = cq_token_at(&q, now);
+		w->n = q.rate_n;
+		goto out;
+	default:
+		break;
+	}
+	if ((error = why_users(st, queue, user, &inq, &all)) != 0)
+		goto out;
+	if (q.user_max > 0 && inq >= q.user_max) {
+		w->reason = WHY_USER_QUEUE;
+		w->n = q.user_max;
+		goto out;
+	}
+	if ((s = store_stmt(st, Q_WHY_DAEMONS, &error)) == NULL)
+		goto out;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ndaemons = sqlite3_column_int64(s, 0);
+		dmax = col_int(s, 1, 0);
+	} else {
+		ndaemons = dmax = 0;
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	}
+	sqlite3_reset(s);
+	if (error != 0)
+		goto out;
+	if (dmax > 0 && all >= dmax) {
+		w->reason = WHY_USER_GLOBAL;
+		w->n = dmax;
+	} else if (ndaemons == 0)
+		w->reason = WHY_NO_DAEMON;
+	else
+		w->reason = WHY_NEXT;
+out:
+	free(q.name);
+	free(queue);
+	free(user);
+	return error;
+}
+
+int
+store_job_why(struct store *st, int64_t id, int64_t now, struct job_why *w)
+{
+	int error;
+
+	bool own;
+
+	memset(w, 0, sizeof(*w));
+	/* One snapshot: a read transaction around the reads. */
+	own = sqlite3_get_autocommit(st->db) != 0;
+	if (own && (error = store_exec(st, "BEGIN")) != 0)
+		return error;
+	error = why_locked(st, id, now, w);
+	if (own)
+		(void)store_exec(st, "COMMIT");
+	if (error != 0)
+		job_why_clear(w);
+	return error;
+}
+
+void
+job_why_clear(struct job_why *w)
+{
+	free(w->ids);
+	memset(w, 0, sizeof(*w));
+}
