@@ -107,8 +107,8 @@
 	"q.rate_n, q.rate_period_ms, q.tokens, q.tokens_at, "		\
 	"coalesce(q.weight, 1), coalesce(q.vtime, 0), "			\
 	"q.max_running_per_user, "					\
-	"(SELECT count(*) FROM jobs r INDEXED BY jobs_running_queue "	\
-	"WHERE r.state = 'running' AND r.queue = x.n) "
+	"coalesce((SELECT r.n FROM metric_jobs r WHERE r.queue = x.n "	\
+	"AND r.state = 'running'), 0) "
 
 /*
  * A pending job whose run_as user is below the per-user limits: ?3 the
@@ -322,8 +322,10 @@ static const char *const store_sql[Q_MAX] = {
 	    "WHERE lease_owner = ?1 AND state = 'running' "
 	    "  AND lease_expires_at > ?2",
 	/*
-	 * The claim (store_claim.c).  The queues with startable jobs, one
-	 * seek each in jobs_claim; a queue's settings, running jobs and
+	 * The claim (store_claim.c).  The queues with pending jobs that
+	 * are neither paused nor full (from the counts of metric_jobs), in
+	 * claim order for ?1, the global virtual time; a queue's
+	 * settings, running jobs and
 	 * the global virtual time of fair sharing; a queue's priorities,
 	 * one seek each; the first startable job of one priority, run_at
 	 * order.  The per-user limits (?3: the queue's, ?4: the global
@@ -332,9 +334,14 @@ static const char *const store_sql[Q_MAX] = {
 	 */
 	[Q_CLAIM_QNEXT] =
 	    "SELECT x.n, " CLAIM_QCOLS
-	    "FROM (SELECT queue AS n FROM jobs INDEXED BY jobs_claim "
-	    "  WHERE state = 'pending' AND waiting = 0 AND queue > ?1 "
-	    "  ORDER BY queue LIMIT 1) x LEFT JOIN queues q ON q.name = x.n",
+	    "FROM (SELECT queue AS n FROM metric_jobs "
+	    "  WHERE state = 'pending' AND n > 0) x "
+	    "LEFT JOIN queues q ON q.name = x.n "
+	    "WHERE NOT coalesce(q.paused, 0) AND (q.concurrency IS NULL "
+	    "  OR q.concurrency <= 0 OR q.concurrency > coalesce((SELECT "
+	    "  r.n FROM metric_jobs r WHERE r.queue = x.n "
+	    "  AND r.state = 'running'), 0)) "
+	    "ORDER BY max(coalesce(q.vtime, 0), ?1), x.n",
 	[Q_CLAIM_QUEUE] =
 	    "SELECT x.n, " CLAIM_QCOLS
 	    "FROM (SELECT ?1 AS n) x LEFT JOIN queues q ON q.name = x.n",

@@ -28,9 +28,12 @@
  * per rate_period_ms; tokens and tokens_at are its level at a time, and
  * the level now is computed from them (no timer writes it).
  *
- * Cost: one seek per queue with startable jobs (jobs_claim) and per
- * priority present in the queue the claim takes from; jobs of paused or
- * full queues and jobs still waiting for dependencies are never walked.
+ * Cost: one read of the per-queue counts (metric_jobs) that drops the
+ * paused and full queues and sorts the others in claim order, then one
+ * seek per priority present (jobs_claim) in each queue the claim looks
+ * at, in that order, until it has its jobs: usually one or two queues.
+ * Jobs of paused or full queues and jobs still waiting for dependencies
+ * are never walked.
  * The head walk of a queue passes over the jobs whose user is at a limit
  * or whose predecessor still runs.
  *
@@ -241,55 +244,59 @@ cqs_free(struct cq *qs, size_t n)
 	free(qs);
 }
 
-/* Every queue with startable jobs (no dependency left), by name. */
+/*
+ * The queues that may start a job (pending jobs, not paused, below their
+ * concurrency) come in order of their pass, max(vtime, vnow), then name:
+ * cqs_more() appends the next one to *qs (*n of *cap), 1 if it did, 0 at
+ * the end; the statement stays open until cqs_done().
+ */
 static int
-cqs_load(struct store *st, int64_t now, struct cq **out, size_t *n)
+cqs_more(struct store *st, sqlite3_stmt *s, int64_t now, struct cq **qs,
+    size_t *n, size_t *cap)
+{
+	struct cq *t;
+	int error, rc;
+
+	if ((rc = sqlite3_step(s)) == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_err(st, rc);
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 16 : 2 * *cap;
+		if ((t = realloc(*qs, *cap * sizeof(*t))) == NULL)
+			return store_seterr(st, -ENOMEM, "out of memory");
+		*qs = t;
+	}
+	if ((error = cq_read(st, s, now, &(*qs)[*n])) != 0)
+		return error;
+	(*n)++;
+	return 1;
+}
+
+static sqlite3_stmt *
+cqs_open(struct store *st, double vnow, int *error)
 {
 	sqlite3_stmt *s;
-	struct cq *qs = NULL, *t;
-	size_t cap = 0;
-	int error = 0, rc;
 
-	*out = NULL;
-	*n = 0;
-	if ((s = store_stmt(st, Q_CLAIM_QNEXT, &error)) == NULL)
-		return error;
-	for (;;) {
-		sqlite3_bind_text(s, 1, *n > 0 ? qs[*n - 1].name : "", -1,
-		    SQLITE_STATIC);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE) {
-			sqlite3_reset(s);
-			break;
-		}
-		if (rc != SQLITE_ROW) {
-			error = store_err(st, rc);
-			sqlite3_reset(s);
-			break;
-		}
-		if (*n == cap) {
-			cap = cap == 0 ? 16 : 2 * cap;
-			if ((t = realloc(qs, cap * sizeof(*qs))) == NULL) {
-				sqlite3_reset(s);
-				error = store_seterr(st, -ENOMEM,
-				    "out of memory");
-				break;
-			}
-			qs = t;
-		}
-		error = cq_read(st, s, now, &qs[*n]);
-		sqlite3_reset(s);
-		if (error != 0)
-			break;
-		(*n)++;
-	}
-	if (error != 0) {
-		cqs_free(qs, *n);
-		*n = 0;
-		return error;
-	}
-	*out = qs;
-	return 0;
+	if ((s = store_stmt(st, Q_CLAIM_QNEXT, error)) != NULL)
+		sqlite3_bind_double(s, 1, vnow);
+	return s;
+}
+
+static void
+cqs_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Whether queue a comes before b in the claim: pass, then name. */
+static bool
+cq_before(double av, const char *an, double bv, const char *bn)
+{
+	if (av != bv)
+		return av < bv;
+	return strcmp(an, bn) < 0;
 }
 
 /* Start job id for owner: running, leased, an attempts row; into *j. */
@@ -353,25 +360,45 @@ int
 store_claim_locked(struct store *st, const char *owner, int64_t now,
     int64_t lease_ms, size_t max, struct job *out, size_t *n)
 {
+	sqlite3_stmt *s;
 	struct cq *qs = NULL, *q;
-	size_t nq = 0, i;
+	size_t nq = 0, cap = 0, i;
 	int64_t id, next;
-	double vnow;
-	int error;
+	double vnow, lastv = 0;
+	bool more = true;
+	int error, rc;
 
+	/*
+	 * Queues are read in claim order only as far as needed: the last
+	 * one read bounds all the others from below, so once the best
+	 * queue read so far comes before it, no other can come first.
+	 */
 	*n = 0;
 	if ((error = claim_vnow(st, &vnow)) != 0 ||
-	    (error = cqs_load(st, now, &qs, &nq)) != 0)
+	    (s = cqs_open(st, vnow, &error)) == NULL)
 		return error;
-	for (i = 0; i < nq; i++) {
-		if (qs[i].vtime < vnow)
-			qs[i].vtime = vnow;
-		qs[i].out = cq_block(&qs[i]) != CQ_OK;
-	}
 	while (*n < max) {
 		for (q = NULL, i = 0; i < nq; i++)
-			if (!qs[i].out && (q == NULL || qs[i].vtime < q->vtime))
+			if (!qs[i].out && (q == NULL || cq_before(qs[i].vtime,
+			    qs[i].name, q->vtime, q->name)))
 				q = &qs[i];
+		if (more && (q == NULL || cq_before(lastv, qs[nq - 1].name,
+		    q->vtime, q->name))) {
+			if ((rc = cqs_more(st, s, now, &qs, &nq, &cap)) < 0) {
+				error = rc;
+				goto out;
+			}
+			if (rc == 0) {
+				more = false;
+				continue;
+			}
+			q = &qs[nq - 1];
+			if (q->vtime < vnow)
+				q->vtime = vnow;
+			lastv = q->vtime;
+			q->out = cq_block(q) != CQ_OK;
+			continue;
+		}
 		if (q == NULL)
 			break;
 		if ((error = cq_head(st, q, now, &id, &next)) != 0)
@@ -391,10 +418,12 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 		q->dirty = true;
 		q->out = cq_block(q) != CQ_OK;
 	}
+	cqs_done(s);
 	for (i = 0; i < nq; i++)
 		if (qs[i].dirty && (error = cq_save(st, &qs[i], now)) != 0)
 			goto out;
 out:
+	cqs_done(s);
 	cqs_free(qs, nq);
 	if (error != 0) {
 		for (i = 0; i < *n; i++)
@@ -407,14 +436,22 @@ out:
 int
 store_claim_next(struct store *st, int64_t now, int64_t *due)
 {
-	struct cq *qs;
-	size_t nq, i;
+	sqlite3_stmt *s;
+	struct cq *qs = NULL;
+	size_t nq = 0, cap = 0, i;
 	int64_t id, next, tok;
-	int error = 0;
+	int error = 0, rc;
 
 	*due = INT64_MAX;
-	if ((error = cqs_load(st, now, &qs, &nq)) != 0)
+	if ((s = cqs_open(st, 0, &error)) == NULL)
 		return error;
+	while ((rc = cqs_more(st, s, now, &qs, &nq, &cap)) > 0)
+		;
+	cqs_done(s);
+	if (rc < 0) {
+		cqs_free(qs, nq);
+		return rc;
+	}
 	for (i = 0; i < nq; i++) {
 		/* Paused or full: a resume or a job's end wakes the loop. */
 		if (cq_block(&qs[i]) == CQ_PAUSED ||
