@@ -41,6 +41,15 @@ gone() {	# pid
 	wait_until 5 "! alive $1"
 }
 
+# Kill what a case kept, and wait until it has died: a process still
+# dying holds its cgroup, which jobd then rightly leaves in place.
+kill_kept() {	# pid...
+	kill -KILL "$@" 2>/dev/null
+	for _kk in "$@"; do
+		gone "$_kk" || problem "process $_kk did not die"
+	done
+}
+
 # Check: in cgroup mode, a kept process is in the leftover cgroup.
 in_leftover() {	# pid
 	[ -z "$CG" ] && return 0
@@ -69,7 +78,7 @@ mode_cases() {	# mode(off|auto) label
 		    problem "output: $(output_of "$ID")"
 		[ "$(field "$ID" 'd["kill_mode"]')" = process ] ||
 		    problem "show: kill_mode $(field "$ID" 'd["kill_mode"]')"
-		kill -KILL "$GRP" "$SID" 2>/dev/null
+		kill_kept "$GRP" "$SID"
 	fi
 	end
 
@@ -82,7 +91,7 @@ mode_cases() {	# mode(off|auto) label
 			    problem "sleep outside the session lives on"
 		else
 			# Out of reach of a session sweep (jobd(8)).
-			kill -KILL "$SID" 2>/dev/null
+			kill_kept "$SID"
 		fi
 		[ "$(field "$ID" 'd["kill_mode"]')" = null ] ||
 		    problem "show: kill_mode $(field "$ID" 'd["kill_mode"]')"
@@ -97,7 +106,7 @@ mode_cases() {	# mode(off|auto) label
 		gone "$GRP" || problem "sleep in the job's group lives on"
 		alive "$SID" || problem "sleep outside the session was killed"
 		in_leftover "$SID"
-		kill -KILL "$SID" 2>/dev/null
+		kill_kept "$SID"
 	fi
 	end
 
