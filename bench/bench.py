@@ -681,15 +681,16 @@ class Bench:
         db = self.path("q-queues.db")
         self.create_db(db)
         q = "'q' || (i % 100)"
+        # The settings first: a queue that gets jobs gets a row.
         script = (
-            gen.format(n=big) + pending.format(q=q, now=now, w=0) +
-            gen.format(n=big // 10) + pending.format(q=q, now=now, w=1) +
             gen.format(n=100) +
             "INSERT INTO queues (name, updated_at, paused, concurrency, "
             "weight, rate_n, rate_period_ms) SELECT 'q' || (i - 1), 0, "
             "i <= 10, CASE WHEN i BETWEEN 11 AND 20 THEN 1 END, "
             "1 + i % 3, CASE WHEN i > 20 THEN 1000000 END, "
             "CASE WHEN i > 20 THEN 1000 END FROM c;\n" +
+            gen.format(n=big) + pending.format(q=q, now=now, w=0) +
+            gen.format(n=big // 10) + pending.format(q=q, now=now, w=1) +
             gen.format(n=10) +
             "INSERT INTO jobs (queue, command, state, run_at, attempts, "
             "lease_owner, lease_expires_at, created_at, updated_at) "

@@ -303,9 +303,10 @@ int	store_attempt_proc_get(struct store *st, int64_t job_id,
 	    size_t bootlen, char *cgroup, size_t cglen);
 
 /*
- * The earliest run_at of a pending job in a queue that is not paused
- * (*next_due), and the earliest lease expiry of a running job
- * (*next_expiry); INT64_MAX when there is none.
+ * The earliest time a pending job may start, by the claim's rules
+ * (*next_due: a time at or before now when one may start now), and the
+ * earliest lease expiry of a running job (*next_expiry); INT64_MAX when
+ * there is none.
  */
 int	store_next_times(struct store *st, int64_t *next_due,
 	    int64_t *next_expiry);

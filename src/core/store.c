@@ -101,14 +101,20 @@
 	"AND m.state = 'running'), 0) "					\
 	"FROM k LEFT JOIN queues q ON q.name = k.name "
 
-/* A queue's settings and running jobs, in the order cq_read() reads them. */
-#define CLAIM_QCOLS							\
+/* Queue n's running jobs, from the counts metric_jobs keeps. */
+#define CLAIM_RUNNING(n)						\
+	"coalesce((SELECT r.n FROM metric_jobs r WHERE r.queue = " n	\
+	" AND r.state = 'running'), 0)"
+
+/*
+ * Queue n's settings (q, its row in queues) and running jobs, in the
+ * order cq_read() reads them.
+ */
+#define CLAIM_QCOLS(n)							\
 	"q.name IS NOT NULL, coalesce(q.paused, 0), q.concurrency, "	\
 	"q.rate_n, q.rate_period_ms, q.tokens, q.tokens_at, "		\
 	"coalesce(q.weight, 1), coalesce(q.vtime, 0), "			\
-	"q.max_running_per_user, "					\
-	"coalesce((SELECT r.n FROM metric_jobs r WHERE r.queue = x.n "	\
-	"AND r.state = 'running'), 0) "
+	"q.max_running_per_user, " CLAIM_RUNNING(n) " "
 
 /*
  * A pending job whose run_as user is below the per-user limits: ?3 the
@@ -323,27 +329,21 @@ static const char *const store_sql[Q_MAX] = {
 	    "  AND lease_expires_at > ?2",
 	/*
 	 * The claim (store_claim.c).  The queues with pending jobs that
-	 * are neither paused nor full (from the counts of metric_jobs), in
-	 * claim order for ?1, the global virtual time; a queue's
-	 * settings, running jobs and
-	 * the global virtual time of fair sharing; a queue's priorities,
-	 * one seek each; the first startable job of one priority, run_at
-	 * order.  The per-user limits (?3: the queue's, ?4: the global
+	 * are neither paused nor full, in claim order (queues_claim); a
+	 * queue's settings and running jobs; the global virtual time of
+	 * fair sharing (queues_vnow); a queue's priorities, one seek each;
+	 * the first startable job of one priority, run_at order.  The per-user limits (?3: the queue's, ?4: the global
 	 * one; 0: none) and the overlap = queue rule are checked on the
 	 * jobs the head walk meets.
 	 */
 	[Q_CLAIM_QNEXT] =
-	    "SELECT x.n, " CLAIM_QCOLS
-	    "FROM (SELECT queue AS n FROM metric_jobs "
-	    "  WHERE state = 'pending' AND n > 0) x "
-	    "LEFT JOIN queues q ON q.name = x.n "
-	    "WHERE NOT coalesce(q.paused, 0) AND (q.concurrency IS NULL "
-	    "  OR q.concurrency <= 0 OR q.concurrency > coalesce((SELECT "
-	    "  r.n FROM metric_jobs r WHERE r.queue = x.n "
-	    "  AND r.state = 'running'), 0)) "
-	    "ORDER BY max(coalesce(q.vtime, 0), ?1), x.n",
+	    "SELECT q.name, " CLAIM_QCOLS("q.name")
+	    "FROM queues q INDEXED BY queues_claim "
+	    "WHERE q.ready AND NOT q.paused AND (q.concurrency IS NULL OR "
+	    "  q.concurrency > " CLAIM_RUNNING("q.name") ") "
+	    "ORDER BY q.vtime, q.name",
 	[Q_CLAIM_QUEUE] =
-	    "SELECT x.n, " CLAIM_QCOLS
+	    "SELECT x.n, " CLAIM_QCOLS("x.n")
 	    "FROM (SELECT ?1 AS n) x LEFT JOIN queues q ON q.name = x.n",
 	[Q_CLAIM_VNOW] =
 	    "SELECT coalesce(max(vtime - 1.0 / weight), 0) FROM queues",

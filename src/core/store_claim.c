@@ -14,26 +14,30 @@
  *     max_running_per_user and the daemon's global one.
  *
  * Among the queues with a startable job, the claim takes from the one with
- * the smallest virtual time (stride scheduling): each job started adds
+ * the smallest pass (stride scheduling): each job started adds
  * 1 / weight to its queue's vtime, so with work everywhere a queue of
  * weight 3 starts three jobs for every one of a queue of weight 1.  A queue
  * that had nothing to start (idle, paused, full, rate limited) comes back
- * at the current virtual time, the largest vtime - 1 / weight: it cannot
- * start a burst to catch up, and no queue with due work waits for more
- * than one round of the others.  Within a queue: priority, run_at, id.  A
- * queue without a row in queues has weight 1 and no limits; its row is
- * made when it first starts a job, to keep its vtime.
+ * at the current virtual time vnow, the largest vtime - 1 / weight: its
+ * pass is max(vtime, vnow), so it cannot start a burst to catch up, and no
+ * queue with due work waits for more than one round of the others.  Ties
+ * go to the smaller stored vtime, then the name.  Within a queue:
+ * priority, run_at, id.  Every queue with pending jobs has a row in
+ * queues (a trigger makes it, schema/019_claim_order.sql); without
+ * settings it has weight 1 and no limits.
  *
  * The rate bucket holds rate_n tokens (its burst) and refills at rate_n
  * per rate_period_ms; tokens and tokens_at are its level at a time, and
  * the level now is computed from them (no timer writes it).
  *
- * Cost: one read of the per-queue counts (metric_jobs) that drops the
- * paused and full queues and sorts the others in claim order, then one
- * seek per priority present (jobs_claim) in each queue the claim looks
- * at, in that order, until it has its jobs: usually one or two queues.
- * Jobs of paused or full queues and jobs still waiting for dependencies
- * are never walked.
+ * Cost: one seek for vnow (queues_vnow); a walk of queues_claim, which
+ * holds the queues with pending jobs that are not paused in claim order,
+ * as far as the first queues that start jobs (a full queue before them
+ * costs a seek of its running count, a rate-limited one a row); and one
+ * seek per priority present
+ * (jobs_claim) in each queue looked at: usually one or two queues.  Jobs
+ * of paused or full queues and jobs still waiting for dependencies are
+ * never walked.
  * The head walk of a queue passes over the jobs whose user is at a limit
  * or whose predecessor still runs.
  *
@@ -59,6 +63,7 @@ struct cq {
 	double		 tokens;	/* the bucket's level now */
 	int64_t		 weight;
 	double		 vtime;		/* its pass: max(vtime, the clock's) */
+	double		 raw;		/* its vtime as stored */
 	int64_t		 user_max;	/* 0: no limit */
 	int64_t		 running;	/* across all daemons */
 	bool		 out;		/* nothing more to start this turn */
@@ -124,6 +129,7 @@ cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
 	if (q->weight < 1)
 		q->weight = 1;
 	q->vtime = sqlite3_column_double(s, 9);
+	q->raw = q->vtime;
 	q->user_max = col_int(s, 10, 0);
 	q->running = sqlite3_column_int64(s, 11);
 	if ((q->name = strdup((const char *)sqlite3_column_text(s, 0))) ==
@@ -245,10 +251,10 @@ cqs_free(struct cq *qs, size_t n)
 }
 
 /*
- * The queues that may start a job (pending jobs, not paused, below their
- * concurrency) come in order of their pass, max(vtime, vnow), then name:
- * cqs_more() appends the next one to *qs (*n of *cap), 1 if it did, 0 at
- * the end; the statement stays open until cqs_done().
+ * The queues that may start a job (pending jobs, neither paused nor
+ * full) come in claim order, by vtime, then name (queues_claim): cqs_more() appends the
+ * next one to *qs (*n of *cap), 1 if it did, 0 at the end; the statement
+ * stays open until it is reset.
  */
 static int
 cqs_more(struct store *st, sqlite3_stmt *s, int64_t now, struct cq **qs,
@@ -273,29 +279,19 @@ cqs_more(struct store *st, sqlite3_stmt *s, int64_t now, struct cq **qs,
 	return 1;
 }
 
-static sqlite3_stmt *
-cqs_open(struct store *st, double vnow, int *error)
-{
-	sqlite3_stmt *s;
-
-	if ((s = store_stmt(st, Q_CLAIM_QNEXT, error)) != NULL)
-		sqlite3_bind_double(s, 1, vnow);
-	return s;
-}
-
-static void
-cqs_done(sqlite3_stmt *s)
-{
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-}
-
-/* Whether queue a comes before b in the claim: pass, then name. */
+/*
+ * Whether a queue of pass ap, stored vtime ar and name an comes before
+ * one of bp, br, bn in the claim.  The pass, max(vtime, vnow), grows
+ * with the vtime, so this is the order of queues_claim.
+ */
 static bool
-cq_before(double av, const char *an, double bv, const char *bn)
+cq_before(double ap, double ar, const char *an, double bp, double br,
+    const char *bn)
 {
-	if (av != bv)
-		return av < bv;
+	if (ap != bp)
+		return ap < bp;
+	if (ar != br)
+		return ar < br;
 	return strcmp(an, bn) < 0;
 }
 
@@ -364,7 +360,7 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 	struct cq *qs = NULL, *q;
 	size_t nq = 0, cap = 0, i;
 	int64_t id, next;
-	double vnow, lastv = 0;
+	double vnow, lastv = 0, lastraw = 0;
 	bool more = true;
 	int error, rc;
 
@@ -375,15 +371,15 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 	 */
 	*n = 0;
 	if ((error = claim_vnow(st, &vnow)) != 0 ||
-	    (s = cqs_open(st, vnow, &error)) == NULL)
+	    (s = store_stmt(st, Q_CLAIM_QNEXT, &error)) == NULL)
 		return error;
 	while (*n < max) {
 		for (q = NULL, i = 0; i < nq; i++)
 			if (!qs[i].out && (q == NULL || cq_before(qs[i].vtime,
-			    qs[i].name, q->vtime, q->name)))
+			    qs[i].raw, qs[i].name, q->vtime, q->raw, q->name)))
 				q = &qs[i];
-		if (more && (q == NULL || cq_before(lastv, qs[nq - 1].name,
-		    q->vtime, q->name))) {
+		if (more && (q == NULL || cq_before(lastv, lastraw,
+		    qs[nq - 1].name, q->vtime, q->raw, q->name))) {
 			if ((rc = cqs_more(st, s, now, &qs, &nq, &cap)) < 0) {
 				error = rc;
 				goto out;
@@ -393,6 +389,7 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 				continue;
 			}
 			q = &qs[nq - 1];
+			lastraw = q->raw;
 			if (q->vtime < vnow)
 				q->vtime = vnow;
 			lastv = q->vtime;
@@ -415,15 +412,16 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 		if (q->rate_n > 0)
 			q->tokens -= 1.0;
 		q->vtime += 1.0 / (double)q->weight;
+		q->raw = q->vtime;
 		q->dirty = true;
 		q->out = cq_block(q) != CQ_OK;
 	}
-	cqs_done(s);
+	sqlite3_reset(s);
 	for (i = 0; i < nq; i++)
 		if (qs[i].dirty && (error = cq_save(st, &qs[i], now)) != 0)
 			goto out;
 out:
-	cqs_done(s);
+	sqlite3_reset(s);
 	cqs_free(qs, nq);
 	if (error != 0) {
 		for (i = 0; i < *n; i++)
@@ -437,36 +435,34 @@ int
 store_claim_next(struct store *st, int64_t now, int64_t *due)
 {
 	sqlite3_stmt *s;
-	struct cq *qs = NULL;
-	size_t nq = 0, cap = 0, i;
+	struct cq q;
 	int64_t id, next, tok;
-	int error = 0, rc;
+	int error = 0, rc = SQLITE_DONE;
 
+	/*
+	 * Paused and full queues are not read: a resume or a job's end
+	 * wakes the loop.  A job that may start now ends the search.
+	 */
 	*due = INT64_MAX;
-	if ((s = cqs_open(st, 0, &error)) == NULL)
+	if ((s = store_stmt(st, Q_CLAIM_QNEXT, &error)) == NULL)
 		return error;
-	while ((rc = cqs_more(st, s, now, &qs, &nq, &cap)) > 0)
-		;
-	cqs_done(s);
-	if (rc < 0) {
-		cqs_free(qs, nq);
-		return rc;
-	}
-	for (i = 0; i < nq; i++) {
-		/* Paused or full: a resume or a job's end wakes the loop. */
-		if (cq_block(&qs[i]) == CQ_PAUSED ||
-		    cq_block(&qs[i]) == CQ_FULL)
-			continue;
-		if ((error = cq_head(st, &qs[i], now, &id, &next)) != 0)
+	while (*due > now && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((error = cq_read(st, s, now, &q)) != 0)
+			break;
+		error = cq_head(st, &q, now, &id, &next);
+		free(q.name);
+		if (error != 0)
 			break;
 		if (next == INT64_MAX)
 			continue;
-		if ((tok = cq_token_at(&qs[i], now)) > next)
+		if ((tok = cq_token_at(&q, now)) > next)
 			next = tok;
 		if (next < *due)
 			*due = next;
 	}
-	cqs_free(qs, nq);
+	if (error == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		error = store_err(st, rc);
+	sqlite3_reset(s);
 	return error;
 }
 

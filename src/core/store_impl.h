@@ -200,7 +200,10 @@ void		 store_rollback(struct store *st);
 int		 store_claim_locked(struct store *st, const char *owner,
 		    int64_t now, int64_t lease_ms, size_t max, struct job *out,
 		    size_t *n);
-/* The earliest time a pending job may start (INT64_MAX: none). */
+/*
+ * The earliest time a pending job may start (INT64_MAX: none); at once,
+ * with a time at or before now, when one may start now.
+ */
 int		 store_claim_next(struct store *st, int64_t now, int64_t *due);
 
 /*

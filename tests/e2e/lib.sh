@@ -223,6 +223,15 @@ sql() {
 	db_sqlite3 "$DB" "$DB" "$@"
 }
 
+# Make $DB as jobd of schema version N made it: from its first N
+# migrations, in WAL mode, stamped with version N and jobd's application id.
+old_db() {	# N
+	ls "$JOBD_TOP"/schema/*.sql | head -n "$1" | xargs cat >"$DB.sql" &&
+	sql "PRAGMA journal_mode = WAL;" ".read $DB.sql" \
+	    "PRAGMA user_version = $1;" \
+	    "PRAGMA application_id = $((0x6a6f6264));" >/dev/null
+}
+
 dbdump() {
 	_dd=${1:-$DB}
 	if [ ! -e "$_dd" ]; then

@@ -153,6 +153,33 @@ fi
 stop_jobd "$PC" 30
 end
 
+begin "limits: the pending jobs of a database from before the claim's \
+queue index start"
+# Version 17 knew queues only by their jobs: "legacy" has no row in
+# queues, "kept" has one with settings.
+DB0=$DB
+use_db "$T/v17.db"
+old_db 17
+sql "INSERT INTO queues (name, updated_at, weight) VALUES ('kept', 0, 2);
+    INSERT INTO jobs (queue, command, run_at, created_at, updated_at)
+    SELECT CASE WHEN value <= 3 THEN 'legacy' ELSE 'kept' END, 'true',
+    value, value, value FROM generate_series(1, 5);"
+write_conf workers=2 poll_interval=100ms
+if start_jobd jobdOld; then
+	PO=$JOBD_PID
+	wait_until 20 '[ "$(dsql "SELECT count(*) FROM jobs
+	    WHERE state = '"'done'"'")" = 5 ]' ||
+	    problem "$(dsql "SELECT group_concat(queue || ':' || state) FROM
+	    jobs WHERE state <> 'done'") not done after 20 s"
+	[ "$(dsql "SELECT group_concat(name || '=' || ready || '/' || weight)
+	    FROM (SELECT * FROM queues ORDER BY name)")" = "kept=0/2,legacy=0/1" ] ||
+	    problem "queues: $(dsql "SELECT group_concat(name || '=' || ready)
+	    FROM queues")"
+	stop_jobd "$PO"
+fi
+use_db "$DB0"
+end
+
 if [ "$(id -u)" -ne 0 ]; then
 	skip "limits: one user's 100 long jobs leave workers for another's" \
 	    "needs root (to make test users)"

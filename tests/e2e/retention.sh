@@ -210,9 +210,7 @@ begin "vacuum: migrating an older database turns it INCREMENTAL"
 # migrations as jobd of that version made it.
 use_db "$T/old.db"
 V=$(ls "$JOBD_TOP"/schema/*.sql | wc -l)
-cat "$JOBD_TOP"/schema/00[1-8]_*.sql >"$T/v8.sql"
-sql "PRAGMA journal_mode = WAL;" ".read $T/v8.sql" "PRAGMA user_version = 8;" \
-    "PRAGMA application_id = $((0x6a6f6264));" >/dev/null
+old_db 8
 [ "$(sql 'PRAGMA auto_vacuum')" = 0 ] || problem "could not make an old database"
 run list
 expect_rc 0
