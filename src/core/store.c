@@ -445,11 +445,12 @@ static const char *const store_sql[Q_MAX] = {
 	    "INSERT INTO dead_jobs (" DEAD_COLS ", dead_at, reason) "
 	    "SELECT " DEAD_COLS ", ?2, ?3 FROM jobs WHERE id = ?1",
 	[Q_DELETE_JOB] = "DELETE FROM jobs WHERE id = ?1",
-	[Q_DEAD_STATE] = "SELECT 1 FROM dead_jobs WHERE id = ?1",
+	[Q_DEAD_STATE] = "SELECT queue FROM dead_jobs WHERE id = ?1",
 	[Q_DEAD_TO_JOBS] = RETRY_INSERT "WHERE id = ?1",
 	[Q_DEAD_DELETE] = "DELETE FROM dead_jobs WHERE id = ?1",
 	[Q_DEAD_ALL_TO_JOBS] = RETRY_INSERT "WHERE ?1 IS NOT NULL",
 	[Q_DEAD_DELETE_ALL] = "DELETE FROM dead_jobs",
+	[Q_DEAD_QUEUES] = "SELECT queue, count(*) FROM dead_jobs GROUP BY queue",
 	[Q_PURGE_ATTEMPTS] =
 	    "DELETE FROM attempts WHERE job_id IN "
 	    "(SELECT id FROM dead_jobs WHERE dead_at < ?1)",
@@ -544,6 +545,7 @@ static const char *const store_sql[Q_MAX] = {
 	    "  AND state IN ('done', 'cancelled') "
 	    "UNION ALL "
 	    "SELECT " RERUN_COPY " FROM dead_jobs WHERE id = ?1",
+	[Q_RERUN_QUEUE] = "SELECT queue FROM jobs WHERE id = ?1",
 	[Q_RERUNS] =
 	    "SELECT id FROM jobs WHERE rerun_of = ?1 "
 	    "UNION ALL "
@@ -1760,31 +1762,16 @@ static int
 store_submit_room(struct store *st, const struct job_spec *specs, size_t n,
     const bool *fresh)
 {
-	const char *q, *o;
-	int64_t added;
-	size_t i, j;
+	struct room r = { 0 };
+	size_t i;
 	int error = 0;
 
-	for (i = 0; i < n && error == 0; i++) {
-		if (!fresh[i])
-			continue;
-		q = specs[i].queue != NULL ? specs[i].queue : QUEUE_DEFAULT;
-		for (j = 0; j < i; j++) {
-			o = specs[j].queue != NULL ? specs[j].queue :
-			    QUEUE_DEFAULT;
-			if (fresh[j] && strcmp(o, q) == 0)
-				break;
-		}
-		if (j < i)
-			continue;	/* checked with its first */
-		for (added = 0, j = i; j < n; j++) {
-			o = specs[j].queue != NULL ? specs[j].queue :
-			    QUEUE_DEFAULT;
-			if (fresh[j] && strcmp(o, q) == 0)
-				added++;
-		}
-		error = store_queue_room(st, q, 0, added);
-	}
+	for (i = 0; i < n && error == 0; i++)
+		if (fresh[i])
+			error = room_add(st, &r, specs[i].queue, 1);
+	if (error == 0)
+		error = room_check(st, &r);
+	room_free(&r);
 	return error;
 }
 
@@ -2287,7 +2274,7 @@ store_job_rerun(struct store *st, int64_t id, int64_t run_at,
 {
 	enum job_state state;
 	sqlite3_stmt *s;
-	int error = 0;
+	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_RERUN, &error)) == NULL)
 		return error;
@@ -2312,6 +2299,17 @@ store_job_rerun(struct store *st, int64_t id, int64_t run_at,
 	if (error != 0)
 		goto fail;
 	*new_id = sqlite3_last_insert_rowid(st->db);
+	if ((s = store_stmt(st, Q_RERUN_QUEUE, &error)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(s, 1, *new_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		error = store_queue_room(st,
+		    (const char *)sqlite3_column_text(s, 0), 0, 1);
+	else
+		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+	sqlite3_reset(s);
+	if (error != 0)
+		goto fail;
 	if ((error = store_commit(st)) != 0)
 		goto fail;
 	return 0;
@@ -2918,12 +2916,14 @@ int
 store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
     size_t *bad, int64_t *moved)
 {
-	sqlite3_stmt *chk, *ins, *del;
+	sqlite3_stmt *chk, *ins, *del, *qs;
+	struct room r = { 0 };
 	size_t i;
 	int error = 0, rc;
 
 	*moved = 0;
 	if ((chk = store_stmt(st, Q_DEAD_STATE, &error)) == NULL ||
+	    (qs = store_stmt(st, Q_DEAD_QUEUES, &error)) == NULL ||
 	    (ins = store_stmt(st, n > 0 ? Q_DEAD_TO_JOBS :
 	    Q_DEAD_ALL_TO_JOBS, &error)) == NULL ||
 	    (del = store_stmt(st, n > 0 ? Q_DEAD_DELETE :
@@ -2932,6 +2932,15 @@ store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
 	if ((error = store_begin(st)) != 0)
 		return error;
 	if (n == 0) {
+		while ((rc = sqlite3_step(qs)) == SQLITE_ROW && error == 0)
+			error = room_add(st, &r,
+			    (const char *)sqlite3_column_text(qs, 0),
+			    sqlite3_column_int64(qs, 1));
+		if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+			error = store_err(st, rc);
+		sqlite3_reset(qs);
+		if (error != 0)
+			goto fail;
 		sqlite3_bind_int64(ins, 1, 1);
 		sqlite3_bind_int64(ins, 2, now);
 		if ((error = store_run(st, ins)) != 0)
@@ -2943,6 +2952,9 @@ store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(chk, 1, ids[i]);
 		rc = sqlite3_step(chk);
+		if (rc == SQLITE_ROW)
+			error = room_add(st, &r,
+			    (const char *)sqlite3_column_text(chk, 0), 1);
 		sqlite3_reset(chk);
 		if (rc == SQLITE_DONE) {
 			*bad = i;
@@ -2953,6 +2965,8 @@ store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
 			error = store_err(st, rc);
 			goto fail;
 		}
+		if (error != 0)
+			goto fail;
 		sqlite3_bind_int64(ins, 1, ids[i]);
 		sqlite3_bind_int64(ins, 2, now);
 		sqlite3_bind_int64(del, 1, ids[i]);
@@ -2961,11 +2975,15 @@ store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
 			goto fail;
 		(*moved)++;
 	}
-	if ((error = store_commit(st)) != 0)
+	/* max_pending, as for a submission: all or nothing. */
+	if ((error = room_check(st, &r)) != 0 ||
+	    (error = store_commit(st)) != 0)
 		goto fail;
+	room_free(&r);
 	return 0;
 fail:
 	store_rollback(st);
+	room_free(&r);
 	*moved = 0;
 	return error;
 }

@@ -74,6 +74,7 @@ enum store_stmt {
 	Q_DEAD_DELETE,
 	Q_DEAD_ALL_TO_JOBS,
 	Q_DEAD_DELETE_ALL,
+	Q_DEAD_QUEUES,
 	Q_PURGE_ATTEMPTS,
 	Q_PURGE_DEAD,
 	Q_SCHED_INSERT,
@@ -97,6 +98,7 @@ enum store_stmt {
 	Q_SLOT_LIST,
 	Q_SCHED_BOOT,
 	Q_RERUN,
+	Q_RERUN_QUEUE,
 	Q_RERUNS,
 	Q_SCHED_SET,
 	Q_SCHED_LAST,
@@ -276,5 +278,23 @@ int		 store_deps_forget(struct store *st, int64_t id);
  */
 int		 store_queue_room(struct store *st, const char *queue,
 		    int64_t extra, int64_t added);
+
+/*
+ * The pending jobs a change adds, by queue: every way a job becomes
+ * pending (submit, rerun, dead retry) counts them with room_add(), then
+ * room_check() runs store_queue_room() once per queue, with its count,
+ * after the jobs are in.  room_free() in every case.
+ */
+struct room {
+	struct room_q {
+		char	*queue;
+		int64_t	 added;
+	}	*q;
+	size_t	 n, cap;
+};
+int		 room_add(struct store *st, struct room *r, const char *queue,
+		    int64_t added);
+int		 room_check(struct store *st, const struct room *r);
+void		 room_free(struct room *r);
 
 #endif /* JOBD_STORE_IMPL_H */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jobd/clock.h"
@@ -329,4 +330,51 @@ store_queue_room(struct store *st, const char *queue, int64_t extra,
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	return error;
+}
+
+int
+room_add(struct store *st, struct room *r, const char *queue, int64_t added)
+{
+	struct room_q *t;
+	size_t i;
+
+	if (queue == NULL)
+		queue = QUEUE_DEFAULT;
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->q[i].queue, queue) == 0) {
+			r->q[i].added += added;
+			return 0;
+		}
+	if (r->n == r->cap) {
+		r->cap = r->cap == 0 ? 4 : 2 * r->cap;
+		if ((t = realloc(r->q, r->cap * sizeof(*t))) == NULL)
+			return store_seterr(st, -ENOMEM, "out of memory");
+		r->q = t;
+	}
+	if ((r->q[r->n].queue = strdup(queue)) == NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
+	r->q[r->n++].added = added;
+	return 0;
+}
+
+int
+room_check(struct store *st, const struct room *r)
+{
+	size_t i;
+	int error = 0;
+
+	for (i = 0; i < r->n && error == 0; i++)
+		error = store_queue_room(st, r->q[i].queue, 0, r->q[i].added);
+	return error;
+}
+
+void
+room_free(struct room *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->q[i].queue);
+	free(r->q);
+	memset(r, 0, sizeof(*r));
 }

@@ -126,6 +126,36 @@ printf 'true\ntrue\n' | "$JOBCTL" submit --batch -q tight >"$T/.b" 2>&1 ||
 run submit -q loose -- true
 expect_rc 0
 end
+# Rerun and dead retry add pending jobs too: a full queue refuses them.
+# A job that ended and two that died, as jobd leaves them.
+"$JOBCTL" queue set brim --max-pending 1 >/dev/null
+"$JOBCTL" queue pause brim >/dev/null
+"$JOBCTL" submit -q brim -- true >/dev/null
+sql "INSERT INTO jobs (id, queue, command, state, run_at, created_at,
+    updated_at, finished_at) VALUES (900, 'brim', 'true', 'done', 1, 1, 1, 1);
+    INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
+    max_attempts, timeout_ms, backoff_ms, backoff_max_ms, created_at,
+    updated_at, dead_at, reason) SELECT value, 'brim', 'false', 0, 1, 1, 1,
+    0, 0, 0, 1, 1, 1, 'exit 1' FROM generate_series(901, 902);"
+dbdump >"$T/dump0"
+bad "max_pending: rerun into a full queue" 75 \
+    'queue "brim" is full: 1 pending, max_pending 1' rerun 900
+bad "max_pending: dead retry into a full queue" 75 \
+    'queue "brim" is full: 1 pending, max_pending 1' dead retry 901
+bad "max_pending: dead retry --all is refused whole" 75 \
+    'queue "brim" is full: 1 pending, max_pending 1 (this submission adds 2)' \
+    dead retry --all
+"$JOBCTL" queue set brim --max-pending 3 >/dev/null
+begin "max_pending: a dead retry that fits is accepted"
+run dead retry 901 902
+expect_rc 0
+[ "$(sql "SELECT count(*) FROM jobs WHERE queue = 'brim'
+    AND state = 'pending'")" = 3 ] ||
+    problem "pending: $(sql "SELECT * FROM metric_jobs")"
+end
+dbdump >"$T/dump0"
+bad "max_pending: rerun when the retries filled the queue" 75 \
+    'queue "brim" is full: 3 pending, max_pending 3' rerun 900
 # On a test clock (daemon_lib.sh), from 2026-06-01T00:00:30Z.
 T0=1780272000000
 use_test_clock $((T0 + 30000))
