@@ -36,9 +36,6 @@
 #                         each daemon that exited without reap_jobd
 #   dsql SQL              sqlite3 on $DB with a busy timeout (as its
 #                         owner: db_sqlite3 in lib.sh)
-#   queue_set NAME COL=VAL[, COL=VAL ...]
-#                         give queue NAME settings: its row in queues
-#                         (made if missing) gets the SQL assignments
 #   running_in QUEUE      how many jobs of QUEUE run now (all daemons)
 #   jstate ID             pending/running/done/cancelled/dead, or "none"
 #   wait_state ID STATE SECS
@@ -240,11 +237,6 @@ reap_jobd() {	# pid secs
 stop_jobd() {	# pid [secs]
 	kill -TERM "$1" 2>/dev/null
 	reap_jobd "$1" "${2:-10}"
-}
-
-queue_set() {	# name 'col = val, ...'
-	dsql "INSERT OR IGNORE INTO queues (name, updated_at)
-	    VALUES ('$1', 0); UPDATE queues SET $2 WHERE name = '$1'"
 }
 
 running_in() {	# queue

@@ -39,7 +39,7 @@ start_jobd jobdA && PA=$JOBD_PID
 start_jobd jobdB && PB=$JOBD_PID
 
 begin "limits: concurrency = 2 holds across two daemons on one database"
-queue_set c2 'concurrency = 2'
+"$JOBCTL" queue set c2 --concurrency 2 >/dev/null
 seq 16 | sed 's/.*/sleep 0.3/' | "$JOBCTL" submit --batch --queue c2 \
     >"$T/c2.ids" 2>"$T/c2.err" || problem "batch: $(cat "$T/c2.err")"
 if sample_peak c2 40 '[ "$(pending_in c2)" != 0 ]'; then
@@ -55,7 +55,7 @@ fi
 end
 
 begin "limits: a full queue with due jobs does not keep the daemons busy"
-queue_set c1 'concurrency = 1'
+"$JOBCTL" queue set c1 --concurrency 1 >/dev/null
 submit --queue c1 "sleep 3" && LONG=$ID
 for i in 1 2 3; do submit --queue c1 true; done
 if [ -n "$LONG" ] && wait_state "$LONG" running 10; then
@@ -75,7 +75,7 @@ fi
 end
 
 begin "limits: rate = 5/1s starts at most 5 + 5 (the burst) in any second"
-queue_set r5 'rate_n = 5, rate_period_ms = 1000'
+"$JOBCTL" queue set r5 --rate 5/1s >/dev/null
 seq 20 | sed 's/.*/true/' | "$JOBCTL" submit --batch --queue r5 \
     >"$T/r5.ids" 2>"$T/r5.err" || problem "batch: $(cat "$T/r5.err")"
 if wait_until 30 '[ "$(pending_in r5)" = 0 ]'; then
@@ -105,7 +105,7 @@ fi
 end
 
 begin "limits: a paused queue starts nothing until resumed"
-queue_set pz 'paused = 1'
+"$JOBCTL" queue pause pz >/dev/null
 : >"$T/pz.ids"
 for i in 1 2 3; do submit --queue pz true && echo "$ID" >>"$T/pz.ids"; done
 submit --queue other true && OTHER=$ID
@@ -115,7 +115,7 @@ if wait_state "$OTHER" done 10; then
 	n=$(dsql "SELECT count(*) FROM attempts a JOIN jobs j
 	    ON j.id = a.job_id WHERE j.queue = 'pz'")
 	[ "$n" = 0 ] || problem "$n attempts in the paused queue"
-	queue_set pz 'paused = 0'
+	"$JOBCTL" queue resume pz >/dev/null
 	for id in $(cat "$T/pz.ids"); do wait_state "$id" done 10; done
 fi
 end
@@ -123,7 +123,7 @@ end
 begin "limits: weight 1 gets its share while weight 3 has 10,000 due jobs"
 stop_jobd "$PA"
 stop_jobd "$PB"
-queue_set heavy 'weight = 3'
+"$JOBCTL" queue set heavy --weight 3 >/dev/null
 # Higher priority too: priorities order jobs within a queue only.
 seq 10000 | sed 's/.*/true/' | "$JOBCTL" submit --batch --queue heavy \
     --priority -10 >"$T/heavy.ids" 2>"$T/heavy.err" ||
@@ -196,7 +196,7 @@ else
 		seq 100 | sed 's/.*/sleep 30/' | "$JOBCTL" submit --batch \
 		    --queue u --user "$U1" --cwd / >/dev/null 2>"$T/u.err" ||
 		    problem "batch: $(cat "$T/u.err")"
-		queue_set uq 'max_running_per_user = 1'
+		"$JOBCTL" queue set uq --max-running-per-user 1 >/dev/null
 		submit --queue uq --user "$U2" --cwd / "sleep 30" && Q1=$ID
 		submit --queue uq --user "$U2" --cwd / "sleep 30" && Q2=$ID
 		submit --queue u --user "$U2" --cwd / true && J2=$ID

@@ -81,13 +81,13 @@ fi
 end
 
 begin "why: queue paused"
-queue_set pq 'paused = 1'
+"$JOBCTL" queue pause pq >/dev/null
 submit --queue pq true && PZ=$ID
 expect_why "$PZ" "paused|None||None|None|queue pq is paused"
 end
 
 begin "why: queue at its concurrency limit, naming what runs"
-queue_set cq 'concurrency = 1'
+"$JOBCTL" queue set cq --concurrency 1 >/dev/null
 submit --queue cq "sleep 60" && C1=$ID
 wait_state "$C1" running 10
 submit --queue cq true && C2=$ID
@@ -96,7 +96,7 @@ limit (1 running: job $C1)"
 end
 
 begin "why: rate limited, until the next token"
-queue_set rq 'rate_n = 1, rate_period_ms = 3600000'
+"$JOBCTL" queue set rq --rate 1/1h >/dev/null
 submit --queue rq true && R1=$ID
 wait_state "$R1" done 10
 submit --queue rq true && R2=$ID
@@ -108,7 +108,7 @@ esac
 end
 
 begin "why: the user at the queue's max_running_per_user"
-queue_set uq 'max_running_per_user = 1'
+"$JOBCTL" queue set uq --max-running-per-user 1 >/dev/null
 submit --queue uq "sleep 60" && U1=$ID
 wait_state "$U1" running 10
 submit --queue uq true && U2=$ID
