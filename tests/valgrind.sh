@@ -360,6 +360,52 @@ end
 vcase "error: stats --schedule of no schedule" 66 stats --schedule nope
 end
 
+# Queues and dependencies: settings, pause, backpressure, why a job
+# waits, a batch pipeline, and a cancel that reaches what waits.
+vcase "jobctl queue set, every setting" 0 queue set vq --concurrency 2 \
+    --rate 5/1s --weight 3 --max-pending 4 --max-running-per-user 1 \
+    --max-attempts 2 --timeout 1m --backoff 1s,1m
+end
+vcase "jobctl queue pause" 0 queue pause vq
+end
+vcase "jobctl submit into a paused queue" 0 submit -q vq -- true
+VQ=$(cat "$T/.out")
+end
+vcase "jobctl submit --after" 0 submit -q vq --after "$VQ" -- true
+VQ2=$(cat "$T/.out")
+end
+printf 'echo a\n--after @1 echo b\n' >"$T/pipe"
+begin "valgrind: jobctl submit --batch with an @LINE reference"
+run submit --batch -q vq <"$T/pipe"
+expect_rc 0
+PIPE=$(cat "$T/.out")
+vg_check
+end
+vcase "error: submit into a full queue" 75 submit -q vq -- true
+end
+vcase "error: --after a job that does not exist" 66 submit --after 999999 \
+    -- true
+end
+vcase "jobctl show of a waiting job" 0 show "$VQ2"
+expect_out_contains "waiting"
+end
+vcase "jobctl show --json of a job in a paused queue" 0 --json show "$VQ"
+end
+vcase "jobctl list --state pending" 0 list --state pending
+end
+vcase "jobctl queue list" 0 queue list
+expect_out_contains "vq"
+end
+vcase "jobctl queue show --json" 0 --json queue show vq
+end
+vcase "jobctl cancel, and what waits on it" 0 cancel "$VQ"
+end
+# shellcheck disable=SC2086	# the batch's ids, one argument each
+vcase "jobctl cancel of several" 0 cancel $PIPE
+end
+vcase "jobctl queue resume" 0 queue resume vq
+end
+
 # Error paths: a message, the right code, and a clean exit.
 vcase "error: show of a missing job" 66 show 999999
 end
