@@ -1,6 +1,6 @@
 /*
- * store: the job database.  Every SQL statement of jobd lives in store.c,
- * the only file that includes <sqlite3.h>.
+ * store: the job database.  Every SQL statement of jobd lives in the
+ * store's files (src/core/store*.c), the only ones that include <sqlite3.h>.
  *
  * A store is one SQLite connection in WAL mode with synchronous=FULL,
  * foreign keys on and a busy timeout.  Every write runs in a BEGIN
@@ -448,9 +448,9 @@ struct prune_counts {
  * one started after budget_ms (of CLOCK_MONOTONIC) since the transaction
  * began (but at least one row a step, so that steps make progress).
  * Adds what it removed to *c and keeps in it where to go on; *more is set
- * when work may be left (call again with the same *c).  Never removes a pending or running job, nor what
- * PRUNE_KEEP spares: a job a live rerun was copied from, a schedule's
- * newest finished, done and dead jobs.  A pruned job's idempotency key
+ * when work may be left (call again with the same *c).  Never removes a
+ * pending or running job, nor what PRUNE_KEEP spares: a job a live rerun
+ * was copied from, a schedule's newest finished, done and dead jobs.  A pruned job's idempotency key
  * is freed: the next submission with it makes a new job.
  */
 int	store_prune_step(struct store *st, const struct prune_rules *r,

@@ -2,7 +2,7 @@
  * store_claim: which pending jobs start next, and why one does not.
  *
  * The claim runs inside the caller's write transaction (store_finish_claim()
- * in store.c records the finished attempts in the same one), so every
+ * in store_result.c records the finished attempts in the same one), so every
  * daemon on the database sees the same counts.  A job starts only when
  *
  *   - it waits for no dependency (waiting = 0) and its overlap = queue
@@ -252,9 +252,9 @@ cqs_free(struct cq *qs, size_t n)
 
 /*
  * The queues that may start a job (pending jobs, neither paused nor
- * full) come in claim order, by vtime, then name (queues_claim): cqs_more() appends the
- * next one to *qs (*n of *cap), 1 if it did, 0 at the end; the statement
- * stays open until it is reset.
+ * full) come in claim order, by vtime, then name (queues_claim):
+ * cqs_more() appends the next one to *qs (*n of *cap), 1 if it did, 0 at
+ * the end; the statement stays open until it is reset.
  */
 static int
 cqs_more(struct store *st, sqlite3_stmt *s, int64_t now, struct cq **qs,

@@ -1,7 +1,7 @@
 /*
  * store_impl: what the files of the store share, and nothing outside them
  * sees.  Only the store's files include sqlite3.h.  A statement is named
- * by its enum store_stmt and its SQL is in store_sql[] (store.c); it is
+ * by its enum store_stmt and its SQL is in store_sql[] (store_sql.c); it is
  * prepared on first use by store_stmt() and reset after every use.
  */
 #ifndef JOBD_STORE_IMPL_H
@@ -181,6 +181,52 @@ struct store {
 						   store_fire()'s reason */
 };
 
+/*
+ * The column lists that C code reads and binds by position
+ * (store_sql.c has the rest of the SQL).
+ */
+/* A job's process options (struct job_proc), in jobs, dead_jobs, schedules. */
+#define PROC_COLS							\
+	"umask, limit_nofile, limit_nproc, limit_as, limit_cpu, kill_mode"
+#define PROC_NCOLS	6	/* the columns of PROC_COLS */
+/* Mail about its runs (mail.h), in jobs, dead_jobs, schedules. */
+#define MAIL_COLS	"mail_to, mail_on"
+
+/* A job's hooks (enum job_hook order), in jobs, dead_jobs, schedules. */
+#define HOOK_COLS	"on_dead, on_failure, on_success"
+/* Its hooks and what makes it a notification, in jobs and dead_jobs. */
+#define NOTIFY_COLS	HOOK_COLS ", notify_of, notify_event, stdin"
+
+/*
+ * The columns of a job, live or dead, in the order job_read() reads them.
+ * JOB_COLS_LIVE selects them from jobs, JOB_COLS_DEAD from dead_jobs.
+ */
+#define JOB_COLS_COMMON							\
+	"id, queue, command, priority, run_at, attempts, max_attempts, "\
+	"timeout_ms, backoff_ms, backoff_max_ms, idempotency_key, "	\
+	"schedule_id, slot_at, env, cwd, run_as, created_at, "		\
+	"updated_at, finished_at, exit_code, last_error, "		\
+	"(SELECT name FROM schedules s WHERE s.id = schedule_id)"
+#define JOB_COLS_LIVE	JOB_COLS_COMMON ", state, cancel_requested, "	\
+	"lease_owner, lease_expires_at, NULL, NULL, after_id, " PROC_COLS \
+	", rerun_of, " MAIL_COLS ", " NOTIFY_COLS ", waiting"
+#define JOB_COLS_DEAD	JOB_COLS_COMMON ", 'dead', 0, NULL, NULL, "	\
+	"dead_at, reason, NULL, " PROC_COLS ", rerun_of, " MAIL_COLS ", " \
+	NOTIFY_COLS ", 0"
+
+/* A schedule's definition, in the order sched_bind_def() binds it. */
+#define SCHED_DEF_COLS							\
+	"name, cron, tz, command, queue, priority, max_attempts, "	\
+	"timeout_ms, backoff_ms, backoff_max_ms, env, cwd, run_as, "	\
+	"overlap, catchup, enabled"
+/* Everything, in the order sched_read() reads it. */
+#define SCHED_COLS							\
+	"id, " SCHED_DEF_COLS ", next_run_at, last_run_at, source, "	\
+	"created_at, updated_at, " PROC_COLS ", " MAIL_COLS ", " HOOK_COLS
+
+/* Every statement's SQL, by enum store_stmt (store_sql.c). */
+extern const char *const store_sql[Q_MAX];
+
 /* Errors: SQLite's result code rc as a negative errno, its words kept. */
 int		 store_err(struct store *st, int rc);
 int		 store_seterr(struct store *st, int error, const char *msg);
@@ -192,6 +238,8 @@ int		 store_exec(struct store *st, const char *sql);
 int		 store_first_int(struct store *st, enum store_stmt q,
 		    int64_t *v);
 int		 store_begin(struct store *st);
+/* BEGIN IMMEDIATE with the normal sync, whatever store_begin() chose. */
+int		 store_begin_raw(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
@@ -234,6 +282,9 @@ void		 col_env(sqlite3_stmt *s, int i, bool copy, char **env,
 void		 col_blob(sqlite3_stmt *s, int i, bool copy, void **p,
 		    size_t *len, bool *oom);
 int		 job_read(sqlite3_stmt *s, struct job *j, bool copy);
+/* Insert the job of js (no key, no room check) as *id. */
+int		 store_insert(struct store *st, const struct job_spec *js,
+		    int64_t now, int64_t *id);
 int		 store_each_job(struct store *st, sqlite3_stmt *s,
 		    store_job_fn fn, void *arg);
 

@@ -5,7 +5,7 @@
  * file system.  Each step is one short transaction, so a submitter never
  * waits long for the write lock: the caller (jobd's loop, "jobctl prune")
  * calls again while there is more.  What is old enough is decided by
- * retention.c; the SQL (store_sql[] in store.c, Q_PRUNE_*) only walks
+ * retention.c; the SQL (store_sql.c, Q_PRUNE_*) only walks
  * the indexes from the oldest.
  */
 #include <errno.h>

@@ -16,7 +16,7 @@
 #include "jobd/queue.h"
 #include "store_impl.h"
 
-/* A row of SQL_QUEUE (store.c) into *q; name borrowed from s. */
+/* A row of SQL_QUEUE (store_sql.c) into *q; name borrowed from s. */
 static void
 queue_read(sqlite3_stmt *s, struct queue_info *q)
 {

@@ -1,8 +1,9 @@
 /*
  * store_stats: what jobctl stats and jobctl status read, beyond the
- * counts of store.c: per queue and per schedule, the attempts that ended
- * in a window (how many, how many failed, their durations' percentiles),
- * the last success and the dead jobs; and the leases no daemon reclaimed.
+ * counts of store.c (Q_COUNT): per queue and per schedule, the attempts
+ * that ended in a window (how many, how many failed, their durations'
+ * percentiles), the last success and the dead jobs; and the leases no
+ * daemon reclaimed.
  *
  * Cost: the window's attempts are read through attempts_finished, twice
  * (counts, then durations in order), each with a primary-key probe of

@@ -669,12 +669,7 @@ crash_case() {	# name n kind count [submit options]
 crash_case after_lease 3 fail 4 --max-attempts 2
 crash_case after_spawn 3 slow 4
 crash_case before_result 3 flaky 4 --max-attempts 3
-if grep -q in_deadletter "$JOBD_TOP/src/core/store.c" 2>/dev/null &&
-    grep -q in_deadletter "$JOBD" 2>/dev/null; then
-	crash_case in_deadletter 2 fail1 6 --max-attempts 1
-else
-	skip "crash point in_deadletter" "not in src/core/store.c or $JOBD yet"
-fi
+crash_case in_deadletter 2 fail1 6 --max-attempts 1
 # Inside the transaction of an outcome, after its notification's insert:
 # both are rolled back, the attempt is lost and reaped; one notification.
 crash_case in_notify 2 fail1 6 --max-attempts 2
