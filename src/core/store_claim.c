@@ -34,10 +34,9 @@
  * holds the queues with pending jobs that are not paused in claim order,
  * as far as the first queues that start jobs (a full queue before them
  * costs a seek of its running count, a rate-limited one a row); and one
- * seek per priority present
- * (jobs_claim) in each queue looked at: usually one or two queues.  Jobs
- * of paused or full queues and jobs still waiting for dependencies are
- * never walked.
+ * seek per priority present (jobs_claim) in each queue looked at: usually
+ * one or two queues.  Jobs of paused or full queues and jobs still
+ * waiting for dependencies are never walked.
  * The head walk of a queue passes over the jobs whose user is at a limit
  * or whose predecessor still runs.
  *
@@ -62,8 +61,7 @@ struct cq {
 	int64_t		 rate_ms;
 	double		 tokens;	/* the bucket's level now */
 	int64_t		 weight;
-	double		 vtime;		/* its pass: max(vtime, the clock's) */
-	double		 raw;		/* its vtime as stored */
+	double		 vtime;		/* virtual time; pass max(vtime, vnow) */
 	int64_t		 user_max;	/* 0: no limit */
 	int64_t		 running;	/* across all daemons */
 	bool		 out;		/* nothing more to start this turn */
@@ -129,7 +127,6 @@ cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
 	if (q->weight < 1)
 		q->weight = 1;
 	q->vtime = sqlite3_column_double(s, 9);
-	q->raw = q->vtime;
 	q->user_max = col_int(s, 10, 0);
 	q->running = sqlite3_column_int64(s, 11);
 	if ((q->name = strdup((const char *)sqlite3_column_text(s, 0))) ==
@@ -280,18 +277,16 @@ cqs_more(struct store *st, sqlite3_stmt *s, int64_t now, struct cq **qs,
 }
 
 /*
- * Whether a queue of pass ap, stored vtime ar and name an comes before
- * one of bp, br, bn in the claim.  The pass, max(vtime, vnow), grows
- * with the vtime, so this is the order of queues_claim.
+ * Whether a queue of vtime av and name an comes before one of bv, bn in
+ * the claim: the order of queues_claim.  A queue's turn is its pass,
+ * max(vtime, vnow), which grows with its vtime, so the vtime orders the
+ * passes and breaks their ties.
  */
 static bool
-cq_before(double ap, double ar, const char *an, double bp, double br,
-    const char *bn)
+cq_before(double av, const char *an, double bv, const char *bn)
 {
-	if (ap != bp)
-		return ap < bp;
-	if (ar != br)
-		return ar < br;
+	if (av != bv)
+		return av < bv;
 	return strcmp(an, bn) < 0;
 }
 
@@ -360,7 +355,7 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 	struct cq *qs = NULL, *q;
 	size_t nq = 0, cap = 0, i;
 	int64_t id, next;
-	double vnow, lastv = 0, lastraw = 0;
+	double vnow, lastv = 0;
 	bool more = true;
 	int error, rc;
 
@@ -376,10 +371,10 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 	while (*n < max) {
 		for (q = NULL, i = 0; i < nq; i++)
 			if (!qs[i].out && (q == NULL || cq_before(qs[i].vtime,
-			    qs[i].raw, qs[i].name, q->vtime, q->raw, q->name)))
+			    qs[i].name, q->vtime, q->name)))
 				q = &qs[i];
-		if (more && (q == NULL || cq_before(lastv, lastraw,
-		    qs[nq - 1].name, q->vtime, q->raw, q->name))) {
+		if (more && (q == NULL || cq_before(lastv, qs[nq - 1].name,
+		    q->vtime, q->name))) {
 			if ((rc = cqs_more(st, s, now, &qs, &nq, &cap)) < 0) {
 				error = rc;
 				goto out;
@@ -389,9 +384,6 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 				continue;
 			}
 			q = &qs[nq - 1];
-			lastraw = q->raw;
-			if (q->vtime < vnow)
-				q->vtime = vnow;
 			lastv = q->vtime;
 			q->out = cq_block(q) != CQ_OK;
 			continue;
@@ -411,8 +403,10 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 		q->running++;
 		if (q->rate_n > 0)
 			q->tokens -= 1.0;
+		/* Back from idle at vnow: no burst to catch up. */
+		if (q->vtime < vnow)
+			q->vtime = vnow;
 		q->vtime += 1.0 / (double)q->weight;
-		q->raw = q->vtime;
 		q->dirty = true;
 		q->out = cq_block(q) != CQ_OK;
 	}
