@@ -257,6 +257,28 @@ res("every attempt row closed",
 ic = [r[0] for r in db.execute("PRAGMA integrity_check")]
 res("integrity_check = ok", [] if ic == ["ok"] else [" ".join(ic)[:300]])
 
+# 7b. what the claim reads agrees with the jobs, across every kill: the
+# per-queue counts the triggers keep, and the queues the claim walks
+# (ready: has pending jobs).  A wrong ready would leave jobs waiting.
+errs = []
+real = collections.Counter()
+for (q, s, n) in db.execute("SELECT queue, state, count(*) FROM jobs "
+        "GROUP BY queue, state UNION ALL SELECT queue, 'dead', count(*) "
+        "FROM dead_jobs GROUP BY queue"):
+    real[(q, s)] = n
+kept = collections.Counter({(q, s): n for (q, s, n) in db.execute(
+    "SELECT queue, state, n FROM metric_jobs") if n != 0})
+if real != kept:
+    errs.append("counts differ: %s" % short(set(real.items()) ^
+        set(kept.items())))
+ready = {q: r for (q, r) in db.execute("SELECT name, ready FROM queues")}
+for q in set(k[0] for k in real) | set(ready):
+    want = 1 if real[(q, "pending")] > 0 else 0
+    if ready.get(q, 0) != want:
+        errs.append("queue %s: ready %s with %d pending" % (q, ready.get(q),
+            real[(q, "pending")]))
+res("queue counts and the claim's ready queues match the jobs", errs)
+
 # 8. cron slots: at most one job per (schedule, slot), live or dead
 slots = collections.Counter()
 for j, r in jobs.items():
