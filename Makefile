@@ -94,7 +94,7 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
-		   store_conn store_daemon store_result store_schedule schedule tz \
+		   store_conn store_sqlite store_daemon store_result store_schedule schedule tz \
 		   cron crash utf8 procopt jobspec procfs outbox store_notify \
 		   mail store_metrics metrics stats store_stats store_prune store_deps \
 		   store_claim retention queue store_queue

@@ -2,9 +2,10 @@
  * store: jobs -- submission (idempotency keys, max_pending), reading and
  * listing jobs and their attempts, cancel and rerun.  The store's other
  * concerns are in the files store_<concern>.c beside it, sharing
- * store_impl.h: the connection and migrations (store_conn.c), the SQL
- * (store_sql.c), the daemon's side (store_daemon.c), results and dead
- * letters (store_result.c), the claim (store_claim.c), schedules
+ * store_impl.h: the connection (store_conn.c) and its engines (SQLite's,
+ * with its migrations: store_sqlite.c), the SQL (store_sql.c), the
+ * daemon's side (store_daemon.c), results and dead letters
+ * (store_result.c), the claim (store_claim.c), schedules
  * (store_schedule.c), queues, dependencies, notifications, metrics,
  * stats and pruning.
  */
@@ -70,27 +71,19 @@ job_clear(struct job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* Bind an optional text: NULL binds SQL NULL. */
-int
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v == NULL)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
 /* Bind an optional job option: JOB_DEFAULT binds SQL NULL. */
-int
-bind_opt(sqlite3_stmt *s, int i, int64_t v)
+void
+bind_opt(struct stmt *s, int i, int64_t v)
 {
 	if (v == JOB_DEFAULT)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_int64(s, i, v);
+		db_bind_null(s, i);
+	else
+		db_bind_int(s, i, v);
 }
 
 /* Bind the process options *p as ?first .. ?first+5 (PROC_COLS). */
 void
-bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
+bind_proc(struct stmt *s, int first, const struct job_proc *p)
 {
 	int i;
 
@@ -98,21 +91,21 @@ bind_proc(sqlite3_stmt *s, int first, const struct job_proc *p)
 	for (i = 0; i < JOB_NLIMITS; i++)
 		bind_opt(s, first + 1 + i, p->limit[i]);
 	if (p->kill_mode == JOB_KILL_ATTEMPT)
-		sqlite3_bind_text(s, first + 5, "attempt", -1, SQLITE_STATIC);
+		db_bind_text(s, first + 5, "attempt");
 	else if (p->kill_mode == JOB_KILL_PROCESS)
-		sqlite3_bind_text(s, first + 5, "process", -1, SQLITE_STATIC);
+		db_bind_text(s, first + 5, "process");
 	else
-		sqlite3_bind_null(s, first + 5);
+		db_bind_null(s, first + 5);
 }
 
 /* Bind mail settings as ?first (NULL: no mail) and ?first+1 (MAIL_COLS). */
 void
-bind_mail(sqlite3_stmt *s, int first, const char *to, enum mail_on on)
+bind_mail(struct stmt *s, int first, const char *to, enum mail_on on)
 {
 	const char *name = mail_on_name(on);
 
-	bind_text(s, first, to);
-	bind_text(s, first + 1, name);
+	db_bind_text(s, first, to);
+	db_bind_text(s, first + 1, name);
 }
 
 /*
@@ -125,7 +118,7 @@ static int
 store_key_find(struct store *st, const struct job_spec *js, int64_t now,
     int64_t *id)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	const char *diff;
 	int64_t ttl, fin, jid;
 	int error = 0, rc;
@@ -133,35 +126,34 @@ store_key_find(struct store *st, const struct job_spec *js, int64_t now,
 
 	if ((s = store_stmt(st, Q_KEY_FIND, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, js->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, js->queue != NULL ? js->queue : "default",
-	    -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, js->command, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, js->priority);
+	db_bind_text(s, 1, js->key);
+	db_bind_text(s, 2, js->queue != NULL ? js->queue : "default");
+	db_bind_text(s, 3, js->command);
+	db_bind_int(s, 4, js->priority);
 	bind_opt(s, 5, js->max_attempts);
 	bind_opt(s, 6, js->timeout_ms);
 	bind_opt(s, 7, js->backoff_ms);
 	bind_opt(s, 8, js->backoff_max_ms);
 	if (js->env_len > 0)
-		sqlite3_bind_blob64(s, 9, js->env, js->env_len, SQLITE_STATIC);
+		db_bind_blob(s, 9, js->env, js->env_len);
 	else
-		sqlite3_bind_null(s, 9);
-	bind_text(s, 10, js->cwd);
-	bind_text(s, 11, js->run_as);
-	bind_text(s, 12, js->key_when);
+		db_bind_null(s, 9);
+	db_bind_text(s, 10, js->cwd);
+	db_bind_text(s, 11, js->run_as);
+	db_bind_text(s, 12, js->key_when);
 	bind_proc(s, 13, &js->proc);
 	bind_mail(s, 19, js->mail_to, js->mail_on);
-	bind_text(s, 21, js->hook[JOB_HOOK_DEAD]);
-	bind_text(s, 22, js->hook[JOB_HOOK_FAILURE]);
-	bind_text(s, 23, js->hook[JOB_HOOK_SUCCESS]);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		jid = sqlite3_column_int64(s, 0);
-		ttl = sqlite3_column_int64(s, 1);
-		present = sqlite3_column_int(s, 2) != 0;
-		fin = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(s, 3);
-		diff = (const char *)sqlite3_column_text(s, 4);
+	db_bind_text(s, 21, js->hook[JOB_HOOK_DEAD]);
+	db_bind_text(s, 22, js->hook[JOB_HOOK_FAILURE]);
+	db_bind_text(s, 23, js->hook[JOB_HOOK_SUCCESS]);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		jid = db_col_int(s, 0);
+		ttl = db_col_int(s, 1);
+		present = db_col_int(s, 2) != 0;
+		fin = db_col_null(s, 3) ? -1 :
+		    db_col_int(s, 3);
+		diff = (const char *)db_col_text(s, 4);
 		if (!present || (fin >= 0 && clock_add(fin, ttl) <= now)) {
 			error = -ENOENT;
 		} else if (diff != NULL) {
@@ -173,13 +165,13 @@ store_key_find(struct store *st, const struct job_spec *js, int64_t now,
 		} else {
 			*id = jid;
 		}
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		error = -ENOENT;
 	} else {
 		error = store_err(st, rc);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -188,19 +180,19 @@ static int
 store_key_take(struct store *st, const struct job_spec *js, int64_t id,
     int64_t now)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_KEY_TAKE, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, js->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
-	sqlite3_bind_int64(s, 3, js->key_ttl_ms >= 0 ? js->key_ttl_ms :
+	db_bind_text(s, 1, js->key);
+	db_bind_int(s, 2, id);
+	db_bind_int(s, 3, js->key_ttl_ms >= 0 ? js->key_ttl_ms :
 	    JOB_KEY_TTL_DEFAULT_MS);
-	bind_text(s, 4, js->key_when);
-	sqlite3_bind_int64(s, 5, now);
+	db_bind_text(s, 4, js->key_when);
+	db_bind_int(s, 5, now);
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	return error;
 }
 
@@ -208,42 +200,41 @@ int
 store_insert(struct store *st, const struct job_spec *js, int64_t now,
     int64_t *id)
 {
-	sqlite3_stmt *s;
-	int error = 0;
+	struct stmt *s;
+	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_INSERT, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, js->queue != NULL ? js->queue : "default",
-	    -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, js->command, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, js->priority);
-	sqlite3_bind_int64(s, 4, js->run_at);
+	db_bind_text(s, 1, js->queue != NULL ? js->queue : "default");
+	db_bind_text(s, 2, js->command);
+	db_bind_int(s, 3, js->priority);
+	db_bind_int(s, 4, js->run_at);
 	bind_opt(s, 5, js->max_attempts);
 	bind_opt(s, 6, js->timeout_ms);
 	bind_opt(s, 7, js->backoff_ms);
 	bind_opt(s, 8, js->backoff_max_ms);
-	bind_text(s, 9, js->key);
+	db_bind_text(s, 9, js->key);
 	if (js->env_len > 0)
-		sqlite3_bind_blob64(s, 10, js->env, js->env_len,
-		    SQLITE_STATIC);
+		db_bind_blob(s, 10, js->env, js->env_len);
 	else
-		sqlite3_bind_null(s, 10);
-	bind_text(s, 11, js->cwd);
-	bind_text(s, 12, js->run_as);
-	sqlite3_bind_int64(s, 13, now);
-	sqlite3_bind_int64(s, 14, js->schedule_id);
-	sqlite3_bind_int64(s, 15, js->slot_at);
-	sqlite3_bind_int64(s, 16, js->after_id);
+		db_bind_null(s, 10);
+	db_bind_text(s, 11, js->cwd);
+	db_bind_text(s, 12, js->run_as);
+	db_bind_int(s, 13, now);
+	db_bind_int(s, 14, js->schedule_id);
+	db_bind_int(s, 15, js->slot_at);
+	db_bind_int(s, 16, js->after_id);
 	bind_proc(s, 17, &js->proc);
 	bind_mail(s, 23, js->mail_to, js->mail_on);
-	bind_text(s, 25, js->hook[JOB_HOOK_DEAD]);
-	bind_text(s, 26, js->hook[JOB_HOOK_FAILURE]);
-	bind_text(s, 27, js->hook[JOB_HOOK_SUCCESS]);
-	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
-	if (error == 0)
-		*id = sqlite3_last_insert_rowid(st->db);
-	return error;
+	db_bind_text(s, 25, js->hook[JOB_HOOK_DEAD]);
+	db_bind_text(s, 26, js->hook[JOB_HOOK_FAILURE]);
+	db_bind_text(s, 27, js->hook[JOB_HOOK_SUCCESS]);
+	/* RETURNING id: one row. */
+	if ((rc = db_step(s)) == DB_ROW)
+		*id = db_col_int(s, 0);
+	db_reset(s);
+	db_clear(s);
+	return store_norow(st, rc);
 }
 
 /*
@@ -319,12 +310,12 @@ out:
 
 /* A copy of column i as a C string, or NULL for SQL NULL. */
 char *
-col_strdup(sqlite3_stmt *s, int i, bool *oom)
+col_strdup(struct stmt *s, int i, bool *oom)
 {
-	const unsigned char *t;
+	const char *t;
 	char *p;
 
-	if ((t = sqlite3_column_text(s, i)) == NULL)
+	if ((t = db_col_text(s, i)) == NULL)
 		return NULL;
 	if ((p = strdup((const char *)t)) == NULL)
 		*oom = true;
@@ -332,16 +323,16 @@ col_strdup(sqlite3_stmt *s, int i, bool *oom)
 }
 
 int64_t
-col_opt(sqlite3_stmt *s, int i)
+col_opt(struct stmt *s, int i)
 {
-	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+	if (db_col_null(s, i))
 		return JOB_DEFAULT;
-	return sqlite3_column_int64(s, i);
+	return db_col_int(s, i);
 }
 
 /* Read the process options of columns first .. first+5 into *p. */
 void
-col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
+col_proc(struct stmt *s, int first, struct job_proc *p)
 {
 	const char *t;
 	int i;
@@ -349,16 +340,16 @@ col_proc(sqlite3_stmt *s, int first, struct job_proc *p)
 	p->umask = col_opt(s, first);
 	for (i = 0; i < JOB_NLIMITS; i++)
 		p->limit[i] = col_opt(s, first + 1 + i);
-	t = (const char *)sqlite3_column_text(s, first + PROC_NCOLS - 1);
+	t = (const char *)db_col_text(s, first + PROC_NCOLS - 1);
 	p->kill_mode = t == NULL ? JOB_DEFAULT : strcmp(t, "process") == 0 ?
 	    JOB_KILL_PROCESS : JOB_KILL_ATTEMPT;
 }
 
 /* The mail_on of column i; MAIL_ON_UNSET when NULL. */
 enum mail_on
-col_mail_on(sqlite3_stmt *s, int i)
+col_mail_on(struct stmt *s, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(s, i);
+	const char *t = (const char *)db_col_text(s, i);
 	enum mail_on on = MAIL_ON_UNSET;
 
 	if (t != NULL)
@@ -373,11 +364,11 @@ col_mail_on(sqlite3_stmt *s, int i)
  * memory); without, it points into s and is valid until the next step.
  */
 void
-col_env(sqlite3_stmt *s, int i, bool copy, char **env, size_t *len,
+col_env(struct stmt *s, int i, bool copy, char **env, size_t *len,
     bool *oom)
 {
-	const char *blob = sqlite3_column_blob(s, i);
-	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	size_t n;
+	const char *blob = db_col_blob(s, i, &n);
 
 	while (n > 0 && blob[n - 1] != '\0')
 		n--;
@@ -396,11 +387,11 @@ col_env(sqlite3_stmt *s, int i, bool copy, char **env, size_t *len,
 
 /* A blob column, as it is: borrowed without copy, else copied. */
 void
-col_blob(sqlite3_stmt *s, int i, bool copy, void **p, size_t *len,
+col_blob(struct stmt *s, int i, bool copy, void **p, size_t *len,
     bool *oom)
 {
-	const void *blob = sqlite3_column_blob(s, i);
-	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	size_t n;
+	const void *blob = db_col_blob(s, i, &n);
 
 	*p = NULL;
 	*len = 0;
@@ -421,57 +412,57 @@ col_blob(sqlite3_stmt *s, int i, bool copy, void **p, size_t *len,
  * valid until the next step.
  */
 int
-job_read(sqlite3_stmt *s, struct job *j, bool copy)
+job_read(struct stmt *s, struct job *j, bool copy)
 {
 	bool oom = false;
 	const char *state;
 
 	memset(j, 0, sizeof(*j));
 #define TEXT(i) (copy ? col_strdup(s, (i), &oom) :			\
-	    (char *)(uintptr_t)sqlite3_column_text(s, (i)))
-	j->id = sqlite3_column_int64(s, 0);
+	    (char *)(uintptr_t)db_col_text(s, (i)))
+	j->id = db_col_int(s, 0);
 	j->queue = TEXT(1);
 	j->command = TEXT(2);
-	j->priority = sqlite3_column_int64(s, 3);
-	j->run_at = sqlite3_column_int64(s, 4);
-	j->attempts = sqlite3_column_int64(s, 5);
+	j->priority = db_col_int(s, 3);
+	j->run_at = db_col_int(s, 4);
+	j->attempts = db_col_int(s, 5);
 	j->max_attempts = col_opt(s, 6);
 	j->timeout_ms = col_opt(s, 7);
 	j->backoff_ms = col_opt(s, 8);
 	j->backoff_max_ms = col_opt(s, 9);
 	j->key = TEXT(10);
-	j->schedule_id = sqlite3_column_int64(s, 11);
-	j->slot_at = sqlite3_column_int64(s, 12);
+	j->schedule_id = db_col_int(s, 11);
+	j->slot_at = db_col_int(s, 12);
 	col_env(s, 13, copy, &j->env, &j->env_len, &oom);
 	j->cwd = TEXT(14);
 	j->run_as = TEXT(15);
-	j->created_at = sqlite3_column_int64(s, 16);
-	j->updated_at = sqlite3_column_int64(s, 17);
-	j->finished_at = sqlite3_column_int64(s, 18);
-	j->has_exit_code = sqlite3_column_type(s, 19) != SQLITE_NULL;
-	j->exit_code = sqlite3_column_int64(s, 19);
+	j->created_at = db_col_int(s, 16);
+	j->updated_at = db_col_int(s, 17);
+	j->finished_at = db_col_int(s, 18);
+	j->has_exit_code = !db_col_null(s, 19);
+	j->exit_code = db_col_int(s, 19);
 	j->last_error = TEXT(20);
 	j->schedule = TEXT(21);
-	state = (const char *)sqlite3_column_text(s, 22);
+	state = (const char *)db_col_text(s, 22);
 	if (state == NULL || job_state_parse(state, &j->state) != 0)
 		j->state = JOB_PENDING;
-	j->cancel_requested = sqlite3_column_int64(s, 23) != 0;
+	j->cancel_requested = db_col_int(s, 23) != 0;
 	j->lease_owner = TEXT(24);
-	j->lease_expires_at = sqlite3_column_int64(s, 25);
-	j->dead_at = sqlite3_column_int64(s, 26);
+	j->lease_expires_at = db_col_int(s, 25);
+	j->dead_at = db_col_int(s, 26);
 	j->dead_reason = TEXT(27);
-	j->after_id = sqlite3_column_int64(s, 28);
+	j->after_id = db_col_int(s, 28);
 	col_proc(s, 29, &j->proc);
-	j->rerun_of = sqlite3_column_int64(s, 29 + PROC_NCOLS);
+	j->rerun_of = db_col_int(s, 29 + PROC_NCOLS);
 	j->mail_to = TEXT(30 + PROC_NCOLS);
 	j->mail_on = col_mail_on(s, 31 + PROC_NCOLS);
 	j->hook[JOB_HOOK_DEAD] = TEXT(32 + PROC_NCOLS);
 	j->hook[JOB_HOOK_FAILURE] = TEXT(33 + PROC_NCOLS);
 	j->hook[JOB_HOOK_SUCCESS] = TEXT(34 + PROC_NCOLS);
-	j->notify_of = sqlite3_column_int64(s, 35 + PROC_NCOLS);
+	j->notify_of = db_col_int(s, 35 + PROC_NCOLS);
 	j->notify_event = TEXT(36 + PROC_NCOLS);
 	col_blob(s, 37 + PROC_NCOLS, copy, &j->input, &j->input_len, &oom);
-	j->waiting = sqlite3_column_int64(s, 38 + PROC_NCOLS);
+	j->waiting = db_col_int(s, 38 + PROC_NCOLS);
 #undef TEXT
 	if (oom) {
 		job_clear(j);
@@ -483,20 +474,20 @@ job_read(sqlite3_stmt *s, struct job *j, bool copy)
 int
 store_job_get(struct store *st, int64_t id, struct job *out)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_GET, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_int(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		error = job_read(s, out, true);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		error = -ENOENT;
 	else
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (error == -ENOENT) {
 		int64_t last = 0;
 
@@ -510,19 +501,19 @@ store_job_get(struct store *st, int64_t id, struct job *out)
 
 /* Call fn for every row of the job query s (bound by the caller). */
 int
-store_each_job(struct store *st, sqlite3_stmt *s, store_job_fn fn, void *arg)
+store_each_job(struct store *st, struct stmt *s, store_job_fn fn, void *arg)
 {
 	struct job j;
 	int error = 0, rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		(void)job_read(s, &j, false);
 		if ((error = fn(&j, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -571,18 +562,18 @@ static int
 list_few_live(struct store *st, unsigned states, bool *few)
 {
 	char sql[512], ids[256];
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int rc;
 
 	list_live_ids(ids, sizeof(ids), states);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT %d)",
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s LIMIT %d) AS few",
 	    ids, LIST_FEW_LIVE);
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
-		return store_err(st, rc);
-	rc = sqlite3_step(s);
-	*few = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < LIST_FEW_LIVE;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_err(st, rc);
+	if ((s = store_prepare(st, sql, &rc)) == NULL)
+		return rc;
+	rc = db_step(s);
+	*few = rc == DB_ROW && db_col_int(s, 0) < LIST_FEW_LIVE;
+	db_finalize(s);
+	return rc == DB_ROW ? 0 : store_err(st, rc);
 }
 
 /*
@@ -592,19 +583,19 @@ list_few_live(struct store *st, unsigned states, bool *few)
 static int
 list_few_since(struct store *st, int64_t since, bool *few)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int rc;
 
-	if ((rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM (SELECT 1 "
+	if ((s = store_prepare(st, "SELECT count(*) FROM (SELECT 1 "
 	    "FROM jobs INDEXED BY jobs_created WHERE created_at >= ?1 "
-	    "LIMIT ?2)", -1, &s, NULL)) != SQLITE_OK)
-		return store_err(st, rc);
-	sqlite3_bind_int64(s, 1, since);
-	sqlite3_bind_int64(s, 2, LIST_FEW_LIVE);
-	rc = sqlite3_step(s);
-	*few = rc == SQLITE_ROW && sqlite3_column_int64(s, 0) < LIST_FEW_LIVE;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : store_err(st, rc);
+	    "LIMIT ?2) AS few", &rc)) == NULL)
+		return rc;
+	db_bind_int(s, 1, since);
+	db_bind_int(s, 2, LIST_FEW_LIVE);
+	rc = db_step(s);
+	*few = rc == DB_ROW && db_col_int(s, 0) < LIST_FEW_LIVE;
+	db_finalize(s);
+	return rc == DB_ROW ? 0 : store_err(st, rc);
 }
 
 /*
@@ -623,9 +614,9 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 	char sql[2048], in[96] = "", ids[256];
 	unsigned states = f->states != 0 ? f->states : (1u << JOB_NSTATES) - 1;
 	unsigned active = (1u << JOB_PENDING) | (1u << JOB_RUNNING);
-	sqlite3_stmt *s;
+	struct stmt *s;
 	bool live = false, dead, few = false, recent = false;
-	int i, rc, error;
+	int i, error;
 
 	if (f->state >= 0)
 		states &= 1u << f->state;
@@ -669,14 +660,14 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 		return 0;
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 	    " ORDER BY 1 DESC LIMIT ?4");
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
-		return store_err(st, rc);
-	bind_text(s, 1, f->queue);
-	sqlite3_bind_int64(s, 2, f->schedule_id);
-	sqlite3_bind_int64(s, 3, f->since);
-	sqlite3_bind_int64(s, 4, f->limit);
+	if ((s = store_prepare(st, sql, &error)) == NULL)
+		return error;
+	db_bind_text(s, 1, f->queue);
+	db_bind_int(s, 2, f->schedule_id);
+	db_bind_int(s, 3, f->since);
+	db_bind_int(s, 4, f->limit);
 	error = store_each_job(st, s, fn, arg);
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return error;
 }
 
@@ -684,7 +675,7 @@ int
 store_job_list(struct store *st, const struct job_filter *f,
     store_job_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if (f->states != 0 || f->schedule_id != 0 || f->since != 0 ||
@@ -692,12 +683,12 @@ store_job_list(struct store *st, const struct job_filter *f,
 		return store_job_list_where(st, f, fn, arg);
 	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
 		return error;
-	bind_text(s, 1, f->state >= 0 ?
+	db_bind_text(s, 1, f->state >= 0 ?
 	    job_state_name((enum job_state)f->state) : NULL);
-	bind_text(s, 2, f->queue);
-	sqlite3_bind_int64(s, 3, f->limit);
+	db_bind_text(s, 2, f->queue);
+	db_bind_int(s, 3, f->limit);
 	error = store_each_job(st, s, fn, arg);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	return error;
 }
 
@@ -705,35 +696,34 @@ int
 store_attempt_list(struct store *st, int64_t id, store_attempt_fn fn,
     void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	struct attempt a;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_ATTEMPTS, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW) {
 		memset(&a, 0, sizeof(a));
-		a.id = sqlite3_column_int64(s, 0);
-		a.job_id = sqlite3_column_int64(s, 1);
-		a.attempt = sqlite3_column_int64(s, 2);
-		a.owner = (char *)(uintptr_t)sqlite3_column_text(s, 3);
-		a.started_at = sqlite3_column_int64(s, 4);
-		a.finished_at = sqlite3_column_int64(s, 5);
-		a.has_exit_code = sqlite3_column_type(s, 6) != SQLITE_NULL;
-		a.exit_code = sqlite3_column_int64(s, 6);
-		a.signal = sqlite3_column_int64(s, 7);
-		a.outcome = (char *)(uintptr_t)sqlite3_column_text(s, 8);
-		a.output = sqlite3_column_blob(s, 9);
-		a.output_len = (size_t)sqlite3_column_bytes(s, 9);
-		a.output_dropped = sqlite3_column_int64(s, 10);
-		a.error = (char *)(uintptr_t)sqlite3_column_text(s, 11);
+		a.id = db_col_int(s, 0);
+		a.job_id = db_col_int(s, 1);
+		a.attempt = db_col_int(s, 2);
+		a.owner = (char *)(uintptr_t)db_col_text(s, 3);
+		a.started_at = db_col_int(s, 4);
+		a.finished_at = db_col_int(s, 5);
+		a.has_exit_code = !db_col_null(s, 6);
+		a.exit_code = db_col_int(s, 6);
+		a.signal = db_col_int(s, 7);
+		a.outcome = (char *)(uintptr_t)db_col_text(s, 8);
+		a.output = db_col_blob(s, 9, &a.output_len);
+		a.output_dropped = db_col_int(s, 10);
+		a.error = (char *)(uintptr_t)db_col_text(s, 11);
 		if ((error = fn(&a, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -741,23 +731,23 @@ store_attempt_list(struct store *st, int64_t id, store_attempt_fn fn,
 int
 store_job_state(struct store *st, int64_t id, enum job_state *state)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_STATE, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		if (job_state_parse((const char *)sqlite3_column_text(s, 0),
+	db_bind_int(s, 1, id);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		if (job_state_parse((const char *)db_col_text(s, 0),
 		    state) != 0)
 			error = -EBADMSG;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		error = -ENOENT;
 	} else {
 		error = store_err(st, rc);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -766,7 +756,7 @@ store_job_rerun(struct store *st, int64_t id, int64_t run_at,
     int64_t *new_id)
 {
 	enum job_state state;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_RERUN, &error)) == NULL)
@@ -785,22 +775,23 @@ store_job_rerun(struct store *st, int64_t id, int64_t run_at,
 		error = -EINPROGRESS;
 		goto fail;
 	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, run_at);
-	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
-	if (error != 0)
+	db_bind_int(s, 1, id);
+	db_bind_int(s, 2, run_at);
+	if ((rc = db_step(s)) == DB_ROW)
+		*new_id = db_col_int(s, 0);
+	db_reset(s);
+	db_clear(s);
+	if ((error = store_norow(st, rc)) != 0)
 		goto fail;
-	*new_id = sqlite3_last_insert_rowid(st->db);
 	if ((s = store_stmt(st, Q_RERUN_QUEUE, &error)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(s, 1, *new_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_int(s, 1, *new_id);
+	if ((rc = db_step(s)) == DB_ROW)
 		error = store_queue_room(st,
-		    (const char *)sqlite3_column_text(s, 0), 0, 1);
+		    (const char *)db_col_text(s, 0), 0, 1);
 	else
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-	sqlite3_reset(s);
+		error = store_norow(st, rc);
+	db_reset(s);
 	if (error != 0)
 		goto fail;
 	if ((error = store_commit(st)) != 0)
@@ -814,18 +805,18 @@ fail:
 int
 store_job_reruns(struct store *st, int64_t id, store_id_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_RERUNS, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((error = fn(sqlite3_column_int64(s, 0), arg)) != 0)
+	db_bind_int(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW)
+		if ((error = fn(db_col_int(s, 0), arg)) != 0)
 			break;
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -834,7 +825,7 @@ store_cancel(struct store *st, const int64_t *ids, size_t n,
     enum job_state *was, size_t *bad)
 {
 	int64_t now = clock_wall_ms(st->clock);
-	sqlite3_stmt *s;
+	struct stmt *s;
 	size_t i;
 	int error;
 
@@ -858,8 +849,8 @@ store_cancel(struct store *st, const int64_t *ids, size_t n,
 		}
 		if (s == NULL)
 			goto fail;
-		sqlite3_bind_int64(s, 1, ids[i]);
-		sqlite3_bind_int64(s, 2, now);
+		db_bind_int(s, 1, ids[i]);
+		db_bind_int(s, 2, now);
 		if ((error = store_run(st, s)) != 0)
 			goto fail;
 		if (was[i] == JOB_PENDING &&
@@ -886,22 +877,22 @@ int
 store_count(struct store *st, store_count_fn fn, void *arg)
 {
 	enum job_state state;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_COUNT, &error)) == NULL)
 		return error;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (job_state_parse((const char *)sqlite3_column_text(s, 1),
+	while ((rc = db_step(s)) == DB_ROW) {
+		if (job_state_parse((const char *)db_col_text(s, 1),
 		    &state) != 0)
 			continue;
-		if ((error = fn((const char *)sqlite3_column_text(s, 0), state,
-		    sqlite3_column_int64(s, 2), arg)) != 0)
+		if ((error = fn((const char *)db_col_text(s, 0), state,
+		    db_col_int(s, 2), arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -909,26 +900,26 @@ int
 store_daemon_list(struct store *st, store_daemon_fn fn, void *arg)
 {
 	struct daemon_info d;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_DAEMONS, &error)) == NULL)
 		return error;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		d.instance = (const char *)sqlite3_column_text(s, 0);
-		d.host = (const char *)sqlite3_column_text(s, 1);
-		d.pid = sqlite3_column_int64(s, 2);
-		d.boot_id = (const char *)sqlite3_column_text(s, 3);
-		d.version = (const char *)sqlite3_column_text(s, 4);
-		d.started_at = sqlite3_column_int64(s, 5);
-		d.heartbeat_at = sqlite3_column_int64(s, 6);
-		d.heartbeat_ms = sqlite3_column_int64(s, 7);
+	while ((rc = db_step(s)) == DB_ROW) {
+		d.instance = (const char *)db_col_text(s, 0);
+		d.host = (const char *)db_col_text(s, 1);
+		d.pid = db_col_int(s, 2);
+		d.boot_id = (const char *)db_col_text(s, 3);
+		d.version = (const char *)db_col_text(s, 4);
+		d.started_at = db_col_int(s, 5);
+		d.heartbeat_at = db_col_int(s, 6);
+		d.heartbeat_ms = db_col_int(s, 7);
 		if ((error = fn(&d, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 

@@ -76,48 +76,48 @@ enum cq_block {
 };
 
 static int64_t
-col_int(sqlite3_stmt *s, int i, int64_t none)
+col_int(struct stmt *s, int i, int64_t none)
 {
-	return sqlite3_column_type(s, i) == SQLITE_NULL ? none :
-	    sqlite3_column_int64(s, i);
+	return db_col_null(s, i) ? none :
+	    db_col_int(s, i);
 }
 
 /* The global virtual time of fair sharing (0 with no queue rows). */
 static int
 claim_vnow(struct store *st, double *v)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	*v = 0;
 	if ((s = store_stmt(st, Q_CLAIM_VNOW, &error)) == NULL)
 		return error;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*v = sqlite3_column_double(s, 0);
+	if ((rc = db_step(s)) == DB_ROW)
+		*v = db_col_double(s, 0);
 	else
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-	sqlite3_reset(s);
+		error = store_norow(st, rc);
+	db_reset(s);
 	return error;
 }
 
 /* A queue's row of Q_CLAIM_QNEXT or Q_CLAIM_QUEUE into *q, at now. */
 static int
-cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
+cq_read(struct store *st, struct stmt *s, int64_t now, struct cq *q)
 {
 	int64_t at;
 	double full;
 
 	memset(q, 0, sizeof(*q));
-	q->row = sqlite3_column_int(s, 1) != 0;
-	q->paused = sqlite3_column_int(s, 2) != 0;
+	q->row = db_col_int(s, 1) != 0;
+	q->paused = db_col_int(s, 2) != 0;
 	q->concurrency = col_int(s, 3, 0);
 	q->rate_n = col_int(s, 4, 0);
 	q->rate_ms = col_int(s, 5, 0);
 	if (q->rate_ms <= 0)
 		q->rate_n = 0;
 	full = (double)q->rate_n;
-	q->tokens = sqlite3_column_type(s, 6) == SQLITE_NULL ? full :
-	    sqlite3_column_double(s, 6);
+	q->tokens = db_col_null(s, 6) ? full :
+	    db_col_double(s, 6);
 	at = col_int(s, 7, now);
 	if (q->rate_n > 0 && now > at)
 		q->tokens += (double)(now - at) * full / (double)q->rate_ms;
@@ -126,10 +126,10 @@ cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
 	q->weight = col_int(s, 8, 1);
 	if (q->weight < 1)
 		q->weight = 1;
-	q->vtime = sqlite3_column_double(s, 9);
+	q->vtime = db_col_double(s, 9);
 	q->user_max = col_int(s, 10, 0);
-	q->running = sqlite3_column_int64(s, 11);
-	if ((q->name = strdup((const char *)sqlite3_column_text(s, 0))) ==
+	q->running = db_col_int(s, 11);
+	if ((q->name = strdup((const char *)db_col_text(s, 0))) ==
 	    NULL)
 		return store_seterr(st, -ENOMEM, "out of memory");
 	return 0;
@@ -139,19 +139,19 @@ cq_read(struct store *st, sqlite3_stmt *s, int64_t now, struct cq *q)
 static int
 cq_load(struct store *st, const char *name, int64_t now, struct cq *q)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	memset(q, 0, sizeof(*q));
 	if ((s = store_stmt(st, Q_CLAIM_QUEUE, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	db_bind_textc(s, 1, name);
+	if ((rc = db_step(s)) == DB_ROW)
 		error = cq_read(st, s, now, q);
 	else
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+		error = store_norow(st, rc);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -192,7 +192,7 @@ static int
 cq_head(struct store *st, const struct cq *q, int64_t now, int64_t *id,
     int64_t *next)
 {
-	sqlite3_stmt *pr, *pk;
+	struct stmt *pr, *pk;
 	int64_t prio = INT64_MIN, at;
 	int error = 0, rc;
 
@@ -202,33 +202,33 @@ cq_head(struct store *st, const struct cq *q, int64_t now, int64_t *id,
 	    (pk = store_stmt(st, Q_CLAIM_PICK, &error)) == NULL)
 		return error;
 	for (;;) {
-		sqlite3_bind_text(pr, 1, q->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(pr, 2, prio);
-		rc = sqlite3_step(pr);
-		if (rc == SQLITE_ROW)
-			prio = sqlite3_column_int64(pr, 0);
-		sqlite3_reset(pr);
-		if (rc == SQLITE_DONE)
+		db_bind_text(pr, 1, q->name);
+		db_bind_int(pr, 2, prio);
+		rc = db_step(pr);
+		if (rc == DB_ROW)
+			prio = db_col_int(pr, 0);
+		db_reset(pr);
+		if (rc == DB_DONE)
 			break;
-		if (rc != SQLITE_ROW)
+		if (rc != DB_ROW)
 			return store_err(st, rc);
-		sqlite3_bind_text(pk, 1, q->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(pk, 2, prio);
-		sqlite3_bind_int64(pk, 3, q->user_max);
-		sqlite3_bind_int64(pk, 4, st->user_max);
-		rc = sqlite3_step(pk);
-		if (rc == SQLITE_ROW) {
-			at = sqlite3_column_int64(pk, 1);
+		db_bind_text(pk, 1, q->name);
+		db_bind_int(pk, 2, prio);
+		db_bind_int(pk, 3, q->user_max);
+		db_bind_int(pk, 4, st->user_max);
+		rc = db_step(pk);
+		if (rc == DB_ROW) {
+			at = db_col_int(pk, 1);
 			if (at < *next)
 				*next = at;
 			if (at <= now) {
-				*id = sqlite3_column_int64(pk, 0);
-				sqlite3_reset(pk);
+				*id = db_col_int(pk, 0);
+				db_reset(pk);
 				return 0;
 			}
 		}
-		sqlite3_reset(pk);
-		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		db_reset(pk);
+		if (rc != DB_DONE && rc != DB_ROW)
 			return store_err(st, rc);
 		if (prio == INT64_MAX)
 			break;
@@ -254,15 +254,15 @@ cqs_free(struct cq *qs, size_t n)
  * the end; the statement stays open until it is reset.
  */
 static int
-cqs_more(struct store *st, sqlite3_stmt *s, int64_t now, struct cq **qs,
+cqs_more(struct store *st, struct stmt *s, int64_t now, struct cq **qs,
     size_t *n, size_t *cap)
 {
 	struct cq *t;
 	int error, rc;
 
-	if ((rc = sqlite3_step(s)) == SQLITE_DONE)
+	if ((rc = db_step(s)) == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_err(st, rc);
 	if (*n == *cap) {
 		*cap = *cap == 0 ? 16 : 2 * *cap;
@@ -295,31 +295,31 @@ static int
 claim_one(struct store *st, int64_t id, const char *owner, int64_t now,
     int64_t lease_ms, struct job *j)
 {
-	sqlite3_stmt *c, *g, *a;
+	struct stmt *c, *g, *a;
 	int error = 0, rc;
 
 	if ((c = store_stmt(st, Q_CLAIM, &error)) == NULL ||
 	    (g = store_stmt(st, Q_CLAIMED, &error)) == NULL ||
 	    (a = store_stmt(st, Q_ATTEMPT_START, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(c, 1, id);
-	sqlite3_bind_text(c, 2, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(c, 3, now);
-	sqlite3_bind_int64(c, 4, lease_ms);
+	db_bind_int(c, 1, id);
+	db_bind_text(c, 2, owner);
+	db_bind_int(c, 3, now);
+	db_bind_int(c, 4, lease_ms);
 	if ((error = store_run(st, c)) != 0)
 		return error;
-	sqlite3_bind_int64(g, 1, id);
-	if ((rc = sqlite3_step(g)) == SQLITE_ROW)
+	db_bind_int(g, 1, id);
+	if ((rc = db_step(g)) == DB_ROW)
 		error = job_read(g, j, true);
 	else
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-	sqlite3_reset(g);
+		error = store_norow(st, rc);
+	db_reset(g);
 	if (error != 0)
 		return error;
-	sqlite3_bind_int64(a, 1, id);
-	sqlite3_bind_int64(a, 2, j->attempts);
-	sqlite3_bind_text(a, 3, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(a, 4, now);
+	db_bind_int(a, 1, id);
+	db_bind_int(a, 2, j->attempts);
+	db_bind_text(a, 3, owner);
+	db_bind_int(a, 4, now);
 	if ((error = store_run(st, a)) != 0)
 		job_clear(j);
 	return error;
@@ -329,20 +329,20 @@ claim_one(struct store *st, int64_t id, const char *owner, int64_t now,
 static int
 cq_save(struct store *st, const struct cq *q, int64_t now)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_CLAIM_QSAVE, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, q->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_double(s, 3, q->vtime);
+	db_bind_text(s, 1, q->name);
+	db_bind_int(s, 2, now);
+	db_bind_double(s, 3, q->vtime);
 	if (q->rate_n > 0) {
-		sqlite3_bind_double(s, 4, q->tokens);
-		sqlite3_bind_int64(s, 5, now);
+		db_bind_double(s, 4, q->tokens);
+		db_bind_int(s, 5, now);
 	} else {
-		sqlite3_bind_null(s, 4);
-		sqlite3_bind_null(s, 5);
+		db_bind_null(s, 4);
+		db_bind_null(s, 5);
 	}
 	return store_run(st, s);
 }
@@ -351,7 +351,7 @@ int
 store_claim_locked(struct store *st, const char *owner, int64_t now,
     int64_t lease_ms, size_t max, struct job *out, size_t *n)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	struct cq *qs = NULL, *q;
 	size_t nq = 0, cap = 0, i;
 	int64_t id, next;
@@ -410,12 +410,12 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 		q->dirty = true;
 		q->out = cq_block(q) != CQ_OK;
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	for (i = 0; i < nq; i++)
 		if (qs[i].dirty && (error = cq_save(st, &qs[i], now)) != 0)
 			goto out;
 out:
-	sqlite3_reset(s);
+	db_reset(s);
 	cqs_free(qs, nq);
 	if (error != 0) {
 		for (i = 0; i < *n; i++)
@@ -428,10 +428,10 @@ out:
 int
 store_claim_next(struct store *st, int64_t now, int64_t *due)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	struct cq q;
 	int64_t id, next, tok;
-	int error = 0, rc = SQLITE_DONE;
+	int error = 0, rc = DB_DONE;
 
 	/*
 	 * Paused and full queues are not read: a resume or a job's end
@@ -440,7 +440,7 @@ store_claim_next(struct store *st, int64_t now, int64_t *due)
 	*due = INT64_MAX;
 	if ((s = store_stmt(st, Q_CLAIM_QNEXT, &error)) == NULL)
 		return error;
-	while (*due > now && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (*due > now && (rc = db_step(s)) == DB_ROW) {
 		if ((error = cq_read(st, s, now, &q)) != 0)
 			break;
 		error = cq_head(st, &q, now, &id, &next);
@@ -454,9 +454,9 @@ store_claim_next(struct store *st, int64_t now, int64_t *due)
 		if (next < *due)
 			*due = next;
 	}
-	if (error == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_ROW && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -482,7 +482,7 @@ static int
 why_ids(struct store *st, enum store_stmt qn, const char *text, int64_t id,
     struct job_why *w)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int64_t *t;
 	size_t cap = 0;
 	int error = 0, rc;
@@ -490,10 +490,10 @@ why_ids(struct store *st, enum store_stmt qn, const char *text, int64_t id,
 	if ((s = store_stmt(st, qn, &error)) == NULL)
 		return error;
 	if (text != NULL)
-		sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+		db_bind_text(s, 1, text);
 	else
-		sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		db_bind_int(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (w->nids == cap) {
 			cap = cap == 0 ? 8 : 2 * cap;
 			if ((t = realloc(w->ids, cap * sizeof(*t))) == NULL) {
@@ -503,12 +503,12 @@ why_ids(struct store *st, enum store_stmt qn, const char *text, int64_t id,
 			}
 			w->ids = t;
 		}
-		w->ids[w->nids++] = sqlite3_column_int64(s, 0);
+		w->ids[w->nids++] = db_col_int(s, 0);
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -517,30 +517,30 @@ static int
 why_users(struct store *st, const char *queue, const char *user,
     int64_t *inq, int64_t *all)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_CLAIM_USERS, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, queue, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, queue);
 	if (user != NULL)
-		sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+		db_bind_text(s, 2, user);
 	else
-		sqlite3_bind_null(s, 2);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*inq = sqlite3_column_int64(s, 0);
-		*all = sqlite3_column_int64(s, 1);
+		db_bind_null(s, 2);
+	if ((rc = db_step(s)) == DB_ROW) {
+		*inq = db_col_int(s, 0);
+		*all = db_col_int(s, 1);
 	} else
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+		error = store_norow(st, rc);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
 static int
 why_locked(struct store *st, int64_t id, int64_t now, struct job_why *w)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	struct cq q;
 	char *queue = NULL, *user = NULL;
 	int64_t run_at, attempts, waiting, after, inq = 0, all = 0, ndaemons;
@@ -551,24 +551,24 @@ why_locked(struct store *st, int64_t id, int64_t now, struct job_why *w)
 	memset(&q, 0, sizeof(q));
 	if ((s = store_stmt(st, Q_WHY_JOB, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE)
+	db_bind_int(s, 1, id);
+	if ((rc = db_step(s)) != DB_ROW) {
+		db_reset(s);
+		if (rc == DB_DONE)
 			return 0;		/* not live: WHY_NONE */
 		return store_err(st, rc);
 	}
-	if (strcmp((const char *)sqlite3_column_text(s, 0), "pending") != 0) {
-		sqlite3_reset(s);
+	if (strcmp((const char *)db_col_text(s, 0), "pending") != 0) {
+		db_reset(s);
 		return 0;
 	}
 	queue = col_strdup(s, 1, &oom);
 	user = col_strdup(s, 2, &oom);
-	run_at = sqlite3_column_int64(s, 3);
-	attempts = sqlite3_column_int64(s, 4);
-	waiting = sqlite3_column_int64(s, 5);
+	run_at = db_col_int(s, 3);
+	attempts = db_col_int(s, 4);
+	waiting = db_col_int(s, 5);
 	after = col_int(s, 6, 0);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (oom || queue == NULL) {
 		error = store_seterr(st, -ENOMEM, "out of memory");
 		goto out;
@@ -621,14 +621,14 @@ why_locked(struct store *st, int64_t id, int64_t now, struct job_why *w)
 	}
 	if ((s = store_stmt(st, Q_WHY_DAEMONS, &error)) == NULL)
 		goto out;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ndaemons = sqlite3_column_int64(s, 0);
+	if ((rc = db_step(s)) == DB_ROW) {
+		ndaemons = db_col_int(s, 0);
 		dmax = col_int(s, 1, 0);
 	} else {
 		ndaemons = dmax = 0;
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
+		error = store_norow(st, rc);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if (error != 0)
 		goto out;
 	if (dmax > 0 && all >= dmax) {
@@ -649,17 +649,16 @@ int
 store_job_why(struct store *st, int64_t id, int64_t now, struct job_why *w)
 {
 	int error;
-
 	bool own;
 
 	memset(w, 0, sizeof(*w));
 	/* One snapshot: a read transaction around the reads. */
-	own = sqlite3_get_autocommit(st->db) != 0;
-	if (own && (error = store_exec(st, "BEGIN")) != 0)
+	own = !st->ops->in_txn(st);
+	if (own && (error = store_begin_txn(st, TXN_READ)) != 0)
 		return error;
 	error = why_locked(st, id, now, w);
 	if (own)
-		(void)store_exec(st, "COMMIT");
+		store_rollback(st);	/* read only: nothing to keep */
 	if (error != 0)
 		job_why_clear(w);
 	return error;

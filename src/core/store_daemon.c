@@ -15,40 +15,40 @@
 int
 store_daemon_register(struct store *st, const struct daemon_info *d)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_DAEMON_INSERT, &error)) == NULL)
 		return error;
 	if ((error = store_begin(st)) != 0)
 		return error;
-	sqlite3_bind_text(s, 1, d->instance, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, d->host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, d->pid);
-	sqlite3_bind_text(s, 4, d->boot_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, d->version, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, d->started_at);
-	sqlite3_bind_int64(s, 7, d->heartbeat_at);
-	sqlite3_bind_int64(s, 8, d->heartbeat_ms > 0 ? d->heartbeat_ms : 0);
-	sqlite3_bind_int64(s, 9, st->user_max);
+	db_bind_text(s, 1, d->instance);
+	db_bind_text(s, 2, d->host);
+	db_bind_int(s, 3, d->pid);
+	db_bind_text(s, 4, d->boot_id);
+	db_bind_text(s, 5, d->version);
+	db_bind_int(s, 6, d->started_at);
+	db_bind_int(s, 7, d->heartbeat_at);
+	db_bind_int(s, 8, d->heartbeat_ms > 0 ? d->heartbeat_ms : 0);
+	db_bind_int(s, 9, st->user_max);
 	if ((error = store_run(st, s)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	return error;
 }
 
 int
 store_daemon_unregister(struct store *st, const char *instance)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_DAEMON_DELETE, &error)) == NULL)
 		return error;
 	if ((error = store_begin(st)) != 0)
 		return error;
-	sqlite3_bind_text(s, 1, instance, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, instance);
 	if ((error = store_run(st, s)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
@@ -59,7 +59,7 @@ int
 store_daemon_reclaim(struct store *st, const char *instance, int64_t now,
     int64_t *n)
 {
-	sqlite3_stmt *r, *d;
+	struct stmt *r, *d;
 	int error = 0;
 
 	if ((r = store_stmt(st, Q_RECLAIM, &error)) == NULL ||
@@ -67,12 +67,12 @@ store_daemon_reclaim(struct store *st, const char *instance, int64_t now,
 		return error;
 	if ((error = store_begin(st)) != 0)
 		return error;
-	sqlite3_bind_text(r, 1, instance, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(r, 2, now);
+	db_bind_text(r, 1, instance);
+	db_bind_int(r, 2, now);
 	if ((error = store_run(st, r)) != 0)
 		goto fail;
-	*n = sqlite3_changes(st->db);
-	sqlite3_bind_text(d, 1, instance, -1, SQLITE_STATIC);
+	*n = db_changes(st);
+	db_bind_text(d, 1, instance);
 	if ((error = store_run(st, d)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		goto fail;
@@ -86,7 +86,7 @@ int
 store_heartbeat(struct store *st, const char *owner, int64_t now,
     int64_t lease_ms, int64_t every_ms)
 {
-	sqlite3_stmt *j, *d;
+	struct stmt *j, *d;
 	int error = 0;
 
 	if ((j = store_stmt(st, Q_HEARTBEAT_JOBS, &error)) == NULL ||
@@ -97,24 +97,19 @@ store_heartbeat(struct store *st, const char *owner, int64_t now,
 	 * boot id tells the leases' owner is gone anyway), so it commits
 	 * without waiting for the disk; the next FULL commit syncs it too.
 	 */
-	st->relaxed = true;
-	(void)store_exec(st, "PRAGMA synchronous = NORMAL");
-	if ((error = store_begin_raw(st)) != 0)
-		goto out;
-	sqlite3_bind_text(j, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(j, 2, now);
-	sqlite3_bind_int64(j, 3, lease_ms);
-	sqlite3_bind_text(d, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(d, 2, now);
-	sqlite3_bind_int64(d, 3, every_ms > 0 ? every_ms : 0);
-	sqlite3_bind_int64(d, 4, st->user_max);
+	if ((error = store_begin_txn(st, TXN_LIGHT)) != 0)
+		return error;
+	db_bind_text(j, 1, owner);
+	db_bind_int(j, 2, now);
+	db_bind_int(j, 3, lease_ms);
+	db_bind_text(d, 1, owner);
+	db_bind_int(d, 2, now);
+	db_bind_int(d, 3, every_ms > 0 ? every_ms : 0);
+	db_bind_int(d, 4, st->user_max);
 	if ((error = store_run(st, j)) != 0 ||
 	    (error = store_run(st, d)) != 0 ||
 	    (error = store_commit(st)) != 0)
 		store_rollback(st);
-out:
-	if (store_exec(st, "PRAGMA synchronous = FULL") == 0)
-		st->relaxed = false;	/* else store_begin retries it */
 	return error;
 }
 
@@ -122,7 +117,7 @@ int
 store_attempt_procs(struct store *st, const char *owner,
     const struct attempt_proc *p, size_t n)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	size_t i;
 	int error = 0;
 
@@ -131,30 +126,24 @@ store_attempt_procs(struct store *st, const char *owner,
 	if ((s = store_stmt(st, Q_ATTEMPT_PROC, &error)) == NULL)
 		return error;
 	/* Like a heartbeat: after a power cut no process of it is left. */
-	st->relaxed = true;
-	(void)store_exec(st, "PRAGMA synchronous = NORMAL");
-	if ((error = store_begin_raw(st)) != 0)
-		goto out;
+	if ((error = store_begin_txn(st, TXN_LIGHT)) != 0)
+		return error;
 	for (i = 0; i < n && error == 0; i++) {
-		sqlite3_bind_int64(s, 1, p[i].job_id);
-		sqlite3_bind_int64(s, 2, p[i].attempt);
-		sqlite3_bind_text(s, 3, owner, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, p[i].pid);
-		sqlite3_bind_int64(s, 5, p[i].pid_start);
-		sqlite3_bind_text(s, 6, p[i].boot_id, -1, SQLITE_STATIC);
+		db_bind_int(s, 1, p[i].job_id);
+		db_bind_int(s, 2, p[i].attempt);
+		db_bind_text(s, 3, owner);
+		db_bind_int(s, 4, p[i].pid);
+		db_bind_int(s, 5, p[i].pid_start);
+		db_bind_text(s, 6, p[i].boot_id);
 		if (p[i].cgroup != NULL)
-			sqlite3_bind_text(s, 7, p[i].cgroup, -1,
-			    SQLITE_STATIC);
+			db_bind_text(s, 7, p[i].cgroup);
 		else
-			sqlite3_bind_null(s, 7);
+			db_bind_null(s, 7);
 		error = store_run(st, s);
 	}
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	if (error != 0 || (error = store_commit(st)) != 0)
 		store_rollback(st);
-out:
-	if (store_exec(st, "PRAGMA synchronous = FULL") == 0)
-		st->relaxed = false;	/* else store_begin retries it */
 	return error;
 }
 
@@ -163,7 +152,7 @@ store_attempt_proc_get(struct store *st, int64_t job_id, int64_t attempt,
     struct attempt_proc *out, char *boot, size_t bootlen, char *cgroup,
     size_t cglen)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	const char *t;
 	int error = 0, rc;
 
@@ -174,25 +163,25 @@ store_attempt_proc_get(struct store *st, int64_t job_id, int64_t attempt,
 		cgroup[0] = '\0';
 	if ((s = store_stmt(st, Q_ATTEMPT_PROC_GET, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, job_id);
-	sqlite3_bind_int64(s, 2, attempt);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_int(s, 1, job_id);
+	db_bind_int(s, 2, attempt);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		out->job_id = job_id;
 		out->attempt = attempt;
-		out->pid = sqlite3_column_int64(s, 0);
-		out->pid_start = sqlite3_column_int64(s, 1);
-		if ((t = (const char *)sqlite3_column_text(s, 2)) != NULL &&
+		out->pid = db_col_int(s, 0);
+		out->pid_start = db_col_int(s, 1);
+		if ((t = (const char *)db_col_text(s, 2)) != NULL &&
 		    bootlen > 0)
 			(void)snprintf(boot, bootlen, "%s", t);
-		if ((t = (const char *)sqlite3_column_text(s, 3)) != NULL &&
+		if ((t = (const char *)db_col_text(s, 3)) != NULL &&
 		    cglen > 0)
 			(void)snprintf(cgroup, cglen, "%s", t);
 		out->boot_id = boot;
 		out->cgroup = cgroup[0] != '\0' ? cgroup : NULL;
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -200,19 +189,19 @@ store_attempt_proc_get(struct store *st, int64_t job_id, int64_t attempt,
 int
 store_first_int(struct store *st, enum store_stmt q, int64_t *v)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, q, &error)) == NULL)
 		return error;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*v = db_col_int(s, 0);
+	else if (rc == DB_DONE)
 		*v = INT64_MAX;
 	else
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -230,19 +219,19 @@ store_next_times(struct store *st, int64_t *next_due, int64_t *next_expiry)
 int
 store_times(struct store *st, struct store_times *t)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc, i;
 	int64_t *v[4] = { &t->due, &t->expiry, &t->cron, &t->data_version };
 
 	if ((s = store_stmt(st, Q_TIMES, &error)) == NULL)
 		return error;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if ((rc = db_step(s)) == DB_ROW)
 		for (i = 0; i < 4; i++)
-			*v[i] = sqlite3_column_type(s, i) == SQLITE_NULL ?
-			    INT64_MAX : sqlite3_column_int64(s, i);
+			*v[i] = db_col_null(s, i) ?
+			    INT64_MAX : db_col_int(s, i);
 	else
-		error = store_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-	sqlite3_reset(s);
+		error = store_norow(st, rc);
+	db_reset(s);
 	if (error == 0)
 		error = store_claim_next(st, clock_wall_ms(st->clock),
 		    &t->due);
@@ -252,19 +241,7 @@ store_times(struct store *st, struct store_times *t)
 int
 store_wal_trim(struct store *st)
 {
-	struct stat sb;
-	int rc;
-
-	if (*st->wal == '\0' || stat(st->wal, &sb) != 0 ||
-	    sb.st_size <= STORE_WAL_LIMIT)
-		return 0;
-	st->nowait = true;
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	st->nowait = false;
-	if (rc == SQLITE_BUSY)
-		return -EBUSY;
-	return rc == SQLITE_OK ? 0 : store_err(st, rc);
+	return st->ops->wal_trim(st);
 }
 
 int
@@ -277,13 +254,13 @@ int
 store_expired_list(struct store *st, int64_t now, size_t max,
     store_job_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_EXPIRED, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, (int64_t)max);
+	db_bind_int(s, 1, now);
+	db_bind_int(s, 2, (int64_t)max);
 	return store_each_job(st, s, fn, arg);
 }
 
@@ -291,12 +268,12 @@ int
 store_cancel_requests(struct store *st, const char *owner, store_job_fn fn,
     void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_CANCEL_REQUESTS, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, owner, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, owner);
 	return store_each_job(st, s, fn, arg);
 }
 

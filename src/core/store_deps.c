@@ -24,7 +24,7 @@ store_deps_add(struct store *st, int64_t id, const struct job_spec *js,
 {
 	const struct job_dep *d;
 	enum job_state state;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int64_t dep, waiting = 0;
 	size_t i;
 	bool met;
@@ -58,21 +58,21 @@ store_deps_add(struct store *st, int64_t id, const struct job_spec *js,
 		    state != JOB_RUNNING);
 		if ((s = store_stmt(st, Q_DEP_INSERT, &error)) == NULL)
 			return error;
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_int64(s, 2, dep);
-		sqlite3_bind_int(s, 3, d->any);
-		sqlite3_bind_int(s, 4, met);
+		db_bind_int(s, 1, id);
+		db_bind_int(s, 2, dep);
+		db_bind_int(s, 3, d->any);
+		db_bind_int(s, 4, met);
 		if ((error = store_run(st, s)) != 0)
 			return error;
-		if (sqlite3_changes(st->db) > 0 && !met)
+		if (db_changes(st) > 0 && !met)
 			waiting++;
 	}
 	if (waiting == 0)
 		return 0;
 	if ((s = store_stmt(st, Q_DEP_WAITING, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, waiting);
+	db_bind_int(s, 1, id);
+	db_bind_int(s, 2, waiting);
 	return store_run(st, s);
 }
 
@@ -111,7 +111,7 @@ static int
 dep_cancel(struct store *st, const struct dep_work *w, int64_t now,
     bool *did)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	char why[128];
 	int error = 0;
 
@@ -120,12 +120,12 @@ dep_cancel(struct store *st, const struct dep_work *w, int64_t now,
 		return error;
 	snprintf(why, sizeof(why), "dependency job %" PRId64 " ended %s",
 	    w->cause, job_state_name(w->cause_state));
-	sqlite3_bind_int64(s, 1, w->id);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, why, -1, SQLITE_TRANSIENT);
+	db_bind_int(s, 1, w->id);
+	db_bind_int(s, 2, now);
+	db_bind_textc(s, 3, why);
 	if ((error = store_run(st, s)) != 0)
 		return error;
-	*did = sqlite3_changes(st->db) > 0;
+	*did = db_changes(st) > 0;
 	return 0;
 }
 
@@ -134,39 +134,39 @@ static int
 dep_pass(struct store *st, struct dep_stack *k, const struct dep_work *w)
 {
 	struct dep_work v;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	bool done = w->state == JOB_DONE;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_DEP_MET_JOBS, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, w->id);
-	sqlite3_bind_int(s, 2, done);
+	db_bind_int(s, 1, w->id);
+	db_bind_int(s, 2, done);
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	if ((s = store_stmt(st, Q_DEP_MET, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, w->id);
-	sqlite3_bind_int(s, 2, done);
+	db_bind_int(s, 1, w->id);
+	db_bind_int(s, 2, done);
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	if (done)
 		return 0;
 	if ((s = store_stmt(st, Q_DEP_VICTIMS, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, w->id);
+	db_bind_int(s, 1, w->id);
 	memset(&v, 0, sizeof(v));
 	v.state = JOB_CANCELLED;
 	v.cause = w->id;
 	v.cause_state = w->state;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v.id = sqlite3_column_int64(s, 0);
+	while ((rc = db_step(s)) == DB_ROW) {
+		v.id = db_col_int(s, 0);
 		if ((error = dep_push(st, k, &v)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -197,17 +197,17 @@ store_deps_end(struct store *st, int64_t id, enum job_state state,
 int
 store_deps_forget(struct store *st, int64_t id)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_DEP_FORGET, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int(s, 1, id);
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	if ((s = store_stmt(st, Q_DEP_FORGET_DEP, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
+	db_bind_int(s, 1, id);
 	return store_run(st, s);
 }
 
@@ -216,26 +216,26 @@ store_job_deps(struct store *st, int64_t id, bool dependents,
     store_dep_fn fn, void *arg)
 {
 	struct store_dep d;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	const char *state;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, dependents ? Q_DEP_RLIST : Q_DEP_LIST,
 	    &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		d.id = sqlite3_column_int64(s, 0);
-		d.any = sqlite3_column_int(s, 1) != 0;
-		d.met = sqlite3_column_int(s, 2) != 0;
-		state = (const char *)sqlite3_column_text(s, 3);
+	db_bind_int(s, 1, id);
+	while ((rc = db_step(s)) == DB_ROW) {
+		d.id = db_col_int(s, 0);
+		d.any = db_col_int(s, 1) != 0;
+		d.met = db_col_int(s, 2) != 0;
+		state = (const char *)db_col_text(s, 3);
 		if (state == NULL || job_state_parse(state, &d.state) != 0)
 			d.state = JOB_NSTATES;
 		if ((error = fn(&d, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (error == 0 && rc != DB_DONE && rc != DB_ROW)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }

@@ -1,26 +1,26 @@
 /*
  * store_impl: what the files of the store share, and nothing outside them
- * sees.  Only the store's files include sqlite3.h.  A statement is named
- * by its enum store_stmt and its SQL is in store_sql[] (store_sql.c); it is
- * prepared on first use by store_stmt() and reset after every use.
+ * sees.
+ *
+ * The store's logic is written once, against the statement calls below
+ * (db_step(), db_bind_int(), db_col_text(), ...), and runs on either
+ * backend: a struct store_ops, one per database engine, carries out those
+ * calls, the transactions and the engine's own upkeep.  SQLite's is
+ * store_sqlite.c, the only file that includes sqlite3.h.
+ *
+ * A statement is named by its enum store_stmt and its SQL is in store_sql[]
+ * (store_sql.c); it is prepared on first use by store_stmt() and reset
+ * after every use.  Parameters are numbered ?N.
  */
 #ifndef JOBD_STORE_IMPL_H
 #define JOBD_STORE_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <time.h>
-
-#include <sqlite3.h>
 
 #include "jobd/job.h"
 #include "jobd/store.h"
-
-#define STORE_APP_ID		0x6a6f6264	/* "jobd" */
-#define STORE_BUSY_MS		2000		/* one wait for the lock */
-#define STORE_BUSY_TRIES	4		/* waits before -EBUSY */
-#define STORE_WAL_LIMIT		(16 << 20)	/* WAL bytes kept after a reset */
-#define STORE_WAL_LIMIT_STR	"16777216"
 
 enum store_stmt {
 	Q_BEGIN,
@@ -163,23 +163,195 @@ enum store_stmt {
 	Q_MAX
 };
 
+/* What db_step() returns when it does not fail (a negative errno). */
+#define DB_DONE		0	/* the statement has run to its end */
+#define DB_ROW		1	/* a row is there to read */
+
+/* The kinds of transaction (store_ops.begin). */
+enum store_txn {
+	TXN_WRITE,	/* a durable write: the write lock taken up front,
+			   the commit on disk when it returns */
+	TXN_LIGHT,	/* a write that need not survive a power cut
+			   (heartbeats): its commit does not wait for the
+			   disk */
+	TXN_READ,	/* reads from one snapshot */
+};
+
+/*
+ * A prepared statement, of whichever backend: each backend's own begins
+ * with this.
+ */
+struct stmt {
+	const struct store_ops	*ops;
+};
+
+/*
+ * A database engine.  Every call that can fail returns 0 (or DB_ROW,
+ * DB_DONE) or a negative errno, with the words in the store's errmsg.
+ * Statement text is bound with db_bind_text(): the string must stay as it
+ * is until the statement is reset (db_bind_textc() copies it).  Bindings
+ * stay until rebound or cleared; a column read is valid until the next
+ * step or reset.
+ */
+struct store_ops {
+	const char	*name;		/* "SQLite", "PostgreSQL" */
+	/* keep: the statement is kept for the store's life */
+	int		 (*prepare)(struct store *, const char *sql, bool keep,
+			    struct stmt **);
+	void		 (*finalize)(struct stmt *);
+	int		 (*step)(struct stmt *);
+	void		 (*reset)(struct stmt *);
+	void		 (*clear)(struct stmt *);
+	void		 (*bind_int)(struct stmt *, int, int64_t);
+	void		 (*bind_double)(struct stmt *, int, double);
+	void		 (*bind_text)(struct stmt *, int, const char *, bool);
+	void		 (*bind_blob)(struct stmt *, int, const void *,
+			    size_t);
+	void		 (*bind_null)(struct stmt *, int);
+	bool		 (*col_null)(struct stmt *, int);
+	int64_t		 (*col_int)(struct stmt *, int);
+	double		 (*col_double)(struct stmt *, int);
+	const char	*(*col_text)(struct stmt *, int);
+	const void	*(*col_blob)(struct stmt *, int, size_t *);
+	/* Rows changed by the last statement run. */
+	int64_t		 (*changes)(struct store *);
+	int		 (*begin)(struct store *, enum store_txn);
+	int		 (*commit)(struct store *);
+	void		 (*rollback)(struct store *);	/* keeps errmsg */
+	bool		 (*in_txn)(struct store *);
+	void		 (*close)(struct store *);
+	/* The engine's upkeep: store_wal_trim(), store_vacuum_step(). */
+	int		 (*wal_trim)(struct store *);
+	int		 (*vacuum_step)(struct store *, int, int64_t *);
+	/* The database's size on disk, and its log's (0: none). */
+	void		 (*sizes)(struct store *, int64_t *, int64_t *);
+};
+
+/* The store: one connection to one database. */
 struct store {
-	sqlite3			*db;
+	const struct store_ops	*ops;
+	void			*conn;		/* the backend's connection */
+	const char *const	*dialect;	/* the backend's own SQL for
+						   the statements whose
+						   store_sql[] it cannot run;
+						   NULL */
 	const struct jd_clock	*clock;
-	const char		*wal;		/* the -wal file (SQLite's) */
-	bool			 poke;		/* STORE_POKE */
 	char			*path;		/* as opened, for messages */
-	bool			 relaxed;	/* synchronous may not be FULL */
-	bool			 nowait;	/* busy: fail at once */
-	struct timespec		 busy_since;	/* this wait's start */
-	uint64_t		 rng;		/* busy waits' jitter */
-	sqlite3_stmt		*q[Q_MAX];	/* prepared on first use */
+	struct stmt		*q[Q_MAX];	/* prepared on first use */
 	struct store_notify	*notify;	/* store_notify_set(); NULL */
 	int64_t			 user_max;	/* store_set_user_max(); 0 */
 	char			 errmsg[512];
 	char			 full[512];	/* a cron slot's queue is full:
 						   store_fire()'s reason */
 };
+
+/*
+ * The SQLite backend (store_sqlite.c): open the file at path into st
+ * (store_open()'s flags); on error a message naming it goes to err.
+ */
+int		 store_sqlite_open(struct store *st, const char *path,
+		    int flags, char *err, size_t errlen);
+
+/* The statement calls: the backend's, through the statement. */
+static inline int
+db_step(struct stmt *s)
+{
+	return s->ops->step(s);
+}
+
+static inline void
+db_reset(struct stmt *s)
+{
+	s->ops->reset(s);
+}
+
+static inline void
+db_clear(struct stmt *s)
+{
+	s->ops->clear(s);
+}
+
+static inline void
+db_finalize(struct stmt *s)
+{
+	if (s != NULL)
+		s->ops->finalize(s);
+}
+
+static inline void
+db_bind_int(struct stmt *s, int i, int64_t v)
+{
+	s->ops->bind_int(s, i, v);
+}
+
+static inline void
+db_bind_double(struct stmt *s, int i, double v)
+{
+	s->ops->bind_double(s, i, v);
+}
+
+/* Text, or NULL for SQL NULL; kept until the reset. */
+static inline void
+db_bind_text(struct stmt *s, int i, const char *v)
+{
+	s->ops->bind_text(s, i, v, false);
+}
+
+/* Text, copied: the caller's string may change before the step. */
+static inline void
+db_bind_textc(struct stmt *s, int i, const char *v)
+{
+	s->ops->bind_text(s, i, v, true);
+}
+
+static inline void
+db_bind_blob(struct stmt *s, int i, const void *p, size_t n)
+{
+	s->ops->bind_blob(s, i, p, n);
+}
+
+static inline void
+db_bind_null(struct stmt *s, int i)
+{
+	s->ops->bind_null(s, i);
+}
+
+static inline bool
+db_col_null(struct stmt *s, int i)
+{
+	return s->ops->col_null(s, i);
+}
+
+static inline int64_t
+db_col_int(struct stmt *s, int i)
+{
+	return s->ops->col_int(s, i);
+}
+
+static inline double
+db_col_double(struct stmt *s, int i)
+{
+	return s->ops->col_double(s, i);
+}
+
+static inline const char *
+db_col_text(struct stmt *s, int i)
+{
+	return s->ops->col_text(s, i);
+}
+
+/* A blob column and its length (NULL and 0 for NULL or empty). */
+static inline const void *
+db_col_blob(struct stmt *s, int i, size_t *len)
+{
+	return s->ops->col_blob(s, i, len);
+}
+
+static inline int64_t
+db_changes(struct store *st)
+{
+	return st->ops->changes(st);
+}
 
 /*
  * The column lists that C code reads and binds by position
@@ -227,19 +399,25 @@ struct store {
 /* Every statement's SQL, by enum store_stmt (store_sql.c). */
 extern const char *const store_sql[Q_MAX];
 
-/* Errors: SQLite's result code rc as a negative errno, its words kept. */
+/*
+ * Errors.  store_err(): the result rc of a call (a negative errno passes
+ * through, anything else is 0).  store_norow(): rc of a step that had to
+ * give a row: a negative errno passes through, DB_DONE is an internal
+ * error.  store_seterr(): error with the message msg.
+ */
 int		 store_err(struct store *st, int rc);
+int		 store_norow(struct store *st, int rc);
 int		 store_seterr(struct store *st, int error, const char *msg);
 
 /* Statements and transactions. */
-sqlite3_stmt	*store_stmt(struct store *st, enum store_stmt q, int *error);
-int		 store_run(struct store *st, sqlite3_stmt *s);
-int		 store_exec(struct store *st, const char *sql);
+struct stmt	*store_stmt(struct store *st, enum store_stmt q, int *error);
+/* A statement made for one use (db_finalize() it): NULL on error. */
+struct stmt	*store_prepare(struct store *st, const char *sql, int *error);
+int		 store_run(struct store *st, struct stmt *s);
 int		 store_first_int(struct store *st, enum store_stmt q,
 		    int64_t *v);
 int		 store_begin(struct store *st);
-/* BEGIN IMMEDIATE with the normal sync, whatever store_begin() chose. */
-int		 store_begin_raw(struct store *st);
+int		 store_begin_txn(struct store *st, enum store_txn kind);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
@@ -266,26 +444,25 @@ int		 store_notify_end(struct store *st, const struct attempt_end *e,
 void		 store_notify_free(struct store *st);
 
 /* Binding parameters and reading columns. */
-int		 bind_text(sqlite3_stmt *s, int i, const char *v);
-int		 bind_opt(sqlite3_stmt *s, int i, int64_t v);
-void		 bind_proc(sqlite3_stmt *s, int first,
+void		 bind_opt(struct stmt *s, int i, int64_t v);
+void		 bind_proc(struct stmt *s, int first,
 		    const struct job_proc *p);
-char		*col_strdup(sqlite3_stmt *s, int i, bool *oom);
-int64_t		 col_opt(sqlite3_stmt *s, int i);
-void		 col_proc(sqlite3_stmt *s, int first, struct job_proc *p);
+char		*col_strdup(struct stmt *s, int i, bool *oom);
+int64_t		 col_opt(struct stmt *s, int i);
+void		 col_proc(struct stmt *s, int first, struct job_proc *p);
 /* Mail settings (mail.h): ?first and ?first+1; a mail_on column. */
-void		 bind_mail(sqlite3_stmt *s, int first, const char *to,
+void		 bind_mail(struct stmt *s, int first, const char *to,
 		    enum mail_on on);
-enum mail_on	 col_mail_on(sqlite3_stmt *s, int i);
-void		 col_env(sqlite3_stmt *s, int i, bool copy, char **env,
+enum mail_on	 col_mail_on(struct stmt *s, int i);
+void		 col_env(struct stmt *s, int i, bool copy, char **env,
 		    size_t *len, bool *oom);
-void		 col_blob(sqlite3_stmt *s, int i, bool copy, void **p,
+void		 col_blob(struct stmt *s, int i, bool copy, void **p,
 		    size_t *len, bool *oom);
-int		 job_read(sqlite3_stmt *s, struct job *j, bool copy);
+int		 job_read(struct stmt *s, struct job *j, bool copy);
 /* Insert the job of js (no key, no room check) as *id. */
 int		 store_insert(struct store *st, const struct job_spec *js,
 		    int64_t now, int64_t *id);
-int		 store_each_job(struct store *st, sqlite3_stmt *s,
+int		 store_each_job(struct store *st, struct stmt *s,
 		    store_job_fn fn, void *arg);
 
 /*

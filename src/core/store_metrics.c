@@ -12,7 +12,6 @@
  *
  * Called by the thread that uses the store, like the rest of it.
  */
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,7 +43,7 @@ outcome_ran(const char *outcome)
 int
 store_metrics_end(struct store *st, const struct attempt_end *e)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int64_t d = 0;
 	bool ran;
 	int b, error = 0, i;
@@ -55,27 +54,27 @@ store_metrics_end(struct store *st, const struct attempt_end *e)
 		    e->finished_at - e->started_at : 0;
 	if ((s = store_stmt(st, Q_METRIC_ATTEMPT, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
-	sqlite3_bind_text(s, 2, e->outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, ran ? 1 : 0);
-	sqlite3_bind_int64(s, 4, d);
+	db_bind_int(s, 1, e->job_id);
+	db_bind_text(s, 2, e->outcome);
+	db_bind_int(s, 3, ran ? 1 : 0);
+	db_bind_int(s, 4, d);
 	b = ran ? bucket_of(d) : -1;
 	for (i = 0; i < METRICS_NBUCKETS; i++)
-		sqlite3_bind_int64(s, 5 + i, i == b ? 1 : 0);
+		db_bind_int(s, 5 + i, i == b ? 1 : 0);
 	if ((error = store_run(st, s)) != 0)
 		return error;
 
 	if (e->action == END_DONE) {
 		if ((s = store_stmt(st, Q_METRIC_LAST_OK, &error)) == NULL)
 			return error;
-		sqlite3_bind_int64(s, 1, e->job_id);
-		sqlite3_bind_int64(s, 2, e->finished_at);
+		db_bind_int(s, 1, e->job_id);
+		db_bind_int(s, 2, e->finished_at);
 		return store_run(st, s);
 	}
 	if (e->action == END_DEAD) {
 		if ((s = store_stmt(st, Q_METRIC_DEAD, &error)) == NULL)
 			return error;
-		sqlite3_bind_int64(s, 1, e->job_id);
+		db_bind_int(s, 1, e->job_id);
 		return store_run(st, s);
 	}
 	return 0;
@@ -85,16 +84,16 @@ int
 store_metrics_add(struct store *st, const char *name, const char *label,
     int64_t n)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if (n == 0)
 		return 0;
 	if ((s = store_stmt(st, Q_METRIC_ADD, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, label, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, n);
+	db_bind_text(s, 1, name);
+	db_bind_text(s, 2, label);
+	db_bind_int(s, 3, n);
 	return store_run(st, s);
 }
 
@@ -130,37 +129,37 @@ queue_get(struct metrics_snapshot *snap, const char *name)
 }
 
 static const char *
-col_text(sqlite3_stmt *s, int i)
+col_text(struct stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
-	return t != NULL ? (const char *)t : "";
+	return t != NULL ? t : "";
 }
 
 /* Each row of statement q (bound as it is) through fn; reset after. */
 static int
 each_row(struct store *st, enum store_stmt q, int64_t now,
-    int (*fn)(sqlite3_stmt *, struct metrics_snapshot *),
+    int (*fn)(struct stmt *, struct metrics_snapshot *),
     struct metrics_snapshot *snap)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, q, &error)) == NULL)
 		return error;
-	if (sqlite3_bind_parameter_count(s) > 0)
-		sqlite3_bind_int64(s, 1, now);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	if (q == Q_METRIC_LAG)		/* the only one with a ?1 */
+		db_bind_int(s, 1, now);
+	while ((rc = db_step(s)) == DB_ROW)
 		if ((error = fn(s, snap)) != 0)
 			break;
-	sqlite3_reset(s);
+	db_reset(s);
 	if (error != 0)
 		return error;
-	return rc == SQLITE_DONE ? 0 : store_err(st, rc);
+	return store_err(st, rc);
 }
 
 static int
-row_jobs(sqlite3_stmt *s, struct metrics_snapshot *snap)
+row_jobs(struct stmt *s, struct metrics_snapshot *snap)
 {
 	struct metrics_queue *q;
 	enum job_state state;
@@ -168,12 +167,12 @@ row_jobs(sqlite3_stmt *s, struct metrics_snapshot *snap)
 	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
 		return -ENOMEM;
 	if (job_state_parse(col_text(s, 1), &state) == 0)
-		q->jobs[state] += sqlite3_column_int64(s, 2);
+		q->jobs[state] += db_col_int(s, 2);
 	return 0;
 }
 
 static int
-row_attempts(sqlite3_stmt *s, struct metrics_snapshot *snap)
+row_attempts(struct stmt *s, struct metrics_snapshot *snap)
 {
 	struct metrics_queue *q;
 	const char *outcome = col_text(s, 1);
@@ -183,38 +182,38 @@ row_attempts(sqlite3_stmt *s, struct metrics_snapshot *snap)
 		return -ENOMEM;
 	for (i = 0; i < METRICS_NOUTCOMES; i++)
 		if (strcmp(outcome, metrics_outcomes[i]) == 0)
-			q->attempts[i] += sqlite3_column_int64(s, 2);
-	q->runs += sqlite3_column_int64(s, 3);
-	q->run_ms += sqlite3_column_int64(s, 4);
+			q->attempts[i] += db_col_int(s, 2);
+	q->runs += db_col_int(s, 3);
+	q->run_ms += db_col_int(s, 4);
 	for (i = 0; i < METRICS_NBUCKETS; i++)
-		q->buckets[i] += sqlite3_column_int64(s, 5 + i);
+		q->buckets[i] += db_col_int(s, 5 + i);
 	return 0;
 }
 
 static int
-row_dead(sqlite3_stmt *s, struct metrics_snapshot *snap)
+row_dead(struct stmt *s, struct metrics_snapshot *snap)
 {
 	struct metrics_queue *q;
 
 	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
 		return -ENOMEM;
-	q->dead_total += sqlite3_column_int64(s, 1);
+	q->dead_total += db_col_int(s, 1);
 	return 0;
 }
 
 static int
-row_lag(sqlite3_stmt *s, struct metrics_snapshot *snap)
+row_lag(struct stmt *s, struct metrics_snapshot *snap)
 {
 	struct metrics_queue *q;
 
 	if ((q = queue_get(snap, col_text(s, 0))) == NULL)
 		return -ENOMEM;
-	q->oldest_due = sqlite3_column_int64(s, 1);
+	q->oldest_due = db_col_int(s, 1);
 	return 0;
 }
 
 static int
-row_sched(sqlite3_stmt *s, struct metrics_snapshot *snap)
+row_sched(struct stmt *s, struct metrics_snapshot *snap)
 {
 	struct metrics_schedule *sc;
 
@@ -227,15 +226,15 @@ row_sched(sqlite3_stmt *s, struct metrics_snapshot *snap)
 	if ((sc->name = strdup(col_text(s, 0))) == NULL)
 		return -ENOMEM;
 	snap->nscheds++;
-	sc->fired = sqlite3_column_int64(s, 1);
-	sc->skipped = sqlite3_column_int64(s, 2);
-	sc->missed = sqlite3_column_int64(s, 3);
-	sc->last_success = sqlite3_column_int64(s, 4);
+	sc->fired = db_col_int(s, 1);
+	sc->skipped = db_col_int(s, 2);
+	sc->missed = db_col_int(s, 3);
+	sc->last_success = db_col_int(s, 4);
 	return 0;
 }
 
 static int
-row_daemon(sqlite3_stmt *s, struct metrics_snapshot *snap)
+row_daemon(struct stmt *s, struct metrics_snapshot *snap)
 {
 	struct metrics_daemon *d;
 
@@ -248,23 +247,13 @@ row_daemon(sqlite3_stmt *s, struct metrics_snapshot *snap)
 	snap->ndaemons++;
 	d->instance = strdup(col_text(s, 0));
 	d->host = strdup(col_text(s, 1));
-	d->pid = sqlite3_column_int64(s, 2);
+	d->pid = db_col_int(s, 2);
 	d->boot_id = strdup(col_text(s, 3));
-	d->started_at = sqlite3_column_int64(s, 5);
-	d->heartbeat_at = sqlite3_column_int64(s, 6);
+	d->started_at = db_col_int(s, 5);
+	d->heartbeat_at = db_col_int(s, 6);
 	if (d->instance == NULL || d->host == NULL || d->boot_id == NULL)
 		return -ENOMEM;
 	return 0;
-}
-
-static int64_t
-file_size(const char *path)
-{
-	struct stat sb;
-
-	if (path == NULL || *path == '\0' || stat(path, &sb) != 0)
-		return 0;
-	return (int64_t)sb.st_size;
 }
 
 int
@@ -276,7 +265,7 @@ store_metrics_read(struct store *st, int64_t now,
 	memset(snap, 0, sizeof(*snap));
 	snap->now = now;
 	/* One read transaction: every figure from the same commit. */
-	if ((error = store_exec(st, "BEGIN")) != 0)
+	if ((error = store_begin_txn(st, TXN_READ)) != 0)
 		return error;
 	if ((error = each_row(st, Q_METRIC_JOBS, now, row_jobs, snap)) != 0 ||
 	    (error = each_row(st, Q_METRIC_ATTEMPTS, now, row_attempts,
@@ -293,7 +282,6 @@ store_metrics_read(struct store *st, int64_t now,
 		return error;
 	}
 	store_rollback(st);		/* read only: nothing to keep */
-	snap->db_bytes = file_size(sqlite3_db_filename(st->db, "main"));
-	snap->wal_bytes = file_size(st->wal);
+	st->ops->sizes(st, &snap->db_bytes, &snap->wal_bytes);
 	return 0;
 }

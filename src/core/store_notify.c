@@ -89,31 +89,29 @@ static int
 notify_insert(struct store *st, const struct outbox_job *j, int64_t of,
     int64_t now, const struct outbox_conf *c)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_NOTIFY_INSERT, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, OUTBOX_QUEUE, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, j->command, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, now);
+	db_bind_text(s, 1, OUTBOX_QUEUE);
+	db_bind_text(s, 2, j->command);
+	db_bind_int(s, 3, now);
 	bind_opt(s, 4, c->max_attempts);
 	bind_opt(s, 5, c->timeout_ms);
 	if (j->env_len > 0)
-		sqlite3_bind_blob64(s, 6, j->env, j->env_len, SQLITE_STATIC);
+		db_bind_blob(s, 6, j->env, j->env_len);
 	else
-		sqlite3_bind_null(s, 6);
-	bind_text(s, 7, j->run_as);
-	sqlite3_bind_int64(s, 8, of);
-	sqlite3_bind_text(s, 9, outbox_event_name(j->event), -1,
-	    SQLITE_STATIC);
+		db_bind_null(s, 6);
+	db_bind_text(s, 7, j->run_as);
+	db_bind_int(s, 8, of);
+	db_bind_text(s, 9, outbox_event_name(j->event));
 	if (j->input != NULL && j->input_len > 0)
-		sqlite3_bind_blob64(s, 10, j->input, j->input_len,
-		    SQLITE_STATIC);
+		db_bind_blob(s, 10, j->input, j->input_len);
 	else
-		sqlite3_bind_null(s, 10);
+		db_bind_null(s, 10);
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	return error;
 }
 
@@ -123,7 +121,7 @@ store_notify_end(struct store *st, const struct attempt_end *e, int64_t now)
 	struct outbox_outcome o;
 	struct outbox_conf c;
 	struct outbox_job jobs[OUTBOX_MAX];
-	sqlite3_stmt *s;
+	struct stmt *s;
 	size_t i, n = 0;
 	int error = 0, rc, k;
 
@@ -147,25 +145,25 @@ store_notify_end(struct store *st, const struct attempt_end *e, int64_t now)
 	/* The job as the outcome left it, still in jobs. */
 	if ((s = store_stmt(st, Q_NOTIFY_OUTCOME, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? 0 : store_err(st, rc);
+	db_bind_int(s, 1, e->job_id);
+	if ((rc = db_step(s)) != DB_ROW) {
+		db_reset(s);
+		return rc == DB_DONE ? 0 : store_err(st, rc);
 	}
 	memset(&o, 0, sizeof(o));
 	o.job_id = e->job_id;
 	o.attempt = e->attempt;
-	o.queue = (const char *)sqlite3_column_text(s, 0);
-	o.command = (const char *)sqlite3_column_text(s, 1);
-	o.run_as = (const char *)sqlite3_column_text(s, 2);
-	o.schedule = (const char *)sqlite3_column_text(s, 3);
-	o.notify_of = sqlite3_column_int64(s, 4);
+	o.queue = (const char *)db_col_text(s, 0);
+	o.command = (const char *)db_col_text(s, 1);
+	o.run_as = (const char *)db_col_text(s, 2);
+	o.schedule = (const char *)db_col_text(s, 3);
+	o.notify_of = db_col_int(s, 4);
 	for (k = 0; k < JOB_NHOOKS; k++) {
-		o.job_hook[k] = (const char *)sqlite3_column_text(s, 5 + k);
-		o.sched_hook[k] = (const char *)sqlite3_column_text(s,
+		o.job_hook[k] = (const char *)db_col_text(s, 5 + k);
+		o.sched_hook[k] = (const char *)db_col_text(s,
 		    5 + JOB_NHOOKS + k);
 	}
-	o.mail_to = (const char *)sqlite3_column_text(s, 5 + 2 * JOB_NHOOKS);
+	o.mail_to = (const char *)db_col_text(s, 5 + 2 * JOB_NHOOKS);
 	o.mail_on = col_mail_on(s, 6 + 2 * JOB_NHOOKS);
 	o.finished_at = e->finished_at;
 	o.failed = e->action != END_DONE;
@@ -179,14 +177,14 @@ store_notify_end(struct store *st, const struct attempt_end *e, int64_t now)
 	o.output_len = e->output != NULL ? e->output_len : 0;
 
 	if ((error = outbox_plan(&c, &o, jobs, &n)) != 0) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return store_seterr(st, error, "out of memory");
 	}
 	for (i = 0; i < n && error == 0; i++)
 		error = notify_insert(st, &jobs[i], e->job_id, now, &c);
 	for (i = 0; i < n; i++)
 		outbox_job_clear(&jobs[i]);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (error == 0 && n > 0)
 		crash_point("in_notify");
 	return error;

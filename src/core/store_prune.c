@@ -63,41 +63,41 @@ static int
 prune_one(struct prune_run *p, const struct prune_victim *v)
 {
 	struct store *st = p->st;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_PRUNE_SIZE, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, v->id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		p->c->attempts += sqlite3_column_int64(s, 0);
-		p->c->output_bytes += sqlite3_column_int64(s, 1);
+	db_bind_int(s, 1, v->id);
+	if ((rc = db_step(s)) == DB_ROW) {
+		p->c->attempts += db_col_int(s, 0);
+		p->c->output_bytes += db_col_int(s, 1);
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW)
+	db_reset(s);
+	if (rc != DB_ROW)
 		return store_err(st, rc);
 	if ((s = store_stmt(st, Q_PRUNE_ATTEMPTS, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, v->id);
+	db_bind_int(s, 1, v->id);
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	if (v->key != NULL) {
 		if ((s = store_stmt(st, Q_PRUNE_KEY, &error)) == NULL)
 			return error;
-		sqlite3_bind_int64(s, 1, v->id);
-		sqlite3_bind_text(s, 2, v->key, -1, SQLITE_STATIC);
+		db_bind_int(s, 1, v->id);
+		db_bind_text(s, 2, v->key);
 		if ((error = store_run(st, s)) != 0)
 			return error;
-		p->c->keys += sqlite3_changes(st->db);
+		p->c->keys += db_changes(st);
 	}
 	s = store_stmt(st, v->kind == RET_DEAD ? Q_PRUNE_DEAD_JOB :
 	    Q_PRUNE_JOB, &error);
 	if (s == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, v->id);
+	db_bind_int(s, 1, v->id);
 	if ((error = store_run(st, s)) != 0)
 		return error;
-	if (sqlite3_changes(st->db) > 0) {
+	if (db_changes(st) > 0) {
 		p->c->jobs[v->kind]++;
 		if ((error = store_deps_forget(st, v->id)) != 0)
 			return error;
@@ -113,29 +113,29 @@ prune_one(struct prune_run *p, const struct prune_victim *v)
  * own deletions.  Sets p->more when s gave as many as it was allowed.
  */
 static int
-prune_victims(struct prune_run *p, sqlite3_stmt *s, int limit)
+prune_victims(struct prune_run *p, struct stmt *s, int limit)
 {
 	struct prune_victim *v;
 	int error = 0, i, n = 0, rc;
 
 	if ((v = calloc((size_t)limit, sizeof(*v))) == NULL) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return store_seterr(p->st, -ENOMEM, "out of memory");
 	}
-	while (n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v[n].id = sqlite3_column_int64(s, 0);
-		v[n].kind = sqlite3_column_int(s, 2);
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
+	while (n < limit && (rc = db_step(s)) == DB_ROW) {
+		v[n].id = db_col_int(s, 0);
+		v[n].kind = db_col_int(s, 2);
+		if (!db_col_null(s, 1) &&
 		    (v[n].key = strdup((const char *)
-		    sqlite3_column_text(s, 1))) == NULL) {
+		    db_col_text(s, 1))) == NULL) {
 			error = store_seterr(p->st, -ENOMEM, "out of memory");
 			break;
 		}
 		n++;
 	}
-	if (error == 0 && n < limit && rc != SQLITE_DONE)
+	if (error == 0 && n < limit && rc != DB_DONE)
 		error = store_err(p->st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (n == limit)
 		p->more = true;
 	for (i = 0; i < n && error == 0; i++) {
@@ -155,15 +155,15 @@ prune_victims(struct prune_run *p, sqlite3_stmt *s, int limit)
 static int
 prune_aged(struct prune_run *p, enum store_stmt q, int64_t cutoff)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if (cutoff == RETENTION_NONE || !prune_room(p))
 		return 0;
 	if ((s = store_stmt(p->st, q, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, cutoff);
-	sqlite3_bind_int(s, 2, p->left);
+	db_bind_int(s, 1, cutoff);
+	db_bind_int(s, 2, p->left);
 	return prune_victims(p, s, p->left);
 }
 
@@ -171,7 +171,7 @@ prune_aged(struct prune_run *p, enum store_stmt q, int64_t cutoff)
 static int
 prune_capped(struct prune_run *p, const struct prune_rules *r)
 {
-	sqlite3_stmt *sc, *s;
+	struct stmt *sc, *s;
 	int64_t *ids = NULL, *grown;
 	size_t n = 0, cap = 0, i;
 	int error = 0, rc;
@@ -180,8 +180,8 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 		return 0;
 	if ((sc = store_stmt(p->st, Q_PRUNE_SCHEDS, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(sc, 1, p->c->next_schedule);
-	while ((rc = sqlite3_step(sc)) == SQLITE_ROW) {
+	db_bind_int(sc, 1, p->c->next_schedule);
+	while ((rc = db_step(sc)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
 			if ((grown = realloc(ids, cap * sizeof(*ids))) ==
@@ -192,11 +192,11 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 			}
 			ids = grown;
 		}
-		ids[n++] = sqlite3_column_int64(sc, 0);
+		ids[n++] = db_col_int(sc, 0);
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(p->st, rc);
-	sqlite3_reset(sc);
+	db_reset(sc);
 	/* Go on where the last step stopped, a schedule at a time. */
 	p->c->next_schedule = 0;
 	for (i = 0; i < n && error == 0; i++) {
@@ -208,11 +208,11 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 			if ((s = store_stmt(p->st, Q_PRUNE_CAP_LIVE,
 			    &error)) == NULL)
 				break;
-			sqlite3_bind_int64(s, 1, ids[i]);
-			sqlite3_bind_int64(s, 2, r->schedule_runs);
-			sqlite3_bind_int(s, 3, p->left);
-			sqlite3_bind_int(s, 4, r->want[RET_DONE]);
-			sqlite3_bind_int(s, 5, r->want[RET_CANCELLED]);
+			db_bind_int(s, 1, ids[i]);
+			db_bind_int(s, 2, r->schedule_runs);
+			db_bind_int(s, 3, p->left);
+			db_bind_int(s, 4, r->want[RET_DONE]);
+			db_bind_int(s, 5, r->want[RET_CANCELLED]);
 			if ((error = prune_victims(p, s, p->left)) != 0)
 				break;
 		}
@@ -220,9 +220,9 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 			if ((s = store_stmt(p->st, Q_PRUNE_CAP_DEAD,
 			    &error)) == NULL)
 				break;
-			sqlite3_bind_int64(s, 1, ids[i]);
-			sqlite3_bind_int64(s, 2, r->schedule_runs);
-			sqlite3_bind_int(s, 3, p->left);
+			db_bind_int(s, 1, ids[i]);
+			db_bind_int(s, 2, r->schedule_runs);
+			db_bind_int(s, 3, p->left);
 			error = prune_victims(p, s, p->left);
 		}
 		if (p->left <= 0) {	/* this one may have more */
@@ -239,7 +239,7 @@ prune_capped(struct prune_run *p, const struct prune_rules *r)
 static int
 prune_output(struct prune_run *p, int64_t cutoff)
 {
-	sqlite3_stmt *s, *u;
+	struct stmt *s, *u;
 	int64_t *row;
 	int error = 0, i, n = 0, limit, rc;
 
@@ -251,21 +251,21 @@ prune_output(struct prune_run *p, int64_t cutoff)
 	limit = p->left;
 	if ((row = calloc((size_t)limit * 2, sizeof(*row))) == NULL)
 		return store_seterr(p->st, -ENOMEM, "out of memory");
-	sqlite3_bind_int64(s, 1, cutoff);
-	sqlite3_bind_int(s, 2, limit);
-	while (n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row[2 * n] = sqlite3_column_int64(s, 0);
-		row[2 * n + 1] = sqlite3_column_int64(s, 1);
+	db_bind_int(s, 1, cutoff);
+	db_bind_int(s, 2, limit);
+	while (n < limit && (rc = db_step(s)) == DB_ROW) {
+		row[2 * n] = db_col_int(s, 0);
+		row[2 * n + 1] = db_col_int(s, 1);
 		n++;
 	}
-	if (n < limit && rc != SQLITE_DONE)
+	if (n < limit && rc != DB_DONE)
 		error = store_err(p->st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (n == limit)
 		p->more = true;
 	for (i = 0; i < n && error == 0 && prune_room(p); i++) {
-		sqlite3_bind_int64(u, 1, row[2 * i]);
-		sqlite3_bind_int64(u, 2, row[2 * i + 1]);
+		db_bind_int(u, 1, row[2 * i]);
+		db_bind_int(u, 2, row[2 * i + 1]);
 		if ((error = store_run(p->st, u)) != 0)
 			break;
 		p->c->outputs++;
@@ -362,20 +362,8 @@ store_prune_dry(struct store *st, const struct prune_rules *r,
 int
 store_vacuum_step(struct store *st, int pages, int64_t *left)
 {
-	char sql[64];
-	int64_t mode = 0;
-	int error;
-
 	*left = 0;
-	if ((error = store_first_int(st, Q_AUTO_VACUUM, &mode)) != 0)
-		return error;
-	if (mode != 2)			/* not INCREMENTAL */
-		return 0;
-	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)",
-	    pages < 1 ? 1 : pages);
-	if ((error = store_exec(st, sql)) != 0)
-		return error;
-	return store_first_int(st, Q_FREELIST, left);
+	return st->ops->vacuum_step(st, pages < 1 ? 1 : pages, left);
 }
 
 int

@@ -18,69 +18,69 @@
 
 /* A row of SQL_QUEUE (store_sql.c) into *q; name borrowed from s. */
 static void
-queue_read(sqlite3_stmt *s, struct queue_info *q)
+queue_read(struct stmt *s, struct queue_info *q)
 {
 	memset(q, 0, sizeof(*q));
-	q->name = (const char *)sqlite3_column_text(s, 0);
-	q->paused = sqlite3_column_int(s, 1) != 0;
-	q->stored = sqlite3_column_int(s, 2) != 0;
-	q->config = sqlite3_column_int(s, 3) != 0;
+	q->name = (const char *)db_col_text(s, 0);
+	q->paused = db_col_int(s, 1) != 0;
+	q->stored = db_col_int(s, 2) != 0;
+	q->config = db_col_int(s, 3) != 0;
 	q->set.concurrency = col_opt(s, 4);
 	q->set.rate_n = col_opt(s, 5);
 	q->set.rate_period_ms = col_opt(s, 6);
-	q->set.weight = sqlite3_column_int64(s, 7);
+	q->set.weight = db_col_int(s, 7);
 	q->set.max_pending = col_opt(s, 8);
 	q->set.max_running_per_user = col_opt(s, 9);
 	q->set.max_attempts = col_opt(s, 10);
 	q->set.timeout_ms = col_opt(s, 11);
 	q->set.backoff_ms = col_opt(s, 12);
 	q->set.backoff_max_ms = col_opt(s, 13);
-	q->updated_at = sqlite3_column_int64(s, 14);
-	q->pending = sqlite3_column_int64(s, 15);
-	q->running = sqlite3_column_int64(s, 16);
+	q->updated_at = db_col_int(s, 14);
+	q->pending = db_col_int(s, 15);
+	q->running = db_col_int(s, 16);
 }
 
 int
 store_queue_list(struct store *st, store_queue_fn fn, void *arg)
 {
 	struct queue_info q;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_QUEUE_LIST, &error)) == NULL)
 		return error;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		queue_read(s, &q);
 		if ((error = fn(&q, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
 int
 store_queue_get(struct store *st, const char *name, struct queue_info *q)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_QUEUE_GET, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, name);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		queue_read(s, q);
 		q->name = name;
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "no queue \"%s\" "
 		    "(no jobs and no settings)", name);
 		error = -ENOENT;
 	} else
 		error = store_err(st, rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -88,29 +88,28 @@ int
 store_queue_settings(struct store *st, const char *name,
     struct queue_settings *set)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	queue_settings_init(set);
 	if ((s = store_stmt(st, Q_QUEUE_SETTINGS, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name != NULL ? name : QUEUE_DEFAULT, -1,
-	    SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_text(s, 1, name != NULL ? name : QUEUE_DEFAULT);
+	if ((rc = db_step(s)) == DB_ROW) {
 		set->concurrency = col_opt(s, 0);
 		set->rate_n = col_opt(s, 1);
 		set->rate_period_ms = col_opt(s, 2);
-		set->weight = sqlite3_column_int64(s, 3);
+		set->weight = db_col_int(s, 3);
 		set->max_pending = col_opt(s, 4);
 		set->max_running_per_user = col_opt(s, 5);
 		set->max_attempts = col_opt(s, 6);
 		set->timeout_ms = col_opt(s, 7);
 		set->backoff_ms = col_opt(s, 8);
 		set->backoff_max_ms = col_opt(s, 9);
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -118,27 +117,26 @@ static int
 queue_upsert(struct store *st, const char *name,
     const struct queue_settings *set, bool config, int64_t now)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_QUEUE_UPSERT, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, now);
+	db_bind_text(s, 1, name);
+	db_bind_int(s, 2, now);
 	bind_opt(s, 3, set->concurrency);
 	bind_opt(s, 4, set->rate_n);
 	bind_opt(s, 5, set->rate_period_ms);
-	sqlite3_bind_int64(s, 6, set->weight);
+	db_bind_int(s, 6, set->weight);
 	bind_opt(s, 7, set->max_pending);
 	bind_opt(s, 8, set->max_running_per_user);
 	bind_opt(s, 9, set->max_attempts);
 	bind_opt(s, 10, set->timeout_ms);
 	bind_opt(s, 11, set->backoff_ms);
 	bind_opt(s, 12, set->backoff_max_ms);
-	sqlite3_bind_text(s, 13, config ? "config" : "cli", -1,
-	    SQLITE_STATIC);
+	db_bind_text(s, 13, config ? "config" : "cli");
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	return error;
 }
 
@@ -216,7 +214,7 @@ store_queue_pause(struct store *st, const char *name, bool paused,
     bool *was)
 {
 	struct queue_info q;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((error = store_begin(st)) != 0)
@@ -228,11 +226,11 @@ store_queue_pause(struct store *st, const char *name, bool paused,
 		goto fail;
 	if ((s = store_stmt(st, Q_QUEUE_PAUSE, &error)) == NULL)
 		goto fail;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, paused ? 1 : 0);
-	sqlite3_bind_int64(s, 3, clock_wall_ms(st->clock));
+	db_bind_text(s, 1, name);
+	db_bind_int(s, 2, paused ? 1 : 0);
+	db_bind_int(s, 3, clock_wall_ms(st->clock));
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	if (error != 0 || (error = store_commit(st)) != 0)
 		goto fail;
 	return 0;
@@ -248,7 +246,7 @@ store_queue_sync(struct store *st, const char *const *names,
 	struct queue_settings none;
 	char gone[QUEUE_NAME_MAX + 1];
 	int64_t now = clock_wall_ms(st->clock);
-	sqlite3_stmt *s;
+	struct stmt *s;
 	size_t i;
 	int error = 0, rc;
 	bool kept;
@@ -261,8 +259,8 @@ store_queue_sync(struct store *st, const char *const *names,
 		if ((s = store_stmt(st, Q_QUEUE_UNCONFIG, &error)) == NULL)
 			goto fail;
 		gone[0] = '\0';
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			const char *q = (const char *)sqlite3_column_text(s,
+		while ((rc = db_step(s)) == DB_ROW) {
+			const char *q = (const char *)db_col_text(s,
 			    0);
 
 			for (kept = false, i = 0; i < n && !kept; i++)
@@ -272,12 +270,12 @@ store_queue_sync(struct store *st, const char *const *names,
 				break;
 			}
 		}
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		if (rc != DB_ROW && rc != DB_DONE) {
 			error = store_err(st, rc);
-			sqlite3_reset(s);
+			db_reset(s);
 			goto fail;
 		}
-		sqlite3_reset(s);
+		db_reset(s);
 		if (gone[0] == '\0')
 			break;
 		if ((error = queue_upsert(st, gone, &none, false, now)) != 0)
@@ -299,7 +297,7 @@ int
 store_queue_room(struct store *st, const char *queue, int64_t extra,
     int64_t added)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int64_t max, pending;
 	int error = 0, rc;
 
@@ -309,11 +307,11 @@ store_queue_room(struct store *st, const char *queue, int64_t extra,
 		return 0;
 	if ((s = store_stmt(st, Q_QUEUE_ROOM, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, queue, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		max = sqlite3_column_int64(s, 0);
-		pending = sqlite3_column_int64(s, 1);
+	db_bind_text(s, 1, queue);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		max = db_col_int(s, 0);
+		pending = db_col_int(s, 1);
 		if (pending + extra > max) {
 			snprintf(st->errmsg, sizeof(st->errmsg), "queue \"%s\" "
 			    "is full: %" PRId64 " pending, max_pending %" PRId64,
@@ -325,10 +323,10 @@ store_queue_room(struct store *st, const char *queue, int64_t extra,
 				    added + extra);
 			error = -EAGAIN;
 		}
-	} else if (rc != SQLITE_DONE)
+	} else if (rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 

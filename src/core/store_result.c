@@ -12,7 +12,7 @@
 static int
 store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	bool cancel = false;
 	const char *state;
 	int error = 0, rc;
@@ -20,24 +20,24 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	/* The fence: is the attempt still the job's current one? */
 	if ((s = store_stmt(st, Q_FENCE, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
-	sqlite3_bind_int64(s, 2, e->attempt);
-	sqlite3_bind_text(s, 3, e->owner, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		cancel = sqlite3_column_int64(s, 0) != 0;
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_int(s, 1, e->job_id);
+	db_bind_int(s, 2, e->attempt);
+	db_bind_text(s, 3, e->owner);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		cancel = db_col_int(s, 0) != 0;
+	db_reset(s);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_err(st, rc);
-	e->applied = rc == SQLITE_ROW;
+	e->applied = rc == DB_ROW;
 	if (!e->applied) {
 		if ((s = store_stmt(st, Q_LATE_ATTEMPT, &error)) == NULL)
 			return error;
-		sqlite3_bind_int64(s, 1, e->job_id);
-		sqlite3_bind_int64(s, 2, e->attempt);
-		sqlite3_bind_text(s, 3, e->owner, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, e->error != NULL ? e->error :
-		    e->outcome, -1, SQLITE_STATIC);
+		db_bind_int(s, 1, e->job_id);
+		db_bind_int(s, 2, e->attempt);
+		db_bind_text(s, 3, e->owner);
+		db_bind_text(s, 4, e->error != NULL ? e->error :
+		    e->outcome);
 		return store_run(st, s);
 	}
 	if (cancel && e->action != END_DONE)
@@ -46,32 +46,31 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	/* The attempt row. */
 	if ((s = store_stmt(st, Q_END_ATTEMPT, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
-	sqlite3_bind_int64(s, 2, e->attempt);
-	sqlite3_bind_text(s, 3, e->owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, e->finished_at);
+	db_bind_int(s, 1, e->job_id);
+	db_bind_int(s, 2, e->attempt);
+	db_bind_text(s, 3, e->owner);
+	db_bind_int(s, 4, e->finished_at);
 	if (e->has_exit_code)
-		sqlite3_bind_int64(s, 5, e->exit_code);
+		db_bind_int(s, 5, e->exit_code);
 	else
-		sqlite3_bind_null(s, 5);
+		db_bind_null(s, 5);
 	if (e->signal != 0)
-		sqlite3_bind_int64(s, 6, e->signal);
+		db_bind_int(s, 6, e->signal);
 	else
-		sqlite3_bind_null(s, 6);
-	sqlite3_bind_text(s, 7, e->outcome, -1, SQLITE_STATIC);
+		db_bind_null(s, 6);
+	db_bind_text(s, 7, e->outcome);
 	if (e->output != NULL && e->output_len > 0)
-		sqlite3_bind_blob64(s, 8, e->output, e->output_len,
-		    SQLITE_STATIC);
+		db_bind_blob(s, 8, e->output, e->output_len);
 	else
-		sqlite3_bind_null(s, 8);
-	sqlite3_bind_int64(s, 9, e->output_dropped);
-	bind_text(s, 10, e->error);
+		db_bind_null(s, 8);
+	db_bind_int(s, 9, e->output_dropped);
+	db_bind_text(s, 10, e->error);
 	if (e->started_at != 0)
-		sqlite3_bind_int64(s, 11, e->started_at);
+		db_bind_int(s, 11, e->started_at);
 	else
-		sqlite3_bind_null(s, 11);
+		db_bind_null(s, 11);
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	if (error != 0)
 		return error;
 	/* Its counters, with it: the job is still in jobs. */
@@ -96,25 +95,25 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	}
 	if ((s = store_stmt(st, Q_END_JOB, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
-	sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+	db_bind_int(s, 1, e->job_id);
+	db_bind_text(s, 2, state);
 	if (e->action == END_RETRY || e->action == END_REQUEUE)
-		sqlite3_bind_int64(s, 3, e->run_at);
+		db_bind_int(s, 3, e->run_at);
 	else
-		sqlite3_bind_null(s, 3);
-	sqlite3_bind_int64(s, 4, e->action == END_REQUEUE ? 1 : 0);
-	sqlite3_bind_int64(s, 5, now);
+		db_bind_null(s, 3);
+	db_bind_int(s, 4, e->action == END_REQUEUE ? 1 : 0);
+	db_bind_int(s, 5, now);
 	if (e->action == END_RETRY || e->action == END_REQUEUE)
-		sqlite3_bind_null(s, 6);
+		db_bind_null(s, 6);
 	else
-		sqlite3_bind_int64(s, 6, now);
+		db_bind_int(s, 6, now);
 	if (e->has_exit_code)
-		sqlite3_bind_int64(s, 7, e->exit_code);
+		db_bind_int(s, 7, e->exit_code);
 	else
-		sqlite3_bind_null(s, 7);
-	bind_text(s, 8, e->action == END_DONE ? NULL : e->error);
+		db_bind_null(s, 7);
+	db_bind_text(s, 8, e->action == END_DONE ? NULL : e->error);
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	/* Its notifications, in this transaction: the outbox. */
 	if (error == 0)
 		error = store_notify_end(st, e, now);
@@ -129,16 +128,15 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	/* Into the dead-letter table: insert and delete, one transaction. */
 	if ((s = store_stmt(st, Q_TO_DEAD, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_text(s, 3, e->reason != NULL ? e->reason : "failed",
-	    -1, SQLITE_STATIC);
+	db_bind_int(s, 1, e->job_id);
+	db_bind_int(s, 2, now);
+	db_bind_text(s, 3, e->reason != NULL ? e->reason : "failed");
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	crash_point("in_deadletter");
 	if ((s = store_stmt(st, Q_DELETE_JOB, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, e->job_id);
+	db_bind_int(s, 1, e->job_id);
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	return store_deps_end(st, e->job_id, JOB_DEAD, now);
@@ -193,7 +191,7 @@ int
 store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
     size_t *bad, int64_t *moved)
 {
-	sqlite3_stmt *chk, *ins, *del, *qs;
+	struct stmt *chk, *ins, *del, *qs;
 	struct room r = { 0 };
 	size_t i;
 	int error = 0, rc;
@@ -209,44 +207,44 @@ store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
 	if ((error = store_begin(st)) != 0)
 		return error;
 	if (n == 0) {
-		while ((rc = sqlite3_step(qs)) == SQLITE_ROW && error == 0)
+		while ((rc = db_step(qs)) == DB_ROW && error == 0)
 			error = room_add(st, &r,
-			    (const char *)sqlite3_column_text(qs, 0),
-			    sqlite3_column_int64(qs, 1));
-		if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+			    (const char *)db_col_text(qs, 0),
+			    db_col_int(qs, 1));
+		if (error == 0 && rc != DB_DONE && rc != DB_ROW)
 			error = store_err(st, rc);
-		sqlite3_reset(qs);
+		db_reset(qs);
 		if (error != 0)
 			goto fail;
-		sqlite3_bind_int64(ins, 1, 1);
-		sqlite3_bind_int64(ins, 2, now);
+		db_bind_int(ins, 1, 1);
+		db_bind_int(ins, 2, now);
 		if ((error = store_run(st, ins)) != 0)
 			goto fail;
-		*moved = sqlite3_changes(st->db);
+		*moved = db_changes(st);
 		if ((error = store_run(st, del)) != 0)
 			goto fail;
 	}
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int64(chk, 1, ids[i]);
-		rc = sqlite3_step(chk);
-		if (rc == SQLITE_ROW)
+		db_bind_int(chk, 1, ids[i]);
+		rc = db_step(chk);
+		if (rc == DB_ROW)
 			error = room_add(st, &r,
-			    (const char *)sqlite3_column_text(chk, 0), 1);
-		sqlite3_reset(chk);
-		if (rc == SQLITE_DONE) {
+			    (const char *)db_col_text(chk, 0), 1);
+		db_reset(chk);
+		if (rc == DB_DONE) {
 			*bad = i;
 			error = store_seterr(st, -ENOENT, "not a dead job");
 			goto fail;
 		}
-		if (rc != SQLITE_ROW) {
+		if (rc != DB_ROW) {
 			error = store_err(st, rc);
 			goto fail;
 		}
 		if (error != 0)
 			goto fail;
-		sqlite3_bind_int64(ins, 1, ids[i]);
-		sqlite3_bind_int64(ins, 2, now);
-		sqlite3_bind_int64(del, 1, ids[i]);
+		db_bind_int(ins, 1, ids[i]);
+		db_bind_int(ins, 2, now);
+		db_bind_int(del, 1, ids[i]);
 		if ((error = store_run(st, ins)) != 0 ||
 		    (error = store_run(st, del)) != 0)
 			goto fail;
@@ -268,7 +266,7 @@ fail:
 int
 store_dead_purge(struct store *st, int64_t before, int64_t *purged)
 {
-	sqlite3_stmt *a, *d, *w, *v;
+	struct stmt *a, *d, *w, *v;
 	int error = 0;
 
 	*purged = 0;
@@ -279,16 +277,16 @@ store_dead_purge(struct store *st, int64_t before, int64_t *purged)
 		return error;
 	if ((error = store_begin(st)) != 0)
 		return error;
-	sqlite3_bind_int64(a, 1, before);
-	sqlite3_bind_int64(d, 1, before);
-	sqlite3_bind_int64(w, 1, before);
-	sqlite3_bind_int64(v, 1, before);
+	db_bind_int(a, 1, before);
+	db_bind_int(d, 1, before);
+	db_bind_int(w, 1, before);
+	db_bind_int(v, 1, before);
 	if ((error = store_run(st, a)) != 0 ||
 	    (error = store_run(st, w)) != 0 ||
 	    (error = store_run(st, v)) != 0 ||
 	    (error = store_run(st, d)) != 0)
 		goto fail;
-	*purged = sqlite3_changes(st->db);
+	*purged = db_changes(st);
 	if ((error = store_commit(st)) != 0)
 		goto fail;
 	return 0;

@@ -13,55 +13,51 @@
 
 /* Bind the definition of sc as ?1..?16 (SCHED_DEF_COLS) and ?20..?25. */
 static void
-sched_bind_def(sqlite3_stmt *s, const struct schedule *sc)
+sched_bind_def(struct stmt *s, const struct schedule *sc)
 {
-	sqlite3_bind_text(s, 1, sc->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, sc->cron, -1, SQLITE_STATIC);
-	bind_text(s, 3, sc->tz);
-	sqlite3_bind_text(s, 4, sc->command, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, sc->queue != NULL ? sc->queue : "default", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, sc->priority);
+	db_bind_text(s, 1, sc->name);
+	db_bind_text(s, 2, sc->cron);
+	db_bind_text(s, 3, sc->tz);
+	db_bind_text(s, 4, sc->command);
+	db_bind_text(s, 5, sc->queue != NULL ? sc->queue : "default");
+	db_bind_int(s, 6, sc->priority);
 	bind_opt(s, 7, sc->max_attempts);
 	bind_opt(s, 8, sc->timeout_ms);
 	bind_opt(s, 9, sc->backoff_ms);
 	bind_opt(s, 10, sc->backoff_max_ms);
 	if (sc->env_len > 0)
-		sqlite3_bind_blob64(s, 11, sc->env, sc->env_len,
-		    SQLITE_STATIC);
+		db_bind_blob(s, 11, sc->env, sc->env_len);
 	else
-		sqlite3_bind_null(s, 11);
-	bind_text(s, 12, sc->cwd);
-	bind_text(s, 13, sc->run_as);
-	sqlite3_bind_text(s, 14, sched_overlap_name(sc->overlap), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(s, 15, sched_catchup_name(sc->catchup), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(s, 16, sc->enabled ? 1 : 0);
+		db_bind_null(s, 11);
+	db_bind_text(s, 12, sc->cwd);
+	db_bind_text(s, 13, sc->run_as);
+	db_bind_text(s, 14, sched_overlap_name(sc->overlap));
+	db_bind_text(s, 15, sched_catchup_name(sc->catchup));
+	db_bind_int(s, 16, sc->enabled ? 1 : 0);
 	bind_proc(s, 20, &sc->proc);
 	bind_mail(s, 26, sc->mail_to, sc->mail_on);
-	bind_text(s, 28, sc->hook[JOB_HOOK_DEAD]);
-	bind_text(s, 29, sc->hook[JOB_HOOK_FAILURE]);
-	bind_text(s, 30, sc->hook[JOB_HOOK_SUCCESS]);
+	db_bind_text(s, 28, sc->hook[JOB_HOOK_DEAD]);
+	db_bind_text(s, 29, sc->hook[JOB_HOOK_FAILURE]);
+	db_bind_text(s, 30, sc->hook[JOB_HOOK_SUCCESS]);
 }
 
 /* Read the schedule of the current row (SCHED_COLS); see job_read(). */
 static int
-sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
+sched_read(struct stmt *s, struct schedule *sc, bool copy)
 {
 	bool oom = false;
 	const char *t;
 
 	memset(sc, 0, sizeof(*sc));
 #define TEXT(i) (copy ? col_strdup(s, (i), &oom) :			\
-	    (char *)(uintptr_t)sqlite3_column_text(s, (i)))
-	sc->id = sqlite3_column_int64(s, 0);
+	    (char *)(uintptr_t)db_col_text(s, (i)))
+	sc->id = db_col_int(s, 0);
 	sc->name = TEXT(1);
 	sc->cron = TEXT(2);
 	sc->tz = TEXT(3);
 	sc->command = TEXT(4);
 	sc->queue = TEXT(5);
-	sc->priority = sqlite3_column_int64(s, 6);
+	sc->priority = db_col_int(s, 6);
 	sc->max_attempts = col_opt(s, 7);
 	sc->timeout_ms = col_opt(s, 8);
 	sc->backoff_ms = col_opt(s, 9);
@@ -69,18 +65,18 @@ sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 	col_env(s, 11, copy, &sc->env, &sc->env_len, &oom);
 	sc->cwd = TEXT(12);
 	sc->run_as = TEXT(13);
-	if ((t = (const char *)sqlite3_column_text(s, 14)) == NULL ||
+	if ((t = (const char *)db_col_text(s, 14)) == NULL ||
 	    sched_overlap_parse(t, &sc->overlap) != 0)
 		sc->overlap = OVERLAP_SKIP;
-	if ((t = (const char *)sqlite3_column_text(s, 15)) == NULL ||
+	if ((t = (const char *)db_col_text(s, 15)) == NULL ||
 	    sched_catchup_parse(t, &sc->catchup) != 0)
 		sc->catchup = CATCHUP_SKIP;
-	sc->enabled = sqlite3_column_int64(s, 16) != 0;
-	sc->next_run_at = sqlite3_column_int64(s, 17);
-	sc->last_run_at = sqlite3_column_int64(s, 18);
+	sc->enabled = db_col_int(s, 16) != 0;
+	sc->next_run_at = db_col_int(s, 17);
+	sc->last_run_at = db_col_int(s, 18);
 	sc->source = TEXT(19);
-	sc->created_at = sqlite3_column_int64(s, 20);
-	sc->updated_at = sqlite3_column_int64(s, 21);
+	sc->created_at = db_col_int(s, 20);
+	sc->updated_at = db_col_int(s, 21);
 	col_proc(s, 22, &sc->proc);
 	sc->mail_to = TEXT(22 + PROC_NCOLS);
 	sc->mail_on = col_mail_on(s, 23 + PROC_NCOLS);
@@ -99,18 +95,18 @@ sched_read(sqlite3_stmt *s, struct schedule *sc, bool copy)
 static int
 sched_source(struct store *st, const char *name, char *buf, size_t len)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_SCHED_SOURCE, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		snprintf(buf, len, "%s", sqlite3_column_text(s, 0));
+	db_bind_text(s, 1, name);
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		snprintf(buf, len, "%s", db_col_text(s, 0));
 	else
-		error = rc == SQLITE_DONE ? -ENOENT : store_err(st, rc);
-	sqlite3_reset(s);
+		error = rc == DB_DONE ? -ENOENT : store_err(st, rc);
+	db_reset(s);
 	return error;
 }
 
@@ -120,7 +116,7 @@ sched_write(struct store *st, const struct schedule *sc, bool replace,
     int64_t now, int64_t *id)
 {
 	char src[PATH_MAX + 16];
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	error = sched_source(st, sc->name, src, sizeof(src));
@@ -135,11 +131,11 @@ sched_write(struct store *st, const struct schedule *sc, bool replace,
 	    &error)) == NULL)
 		return error;
 	sched_bind_def(s, sc);
-	sqlite3_bind_int64(s, 17, sc->next_run_at);
-	sqlite3_bind_text(s, 18, sc->source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 19, now);
+	db_bind_int(s, 17, sc->next_run_at);
+	db_bind_text(s, 18, sc->source);
+	db_bind_int(s, 19, now);
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	if (error == 0 && id != NULL) {
 		struct schedule got;
 
@@ -168,46 +164,46 @@ store_schedule_put(struct store *st, const struct schedule *sc, bool replace,
 int
 store_schedule_get(struct store *st, const char *name, struct schedule *out)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_SCHED_GET, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	db_bind_text(s, 1, name);
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		error = sched_read(s, out, true);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		error = store_seterr(st, -ENOENT, "no such schedule");
 	else
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
 /* Call fn for every row of the schedule query s (bound by the caller). */
 static int
-store_each_schedule(struct store *st, sqlite3_stmt *s, store_schedule_fn fn,
+store_each_schedule(struct store *st, struct stmt *s, store_schedule_fn fn,
     void *arg)
 {
 	struct schedule sc;
 	int error = 0, rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		(void)sched_read(s, &sc, false);
 		if ((error = fn(&sc, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
 int
 store_schedule_list(struct store *st, store_schedule_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_SCHED_LIST, &error)) == NULL)
@@ -217,17 +213,17 @@ store_schedule_list(struct store *st, store_schedule_fn fn, void *arg)
 
 /* Run a one-statement write on a name: 0, -ENOENT, or an error. */
 static int
-sched_named_write(struct store *st, sqlite3_stmt *s)
+sched_named_write(struct store *st, struct stmt *s)
 {
 	int error;
 
 	if ((error = store_begin(st)) != 0) {
-		sqlite3_reset(s);
+		db_reset(s);
 		return error;
 	}
 	if ((error = store_run(st, s)) != 0)
 		goto fail;
-	if (sqlite3_changes(st->db) == 0) {
+	if (db_changes(st) == 0) {
 		error = store_seterr(st, -ENOENT, "no such schedule");
 		goto fail;
 	}
@@ -242,12 +238,12 @@ fail:
 int
 store_schedule_delete(struct store *st, const char *name)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(s, 1, name);
 	return sched_named_write(st, s);
 }
 
@@ -255,15 +251,15 @@ int
 store_schedule_enable(struct store *st, const char *name, bool enabled,
     int64_t next_run_at)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_SCHED_ENABLE, &error)) == NULL)
 		return error;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, enabled ? 1 : 0);
-	sqlite3_bind_int64(s, 3, next_run_at);
-	sqlite3_bind_int64(s, 4, clock_wall_ms(st->clock));
+	db_bind_text(s, 1, name);
+	db_bind_int(s, 2, enabled ? 1 : 0);
+	db_bind_int(s, 3, next_run_at);
+	db_bind_int(s, 4, clock_wall_ms(st->clock));
 	return sched_named_write(st, s);
 }
 
@@ -271,17 +267,17 @@ store_schedule_enable(struct store *st, const char *name, bool enabled,
 static int
 sched_same(struct store *st, const struct schedule *sc, bool *same)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_SCHED_SAME, &error)) == NULL)
 		return error;
 	sched_bind_def(s, sc);
-	rc = sqlite3_step(s);
-	*same = rc == SQLITE_ROW;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc);
+	rc = db_step(s);
+	*same = rc == DB_ROW;
+	db_reset(s);
+	db_clear(s);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : store_err(st, rc);
 }
 
 /*
@@ -315,7 +311,7 @@ store_schedule_sync(struct store *st, const char *source,
 {
 	int64_t now = clock_wall_ms(st->clock), nc = 0, nu = 0, nd = 0;
 	char src[PATH_MAX + 16];
-	sqlite3_stmt *s, *del;
+	struct stmt *s, *del;
 	size_t i;
 	int error, rc;
 
@@ -342,23 +338,23 @@ store_schedule_sync(struct store *st, const char *source,
 	if ((s = store_stmt(st, Q_SCHED_OF_SOURCE, &error)) == NULL ||
 	    (del = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
 		goto fail;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
+	db_bind_text(s, 1, source);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *name = (const char *)db_col_text(s, 0);
 
 		for (i = 0; i < n; i++)
 			if (strcmp(items[i].name, name) == 0)
 				break;
 		if (i < n)
 			continue;
-		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
+		db_bind_textc(del, 1, name);
 		if ((error = store_run(st, del)) != 0)
 			break;
 		nd++;
 	}
-	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (error == 0 && rc != DB_DONE && rc != DB_ROW)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (error != 0 || (error = store_commit(st)) != 0)
 		goto fail;
 	if (created != NULL)
@@ -413,7 +409,7 @@ store_schedule_sync_dir(struct store *st, const char *prefix,
 {
 	int64_t now = clock_wall_ms(st->clock), ngone = 0;
 	char src[PATH_MAX + 16];
-	sqlite3_stmt *s, *del, *mv;
+	struct stmt *s, *del, *mv;
 	size_t i, k, o;
 	int error, rc;
 
@@ -446,11 +442,9 @@ store_schedule_sync_dir(struct store *st, const char *prefix,
 				if ((mv = store_stmt(st, Q_SCHED_MOVE,
 				    &error)) == NULL)
 					goto fail;
-				sqlite3_bind_text(mv, 1, sr->items[i].name,
-				    -1, SQLITE_STATIC);
-				sqlite3_bind_text(mv, 2, sr->source, -1,
-				    SQLITE_STATIC);
-				sqlite3_bind_int64(mv, 3, now);
+				db_bind_text(mv, 1, sr->items[i].name);
+				db_bind_text(mv, 2, sr->source);
+				db_bind_int(mv, 3, now);
 				if ((error = store_run(st, mv)) != 0)
 					goto fail;
 				srcs[k].moved++;
@@ -468,17 +462,17 @@ store_schedule_sync_dir(struct store *st, const char *prefix,
 	if ((s = store_stmt(st, Q_SCHED_UNDER, &error)) == NULL ||
 	    (del = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
 		goto fail;
-	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
-		const char *from = (const char *)sqlite3_column_text(s, 1);
+	db_bind_text(s, 1, prefix);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *name = (const char *)db_col_text(s, 0);
+		const char *from = (const char *)db_col_text(s, 1);
 
 		if (name == NULL || from == NULL || !sched_under(from, prefix))
 			continue;
 		k = sched_src_find(srcs, nsrc, from);
 		if (k < nsrc && (srcs[k].keep || sched_src_has(&srcs[k], name)))
 			continue;
-		sqlite3_bind_text(del, 1, name, -1, SQLITE_TRANSIENT);
+		db_bind_textc(del, 1, name);
 		if ((error = store_run(st, del)) != 0)
 			break;
 		if (k < nsrc)
@@ -486,9 +480,9 @@ store_schedule_sync_dir(struct store *st, const char *prefix,
 		else
 			ngone++;
 	}
-	if (error == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (error == 0 && rc != DB_DONE && rc != DB_ROW)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	if (error != 0 || (error = store_commit(st)) != 0)
 		goto fail;
 	if (gone != NULL)
@@ -503,15 +497,15 @@ int
 store_schedule_due(struct store *st, int64_t now, size_t max, bool reboot,
     store_schedule_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, reboot ? Q_SCHED_REBOOT : Q_SCHED_DUE,
 	    &error)) == NULL)
 		return error;
 	if (!reboot) {
-		sqlite3_bind_int64(s, 1, now);
-		sqlite3_bind_int64(s, 2, (int64_t)max);
+		db_bind_int(s, 1, now);
+		db_bind_int(s, 2, (int64_t)max);
 	}
 	return store_each_schedule(st, s, fn, arg);
 }
@@ -519,16 +513,16 @@ store_schedule_due(struct store *st, int64_t now, size_t max, bool reboot,
 int
 store_schedule_active(struct store *st, int64_t id, int64_t *job_id)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_SCHED_ACTIVE, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	*job_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc);
+	db_bind_int(s, 1, id);
+	rc = db_step(s);
+	*job_id = rc == DB_ROW ? db_col_int(s, 0) : 0;
+	db_reset(s);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : store_err(st, rc);
 }
 
 /* store_schedule_fire() inside a transaction; boot_id: see the reboot. */
@@ -536,7 +530,7 @@ static int
 store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
     struct slot *slots, size_t n, int64_t next_run_at, int64_t now)
 {
-	sqlite3_stmt *ins, *link, *done, *prune, *boot = NULL;
+	struct stmt *ins, *link, *done, *prune, *boot = NULL;
 	struct job_spec js;
 	int64_t latest = 0, prev_job = 0, fired = 0, skipped = 0, missed = 0;
 	size_t i;
@@ -567,11 +561,11 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 	js.schedule_id = sc->id;
 	/* Its hooks stay the schedule's: store_notify.c reads them there. */
 	if (boot != NULL) {
-		sqlite3_bind_int64(boot, 1, sc->id);
-		sqlite3_bind_text(boot, 2, boot_id, -1, SQLITE_STATIC);
+		db_bind_int(boot, 1, sc->id);
+		db_bind_text(boot, 2, boot_id);
 		if ((error = store_run(st, boot)) != 0)
 			return error;
-		if (sqlite3_changes(st->db) == 0)
+		if (db_changes(st) == 0)
 			return -EALREADY;
 	}
 	for (i = 0; i < n; i++) {
@@ -589,15 +583,15 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 			sl->missed = 0;
 		}
 		if (sl->slot_at != 0) {
-			sqlite3_bind_int64(ins, 1, sc->id);
-			sqlite3_bind_int64(ins, 2, sl->slot_at);
-			sqlite3_bind_text(ins, 3, sl->skip ? "skipped" :
-			    "queued", -1, SQLITE_STATIC);
-			bind_text(ins, 4, sl->reason);
-			sqlite3_bind_int64(ins, 5, now);
+			db_bind_int(ins, 1, sc->id);
+			db_bind_int(ins, 2, sl->slot_at);
+			db_bind_text(ins, 3, sl->skip ? "skipped" :
+			    "queued");
+			db_bind_text(ins, 4, sl->reason);
+			db_bind_int(ins, 5, now);
 			if ((error = store_run(st, ins)) != 0)
 				return error;
-			if (sqlite3_changes(st->db) == 0)
+			if (db_changes(st) == 0)
 				continue;	/* already in the ledger */
 			if (sl->slot_at > latest)
 				latest = sl->slot_at;
@@ -618,9 +612,9 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 			return error;
 		prev_job = sl->job_id;
 		if (sl->slot_at != 0) {
-			sqlite3_bind_int64(link, 1, sc->id);
-			sqlite3_bind_int64(link, 2, sl->slot_at);
-			sqlite3_bind_int64(link, 3, sl->job_id);
+			db_bind_int(link, 1, sc->id);
+			db_bind_int(link, 2, sl->slot_at);
+			db_bind_int(link, 3, sl->job_id);
 			if ((error = store_run(st, link)) != 0)
 				return error;
 		}
@@ -632,11 +626,11 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 	    (error = store_metrics_add(st, "slots_missed", sc->name,
 	    missed)) != 0)
 		return error;
-	sqlite3_bind_int64(done, 1, sc->id);
-	sqlite3_bind_int64(done, 2, next_run_at);
-	sqlite3_bind_int64(done, 3, latest);
-	sqlite3_bind_int64(prune, 1, sc->id);
-	sqlite3_bind_int64(prune, 2, STORE_SLOTS_KEPT - 1);
+	db_bind_int(done, 1, sc->id);
+	db_bind_int(done, 2, next_run_at);
+	db_bind_int(done, 3, latest);
+	db_bind_int(prune, 1, sc->id);
+	db_bind_int(prune, 2, STORE_SLOTS_KEPT - 1);
 	if ((error = store_run(st, done)) != 0)
 		return error;
 	return store_run(st, prune);
@@ -680,25 +674,25 @@ store_schedule_slots(struct store *st, int64_t id, int64_t limit,
     store_slot_fn fn, void *arg)
 {
 	struct slot_info si;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, Q_SLOT_LIST, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		si.slot_at = sqlite3_column_int64(s, 0);
-		si.job_id = sqlite3_column_int64(s, 1);
-		si.outcome = (const char *)sqlite3_column_text(s, 2);
-		si.reason = (const char *)sqlite3_column_text(s, 3);
-		si.job_state = (const char *)sqlite3_column_text(s, 4);
+	db_bind_int(s, 1, id);
+	db_bind_int(s, 2, limit);
+	while ((rc = db_step(s)) == DB_ROW) {
+		si.slot_at = db_col_int(s, 0);
+		si.job_id = db_col_int(s, 1);
+		si.outcome = (const char *)db_col_text(s, 2);
+		si.reason = (const char *)db_col_text(s, 3);
+		si.job_state = (const char *)db_col_text(s, 4);
 		if ((error = fn(&si, arg)) != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -707,7 +701,7 @@ store_schedule_set(struct store *st, const struct schedule *sc,
     bool new_next)
 {
 	char src[PATH_MAX + 16];
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0;
 
 	if ((s = store_stmt(st, Q_SCHED_SET, &error)) == NULL)
@@ -726,11 +720,11 @@ store_schedule_set(struct store *st, const struct schedule *sc,
 		goto fail;
 	}
 	sched_bind_def(s, sc);
-	sqlite3_bind_int64(s, 17, sc->next_run_at);
-	sqlite3_bind_int64(s, 18, new_next ? 1 : 0);
-	sqlite3_bind_int64(s, 19, clock_wall_ms(st->clock));
+	db_bind_int(s, 17, sc->next_run_at);
+	db_bind_int(s, 18, new_next ? 1 : 0);
+	db_bind_int(s, 19, clock_wall_ms(st->clock));
 	error = store_run(st, s);
-	sqlite3_clear_bindings(s);
+	db_clear(s);
 	if (error != 0 || (error = store_commit(st)) != 0)
 		goto fail;
 	return 0;
@@ -742,18 +736,18 @@ fail:
 /* Step the one-row schedule query q for schedule id; *row says if any. */
 static int
 sched_last_row(struct store *st, enum store_stmt q, int64_t id,
-    sqlite3_stmt **sp, bool *row)
+    struct stmt **sp, bool *row)
 {
 	int error = 0, rc;
 
 	if ((*sp = store_stmt(st, q, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(*sp, 1, id);
-	rc = sqlite3_step(*sp);
-	*row = rc == SQLITE_ROW;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	db_bind_int(*sp, 1, id);
+	rc = db_step(*sp);
+	*row = rc == DB_ROW;
+	if (rc != DB_ROW && rc != DB_DONE) {
 		error = store_err(st, rc);
-		sqlite3_reset(*sp);
+		db_reset(*sp);
 	}
 	return error;
 }
@@ -762,7 +756,7 @@ int
 store_schedule_last(struct store *st, int64_t id, struct sched_last *out)
 {
 	struct sched_last l;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	bool row;
 	int error;
 
@@ -770,22 +764,22 @@ store_schedule_last(struct store *st, int64_t id, struct sched_last *out)
 	if ((error = sched_last_row(st, Q_SCHED_LAST, id, &s, &row)) != 0)
 		return error;
 	if (row) {
-		l.job_id = sqlite3_column_int64(s, 0);
-		if (job_state_parse((const char *)sqlite3_column_text(s, 1),
+		l.job_id = db_col_int(s, 0);
+		if (job_state_parse((const char *)db_col_text(s, 1),
 		    &l.state) != 0)
 			l.state = JOB_DONE;
-		l.at = sqlite3_column_int64(s, 2);
-		l.has_exit_code = sqlite3_column_type(s, 3) != SQLITE_NULL;
-		l.exit_code = sqlite3_column_int64(s, 3);
+		l.at = db_col_int(s, 2);
+		l.has_exit_code = !db_col_null(s, 3);
+		l.exit_code = db_col_int(s, 3);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	if ((error = sched_last_row(st, Q_SCHED_LAST_OK, id, &s, &row)) != 0)
 		return error;
 	if (row) {
-		l.ok_job_id = sqlite3_column_int64(s, 0);
-		l.ok_at = sqlite3_column_int64(s, 2);
+		l.ok_job_id = db_col_int(s, 0);
+		l.ok_at = db_col_int(s, 2);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	*out = l;
 	return 0;
 }

@@ -86,7 +86,7 @@ cmp_id(const void *a, const void *b)
  * name), by id for schedules (gs sorted by id); NULL when none.
  */
 static struct sgroup *
-groups_find(struct sgroups *gs, enum stats_kind kind, sqlite3_stmt *s)
+groups_find(struct sgroups *gs, enum stats_kind kind, struct stmt *s)
 {
 	struct sgroup key;
 
@@ -95,11 +95,11 @@ groups_find(struct sgroups *gs, enum stats_kind kind, sqlite3_stmt *s)
 	memset(&key, 0, sizeof(key));
 	if (kind == STATS_QUEUE) {
 		if ((key.name = (char *)(uintptr_t)
-		    sqlite3_column_text(s, 0)) == NULL)
+		    db_col_text(s, 0)) == NULL)
 			return NULL;
 		return bsearch(&key, gs->g, gs->n, sizeof(key), cmp_name);
 	}
-	key.id = sqlite3_column_int64(s, 0);
+	key.id = db_col_int(s, 0);
 	return bsearch(&key, gs->g, gs->n, sizeof(key), cmp_id);
 }
 
@@ -108,7 +108,7 @@ static int
 stats_names(struct store *st, enum stats_kind kind,
     const struct stats_filter *f, struct sgroups *gs)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if (kind == STATS_QUEUE && f->queue != NULL)
@@ -117,24 +117,24 @@ stats_names(struct store *st, enum stats_kind kind,
 	    Q_STATS_SCHEDS, &error)) == NULL)
 		return error;
 	if (kind == STATS_SCHEDULE) {
-		bind_text(s, 1, f->schedule);
-		bind_text(s, 2, f->queue);
+		db_bind_text(s, 1, f->schedule);
+		db_bind_text(s, 2, f->queue);
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		if (kind == STATS_QUEUE)
 			error = groups_add(gs,
-			    (const char *)sqlite3_column_text(s, 0), 0);
+			    (const char *)db_col_text(s, 0), 0);
 		else
 			error = groups_add(gs,
-			    (const char *)sqlite3_column_text(s, 1),
-			    sqlite3_column_int64(s, 0));
+			    (const char *)db_col_text(s, 1),
+			    db_col_int(s, 0));
 		if (error != 0)
 			break;
 	}
-	if (error == 0 && rc != SQLITE_DONE)
+	if (error == 0 && rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -144,25 +144,25 @@ stats_runs(struct store *st, enum stats_kind kind,
     const struct stats_filter *f, struct sgroups *gs)
 {
 	struct sgroup *g;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, kind == STATS_QUEUE ? Q_STATS_RUNS_Q :
 	    Q_STATS_RUNS_S, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, f->since);
-	sqlite3_bind_int64(s, 2, f->until);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int(s, 1, f->since);
+	db_bind_int(s, 2, f->until);
+	while ((rc = db_step(s)) == DB_ROW) {
 		if ((g = groups_find(gs, kind, s)) == NULL)
 			continue;
-		g->runs = sqlite3_column_int64(s, 1);
-		g->failures = sqlite3_column_int64(s, 2);
+		g->runs = db_col_int(s, 1);
+		g->failures = db_col_int(s, 2);
 		g->r50 = stats_rank(g->runs, 50);
 		g->r95 = stats_rank(g->runs, 95);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -172,28 +172,28 @@ stats_times(struct store *st, enum stats_kind kind,
     const struct stats_filter *f, struct sgroups *gs)
 {
 	struct sgroup *g;
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int64_t d;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, kind == STATS_QUEUE ? Q_STATS_TIMES_Q :
 	    Q_STATS_TIMES_S, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, f->since);
-	sqlite3_bind_int64(s, 2, f->until);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int(s, 1, f->since);
+	db_bind_int(s, 2, f->until);
+	while ((rc = db_step(s)) == DB_ROW) {
 		if ((g = groups_find(gs, kind, s)) == NULL)
 			continue;
-		d = sqlite3_column_int64(s, 1);
+		d = db_col_int(s, 1);
 		g->seen++;
 		if (g->seen == g->r50)
 			g->p50 = d;
 		if (g->seen == g->r95)
 			g->p95 = d;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }
 
@@ -202,22 +202,22 @@ static int
 stats_probe(struct store *st, enum store_stmt q, enum stats_kind kind,
     const struct sgroup *g, int64_t *v)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	if ((s = store_stmt(st, q, &error)) == NULL)
 		return error;
 	if (kind == STATS_QUEUE)
-		bind_text(s, 1, g->name);
+		db_bind_text(s, 1, g->name);
 	else
-		sqlite3_bind_int64(s, 1, g->id);
+		db_bind_int(s, 1, g->id);
 	*v = 0;
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*v = sqlite3_column_int64(s, 0);	/* NULL: 0 */
-	else if (rc != SQLITE_DONE)
+	if ((rc = db_step(s)) == DB_ROW)
+		*v = db_col_int(s, 0);	/* NULL: 0 */
+	else if (rc != DB_DONE)
 		error = store_err(st, rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	db_reset(s);
+	db_clear(s);
 	return error;
 }
 
@@ -272,14 +272,14 @@ store_stats(struct store *st, const struct stats_filter *f,
 	int error;
 
 	/* One snapshot: the counts and the durations must agree. */
-	if ((error = store_exec(st, "BEGIN")) != 0)
+	if ((error = store_begin_txn(st, TXN_READ)) != 0)
 		return error;
 	error = 0;
 	if (f->schedule == NULL)
 		error = stats_kind(st, STATS_QUEUE, f, fn, arg);
 	if (error == 0)
 		error = stats_kind(st, STATS_SCHEDULE, f, fn, arg);
-	(void)sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	store_rollback(st);		/* read only: nothing to keep */
 	return error;
 }
 
@@ -287,20 +287,20 @@ int
 store_stuck_leases(struct store *st, int64_t before, int64_t *n,
     int64_t *oldest, int64_t *job)
 {
-	sqlite3_stmt *s;
+	struct stmt *s;
 	int error = 0, rc;
 
 	*n = *oldest = *job = 0;
 	if ((s = store_stmt(st, Q_STUCK_LEASES, &error)) == NULL)
 		return error;
-	sqlite3_bind_int64(s, 1, before);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*n = sqlite3_column_int64(s, 0);
-		*oldest = sqlite3_column_int64(s, 1);
-		*job = sqlite3_column_int64(s, 2);
-	} else if (rc != SQLITE_DONE) {
+	db_bind_int(s, 1, before);
+	if ((rc = db_step(s)) == DB_ROW) {
+		*n = db_col_int(s, 0);
+		*oldest = db_col_int(s, 1);
+		*job = db_col_int(s, 2);
+	} else if (rc != DB_DONE) {
 		error = store_err(st, rc);
 	}
-	sqlite3_reset(s);
+	db_reset(s);
 	return error;
 }

@@ -200,7 +200,7 @@ fault_ftruncate(int fd, off_t len)
 }
 
 /*
- * SQLite syncs with fdatasync(), store_conn.c syncs directories with fsync().
+ * SQLite syncs with fdatasync(), store_sqlite.c syncs directories with fsync().
  * A sync that is let through only checks its descriptor (fcntl): this test
  * is about errors, not power loss, and some 20000 real syncs would make
  * it slow.
