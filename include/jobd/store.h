@@ -374,16 +374,27 @@ struct attempt_end {
 	int64_t		 run_at;	/* END_RETRY, END_REQUEUE */
 	const char	*reason;	/* END_DEAD */
 	bool		 applied;	/* out: false when the lease was lost */
+	bool		 cancel_requested; /* out: the fence saw the job
+					   flagged by jobctl cancel */
 };
+
+/*
+ * The daemon's choice once the fence has been read: fn is called inside
+ * the recording transaction for each end that applies, with
+ * e->cancel_requested set, and may change e->action (with run_at and
+ * reason).  Without fn, the action stands: the store reports what the
+ * fence saw and decides nothing.
+ */
+typedef void (*store_decide_fn)(struct attempt_end *e, void *arg);
+void	store_set_decide(struct store *st, store_decide_fn fn, void *arg);
 
 /*
  * Record the n ended attempts of ends[] in one transaction (group commit).
  * Each is fenced: it applies only if the job is still running with the
  * same attempt number under the same owner; otherwise ends[i].applied is
- * false and the result is noted on the attempt row as late and ignored.
- * A job with a cancel request that would be retried, requeued or
- * dead-lettered is cancelled instead (ends[i].action says so).  A dead
- * job moves to dead_jobs in the same transaction.
+ * false and the result is noted on the attempt row as late and ignored;
+ * otherwise store_set_decide()'s function has its say.  A dead job moves
+ * to dead_jobs in the same transaction.
  */
 int	store_finish(struct store *st, struct attempt_end *ends, size_t n,
 	    int64_t now);

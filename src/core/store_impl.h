@@ -240,6 +240,8 @@ struct store {
 	struct stmt		*q[Q_MAX];	/* prepared on first use */
 	struct store_notify	*notify;	/* store_notify_set(); NULL */
 	int64_t			 user_max;	/* store_set_user_max(); 0 */
+	store_decide_fn		 decide;	/* store_set_decide(); NULL */
+	void			*decide_arg;
 	char			 errmsg[512];
 	char			 full[512];	/* a cron slot's queue is full:
 						   store_fire()'s reason */

@@ -40,8 +40,9 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 		    e->outcome);
 		return store_run(st, s);
 	}
-	if (cancel && e->action != END_DONE)
-		e->action = END_CANCELLED;
+	e->cancel_requested = cancel;
+	if (st->decide != NULL)
+		st->decide(e, st->decide_arg);
 
 	/* The attempt row. */
 	if ((s = store_stmt(st, Q_END_ATTEMPT, &error)) == NULL)
@@ -140,6 +141,13 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	if ((error = store_run(st, s)) != 0)
 		return error;
 	return store_deps_end(st, e->job_id, JOB_DEAD, now);
+}
+
+void
+store_set_decide(struct store *st, store_decide_fn fn, void *arg)
+{
+	st->decide = fn;
+	st->decide_arg = arg;
 }
 
 int

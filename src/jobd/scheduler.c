@@ -318,6 +318,20 @@ sched_decide_failure(struct sched *s, struct attempt_end *e,
 	}
 }
 
+/*
+ * What the fence saw can change the decision: a job flagged by jobctl
+ * cancel whose attempt ended another way (it failed, or was lost, before
+ * this daemon stopped it) is cancelled, not retried, requeued or
+ * dead-lettered.  Called by the store inside the recording transaction.
+ */
+static void
+sched_decide_fenced(struct attempt_end *e, void *arg)
+{
+	(void)arg;
+	if (e->cancel_requested && e->action != END_DONE)
+		e->action = END_CANCELLED;
+}
+
 static void
 sched_log_end(const struct attempt_end *e, int64_t now)
 {
@@ -1451,6 +1465,7 @@ sched_run(const struct sched_opts *o)
 	d.started_at = d.heartbeat_at = now_ms(s);
 	d.heartbeat_ms = sched_heartbeat_ms(s);
 	store_set_user_max(s->st, s->cfg->max_running_per_user);
+	store_set_decide(s->st, sched_decide_fenced, s);
 	sched_reclaim(s);
 	if (contain_open(&s->contain, s->cfg->cgroups, s->st, s->db_path,
 	    s->host, s->boot_id, s->instance) != 0) {

@@ -45,6 +45,38 @@ else
 fi
 end
 
+# The fence can change the decision: a job flagged by jobctl cancel whose
+# attempt is lost before its daemon acted on the flag is cancelled, not
+# retried.
+begin "reclaim: a lost attempt of a job whose cancel was asked for ends cancelled"
+: >"$JOBPIDS"
+start_jobd flagA && PA=$JOBD_PID
+if submit --max-attempts 3 "echo \$\$ >>$JOBPIDS; sleep 30" &&
+    wait_state "$ID" running 10; then
+	J=$ID
+	# A cannot act on the flag: it is stopped, then killed.
+	kill -STOP "$PA"
+	$JOBCTL --db "$DB" cancel "$J" >/dev/null ||
+	    problem "jobctl cancel $J failed"
+	[ "$(dsql "SELECT state || ',' || cancel_requested FROM jobs
+	    WHERE id = $J")" = "running,1" ] ||
+	    problem "job $J not flagged while running"
+	kill -KILL "$PA"
+	kill -CONT "$PA" 2>/dev/null
+	reap_jobd "$PA" 5
+	kill -KILL "$(head -n 1 "$JOBPIDS")" 2>/dev/null
+	start_jobd flagB && PB=$JOBD_PID
+	wait_state "$J" cancelled 15
+	jcheck "$J" '
+if [a["outcome"] for a in h] != ["lost"]:
+    bad("attempts %s, want one lost attempt" % [a["outcome"] for a in h])
+'
+	stop_jobd "$PB" 10
+else
+	problem "jobd A never ran the job"
+fi
+end
+
 no_strays "reclaim: no processes left"
 no_sanitizer "reclaim: no sanitizer report"
 exit 0

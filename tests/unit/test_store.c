@@ -840,6 +840,82 @@ test_store_finish_claim_together(void **state)
 	sqlite3_close(db);
 }
 
+/* A decide function that records what it was shown and cancels. */
+struct seen {
+	int	calls;
+	bool	cancel_requested;
+};
+
+static void
+decide_cancel(struct attempt_end *e, void *arg)
+{
+	struct seen *sn = arg;
+
+	sn->calls++;
+	sn->cancel_requested = e->cancel_requested;
+	if (e->cancel_requested)
+		e->action = END_CANCELLED;
+}
+
+/*
+ * The store reports what the fence saw and decides nothing: a flagged
+ * job's retry is recorded as a retry without a decide function, and as
+ * the decide function's choice with one; a late result calls none.
+ */
+static void
+test_store_finish_fence_decides_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("flagged");
+	enum job_state was;
+	struct attempt_end e;
+	struct seen sn = { 0 };
+	struct job got, jb;
+	int64_t id;
+	size_t n, bad;
+	int pass;
+
+	id = submit1(f, &js, NULL);
+	for (pass = 0; pass < 2; pass++) {
+		assert_int_equal(store_claim(f->st, "me", T0 + pass, 60000, 1,
+		    &got, &n), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(store_cancel(f->st, &id, 1, &was, &bad), 0);
+		assert_int_equal(was, JOB_RUNNING);
+		memset(&e, 0, sizeof(e));
+		e.job_id = id;
+		e.attempt = got.attempts;
+		e.owner = "me";
+		e.outcome = "failed";
+		e.finished_at = T0 + pass;
+		e.action = END_RETRY;
+		e.run_at = T0 + pass;
+		job_clear(&got);
+		if (pass == 1)
+			store_set_decide(f->st, decide_cancel, &sn);
+		assert_int_equal(store_finish(f->st, &e, 1, T0 + pass), 0);
+		assert_true(e.applied);
+		assert_true(e.cancel_requested);
+		assert_int_equal(store_job_get(f->st, id, &jb), 0);
+		if (pass == 0) {
+			/* No decide function: the retry stands. */
+			assert_int_equal(e.action, END_RETRY);
+			assert_int_equal(jb.state, JOB_PENDING);
+		} else {
+			assert_int_equal(sn.calls, 1);
+			assert_true(sn.cancel_requested);
+			assert_int_equal(e.action, END_CANCELLED);
+			assert_int_equal(jb.state, JOB_CANCELLED);
+		}
+		job_clear(&jb);
+	}
+	/* A result whose lease is gone is not shown to the decide function. */
+	e.attempt = 1;
+	assert_int_equal(store_finish(f->st, &e, 1, T0 + 2), 0);
+	assert_false(e.applied);
+	assert_int_equal(sn.calls, 1);
+}
+
 /* Claim job id (it must be the one due) and end its attempt with action. */
 static void
 run_to(struct fixture *f, int64_t id, enum end_action action, int64_t now)
@@ -1123,6 +1199,7 @@ main(void)
 		T(test_store_rerun),
 		T(test_store_cancel_pending),
 		T(test_store_cancel_all_or_nothing),
+		T(test_store_finish_fence_decides_nothing),
 		T(test_store_count_by_queue_and_state),
 		T(test_store_claim_order_matches_brute_force),
 		T(test_store_finish_claim_together),
