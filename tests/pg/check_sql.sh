@@ -1,0 +1,123 @@
+#!/bin/sh
+# check_sql.sh: does every statement of the store run on PostgreSQL?
+#
+# Starts a private PostgreSQL server (initdb into a temporary directory,
+# no TCP, its socket in that directory), loads schema/postgresql/*.sql in
+# order, PREPAREs every statement of enum store_stmt as the PostgreSQL
+# backend will send it (tests/pg/dump_sql.c), runs the semantic checks of
+# tests/pg/semantic.sql in the same session, then checks the two things
+# that take two connections: the writers' lock of Q_BEGIN and the data
+# version of Q_DATA_VERSION.  Stops the server and removes the directory
+# on exit.  Run from the top of the tree; needs cc, the SQLite headers
+# (store_impl.h includes them) and PostgreSQL's initdb, pg_ctl and psql.
+# PGBIN names the directory of initdb and pg_ctl.  As root, the server
+# runs as the postgres user.  Prints "N prepared, N failed" and exits 1
+# on any failure.
+
+set -u
+
+PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V |
+    tail -n 1)}
+CC=${CC:-cc}
+top=$(pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/jobd-pg.XXXXXX") || exit 1
+data=$tmp/data
+asuser=
+if [ "$(id -u)" = 0 ]; then
+	asuser="runuser -u postgres --"
+	chown postgres "$tmp"
+fi
+chmod 700 "$tmp"
+
+stop() {
+	$asuser "$PGBIN/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap stop EXIT
+trap 'exit 1' HUP INT TERM
+
+fail() {
+	echo "check_sql: $*" >&2
+	exit 1
+}
+
+[ -x "$PGBIN/initdb" ] || fail "no initdb (set PGBIN)"
+$asuser "$PGBIN/initdb" -D "$data" -A trust -U postgres -E UTF8 \
+    >"$tmp/initdb.log" 2>&1 || fail "initdb failed: see $tmp/initdb.log"
+$asuser "$PGBIN/pg_ctl" -D "$data" -l "$tmp/server.log" -w \
+    -o "-c listen_addresses='' -c unix_socket_directories='$tmp'" \
+    start >/dev/null || { cat "$tmp/server.log" >&2; fail "no server"; }
+
+psql="psql -X -h $tmp -U postgres -d jobd -v ON_ERROR_STOP=1 -q"
+psql -X -h "$tmp" -U postgres -d postgres -qc "CREATE DATABASE jobd" ||
+    fail "createdb failed"
+for f in "$top"/schema/postgresql/[0-9][0-9][0-9]_*.sql; do
+	$psql -1 -f "$f" >/dev/null || fail "$f does not apply"
+done
+echo "schema: $(ls "$top"/schema/postgresql/[0-9][0-9][0-9]_*.sql |
+    wc -l) migration(s) applied, version" \
+    "$($psql -Atc 'SELECT version FROM jobd_meta')"
+
+# The statement names, in enum order, for dump_sql.
+sed -n '/^enum store_stmt {/,/^};/p' "$top/src/core/store_impl.h" |
+    grep -o 'Q_[A-Z0-9_]*' | grep -v '^Q_MAX$' | sed 's/.*/"&",/' \
+    >"$tmp/stmt_names.h"
+$CC -std=c11 -Wall -Wextra -Werror -I"$top/include" -I"$top/src/core" \
+    -I"$tmp" $(pkg-config --cflags sqlite3 2>/dev/null) \
+    -o "$tmp/dump_sql" "$top/tests/pg/dump_sql.c" \
+    "$top/src/core/store_sql.c" || fail "dump_sql does not build"
+"$tmp/dump_sql" >"$tmp/prepare.sql" || fail "dump_sql failed"
+
+# One session: PREPARE everything, then the semantic checks use them.
+psql -X -h "$tmp" -U postgres -d jobd -q -f "$tmp/prepare.sql" \
+    -f "$top/tests/pg/semantic.sql" >"$tmp/out.log" 2>"$tmp/err.log"
+grep '^FAIL' "$tmp/out.log"
+ok=$(grep -c '^OK .* [0-9]*$' "$tmp/out.log")
+direct=$(grep -c '^OK .* direct$' "$tmp/out.log")
+bad=$(grep -c '^FAIL' "$tmp/out.log")
+echo "statements: $ok prepared, $direct run directly, $bad failed" \
+    "(of $(wc -l <"$tmp/stmt_names.h") in enum store_stmt)"
+semantic=0
+if grep -q '^SEMANTIC OK' "$tmp/out.log"; then
+	echo "semantic: $(grep -c 'NOTICE:  ok ' "$tmp/err.log") checks passed"
+else
+	grep -E 'ERROR|FAIL' "$tmp/err.log" >&2
+	echo "semantic: FAILED"
+	semantic=1
+fi
+
+# Q_BEGIN: a second writer waits for the first; with a lock_timeout it
+# gives up (the backend's -EBUSY).  Sent as one string, as PQexec would.
+begin=$(grep -A0 '^BEGIN' "$tmp/prepare.sql" | head -n 1)
+$psql -c "$begin SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
+holder=$!
+sleep 1
+lock=0
+if $psql -c "SET lock_timeout = '300ms'; $begin" >/dev/null \
+    2>"$tmp/lock.log"; then
+	echo "lock: FAILED: a second writer got in"
+	lock=1
+elif grep -q 'lock timeout' "$tmp/lock.log"; then
+	echo "lock: ok, a second writer waits for the first"
+else
+	cat "$tmp/lock.log" >&2
+	echo "lock: FAILED"
+	lock=1
+fi
+wait "$holder"
+
+# Q_DATA_VERSION: another connection's commit changes it.
+dv=$(grep '^PREPARE Q_DATA_VERSION' "$tmp/prepare.sql" | sed 's/.* AS //')
+version=0
+if out=$($psql -At -c "CREATE TEMP TABLE v AS $dv" \
+    -c "\\! $psql -c 'UPDATE jobd_meta SET version = version'" \
+    -c "INSERT INTO v $dv" -c "SELECT count(DISTINCT v) FROM v v") &&
+    [ "$out" = 2 ]; then
+	echo "data version: ok, changed by another connection's commit"
+else
+	echo "data version: FAILED ($out)"
+	version=1
+fi
+
+[ "$bad" = 0 ] && [ "$semantic" = 0 ] && [ "$lock" = 0 ] &&
+    [ "$version" = 0 ]
