@@ -94,7 +94,7 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
-		   store_conn store_sqlite store_daemon store_result store_schedule schedule tz \
+		   store_conn store_sqlite store_pg store_pgsql store_daemon store_result store_schedule schedule tz \
 		   cron crash utf8 procopt jobspec procfs outbox store_notify \
 		   mail store_metrics metrics stats store_stats store_prune store_deps \
 		   store_claim retention queue store_queue dburl
@@ -112,6 +112,7 @@ JOBCTL_OBJS	:= $(JOBCTL:%=$(B)/obj/jobctl/%.o)
 UNIT_BINS	:= $(UNIT:%=$(B)/tests/test_%)
 LIBCORE		:= $(B)/libjobd.a
 SCHEMA		:= $(sort $(wildcard schema/*.sql))
+SCHEMA_PG	:= $(sort $(wildcard schema/postgresql/*.sql))
 MANPAGES	:= man/jobctl.1 man/jobd.conf.5 man/jobd.8
 
 .PHONY: all check chaos submitters tsan valgrind fuzz lint run bench install \
@@ -147,20 +148,23 @@ $(B)/obj/jobctl/%.o: src/jobctl/%.c
 
 # The migrations, embedded as C strings: schema_migrations[i] is file
 # schema/NNN_*.sql, applied in order; its number is the user_version it
-# leaves behind.
-$(B)/gen/schema_sql.c: $(SCHEMA) Makefile
+# leaves behind.  schema_pg_migrations[]: those of schema/postgresql/.
+EMBED_SQL = n=0; for f in $(3); do n=$$((n + 1)); \
+	    echo "static const char $(1)$$n[] ="; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	    echo ';'; done; \
+	  echo 'const struct schema_migration schema_$(2)migrations[] = {'; \
+	  n=0; for f in $(3); do n=$$((n + 1)); \
+	    echo "	{ \"$$(basename $$f)\", $(1)$$n },"; done; \
+	  echo '	{ 0, 0 }'; \
+	  echo '};'; \
+	  echo "const int schema_$(2)nmigrations = $$n;"
+$(B)/gen/schema_sql.c: $(SCHEMA) $(SCHEMA_PG) Makefile
 	@mkdir -p $(@D)
 	@{ echo '/* Generated from the files in schema/ by the Makefile. */'; \
 	  echo '#include "jobd/schema.h"'; \
-	  n=0; for f in $(SCHEMA); do n=$$((n + 1)); \
-	    echo "static const char m$$n[] ="; \
-	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
-	    echo ';'; done; \
-	  echo 'const struct schema_migration schema_migrations[] = {'; \
-	  n=0; for f in $(SCHEMA); do n=$$((n + 1)); \
-	    echo "	{ \"$$(basename $$f)\", m$$n },"; done; \
-	  echo '};'; \
-	  echo "const int schema_nmigrations = $$n;"; } > $@.tmp
+	  $(call EMBED_SQL,m,,$(SCHEMA)); \
+	  $(call EMBED_SQL,pgm,pg_,$(SCHEMA_PG)); } > $@.tmp
 	@mv $@.tmp $@
 
 $(B)/gen/schema_sql.o: $(B)/gen/schema_sql.c

@@ -64,6 +64,14 @@ void	store_close(struct store *st);
 /* The message of the last failed call on st, never NULL. */
 const char *store_errmsg(const struct store *st);
 
+/*
+ * The exit status (sysexits(3)) of a program that fails with a store's
+ * error: 66 no such database or job, 65 bad data, 69 a newer schema, 74
+ * I/O, 75 locked or the server unreachable (try again), 77 permission,
+ * 71 out of memory, else 1.  jobd and jobctl both exit by it.
+ */
+int	store_exit_code(int error);
+
 /* The schema version this build writes (the number of migrations). */
 int	store_schema_version(void);
 
@@ -345,6 +353,21 @@ int	store_cancel_requests(struct store *st, const char *owner,
  * this one does.
  */
 int	store_data_version(struct store *st, int64_t *v);
+
+/*
+ * Wake-ups from a database server (PostgreSQL's LISTEN/NOTIFY), for a
+ * daemon: *fd gets the socket to poll for reading, or -1 when the engine
+ * has none (SQLite: watch the database file); *gen a number that changes
+ * whenever the socket does (a reconnection): poll the new one then.  The
+ * first call starts listening.  When the socket is readable,
+ * store_wake_read() sets *woke when another connection committed work
+ * meant to wake daemons (jobctl's commits, STORE_POKE).
+ */
+int	store_wake_fd(struct store *st, int *fd, uint64_t *gen);
+int	store_wake_read(struct store *st, bool *woke);
+
+/* The database's name for messages: a URI's password masked. */
+const char *store_name(const struct store *st);
 
 /* What becomes of a job when an attempt ends. */
 enum end_action {

@@ -652,7 +652,7 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 	}
 	if (dead) {
 		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
-		    "%sSELECT " JOB_COLS_DEAD " FROM dead_jobs WHERE 1",
+		    "%sSELECT " JOB_COLS_DEAD " FROM dead_jobs WHERE true",
 		    live ? " UNION ALL " : "");
 		list_terms(sql, sizeof(sql), f);
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/dburl.h"
 #include "jobd/schema.h"
 #include "store_impl.h"
 
@@ -22,6 +23,44 @@ const char *
 store_errmsg(const struct store *st)
 {
 	return st->errmsg;
+}
+
+int
+store_exit_code(int error)
+{
+	switch (error) {
+	case 0:
+		return 0;
+	case -ENOENT:
+	case -EISDIR:
+	case -ENOTDIR:
+		return 66;		/* EX_NOINPUT */
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+	case -ELOOP:
+		return 77;		/* EX_NOPERM */
+	case -EBUSY:
+	case -EAGAIN:
+	case -ENOTCONN:
+	case -ECONNREFUSED:
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+		return 75;		/* EX_TEMPFAIL */
+	case -EBADMSG:
+	case -EINVAL:
+		return 65;		/* EX_DATAERR */
+	case -EPROTONOSUPPORT:
+		return 69;		/* EX_UNAVAILABLE */
+	case -ENOSPC:
+	case -EIO:
+	case -EDQUOT:
+		return 74;		/* EX_IOERR */
+	case -ENOMEM:
+		return 71;		/* EX_OSERR */
+	default:
+		return 1;
+	}
 }
 
 int
@@ -116,6 +155,27 @@ store_rollback(struct store *st)
 }
 
 int
+store_wake_fd(struct store *st, int *fd, uint64_t *gen)
+{
+	*fd = -1;
+	*gen = 0;
+	return st->ops->wake_fd != NULL ? st->ops->wake_fd(st, fd, gen) : 0;
+}
+
+int
+store_wake_read(struct store *st, bool *woke)
+{
+	*woke = false;
+	return st->ops->wake_read != NULL ? st->ops->wake_read(st, woke) : 0;
+}
+
+const char *
+store_name(const struct store *st)
+{
+	return st->path != NULL ? st->path : "";
+}
+
+int
 store_open(struct store **stp, const char *path, int flags,
     const struct jd_clock *clock, char *err, size_t errlen)
 {
@@ -123,11 +183,15 @@ store_open(struct store **stp, const char *path, int flags,
 	int error;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	st->clock = clock;
-	if ((error = store_sqlite_open(st, path, flags, err, errlen)) != 0) {
+	if (dburl_is_postgres(path))
+		error = store_pg_open(st, path, flags, err, errlen);
+	else
+		error = store_sqlite_open(st, path, flags, err, errlen);
+	if (error != 0) {
 		store_close(st);
 		return error;
 	}

@@ -225,6 +225,9 @@ struct store_ops {
 	int		 (*vacuum_step)(struct store *, int, int64_t *);
 	/* The database's size on disk, and its log's (0: none). */
 	void		 (*sizes)(struct store *, int64_t *, int64_t *);
+	/* store_wake_fd(), store_wake_read(); NULL: no wake-ups. */
+	int		 (*wake_fd)(struct store *, int *, uint64_t *);
+	int		 (*wake_read)(struct store *, bool *);
 };
 
 /* The store: one connection to one database. */
@@ -253,6 +256,16 @@ struct store {
  */
 int		 store_sqlite_open(struct store *st, const char *path,
 		    int flags, char *err, size_t errlen);
+
+/*
+ * The PostgreSQL backend (store_pg.c): connect to the database named by
+ * URI name (its password never in a message) into st.  store_pg_sql[]
+ * (store_pgsql.c): its own text of the statements whose SQLite text it
+ * cannot run.
+ */
+int		 store_pg_open(struct store *st, const char *name, int flags,
+		    char *err, size_t errlen);
+extern const char *const store_pg_sql[Q_MAX];
 
 /* The statement calls: the backend's, through the statement. */
 static inline int

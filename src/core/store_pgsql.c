@@ -31,10 +31,9 @@
  * Q_AUTO_VACUUM and Q_LAST_ID (PRAGMAs and sqlite_sequence).
  *
  * enum store_stmt and the column lists (JOB_COLS_LIVE, PROC_COLS ...) are
- * store_impl.h's.  That header still includes sqlite3.h, so this file
- * does not include it yet: it is compiled after it (tests/pg/), and will
- * include it once the statement API no longer needs sqlite3.h.
+ * store_impl.h's.
  */
+#include "store_impl.h"
 
 /* The "jobd" application id: the key of the writers' advisory lock. */
 #define PG_WRITE_LOCK	"1785684580"
@@ -244,7 +243,8 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
 	    "$13, $13, nullif($14::bigint, 0), nullif($15::bigint, 0), "
 	    "nullif($16::bigint, 0), "
-	    "$17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
+	    "$17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) "
+	    "RETURNING id",
 	/*
 	 * "$1 IS NULL" first: PostgreSQL cannot type a parameter from an IS
 	 * NULL test, and does not go back to it once "state = $1" has.
@@ -412,7 +412,8 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "SELECT " PG_RERUN_COPY " FROM jobs WHERE id = $1 "
 	    "  AND state IN ('done', 'cancelled') "
 	    "UNION ALL "
-	    "SELECT " PG_RERUN_COPY " FROM dead_jobs WHERE id = $1",
+	    "SELECT " PG_RERUN_COPY " FROM dead_jobs WHERE id = $1 "
+	    "RETURNING id",
 	[Q_SCHED_SET] =
 	    "UPDATE schedules SET cron = $2, tz = $3, command = $4, "
 	    "queue = $5, priority = $6, max_attempts = $7, timeout_ms = $8, "

@@ -16,6 +16,7 @@
 
 #include "jobd/clock.h"
 #include "jobd/config.h"
+#include "jobd/dburl.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
 #include "jobd/tz.h"
@@ -329,34 +330,7 @@ ctl_dispatch(struct ctl *ctl, int argc, char **argv,
 int
 ctl_exit_code(int error)
 {
-	switch (error) {
-	case 0:
-		return 0;
-	case -ENOENT:
-	case -EISDIR:
-	case -ENOTDIR:
-		return EXIT_NOINPUT;
-	case -EACCES:
-	case -EPERM:
-	case -EROFS:
-		return EXIT_NOPERM;
-	case -EBUSY:
-	case -EAGAIN:
-		return EXIT_TEMPFAIL;
-	case -EBADMSG:
-	case -EINVAL:
-		return EXIT_DATAERR;
-	case -EPROTONOSUPPORT:
-		return EXIT_UNAVAIL;
-	case -ENOSPC:
-	case -EIO:
-	case -EDQUOT:
-		return EXIT_IOERR;
-	case -ENOMEM:
-		return EXIT_OSERR;
-	default:
-		return 1;
-	}
+	return store_exit_code(error);
 }
 
 int
@@ -402,7 +376,8 @@ ctl_open(struct ctl *ctl, int flags)
 	if (error == -ENOENT && (flags & CTL_OPTIONAL) &&
 	    !(flags & CTL_CREATE)) {
 		ctl->st = NULL;
-		if ((ctl->db_missing = strdup(path)) == NULL)
+		dburl_redact(path, err, sizeof(err));	/* for messages */
+		if ((ctl->db_missing = strdup(err)) == NULL)
 			ctl_fail(ctl, EXIT_OSERR, "out of memory");
 		return -ENOENT;
 	}

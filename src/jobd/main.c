@@ -25,6 +25,7 @@
 #include "jobd/clock.h"
 #include "jobd/config.h"
 #include "jobd/crash.h"
+#include "jobd/dburl.h"
 #include "jobd/log.h"
 #include "jobd/metrics.h"
 #include "jobd/schedfile.h"
@@ -74,35 +75,6 @@ reset_signals(void)
 		    old.sa_handler != SIG_IGN)
 			continue;
 		(void)sigaction(sig, &dfl, NULL);
-	}
-}
-
-/* The sysexits code for a store_open() error (as jobctl(1) uses them). */
-static int
-open_exit_code(int error)
-{
-	switch (error) {
-	case -ENOENT:
-	case -EISDIR:
-	case -ENOTDIR:
-		return 66;
-	case -EBADMSG:
-	case -EINVAL:
-		return 65;
-	case -EPROTONOSUPPORT:
-		return 69;
-	case -ENOSPC:
-	case -EIO:
-		return 74;
-	case -EBUSY:
-		return 75;
-	case -EACCES:
-	case -EPERM:
-	case -EROFS:
-	case -ELOOP:
-		return EX_NOPERM_;
-	default:
-		return 1;
 	}
 }
 
@@ -271,13 +243,21 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return EX_CONFIG_;
 	}
+	if ((error = dburl_check(dbpath, err, sizeof(err))) != 0) {
+		log_errx("%s", err);
+		config_free(&cfg);
+		return EX_CONFIG_;
+	}
 	if (check) {
+		char shown[PATH_MAX];
+
+		dburl_redact(dbpath, shown, sizeof(shown));
 		rc = check_schedules(&cfg);
 		if (rc == 0) {
 			printf("# configuration: %s%s\n# database: %s\n",
 			    cfgpath[0] != '\0' ? cfgpath : "(none)",
 			    cfgpath[0] != '\0' && access(cfgpath, F_OK) != 0 ?
-			    " (not found: defaults)" : "", dbpath);
+			    " (not found: defaults)" : "", shown);
 			config_print(&cfg, stdout);
 			rc = fflush(stdout) == 0 ? 0 : 74;
 		}
@@ -289,8 +269,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 
-	/* Its writers decide what we run: refuse one others could write. */
-	if ((error = trust_check_db(dbpath, err, sizeof(err))) == -EPERM) {
+	/*
+	 * Its writers decide what we run: refuse a file others could write.
+	 * A database server has its own access rules (its roles).
+	 */
+	if (!dburl_is_postgres(dbpath) &&
+	    (error = trust_check_db(dbpath, err, sizeof(err))) == -EPERM) {
 		log_errx("%s", err);
 		config_free(&cfg);
 		return EX_NOPERM_;
@@ -301,7 +285,7 @@ main(int argc, char **argv)
 	if (error != 0) {
 		log_errx("%s", err);
 		config_free(&cfg);
-		return open_exit_code(error);
+		return store_exit_code(error);
 	}
 	memset(&so, 0, sizeof(so));
 	so.st = st;

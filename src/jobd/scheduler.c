@@ -110,6 +110,8 @@ struct sched {
 	uv_async_t		 async;		/* a worker finished */
 	uv_timer_t		 group;		/* more results for this commit */
 	uv_fs_event_t		 fsev;		/* the database's directory */
+	uv_poll_t		*wake;		/* or its server's socket */
+	uint64_t		 wake_gen;	/* the socket's connection */
 	uv_signal_t		 sigterm, sigint, sighup;
 
 	struct store		*st;
@@ -154,6 +156,7 @@ struct sched {
 };
 
 static void	sched_turn(struct sched *s);
+static void	sched_wake_arm(struct sched *s);
 static void	sched_reclaim(struct sched *s);
 static void	sched_stop_runs(struct sched *s);
 static void	on_timer(uv_timer_t *t);
@@ -863,7 +866,7 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 			s->failed_version = s->data_version;
 	} else if (s->backoff_ms != 0 && s->ended.n == 0) {
 		(void)log_streak_end(&s->store_errs, clock_mono_ms(s->clock),
-		    "database %s works again", s->db_path);
+		    "database %s works again", store_name(s->st));
 		s->backoff_ms = 0;
 	}
 	(void)uv_timer_start(&s->timer, on_timer, (uint64_t)delay, 0);
@@ -995,6 +998,7 @@ sched_turn(struct sched *s)
 	if (sched_claim(s, now, t.due) != 0)
 		failed = true;
 	sched_heartbeat(s, now);
+	sched_wake_arm(s);
 	/*
 	 * Done draining once every result is recorded; or, with the database
 	 * gone, or still failing after shutdown_grace, without them.
@@ -1072,6 +1076,62 @@ on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
 	if (sched_backing_off(s) && v == s->failed_version)
 		return;
 	sched_turn(s);
+}
+
+static void
+on_wake_close(uv_handle_t *h)
+{
+	free(h);
+}
+
+/*
+ * The database server's socket is readable: a notification, or the
+ * connection's end.  Another process's commit (jobctl's) turns the loop;
+ * a lost connection stops the polling until the store reconnects.
+ */
+static void
+on_wake(uv_poll_t *h, int status, int events)
+{
+	struct sched *s = h->data;
+	bool woke = false;
+
+	(void)events;
+	if (s->closing)
+		return;
+	if (status < 0 || store_wake_read(s->st, &woke) != 0) {
+		uv_close((uv_handle_t *)h, on_wake_close);
+		s->wake = NULL;
+		return;
+	}
+	if (woke && !sched_backing_off(s))
+		sched_turn(s);
+}
+
+/*
+ * Poll the database server's socket, when the database has one
+ * (PostgreSQL), and the new one after each reconnection.
+ */
+static void
+sched_wake_arm(struct sched *s)
+{
+	uint64_t gen;
+	int fd;
+
+	if (s->closing || store_wake_fd(s->st, &fd, &gen) != 0 || fd < 0 ||
+	    (s->wake != NULL && gen == s->wake_gen))
+		return;
+	if (s->wake != NULL)
+		uv_close((uv_handle_t *)s->wake, on_wake_close);
+	if ((s->wake = calloc(1, sizeof(*s->wake))) == NULL)
+		return;			/* polled every poll_interval */
+	if (uv_poll_init(&s->loop, s->wake, fd) != 0) {
+		free(s->wake);
+		s->wake = NULL;
+		return;
+	}
+	s->wake->data = s;
+	s->wake_gen = gen;
+	(void)uv_poll_start(s->wake, UV_READABLE, on_wake);
 }
 
 static void
@@ -1369,14 +1429,22 @@ sched_identity(struct sched *s)
 	return 0;
 }
 
-/* Watch the database's directory for commits (writes to the WAL). */
+/*
+ * Watch the database's directory for commits (writes to the WAL), or its
+ * server's socket for notifications.
+ */
 static void
 sched_watch(struct sched *s)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(s->db_path, '/');
-	int error;
+	uint64_t gen;
+	int error, fd;
 
+	if (store_wake_fd(s->st, &fd, &gen) == 0 && fd >= 0) {
+		sched_wake_arm(s);
+		return;
+	}
 	if (slash == NULL) {
 		snprintf(dir, sizeof(dir), ".");
 		snprintf(s->wal_name, sizeof(s->wal_name), "%s-wal",
@@ -1507,7 +1575,7 @@ sched_run(const struct sched_opts *o)
 	(void)store_data_version(s->st, &s->data_version);
 	s->next_heartbeat = now_ms(s) + s->cfg->poll_interval_ms;
 	log_info("started: instance %s, %d workers, database %s",
-	    s->instance, s->cfg->workers, s->db_path);
+	    s->instance, s->cfg->workers, store_name(s->st));
 	(void)notify_send("READY=1");
 	sched_turn(s);
 	uv_run(&s->loop, UV_RUN_DEFAULT);

@@ -1,0 +1,984 @@
+/*
+ * store_pg: the PostgreSQL backend -- a libpq connection named by a
+ * postgresql:// URI, its schema migrations (schema/postgresql/), and the
+ * statement calls of store_impl.h, so that the store's logic runs on it
+ * unchanged.
+ *
+ * Statements: the SQL of store_sql[] is SQLite's; pg_translate() makes it
+ * PostgreSQL's where the two differ only in spelling (?N placeholders
+ * become $N, SQLite's INDEXED BY hints go), and store_pg_sql[] has the
+ * statements that differ in more than spelling.  Each is run with
+ * PQexecParams when first stepped, its integers bound as int8, its
+ * doubles as float8, its blobs as bytea (binary), its text untyped; the
+ * whole result is read at once, so a statement may run while another's
+ * rows are being read, as SQLite allows.
+ *
+ * Transactions: a write transaction takes one advisory lock of the
+ * database (pg_advisory_xact_lock) before anything else, so writers run
+ * one at a time, as on SQLite: the claim's counts, a cron slot's ledger
+ * and the fence are then decided as they are there, by one writer that
+ * sees every commit before it.  A read transaction is REPEATABLE READ:
+ * one snapshot.  Times are the callers' (UTC ms), as on SQLite.
+ *
+ * Errors: SQLSTATE classes become negative errnos in pg_err() alone; a
+ * lost connection is -ENOTCONN.  Messages name the database by its
+ * redacted name (dburl_redact()): no password is ever printed.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "jobd/dburl.h"
+#include "jobd/schema.h"
+#include "store_impl.h"
+
+/* Advisory lock keys ("jobd" and one more): migrations, writes. */
+#define PG_LOCK_MIGRATE		INT64_C(0x6a6f626400)
+#define PG_LOCK_WRITE		INT64_C(0x6a6f626401)
+
+/* Parameter types of PQexecParams (pg_type.h's OIDs). */
+#define PG_BYTEA	17
+#define PG_INT8		20
+#define PG_TEXT		25
+#define PG_FLOAT8	701
+
+/* The channel of wake-ups (store_wake_fd()). */
+#define PG_CHANNEL	"jobd_wake"
+
+/* The connection, st->conn. */
+struct pg {
+	PGconn		*conn;
+	int64_t		 changes;	/* of the last statement run */
+	bool		 write;		/* in a TXN_WRITE or TXN_LIGHT */
+	bool		 poke;		/* STORE_POKE: wake daemons */
+	bool		 listening;	/* LISTEN PG_CHANNEL */
+	bool		 woken;		/* a wake-up read with a result */
+	uint64_t	 gen;		/* connections made */
+};
+
+/* One parameter's value, as PQexecParams takes it. */
+struct pg_param {
+	unsigned	 type;		/* an OID, 0: let the server infer */
+	const char	*value;		/* NULL: SQL NULL */
+	int		 len;
+	int		 binary;
+	char		 num[32];	/* an integer's or a double's text */
+	char		*own;		/* a copied text */
+};
+
+struct pg_stmt {
+	struct stmt	 base;
+	struct store	*st;
+	char		*sql;		/* translated */
+	int		 nparams;	/* the highest $N */
+	unsigned char	*used;		/* used[N - 1]: $N is in sql */
+	struct pg_param	*p;
+	PGresult	*res;		/* the result being read, or NULL */
+	int		 row;		/* the row stepped to, -1 before */
+	void		**blobs;	/* decoded bytea of the row, by column */
+	size_t		*bloblens;
+};
+
+static const struct store_ops pg_ops;
+
+static struct pg *
+pgc(const struct store *st)
+{
+	return st->conn;
+}
+
+static struct pg_stmt *
+ps(struct stmt *s)
+{
+	return (struct pg_stmt *)s;
+}
+
+/* The first line of a libpq message, without "ERROR:  " and the like. */
+static void
+pg_words(char *out, size_t outlen, const char *msg)
+{
+	static const char *const pre[] = { "ERROR:  ", "FATAL:  " };
+	size_t i, n;
+
+	if (msg == NULL || *msg == '\0')
+		msg = "unknown error";
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncmp(msg, pre[i], strlen(pre[i])) == 0)
+			msg += strlen(pre[i]);
+	n = strcspn(msg, "\n");
+	snprintf(out, outlen, "%.*s", (int)n, msg);
+}
+
+/* Is the connection gone (the server restarted, the network dropped)? */
+static bool
+pg_lost(struct store *st)
+{
+	return pgc(st)->conn == NULL || PQstatus(pgc(st)->conn) != CONNECTION_OK;
+}
+
+/*
+ * Translate the failed result res (or, when NULL, the connection's
+ * state) into a negative errno, with its words in st->errmsg.  The one
+ * place that knows SQLSTATEs.
+ */
+static int
+pg_err(struct store *st, const PGresult *res)
+{
+	const char *state = res != NULL ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char words[400];
+
+	pg_words(words, sizeof(words), res != NULL ?
+	    PQresultErrorMessage(res) : PQerrorMessage(pgc(st)->conn));
+	if (pg_lost(st)) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: lost the "
+		    "connection to the database server: %s", st->path, words);
+		return -ENOTCONN;
+	}
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s", words);
+	if (state == NULL)
+		return -EIO;
+	if (strncmp(state, "23", 2) == 0 ||	/* integrity constraint */
+	    strncmp(state, "22", 2) == 0)	/* data exception */
+		return -EINVAL;
+	if (strcmp(state, "40001") == 0 ||	/* serialization failure */
+	    strcmp(state, "40P01") == 0 ||	/* deadlock */
+	    strcmp(state, "55P03") == 0 ||	/* lock not available */
+	    strcmp(state, "57014") == 0)	/* statement timeout */
+		return -EBUSY;
+	if (strcmp(state, "25006") == 0)	/* read-only transaction */
+		return -EROFS;
+	if (strcmp(state, "42501") == 0 ||	/* insufficient privilege */
+	    strncmp(state, "28", 2) == 0)	/* authorization */
+		return -EACCES;
+	if (strcmp(state, "53100") == 0)	/* disk full */
+		return -ENOSPC;
+	if (strcmp(state, "53200") == 0)	/* out of memory */
+		return -ENOMEM;
+	if (strncmp(state, "08", 2) == 0 ||	/* connection exception */
+	    strncmp(state, "57P", 3) == 0) {	/* the server shut down */
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: lost the "
+		    "connection to the database server: %s", st->path, words);
+		return -ENOTCONN;
+	}
+	return -EIO;
+}
+
+/* Note the wake-ups that came in with a result (store_wake_read()). */
+static void
+pg_notifies(struct pg *c)
+{
+	PGnotify *n;
+
+	while ((n = PQnotifies(c->conn)) != NULL) {
+		if (n->be_pid != PQbackendPID(c->conn))
+			c->woken = true;
+		PQfreemem(n);
+	}
+}
+
+/* The session's settings, on each connection. */
+static int
+pg_session(struct store *st)
+{
+	PGresult *res;
+	int error = 0;
+
+	res = PQexec(pgc(st)->conn, pgc(st)->listening ?
+	    "SET client_min_messages = warning; LISTEN " PG_CHANNEL :
+	    "SET client_min_messages = warning");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		error = pg_err(st, res);
+	PQclear(res);
+	return error;
+}
+
+/*
+ * The connection was lost (the server restarted, the network dropped):
+ * connect again, once, within libpq's connect_timeout.  Called before a
+ * transaction or a statement outside one, never inside a transaction:
+ * what it did is gone with the connection, and its caller has failed.
+ */
+static int
+pg_reconnect(struct store *st)
+{
+	struct pg *c = pgc(st);
+	char words[400];
+
+	if (!pg_lost(st))
+		return 0;
+	PQreset(c->conn);
+	c->gen++;
+	c->write = false;
+	if (PQstatus(c->conn) != CONNECTION_OK) {
+		pg_words(words, sizeof(words), PQerrorMessage(c->conn));
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot reach "
+		    "the database server: %s", st->path, words);
+		return -ENOTCONN;
+	}
+	return pg_session(st);
+}
+
+/* Run sql, which returns no rows, outside the statement calls. */
+static int
+pg_exec(struct store *st, const char *sql)
+{
+	PGresult *res;
+	int error = 0;
+
+	res = PQexec(pgc(st)->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		error = pg_err(st, res);
+	PQclear(res);
+	pg_notifies(pgc(st));
+	return error;
+}
+
+/* The one integer that sql returns (0 for NULL), into *v. */
+static int
+pg_int(struct store *st, const char *sql, int64_t *v)
+{
+	PGresult *res;
+	int error = 0;
+
+	res = PQexec(pgc(st)->conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		error = pg_err(st, res);
+	else if (PQntuples(res) != 1)
+		error = store_seterr(st, -EIO, "internal error: no row");
+	else
+		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return error;
+}
+
+/*
+ * SQLite's SQL as PostgreSQL's: ?N becomes $N (a bare ? the next
+ * number), "INDEXED BY name" and "NOT INDEXED" go; quoted text and
+ * names are copied as they are.  *nparams gets the highest number, of
+ * ?N and of the $N already written for PostgreSQL; used[N - 1] is set
+ * for each number in the text (used may be NULL).
+ */
+static char *
+pg_translate(const char *sql, int *nparams, unsigned char *used,
+    size_t nused)
+{
+	size_t len = strlen(sql);
+	char *out, *o;
+	const char *p = sql;
+	int hi = 0;
+
+	/* "?" becomes "$" and digits are copied: never longer but for ?. */
+	if ((out = malloc(len * 2 + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+
+			*o++ = *p++;
+			while (*p != '\0') {
+				if (*p == q && p[1] == q) {
+					*o++ = *p++;
+					*o++ = *p++;
+				} else if (*p == q) {
+					*o++ = *p++;
+					break;
+				} else {
+					*o++ = *p++;
+				}
+			}
+			continue;
+		}
+		if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+			int n = 0;
+
+			*o++ = *p++;		/* PostgreSQL's own: counted */
+			while (*p >= '0' && *p <= '9') {
+				n = n * 10 + (*p - '0');
+				*o++ = *p++;
+			}
+			if (n > hi)
+				hi = n;
+			if (used != NULL && (size_t)n <= nused)
+				used[n - 1] = 1;
+			continue;
+		}
+		if (*p == '?') {
+			int n = 0;
+
+			p++;
+			if (*p >= '0' && *p <= '9') {
+				while (*p >= '0' && *p <= '9')
+					n = n * 10 + (*p++ - '0');
+			} else {
+				n = hi + 1;
+			}
+			if (n > hi)
+				hi = n;
+			if (used != NULL && n >= 1 && (size_t)n <= nused)
+				used[n - 1] = 1;
+			o += sprintf(o, "$%d", n);
+			continue;
+		}
+		if ((p == sql || !(p[-1] == '_' || (p[-1] >= 'a' &&
+		    p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z'))) &&
+		    (strncasecmp(p, "INDEXED BY ", 11) == 0 ||
+		    strncasecmp(p, "NOT INDEXED", 11) == 0)) {
+			bool by = strncasecmp(p, "INDEXED BY ", 11) == 0;
+
+			p += 11;
+			if (by) {
+				while (*p == ' ')
+					p++;
+				while (*p == '_' || (*p >= 'a' && *p <= 'z') ||
+				    (*p >= 'A' && *p <= 'Z') ||
+				    (*p >= '0' && *p <= '9'))
+					p++;
+			}
+			continue;
+		}
+		*o++ = *p++;
+	}
+	*o = '\0';
+	*nparams = hi;
+	return out;
+}
+
+/*
+ * The statement calls.
+ */
+
+static int
+pg_prepare(struct store *st, const char *sql, bool keep, struct stmt **out)
+{
+	struct pg_stmt *s;
+
+	(void)keep;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return store_seterr(st, -ENOMEM, "out of memory");
+	s->base.ops = &pg_ops;
+	s->st = st;
+	s->row = -1;
+	/* Count first, then note which numbers the text uses. */
+	if ((s->sql = pg_translate(sql, &s->nparams, NULL, 0)) == NULL)
+		goto oom;
+	if (s->nparams > 0) {
+		free(s->sql);
+		s->sql = NULL;
+		if ((s->used = calloc((size_t)s->nparams, 1)) == NULL ||
+		    (s->p = calloc((size_t)s->nparams, sizeof(*s->p))) ==
+		    NULL || (s->sql = pg_translate(sql, &s->nparams, s->used,
+		    (size_t)s->nparams)) == NULL)
+			goto oom;
+	}
+	*out = &s->base;
+	return 0;
+oom:
+	free(s->used);
+	free(s->p);
+	free(s->sql);
+	free(s);
+	return store_seterr(st, -ENOMEM, "out of memory");
+}
+
+/* Forget the decoded blobs of the current row. */
+static void
+pg_blobs_free(struct pg_stmt *s)
+{
+	int i, n;
+
+	if (s->blobs == NULL)
+		return;
+	n = s->res != NULL ? PQnfields(s->res) : 0;
+	for (i = 0; i < n; i++)
+		PQfreemem(s->blobs[i]);
+	free(s->blobs);
+	free(s->bloblens);
+	s->blobs = NULL;
+	s->bloblens = NULL;
+}
+
+static void
+pg_reset(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+
+	pg_blobs_free(s);
+	PQclear(s->res);
+	s->res = NULL;
+	s->row = -1;
+}
+
+static void
+pg_param_free(struct pg_param *p)
+{
+	free(p->own);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+pg_clear(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+	int i;
+
+	for (i = 0; i < s->nparams; i++)
+		pg_param_free(&s->p[i]);
+}
+
+static void
+pg_finalize(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+
+	pg_reset(st);
+	pg_clear(st);
+	free(s->p);
+	free(s->used);
+	free(s->sql);
+	free(s);
+}
+
+static int
+pg_step(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+	const char **values = NULL;
+	int *lens = NULL, *fmts = NULL, i, error;
+	unsigned *types = NULL;
+	ExecStatusType rs;
+
+	if (s->res != NULL) {
+		pg_blobs_free(s);
+		if (++s->row < PQntuples(s->res))
+			return DB_ROW;
+		s->row = PQntuples(s->res);
+		return DB_DONE;
+	}
+	if (s->nparams > 0) {
+		values = calloc((size_t)s->nparams, sizeof(*values));
+		lens = calloc((size_t)s->nparams, sizeof(*lens));
+		fmts = calloc((size_t)s->nparams, sizeof(*fmts));
+		types = calloc((size_t)s->nparams, sizeof(*types));
+		if (values == NULL || lens == NULL || fmts == NULL ||
+		    types == NULL) {
+			error = store_seterr(s->st, -ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < s->nparams; i++) {
+			values[i] = s->p[i].value;
+			lens[i] = s->p[i].len;
+			fmts[i] = s->p[i].binary;
+			/* A number the text skips needs a type all the same. */
+			types[i] = s->used[i] ? s->p[i].type : PG_TEXT;
+		}
+	}
+	if (PQtransactionStatus(pgc(s->st)->conn) == PQTRANS_IDLE &&
+	    (error = pg_reconnect(s->st)) != 0)
+		goto out;
+	s->res = PQexecParams(pgc(s->st)->conn, s->sql, s->nparams, types,
+	    values, lens, fmts, 0);
+	pg_notifies(pgc(s->st));
+	rs = PQresultStatus(s->res);
+	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+		error = pg_err(s->st, s->res);
+		PQclear(s->res);
+		s->res = NULL;
+		goto out;
+	}
+	pgc(s->st)->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+	s->row = 0;
+	error = PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+out:
+	free(values);
+	free(lens);
+	free(fmts);
+	free(types);
+	return error;
+}
+
+static struct pg_param *
+pg_param(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+
+	if (i < 1 || i > s->nparams)
+		return NULL;		/* as SQLite: SQLITE_RANGE, ignored */
+	pg_param_free(&s->p[i - 1]);
+	return &s->p[i - 1];
+}
+
+static void
+pg_bind_int(struct stmt *st, int i, int64_t v)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL)
+		return;
+	snprintf(p->num, sizeof(p->num), "%" PRId64, v);
+	p->value = p->num;
+	p->type = PG_INT8;
+}
+
+static void
+pg_bind_double(struct stmt *st, int i, double v)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL)
+		return;
+	snprintf(p->num, sizeof(p->num), "%.17g", v);
+	p->value = p->num;
+	p->type = PG_FLOAT8;
+}
+
+static void
+pg_bind_text(struct stmt *st, int i, const char *v, bool copy)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL || v == NULL)
+		return;
+	if (copy) {
+		if ((p->own = strdup(v)) == NULL)
+			return;		/* binds NULL: the insert fails */
+		v = p->own;
+	}
+	p->value = v;
+}
+
+static void
+pg_bind_blob(struct stmt *st, int i, const void *v, size_t n)
+{
+	struct pg_param *p = pg_param(st, i);
+
+	if (p == NULL || v == NULL)
+		return;
+	p->value = v;
+	p->len = (int)n;
+	p->binary = 1;
+	p->type = PG_BYTEA;
+}
+
+static void
+pg_bind_null(struct stmt *st, int i)
+{
+	(void)pg_param(st, i);
+}
+
+/* Is there a value at column i of the current row? */
+static bool
+pg_at(struct pg_stmt *s, int i)
+{
+	return s->res != NULL && s->row >= 0 && s->row < PQntuples(s->res) &&
+	    i >= 0 && i < PQnfields(s->res);
+}
+
+static bool
+pg_col_null(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+
+	return !pg_at(s, i) || PQgetisnull(s->res, s->row, i);
+}
+
+static int64_t
+pg_col_int(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+	const char *v;
+
+	if (pg_col_null(st, i))
+		return 0;
+	v = PQgetvalue(s->res, s->row, i);
+	if (*v == 't')			/* a boolean */
+		return 1;
+	if (*v == 'f')
+		return 0;
+	if (strpbrk(v, ".eE") != NULL)	/* a double, as SQLite casts */
+		return (int64_t)strtod(v, NULL);
+	return strtoll(v, NULL, 10);
+}
+
+static double
+pg_col_double(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+
+	if (pg_col_null(st, i))
+		return 0;
+	return strtod(PQgetvalue(s->res, s->row, i), NULL);
+}
+
+static const char *
+pg_col_text(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+
+	if (pg_col_null(st, i))
+		return NULL;
+	return PQgetvalue(s->res, s->row, i);
+}
+
+static const void *
+pg_col_blob(struct stmt *st, int i, size_t *len)
+{
+	struct pg_stmt *s = ps(st);
+	int n;
+
+	*len = 0;
+	if (pg_col_null(st, i))
+		return NULL;
+	if (PQftype(s->res, i) != PG_BYTEA) {	/* text read as bytes */
+		*len = (size_t)PQgetlength(s->res, s->row, i);
+		return *len > 0 ? PQgetvalue(s->res, s->row, i) : NULL;
+	}
+	if (s->blobs == NULL) {
+		n = PQnfields(s->res);
+		s->blobs = calloc((size_t)n, sizeof(*s->blobs));
+		s->bloblens = calloc((size_t)n, sizeof(*s->bloblens));
+		if (s->blobs == NULL || s->bloblens == NULL) {
+			free(s->blobs);
+			free(s->bloblens);
+			s->blobs = NULL;
+			s->bloblens = NULL;
+			return NULL;
+		}
+	}
+	if (s->blobs[i] == NULL)
+		s->blobs[i] = PQunescapeBytea((const unsigned char *)
+		    PQgetvalue(s->res, s->row, i), &s->bloblens[i]);
+	*len = s->blobs[i] != NULL ? s->bloblens[i] : 0;
+	return *len > 0 ? s->blobs[i] : NULL;
+}
+
+static int64_t
+pg_changes(struct store *st)
+{
+	return pgc(st)->changes;
+}
+
+/*
+ * Transactions.
+ */
+
+static int
+pg_begin(struct store *st, enum store_txn kind)
+{
+	char sql[160];
+	int error;
+
+	if ((error = pg_reconnect(st)) != 0)
+		return error;
+	switch (kind) {
+	case TXN_READ:
+		return pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+		    "READ ONLY");
+	case TXN_LIGHT:
+	case TXN_WRITE:
+	default:
+		snprintf(sql, sizeof(sql), "BEGIN; %sSELECT "
+		    "pg_advisory_xact_lock(%" PRId64 ")", kind == TXN_LIGHT ?
+		    "SET LOCAL synchronous_commit = off; " : "",
+		    PG_LOCK_WRITE);
+		if ((error = pg_exec(st, sql)) != 0 &&
+		    PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
+			(void)pg_exec(st, "ROLLBACK");
+		pgc(st)->write = error == 0;
+		return error;
+	}
+}
+
+/*
+ * COMMIT.  jobctl's writes (STORE_POKE) wake the daemons: the NOTIFY is
+ * part of the transaction, delivered when it commits and only then.
+ */
+static int
+pg_commit(struct store *st)
+{
+	struct pg *c = pgc(st);
+	bool poke = c->poke && c->write;
+
+	c->write = false;
+	return pg_exec(st, poke ? "NOTIFY " PG_CHANNEL "; COMMIT" : "COMMIT");
+}
+
+static void
+pg_rollback(struct store *st)
+{
+	char saved[sizeof(st->errmsg)];
+
+	if (pgc(st)->conn == NULL ||
+	    PQtransactionStatus(pgc(st)->conn) == PQTRANS_IDLE)
+		return;
+	memcpy(saved, st->errmsg, sizeof(saved));
+	(void)pg_exec(st, "ROLLBACK");
+	memcpy(st->errmsg, saved, sizeof(saved));
+	pgc(st)->write = false;
+}
+
+static bool
+pg_in_txn(struct store *st)
+{
+	return PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE;
+}
+
+/*
+ * Upkeep: the server's own (autovacuum, its WAL); nothing to do here.
+ */
+
+static int
+pg_wal_trim(struct store *st)
+{
+	(void)st;
+	return 0;
+}
+
+static int
+pg_vacuum_step(struct store *st, int pages, int64_t *left)
+{
+	(void)st;
+	(void)pages;
+	*left = 0;
+	return 0;
+}
+
+static void
+pg_sizes(struct store *st, int64_t *db, int64_t *log)
+{
+	*log = 0;
+	if (pg_int(st, "SELECT pg_database_size(current_database())", db) !=
+	    0)
+		*db = 0;
+}
+
+static int
+pg_wake_fd(struct store *st, int *fd, uint64_t *gen)
+{
+	struct pg *c = pgc(st);
+	int error;
+
+	if (!c->listening) {
+		if ((error = pg_reconnect(st)) != 0 ||
+		    (error = pg_exec(st, "LISTEN " PG_CHANNEL)) != 0)
+			return error;
+		c->listening = true;
+	}
+	*fd = PQsocket(c->conn);
+	*gen = c->gen;
+	return 0;
+}
+
+static int
+pg_wake_read(struct store *st, bool *woke)
+{
+	struct pg *c = pgc(st);
+
+	if (!pg_lost(st) && PQconsumeInput(c->conn) == 0)
+		return pg_err(st, NULL);
+	if (!pg_lost(st))
+		pg_notifies(c);
+	*woke = c->woken;
+	c->woken = false;
+	return pg_lost(st) ? pg_err(st, NULL) : 0;
+}
+
+static void
+pg_close(struct store *st)
+{
+	struct pg *c = pgc(st);
+
+	if (c == NULL)
+		return;
+	PQfinish(c->conn);
+	free(c);
+	st->conn = NULL;
+}
+
+static const struct store_ops pg_ops = {
+	.name = "PostgreSQL",
+	.prepare = pg_prepare,
+	.finalize = pg_finalize,
+	.step = pg_step,
+	.reset = pg_reset,
+	.clear = pg_clear,
+	.bind_int = pg_bind_int,
+	.bind_double = pg_bind_double,
+	.bind_text = pg_bind_text,
+	.bind_blob = pg_bind_blob,
+	.bind_null = pg_bind_null,
+	.col_null = pg_col_null,
+	.col_int = pg_col_int,
+	.col_double = pg_col_double,
+	.col_text = pg_col_text,
+	.col_blob = pg_col_blob,
+	.changes = pg_changes,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.in_txn = pg_in_txn,
+	.close = pg_close,
+	.wal_trim = pg_wal_trim,
+	.vacuum_step = pg_vacuum_step,
+	.sizes = pg_sizes,
+	.wake_fd = pg_wake_fd,
+	.wake_read = pg_wake_read,
+};
+
+/*
+ * The schema.
+ */
+
+/*
+ * The schema version of the database (0: no jobd tables), refusing one
+ * that holds other tables or is newer than this build.
+ */
+static int
+pg_version(struct store *st, int64_t *version)
+{
+	int64_t meta = 0, tables = 0;
+	int error;
+
+	*version = 0;
+	if ((error = pg_int(st, "SELECT count(*) FROM pg_tables WHERE "
+	    "schemaname = current_schema() AND tablename = 'jobd_meta'",
+	    &meta)) != 0 ||
+	    (error = pg_int(st, "SELECT count(*) FROM pg_tables WHERE "
+	    "schemaname = current_schema()", &tables)) != 0)
+		return error;
+	if (meta == 0)
+		return tables == 0 ? 0 : store_seterr(st, -EBADMSG,
+		    "not a jobd database (it holds other tables)");
+	if ((error = pg_int(st, "SELECT version FROM jobd_meta", version)) !=
+	    0)
+		return error;
+	if (*version > schema_pg_nmigrations) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "database schema "
+		    "version %" PRId64 " is newer than this jobd supports "
+		    "(%d); upgrade jobd", *version, schema_pg_nmigrations);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+/*
+ * Bring the schema up to date, under an advisory lock, so that daemons
+ * starting at once migrate once: the first applies the migrations in one
+ * transaction, the others wait for it and find nothing left to do.
+ */
+static int
+pg_migrate(struct store *st, int flags)
+{
+	char sql[96];
+	int64_t version = 0;
+	int error, i;
+
+	if ((error = pg_version(st, &version)) != 0)
+		return error;
+	if (version == schema_pg_nmigrations)
+		return 0;
+	if (flags & STORE_READONLY) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "database schema "
+		    "version %" PRId64 " needs upgrading to %d, which a "
+		    "read-only open cannot do", version, schema_pg_nmigrations);
+		return -EROFS;
+	}
+	if (version == 0 && !(flags & STORE_CREATE))
+		return store_seterr(st, -ENOENT, "no such database (it has "
+		    "no jobd tables; jobd creates them)");
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%" PRId64 ")",
+	    PG_LOCK_MIGRATE);
+	if ((error = pg_exec(st, sql)) != 0)
+		return error;
+	if ((error = pg_exec(st, "BEGIN")) != 0)
+		goto unlock;
+	if ((error = pg_version(st, &version)) != 0)	/* again, locked */
+		goto fail;
+	for (i = (int)version; i < schema_pg_nmigrations; i++) {
+		if ((error = pg_exec(st, schema_pg_migrations[i].sql)) != 0) {
+			char why[sizeof(st->errmsg)];
+
+			memcpy(why, st->errmsg, sizeof(why));
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			    "migration postgresql/%s failed: %.400s",
+			    schema_pg_migrations[i].name, why);
+			goto fail;
+		}
+	}
+	snprintf(sql, sizeof(sql), "UPDATE jobd_meta SET version = %d",
+	    schema_pg_nmigrations);
+	if ((error = pg_exec(st, sql)) != 0 ||
+	    (error = pg_exec(st, "COMMIT")) != 0)
+		goto fail;
+	goto unlock;
+fail:
+	pg_rollback(st);
+unlock:
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%" PRId64 ")",
+	    PG_LOCK_MIGRATE);
+	(void)pg_exec(st, sql);
+	return error;
+}
+
+/* Connecting failed: the errno of libpq's message. */
+static int
+pg_connect_errno(const char *msg)
+{
+	if (strstr(msg, "password") != NULL ||
+	    strstr(msg, "authentication") != NULL ||
+	    strstr(msg, "permission denied") != NULL)
+		return -EACCES;
+	if (strstr(msg, "does not exist") != NULL)
+		return -ENOENT;
+	return -ENOTCONN;
+}
+
+int
+store_pg_open(struct store *st, const char *name, int flags, char *err,
+    size_t errlen)
+{
+	static const char *const keys[] = { "connect_timeout",
+	    "application_name", "dbname", NULL };
+	const char *values[] = { "5", "jobd", name, NULL };
+	char shown[512], words[400];
+	struct pg *c;
+	int error;
+
+	dburl_redact(name, shown, sizeof(shown));
+	if ((error = dburl_check(name, err, errlen)) != 0)
+		return error;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (st->path = strdup(shown)) == NULL) {
+		free(c);
+		snprintf(err, errlen, "%s: out of memory", shown);
+		return -ENOMEM;
+	}
+	st->ops = &pg_ops;
+	st->conn = c;
+	st->dialect = store_pg_sql;
+	c->conn = PQconnectdbParams(keys, values, 1);
+	if (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) {
+		pg_words(words, sizeof(words), c->conn != NULL ?
+		    PQerrorMessage(c->conn) : "out of memory");
+		error = pg_connect_errno(words);
+		snprintf(err, errlen, "%s: cannot connect: %s", shown, words);
+		return error;
+	}
+	c->poke = (flags & STORE_POKE) != 0;
+	/* Notices (e.g. "relation exists, skipping") are not errors. */
+	if ((error = pg_session(st)) != 0 ||
+	    ((flags & STORE_READONLY) && (error = pg_exec(st,
+	    "SET default_transaction_read_only = on")) != 0) ||
+	    (error = pg_migrate(st, flags)) != 0) {
+		snprintf(err, errlen, "%s: %s", shown, st->errmsg);
+		return error;
+	}
+	return 0;
+}
