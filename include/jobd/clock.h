@@ -9,6 +9,7 @@
 #ifndef JOBD_CLOCK_H
 #define JOBD_CLOCK_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct jd_clock {
@@ -24,9 +25,26 @@ extern const struct jd_clock clock_system;
  * The clock jobd and jobctl run on: clock_system, unless $JOBD_TEST_CLOCK
  * names a file, for tests: then wall time is read from that file (UTC ms
  * as decimal text) each time it is asked for, so a test moves time by
- * rewriting the file; monotonic time stays the system's.
+ * rewriting the file; a signed number ("+600000", "-5000") is an offset
+ * from the system's time instead.  Monotonic time stays the system's.
  */
 const struct jd_clock *clock_default(void);
+
+/*
+ * A clock set off from another by an offset that may change at any time
+ * (atomically: any thread may read it): a daemon on a database server
+ * runs on the server's time (its base clock's, plus what the server is
+ * ahead), so that every host judges leases and due times alike.
+ * Monotonic time is the base clock's.
+ */
+struct jd_offset_clock {
+	struct jd_clock		 clock;		/* the clock to use */
+	const struct jd_clock	*base;
+	_Atomic int64_t		 offset_ms;
+};
+void	clock_offset_init(struct jd_offset_clock *c,
+	    const struct jd_clock *base);
+void	clock_offset_set(struct jd_offset_clock *c, int64_t offset_ms);
 
 /* Shorthands for c->wall_ms(c->ctx) and c->mono_ms(c->ctx). */
 int64_t	clock_wall_ms(const struct jd_clock *c);

@@ -17,6 +17,9 @@ struct sched_opts {
 	struct jd_config	*cfg;		/* in use; reloads update it */
 	const char		*config_path;	/* reread on SIGHUP, or NULL */
 	const struct jd_clock	*clock;
+	struct jd_offset_clock	*server_clock;	/* clock, kept on the
+						   database server's time;
+						   NULL: no server */
 };
 
 /*

@@ -366,6 +366,12 @@ int	store_data_version(struct store *st, int64_t *v);
 int	store_wake_fd(struct store *st, int *fd, uint64_t *gen);
 int	store_wake_read(struct store *st, bool *woke);
 
+/*
+ * The database server's clock, UTC ms, into *ms; -EOPNOTSUPP when the
+ * database has no server (SQLite: one host, one clock).
+ */
+int	store_server_ms(struct store *st, int64_t *ms);
+
 /* The database's name for messages: a URI's password masked. */
 const char *store_name(const struct store *st);
 

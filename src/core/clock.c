@@ -48,9 +48,11 @@ clock_mono_ms(const struct jd_clock *c)
 }
 
 /*
- * The test clock: wall time from the file named by ctx.  A test rewriting
- * the file may be caught in the middle (empty, or half a number): then the
- * last time read stands.  Before any, the system's.
+ * The test clock: wall time from the file named by ctx, or, when the
+ * number there has a sign ("+600000"), the system's time that far off (a
+ * host whose clock is wrong).  A test rewriting the file may be caught in
+ * the middle (empty, or half a number): then the last time read stands.
+ * Before any, the system's.
  */
 static _Atomic int64_t file_last;
 
@@ -70,6 +72,9 @@ file_wall_ms(void *ctx)
 		goto last;
 	buf[n] = '\0';
 	v = strtoll(buf, &end, 10);
+	if (end != buf && (*buf == '+' || *buf == '-') &&
+	    (*end == '\0' || *end == '\n'))
+		v = clock_add(clock_read(CLOCK_REALTIME), v);
 	if (end == buf || v <= 0 || (*end != '\0' && *end != '\n'))
 		goto last;
 	atomic_store(&file_last, v);
@@ -90,6 +95,38 @@ clock_default(void)
 		return &clock_system;
 	file_clock.ctx = (void *)(uintptr_t)path;
 	return &file_clock;
+}
+
+static int64_t
+offset_wall_ms(void *ctx)
+{
+	struct jd_offset_clock *c = ctx;
+
+	return clock_add(clock_wall_ms(c->base), atomic_load(&c->offset_ms));
+}
+
+static int64_t
+offset_mono_ms(void *ctx)
+{
+	struct jd_offset_clock *c = ctx;
+
+	return clock_mono_ms(c->base);
+}
+
+void
+clock_offset_init(struct jd_offset_clock *c, const struct jd_clock *base)
+{
+	c->clock.wall_ms = offset_wall_ms;
+	c->clock.mono_ms = offset_mono_ms;
+	c->clock.ctx = c;
+	c->base = base;
+	atomic_init(&c->offset_ms, 0);
+}
+
+void
+clock_offset_set(struct jd_offset_clock *c, int64_t offset_ms)
+{
+	atomic_store(&c->offset_ms, offset_ms);
 }
 
 int64_t

@@ -169,6 +169,15 @@ store_wake_read(struct store *st, bool *woke)
 	return st->ops->wake_read != NULL ? st->ops->wake_read(st, woke) : 0;
 }
 
+int
+store_server_ms(struct store *st, int64_t *ms)
+{
+	if (st->ops->server_ms == NULL)
+		return store_seterr(st, -EOPNOTSUPP, "the database has no "
+		    "server clock");
+	return st->ops->server_ms(st, ms);
+}
+
 const char *
 store_name(const struct store *st)
 {

@@ -122,6 +122,20 @@ pg_lost(struct store *st)
 }
 
 /*
+ * The connection is gone: one message, the same each time, so that a
+ * daemon logs an outage once, not each failed call (the first connection's
+ * failure, in store_open(), gives libpq's words).
+ */
+static int
+pg_gone(struct store *st)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s: no connection to the "
+	    "database server (it stopped, or the network did); reconnecting",
+	    st->path);
+	return -ENOTCONN;
+}
+
+/*
  * Translate the failed result res (or, when NULL, the connection's
  * state) into a negative errno, with its words in st->errmsg.  The one
  * place that knows SQLSTATEs.
@@ -135,11 +149,8 @@ pg_err(struct store *st, const PGresult *res)
 
 	pg_words(words, sizeof(words), res != NULL ?
 	    PQresultErrorMessage(res) : PQerrorMessage(pgc(st)->conn));
-	if (pg_lost(st)) {
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s: lost the "
-		    "connection to the database server: %s", st->path, words);
-		return -ENOTCONN;
-	}
+	if (pg_lost(st))
+		return pg_gone(st);
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s", words);
 	if (state == NULL)
 		return -EIO;
@@ -161,11 +172,8 @@ pg_err(struct store *st, const PGresult *res)
 	if (strcmp(state, "53200") == 0)	/* out of memory */
 		return -ENOMEM;
 	if (strncmp(state, "08", 2) == 0 ||	/* connection exception */
-	    strncmp(state, "57P", 3) == 0) {	/* the server shut down */
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s: lost the "
-		    "connection to the database server: %s", st->path, words);
-		return -ENOTCONN;
-	}
+	    strncmp(state, "57P", 3) == 0)	/* the server shut down */
+		return pg_gone(st);
 	return -EIO;
 }
 
@@ -180,6 +188,17 @@ pg_notifies(struct pg *c)
 			c->woken = true;
 		PQfreemem(n);
 	}
+}
+
+/*
+ * The server's notices (a warning that it shuts down, say) are not
+ * written to stderr by libpq: what matters comes as an error.
+ */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
 }
 
 /* The session's settings, on each connection. */
@@ -208,19 +227,14 @@ static int
 pg_reconnect(struct store *st)
 {
 	struct pg *c = pgc(st);
-	char words[400];
 
 	if (!pg_lost(st))
 		return 0;
 	PQreset(c->conn);
 	c->gen++;
 	c->write = false;
-	if (PQstatus(c->conn) != CONNECTION_OK) {
-		pg_words(words, sizeof(words), PQerrorMessage(c->conn));
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot reach "
-		    "the database server: %s", st->path, words);
-		return -ENOTCONN;
-	}
+	if (PQstatus(c->conn) != CONNECTION_OK)
+		return pg_gone(st);
 	return pg_session(st);
 }
 
@@ -760,6 +774,17 @@ pg_sizes(struct store *st, int64_t *db, int64_t *log)
 }
 
 static int
+pg_server_ms(struct store *st, int64_t *ms)
+{
+	int error;
+
+	if ((error = pg_reconnect(st)) != 0)
+		return error;
+	return pg_int(st, "SELECT (extract(epoch FROM clock_timestamp()) * "
+	    "1000)::bigint", ms);
+}
+
+static int
 pg_wake_fd(struct store *st, int *fd, uint64_t *gen)
 {
 	struct pg *c = pgc(st);
@@ -830,6 +855,7 @@ static const struct store_ops pg_ops = {
 	.sizes = pg_sizes,
 	.wake_fd = pg_wake_fd,
 	.wake_read = pg_wake_read,
+	.server_ms = pg_server_ms,
 };
 
 /*
@@ -972,6 +998,7 @@ store_pg_open(struct store *st, const char *name, int flags, char *err,
 		return error;
 	}
 	c->poke = (flags & STORE_POKE) != 0;
+	(void)PQsetNoticeProcessor(c->conn, pg_notice, NULL);
 	/* Notices (e.g. "relation exists, skipping") are not errors. */
 	if ((error = pg_session(st)) != 0 ||
 	    ((flags & STORE_READONLY) && (error = pg_exec(st,

@@ -132,6 +132,8 @@ main(int argc, char **argv)
 	};
 	struct jd_config cfg;
 	struct sched_opts so;
+	struct jd_offset_clock server_clock;
+	const struct jd_clock *clock;
 	struct store *st;
 	char cfgpath[PATH_MAX], dbpath[PATH_MAX], err[1024];
 	const char *config_flag = NULL, *db_flag = NULL;
@@ -279,8 +281,12 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return EX_NOPERM_;
 	}
+	/* On a database server, the server's clock (sched_sync_clock()). */
+	clock_offset_init(&server_clock, clock_default());
+	clock = dburl_is_postgres(dbpath) ? &server_clock.clock :
+	    clock_default();
 	error = store_open(&st, dbpath, STORE_CREATE | STORE_SMALL |
-	    STORE_NOFOLLOW | (is_default ? STORE_MKDIR : 0), clock_default(),
+	    STORE_NOFOLLOW | (is_default ? STORE_MKDIR : 0), clock,
 	    err, sizeof(err));
 	if (error != 0) {
 		log_errx("%s", err);
@@ -292,7 +298,8 @@ main(int argc, char **argv)
 	so.db_path = dbpath;
 	so.cfg = &cfg;
 	so.config_path = cfgpath[0] != '\0' ? cfgpath : NULL;
-	so.clock = clock_default();
+	so.clock = clock;
+	so.server_clock = dburl_is_postgres(dbpath) ? &server_clock : NULL;
 	rc = sched_run(&so);
 	store_close(st);
 	config_free(&cfg);

@@ -119,6 +119,8 @@ struct sched {
 	const char		*config_path;
 	const char		*db_path;
 	const struct jd_clock	*clock;
+	struct jd_offset_clock	*server_clock;	/* or NULL */
+	int64_t			 skew_said;	/* the offset last logged */
 	struct workers		*workers;
 	struct contain		*contain;	/* cgroup or session */
 	char			 wal_name[NAME_MAX + 1];
@@ -796,6 +798,37 @@ sched_heartbeat_ms(const struct sched *s)
 	    s->cfg->poll_interval_ms;
 }
 
+/*
+ * On a database server, every host runs on the server's clock: leases,
+ * due times and cron slots are judged alike by all, whatever their own
+ * clocks say.  Measured at each heartbeat (half the round trip counts as
+ * the server's); an offset of a second or more is logged when it changes
+ * by that much.
+ */
+static void
+sched_sync_clock(struct sched *s)
+{
+	const struct jd_clock *base;
+	int64_t before, server, after, off, diff;
+
+	if (s->server_clock == NULL)
+		return;
+	base = s->server_clock->base;
+	before = clock_wall_ms(base);
+	if (store_server_ms(s->st, &server) != 0)
+		return;			/* the last offset stands */
+	after = clock_wall_ms(base);
+	off = server - before - (after - before) / 2;
+	clock_offset_set(s->server_clock, off);
+	diff = off - s->skew_said;
+	if (diff >= 1000 || diff <= -1000) {
+		log_info("this host's clock is %" PRId64 " ms %s the database "
+		    "server's; jobd runs on the server's", off < 0 ? -off :
+		    off, off < 0 ? "ahead of" : "behind");
+		s->skew_said = off;
+	}
+}
+
 /* Step 5: renew our leases and our heartbeat. */
 static void
 sched_heartbeat(struct sched *s, int64_t now)
@@ -815,6 +848,7 @@ sched_heartbeat(struct sched *s, int64_t now)
 	if (s->running.n == 0 && every < s->cfg->poll_interval_ms)
 		every = s->cfg->poll_interval_ms;
 	s->next_heartbeat = now + every;
+	sched_sync_clock(s);
 	/* A daemon of this host that died while we run: take over now. */
 	sched_reclaim(s);
 }
@@ -1483,6 +1517,8 @@ sched_run(const struct sched_opts *o)
 	s->config_path = o->config_path;
 	s->db_path = o->db_path;
 	s->clock = o->clock;
+	s->server_clock = o->server_clock;
+	sched_sync_clock(s);
 	sched_identity(s);
 	sched_notify_conf(s);
 
