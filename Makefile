@@ -49,12 +49,12 @@ endif
 
 # Build and test dependencies: pkg-config modules, the commands the tests
 # use, and the Debian packages that provide them all.
-PKGS		:= sqlite3 libuv inih
+PKGS		:= sqlite3 libuv inih libpq
 TEST_PKGS	:= cmocka
 TOOLS		:= sqlite3 mandoc timeout python3
 FILES		:= /usr/share/zoneinfo/America/New_York
-DEB_PKGS	:= libsqlite3-dev libuv1-dev libinih-dev libcmocka-dev \
-		   pkg-config sqlite3 mandoc python3 tzdata
+DEB_PKGS	:= libsqlite3-dev libuv1-dev libinih-dev libpq-dev \
+		   libcmocka-dev pkg-config sqlite3 mandoc python3 tzdata
 
 NODEPS_GOALS	:= clean distclean uninstall deps-check
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -97,13 +97,14 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   store_conn store_daemon store_result store_schedule schedule tz \
 		   cron crash utf8 procopt jobspec procfs outbox store_notify \
 		   mail store_metrics metrics stats store_stats store_prune store_deps \
-		   store_claim retention queue store_queue
+		   store_claim retention queue store_queue dburl
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
 		   cmd_complete cmd_metrics cmd_stats cmd_prune cmd_queue
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
-		   clock log jobspec cronfire outbox mail metrics stats retention queue
+		   clock log jobspec cronfire outbox mail metrics stats retention queue \
+		   dburl
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)
