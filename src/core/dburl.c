@@ -6,8 +6,8 @@
  * "***" where a secret was: no byte of a secret is ever copied, so a cut
  * result cannot hold one either.  It follows libpq's grammar where that
  * is unambiguous and masks more where it is not (the user information
- * ends at the last '@' before the query, not libpq's first '@', so that an
- * unencoded '@' or '/' in a password is masked whole).
+ * ends at the last '@' before the hosts, not at libpq's first '@', so
+ * that an unencoded '@', '/' or '?' in a password is masked whole).
  *
  * dburl_check never shows libpq's own message for the name as given: that
  * message may quote part of the password (`invalid percent-encoded token:
@@ -110,83 +110,111 @@ dburl_secret_key(const char *key, size_t n, bool decode)
 	    strcasecmp(k, "sslpassword") == 0;
 }
 
-/* Whether s starts a URI query parameter "key=" (after an '&'). */
+/*
+ * Whether s starts "KEY=" where KEY is one of libpq's connection
+ * keywords (the linked libpq's own list: PQconninfoParse("") returns
+ * every option, none set).  Without the list (out of memory), no.
+ */
 static bool
 dburl_param_start(const char *s)
 {
-	const char *p;
+	PQconninfoOption *opts, *o;
+	size_t n;
+	bool found = false;
 
-	for (p = s; isalnum((unsigned char)*p) || *p == '_' || *p == '%' ||
-	    *p == '.' || *p == '-'; p++)
-		;
-	return p > s && *p == '=';
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+	if (n == 0 || s[n] != '=' || (opts = PQconninfoParse("", NULL)) == NULL)
+		return false;
+	for (o = opts; o->keyword != NULL && !found; o++)
+		found = strlen(o->keyword) == n &&
+		    strncmp(o->keyword, s, n) == 0;
+	PQconninfoFree(opts);
+	return found;
 }
 
 /*
- * The query part of a URI, and whatever else follows the user
- * information: every "password=" (or "sslpassword=") parameter's value is
- * masked.  A parameter starts after a '?' or an '&'; a value ends at an
- * '&' that starts another "key=", so that an unencoded '&' inside a
- * password does not let its tail through.
+ * When p (in rest, a URI after its scheme) starts the value of a secret
+ * query parameter ("?password=" or "&sslpassword=" just before it), the
+ * end of that value, else NULL.  A value ends at an '&' that starts
+ * another parameter of libpq's ("&sslmode="), else at the end of the
+ * name: an unencoded '&' in a password ("a&b=c") does not end it.
  */
-static void
-dburl_redact_query(struct dburl_buf *b, const char *p)
+static const char *
+dburl_query_secret(const char *rest, const char *p)
 {
-	const char *k, *v;
+	const char *k;
 
-	while (*p != '\0') {
-		if (*p != '?' && *p != '&') {
-			buf_put(b, p++, 1);
-			continue;
-		}
-		buf_put(b, p++, 1);
-		for (k = p; *k != '\0' && *k != '=' && *k != '&' && *k != '?';
-		    k++)
-			;
-		if (*k != '=' || !dburl_secret_key(p, (size_t)(k - p), true))
-			continue;
-		buf_put(b, p, (size_t)(k - p) + 1);
-		buf_put(b, DBURL_MASK, strlen(DBURL_MASK));
-		for (v = k + 1; *v != '\0'; v++)
-			if (*v == '&' && dburl_param_start(v + 1))
-				break;
-		p = v;
-	}
+	if (p - rest < 3 || p[-1] != '=')
+		return NULL;
+	for (k = p - 1; k > rest && strchr("?&=", k[-1]) == NULL; k--)
+		;
+	if (k == rest || (k[-1] != '?' && k[-1] != '&') ||
+	    !dburl_secret_key(k, (size_t)(p - 1 - k), true))
+		return NULL;
+	for (; *p != '\0'; p++)
+		if (*p == '&' && dburl_param_start(p + 1))
+			break;
+	return p;
 }
 
 /*
- * A URI: the scheme, the user information with its password masked, then
- * the rest with dburl_redact_query.  The user information ends at the
- * last '@' before the first '?' (libpq takes the first '@': masking up to
- * the last one also covers an unencoded '@' or '/' in a password).  With
- * no '@' there, the last '@' after it is taken, provided what comes before
- * the ':' is shaped like a user name: a password with an unencoded '?'.
+ * Whether the '@' at "at" is followed by what can only be a host list,
+ * up to a '/', a '?' or the end: names, IPv6 literals, ports, commas.
+ */
+static bool
+dburl_hosts_follow(const char *at)
+{
+	size_t n;
+
+	n = strspn(at + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~%:,[]");
+	return at[1 + n] == '\0' || at[1 + n] == '/' || at[1 + n] == '?';
+}
+
+/*
+ * A URI: the scheme, then the rest with every secret masked: the
+ * password in the user information, and the values of password= and
+ * sslpassword= query parameters.  Where these overlap (an '@' in a query
+ * value can look like the end of the user information), their union is
+ * masked, as one "***".
+ *
+ * libpq ends the user information at the first '@' before any '/'; a
+ * password with an unencoded '@', '/' or '?' then gives part of itself to
+ * the host, the database or the query, and so to messages.  Here it ends
+ * at the last '@' that only a host list follows (else at the last '@' of
+ * all), so such a password is masked whole.  The price: with an '@' after
+ * the hosts too ("?user=me@corp"), more than the password is masked.  A
+ * "user" that starts with '[' is an IPv6 host: "[::1]:5432/db?user=a@b"
+ * has no password.
  */
 static void
 dburl_redact_uri(struct dburl_buf *b, const char *name, size_t slen)
 {
-	const char *rest = name + slen, *q, *at = NULL, *colon, *p;
-	bool late = false;
+	const char *rest = name + slen, *at = NULL, *colon = NULL, *p, *e, *q;
+	const char *end = NULL;		/* masked up to here */
 
 	buf_put(b, name, slen);
-	q = rest + strcspn(rest, "?");
-	for (p = rest; p < q; p++)
-		if (*p == '@')
+	for (p = rest; *p != '\0'; p++)
+		if (*p == '@' && dburl_hosts_follow(p))
 			at = p;
-	if (at == NULL && *q == '?' && (at = strrchr(q, '@')) != NULL)
-		late = true;
-	if (at != NULL) {
+	if (at == NULL)
+		at = strrchr(rest, '@');
+	if (at != NULL && rest[0] != '[')
 		colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon != NULL && late &&
-		    strcspn(rest, "/[?") < (size_t)(colon - rest))
-			colon = NULL;	/* "host/db?user=a@b": no password */
-		if (colon != NULL) {
-			buf_put(b, rest, (size_t)(colon - rest) + 1);
+	for (p = rest;; p++) {
+		e = colon != NULL && p == colon + 1 ? at : NULL;
+		if ((q = dburl_query_secret(rest, p)) != NULL &&
+		    (e == NULL || q > e))
+			e = q;
+		if (e != NULL && (end == NULL || p >= end))
 			buf_put(b, DBURL_MASK, strlen(DBURL_MASK));
-			rest = at;
-		}
+		if (e != NULL && (end == NULL || e > end))
+			end = e;
+		if (*p == '\0')
+			break;
+		if (end == NULL || p >= end)
+			buf_put(b, p, 1);
 	}
-	dburl_redact_query(b, rest);
 }
 
 /*

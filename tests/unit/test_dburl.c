@@ -134,6 +134,12 @@ test_dburl_redact_userinfo(void **state)
 		  "postgresql://u:***@host/db", "pa?ss" },
 		{ "postgresql://u:pa#ss@host/db",
 		  "postgresql://u:***@host/db", "pa#ss" },
+		/* '?' after an '@' in it, and '@', '/' and '?' together. */
+		{ "postgresql://user:@w{?S+op@host:5432/db?sslmode=require",
+		  "postgresql://user:***@host:5432/db?sslmode=require",
+		  "S+op" },
+		{ "postgresql://u:a@b/c?d@h1:5432,[::1]/db",
+		  "postgresql://u:***@h1:5432,[::1]/db", "b/c?d" },
 		/* No password. */
 		{ "postgresql://user@host/db", "postgresql://user@host/db",
 		  NULL },
@@ -145,6 +151,11 @@ test_dburl_redact_userinfo(void **state)
 		  "postgresql:///jobd?host=/tmp/x&port=5432", NULL },
 		{ "postgresql://host/db?user=a@b",
 		  "postgresql://host/db?user=a@b", NULL },
+		/* The price of masking whole: more than the password. */
+		{ "postgresql://u:pw12@h/db?user=me@corp",
+		  "postgresql://u:***@corp", "pw12" },
+		{ "postgresql://h:5432/db?user=me@corp",
+		  "postgresql://h:***@corp", NULL },
 		/* An empty password is masked too. */
 		{ "postgresql://user:@host/db", "postgresql://user:***@host/db",
 		  NULL },
@@ -190,6 +201,12 @@ test_dburl_redact_query(void **state)
 		/* An unencoded '&' in the value: its tail is masked too. */
 		{ "postgresql://h/db?password=ab&cd&sslmode=require",
 		  "postgresql://h/db?password=***&sslmode=require", "cd" },
+		/* "&yq=" is no parameter of libpq's: still the password. */
+		{ "postgresql://h/db?password=ab&yq=cd",
+		  "postgresql://h/db?password=***", "yq=cd" },
+		/* An '@' in the value, and a ':' before it. */
+		{ "postgresql://h/db?sslmode=require&password=Lx:y3@cJxu",
+		  "postgresql://h/db?sslmode=require&password=***", "cJxu" },
 		{ "postgresql://h/db?password=a%26b%3Dc",
 		  "postgresql://h/db?password=***", "a%26b" },
 		/* Both places at once. */
