@@ -149,12 +149,12 @@ ctl_print_usage(const struct ctl *ctl, FILE *fp)
 
 	if (c != NULL) {
 		fprintf(fp, "usage: jobctl %s\n", c->usage);
-		fprintf(fp, "global options: [--db PATH] [--json] [--help] "
+		fprintf(fp, "global options: [--db PATH|URI] [--json] [--help] "
 		    "[--version]\n");
 		return;
 	}
 	/* The usages are laid out after "usage: ": list them in that column. */
-	fprintf(fp, "usage: jobctl [--db PATH] [--json] COMMAND [ARG ...]\n"
+	fprintf(fp, "usage: jobctl [--db PATH|URI] [--json] COMMAND [ARG ...]\n"
 	    "       jobctl --help | --version\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "       jobctl %s\n", ctl_cmds[i].usage);

@@ -38,7 +38,7 @@
 #define EX_CONFIG_	78
 
 static const char usage_text[] =
-    "usage: jobd [--config FILE] [--db PATH] [--workers N] [--verbose]\n"
+    "usage: jobd [--config FILE] [--db PATH|URI] [--workers N] [--verbose]\n"
     "            [--check-config] [--version] [--help]\n";
 
 static _Noreturn void
