@@ -41,6 +41,12 @@
 #define PG_LOCK_MIGRATE		INT64_C(0x6a6f626400)
 #define PG_LOCK_WRITE		INT64_C(0x6a6f626401)
 
+/*
+ * The longest a write waits for the writers' lock before -EBUSY ("the
+ * database stayed locked"), as SQLite's busy waits.
+ */
+#define PG_LOCK_WAIT_MS		8000
+
 /* Parameter types of PQexecParams (pg_type.h's OIDs). */
 #define PG_BYTEA	17
 #define PG_INT8		20
@@ -157,9 +163,13 @@ pg_err(struct store *st, const PGresult *res)
 	if (strncmp(state, "23", 2) == 0 ||	/* integrity constraint */
 	    strncmp(state, "22", 2) == 0)	/* data exception */
 		return -EINVAL;
+	if (strcmp(state, "55P03") == 0) {	/* lock not available */
+		snprintf(st->errmsg, sizeof(st->errmsg), "database is locked "
+		    "by another writer (waited %d s)", PG_LOCK_WAIT_MS / 1000);
+		return -EBUSY;
+	}
 	if (strcmp(state, "40001") == 0 ||	/* serialization failure */
 	    strcmp(state, "40P01") == 0 ||	/* deadlock */
-	    strcmp(state, "55P03") == 0 ||	/* lock not available */
 	    strcmp(state, "57014") == 0)	/* statement timeout */
 		return -EBUSY;
 	if (strcmp(state, "25006") == 0)	/* read-only transaction */
@@ -698,8 +708,9 @@ pg_begin(struct store *st, enum store_txn kind)
 	case TXN_LIGHT:
 	case TXN_WRITE:
 	default:
-		snprintf(sql, sizeof(sql), "BEGIN; %sSELECT "
-		    "pg_advisory_xact_lock(%" PRId64 ")", kind == TXN_LIGHT ?
+		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = "
+		    "%d; %sSELECT pg_advisory_xact_lock(%" PRId64 ")",
+		    PG_LOCK_WAIT_MS, kind == TXN_LIGHT ?
 		    "SET LOCAL synchronous_commit = off; " : "",
 		    PG_LOCK_WRITE);
 		if ((error = pg_exec(st, sql)) != 0 &&
@@ -970,9 +981,16 @@ int
 store_pg_open(struct store *st, const char *name, int flags, char *err,
     size_t errlen)
 {
+	/*
+	 * Bounds on a call that waits for the network: connecting, and a
+	 * peer gone without a word (TCP keepalives and tcp_user_timeout);
+	 * the URI's own settings, after them, win.
+	 */
 	static const char *const keys[] = { "connect_timeout",
-	    "application_name", "dbname", NULL };
-	const char *values[] = { "5", "jobd", name, NULL };
+	    "application_name", "keepalives_idle", "keepalives_interval",
+	    "keepalives_count", "tcp_user_timeout", "dbname", NULL };
+	const char *values[] = { "5", "jobd", "10", "3", "3", "15000", name,
+	    NULL };
 	char shown[512], words[400];
 	struct pg *c;
 	int error;
