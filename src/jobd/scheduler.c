@@ -159,6 +159,7 @@ struct sched {
 
 static void	sched_turn(struct sched *s);
 static void	sched_wake_arm(struct sched *s);
+static void	sched_unwake(struct sched *s);
 static void	sched_reclaim(struct sched *s);
 static void	sched_stop_runs(struct sched *s);
 static void	on_timer(uv_timer_t *t);
@@ -955,6 +956,7 @@ sched_finish(struct sched *s)
 	}
 	workers_stop(s->workers);
 	s->workers = NULL;
+	sched_unwake(s);
 	uv_walk(&s->loop, close_walk, NULL);
 	log_info("stopped");
 }
@@ -1133,12 +1135,21 @@ on_wake(uv_poll_t *h, int status, int events)
 	if (s->closing)
 		return;
 	if (status < 0 || store_wake_read(s->st, &woke) != 0) {
-		uv_close((uv_handle_t *)h, on_wake_close);
-		s->wake = NULL;
+		sched_unwake(s);
 		return;
 	}
 	if (woke && !sched_backing_off(s))
 		sched_turn(s);
+}
+
+/* Stop polling the server's socket (the one handle that is allocated). */
+static void
+sched_unwake(struct sched *s)
+{
+	if (s->wake != NULL) {
+		uv_close((uv_handle_t *)s->wake, on_wake_close);
+		s->wake = NULL;
+	}
 }
 
 /*
@@ -1154,8 +1165,7 @@ sched_wake_arm(struct sched *s)
 	if (s->closing || store_wake_fd(s->st, &fd, &gen) != 0 || fd < 0 ||
 	    (s->wake != NULL && gen == s->wake_gen))
 		return;
-	if (s->wake != NULL)
-		uv_close((uv_handle_t *)s->wake, on_wake_close);
+	sched_unwake(s);
 	if ((s->wake = calloc(1, sizeof(*s->wake))) == NULL)
 		return;			/* polled every poll_interval */
 	if (uv_poll_init(&s->loop, s->wake, fd) != 0) {
@@ -1618,6 +1628,7 @@ sched_run(const struct sched_opts *o)
 out:
 	if (!s->closing) {
 		workers_stop(s->workers);
+		sched_unwake(s);
 		uv_walk(&s->loop, close_walk, NULL);
 	}
 	uv_run(&s->loop, UV_RUN_DEFAULT);
