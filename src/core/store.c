@@ -229,12 +229,11 @@ store_insert(struct store *st, const struct job_spec *js, int64_t now,
 	db_bind_text(s, 25, js->hook[JOB_HOOK_DEAD]);
 	db_bind_text(s, 26, js->hook[JOB_HOOK_FAILURE]);
 	db_bind_text(s, 27, js->hook[JOB_HOOK_SUCCESS]);
-	/* RETURNING id: one row. */
-	if ((rc = db_step(s)) == DB_ROW)
-		*id = db_col_int(s, 0);
+	if ((rc = db_step(s)) >= 0)
+		*id = db_inserted_id(s);
 	db_reset(s);
 	db_clear(s);
-	return store_norow(st, rc);
+	return store_err(st, rc);
 }
 
 /*
@@ -777,11 +776,11 @@ store_job_rerun(struct store *st, int64_t id, int64_t run_at,
 	}
 	db_bind_int(s, 1, id);
 	db_bind_int(s, 2, run_at);
-	if ((rc = db_step(s)) == DB_ROW)
-		*new_id = db_col_int(s, 0);
+	if ((rc = db_step(s)) >= 0)
+		*new_id = db_inserted_id(s);
 	db_reset(s);
 	db_clear(s);
-	if ((error = store_norow(st, rc)) != 0)
+	if ((error = store_err(st, rc)) != 0)
 		goto fail;
 	if ((s = store_stmt(st, Q_RERUN_QUEUE, &error)) == NULL)
 		goto fail;

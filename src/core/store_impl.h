@@ -215,6 +215,11 @@ struct store_ops {
 	const void	*(*col_blob)(struct stmt *, int, size_t *);
 	/* Rows changed by the last statement run. */
 	int64_t		 (*changes)(struct store *);
+	/*
+	 * The id of the row the INSERT s just made, before its reset
+	 * (SQLite's rowid; PostgreSQL's statement returns it).
+	 */
+	int64_t		 (*inserted_id)(struct stmt *);
 	int		 (*begin)(struct store *, enum store_txn);
 	int		 (*commit)(struct store *);
 	void		 (*rollback)(struct store *);	/* keeps errmsg */
@@ -368,6 +373,12 @@ static inline int64_t
 db_changes(struct store *st)
 {
 	return st->ops->changes(st);
+}
+
+static inline int64_t
+db_inserted_id(struct stmt *s)
+{
+	return s->ops->inserted_id(s);
 }
 
 /*

@@ -689,6 +689,13 @@ pg_changes(struct store *st)
 	return pgc(st)->changes;
 }
 
+/* Its statement ends in "RETURNING id" (store_pgsql.c). */
+static int64_t
+pg_inserted_id(struct stmt *st)
+{
+	return pg_col_int(st, 0);
+}
+
 /*
  * Transactions.
  */
@@ -856,6 +863,7 @@ static const struct store_ops pg_ops = {
 	.col_text = pg_col_text,
 	.col_blob = pg_col_blob,
 	.changes = pg_changes,
+	.inserted_id = pg_inserted_id,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

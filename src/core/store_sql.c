@@ -205,8 +205,7 @@ const char *const store_sql[Q_MAX] = {
 	    HOOK_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
 	    "?13, ?13, nullif(?14, 0), nullif(?15, 0), nullif(?16, 0), "
-	    "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27) "
-	    "RETURNING id",
+	    "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
 	[Q_GET] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs WHERE id = ?1 "
 	    "UNION ALL "
@@ -474,8 +473,7 @@ const char *const store_sql[Q_MAX] = {
 	    "SELECT " RERUN_COPY " FROM jobs WHERE id = ?1 "
 	    "  AND state IN ('done', 'cancelled') "
 	    "UNION ALL "
-	    "SELECT " RERUN_COPY " FROM dead_jobs WHERE id = ?1 "
-	    "RETURNING id",
+	    "SELECT " RERUN_COPY " FROM dead_jobs WHERE id = ?1",
 	[Q_RERUN_QUEUE] = "SELECT queue FROM jobs WHERE id = ?1",
 	[Q_RERUNS] =
 	    "SELECT id FROM jobs WHERE rerun_of = ?1 "

@@ -310,6 +310,13 @@ lite_changes(struct store *st)
 	return sqlite3_changes(lite(st)->db);
 }
 
+/* Not RETURNING: in SQLite that costs a temporary table each insert. */
+static int64_t
+lite_inserted_id(struct stmt *s)
+{
+	return sqlite3_last_insert_rowid(sqlite3_db_handle(ls(s)));
+}
+
 /*
  * Transactions.
  */
@@ -523,6 +530,7 @@ static const struct store_ops lite_ops = {
 	.col_text = lite_col_text,
 	.col_blob = lite_col_blob,
 	.changes = lite_changes,
+	.inserted_id = lite_inserted_id,
 	.begin = lite_begin,
 	.commit = lite_commit,
 	.rollback = lite_rollback,
