@@ -274,6 +274,18 @@ int		 store_pg_open(struct store *st, const char *name, int flags,
 		    char *err, size_t errlen);
 extern const char *const store_pg_sql[Q_MAX];
 
+/*
+ * A statement's text as the PostgreSQL backend sends it: SQLite's ?N
+ * placeholders as $N (a bare ? the next number), SQLite's INDEXED BY
+ * and NOT INDEXED hints gone, quoted text and names as they are.
+ * *nparams gets the highest parameter number (of ?N and of the $N
+ * already written for PostgreSQL); used[N - 1] (nused entries; used may
+ * be NULL) is set for each number the text holds.  A new string, or NULL
+ * when out of memory.
+ */
+char		*store_pg_translate(const char *sql, int *nparams,
+		    unsigned char *used, size_t nused);
+
 /* The statement calls: the backend's, through the statement. */
 static inline int
 db_step(struct stmt *s)

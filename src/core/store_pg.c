@@ -4,21 +4,22 @@
  * statement calls of store_impl.h, so that the store's logic runs on it
  * unchanged.
  *
- * Statements: the SQL of store_sql[] is SQLite's; pg_translate() makes it
- * PostgreSQL's where the two differ only in spelling (?N placeholders
- * become $N, SQLite's INDEXED BY hints go), and store_pg_sql[] has the
- * statements that differ in more than spelling.  Each is run with
+ * Statements: the SQL of store_sql[] is SQLite's; store_pg_translate()
+ * makes it PostgreSQL's where the two differ only in spelling (?N
+ * placeholders become $N, SQLite's INDEXED BY hints go), and
+ * store_pg_sql[] has the statements that differ in more than spelling.  Each is run with
  * PQexecParams when first stepped, its integers bound as int8, its
  * doubles as float8, its blobs as bytea (binary), its text untyped; the
  * whole result is read at once, so a statement may run while another's
  * rows are being read, as SQLite allows.
  *
  * Transactions: a write transaction takes one advisory lock of the
- * database (pg_advisory_xact_lock) before anything else, so writers run
+ * database (store_pgsql.c's Q_BEGIN) before anything else, so writers run
  * one at a time, as on SQLite: the claim's counts, a cron slot's ledger
  * and the fence are then decided as they are there, by one writer that
  * sees every commit before it.  A read transaction is REPEATABLE READ:
- * one snapshot.  Times are the callers' (UTC ms), as on SQLite.
+ * one snapshot.  Times are the callers' (UTC ms), as on SQLite; a daemon's
+ * clock runs on the server's time (sched_sync_clock()).
  *
  * Errors: SQLSTATE classes become negative errnos in pg_err() alone; a
  * lost connection is -ENOTCONN.  Messages name the database by its
@@ -37,9 +38,11 @@
 #include "jobd/schema.h"
 #include "store_impl.h"
 
-/* Advisory lock keys ("jobd" and one more): migrations, writes. */
+/*
+ * The advisory lock of migrations ("jobd" and one more); the writers' is
+ * store_pgsql.c's Q_BEGIN.
+ */
 #define PG_LOCK_MIGRATE		INT64_C(0x6a6f626400)
-#define PG_LOCK_WRITE		INT64_C(0x6a6f626401)
 
 /*
  * The longest a write waits for the writers' lock before -EBUSY ("the
@@ -282,15 +285,9 @@ pg_int(struct store *st, const char *sql, int64_t *v)
 	return error;
 }
 
-/*
- * SQLite's SQL as PostgreSQL's: ?N becomes $N (a bare ? the next
- * number), "INDEXED BY name" and "NOT INDEXED" go; quoted text and
- * names are copied as they are.  *nparams gets the highest number, of
- * ?N and of the $N already written for PostgreSQL; used[N - 1] is set
- * for each number in the text (used may be NULL).
- */
-static char *
-pg_translate(const char *sql, int *nparams, unsigned char *used,
+/* SQLite's SQL as PostgreSQL's (store_impl.h). */
+char *
+store_pg_translate(const char *sql, int *nparams, unsigned char *used,
     size_t nused)
 {
 	size_t len = strlen(sql);
@@ -391,14 +388,14 @@ pg_prepare(struct store *st, const char *sql, bool keep, struct stmt **out)
 	s->st = st;
 	s->row = -1;
 	/* Count first, then note which numbers the text uses. */
-	if ((s->sql = pg_translate(sql, &s->nparams, NULL, 0)) == NULL)
+	if ((s->sql = store_pg_translate(sql, &s->nparams, NULL, 0)) == NULL)
 		goto oom;
 	if (s->nparams > 0) {
 		free(s->sql);
 		s->sql = NULL;
 		if ((s->used = calloc((size_t)s->nparams, 1)) == NULL ||
 		    (s->p = calloc((size_t)s->nparams, sizeof(*s->p))) ==
-		    NULL || (s->sql = pg_translate(sql, &s->nparams, s->used,
+		    NULL || (s->sql = store_pg_translate(sql, &s->nparams, s->used,
 		    (size_t)s->nparams)) == NULL)
 			goto oom;
 	}
@@ -703,7 +700,7 @@ pg_inserted_id(struct stmt *st)
 static int
 pg_begin(struct store *st, enum store_txn kind)
 {
-	char sql[160];
+	char sql[256];
 	int error;
 
 	if ((error = pg_reconnect(st)) != 0)
@@ -715,11 +712,11 @@ pg_begin(struct store *st, enum store_txn kind)
 	case TXN_LIGHT:
 	case TXN_WRITE:
 	default:
-		snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = "
-		    "%d; %sSELECT pg_advisory_xact_lock(%" PRId64 ")",
+		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ "
+		    "COMMITTED; SET LOCAL lock_timeout = %d; %s%s",
 		    PG_LOCK_WAIT_MS, kind == TXN_LIGHT ?
 		    "SET LOCAL synchronous_commit = off; " : "",
-		    PG_LOCK_WRITE);
+		    store_pg_sql[Q_BEGIN]);
 		if ((error = pg_exec(st, sql)) != 0 &&
 		    PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
 			(void)pg_exec(st, "ROLLBACK");

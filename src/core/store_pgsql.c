@@ -185,12 +185,11 @@ const char *const store_pg_sql[Q_MAX] = {
 	 * do on SQLite's write lock; a lock_timeout that expires is the
 	 * backend's -EBUSY.  READ COMMITTED, not REPEATABLE READ: the
 	 * statements after the lock must see what the previous writer
-	 * committed while this one waited.  Two statements: the backend
-	 * runs this one with PQexec (it has no parameters), not prepared.
+	 * committed while this one waited.  The backend sends
+	 * "BEGIN ISOLATION LEVEL READ COMMITTED", its SET LOCALs, then
+	 * this, in one string (store_pg.c, pg_begin()).
 	 */
-	[Q_BEGIN] =
-	    "BEGIN ISOLATION LEVEL READ COMMITTED; "
-	    "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
+	[Q_BEGIN] = "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
 	[Q_KEY_FIND] =
 	    "WITH j AS ("
 	    "SELECT " PG_KEY_JOB_COLS ", CASE WHEN state IN ('done', "

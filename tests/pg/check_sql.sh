@@ -4,12 +4,13 @@
 # Starts a private PostgreSQL server (initdb into a temporary directory,
 # no TCP, its socket in that directory), loads schema/postgresql/*.sql in
 # order, PREPAREs every statement of enum store_stmt as the PostgreSQL
-# backend will send it (tests/pg/dump_sql.c), runs the semantic checks of
+# backend sends it (tests/pg/dump_sql.c, built by make check, through the
+# backend's own translation), runs the semantic checks of
 # tests/pg/semantic.sql in the same session, then checks the two things
 # that take two connections: the writers' lock of Q_BEGIN and the data
 # version of Q_DATA_VERSION.  Stops the server and removes the directory
-# on exit.  Run from the top of the tree; needs cc, the SQLite headers
-# (store_impl.h includes them) and PostgreSQL's initdb, pg_ctl and psql.
+# on exit.  Run from the top of the tree, with JOBD_BUILD naming the build
+# directory (default build/); needs PostgreSQL's initdb, pg_ctl and psql.
 # PGBIN names the directory of initdb and pg_ctl.  As root, the server
 # runs as the postgres user.  Prints "N prepared, N failed" and exits 1
 # on any failure.
@@ -18,8 +19,8 @@ set -u
 
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V |
     tail -n 1)}
-CC=${CC:-cc}
 top=$(pwd)
+dump=${JOBD_BUILD:-$top/build}/tests/pg_dump_sql
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jobd-pg.XXXXXX") || exit 1
 data=$tmp/data
 asuser=
@@ -58,15 +59,11 @@ echo "schema: $(ls "$top"/schema/postgresql/[0-9][0-9][0-9]_*.sql |
     wc -l) migration(s) applied, version" \
     "$($psql -Atc 'SELECT version FROM jobd_meta')"
 
-# The statement names, in enum order, for dump_sql.
+# The statement names, in enum order, for dump_sql (built by make check).
 sed -n '/^enum store_stmt {/,/^};/p' "$top/src/core/store_impl.h" |
-    grep -o 'Q_[A-Z0-9_]*' | grep -v '^Q_MAX$' | sed 's/.*/"&",/' \
-    >"$tmp/stmt_names.h"
-$CC -std=c11 -Wall -Wextra -Werror -I"$top/include" -I"$top/src/core" \
-    -I"$tmp" $(pkg-config --cflags sqlite3 2>/dev/null) \
-    -o "$tmp/dump_sql" "$top/tests/pg/dump_sql.c" \
-    "$top/src/core/store_sql.c" || fail "dump_sql does not build"
-"$tmp/dump_sql" >"$tmp/prepare.sql" || fail "dump_sql failed"
+    grep -o 'Q_[A-Z0-9_]*' | grep -v '^Q_MAX$' >"$tmp/stmt_names"
+[ -x "$dump" ] || fail "no $dump (make check builds it)"
+"$dump" "$tmp/stmt_names" >"$tmp/prepare.sql" || fail "dump_sql failed"
 
 # One session: PREPARE everything, then the semantic checks use them.
 psql -X -h "$tmp" -U postgres -d jobd -q -f "$tmp/prepare.sql" \
@@ -76,7 +73,7 @@ ok=$(grep -c '^OK .* [0-9]*$' "$tmp/out.log")
 direct=$(grep -c '^OK .* direct$' "$tmp/out.log")
 bad=$(grep -c '^FAIL' "$tmp/out.log")
 echo "statements: $ok prepared, $direct run directly, $bad failed" \
-    "(of $(wc -l <"$tmp/stmt_names.h") in enum store_stmt)"
+    "(of $(wc -l <"$tmp/stmt_names") in enum store_stmt)"
 semantic=0
 if grep -q '^SEMANTIC OK' "$tmp/out.log"; then
 	echo "semantic: $(grep -c 'NOTICE:  ok ' "$tmp/err.log") checks passed"
@@ -87,8 +84,10 @@ else
 fi
 
 # Q_BEGIN: a second writer waits for the first; with a lock_timeout it
-# gives up (the backend's -EBUSY).  Sent as one string, as PQexec would.
-begin=$(grep -A0 '^BEGIN' "$tmp/prepare.sql" | head -n 1)
+# gives up (the backend's -EBUSY).  Sent as one string, as the backend
+# sends it.
+begin="BEGIN ISOLATION LEVEL READ COMMITTED; $(grep '^PREPARE Q_BEGIN ' \
+    "$tmp/prepare.sql" | sed 's/^PREPARE Q_BEGIN AS //')"
 $psql -c "$begin SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
 holder=$!
 sleep 1

@@ -1,74 +1,21 @@
 /*
  * dump_sql: print, as a psql script, a PREPARE of every statement of the
- * store as the PostgreSQL backend would send it: store_pg_sql[] where it
- * has an entry, else store_sql[] with its placeholders rewritten as the
- * executor rewrites them (?N to $N, a bare ? to the next number).  A
- * parameter number the text never uses is declared text, as the
- * executor must send it; the others are left for PostgreSQL to infer.
- * Statements that PREPARE cannot hold (transaction control) are printed
- * to run as they are.  Used by check_sql.sh.
+ * store as the PostgreSQL backend sends it: store_pg_sql[] where it has
+ * an entry, else store_sql[], through the backend's own
+ * store_pg_translate().  A parameter number the text never uses is
+ * declared text, as the executor sends it; the others are left for
+ * PostgreSQL to infer.  Statements that PREPARE cannot hold (transaction
+ * control) are printed to run as they are.  The statement names, in
+ * enum store_stmt order, one a line, are read from the file named by the
+ * argument.  Used by check_sql.sh.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store_impl.h"
-#include "store_pgsql.c"
 
-#define MAXP	64
-
-static const char *const names[Q_MAX] = {
-#include "stmt_names.h"
-};
-
-/*
- * Copy sql to out, rewriting SQLite placeholders when sqlite is set, and
- * note in used[] the parameter numbers it refers to.  Quoted text
- * ('...' and "...") is copied as it is.
- */
-static int
-rewrite(const char *sql, int sqlite, char *out, size_t len, int used[MAXP])
-{
-	const char *p;
-	char quote = 0;
-	size_t o = 0;
-	int max = 0, n;
-
-	for (p = sql; *p != '\0'; p++) {
-		if (o + 8 >= len)
-			return -1;
-		if (quote != 0) {
-			if (*p == quote)
-				quote = 0;
-			out[o++] = *p;
-			continue;
-		}
-		if (*p == '\'' || *p == '"') {
-			quote = *p;
-			out[o++] = *p;
-			continue;
-		}
-		if ((sqlite && *p == '?') || (!sqlite && *p == '$' &&
-		    isdigit((unsigned char)p[1]))) {
-			if (isdigit((unsigned char)p[1])) {
-				n = (int)strtol(p + 1, (char **)&p, 10);
-				p--;
-			} else
-				n = max + 1;
-			if (n < 1 || n >= MAXP)
-				return -1;
-			used[n] = 1;
-			if (n > max)
-				max = n;
-			o += (size_t)snprintf(out + o, len - o, "$%d", n);
-			continue;
-		}
-		out[o++] = *p;
-	}
-	out[o] = '\0';
-	return max;
-}
+static char	*names[Q_MAX];
 
 /* Transaction control, which PREPARE cannot hold: run as it is. */
 static int
@@ -81,60 +28,74 @@ is_direct(const char *sql)
 static void
 emit(int i, int direct)
 {
-	static char buf[65536];
-	int k, max, pg, used[MAXP];
 	const char *sql, *from;
+	unsigned char used[128];
+	char *pg;
+	int k, max, all;
 
 	if (names[i] == NULL) {
 		printf("\\echo FAIL statement %d has no name\n", i);
 		return;
 	}
-	pg = store_pg_sql[i] != NULL;
-	from = pg ? "pg" : "sqlite";
-	sql = pg ? store_pg_sql[i] : store_sql[i];
+	from = store_pg_sql[i] != NULL ? "pg" : "sqlite";
+	sql = store_pg_sql[i] != NULL ? store_pg_sql[i] : store_sql[i];
 	if (sql == NULL) {
 		if (!direct)
 			printf("\\echo FAIL %s no SQL at all\n", names[i]);
 		return;
 	}
 	memset(used, 0, sizeof(used));
-	if ((max = rewrite(sql, !pg, buf, sizeof(buf), used)) < 0) {
+	if ((pg = store_pg_translate(sql, &max, used, sizeof(used))) ==
+	    NULL || max > (int)sizeof(used)) {
 		if (!direct)
-			printf("\\echo FAIL %s cannot rewrite\n", names[i]);
+			printf("\\echo FAIL %s cannot translate\n", names[i]);
+		free(pg);
 		return;
 	}
-	if (is_direct(buf) != direct)
+	if (is_direct(pg) != direct) {
+		free(pg);
 		return;
-	if (direct)
-		printf("%s;\n", buf);
-	else {
+	}
+	if (direct) {
+		printf("%s;\n", pg);
+	} else {
 		printf("PREPARE %s", names[i]);
-		for (k = 1; k <= max && used[k]; k++)
-			;
-		if (k <= max) {
-			for (k = 1; k <= max; k++)
-				printf("%s%s", k == 1 ? " (" : ", ",
+		for (k = 0, all = 1; k < max; k++)
+			all = all && used[k];
+		if (!all)
+			for (k = 0; k < max; k++)
+				printf("%s%s", k == 0 ? " (" : ", ",
 				    used[k] ? "unknown" : "text");
-			printf(")");
-		}
-		printf(" AS %s;\n", buf);
+		printf("%s AS %s;\n", all ? "" : ")", pg);
 	}
 	printf("\\if :ERROR\n\\echo FAIL %s %s :LAST_ERROR_MESSAGE\n"
 	    "\\else\n\\echo OK %s %s %d%s\n\\endif\n", names[i], from,
 	    names[i], from, max, direct ? " direct" : "");
+	free(pg);
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	char line[128];
+	FILE *fp;
 	int i;
 
+	if (argc != 2 || (fp = fopen(argv[1], "r")) == NULL) {
+		fprintf(stderr, "usage: dump_sql NAMES-FILE\n");
+		return 2;
+	}
+	for (i = 0; i < Q_MAX && fgets(line, sizeof(line), fp) != NULL; i++) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((names[i] = strdup(line)) == NULL)
+			return 1;
+	}
+	fclose(fp);
 	for (i = 0; i < Q_MAX; i++)
 		emit(i, 0);
-	/* BEGIN, ROLLBACK, BEGIN, COMMIT: each of them once at least. */
-	emit(Q_BEGIN, 1);
 	emit(Q_ROLLBACK, 1);
-	emit(Q_BEGIN, 1);
 	emit(Q_COMMIT, 1);
+	for (i = 0; i < Q_MAX; i++)
+		free(names[i]);
 	return 0;
 }
