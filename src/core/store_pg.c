@@ -63,6 +63,7 @@
 struct pg {
 	PGconn		*conn;
 	int64_t		 changes;	/* of the last statement run */
+	bool		 txn;		/* in a transaction begun by pg_begin */
 	bool		 write;		/* in a TXN_WRITE or TXN_LIGHT */
 	bool		 poke;		/* STORE_POKE: wake daemons */
 	bool		 listening;	/* LISTEN PG_CHANNEL */
@@ -245,6 +246,7 @@ pg_reconnect(struct store *st)
 		return 0;
 	PQreset(c->conn);
 	c->gen++;
+	c->txn = false;
 	c->write = false;
 	if (PQstatus(c->conn) != CONNECTION_OK)
 		return pg_gone(st);
@@ -501,8 +503,14 @@ pg_step(struct stmt *st)
 			types[i] = s->used[i] ? s->p[i].type : PG_TEXT;
 		}
 	}
-	if (PQtransactionStatus(pgc(s->st)->conn) == PQTRANS_IDLE &&
-	    (error = pg_reconnect(s->st)) != 0)
+	/*
+	 * Outside a transaction, a lost connection is made again first.  Not
+	 * PQtransactionStatus() == PQTRANS_IDLE: a lost connection's status is
+	 * PQTRANS_UNKNOWN, and its first statement would fail each time.
+	 * Inside one, the statement fails: the rest of the transaction must
+	 * not run on its own.
+	 */
+	if (!pgc(s->st)->txn && (error = pg_reconnect(s->st)) != 0)
 		goto out;
 	s->res = PQexecParams(pgc(s->st)->conn, s->sql, s->nparams, types,
 	    values, lens, fmts, 0);
@@ -707,8 +715,10 @@ pg_begin(struct store *st, enum store_txn kind)
 		return error;
 	switch (kind) {
 	case TXN_READ:
-		return pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+		error = pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ "
 		    "READ ONLY");
+		pgc(st)->txn = error == 0;
+		return error;
 	case TXN_LIGHT:
 	case TXN_WRITE:
 	default:
@@ -720,7 +730,7 @@ pg_begin(struct store *st, enum store_txn kind)
 		if ((error = pg_exec(st, sql)) != 0 &&
 		    PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
 			(void)pg_exec(st, "ROLLBACK");
-		pgc(st)->write = error == 0;
+		pgc(st)->txn = pgc(st)->write = error == 0;
 		return error;
 	}
 }
@@ -735,7 +745,7 @@ pg_commit(struct store *st)
 	struct pg *c = pgc(st);
 	bool poke = c->poke && c->write;
 
-	c->write = false;
+	c->txn = c->write = false;
 	return pg_exec(st, poke ? "NOTIFY " PG_CHANNEL "; COMMIT" : "COMMIT");
 }
 
@@ -744,19 +754,19 @@ pg_rollback(struct store *st)
 {
 	char saved[sizeof(st->errmsg)];
 
+	pgc(st)->txn = pgc(st)->write = false;
 	if (pgc(st)->conn == NULL ||
 	    PQtransactionStatus(pgc(st)->conn) == PQTRANS_IDLE)
 		return;
 	memcpy(saved, st->errmsg, sizeof(saved));
 	(void)pg_exec(st, "ROLLBACK");
 	memcpy(st->errmsg, saved, sizeof(saved));
-	pgc(st)->write = false;
 }
 
 static bool
 pg_in_txn(struct store *st)
 {
-	return PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE;
+	return pgc(st)->txn;
 }
 
 /*

@@ -26,6 +26,12 @@
 #                       nothing when none is running
 #   pg_restart          stop -m immediate (a crash, for chaos tests) and
 #                       start again on the same directory and socket
+#   pg_down, pg_up      the two halves of pg_restart, for a test that acts
+#                       while the server is down (pg_stop works on a
+#                       server that is down too)
+#   pg_hba LINE...      put these lines first in pg_hba.conf (the first
+#                       line that matches a connection decides) and have
+#                       the server reload it
 #   pg_newdb NAME       create the empty database NAME ([a-z_][a-z0-9_]*)
 #                       and print its URI
 #   pg_sql URI [SQL]    run SQL (else stdin) through psql -X -A -t -q
@@ -340,14 +346,35 @@ pg_stop() {
 	return 0
 }
 
-pg_restart() {
+pg_down() {
 	if [ -z "$PG_DIR" ]; then
-		PG_WHY="pg_restart: no server"
+		PG_WHY="pg_down: no server"
 		return 1
 	fi
 	_pg_ctl -m immediate -w -t "$PG_TIMEOUT" stop >>"$PG_DIR/pg_ctl.out" \
 	    2>&1 || { PG_WHY="pg_ctl stop -m immediate failed"; return 1; }
+}
+
+pg_up() {
+	if [ -z "$PG_DIR" ]; then
+		PG_WHY="pg_up: no server"
+		return 1
+	fi
 	_pg_launch || { PG_WHY="pg_ctl start failed"; return 1; }
+}
+
+pg_restart() {
+	pg_down && pg_up
+}
+
+pg_hba() {	# line...
+	[ -n "$PG_DIR" ] || { PG_WHY="pg_hba: no server"; return 1; }
+	{ printf '%s\n' "$@"; cat "$PG_DATA/pg_hba.conf"; } \
+	    >"$PG_DIR/pg_hba.new" &&
+	    cat "$PG_DIR/pg_hba.new" >"$PG_DATA/pg_hba.conf" &&
+	    rm -f "$PG_DIR/pg_hba.new" &&
+	    _pg_ctl reload >>"$PG_DIR/pg_ctl.out" 2>&1 ||
+	    { PG_WHY="pg_hba: cannot rewrite pg_hba.conf or reload"; return 1; }
 }
 
 pg_newdb() {	# name
