@@ -47,6 +47,7 @@
 #include <ini.h>
 
 #include "jobd/config.h"
+#include "jobd/dburl.h"
 #include "jobd/jobspec.h"
 #include "jobd/outbox.h"
 #include "jobd/mail.h"
@@ -99,6 +100,8 @@ struct strict_src {
 enum cfg_type {
 	CFG_STR,			/* any non-empty text */
 	CFG_PATH,			/* an absolute path */
+	CFG_DB,				/* an absolute path, or a PostgreSQL
+					   URI (dburl.h; shown masked) */
 	CFG_INT,			/* decimal integer, stored in an int */
 	CFG_MSEC,			/* timefmt duration, int64_t ms */
 	CFG_SIZE,			/* bytes, optional K/M/G, int64_t */
@@ -133,7 +136,7 @@ struct cfg_key {
 #define OFF(f)		offsetof(struct jd_config, f)
 
 static const struct cfg_key cfg_keys[] = {
-	{ "jobd", "database", CFG_PATH, 0, 0, NULL,
+	{ "jobd", "database", CFG_DB, 0, 0, NULL,
 	    OFF(database), CFG_UNSET, 0, "default path rule" },
 	{ "jobd", "workers", CFG_INT, 1, 256, "4",
 	    OFF(workers), 0 },
@@ -963,10 +966,25 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 			return -EINVAL;
 		}
 		goto str;
+	case CFG_DB:
+		if (dburl_is_postgres(v)) {
+			char dwhy[512];
+
+			if (dburl_check(v, dwhy, sizeof(dwhy)) != 0) {
+				snprintf(why, whylen, "%s: %s", k->name, dwhy);
+				return -EINVAL;
+			}
+			goto str;
+		}
+		/* FALLTHROUGH */
 	case CFG_PATH:
 		if (v[0] != '/') {
+			char shown[256];
+
+			dburl_redact(v, shown, sizeof(shown));
 			snprintf(why, whylen, "%s = \"%s\": must be an "
-			    "absolute path", k->name, v);
+			    "absolute path%s", k->name, shown,
+			    k->type == CFG_DB ? " or a postgresql:// URI" : "");
 			return -EINVAL;
 		}
 		/* FALLTHROUGH */
@@ -1384,7 +1402,7 @@ config_print(const struct jd_config *c, FILE *fp)
 {
 	const struct cfg_key *k;
 	const char *sec = NULL, *v, *bs;
-	char buf[TIMEFMT_MAX];
+	char buf[TIMEFMT_MAX], shown[PATH_MAX];
 	size_t i, klen;
 	int rc = 0;
 
@@ -1398,6 +1416,9 @@ config_print(const struct jd_config *c, FILE *fp)
 		if (k->type == CFG_HOOK && *cfg_cstr(c, k) == NULL) {
 			fprintf(fp, "# %s = (none)\n", k->name);
 			continue;
+		} else if (k->type == CFG_DB && *cfg_cstr(c, k) != NULL) {
+			dburl_redact(*cfg_cstr(c, k), shown, sizeof(shown));
+			v = shown;
 		} else if (k->type == CFG_STR || k->type == CFG_PATH ||
 		    k->type == CFG_HOOK) {
 			v = *cfg_cstr(c, k);
@@ -1451,6 +1472,7 @@ config_free(struct jd_config *c)
 	for (i = 0; i < NITEMS(cfg_keys); i++)
 		if (cfg_keys[i].type == CFG_STR ||
 		    cfg_keys[i].type == CFG_PATH ||
+		    cfg_keys[i].type == CFG_DB ||
 		    cfg_keys[i].type == CFG_HOOK)
 			free(*cfg_str(c, &cfg_keys[i]));
 	free(c->queues);

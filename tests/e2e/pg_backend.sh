@@ -261,22 +261,24 @@ sed -i "/^\[jobd\]/a database = $u" "$T/masked.conf"
 JOBD_DB= timeout 20 "$JOBD" --config "$T/masked.conf" --check-config \
     >"$T/check2.out" 2>&1
 rc=$?
-if [ "$rc" -eq 78 ] && grep -q "database = .*must be an absolute path" \
-    "$T/check2.out"; then
-	# config.c types database as CFG_PATH: a URI is refused, and the
-	# refusal quotes the value as it is, password and all.
-	WHY=
-	skip "$CASE" "BUG: jobd.conf's database = refuses a postgresql:// URI \
-(\"must be an absolute path\", src/core/config.c CFG_PATH), and that \
-message prints the URI's password unmasked"
-else
-	[ "$rc" -eq 0 ] || problem "exit $rc: $(cat "$T/check2.out")"
-	grep -qF "$shown" "$T/check2.out" ||
-	    problem "$(grep -i database "$T/check2.out")"
-	grep -F "$SECRET" "$T/check2.out" >"$T/leak" &&
-	    problem "the password is shown: $(head -c 300 "$T/leak")"
-	end
-fi
+[ "$rc" -eq 0 ] || problem "exit $rc: $(cat "$T/check2.out")"
+grep -qxF "database = $shown" "$T/check2.out" ||
+    problem "$(grep -i database "$T/check2.out")"
+grep -F "$SECRET" "$T/check2.out" >"$T/leak" &&
+    problem "the password is shown: $(head -c 300 "$T/leak")"
+# A bad one: refused (78) with the password masked.
+cp "$CONF" "$T/bad.conf"
+sed -i "/^\[jobd\]/a database = postgresql://postgres:$SECRET@/x?nosuch=1" \
+    "$T/bad.conf"
+JOBD_DB= timeout 20 "$JOBD" --config "$T/bad.conf" --check-config \
+    >"$T/check4.out" 2>&1
+rc=$?
+[ "$rc" -eq 78 ] || problem "a bad URI: exit $rc, not 78"
+grep -q "bad.conf:[0-9]*: database" "$T/check4.out" ||
+    problem "a bad URI: $(cat "$T/check4.out")"
+grep -F "$SECRET" "$T/check4.out" >"$T/leak" &&
+    problem "a bad URI: the password is shown: $(head -c 300 "$T/leak")"
+end
 
 #
 # 2. Migrations once.

@@ -47,9 +47,10 @@
 #                       (it names the socket only) and server log
 #
 # Settings, read by pg_start:
-#   PG_FAST=1           fsync = off and synchronous_commit = off: faster,
-#                       and a crash of postgres (pg_restart) still loses
-#                       nothing committed; a crash of the machine would
+#   PG_FAST=1           fsync = off: faster, and a crash of postgres
+#                       (pg_restart) still loses nothing committed (its
+#                       commits still wait for the WAL write); a crash of
+#                       the machine would
 #   PG_CONF             extra lines for postgresql.conf
 #   PG_TIMEOUT          seconds for each start or stop (default 30)
 #   PG_TMPDIR           where its directory is made (default /tmp)
@@ -230,7 +231,7 @@ unix_socket_directories = '$PG_DIR'
 unix_socket_permissions = 0777
 port = $PG_PORT
 fsync = $_pgc_sync
-synchronous_commit = $_pgc_sync
+synchronous_commit = on
 ${PG_CONF:-}
 EOF
 }
