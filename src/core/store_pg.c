@@ -215,16 +215,16 @@ pg_notice(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* The session's settings, on each connection. */
+/* The session, on each connection: its LISTEN (the settings come with it). */
 static int
 pg_session(struct store *st)
 {
 	PGresult *res;
 	int error = 0;
 
-	res = PQexec(pgc(st)->conn, pgc(st)->listening ?
-	    "SET client_min_messages = warning; LISTEN " PG_CHANNEL :
-	    "SET client_min_messages = warning");
+	if (!pgc(st)->listening)
+		return 0;
+	res = PQexec(pgc(st)->conn, "LISTEN " PG_CHANNEL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		error = pg_err(st, res);
 	PQclear(res);
@@ -895,21 +895,42 @@ static const struct store_ops pg_ops = {
 static int
 pg_version(struct store *st, int64_t *version)
 {
-	int64_t meta = 0, tables = 0;
-	int error;
+	PGresult *res;
+	int64_t tables = 0;
+	int error = 0;
 
+	/*
+	 * The stamp, at once: one round trip for every open but the first.
+	 * No such table: an empty database, or somebody else's.  In a
+	 * transaction (the migration's), where an error would end it, the
+	 * table is looked for first.
+	 */
 	*version = 0;
-	if ((error = pg_int(st, "SELECT count(*) FROM pg_tables WHERE "
-	    "schemaname = current_schema() AND tablename = 'jobd_meta'",
-	    &meta)) != 0 ||
-	    (error = pg_int(st, "SELECT count(*) FROM pg_tables WHERE "
-	    "schemaname = current_schema()", &tables)) != 0)
+	if (PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE &&
+	    ((error = pg_int(st, "SELECT (to_regclass('jobd_meta') IS NOT "
+	    "NULL)::int", &tables)) != 0 || tables == 0)) {
+		if (error == 0 && (error = pg_int(st, "SELECT count(*) FROM "
+		    "pg_tables WHERE schemaname = current_schema()",
+		    &tables)) == 0 && tables > 0)
+			error = store_seterr(st, -EBADMSG, "not a jobd "
+			    "database (it holds other tables)");
 		return error;
-	if (meta == 0)
-		return tables == 0 ? 0 : store_seterr(st, -EBADMSG,
-		    "not a jobd database (it holds other tables)");
-	if ((error = pg_int(st, "SELECT version FROM jobd_meta", version)) !=
-	    0)
+	}
+	res = PQexec(pgc(st)->conn, "SELECT version FROM jobd_meta");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else if (PQresultStatus(res) != PGRES_FATAL_ERROR ||
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL ||
+	    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P01") != 0)
+		error = PQresultStatus(res) == PGRES_TUPLES_OK ?
+		    store_seterr(st, -EBADMSG, "not a jobd database (its "
+		    "jobd_meta is not one row)") : pg_err(st, res);
+	else if ((error = pg_int(st, "SELECT count(*) FROM pg_tables WHERE "
+	    "schemaname = current_schema()", &tables)) == 0 && tables > 0)
+		error = store_seterr(st, -EBADMSG, "not a jobd database (it "
+		    "holds other tables)");
+	PQclear(res);
+	if (error != 0 || *version == 0)
 		return error;
 	if (*version > schema_pg_nmigrations) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "database schema "
@@ -1003,9 +1024,9 @@ store_pg_open(struct store *st, const char *name, int flags, char *err,
 	 */
 	static const char *const keys[] = { "connect_timeout",
 	    "application_name", "keepalives_idle", "keepalives_interval",
-	    "keepalives_count", "tcp_user_timeout", "dbname", NULL };
-	const char *values[] = { "5", "jobd", "10", "3", "3", "15000", name,
-	    NULL };
+	    "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL };
+	const char *values[] = { "5", "jobd", "10", "3", "3", "15000",
+	    "-c client_min_messages=warning", name, NULL };
 	char shown[512], words[400];
 	struct pg *c;
 	int error;
