@@ -97,11 +97,11 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   store_conn store_sqlite store_pg store_pgsql store_daemon store_result store_schedule schedule tz \
 		   cron crash utf8 procopt jobspec procfs outbox store_notify \
 		   mail store_metrics metrics stats store_stats store_prune store_deps \
-		   store_claim retention queue store_queue dburl
+		   store_claim retention queue store_queue dburl store_copy
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
-		   cmd_complete cmd_metrics cmd_stats cmd_prune cmd_queue
+		   cmd_complete cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log jobspec cronfire outbox mail metrics stats retention queue \
 		   dburl

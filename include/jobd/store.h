@@ -520,6 +520,50 @@ int	store_vacuum_step(struct store *st, int pages, int64_t *left);
 int	store_last_job_id(struct store *st, int64_t *id);
 
 /*
+ * Copying a whole database into an empty one (store_copy.c), e.g. from
+ * SQLite to PostgreSQL: one table copied, reported to a store_copy_fn.
+ */
+struct store_copy_table {
+	const char	*name;		/* the table's; static */
+	int64_t		 rows;		/* its rows, in both databases */
+	int64_t		 next_id;	/* the id the target gives next; 0:
+					   the table has no ids of its own */
+};
+typedef int (*store_copy_fn)(const struct store_copy_table *t, void *arg);
+
+/* store_copy() flags */
+#define STORE_COPY_DRY	0x01	/* do it all, check it, then roll back */
+
+/*
+ * Copy every row of every table of "from" into "to", which must have the
+ * same schema and no rows, in one transaction of "to" read from one
+ * snapshot of "from".  Rows keep their ids; each table's id sequence is
+ * then set so that the next id is above every id copied and every id
+ * "from" ever gave (so pruned ids are never given again).  The counts
+ * the schema's triggers keep (metric_jobs, queues.ready) are made by the
+ * triggers as the jobs go in, and checked against a count of the jobs.
+ * Before the commit, and again after it, each table must hold as many
+ * rows as in "from" (the queues and counts the triggers keep: at least as
+ * many).  Then fn (may be NULL) is called for each table, in the order
+ * copied, which a foreign key's table comes before its referrers'; a
+ * non-zero return stops the calls and is returned (the copy stays).
+ *
+ * Errors, with the words in store_errmsg(to) naming the table (and the
+ * row, by its first column) and the database by store_name():
+ *   -ENOTEMPTY  "to" has rows (nothing changed)
+ *   -EBADMSG    the schemas differ: a table or column in one and not the
+ *               other, or of another type
+ *   -EINVAL     a value "to" refuses (e.g. text PostgreSQL cannot store)
+ *   -EIO        a check failed (for a check after the commit, the copy
+ *               is committed and the message says so)
+ * and any error of either store, from's marked with its name.  Every
+ * error but the last kind leaves "to" as it was.  The caller opens both
+ * stores; "from" may be opened STORE_READONLY.
+ */
+int	store_copy(struct store *from, struct store *to, int flags,
+	    store_copy_fn fn, void *arg);
+
+/*
  * Schedules.  Names are unique.  The store computes no fire times: callers
  * pass next_run_at in (cron.h decides).
  */

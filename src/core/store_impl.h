@@ -160,12 +160,28 @@ enum store_stmt {
 	Q_QUEUE_UNCONFIG,
 	Q_QUEUE_ROOM,
 	Q_QUEUE_SETTINGS,
+	Q_COPY_TABLES,
+	Q_COPY_SEQ_GET,
+	Q_COPY_CHECK,
 	Q_MAX
 };
 
 /* What db_step() returns when it does not fail (a negative errno). */
 #define DB_DONE		0	/* the statement has run to its end */
 #define DB_ROW		1	/* a row is there to read */
+
+/*
+ * The type of a column (db_col_type()): SQLite's storage classes, which
+ * PostgreSQL's types map onto (bigint, boolean: DB_INT; double
+ * precision: DB_FLOAT; bytea: DB_BLOB; the rest: DB_TEXT).
+ */
+enum db_type {
+	DB_NULL,	/* no declared type, and the value is NULL */
+	DB_INT,
+	DB_FLOAT,
+	DB_TEXT,
+	DB_BLOB,
+};
 
 /* The kinds of transaction (store_ops.begin). */
 enum store_txn {
@@ -213,6 +229,15 @@ struct store_ops {
 	double		 (*col_double)(struct stmt *, int);
 	const char	*(*col_text)(struct stmt *, int);
 	const void	*(*col_blob)(struct stmt *, int, size_t *);
+	/*
+	 * The shape of a result, known once the statement has been stepped
+	 * (even to DB_DONE): its number of columns, the name of column i,
+	 * and its type -- the table column's declared type, or for an
+	 * expression the type of the value in the current row.
+	 */
+	int		 (*col_count)(struct stmt *);
+	const char	*(*col_name)(struct stmt *, int);
+	enum db_type	 (*col_type)(struct stmt *, int);
 	/* Rows changed by the last statement run. */
 	int64_t		 (*changes)(struct store *);
 	/*
@@ -228,6 +253,13 @@ struct store_ops {
 	/* The engine's upkeep: store_wal_trim(), store_vacuum_step(). */
 	int		 (*wal_trim)(struct store *);
 	int		 (*vacuum_step)(struct store *, int, int64_t *);
+	/*
+	 * Inside a write transaction, and undone with it: the highest id
+	 * the identity of table's "id" has given becomes last, so the next
+	 * it gives is last + 1 (store_copy(), after inserting ids itself).
+	 */
+	int		 (*id_last_set)(struct store *, const char *table,
+			    int64_t last);
 	/* The database's size on disk, and its log's (0: none). */
 	void		 (*sizes)(struct store *, int64_t *, int64_t *);
 	/* store_wake_fd(), store_wake_read(); NULL: no wake-ups. */
@@ -379,6 +411,28 @@ static inline const void *
 db_col_blob(struct stmt *s, int i, size_t *len)
 {
 	return s->ops->col_blob(s, i, len);
+}
+
+/*
+ * The columns of a stepped statement's result: how many, the name of
+ * column i (valid until the statement is finalized), its type.
+ */
+static inline int
+db_col_count(struct stmt *s)
+{
+	return s->ops->col_count(s);
+}
+
+static inline const char *
+db_col_name(struct stmt *s, int i)
+{
+	return s->ops->col_name(s, i);
+}
+
+static inline enum db_type
+db_col_type(struct stmt *s, int i)
+{
+	return s->ops->col_type(s, i);
 }
 
 static inline int64_t

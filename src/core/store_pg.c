@@ -50,11 +50,17 @@
  */
 #define PG_LOCK_WAIT_MS		8000
 
-/* Parameter types of PQexecParams (pg_type.h's OIDs). */
+/* Parameter and column types (pg_type.h's OIDs). */
+#define PG_BOOL		16
 #define PG_BYTEA	17
 #define PG_INT8		20
+#define PG_INT2		21
+#define PG_INT4		23
 #define PG_TEXT		25
+#define PG_OID		26
+#define PG_FLOAT4	700
 #define PG_FLOAT8	701
+#define PG_NUMERIC	1700
 
 /* The channel of wake-ups (store_wake_fd()). */
 #define PG_CHANNEL	"jobd_wake"
@@ -688,6 +694,48 @@ pg_col_blob(struct stmt *st, int i, size_t *len)
 	return *len > 0 ? s->blobs[i] : NULL;
 }
 
+static int
+pg_col_count(struct stmt *st)
+{
+	struct pg_stmt *s = ps(st);
+
+	return s->res != NULL ? PQnfields(s->res) : 0;
+}
+
+static const char *
+pg_col_name(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+
+	return s->res != NULL ? PQfname(s->res, i) : NULL;
+}
+
+/* A column's type, from its type's OID: every value of it has that one. */
+static enum db_type
+pg_col_type(struct stmt *st, int i)
+{
+	struct pg_stmt *s = ps(st);
+
+	if (s->res == NULL || i < 0 || i >= PQnfields(s->res))
+		return DB_NULL;
+	switch (PQftype(s->res, i)) {
+	case PG_BOOL:
+	case PG_INT2:
+	case PG_INT4:
+	case PG_INT8:
+	case PG_OID:
+		return DB_INT;
+	case PG_FLOAT4:
+	case PG_FLOAT8:
+	case PG_NUMERIC:
+		return DB_FLOAT;
+	case PG_BYTEA:
+		return DB_BLOB;
+	default:
+		return DB_TEXT;
+	}
+}
+
 static int64_t
 pg_changes(struct store *st)
 {
@@ -789,6 +837,33 @@ pg_vacuum_step(struct store *st, int pages, int64_t *left)
 	return 0;
 }
 
+/*
+ * ALTER SEQUENCE, unlike setval(), is transactional: the sequence gets a
+ * new file that a rollback throws away, with the nextval() after it that
+ * makes last its last value (is_called, as Q_LAST_ID reads it).
+ */
+static int
+pg_id_last_set(struct store *st, const char *table, int64_t last)
+{
+	char name[128], sql[512], *id, *lit;
+
+	if (last < 1)
+		return store_seterr(st, -EINVAL, "internal error: id below 1");
+	snprintf(name, sizeof(name), "%s_id_seq", table);
+	if ((id = PQescapeIdentifier(pgc(st)->conn, name, strlen(name))) ==
+	    NULL)
+		return pg_err(st, NULL);
+	if ((lit = PQescapeLiteral(pgc(st)->conn, id, strlen(id))) == NULL) {
+		PQfreemem(id);
+		return pg_err(st, NULL);
+	}
+	snprintf(sql, sizeof(sql), "ALTER SEQUENCE %s RESTART WITH %" PRId64
+	    "; SELECT nextval(%s::regclass)", id, last, lit);
+	PQfreemem(id);
+	PQfreemem(lit);
+	return pg_exec(st, sql);
+}
+
 static void
 pg_sizes(struct store *st, int64_t *db, int64_t *log)
 {
@@ -869,6 +944,9 @@ static const struct store_ops pg_ops = {
 	.col_double = pg_col_double,
 	.col_text = pg_col_text,
 	.col_blob = pg_col_blob,
+	.col_count = pg_col_count,
+	.col_name = pg_col_name,
+	.col_type = pg_col_type,
 	.changes = pg_changes,
 	.inserted_id = pg_inserted_id,
 	.begin = pg_begin,
@@ -878,6 +956,7 @@ static const struct store_ops pg_ops = {
 	.close = pg_close,
 	.wal_trim = pg_wal_trim,
 	.vacuum_step = pg_vacuum_step,
+	.id_last_set = pg_id_last_set,
 	.sizes = pg_sizes,
 	.wake_fd = pg_wake_fd,
 	.wake_read = pg_wake_read,

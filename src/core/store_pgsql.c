@@ -587,4 +587,17 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "backoff_ms = excluded.backoff_ms, "
 	    "backoff_max_ms = excluded.backoff_max_ms, "
 	    "source = excluded.source",
+	/*
+	 * store_copy(): the tables but jobd_meta, the schema's stamp; the
+	 * highest id an identity has given (sqlite_sequence's seq: 0 before
+	 * the first), from its sequence, whose name is fixed
+	 * (schema/postgresql/001_init.sql).
+	 */
+	[Q_COPY_TABLES] =
+	    "SELECT tablename FROM pg_tables WHERE schemaname = "
+	    "current_schema() AND tablename <> 'jobd_meta' ORDER BY tablename",
+	[Q_COPY_SEQ_GET] =
+	    "SELECT coalesce((SELECT last_value FROM pg_sequences WHERE "
+	    "schemaname = current_schema() AND sequencename = "
+	    "$1::text || '_id_seq'), 0)",
 };

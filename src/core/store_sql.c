@@ -29,6 +29,28 @@
 	"AND m.state = 'running'), 0) "					\
 	"FROM k LEFT JOIN queues q ON q.name = k.name "
 
+/*
+ * How far the counts the triggers keep are from the rows: the (queue,
+ * state) pairs where metric_jobs and a count of jobs and dead_jobs
+ * disagree (a row with n = 0 is no row), the queues whose ready flag is
+ * not "it has pending jobs", and the queues with pending jobs and no
+ * row.  0 when the triggers did their work.  Both backends run it.
+ */
+#define SQL_COPY_CHECK							\
+	"WITH c(queue, state, n) AS (SELECT queue, state, count(*) "	\
+	"FROM jobs GROUP BY queue, state UNION ALL SELECT queue, "	\
+	"'dead', count(*) FROM dead_jobs GROUP BY queue), "		\
+	"m(queue, state, n) AS (SELECT queue, state, n FROM metric_jobs "\
+	"WHERE n <> 0) "						\
+	"SELECT (SELECT count(*) FROM (SELECT * FROM c EXCEPT "		\
+	"SELECT * FROM m) x) + (SELECT count(*) FROM (SELECT * FROM m "	\
+	"EXCEPT SELECT * FROM c) y) + (SELECT count(*) FROM queues q "	\
+	"WHERE q.ready <> CASE WHEN EXISTS (SELECT 1 FROM jobs j "	\
+	"WHERE j.queue = q.name AND j.state = 'pending') THEN 1 ELSE 0 "\
+	"END) + (SELECT count(*) FROM (SELECT DISTINCT queue FROM jobs "	\
+	"WHERE state = 'pending') p WHERE p.queue NOT IN "		\
+	"(SELECT name FROM queues))"
+
 /* Queue n's running jobs, from the counts metric_jobs keeps. */
 #define CLAIM_RUNNING(n)						\
 	"coalesce((SELECT r.n FROM metric_jobs r WHERE r.queue = " n	\
@@ -728,4 +750,12 @@ const char *const store_sql[Q_MAX] = {
 	    "SELECT q.max_pending, coalesce((SELECT n FROM metric_jobs m "
 	    "WHERE m.queue = q.name AND m.state = 'pending'), 0) "
 	    "FROM queues q WHERE q.name = ?1 AND q.max_pending IS NOT NULL",
+	/* store_copy() (store_copy.c): the tables, ids and counts. */
+	[Q_COPY_TABLES] =
+	    "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
+	    "substr(name, 1, 7) <> 'sqlite_' ORDER BY name",
+	[Q_COPY_SEQ_GET] =
+	    "SELECT coalesce((SELECT seq FROM sqlite_sequence "
+	    "WHERE name = ?1), 0)",
+	[Q_COPY_CHECK] = SQL_COPY_CHECK,
 };

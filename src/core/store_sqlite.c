@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,6 +305,67 @@ lite_col_blob(struct stmt *s, int i, size_t *len)
 	return p;
 }
 
+static int
+lite_col_count(struct stmt *s)
+{
+	return sqlite3_column_count(ls(s));
+}
+
+static const char *
+lite_col_name(struct stmt *s, int i)
+{
+	return sqlite3_column_name(ls(s), i);
+}
+
+/* Does declared type decl hold word (in any case)? */
+static bool
+decl_has(const char *decl, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *decl != '\0'; decl++)
+		if (strncasecmp(decl, word, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A table column's type by SQLite's affinity rules on its declared type
+ * (STRICT tables declare INTEGER, REAL, TEXT or BLOB); an expression's,
+ * or an ANY column's, by the value in the current row.
+ */
+static enum db_type
+lite_col_type(struct stmt *s, int i)
+{
+	const char *decl = sqlite3_column_decltype(ls(s), i);
+
+	if (decl != NULL && strcasecmp(decl, "ANY") != 0) {
+		if (decl_has(decl, "INT"))
+			return DB_INT;
+		if (decl_has(decl, "CHAR") || decl_has(decl, "CLOB") ||
+		    decl_has(decl, "TEXT"))
+			return DB_TEXT;
+		if (*decl == '\0' || decl_has(decl, "BLOB"))
+			return DB_BLOB;
+		if (decl_has(decl, "REAL") || decl_has(decl, "FLOA") ||
+		    decl_has(decl, "DOUB"))
+			return DB_FLOAT;
+		return DB_INT;		/* NUMERIC */
+	}
+	switch (sqlite3_column_type(ls(s), i)) {
+	case SQLITE_INTEGER:
+		return DB_INT;
+	case SQLITE_FLOAT:
+		return DB_FLOAT;
+	case SQLITE_TEXT:
+		return DB_TEXT;
+	case SQLITE_BLOB:
+		return DB_BLOB;
+	default:
+		return DB_NULL;
+	}
+}
+
 static int64_t
 lite_changes(struct store *st)
 {
@@ -483,6 +545,37 @@ lite_vacuum_step(struct store *st, int pages, int64_t *left)
 	return store_first_int(st, Q_FREELIST, left);
 }
 
+/*
+ * sqlite_sequence is an ordinary table to write: the row of table gets
+ * seq = last, made when it has none.
+ */
+static int
+lite_id_last_set(struct store *st, const char *table, int64_t last)
+{
+	static const char *const sql[] = {
+	    "UPDATE sqlite_sequence SET seq = ?2 WHERE name = ?1",
+	    "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",
+	};
+	sqlite3_stmt *s;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((rc = sqlite3_prepare_v2(lite(st)->db, sql[i], -1, &s,
+		    NULL)) != SQLITE_OK)
+			return lite_err(st, rc);
+		sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, last);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return lite_err(st, rc);
+		if (sqlite3_changes(lite(st)->db) > 0)
+			break;
+	}
+	return 0;
+}
+
 static int64_t
 file_size(const char *path)
 {
@@ -529,6 +622,9 @@ static const struct store_ops lite_ops = {
 	.col_double = lite_col_double,
 	.col_text = lite_col_text,
 	.col_blob = lite_col_blob,
+	.col_count = lite_col_count,
+	.col_name = lite_col_name,
+	.col_type = lite_col_type,
 	.changes = lite_changes,
 	.inserted_id = lite_inserted_id,
 	.begin = lite_begin,
@@ -538,6 +634,7 @@ static const struct store_ops lite_ops = {
 	.close = lite_close,
 	.wal_trim = lite_wal_trim,
 	.vacuum_step = lite_vacuum_step,
+	.id_last_set = lite_id_last_set,
 	.sizes = lite_sizes,
 };
 

@@ -25,6 +25,8 @@ struct store;
 				   no live daemon */
 #define EXIT_SOFTWARE	70	/* EX_SOFTWARE: status: the daemon is stuck */
 #define EXIT_OSERR	71	/* EX_OSERR: out of memory */
+#define EXIT_CANTCREAT	73	/* EX_CANTCREAT: migrate-db: the target
+				   database is not empty */
 #define EXIT_IOERR	74	/* EX_IOERR: read or write failed */
 #define EXIT_TEMPFAIL	75	/* EX_TEMPFAIL: database locked */
 #define EXIT_NOPERM	77	/* EX_NOPERM: permission denied */
@@ -182,6 +184,7 @@ int	cmd_import_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);
 int	cmd_logs(struct ctl *ctl, int argc, char **argv);
 int	cmd_metrics(struct ctl *ctl, int argc, char **argv);
+int	cmd_migrate_db(struct ctl *ctl, int argc, char **argv);
 int	cmd_next(struct ctl *ctl, int argc, char **argv);
 int	cmd_prune(struct ctl *ctl, int argc, char **argv);
 int	cmd_queue(struct ctl *ctl, int argc, char **argv);

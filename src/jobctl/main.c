@@ -48,6 +48,8 @@ static const struct ctl_cmd {
 	    "              [--since TIME] [--limit N]" },
 	{ "logs",	cmd_logs,	"logs [--attempt N] [--raw] ID" },
 	{ "metrics",	cmd_metrics,	"metrics" },
+	{ "migrate-db",	cmd_migrate_db,
+	    "migrate-db [--dry-run] --from PATH --to URI" },
 	{ "next",	cmd_next,
 	    "next [--from TIME] [--count N] [--tz ZONE] EXPR" },
 	{ "prune",	cmd_prune,

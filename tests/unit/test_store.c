@@ -1177,6 +1177,120 @@ test_store_schedule_reboot_once_per_boot(void **state)
 	schedule_clear(&got);
 }
 
+/* What store_copy() reported. */
+struct copied {
+	int		 tables;
+	int64_t		 rows, jobs_rows, jobs_next;
+};
+
+static int
+copied_fn(const struct store_copy_table *t, void *arg)
+{
+	struct copied *c = arg;
+
+	c->tables++;
+	c->rows += t->rows;
+	if (strcmp(t->name, "jobs") == 0) {
+		c->jobs_rows = t->rows;
+		c->jobs_next = t->next_id;
+	}
+	return 0;
+}
+
+/* A new database "name" beside f's, opened with STORE_CREATE. */
+static struct store *
+open_beside(struct fixture *f, const char *name)
+{
+	char path[PATH_MAX + 32], err[512];
+	struct store *st = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	if (store_open(&st, path, STORE_CREATE, &f->fc.clock, err,
+	    sizeof(err)) != 0)
+		fail_msg("store_open %s: %s", path, err);
+	return st;
+}
+
+static void
+test_store_copy_keeps_rows_and_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js[3] = { spec("a"), spec("b"), spec("c") };
+	struct job_filter all = { -1, NULL, 1000000 };
+	enum job_state was[1];
+	struct queue_info qi;
+	struct copied c;
+	struct store *to;
+	struct job j;
+	int64_t ids[3], last = 0, id;
+	size_t bad, i;
+	int n = 0;
+
+	js[2].key = "key-c";
+	js[2].queue = "q";
+	assert_int_equal(store_submit(f->st, js, 3, ids, NULL), 0);
+	assert_int_equal(store_cancel(f->st, &ids[1], 1, was, &bad), 0);
+	assert_int_equal(store_queue_pause(f->st, "q", true, NULL), 0);
+	to = open_beside(f, "copy.db");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_copy(f->st, to, 0, copied_fn, &c), 0);
+	assert_int_equal(c.tables, 12);
+	assert_int_equal(c.jobs_rows, 3);
+	assert_int_equal(c.jobs_next, ids[2] + 1);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(store_job_get(to, ids[i], &j), 0);
+		assert_string_equal(j.command, js[i].command);
+		assert_int_equal(j.state, i == 1 ? JOB_CANCELLED :
+		    JOB_PENDING);
+		job_clear(&j);
+	}
+	assert_int_equal(store_job_list(to, &all, count_fn, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_queue_get(to, "q", &qi), 0);
+	assert_true(qi.paused);
+	assert_int_equal(qi.pending, 1);
+	assert_int_equal(store_last_job_id(to, &last), 0);
+	assert_int_equal(last, ids[2]);
+	/* The key names its job there too; new ids go on from the last. */
+	assert_int_equal(store_submit(to, &js[2], 1, &id, NULL), 0);
+	assert_int_equal(id, ids[2]);
+	assert_int_equal(store_submit(to, &js[0], 1, &id, NULL), 0);
+	assert_int_equal(id, ids[2] + 1);
+	/* Not into a database with rows: nothing changes. */
+	assert_int_equal(store_copy(f->st, to, 0, copied_fn, &c), -ENOTEMPTY);
+	assert_non_null(strstr(store_errmsg(to), "is not empty"));
+	n = 0;
+	assert_int_equal(store_job_list(to, &all, count_fn, &n), 0);
+	assert_int_equal(n, 4);
+	store_close(to);
+}
+
+static void
+test_store_copy_dry_run_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec js = spec("a");
+	struct job_filter all = { -1, NULL, 1000000 };
+	struct copied c;
+	struct store *to;
+	int64_t id, last = -1;
+	int n = 0;
+
+	id = submit1(f, &js, NULL);
+	to = open_beside(f, "dry.db");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_copy(f->st, to, STORE_COPY_DRY, copied_fn, &c),
+	    0);
+	assert_int_equal(c.tables, 12);
+	assert_int_equal(c.jobs_rows, 1);
+	assert_int_equal(c.jobs_next, id + 1);
+	assert_int_equal(store_job_list(to, &all, count_fn, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_last_job_id(to, &last), 0);
+	assert_int_equal(last, 0);
+	store_close(to);
+}
+
 int
 main(void)
 {
@@ -1207,6 +1321,8 @@ main(void)
 		T(test_store_deps_checks_and_retry),
 		T(test_store_state_names),
 		T(test_store_schedule_reboot_once_per_boot),
+		T(test_store_copy_keeps_rows_and_ids),
+		T(test_store_copy_dry_run_changes_nothing),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
