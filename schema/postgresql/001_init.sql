@@ -40,8 +40,9 @@
 -- The schema's stamp, one row: application_id is "jobd" (0x6a6f6264) as
 -- in SQLite's header; version counts the PostgreSQL migrations applied
 -- (schema/postgresql/NNN_*.sql, numbered from 001); sqlite_version is
--- the SQLite user_version whose schema this one matches, so that a copy
--- can refuse a database of another version.
+-- the SQLite user_version whose schema this one matches (18: the version
+-- counts the files of schema/, and there is no 016), so that a copy can
+-- refuse a database of another version.
 CREATE TABLE jobd_meta (
 	one		bigint PRIMARY KEY DEFAULT 1 CHECK (one = 1),
 	application_id	bigint NOT NULL,
@@ -49,7 +50,7 @@ CREATE TABLE jobd_meta (
 	sqlite_version	bigint NOT NULL
 );
 INSERT INTO jobd_meta (one, application_id, version, sqlite_version)
-    VALUES (1, 1785684580, 1, 19);
+    VALUES (1, 1785684580, 1, 18);
 
 -- Recurring definitions; cron jobs point here.
 CREATE TABLE schedules (

@@ -97,6 +97,7 @@ struct pg_stmt {
 	PGresult	*res;		/* the result being read, or NULL */
 	int		 row;		/* the row stepped to, -1 before */
 	void		**blobs;	/* decoded bytea of the row, by column */
+	bool		 oom;		/* a binding could not be copied */
 	size_t		*bloblens;
 };
 
@@ -491,6 +492,10 @@ pg_step(struct stmt *st)
 		s->row = PQntuples(s->res);
 		return DB_DONE;
 	}
+	if (s->oom) {
+		s->oom = false;
+		return store_seterr(s->st, -ENOMEM, "out of memory");
+	}
 	if (s->nparams > 0) {
 		values = calloc((size_t)s->nparams, sizeof(*values));
 		lens = calloc((size_t)s->nparams, sizeof(*lens));
@@ -582,8 +587,10 @@ pg_bind_text(struct stmt *st, int i, const char *v, bool copy)
 	if (p == NULL || v == NULL)
 		return;
 	if (copy) {
-		if ((p->own = strdup(v)) == NULL)
-			return;		/* binds NULL: the insert fails */
+		if ((p->own = strdup(v)) == NULL) {
+			ps(st)->oom = true;	/* the step fails */
+			return;
+		}
 		v = p->own;
 	}
 	p->value = v;
@@ -1079,13 +1086,19 @@ unlock:
 	return error;
 }
 
-/* Connecting failed: the errno of libpq's message. */
+/*
+ * Connecting failed: the errno of libpq's message (a failed connection
+ * has no SQLSTATE to go by; a server whose messages are not in English
+ * makes all of these -ENOTCONN, "try again").
+ */
 static int
 pg_connect_errno(const char *msg)
 {
 	if (strstr(msg, "password") != NULL ||
 	    strstr(msg, "authentication") != NULL ||
-	    strstr(msg, "permission denied") != NULL)
+	    strstr(msg, "permission denied") != NULL ||
+	    strstr(msg, "not permitted") != NULL ||
+	    strstr(msg, "pg_hba.conf") != NULL)
 		return -EACCES;
 	if (strstr(msg, "does not exist") != NULL)
 		return -ENOENT;
