@@ -108,7 +108,7 @@ want="postgresql:///jobd?host=$PG_DIR&port=$PG_PORT&user=postgres"
 [ "$JOBD_PG_URL" = "$want" ] || problem "JOBD_PG_URL=$JOBD_PG_URL"
 out=$(pg_sql "$JOBD_PG_URL" 'SELECT current_database(), current_user,
     current_setting($$fsync$$), current_setting($$synchronous_commit$$)')
-[ "$out" = "jobd|postgres|off|off" ] || problem "JOBD_PG_URL reaches: $out"
+[ "$out" = "jobd|postgres|off|on" ] || problem "JOBD_PG_URL reaches: $out"
 end
 
 begin "pg: no TCP listener: listen_addresses is empty, ss shows none of its processes, psql -h 127.0.0.1 fails"
