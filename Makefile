@@ -1,7 +1,8 @@
 # jobd — persistent job scheduler.  GNU make.
 #
 #   make                     build into build/
-#   make check               build and run every test
+#   make check               build and run every test (the end-to-end
+#                            suite on SQLite, then on PostgreSQL)
 #   make SANITIZE=address,undefined check
 #                            the same, in its own build directory
 #   make install             PREFIX=/usr/local DESTDIR= (COMPLETIONSDIR=)
@@ -72,6 +73,36 @@ endif
 else
 $(error jobd: missing build dependencies; install them with: \
 	sudo apt-get install -y $(DEB_PKGS))
+endif
+endif
+endif
+
+# make check runs the end-to-end suite on each of TEST_BACKENDS; the
+# PostgreSQL pass needs a server's programs (initdb, pg_ctl, psql,
+# pg_dump), installed as root like the packages above (without the
+# cluster Debian would otherwise make and start: the tests make their
+# own, tests/with_pg.sh); as another user the pass is skipped, naming the
+# command to run.  TEST_JOBS test programs run at once.
+TEST_BACKENDS	?= sqlite postgresql
+TEST_JOBS	?= 3
+PG_DEB_PKGS	:= postgresql
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+ifneq ($(filter postgresql,$(TEST_BACKENDS)),)
+PG_OK := $(shell { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; \
+	     } >/dev/null 2>&1 && command -v psql >/dev/null && \
+	     command -v pg_dump >/dev/null && echo yes)
+ifneq ($(PG_OK),yes)
+ifeq ($(shell id -u),0)
+$(info jobd: installing PostgreSQL for the tests: $(PG_DEB_PKGS))
+PG_RC := $(shell (mkdir -p /etc/postgresql-common/createcluster.d && \
+	     echo 'create_main_cluster = false' \
+	     >/etc/postgresql-common/createcluster.d/jobd-tests.conf && \
+	     apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	     apt-get install -y -q $(PG_DEB_PKGS)) >&2; echo $$?)
+ifneq ($(PG_RC),0)
+$(error jobd: "apt-get install -y $(PG_DEB_PKGS)" failed (exit $(PG_RC)))
+endif
+endif
 endif
 endif
 endif
@@ -197,7 +228,8 @@ $(B)/tests/pg_dump_sql: tests/pg/dump_sql.c $(LIBCORE)
 	    $(PKG_LIBS) $(LDLIBS)
 
 check: all $(UNIT_BINS) $(B)/tests/pg_dump_sql lint
-	@B=$(B) tests/run.sh
+	@B=$(B) JOBD_TEST_BACKENDS="$(TEST_BACKENDS)" TEST_JOBS=$(TEST_JOBS) \
+	    tests/run.sh
 
 # The long crash-chaos test: 10000 jobs, jobd SIGKILLed 50 times.
 chaos: all

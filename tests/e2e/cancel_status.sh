@@ -1,10 +1,11 @@
+# backends: sqlite postgresql
 # jobctl cancel and status end to end.
 . "$(dirname "$0")/lib.sh"
 
 use_db "$T/cs.db"
 sub() { "$JOBCTL" submit "$@" 2>/dev/null; }
 state() { sql "SELECT state || ',' || cancel_requested || ',' ||
-    (finished_at IS NOT NULL) FROM jobs WHERE id = $1"; }
+    CAST(finished_at IS NOT NULL AS int) FROM jobs WHERE id = $1"; }
 
 # --- cancel ------------------------------------------------------------
 P1=$(sub echo p1)

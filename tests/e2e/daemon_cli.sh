@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobd's command line: --check-config, and the exit statuses of bad usage,
 # a bad configuration and a database that cannot be opened.  Every jobd run
 # here is expected to exit at once; timeout guards against one that serves.

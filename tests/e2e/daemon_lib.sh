@@ -34,8 +34,7 @@
 #                         1 (after a SIGKILL, STOP_RC=killed) if it did not
 #   died                  DIED = "; jobd PID died unexpectedly (...)" for
 #                         each daemon that exited without reap_jobd
-#   dsql SQL              sqlite3 on $DB with a busy timeout (as its
-#                         owner: db_sqlite3 in lib.sh)
+#   dsql SQL              sql (lib.sh) with a busy timeout on SQLite
 #   running_in QUEUE      how many jobs of QUEUE run now (all daemons)
 #   jstate ID             pending/running/done/cancelled/dead, or "none"
 #   wait_state ID STATE SECS
@@ -197,7 +196,11 @@ deps_early() {
 }
 
 dsql() {
-	db_sqlite3 "$DB" -cmd '.timeout 5000' "$DB" "$@"
+	if is_pg; then
+		sql "$@"
+	else
+		db_sqlite3 "$DB" -cmd '.timeout 5000' "$DB" "$@"
+	fi
 }
 
 start_jobd() {	# name [jobd args]
@@ -363,6 +366,13 @@ EOF
 }
 
 output_of() {	# id [attempt]: the raw output blob
+	if is_pg; then
+		sql "SELECT encode(output, 'hex') FROM attempts WHERE job_id = $1
+		    ${2:+AND attempt = $2} ORDER BY id DESC LIMIT 1" |
+		    python3 -c 'import sys
+sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))'
+		return
+	fi
 	python3 - "$DB" "$1" "${2:-}" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=5)

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobd and systemd: READY=1 once serving, RELOADING=1 then READY=1 around a
 # SIGHUP reload, WATCHDOG=1 at half the interval systemd asks for (only
 # when $WATCHDOG_PID, if set, is jobd's own pid; sent by the loop, so a

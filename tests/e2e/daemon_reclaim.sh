@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Fast recovery while another daemon runs: when a jobd on this host dies,
 # a live jobd on the same database reclaims its leases at its next
 # heartbeat (every visibility_timeout / 3), not after visibility_timeout,

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobd runs jobs: success, failure with retries into the dead-letter table,
 # timeout, cancel of a running job, the output cap, and the job's
 # environment.  One daemon (4 workers, max_output = 4K) serves every case;
@@ -193,9 +194,11 @@ if submit echo warm-up && wait_state "$ID" done 10; then
 	if submit 'head -c 50000000 /dev/zero | tr "\0" x; echo END' &&
 	    wait_state "$ID" done 30; then
 		after=$(rss)
-		r=$(dsql "SELECT length(output), hex(substr(output, -4)),
-		    output_dropped, hex(substr(output, 1, 4))
-		    FROM attempts WHERE job_id = $ID")
+		r=$(output_of "$ID" | python3 -c 'import sys
+b = sys.stdin.buffer.read()
+print("%d|%s|%s" % (len(b), b[-4:].hex().upper(), sys.argv[1]) +
+    "|" + b[:4].hex().upper())' "$(dsql "SELECT output_dropped
+		    FROM attempts WHERE job_id = $ID")")
 		[ "$r" = "4096|454E440A|$((total - 4096))|78787878" ] ||
 		    problem "length|tail|dropped|head = $r, expected" \
 		    "4096|454E440A|$((total - 4096))|78787878"

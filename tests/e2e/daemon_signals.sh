@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobd's signals: SIGTERM drains (a short job finishes, a long one is
 # stopped after shutdown_grace and requeued without counting the attempt,
 # no new job is claimed), SIGHUP reloads the configuration (and keeps the
@@ -68,8 +69,8 @@ if submit --cwd "$T" -- 'echo $$ >>job.pids; echo $$ >s2.pid; if [ -e s2.ran ]; 
 	info "signals: jobd exited $((t1 - t0)) ms after SIGTERM" \
 	    "(shutdown_grace 1s, kill_grace 500ms)"
 	[ "$STOP_RC" = 0 ] || problem "jobd exit status $STOP_RC"
-	r=$(dsql "SELECT state, attempts, lease_owner IS NULL FROM jobs
-	    WHERE id = $J2")
+	r=$(dsql "SELECT state, attempts, CAST(lease_owner IS NULL AS int)
+	    FROM jobs WHERE id = $J2")
 	[ "$r" = "pending|0|1" ] ||
 	    problem "job $J2 state|attempts|no lease = $r, expected pending|0|1"
 	jcheck "$J2" '

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Dependencies between jobs (submit --after, --after-any, --batch @LINE)
 # with the real jobd: chains run in order, fan-out and fan-in, a
 # dependency that dies or is cancelled cancels what needs it (and what

@@ -15,12 +15,37 @@
 #                         $RUN_AS, if set, is a command prefix (unpriv)
 #   expect_rc N, expect_out_contains S, expect_err_contains S,
 #   expect_out_empty, expect_err_empty, expect_same FILE1 FILE2 WHAT
-#   use_db PATH           DB=PATH, exported as JOBD_DB
-#   sql SQL...            sqlite3 "$DB" SQL...
-#   dbdump [PATH]         user_version, application_id and .dump of a database
-#   db_sqlite3 DB ARG...  sqlite3 ARG..., as DB's owner when root and DB
-#                         and its directory are another user's (what sql,
-#                         dbdump and dsql use)
+#   BACKEND               the database backend of this pass: sqlite (the
+#                         default) or postgresql (JOBD_TEST_BACKEND)
+#   use_db PATH           DB=PATH, exported as JOBD_DB.  On PostgreSQL,
+#                         DB is instead the URI of a new database on the
+#                         pass's server, one for each PATH the script
+#                         names (the same PATH again: the same database);
+#                         a postgresql:// URI is taken as it is
+#   sql SQL...            run each SQL on $DB: sqlite3 "$DB" SQL..., or
+#                         psql on PostgreSQL with its output shaped like
+#                         sqlite3's (columns split by '|', NULL empty).
+#                         Portable SQL only: a comparison's value reads
+#                         "t"/"f" on PostgreSQL, so cast it
+#                         (CAST(x = 1 AS int)); no dot commands
+#   is_pg                 true on the PostgreSQL pass
+#   sql_concat EXPR SEP   SQL for the aggregate joining EXPR's values with
+#                         SEP: group_concat, or string_agg on PostgreSQL
+#   sql_blob HEX          SQL for a blob literal: X'HEX', or a bytea
+#   sqlite_only NAME WHY  (PostgreSQL pass) SKIP case NAME: it is about
+#                         SQLite (WHY); returns 0 when it skipped
+#   pg_skip_clock NAME    (PostgreSQL pass) SKIP case NAME: it moves the
+#                         test clock under jobd; returns 0 when it skipped
+#   dbdump [PATH]         the whole database as text, to compare: SQLite:
+#                         user_version, application_id and .dump;
+#                         PostgreSQL: pg_dump of $DB without the
+#                         sequences' positions (a failed insert uses up
+#                         ids there, and that changes nothing else) and
+#                         its random \restrict keys
+#   db_sqlite3 DB ARG...  (SQLite only) sqlite3 ARG..., as DB's owner when
+#                         root and DB and its directory are another
+#                         user's (what sql, dbdump and dsql use)
+#   old_db N              (SQLite only) $DB as schema version N made it
 #   json EXPR             evaluate python EXPR on d, the JSON object on stdin;
 #                         strings print raw, other values as JSON
 #   json_lines FILE       every line of FILE is a JSON object (prints count)
@@ -50,9 +75,6 @@ case "$T/" in
 	    "or by hand without JOBD_TOP set" >&2
 	exit 2 ;;
 esac
-# Never let a test reach the default database (/var/lib/jobd as root).
-DB=$T/jobs.db
-export JOBD_DB="$DB"
 CASE=
 WHY=
 RUN_AS=
@@ -195,9 +217,44 @@ bad() {
 	end
 }
 
-use_db() {
+use_db() {	# path
 	DB=$1
+	if is_pg; then
+		DB=$(_pg_db_of "$1") || {
+			echo "use_db: no database on the PostgreSQL server for \
+$1" >&2
+			exit 1
+		}
+	fi
 	export JOBD_DB="$DB"
+}
+
+is_pg() {
+	[ "$BACKEND" = postgresql ]
+}
+
+# The URI of the database that stands for file PATH on this pass's
+# PostgreSQL server, made empty on first use: named after the script,
+# its pid and the order of first use ("submit_4242_1_jobs"), so that no
+# two scripts of a pass share one.  $T/.pgdbs maps paths to URIs.
+_pg_db_of() {	# path
+	case $1 in
+	postgresql://* | postgres://*)
+		echo "$1"
+		return 0 ;;
+	esac
+	_pgo=$(awk -v p="$1" 'substr($0, 1, length(p) + 1) == p " " {
+	    print substr($0, length(p) + 2) }' "$T/.pgdbs" 2>/dev/null)
+	if [ -z "$_pgo" ]; then
+		_pgn=$(($(cat "$T/.pgdbs" 2>/dev/null | wc -l) + 1))
+		_pgo=$(printf '%s_%s_%s_%s' "$(basename "$0" .sh)" "$$" \
+		    "$_pgn" "$(basename "$1" .db)" | tr 'A-Z' 'a-z' |
+		    tr -c 'a-z0-9_\n' '_' | cut -c1-63)
+		case $_pgo in [!a-z_]*) _pgo=t$_pgo ;; esac
+		_pgo=$(pg_newdb "$_pgo") || return 1
+		echo "$1 $_pgo" >>"$T/.pgdbs"
+	fi
+	echo "$_pgo"
 }
 
 # db_sqlite3 DB ARG...: sqlite3 ARG... (which name DB), as the owner of
@@ -220,12 +277,66 @@ db_sqlite3() {
 }
 
 sql() {
-	db_sqlite3 "$DB" "$DB" "$@"
+	if is_pg; then
+		_sq=
+		for _sqa in "$@"; do
+			_sq="$_sq$_sqa;
+"
+		done
+		pg_sql "$DB" "$_sq"
+	else
+		db_sqlite3 "$DB" "$DB" "$@"
+	fi
+}
+
+# On the PostgreSQL pass, SKIP the case NAME, which moves the test clock
+# under a running jobd, and return 0; else return 1.  jobd on a database
+# server runs on the server's clock (its offset from the host's clock,
+# measured again at every heartbeat), so the test clock cannot move it.
+pg_skip_clock() {	# name
+	is_pg || return 1
+	skip "$1" "jobd on PostgreSQL runs on the server's clock: the test \
+clock cannot move its time"
+	return 0
+}
+
+# SQL text: the aggregate that joins the values of EXPR with SEP (an SQL
+# string), in the order of the rows (an ordered subquery's): group_concat
+# on SQLite, string_agg on PostgreSQL.
+sql_concat() {	# expr sep
+	if is_pg; then
+		echo "string_agg(CAST($1 AS text), $2)"
+	else
+		echo "group_concat($1, $2)"
+	fi
+}
+
+# SQL text: a blob of the bytes HEX (hexadecimal digits) spelled for the
+# backend: X'HEX' on SQLite, a bytea on PostgreSQL.
+sql_blob() {	# hex
+	if is_pg; then
+		printf '%s\n' "'\\x$1'::bytea"
+	else
+		echo "X'$1'"
+	fi
+}
+
+# On the PostgreSQL pass, SKIP the case NAME, which tests the SQLite file
+# itself (why: WHY), and return 0; else return 1.
+sqlite_only() {	# name why
+	is_pg || return 1
+	skip "$1" "SQLite only: $2"
+	return 0
 }
 
 # Make $DB as jobd of schema version N made it: from its first N
 # migrations, in WAL mode, stamped with version N and jobd's application id.
+# SQLite only: the PostgreSQL schema starts where SQLite's version 19 is.
 old_db() {	# N
+	if is_pg; then
+		echo "old_db: SQLite only" >&2
+		return 1
+	fi
 	ls "$JOBD_TOP"/schema/*.sql | head -n "$1" | xargs cat >"$DB.sql" &&
 	sql "PRAGMA journal_mode = WAL;" ".read $DB.sql" \
 	    "PRAGMA user_version = $1;" \
@@ -234,6 +345,11 @@ old_db() {	# N
 
 dbdump() {
 	_dd=${1:-$DB}
+	if is_pg; then
+		pg_dump --no-owner --no-privileges -d "$_dd" | grep -v \
+		    -e '^SELECT pg_catalog.setval(' -e '^\\\(un\)*restrict '
+		return 0
+	fi
 	if [ ! -e "$_dd" ]; then
 		echo "(no file $_dd)"
 		return 0
@@ -298,3 +414,24 @@ unpriv_ready() {
 	chmod o+x "$1" 2>/dev/null
 	unpriv test -x "$1" 2>/dev/null
 }
+
+# The database backend of this pass, and the database of the script:
+# never the default one (/var/lib/jobd as root).  On PostgreSQL, the
+# pass's server (JOBD_PG_URL, PGHOST ...: tests/run.sh starts it) and
+# pglib.sh's helpers.
+BACKEND=${JOBD_TEST_BACKEND:-sqlite}
+case $BACKEND in
+sqlite) ;;
+postgresql)
+	if [ -z "${JOBD_PG_URL:-}" ] || [ -z "${PGHOST:-}" ]; then
+		echo "$0: JOBD_TEST_BACKEND=postgresql needs the pass's server" \
+		    "(JOBD_PG_URL, PGHOST): run it with" \
+		    "JOBD_TEST_BACKENDS=postgresql tests/run.sh" >&2
+		exit 2
+	fi
+	. "$JOBD_TOP/tests/e2e/pglib.sh" ;;
+*)
+	echo "$0: JOBD_TEST_BACKEND: sqlite or postgresql, not $BACKEND" >&2
+	exit 2 ;;
+esac
+use_db "$T/jobs.db"

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Notifications, the outbox way: hooks (on_dead, on_failure, on_success).
 #
 # A real hook script records each run: its arguments, its JOBD_*

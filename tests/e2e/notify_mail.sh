@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Mail, the outbox way: a job or schedule with mail_to is mailed about its
 # attempts as its mail_on says, each mail a notification job of its own
 # (the mailer's argv as its command, the composed message on its stdin)
@@ -94,9 +95,9 @@ root" ] || problem "args: $(cat "$MAILDIR/$MSG.args" | tr '\n' ' ')"
 	else
 		problem "no mail about attempt 2"
 	fi
-	[ "$(dsql "SELECT group_concat(notify_event) FROM (SELECT
+	[ "$(dsql "SELECT $(sql_concat notify_event "','") FROM (SELECT
 	    notify_event FROM jobs WHERE notify_of = $ID AND
-	    queue = 'jobd.notify' ORDER BY id)")" = "failure,dead" ] ||
+	    queue = 'jobd.notify' ORDER BY id) AS n")" = "failure,dead" ] ||
 	    problem "notification jobs: $(dsql "SELECT id, queue,
 	    notify_event, state FROM jobs WHERE notify_of = $ID")"
 fi

@@ -37,7 +37,10 @@
 #   pg_sql URI [SQL]    run SQL (else stdin) through psql -X -A -t -q
 #                       -v ON_ERROR_STOP=1; prints the rows, one a line,
 #                       columns split by '|'; psql's exit status
-#   pg_url DB           the URI of database DB on this server
+#   pg_url DB           the URI of database DB on this server (without
+#                       one: on the server PGHOST and PGPORT name, which
+#                       is how a script of tests/run.sh's PostgreSQL pass
+#                       reaches the pass's server, with pg_newdb too)
 #   pg_pid              the postmaster's pid (from postmaster.pid)
 #
 # After pg_start:
@@ -159,7 +162,7 @@ pg_pid() {
 }
 
 pg_url() {	# db
-	echo "postgresql:///$1?host=$PG_DIR&port=$PG_PORT&user=postgres"
+	echo "postgresql:///$1?host=${PG_DIR:-$PGHOST}&port=${PG_PORT:-$PGPORT}&user=postgres"
 }
 
 # Make PG_DIR, the server's directory, under $PG_TMPDIR (else /tmp): a

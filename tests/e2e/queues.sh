@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Queues as objects: jobctl queue list|show|set|pause|resume on a real
 # database; one rule for queue names; bad settings refused with 64 and
 # the database unchanged; a queue whose settings jobd.conf owns refuses
@@ -49,8 +50,9 @@ end
 begin "queue set: none unsets, others stay; a queue may have settings before jobs"
 run queue set mail --concurrency none --backoff none
 expect_rc 0
-[ "$(sql "SELECT concurrency IS NULL, backoff_ms IS NULL,
-    backoff_max_ms IS NULL, weight FROM queues WHERE name = 'mail'")" = \
+[ "$(sql "SELECT CAST(concurrency IS NULL AS int),
+    CAST(backoff_ms IS NULL AS int), CAST(backoff_max_ms IS NULL AS int),
+    weight FROM queues WHERE name = 'mail'")" = \
     "1|1|1|3" ] || problem "row: $(sql "SELECT * FROM queues")"
 run queue set fresh --weight 5
 expect_rc 0
@@ -136,7 +138,8 @@ sql "INSERT INTO jobs (id, queue, command, state, run_at, created_at,
     INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
     max_attempts, timeout_ms, backoff_ms, backoff_max_ms, created_at,
     updated_at, dead_at, reason) SELECT value, 'brim', 'false', 0, 1, 1, 1,
-    0, 0, 0, 1, 1, 1, 'exit 1' FROM generate_series(901, 902);"
+    0, 0, 0, 1, 1, 1, 'exit 1' FROM (SELECT 901 AS value UNION ALL
+    SELECT 902) AS ids;"
 dbdump >"$T/dump0"
 bad "max_pending: rerun into a full queue" 75 \
     'queue "brim" is full: 1 pending, max_pending 1' rerun 900
@@ -164,21 +167,24 @@ dbdump >"$T/dump0"
 bad "max_pending: schedule run on a full queue" 75 'queue "tight" is full' \
     schedule run tightly
 
-begin "max_pending: a cron slot that finds its queue full is skipped, with the reason"
-write_conf poll_interval=100ms
-start_jobd full1 && P=$JOBD_PID
-setclock $((T0 + 5 * 60000 + 1000))
-wait_until 10 "[ \"\$(dsql \"SELECT count(*) FROM schedule_slots\")\" -ge 1 ]" ||
-    problem "no slot recorded"
-R=$(dsql "SELECT outcome || ' ' || reason FROM schedule_slots")
-[ "$R" = 'skipped queue "tight" is full: 4 pending, max_pending 4' ] ||
-    problem "slot: $R"
-[ "$(dsql "SELECT count(*) FROM jobs WHERE schedule_id IS NOT NULL")" = 0 ] ||
-    problem "a job was made"
-[ "$(dsql "SELECT value FROM metric_counters WHERE name = 'slots_skipped'")" = 1 ] ||
-    problem "slots_skipped: $(dsql "SELECT * FROM metric_counters")"
-stop_jobd "$P"
-end
+CASE="max_pending: a cron slot that finds its queue full is skipped, with the reason"
+if ! pg_skip_clock "$CASE"; then
+	begin "$CASE"
+	write_conf poll_interval=100ms
+	start_jobd full1 && P=$JOBD_PID
+	setclock $((T0 + 5 * 60000 + 1000))
+	wait_until 10 "[ \"\$(dsql \"SELECT count(*) FROM schedule_slots\")\" -ge 1 ]" ||
+	    problem "no slot recorded"
+	R=$(dsql "SELECT outcome || ' ' || reason FROM schedule_slots")
+	[ "$R" = 'skipped queue "tight" is full: 4 pending, max_pending 4' ] ||
+	    problem "slot: $R"
+	[ "$(dsql "SELECT count(*) FROM jobs WHERE schedule_id IS NOT NULL")" = 0 ] ||
+	    problem "a job was made"
+	[ "$(dsql "SELECT value FROM metric_counters WHERE name = 'slots_skipped'")" = 1 ] ||
+	    problem "slots_skipped: $(dsql "SELECT * FROM metric_counters")"
+	stop_jobd "$P"
+	end
+fi
 
 # [queue NAME] in jobd.conf: written into the database at start and on
 # SIGHUP; jobctl queue set refuses such a queue; pause stays jobctl's.
@@ -200,7 +206,7 @@ EOF2
 begin "[queue NAME]: jobd writes it into the database at start"
 start_jobd conf1 && P=$JOBD_PID
 [ "$(sql "SELECT concurrency, rate_n, rate_period_ms, weight,
-    max_pending IS NULL, max_running_per_user, max_attempts, timeout_ms,
+    CAST(max_pending IS NULL AS int), max_running_per_user, max_attempts, timeout_ms,
     backoff_ms, backoff_max_ms, source FROM queues WHERE name = 'cfgq'")" = \
     "3|100|60000|7|1|2|4|600000|5000|120000|config" ] ||
     problem "row: $(sql "SELECT * FROM queues WHERE name = 'cfgq'")"
@@ -222,8 +228,9 @@ begin "[queue NAME]: SIGHUP applies a change; a queue left out loses its setting
 kill -HUP "$P"
 wait_until 10 "[ \"\$(sql \"SELECT source FROM queues WHERE name = 'cfgq'\")\" = cli ]" ||
     problem "cfgq still: $(sql "SELECT * FROM queues WHERE name = 'cfgq'")"
-[ "$(sql "SELECT paused, concurrency IS NULL, rate_n IS NULL, weight,
-    max_attempts IS NULL FROM queues WHERE name = 'cfgq'")" = "1|1|1|1|1" ] ||
+[ "$(sql "SELECT paused, CAST(concurrency IS NULL AS int),
+    CAST(rate_n IS NULL AS int), weight, CAST(max_attempts IS NULL AS int)
+    FROM queues WHERE name = 'cfgq'")" = "1|1|1|1|1" ] ||
     problem "cfgq: $(sql "SELECT * FROM queues WHERE name = 'cfgq'")"
 [ "$(sql "SELECT concurrency, source FROM queues WHERE name = 'other'")" = \
     "1|config" ] || problem "other: $(sql "SELECT * FROM queues WHERE name = 'other'")"

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobctl stats: per queue and per schedule over a window.  First the real
 # daemon runs jobs that succeed, fail and die, and stats counts them; then
 # attempts with known durations and end times (on the test clock) check

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobctl wait, logs and dead end to end.  The daemon is not involved: job
 # states, attempts and dead-letter rows are written with the sqlite3 CLI,
 # as a daemon would leave them (see schema/001_init.sql).
@@ -21,7 +22,7 @@ updated_at = $(now_ms), last_error = 'cancelled' WHERE id = $1"
 }
 
 # An attempt row: job attempt exit_code signal outcome output dropped
-# (exit_code, signal, output: SQL literals such as NULL or X'0a').
+# (exit_code, signal, output: SQL literals such as NULL or sql_blob's).
 attempt() {
 	sql "INSERT INTO attempts (job_id, attempt, owner, started_at, \
 finished_at, exit_code, signal, outcome, output, output_dropped, error) \
@@ -44,7 +45,7 @@ FROM jobs WHERE id = $1; DELETE FROM jobs WHERE id = $1;"
 
 # The bytes of file F as an SQL blob literal.
 blob() {
-	printf "X'%s'" "$(od -An -v -tx1 "$1" | tr -d ' \n')"
+	sql_blob "$(od -An -v -tx1 "$1" | tr -d ' \n')"
 }
 
 # Like run, but an exit status of 128 or more is what wait reports for a
@@ -225,8 +226,8 @@ end
 
 begin "logs: the last attempt by default, --attempt N, -a N"
 H=$(mkjob echo multi)
-attempt "$H" 1 1 NULL failed "X'66697273740a'" 0	# "first\n"
-attempt "$H" 2 0 NULL ok "X'7365636f6e640a'" 0	# "second\n"
+attempt "$H" 1 1 NULL failed "$(sql_blob 66697273740a)" 0	# "first\n"
+attempt "$H" 2 0 NULL ok "$(sql_blob 7365636f6e640a)" 0	# "second\n"
 run logs "$H"
 expect_rc 0
 [ "$OUT" = second ] || problem "default: $OUT"
@@ -249,8 +250,8 @@ end
 
 begin "logs --attempt: the latest of two attempts with the same number"
 R=$(mkjob echo retried)
-attempt "$R" 1 1 NULL failed "X'6f6c640a'" 0	# "old\n"
-attempt "$R" 1 0 NULL ok "X'6e65770a'" 0	# "new\n"
+attempt "$R" 1 1 NULL failed "$(sql_blob 6f6c640a)" 0	# "old\n"
+attempt "$R" 1 0 NULL ok "$(sql_blob 6e65770a)" 0	# "new\n"
 run logs -a 1 "$R"
 expect_rc 0
 [ "$OUT" = new ] || problem "got: $OUT"
@@ -258,7 +259,7 @@ end
 
 begin "logs: dropped output is noted on stderr, the tail printed"
 Q=$(mkjob yes)
-attempt "$Q" 1 0 NULL ok "X'7461696c0a'" 123456	# "tail\n"
+attempt "$Q" 1 0 NULL ok "$(sql_blob 7461696c0a)" 123456	# "tail\n"
 run logs "$Q"
 expect_rc 0
 [ "$OUT" = tail ] || problem "stdout: $OUT"
@@ -297,7 +298,7 @@ end
 # --- dead ----------------------------------------------------------------
 # Two dead jobs of queue "mail", one of "web"; one died 2 days ago.
 OLD=$(mkjob --queue mail send-mail old)
-attempt "$OLD" 1 1 NULL failed "X'6f6c64206661696c0a'" 0
+attempt "$OLD" 1 1 NULL failed "$(sql_blob 6f6c64206661696c0a)" 0
 to_dead "$OLD" "failed 1 of 1 attempts" $((D - 2 * DAY)) 1
 LONGCMD=$(printf 'x%.0s' $(seq 1 100))
 M=$(mkjob --queue mail "$LONGCMD")
@@ -388,8 +389,8 @@ natt=$(sql "SELECT count(*) FROM attempts WHERE job_id = $M")
 run dead retry "$M" "$M"
 expect_rc 0
 [ "$OUT" = "$M retried" ] || problem "stdout: $OUT"
-[ "$(sql "SELECT state, attempts, exit_code IS NULL, queue FROM jobs \
-WHERE id = $M")" = "pending|0|1|mail" ] || problem "job row: $(sql \
+[ "$(sql "SELECT state, attempts, CAST(exit_code IS NULL AS int), queue \
+FROM jobs WHERE id = $M")" = "pending|0|1|mail" ] || problem "job row: $(sql \
     "SELECT * FROM jobs WHERE id = $M")"
 [ "$(sql "SELECT count(*) FROM dead_jobs WHERE id = $M")" = 0 ] ||
     problem "still in dead_jobs"
@@ -515,10 +516,11 @@ done
 end
 
 begin "--db after the command"
-sqlite3 "$DB" ".backup '$T/other.db'"
-(unset JOBD_DB; "$JOBCTL" wait "$A" --db "$T/other.db") >"$T/.out" \
+O=$DB		# on PostgreSQL: the same database, through --db only
+is_pg || { O=$T/other.db; sqlite3 "$DB" ".backup '$O'"; }
+(unset JOBD_DB; "$JOBCTL" wait "$A" --db "$O") >"$T/.out" \
     2>"$T/.err" || problem "wait --db: $(cat "$T/.err")"
-(unset JOBD_DB; "$JOBCTL" dead list --db "$T/other.db") >"$T/.out" \
+(unset JOBD_DB; "$JOBCTL" dead list --db "$O") >"$T/.out" \
     2>"$T/.err" || problem "dead list --db: $(cat "$T/.err")"
 end
 

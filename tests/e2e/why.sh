@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Why a pending job waits: "jobctl show" (its "waiting:" line), "show
 # --json" (its "why" object) and "list --state pending" (the WHY column)
 # give the rule of the claim that holds each job back, exactly, with a
