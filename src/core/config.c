@@ -1420,7 +1420,7 @@ config_print(const struct jd_config *c, FILE *fp)
 			dburl_redact(*cfg_cstr(c, k), shown, sizeof(shown));
 			v = shown;
 		} else if (k->type == CFG_STR || k->type == CFG_PATH ||
-		    k->type == CFG_HOOK) {
+		    k->type == CFG_DB || k->type == CFG_HOOK) {
 			v = *cfg_cstr(c, k);
 		} else if (k->type == CFG_PROC &&
 		    cfg_num(c, k) == JOB_DEFAULT) {

@@ -1078,6 +1078,47 @@ test_config_read_ini_callback(void **state)
  * the default is not checked; mail_from is one address; mail_on a policy.
  * A bad one leaves the config as it was.
  */
+/*
+ * database = takes an absolute path or a PostgreSQL URI; the URI is
+ * printed with its password masked, and a bad one is refused without it.
+ */
+static void
+test_config_database_uri(void **state)
+{
+	char err[ERRLEN], *out = NULL;
+	struct jd_config c;
+	size_t len = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c), 0);
+	assert_int_equal(load(&c, "[jobd]\ndatabase = "
+	    "postgresql://jobd:s3cret@db.example/jobs\n", err), 0);
+	assert_string_equal(c.database,
+	    "postgresql://jobd:s3cret@db.example/jobs");
+	assert_non_null(fp = open_memstream(&out, &len));
+	assert_int_equal(config_print(&c, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(out,
+	    "database = postgresql://jobd:***@db.example/jobs\n"));
+	assert_null(strstr(out, "s3cret"));
+	free(out);
+
+	assert_int_equal(load(&c, "[jobd]\ndatabase = "
+	    "postgresql://jobd:s3cret@db.example/jobs?nosuch=1\n", err),
+	    -EINVAL);
+	assert_non_null(strstr(err, NAME ":2: database"));
+	assert_null(strstr(err, "s3cret"));
+	assert_int_equal(load(&c, "[jobd]\ndatabase = jobs.db\n", err),
+	    -EINVAL);
+	assert_non_null(strstr(err, "must be an absolute path or a "
+	    "postgresql:// URI"));
+	/* Unchanged by the refusals. */
+	assert_string_equal(c.database,
+	    "postgresql://jobd:s3cret@db.example/jobs");
+	config_free(&c);
+}
+
 static void
 test_config_mail(void **state)
 {
@@ -1718,6 +1759,7 @@ main(void)
 		cmocka_unit_test(test_config_load_file_size_cap),
 		cmocka_unit_test(test_config_read_ini_callback),
 		cmocka_unit_test(test_config_mail),
+		cmocka_unit_test(test_config_database_uri),
 		cmocka_unit_test(test_config_print_roundtrip),
 		cmocka_unit_test(test_config_sample_is_defaults),
 		cmocka_unit_test(test_config_sample_documents_every_key),
