@@ -380,10 +380,14 @@ $(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
 
+# lease rolls back the PostgreSQL backend's COMMIT through a wrapper of
+# libpq's PQexec (bench/lease.c).
+BENCH_LDFLAGS_lease := -Wl,--wrap=PQexec
+
 $(BENCH_CORE:%=$(B)/bench/%): $(B)/bench/%: bench/%.c $(LIBCORE)
 	@mkdir -p $(@D)
-	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIBCORE) \
-	    $(PKG_LIBS) $(LDLIBS)
+	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) $(BENCH_LDFLAGS_$*) -o $@ $< \
+	    $(LIBCORE) $(PKG_LIBS) $(LDLIBS)
 
 bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)
 	python3 bench/bench.py $(BENCH_ARGS) $(B)

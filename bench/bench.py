@@ -34,11 +34,18 @@ brackets.  Lines starting with '#' are notes.  Sections, in order:
               4 KiB of output each, through the store on a simulated clock,
               pruned by the default [retention] as jobd prunes: the file
               size after day 1 and day 30, the prune transactions' time
+  postgresql  the PostgreSQL backend on a private server started for the
+              run (fsync and synchronous_commit on), each figure beside
+              SQLite's measured the same way in the same run: throughput
+              with 1, 2 and 3 daemons on one database; submit one process
+              per job and --batch; the claim with 1M and 1k pending;
+              submit -> start latency
 
 usage: bench/bench.py [OPTIONS] BUILD_DIR   (bench/bench.py --help)
 
-Every daemon, task-spooler server and job started here is stopped and the
-temporary directory removed on exit, also on SIGINT, SIGTERM and SIGHUP.
+Every daemon, task-spooler server, PostgreSQL server and job started here
+is stopped and the temporary directories removed on exit, also on SIGINT,
+SIGTERM and SIGHUP.
 """
 import argparse
 import math
@@ -54,12 +61,16 @@ import time
 import urllib.parse
 
 SECTIONS = ("limits", "throughput", "submit", "latency", "scale", "queues",
-             "idle", "load", "cron", "retention")
+             "idle", "load", "cron", "retention", "postgresql")
 OWNER = "bench"
 
 
 class BenchError(Exception):
     """A measurement could not be made: the bench fails."""
+
+
+class DbError(Exception):
+    """A query on a PostgreSQL database failed (sqlite3.Error's twin)."""
 
 
 class Interrupted(BaseException):
@@ -203,8 +214,10 @@ class Bench:
         self.failed = []
         # No JOBD_* variable of the caller's (a test clock, another
         # database) may reach jobctl or jobd.
+        # Nor may a PG* variable send a client to another server.
         self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("JOBD_", "TS_"))}
+                    if not k.startswith(("JOBD_", "TS_", "PG"))}
+        self.pg = None			# the PostgreSQL server, once started
 
     # Paths and processes -------------------------------------------------
 
@@ -268,16 +281,26 @@ class Bench:
         self.sql(db, "DELETE FROM jobs; DELETE FROM attempts;")
 
     def sql(self, db, script, timeout=600):
-        """Run an SQL script with the sqlite3 shell."""
+        """Run an SQL script with the sqlite3 shell, or psql."""
+        if is_pg(db):
+            return self.pg.psql(db, script, timeout=timeout)
         return self.run(["sqlite3", "-batch", "-bail", db],
                         input=".timeout 10000\n" + script, timeout=timeout)
 
     def connect(self, db):
+        """A connection to db: sqlite3's, or for a postgresql:// URI a
+        PgConn, which has the execute(sql, args).fetchone() and close()
+        used here."""
+        if is_pg(db):
+            return self.pg.connect(db)
         uri = "file:" + urllib.parse.quote(db) + "?mode=rw"
         return sqlite3.connect(uri, uri=True, timeout=10,
                                isolation_level=None)
 
     def remove_db(self, db):
+        if is_pg(db):
+            self.pg.dropdb(db)
+            return
         for suffix in ("", "-wal", "-shm", "-journal"):
             try:
                 os.unlink(db + suffix)
@@ -307,7 +330,7 @@ class Bench:
                 (left,) = con.execute(
                     "SELECT count(*) FROM jobs WHERE id BETWEEN ? AND ? "
                     "AND state IN ('pending', 'running')",
-                    (lo, hi)).fetchall()[0]
+                    (lo, hi)).fetchone()
                 if left == 0:
                     return (time.perf_counter(), 0) if cut else \
                         time.perf_counter()
@@ -329,12 +352,12 @@ class Bench:
         try:
             (done,) = con.execute(
                 "SELECT count(*) FROM jobs WHERE id BETWEEN ? AND ? AND "
-                "state = 'done'", (lo, hi)).fetchall()[0]
+                "state = 'done'", (lo, hi)).fetchone()
             (att, ok) = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE outcome = 'ok' "
                 "AND finished_at IS NOT NULL) FROM attempts "
                 "WHERE job_id IN (SELECT id FROM jobs WHERE id BETWEEN ? "
-                "AND ? AND state = 'done')", (lo, hi)).fetchall()[0]
+                "AND ? AND state = 'done')", (lo, hi)).fetchone()
         finally:
             con.close()
         n = hi - lo + 1
@@ -427,37 +450,44 @@ class Bench:
         self.remove_db(db)
         return rate
 
-    def timed_throughput(self, db, tag):
-        """Jobs/s from the start of submit --batch to the last job done.
+    def timed_throughput(self, db, tag, lines=None, daemons=1):
+        """Jobs/s from the start of submit --batch (of lines, default
+        --jobs x "true") to the last job done, with daemons jobd on db.
         A run that would take more than --run-cap seconds is cut there
         and counts the jobs done by then."""
         a = self.a
-        d = Daemon(self, db, tag).start()
+        lines = lines or ["true\n"] * a.jobs
+        ds = []
         try:
+            for k in range(daemons):
+                ds.append(Daemon(self, db, tag if daemons == 1
+                                 else f"{tag}-{k}").start())
             t0 = time.perf_counter()
-            lo, hi, _ = self.submit_batch(db, ["true\n"] * a.jobs)
+            lo, hi, _ = self.submit_batch(db, lines)
             t1, left = self.wait_jobs(db, lo, hi, timeout=a.run_cap,
                                       cut=True)
             done = self.verify_done(db, lo, hi, partial=left > 0)
         finally:
-            d.stop()
+            for d in ds:
+                d.stop()
         if left > 0:
-            note(f"{tag}: run cut at {a.run_cap} s with {done} of {a.jobs} "
-                 "jobs done; the rate counts those")
+            note(f"{tag}: run cut at {a.run_cap} s with {done} of "
+                 f"{len(lines)} jobs done; the rate counts those")
             # Leave no work behind for the next run on this database.
             self.sql(db, "UPDATE jobs SET state = 'cancelled', "
                      f"finished_at = updated_at WHERE id BETWEEN {lo} AND "
                      f"{hi} AND state = 'pending';")
         return done / (t1 - t0)
 
-    def sec_submit(self):
+    def submit_runs(self, db, tag, nruns=None):
+        """nruns (--runs) rates of --submit-jobs jobctl submit processes,
+        one after another, against a running jobd on db."""
         a = self.a
-        db = self.path("submit.db")
-        d = Daemon(self, db, "submit").start()
+        d = Daemon(self, db, tag).start()
         runs = []
         try:
             self.run(self.jc(db, "submit", "true"))	# warm
-            for _ in range(a.runs):
+            for _ in range(nruns or a.runs):
                 (hi0,) = self.query(db, "SELECT coalesce(max(id), 0) "
                                     "FROM jobs")
                 runs.append(self.spawn_rate(self.jc(db, "submit", "true"),
@@ -469,6 +499,31 @@ class Bench:
                 self.wait_jobs(db, hi0 + 1, hi, timeout=120)
         finally:
             d.stop()
+        return runs
+
+    def batch_rate(self, db, inp, n):
+        """Jobs/s of one submit --batch of the n lines of file inp into
+        db, made empty by create_db first, no daemon running."""
+        self.create_db(db)
+        with open(inp) as f:
+            t0 = time.perf_counter()
+            p = subprocess.run(self.jc(db, "submit", "--batch"),
+                               stdin=f, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env=self.env,
+                               timeout=300)
+            t1 = time.perf_counter()
+        if p.returncode != 0:
+            raise BenchError(f"submit --batch: exit {p.returncode}: "
+                             f"{p.stderr.decode()[-300:]}")
+        (got,) = self.query(db, "SELECT count(*) FROM jobs")
+        if got != n:
+            raise BenchError(f"submit --batch made {got} jobs, not {n}")
+        return n / (t1 - t0)
+
+    def sec_submit(self):
+        a = self.a
+        db = self.path("submit.db")
+        runs = self.submit_runs(db, "submit")
         self.remove_db(db)
         self.cache["submit"] = median(runs)
         tsp = self.tsp_queue()
@@ -496,22 +551,7 @@ class Bench:
         runs = []
         for i in range(a.runs):
             db = self.path(f"batch{i}.db")
-            self.create_db(db)
-            with open(inp) as f:
-                t0 = time.perf_counter()
-                p = subprocess.run(self.jc(db, "submit", "--batch"),
-                                   stdin=f, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, env=self.env,
-                                   timeout=300)
-                t1 = time.perf_counter()
-            if p.returncode != 0:
-                raise BenchError(f"submit --batch: exit {p.returncode}: "
-                                 f"{p.stderr.decode()[-300:]}")
-            (n,) = self.query(db, "SELECT count(*) FROM jobs")
-            if n != a.batch_jobs:
-                raise BenchError(f"submit --batch made {n} jobs, not "
-                                 f"{a.batch_jobs}")
-            runs.append(a.batch_jobs / (t1 - t0))
+            runs.append(self.batch_rate(db, inp, a.batch_jobs))
             self.remove_db(db)
         os.unlink(inp)
         report(f"submit --batch of {a.batch_jobs}", median(runs), "jobs/s",
@@ -520,7 +560,7 @@ class Bench:
     def query(self, db, sql, args=()):
         con = self.connect(db)
         try:
-            return con.execute(sql, args).fetchall()[0]
+            return con.execute(sql, args).fetchone()
         finally:
             con.close()
 
@@ -531,24 +571,32 @@ class Bench:
         xs = sorted(float(x) for x in out.split())
         return percentile(xs, 0.5), percentile(xs, 0.99)
 
-    def sec_latency(self):
-        a = self.a
-        db = self.path("latency.db")
-        fifo = self.path("latency.fifo")
-        os.mkfifo(fifo)
-        d = Daemon(self, db, "latency").start()
+    def latency_runs(self, db, tag, nruns=None):
+        """nruns (--runs) (p50, p99) of submit -> start through a jobd
+        on db."""
+        fifo = self.path(f"{tag}.fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        d = Daemon(self, db, tag).start()
         p50s, p99s = [], []
         try:
             lo, hi, _ = self.submit_batch(db, ["true\n"])	# warm
             self.wait_jobs(db, lo, hi, timeout=30)
             time.sleep(0.5)
-            for _ in range(a.runs):
+            for _ in range(nruns or self.a.runs):
                 p50, p99 = self.latencies(fifo, self.jc(
                     db, "submit", f"echo x > {fifo}"))
                 p50s.append(p50)
                 p99s.append(p99)
         finally:
             d.stop()
+        return p50s, p99s
+
+    def sec_latency(self):
+        a = self.a
+        db = self.path("latency.db")
+        fifo = self.path("latency.fifo")
+        p50s, p99s = self.latency_runs(db, "latency")
         self.remove_db(db)
         n = a.latency_jobs
         report(f"latency: submit -> start, p50 of {n}", median(p50s), "ms",
@@ -573,16 +621,16 @@ class Bench:
         tsp.stop()		# not needed after this: keep the machine quiet
         del self.cache["tsp"]
 
-    def big_dbs(self):
-        """The scale databases, built once: small (1,000 pending), pending
-        (N pending) and finished (N done, each with its attempt, then
-        1,000 pending); N = --big."""
-        if "big" in self.cache:
-            return self.cache["big"]
+    def big_dbs(self, names=("small", "pending", "finished")):
+        """The scale databases, each built once: small (1,000 pending),
+        pending (N pending) and finished (N done, each with its attempt,
+        then 1,000 pending); N = --big.  Those of names, by name."""
+        dbs = self.cache.setdefault("big", {})
+        if all(n in dbs for n in names):
+            return dbs
         big = self.a.big
         now = int(time.time() * 1000)
         t0 = time.perf_counter()
-        dbs = {}
         gen = ("WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
                "FROM c WHERE i < {n}) ")
         pending = ("INSERT INTO jobs (command, run_at, created_at, "
@@ -604,14 +652,16 @@ class Bench:
                  "SELECT id, 1, 'bench', run_at, finished_at, 0, 'ok' "
                  "FROM jobs;\n" +
                  gen.format(n=1000) + pending.format(now=now))):
+            if name not in names or name in dbs:
+                continue
             db = self.path(f"big-{name}.db")
             self.create_db(db)
             self.sql(db, fast + "BEGIN;\n" + script + "COMMIT;\n")
             dbs[name] = db
-        note(f"scale databases made by jobctl, filled by SQL inserts in "
-             f"{time.perf_counter() - t0:.1f} s ({big} rows, "
-             f"{os.path.getsize(dbs['finished']) >> 20} MiB finished)")
-        self.cache["big"] = dbs
+        note(f"scale databases ({', '.join(names)}) made by jobctl, filled "
+             f"by SQL inserts in {time.perf_counter() - t0:.1f} s ({big} "
+             "rows" + (f", {os.path.getsize(dbs['finished']) >> 20} MiB "
+                       "finished" if "finished" in names else "") + ")")
         return dbs
 
     def sec_scale(self):
@@ -653,8 +703,8 @@ class Bench:
                 xs.append(float(out.split()[1]) * 1000)
             report(f"jobctl {label}, {big} jobs", median(xs), "ms", 10,
                    more_is_better=False, runs=xs)
-        self.remove_db(dbs["small"])
-        self.remove_db(dbs["pending"])
+        for name in ("small", "pending"):
+            self.remove_db(dbs.pop(name))
 
     def queues_db(self):
         """1k pending in one queue (small) and the queues database: --big
@@ -828,7 +878,7 @@ class Bench:
                median(runs), "MiB", 8, more_is_better=False, runs=runs,
                note=f"(before the jobs: {fmt(median(before))} MiB)")
 
-        db = self.big_dbs()["finished"]
+        db = self.big_dbs(("finished",))["finished"]
         self.sql(db, "UPDATE jobs SET state = 'cancelled', "
                  "finished_at = updated_at WHERE state = 'pending';")
         runs = self.repeat("throughput with done jobs",
@@ -903,6 +953,247 @@ class Bench:
                v["vacuum_worst_ms"], "ms", 50, more_is_better=False)
         self.cache["retention"] = (sizes[1], sizes[last])
 
+    # PostgreSQL -----------------------------------------------------------
+
+    def pg_server(self):
+        """The run's PostgreSQL server, started on first use; None, after
+        a note, when PostgreSQL is not installed."""
+        if self.pg is not None:
+            return self.pg
+        bindir = pg_find_bin()
+        if bindir is None:
+            note("PostgreSQL is not installed (no initdb on PATH, in "
+                 "pg_config --bindir or /usr/lib/postgresql/*/bin): no "
+                 "postgresql figures; apt-get install -y postgresql")
+            return None
+        t0 = time.perf_counter()
+        self.pg = PgServer(self, bindir, os.path.dirname(self.tmp))
+        self.pg.start()
+        (ver, fsync, sync, sb) = self.query(
+            self.pg.url("postgres"), "SELECT current_setting('server_version'), "
+            "current_setting('fsync'), current_setting('synchronous_commit'), "
+            "current_setting('shared_buffers')")
+        fstype, dev = mount_of(self.pg.dir)
+        note(f"postgresql: a private PostgreSQL {ver} server ({bindir}), "
+             f"data in {self.pg.dir} on {fstype} ({dev}), its Unix socket "
+             f"only; fsync = {fsync}, synchronous_commit = {sync}, "
+             f"shared_buffers = {sb}, the rest initdb's defaults; started "
+             f"in {time.perf_counter() - t0:.1f} s")
+        if mount_of(self.tmp)[1] != dev:
+            note("WARNING: the PostgreSQL data and the SQLite databases are "
+                 "on different file systems")
+        return self.pg
+
+    def sec_postgresql(self):
+        if self.pg_server() is None:
+            return
+        self.pg_throughput()
+        self.pg_submit()
+        self.pg_claim()
+        self.pg_latency()
+        self.pg.stop()
+        self.pg = None
+
+    def pg_runs(self, what, fn):
+        """--pg-runs rounds of fn(i) (each measures every setup once, so
+        the engines share the machine's conditions), fewer when one more
+        would pass --budget seconds."""
+        a = self.a
+        t0 = time.monotonic()
+        for i in range(a.pg_runs):
+            fn(i)
+            spent = time.monotonic() - t0
+            if i + 1 < a.pg_runs and spent / (i + 1) * (i + 2) > a.budget:
+                note(f"{what}: {i + 1} round(s) only, {spent / (i + 1):.0f} "
+                     f"s each (time budget {a.budget} s)")
+                break
+
+    def pg_throughput(self):
+        a = self.a
+        setups = (("pg", 1), ("sqlite", 1), ("pg", 2), ("pg", 3),
+                  ("sqlite", 2))
+        note(f"postgresql: throughput from submit --batch to the last job "
+             f"done (as throughput), every daemon with workers = 2; each "
+             f"round runs every setup once on a fresh database; the "
+             f"scaling ratios are of the medians")
+        for kind, line, n in (("true", "true\n", a.pg_jobs),
+                              ("sleep", "sleep 0.05\n", a.pg_sleep_jobs)):
+            rates = {k: [] for k in setups}
+
+            def one_round(i):
+                for eng, nd in setups:
+                    tag = f"{eng}-{kind}{nd}-{i}"
+                    db = (self.pg.createdb(f"tp_{kind}{nd}") if eng == "pg"
+                          else self.path(f"{tag}.db"))
+                    rates[(eng, nd)].append(self.timed_throughput(
+                        db, tag, [line] * n, nd))
+                    self.remove_db(db)
+            label = f"{n} x {line.strip()}"
+            self.pg_runs(f"postgresql: {label}", one_round)
+            med = {k: median(v) for k, v in rates.items()}
+            for eng, nd in setups[:2]:
+                report(f"{eng}: {label}, 1 daemon", med[(eng, nd)],
+                       "jobs/s", runs=rates[(eng, nd)])
+            report(f"pg / sqlite: {label}, 1 daemon",
+                   med[("pg", 1)] / med[("sqlite", 1)], "x")
+            for nd in (2, 3):
+                report(f"pg: {label}, {nd} daemons", med[("pg", nd)],
+                       "jobs/s", runs=rates[("pg", nd)])
+            # Jobs that sleep leave the CPUs idle: each daemon adds two
+            # workers, so the rate should follow the number of daemons
+            # (2x, 3x) less the per-job overhead and the last round's tail.
+            for nd, target in ((2, 1.6), (3, 2.2)):
+                report(f"pg: {label}, {nd} daemons / 1",
+                       med[("pg", nd)] / med[("pg", 1)], "x",
+                       target if kind == "sleep" else None)
+            report(f"sqlite: {label}, 2 daemons, one file",
+                   med[("sqlite", 2)], "jobs/s", runs=rates[("sqlite", 2)])
+            report(f"sqlite: {label}, 2 daemons / 1",
+                   med[("sqlite", 2)] / med[("sqlite", 1)], "x")
+        note("every run: each job done has exactly one attempt recorded, "
+             "ended ok")
+
+    def pg_submit(self):
+        a = self.a
+        note(f"postgresql: jobctl submit, one process per job, {a.submit_jobs}"
+             f" a run, a jobd running (as submit); submit --batch of "
+             f"{a.pg_batch} into an empty database, no jobd")
+        db = self.path("pg-sqlite-submit.db")
+        sruns = self.submit_runs(db, "sqlite-submit", a.pg_runs)
+        self.remove_db(db)
+        url = self.pg.createdb("submit")
+        pruns = self.submit_runs(url, "pg-submit", a.pg_runs)
+        self.remove_db(url)
+        n = a.submit_jobs
+        report(f"pg: jobctl submit x {n}, 1 process each", median(pruns),
+               "jobs/s", runs=pruns)
+        report(f"sqlite: jobctl submit x {n}, 1 process each",
+               median(sruns), "jobs/s", runs=sruns)
+        report("pg / sqlite: jobctl submit, 1 process each",
+               median(pruns) / median(sruns), "x")
+
+        # Two sizes: one transaction each, so a cost per row that grows
+        # with the rows before it shows as a rate that falls with size.
+        rates = {}
+        for n in (a.pg_batch // 4, a.pg_batch):
+            inp = self.path("pg-batch.txt")
+            with open(inp, "w") as f:
+                f.write("true\n" * n)
+            for i in range(a.pg_runs):
+                db = self.path(f"pg-sqlite-batch{i}.db")
+                rates.setdefault(("sqlite", n), []).append(
+                    self.batch_rate(db, inp, n))
+                self.remove_db(db)
+                url = self.pg.createdb("batch")
+                rates.setdefault(("pg", n), []).append(
+                    self.batch_rate(url, inp, n))
+                self.remove_db(url)
+            os.unlink(inp)
+            for eng in ("pg", "sqlite"):
+                report(f"{eng}: submit --batch of {n}",
+                       median(rates[(eng, n)]), "jobs/s",
+                       runs=rates[(eng, n)])
+            report(f"pg / sqlite: submit --batch of {n}",
+                   median(rates[("pg", n)]) / median(rates[("sqlite", n)]),
+                   "x")
+        for eng in ("pg", "sqlite"):
+            report(f"{eng}: submit --batch rate, {a.pg_batch} / "
+                   f"{a.pg_batch // 4}", median(rates[(eng, a.pg_batch)]) /
+                   median(rates[(eng, a.pg_batch // 4)]), "x")
+
+    def pg_claim_dbs(self):
+        """small (1,000 pending) and pending (--big pending): databases
+        made by jobctl, filled by one INSERT ... generate_series each, as
+        big_dbs fills SQLite's, then VACUUM ANALYZE (what autovacuum does
+        within a minute of such an insert).  The insert runs with the
+        triggers off, and the per-queue count is then added in one call,
+        as the triggers would have left it: row by row, in one
+        transaction, they take time that grows with the square of the
+        rows (the same row of metric_jobs updated a million times)."""
+        now = int(time.time() * 1000)
+        t0 = time.perf_counter()
+        urls = {}
+        for name, n in (("small", 1000), ("pending", self.a.big)):
+            url = self.pg.createdb(f"claim_{name}")
+            self.create_db(url)
+            self.sql(url, "BEGIN;\n"
+                     "SET LOCAL session_replication_role = replica;\n"
+                     "INSERT INTO jobs (command, run_at, created_at, "
+                     f"updated_at) SELECT 'true', {now} - 86400000 + i, "
+                     f"{now} - 86400000 + i, {now} - 86400000 + i "
+                     f"FROM generate_series(1, {n}) AS c(i);\n"
+                     "SET LOCAL session_replication_role = origin;\n"
+                     f"SELECT metric_jobs_add('default', 'pending', {n});\n"
+                     "COMMIT;\n"
+                     "VACUUM ANALYZE;\n")
+            (got,) = self.query(url, "SELECT n FROM metric_jobs WHERE "
+                                "queue = 'default' AND state = 'pending'")
+            if got != n:
+                raise BenchError(f"claim database {name}: metric_jobs "
+                                 f"counts {got} pending, not {n}")
+            urls[name] = url
+        (size,) = self.query(urls["pending"], "SELECT "
+                             "pg_database_size(current_database())")
+        note(f"postgresql: claim databases made by jobctl, filled by "
+             f"INSERT ... generate_series and VACUUM ANALYZE in "
+             f"{time.perf_counter() - t0:.1f} s ({self.a.big} rows, "
+             f"{size >> 20} MiB)")
+        return urls
+
+    def pg_claim(self):
+        a = self.a
+        sq = self.big_dbs(("small", "pending"))
+        pg = self.pg_claim_dbs()
+        cost = {}
+        for i in range(a.pg_runs):
+            for eng, dbs in (("pg", pg), ("sqlite", sq)):
+                for name in ("small", "pending"):
+                    out = self.run([self.tool("lease"), "-n",
+                                    str(a.lease_iters), "-m", "2",
+                                    dbs[name]])
+                    cost.setdefault((eng, name), []).append(
+                        float(out.split()[0]))
+        med = {k: median(v) for k, v in cost.items()}
+        big = f"{a.big // 1000000}M" if a.big % 1000000 == 0 else str(a.big)
+        note("postgresql: claim: bench/lease, store_claim() of 2 jobs "
+             "(the daemon's function and SQL, from libjobd.a), its COMMIT "
+             "turned into a ROLLBACK (SQLite: a commit hook; PostgreSQL: "
+             f"a wrapper of PQexec), the median of {a.lease_iters} calls "
+             "a run, from BEGIN (with the advisory lock) to the ROLLBACK")
+        for name, label in (("small", "1k pending"), ("pending",
+                                                      f"{big} pending")):
+            for eng in ("pg", "sqlite"):
+                report(f"{eng}: claim, {label}", med[(eng, name)], "us",
+                       runs=cost[(eng, name)])
+            report(f"pg / sqlite: claim, {label}",
+                   med[("pg", name)] / med[("sqlite", name)], "x")
+        for eng in ("pg", "sqlite"):
+            report(f"{eng}: claim cost ratio {big} pending / 1k",
+                   med[(eng, "pending")] / med[(eng, "small")], "x")
+        for name in ("small", "pending"):
+            self.remove_db(sq.pop(name))
+            self.remove_db(pg[name])
+
+    def pg_latency(self):
+        a = self.a
+        note(f"postgresql: submit -> start (as latency): {a.latency_jobs} "
+             "jobctl submit a run, 20 ms apart, against an idle jobd "
+             "(PostgreSQL: woken by NOTIFY)")
+        url = self.pg.createdb("latency")
+        p50s, p99s = self.latency_runs(url, "pg-latency", a.pg_runs)
+        self.remove_db(url)
+        db = self.path("pg-sqlite-latency.db")
+        s50s, s99s = self.latency_runs(db, "sqlite-latency", a.pg_runs)
+        self.remove_db(db)
+        n = a.latency_jobs
+        for p, pr, sr in (("p50", p50s, s50s), ("p99", p99s, s99s)):
+            report(f"pg: submit -> start, {p} of {n}", median(pr), "ms",
+                   runs=pr)
+            report(f"sqlite: submit -> start, {p} of {n}", median(sr),
+                   "ms", runs=sr)
+            report(f"pg / sqlite: submit -> start, {p}",
+                   median(pr) / median(sr), "x")
+
     # task-spooler ---------------------------------------------------------
 
     def tsp_queue(self):
@@ -957,6 +1248,8 @@ class Bench:
             kill_wait(p)
         for d in list(self.daemons):
             d.stop(quiet=True)
+        if self.pg is not None:
+            self.pg.stop()
         if self.tsp is not None:
             self.tsp.stop()
         if self.tmp is None:
@@ -1026,13 +1319,13 @@ class Daemon:
         deadline = time.monotonic() + 30
         while True:
             self.check()
-            if os.path.exists(self.db):
+            if is_pg(self.db) or os.path.exists(self.db):
                 try:
                     (n,) = b.query(self.db, "SELECT count(*) FROM daemons "
                                    "WHERE pid = ?", (self.p.pid,))
                     if n:
                         return self
-                except sqlite3.Error:
+                except (sqlite3.Error, DbError):
                     pass		# not created or migrated yet
             if time.monotonic() > deadline:
                 raise BenchError(f"jobd ({self.tag}) did not register "
@@ -1071,6 +1364,281 @@ class Daemon:
         if rc != 0 and not quiet:
             raise BenchError(f"jobd ({self.tag}) stopped with {rc}"
                              + self.tail())
+
+
+# -- PostgreSQL --------------------------------------------------------------
+
+def is_pg(db):
+    return db.startswith("postgresql:")
+
+
+def pg_find_bin():
+    """The directory of initdb, pg_ctl and postgres, as tests/e2e/pglib.sh
+    finds it: from initdb on PATH, pg_config --bindir, or the newest
+    /usr/lib/postgresql/*/bin; None when there is none."""
+    exe = shutil.which("initdb")
+    if exe:
+        d = os.path.dirname(os.path.realpath(exe))
+        if os.access(os.path.join(d, "pg_ctl"), os.X_OK):
+            return d
+    try:
+        d = subprocess.run(["pg_config", "--bindir"], capture_output=True,
+                           text=True, timeout=10).stdout.strip()
+        if d and os.access(os.path.join(d, "initdb"), os.X_OK):
+            return d
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        vers = sorted((v for v in os.listdir("/usr/lib/postgresql")
+                       if v.isdigit()), key=int, reverse=True)
+    except OSError:
+        vers = []
+    for v in vers:
+        d = f"/usr/lib/postgresql/{v}/bin"
+        if os.access(os.path.join(d, "initdb"), os.X_OK):
+            return d
+    return None
+
+
+class PgConn:
+    """One psql process on one database, kept open for the polls of a run:
+    execute() sends a statement (its "?" replaced by the integer
+    arguments) and reads its rows to a marker line; fetchone() gives the
+    first, its integers as int and NULL as None.  An error leaves psql
+    running (no ON_ERROR_STOP) and raises DbError."""
+
+    END = "-- jobd-bench: end --"
+
+    def __init__(self, pg, url):
+        self.url = url
+        self.errlog = pg.path(f"psql-{len(pg.conns)}.err")
+        with open(self.errlog, "w") as err:
+            self.p = subprocess.Popen(
+                [pg.psql_bin, "-X", "-A", "-t", "-q", "-d", url],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                text=True, env=pg.b.env)
+        self.rows = []
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def execute(self, sql, args=()):
+        parts = sql.split("?")
+        if len(parts) != len(args) + 1:
+            raise BenchError(f"{len(args)} arguments for: {sql}")
+        text = parts[0] + "".join(str(int(a)) + t
+                                  for a, t in zip(args, parts[1:]))
+        try:
+            self.p.stdin.write(text + ";\n\\echo '" + self.END + "'\n")
+            self.p.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise DbError(f"psql on {self.url} exited")
+        self.rows = []
+        while True:
+            line = self.p.stdout.readline()
+            if line == "":
+                raise DbError(f"psql on {self.url} exited")
+            line = line.rstrip("\n")
+            if line == self.END:
+                break
+            if line:
+                self.rows.append(tuple(
+                    None if f == "" else int(f) if f.lstrip("-").isdigit()
+                    else f for f in line.split("|")))
+        if not self.rows:
+            with open(self.errlog) as f:
+                why = f.read().strip().splitlines()
+            raise DbError(why[-1] if why else f"no row from: {text}")
+        return self
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def close(self):
+        pass			# kept for the next query; quit() ends it
+
+    def quit(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.close()
+                self.p.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                kill_wait(self.p)
+
+
+class PgServer:
+    """A private PostgreSQL server for the run, made the way
+    tests/e2e/pglib.sh makes one: initdb into a new directory beside the
+    bench's temp dir (not in it: cleanup kills every process that names
+    that one, and as root it is closed to postgres), as the user postgres
+    when we are root, trust authentication, listen_addresses = '' (its
+    Unix socket in its own directory only), fsync and synchronous_commit
+    on (PostgreSQL's defaults, written out: the durability of SQLite's
+    synchronous = FULL), started with pg_ctl -w.  stop() stops it (fast,
+    then immediate, then SIGKILL) and removes the directory; a watcher in
+    a session of its own does the same if this process dies without
+    cleaning up."""
+
+    PORT = 5432			# names the socket file only
+
+    def __init__(self, bench, bindir, base):
+        self.b = bench
+        self.bin = bindir
+        self.psql_bin = (os.path.join(bindir, "psql")
+                         if os.access(os.path.join(bindir, "psql"), os.X_OK)
+                         else shutil.which("psql"))
+        if self.psql_bin is None:
+            raise BenchError("PostgreSQL: no psql")
+        self.root = os.geteuid() == 0
+        self.base = base
+        self.dir = None
+        self.conns = {}
+        self.watcher = None
+        self.ndb = 0
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def as_server(self):
+        """subprocess arguments that run a server program as its user."""
+        kw = {"cwd": self.dir, "env": self.b.env}
+        if self.root:
+            kw.update(user="postgres", group="postgres", extra_groups=[])
+        return kw
+
+    def server_run(self, argv, timeout=120):
+        r = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=timeout, stdin=subprocess.DEVNULL,
+                           **self.as_server())
+        if r.returncode != 0:
+            tail = ""
+            try:
+                with open(self.path("server.log")) as f:
+                    tail = " | ".join(f.read().splitlines()[-5:])
+            except OSError:
+                pass
+            raise BenchError(f"PostgreSQL: {os.path.basename(argv[0])} "
+                             f"{argv[-1]}: exit {r.returncode}: "
+                             f"{(r.stdout + r.stderr).strip()[-300:]}"
+                             + (f"; log: {tail}" if tail else ""))
+        return r.stdout
+
+    def start(self):
+        if self.root:
+            try:
+                import pwd
+                pwd.getpwnam("postgres")
+            except KeyError:
+                raise BenchError("PostgreSQL: as root the server runs as "
+                                 "the user postgres, and there is none")
+        self.dir = tempfile.mkdtemp(prefix="jobd-bench-pg.", dir=self.base)
+        if len(self.path(f".s.PGSQL.{self.PORT}")) > 100:
+            raise BenchError(f"PostgreSQL: {self.dir}: too long a path "
+                             "for a socket (use --tmpdir)")
+        os.chmod(self.dir, 0o755)
+        if self.root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self.watch()
+        data = self.path("data")
+        self.server_run([os.path.join(self.bin, "initdb"), "-D", data,
+                         "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                         "--locale=C", "--no-sync"])
+        with open(os.path.join(data, "postgresql.conf"), "a") as f:
+            f.write("# jobd bench: a private server, its socket only\n"
+                    "listen_addresses = ''\n"
+                    f"unix_socket_directories = '{self.dir}'\n"
+                    f"port = {self.PORT}\n"
+                    "fsync = on\n"
+                    "synchronous_commit = on\n")
+        self.server_run([os.path.join(self.bin, "pg_ctl"), "-D", data,
+                         "-l", self.path("server.log"), "-w", "-t", "60",
+                         "start"], timeout=90)
+        return self
+
+    def watch(self):
+        """Stop the server and remove its directory once this process
+        is gone, should it die without its cleanup (SIGKILL)."""
+        asu = "setpriv --reuid=postgres --regid=postgres --init-groups" \
+            if self.root and shutil.which("setpriv") else ""
+        script = ('while kill -0 "$1" 2>/dev/null; do sleep 1; done; '
+                  'if [ -f "$3/data/postmaster.pid" ]; then '
+                  'cd "$3" && $4 "$2/pg_ctl" -D "$3/data" -m immediate '
+                  '-w -t 30 stop; fi; rm -rf "$3"')
+        self.watcher = subprocess.Popen(
+            ["sh", "-c", script, "jobd-bench-pg-watch", str(os.getpid()),
+             self.bin, self.dir, asu], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+
+    def url(self, name):
+        return (f"postgresql:///{name}?host={self.dir}&port={self.PORT}"
+                "&user=postgres")
+
+    def psql(self, url, script, timeout=600):
+        """Run an SQL script through psql (stop at the first error)."""
+        return self.b.run([self.psql_bin, "-X", "-A", "-t", "-q", "-v",
+                           "ON_ERROR_STOP=1", "-d", url, "-f", "-"],
+                          input=script, timeout=timeout)
+
+    def createdb(self, tag):
+        """A new empty database; its URI."""
+        self.ndb += 1
+        name = f"bench_{tag}_{self.ndb}"
+        self.psql(self.url("postgres"), f"CREATE DATABASE {name};")
+        return self.url(name)
+
+    def connect(self, url):
+        c = self.conns.get(url)
+        if c is None or not c.alive():
+            c = self.conns[url] = PgConn(self, url)
+        return c
+
+    def dropdb(self, url):
+        c = self.conns.pop(url, None)
+        if c is not None:
+            c.quit()
+        name = urllib.parse.urlsplit(url).path.lstrip("/")
+        self.psql(self.url("postgres"),
+                  f"DROP DATABASE IF EXISTS {name} WITH (FORCE);")
+
+    def postmaster(self):
+        try:
+            with open(self.path("data", "postmaster.pid")) as f:
+                return int(f.readline())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self):
+        if self.dir is None:
+            return
+        for c in self.conns.values():
+            c.quit()
+        self.conns = {}
+        pid = self.postmaster()
+        if pid is not None:
+            ctl = [os.path.join(self.bin, "pg_ctl"), "-D",
+                   self.path("data"), "-w", "-t", "30", "stop", "-m"]
+            for mode in ("fast", "immediate"):
+                try:
+                    self.server_run(ctl + [mode], timeout=45)
+                    break
+                except (BenchError, subprocess.TimeoutExpired):
+                    pass
+            # pg_ctl made the postmaster a session leader: kill what is
+            # left of its session, by pid.
+            for p in os.listdir("/proc"):
+                if not p.isdigit():
+                    continue
+                try:
+                    if os.getsid(int(p)) == pid:
+                        os.kill(int(p), signal.SIGKILL)
+                except (OSError, ProcessLookupError):
+                    pass
+        if self.watcher is not None:
+            kill_wait(self.watcher)
+            self.watcher = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None
 
 
 def find_tsp(install):
@@ -1188,6 +1756,18 @@ def main():
     ap.add_argument("--run-cap", type=int, default=60,
                     help="seconds one throughput run may take: then it is "
                     "cut and counts the jobs done (60)")
+    ap.add_argument("--pg-jobs", type=int, default=2000,
+                    help="postgresql: jobs \"true\" of the throughput runs "
+                    "(2000)")
+    ap.add_argument("--pg-sleep-jobs", type=int, default=200,
+                    help="postgresql: jobs \"sleep 0.05\" of the scaling "
+                    "runs (200)")
+    ap.add_argument("--pg-batch", type=int, default=20000,
+                    help="postgresql: jobs of the submit --batch runs "
+                    "(20000)")
+    ap.add_argument("--pg-runs", type=int, default=2,
+                    help="postgresql: runs per figure, and rounds of the "
+                    "throughput runs, each of every setup (2)")
     ap.add_argument("--only", metavar="SECTION[,...]",
                     help="run only these sections: " + ", ".join(SECTIONS))
     ap.add_argument("--tmpdir", help="where to make the temp dir (the "
@@ -1198,6 +1778,10 @@ def main():
     if args.runs < 1 or args.idle <= 0 or args.jobs < 1 or args.big < 2000:
         ap.error("--runs, --idle and --jobs must be positive, --big at "
                  "least 2000")
+    if min(args.pg_runs, args.pg_jobs, args.pg_sleep_jobs) < 1 or \
+            args.pg_batch < 4:
+        ap.error("--pg-runs, --pg-jobs and --pg-sleep-jobs must be "
+                 "positive, --pg-batch at least 4")
     for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(s, on_signal)
     b = None

@@ -11,7 +11,15 @@
  * every call sees the same database and the figure is the transaction's
  * work (BEGIN IMMEDIATE, the claim UPDATE ... RETURNING, the attempts
  * INSERTs, the queues' fair-share and rate state) without the fsync.
- * The hook also checks that each call claimed MAX jobs.  Prints "MEDIAN_US P90_US ITERATIONS" on stdout.
+ * The hook also checks that each call claimed MAX jobs.
+ *
+ * DB may also be a postgresql:// URI.  The PostgreSQL backend ends a
+ * transaction with PQexec("COMMIT") (or "NOTIFY ...; COMMIT"); the
+ * program is linked with -Wl,--wrap=PQexec, and __wrap_PQexec() sends
+ * ROLLBACK in its place while a call is timed.  There the check is that
+ * store_claim() returned MAX jobs and its COMMIT was the one rolled back.
+ *
+ * Prints "MEDIAN_US P90_US ITERATIONS" on stdout.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "bench.h"
@@ -35,6 +44,23 @@ static sqlite3	*hook_db;		/* the store's connection */
 static int	 hook_armed;		/* roll the next COMMIT back */
 static int	 hook_changes;		/* rows changed by that transaction */
 static int	 hook_base;
+static int	 hook_rolled;		/* PostgreSQL COMMITs rolled back */
+
+PGresult	*__real_PQexec(PGconn *conn, const char *sql);
+PGresult	*__wrap_PQexec(PGconn *conn, const char *sql);
+
+/* PostgreSQL: the store's COMMIT, while armed, becomes a ROLLBACK. */
+PGresult *
+__wrap_PQexec(PGconn *conn, const char *sql)
+{
+	size_t n = strlen(sql);
+
+	if (hook_armed && n >= 6 && strcmp(sql + n - 6, "COMMIT") == 0) {
+		hook_rolled++;
+		return __real_PQexec(conn, "ROLLBACK");
+	}
+	return __real_PQexec(conn, sql);
+}
 
 static int
 commit_hook(void *arg)
@@ -72,8 +98,8 @@ main(int argc, char **argv)
 	char err[512];
 	double *us, t0;
 	long iters = 1000, max = 2, i;
-	size_t n;
-	int ch, error;
+	size_t n, k;
+	int ch, error, pg;
 
 	while ((ch = getopt(argc, argv, "m:n:")) != -1) {
 		switch (ch) {
@@ -99,13 +125,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "lease: %s\n", err);
 		return 1;
 	}
-	if (hook_db == NULL) {
+	pg = strncmp(argv[optind], "postgres", 8) == 0;
+	if (!pg && hook_db == NULL) {
 		fprintf(stderr, "lease: the commit hook was not installed\n");
 		return 1;
 	}
 	for (i = -LEASE_WARMUP; i < iters; i++) {
-		hook_base = sqlite3_total_changes(hook_db);
+		if (!pg)
+			hook_base = sqlite3_total_changes(hook_db);
 		hook_changes = -1;
+		hook_rolled = 0;
+		n = 0;
 		hook_armed = 1;
 		t0 = (bench_now() * 1000000);
 		error = store_claim(st, LEASE_OWNER,
@@ -114,6 +144,20 @@ main(int argc, char **argv)
 		if (i >= 0)
 			us[i] = (bench_now() * 1000000) - t0;
 		hook_armed = 0;
+		if (pg) {
+			for (k = 0; k < n; k++)
+				job_clear(&out[k]);
+			if (error != 0 || hook_rolled != 1 ||
+			    n != (size_t)max) {
+				fprintf(stderr, "lease: %s: a claim returned "
+				    "%d with %zu jobs, %d COMMITs rolled "
+				    "back: fewer than %ld jobs due? (%s)\n",
+				    argv[optind], error, n, hook_rolled, max,
+				    store_errmsg(st));
+				return 1;
+			}
+			continue;
+		}
 		if (error == 0) {
 			fprintf(stderr, "lease: the claim committed; the "
 			    "database was changed\n");
