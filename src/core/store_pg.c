@@ -75,6 +75,7 @@ struct pg {
 	bool		 listening;	/* LISTEN PG_CHANNEL */
 	bool		 woken;		/* a wake-up read with a result */
 	uint64_t	 gen;		/* connections made */
+	uint64_t	 nplans;	/* server statements named so far */
 };
 
 /* One parameter's value, as PQexecParams takes it. */
@@ -87,9 +88,23 @@ struct pg_param {
 	char		*own;		/* a copied text */
 };
 
+/*
+ * A statement prepared on the server for one signature (its parameters'
+ * types: a NULL binds no type, so one statement may need a few), on the
+ * connection of number gen.
+ */
+#define PG_PLANS	4
+struct pg_plan {
+	unsigned	*types;		/* nparams of them; NULL: slot free */
+	char		 name[32];
+	uint64_t	 gen;
+};
+
 struct pg_stmt {
 	struct stmt	 base;
 	struct store	*st;
+	bool		 keep;		/* kept: prepared on the server */
+	struct pg_plan	 plans[PG_PLANS];
 	char		*sql;		/* translated */
 	int		 nparams;	/* the highest $N */
 	unsigned char	*used;		/* used[N - 1]: $N is in sql */
@@ -390,11 +405,11 @@ pg_prepare(struct store *st, const char *sql, bool keep, struct stmt **out)
 {
 	struct pg_stmt *s;
 
-	(void)keep;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return store_seterr(st, -ENOMEM, "out of memory");
 	s->base.ops = &pg_ops;
 	s->st = st;
+	s->keep = keep;
 	s->row = -1;
 	/* Count first, then note which numbers the text uses. */
 	if ((s->sql = store_pg_translate(sql, &s->nparams, NULL, 0)) == NULL)
@@ -468,18 +483,65 @@ pg_finalize(struct stmt *st)
 {
 	struct pg_stmt *s = ps(st);
 
+	int i;
+
 	pg_reset(st);
 	pg_clear(st);
+	for (i = 0; i < PG_PLANS; i++)
+		free(s->plans[i].types);	/* the server's go with it */
 	free(s->p);
 	free(s->used);
 	free(s->sql);
 	free(s);
 }
 
+/*
+ * The server statement of s for the parameter types types[], preparing
+ * it when this connection has none yet; NULL when it cannot be kept
+ * (every slot taken by other signatures: the statement is then sent
+ * unnamed, planned each time) or preparing failed (*error set).
+ */
+static struct pg_plan *
+pg_plan(struct pg_stmt *s, const unsigned *types, int *error)
+{
+	struct pg *c = pgc(s->st);
+	struct pg_plan *pl = NULL;
+	size_t tsize = (size_t)s->nparams * sizeof(*types);
+	PGresult *res;
+	int i;
+
+	*error = 0;
+	for (i = 0; i < PG_PLANS && pl == NULL; i++)
+		if (s->plans[i].types != NULL && (tsize == 0 ||
+		    memcmp(s->plans[i].types, types, tsize) == 0))
+			pl = &s->plans[i];
+	for (i = 0; i < PG_PLANS && pl == NULL; i++)
+		if (s->plans[i].types == NULL) {
+			if ((s->plans[i].types = malloc(tsize + 1)) == NULL)
+				return NULL;
+			memcpy(s->plans[i].types, types, tsize);
+			pl = &s->plans[i];
+			pl->gen = c->gen - 1;		/* not prepared yet */
+		}
+	if (pl == NULL || pl->gen == c->gen)
+		return pl;
+	snprintf(pl->name, sizeof(pl->name), "jobd%" PRIu64, c->nplans++);
+	res = PQprepare(c->conn, pl->name, s->sql, s->nparams, types);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		*error = pg_err(s->st, res);
+		PQclear(res);
+		return NULL;
+	}
+	PQclear(res);
+	pl->gen = c->gen;
+	return pl;
+}
+
 static int
 pg_step(struct stmt *st)
 {
 	struct pg_stmt *s = ps(st);
+	struct pg_plan *pl = NULL;
 	const char **values = NULL;
 	int *lens = NULL, *fmts = NULL, i, error;
 	unsigned *types = NULL;
@@ -523,8 +585,19 @@ pg_step(struct stmt *st)
 	 */
 	if (!pgc(s->st)->txn && (error = pg_reconnect(s->st)) != 0)
 		goto out;
-	s->res = PQexecParams(pgc(s->st)->conn, s->sql, s->nparams, types,
-	    values, lens, fmts, 0);
+	/*
+	 * A kept statement is planned once on the server (per signature and
+	 * connection): parsing and planning cost more than most of ours
+	 * take to run.
+	 */
+	if (s->keep && (pl = pg_plan(s, types, &error)) == NULL && error != 0)
+		goto out;
+	if (pl != NULL)
+		s->res = PQexecPrepared(pgc(s->st)->conn, pl->name,
+		    s->nparams, values, lens, fmts, 0);
+	else
+		s->res = PQexecParams(pgc(s->st)->conn, s->sql, s->nparams,
+		    types, values, lens, fmts, 0);
 	pg_notifies(pgc(s->st));
 	rs = PQresultStatus(s->res);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
