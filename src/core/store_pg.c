@@ -1055,40 +1055,55 @@ static int
 pg_version(struct store *st, int64_t *version)
 {
 	PGresult *res;
-	int64_t tables = 0;
-	int error = 0;
+	int64_t n = 0;
+	int error = 0, tries;
 
 	/*
 	 * The stamp, at once: one round trip for every open but the first.
-	 * No such table: an empty database, or somebody else's.  In a
-	 * transaction (the migration's), where an error would end it, the
-	 * table is looked for first.
+	 * No such table (or, in the migration's transaction, where an error
+	 * would end it, at once): one statement, so one snapshot, says
+	 * whether the stamp is there now and whether other tables are; two
+	 * would see a migration that committed in between as tables without
+	 * a stamp, somebody else's database.
 	 */
 	*version = 0;
-	if (PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE &&
-	    ((error = pg_int(st, "SELECT (to_regclass('jobd_meta') IS NOT "
-	    "NULL)::int", &tables)) != 0 || tables == 0)) {
-		if (error == 0 && (error = pg_int(st, "SELECT count(*) FROM "
-		    "pg_tables WHERE schemaname = current_schema()",
-		    &tables)) == 0 && tables > 0)
+	for (tries = 0; tries < 2; tries++) {
+		if (PQtransactionStatus(pgc(st)->conn) == PQTRANS_IDLE) {
+			res = PQexec(pgc(st)->conn,
+			    "SELECT version FROM jobd_meta");
+			if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+			    PQntuples(res) == 1)
+				*version = strtoll(PQgetvalue(res, 0, 0), NULL,
+				    10);
+			else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+				error = store_seterr(st, -EBADMSG, "not a jobd "
+				    "database (its jobd_meta is not one row)");
+			else if (PQresultErrorField(res,
+			    PG_DIAG_SQLSTATE) == NULL || strcmp(
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE),
+			    "42P01") != 0)
+				error = pg_err(st, res);
+			PQclear(res);
+			if (error != 0 || *version != 0)
+				break;
+		}
+		/* 2 * (the stamp is there) + (other tables are) */
+		if ((error = pg_int(st, "SELECT 2 * (to_regclass('jobd_meta') "
+		    "IS NOT NULL)::int + (SELECT count(*) > 0 FROM pg_tables "
+		    "WHERE schemaname = current_schema() AND tablename <> "
+		    "'jobd_meta')::int", &n)) != 0)
+			break;
+		if (n == 1)
 			error = store_seterr(st, -EBADMSG, "not a jobd "
 			    "database (it holds other tables)");
-		return error;
+		if (n < 2 || PQtransactionStatus(pgc(st)->conn) !=
+		    PQTRANS_IDLE)
+			break;
+		/* A migration committed meanwhile: read the stamp again. */
 	}
-	res = PQexec(pgc(st)->conn, "SELECT version FROM jobd_meta");
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		*version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	else if (PQresultStatus(res) != PGRES_FATAL_ERROR ||
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) == NULL ||
-	    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P01") != 0)
-		error = PQresultStatus(res) == PGRES_TUPLES_OK ?
-		    store_seterr(st, -EBADMSG, "not a jobd database (its "
-		    "jobd_meta is not one row)") : pg_err(st, res);
-	else if ((error = pg_int(st, "SELECT count(*) FROM pg_tables WHERE "
-	    "schemaname = current_schema()", &tables)) == 0 && tables > 0)
-		error = store_seterr(st, -EBADMSG, "not a jobd database (it "
-		    "holds other tables)");
-	PQclear(res);
+	if (n >= 2 && *version == 0 && error == 0 &&
+	    PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
+		error = pg_int(st, "SELECT version FROM jobd_meta", version);
 	if (error != 0 || *version == 0)
 		return error;
 	if (*version > schema_pg_nmigrations) {
