@@ -107,10 +107,14 @@ endif
 endif
 endif
 
+# libpq is not linked: src/core/pq.c maps it when a PostgreSQL database
+# is named, so that jobd on a SQLite file does not carry it (its headers
+# are needed; tests that call it directly link it).
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(filter-out libpq,$(PKGS)) \
+		   2>/dev/null) -ldl
 TEST_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS	:= $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS	:= $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) libpq 2>/dev/null)
 
 WARNINGS	:= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wcast-qual \
@@ -125,10 +129,12 @@ JOBD_LDFLAGS	:= -pthread $(SAN_FLAGS)
 COMPILE		 = $(CC) $(JOBD_CPPFLAGS) $(CPPFLAGS) $(JOBD_CFLAGS) $(CFLAGS)
 
 CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
-		   store_conn store_sqlite store_pg store_pgsql store_daemon store_result store_schedule schedule tz \
-		   cron crash utf8 procopt jobspec procfs outbox store_notify \
-		   mail store_metrics metrics stats store_stats store_prune store_deps \
-		   store_claim retention queue store_queue dburl store_copy
+		   store_conn store_sqlite store_pg store_pgsql store_daemon \
+		   store_result store_schedule schedule tz cron crash utf8 \
+		   procopt jobspec procfs outbox store_notify mail \
+		   store_metrics metrics stats store_stats store_prune \
+		   store_deps store_claim retention queue store_queue dburl \
+		   store_copy pq
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
@@ -380,13 +386,10 @@ $(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
 
-# lease rolls back the PostgreSQL backend's COMMIT through a wrapper of
-# libpq's PQexec (bench/lease.c).
-BENCH_LDFLAGS_lease := -Wl,--wrap=PQexec
 
 $(BENCH_CORE:%=$(B)/bench/%): $(B)/bench/%: bench/%.c $(LIBCORE)
 	@mkdir -p $(@D)
-	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) $(BENCH_LDFLAGS_$*) -o $@ $< \
+	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(LIBCORE) $(PKG_LIBS) $(LDLIBS)
 
 bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)

@@ -14,9 +14,10 @@
  * The hook also checks that each call claimed MAX jobs.
  *
  * DB may also be a postgresql:// URI.  The PostgreSQL backend ends a
- * transaction with PQexec("COMMIT") (or "NOTIFY ...; COMMIT"); the
- * program is linked with -Wl,--wrap=PQexec, and __wrap_PQexec() sends
- * ROLLBACK in its place while a call is timed.  There the check is that
+ * transaction with libpq's PQexec("COMMIT") (or "NOTIFY ...; COMMIT"),
+ * which it calls through pq.exec (pq.h); once the store is open, the
+ * program puts lease_exec() there, which sends ROLLBACK in its place
+ * while a call is timed.  There the check is that
  * store_claim() returned MAX jobs and its COMMIT was the one rolled back.
  *
  * Prints "MEDIAN_US P90_US ITERATIONS" on stdout.
@@ -28,12 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "bench.h"
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/pq.h"
 #include "jobd/store.h"
 
 #define LEASE_WARMUP	10
@@ -46,20 +47,19 @@ static int	 hook_changes;		/* rows changed by that transaction */
 static int	 hook_base;
 static int	 hook_rolled;		/* PostgreSQL COMMITs rolled back */
 
-PGresult	*__real_PQexec(PGconn *conn, const char *sql);
-PGresult	*__wrap_PQexec(PGconn *conn, const char *sql);
+static PGresult	*(*real_exec)(PGconn *, const char *);
 
 /* PostgreSQL: the store's COMMIT, while armed, becomes a ROLLBACK. */
-PGresult *
-__wrap_PQexec(PGconn *conn, const char *sql)
+static PGresult *
+lease_exec(PGconn *conn, const char *sql)
 {
 	size_t n = strlen(sql);
 
 	if (hook_armed && n >= 6 && strcmp(sql + n - 6, "COMMIT") == 0) {
 		hook_rolled++;
-		return __real_PQexec(conn, "ROLLBACK");
+		return real_exec(conn, "ROLLBACK");
 	}
-	return __real_PQexec(conn, sql);
+	return real_exec(conn, sql);
 }
 
 static int
@@ -126,6 +126,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	pg = strncmp(argv[optind], "postgres", 8) == 0;
+	if (pg) {			/* libpq is loaded now */
+		real_exec = pq.exec;
+		pq.exec = lease_exec;
+	}
 	if (!pg && hook_db == NULL) {
 		fprintf(stderr, "lease: the commit hook was not installed\n");
 		return 1;

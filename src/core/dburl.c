@@ -21,9 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libpq-fe.h>
-
 #include "jobd/dburl.h"
+#include "jobd/pq.h"
 
 #define DBURL_MASK	"***"
 
@@ -112,8 +111,8 @@ dburl_secret_key(const char *key, size_t n, bool decode)
 
 /*
  * Whether s starts "KEY=" where KEY is one of libpq's connection
- * keywords (the linked libpq's own list: PQconninfoParse("") returns
- * every option, none set).  Without the list (out of memory), no.
+ * keywords (the linked libpq's own list: pq.conninfoParse("") returns
+ * every option, none set).  Without the list (out of memory, no libpq), no.
  */
 static bool
 dburl_param_start(const char *s)
@@ -123,12 +122,13 @@ dburl_param_start(const char *s)
 	bool found = false;
 
 	n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
-	if (n == 0 || s[n] != '=' || (opts = PQconninfoParse("", NULL)) == NULL)
+	if (n == 0 || s[n] != '=' || pq_load(NULL, 0) != 0 ||
+	    (opts = pq.conninfoParse("", NULL)) == NULL)
 		return false;
 	for (o = opts; o->keyword != NULL && !found; o++)
 		found = strlen(o->keyword) == n &&
 		    strncmp(o->keyword, s, n) == 0;
-	PQconninfoFree(opts);
+	pq.conninfoFree(opts);
 	return found;
 }
 
@@ -460,8 +460,12 @@ dburl_check(const char *name, char *err, size_t errlen)
 		    "lowercase only: write postgresql://");
 		goto out;
 	}
-	if ((opts = PQconninfoParse(name, &pqerr)) != NULL) {
-		PQconninfoFree(opts);
+	if (pq_load(why, sizeof(why)) != 0) {
+		error = dburl_fail(err, errlen, r, why);
+		goto out;
+	}
+	if ((opts = pq.conninfoParse(name, &pqerr)) != NULL) {
+		pq.conninfoFree(opts);
 		goto out;
 	}
 	if (pqerr == NULL) {
@@ -469,17 +473,17 @@ dburl_check(const char *name, char *err, size_t errlen)
 		goto out;
 	}
 	/* Not shown: it may quote the password.  Ask again without it. */
-	PQfreemem(pqerr);
+	pq.freemem(pqerr);
 	pqerr = NULL;
-	if ((opts = PQconninfoParse(r, &pqerr)) != NULL) {
-		PQconninfoFree(opts);
+	if ((opts = pq.conninfoParse(r, &pqerr)) != NULL) {
+		pq.conninfoFree(opts);
 		error = dburl_fail(err, errlen, r, "libpq cannot parse its "
 		    "password (a '%' that does not start a %XX escape?)");
 	} else if (pqerr == NULL)
 		error = -ENOMEM;
 	else
 		error = dburl_fail(err, errlen, r, pqerr);
-	PQfreemem(pqerr);
+	pq.freemem(pqerr);
 out:
 	free(r);
 	return error;

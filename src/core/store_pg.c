@@ -32,9 +32,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libpq-fe.h>
-
 #include "jobd/dburl.h"
+#include "jobd/pq.h"
 #include "jobd/schema.h"
 #include "store_impl.h"
 
@@ -150,7 +149,7 @@ pg_words(char *out, size_t outlen, const char *msg)
 static bool
 pg_lost(struct store *st)
 {
-	return pgc(st)->conn == NULL || PQstatus(pgc(st)->conn) != CONNECTION_OK;
+	return pgc(st)->conn == NULL || pq.status(pgc(st)->conn) != CONNECTION_OK;
 }
 
 /*
@@ -176,11 +175,11 @@ static int
 pg_err(struct store *st, const PGresult *res)
 {
 	const char *state = res != NULL ?
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	    pq.resultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	char words[400];
 
 	pg_words(words, sizeof(words), res != NULL ?
-	    PQresultErrorMessage(res) : PQerrorMessage(pgc(st)->conn));
+	    pq.resultErrorMessage(res) : pq.errorMessage(pgc(st)->conn));
 	if (pg_lost(st))
 		return pg_gone(st);
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s", words);
@@ -219,10 +218,10 @@ pg_notifies(struct pg *c)
 {
 	PGnotify *n;
 
-	while ((n = PQnotifies(c->conn)) != NULL) {
-		if (n->be_pid != PQbackendPID(c->conn))
+	while ((n = pq.notifies(c->conn)) != NULL) {
+		if (n->be_pid != pq.backendPID(c->conn))
 			c->woken = true;
-		PQfreemem(n);
+		pq.freemem(n);
 	}
 }
 
@@ -246,10 +245,10 @@ pg_session(struct store *st)
 
 	if (!pgc(st)->listening)
 		return 0;
-	res = PQexec(pgc(st)->conn, "LISTEN " PG_CHANNEL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	res = pq.exec(pgc(st)->conn, "LISTEN " PG_CHANNEL);
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK)
 		error = pg_err(st, res);
-	PQclear(res);
+	pq.clear(res);
 	return error;
 }
 
@@ -266,11 +265,11 @@ pg_reconnect(struct store *st)
 
 	if (!pg_lost(st))
 		return 0;
-	PQreset(c->conn);
+	pq.reset(c->conn);
 	c->gen++;
 	c->txn = false;
 	c->write = false;
-	if (PQstatus(c->conn) != CONNECTION_OK)
+	if (pq.status(c->conn) != CONNECTION_OK)
 		return pg_gone(st);
 	return pg_session(st);
 }
@@ -282,11 +281,11 @@ pg_exec(struct store *st, const char *sql)
 	PGresult *res;
 	int error = 0;
 
-	res = PQexec(pgc(st)->conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
+	res = pq.exec(pgc(st)->conn, sql);
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK &&
+	    pq.resultStatus(res) != PGRES_TUPLES_OK)
 		error = pg_err(st, res);
-	PQclear(res);
+	pq.clear(res);
 	pg_notifies(pgc(st));
 	return error;
 }
@@ -298,14 +297,14 @@ pg_int(struct store *st, const char *sql, int64_t *v)
 	PGresult *res;
 	int error = 0;
 
-	res = PQexec(pgc(st)->conn, sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	res = pq.exec(pgc(st)->conn, sql);
+	if (pq.resultStatus(res) != PGRES_TUPLES_OK)
 		error = pg_err(st, res);
-	else if (PQntuples(res) != 1)
+	else if (pq.ntuples(res) != 1)
 		error = store_seterr(st, -EIO, "internal error: no row");
 	else
-		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
+		*v = strtoll(pq.getvalue(res, 0, 0), NULL, 10);
+	pq.clear(res);
 	return error;
 }
 
@@ -441,9 +440,9 @@ pg_blobs_free(struct pg_stmt *s)
 
 	if (s->blobs == NULL)
 		return;
-	n = s->res != NULL ? PQnfields(s->res) : 0;
+	n = s->res != NULL ? pq.nfields(s->res) : 0;
 	for (i = 0; i < n; i++)
-		PQfreemem(s->blobs[i]);
+		pq.freemem(s->blobs[i]);
 	free(s->blobs);
 	free(s->bloblens);
 	s->blobs = NULL;
@@ -456,7 +455,7 @@ pg_reset(struct stmt *st)
 	struct pg_stmt *s = ps(st);
 
 	pg_blobs_free(s);
-	PQclear(s->res);
+	pq.clear(s->res);
 	s->res = NULL;
 	s->row = -1;
 }
@@ -526,13 +525,13 @@ pg_plan(struct pg_stmt *s, const unsigned *types, int *error)
 	if (pl == NULL || pl->gen == c->gen)
 		return pl;
 	snprintf(pl->name, sizeof(pl->name), "jobd%" PRIu64, c->nplans++);
-	res = PQprepare(c->conn, pl->name, s->sql, s->nparams, types);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	res = pq.prepare(c->conn, pl->name, s->sql, s->nparams, types);
+	if (pq.resultStatus(res) != PGRES_COMMAND_OK) {
 		*error = pg_err(s->st, res);
-		PQclear(res);
+		pq.clear(res);
 		return NULL;
 	}
-	PQclear(res);
+	pq.clear(res);
 	pl->gen = c->gen;
 	return pl;
 }
@@ -549,9 +548,9 @@ pg_step(struct stmt *st)
 
 	if (s->res != NULL) {
 		pg_blobs_free(s);
-		if (++s->row < PQntuples(s->res))
+		if (++s->row < pq.ntuples(s->res))
 			return DB_ROW;
-		s->row = PQntuples(s->res);
+		s->row = pq.ntuples(s->res);
 		return DB_DONE;
 	}
 	if (s->oom) {
@@ -578,7 +577,7 @@ pg_step(struct stmt *st)
 	}
 	/*
 	 * Outside a transaction, a lost connection is made again first.  Not
-	 * PQtransactionStatus() == PQTRANS_IDLE: a lost connection's status is
+	 * pq.transactionStatus() == PQTRANS_IDLE: a lost connection's status is
 	 * PQTRANS_UNKNOWN, and its first statement would fail each time.
 	 * Inside one, the statement fails: the rest of the transaction must
 	 * not run on its own.
@@ -593,22 +592,22 @@ pg_step(struct stmt *st)
 	if (s->keep && (pl = pg_plan(s, types, &error)) == NULL && error != 0)
 		goto out;
 	if (pl != NULL)
-		s->res = PQexecPrepared(pgc(s->st)->conn, pl->name,
+		s->res = pq.execPrepared(pgc(s->st)->conn, pl->name,
 		    s->nparams, values, lens, fmts, 0);
 	else
-		s->res = PQexecParams(pgc(s->st)->conn, s->sql, s->nparams,
+		s->res = pq.execParams(pgc(s->st)->conn, s->sql, s->nparams,
 		    types, values, lens, fmts, 0);
 	pg_notifies(pgc(s->st));
-	rs = PQresultStatus(s->res);
+	rs = pq.resultStatus(s->res);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
 		error = pg_err(s->st, s->res);
-		PQclear(s->res);
+		pq.clear(s->res);
 		s->res = NULL;
 		goto out;
 	}
-	pgc(s->st)->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+	pgc(s->st)->changes = strtoll(pq.cmdTuples(s->res), NULL, 10);
 	s->row = 0;
-	error = PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+	error = pq.ntuples(s->res) > 0 ? DB_ROW : DB_DONE;
 out:
 	free(values);
 	free(lens);
@@ -692,8 +691,8 @@ pg_bind_null(struct stmt *st, int i)
 static bool
 pg_at(struct pg_stmt *s, int i)
 {
-	return s->res != NULL && s->row >= 0 && s->row < PQntuples(s->res) &&
-	    i >= 0 && i < PQnfields(s->res);
+	return s->res != NULL && s->row >= 0 && s->row < pq.ntuples(s->res) &&
+	    i >= 0 && i < pq.nfields(s->res);
 }
 
 static bool
@@ -701,7 +700,7 @@ pg_col_null(struct stmt *st, int i)
 {
 	struct pg_stmt *s = ps(st);
 
-	return !pg_at(s, i) || PQgetisnull(s->res, s->row, i);
+	return !pg_at(s, i) || pq.getisnull(s->res, s->row, i);
 }
 
 static int64_t
@@ -712,7 +711,7 @@ pg_col_int(struct stmt *st, int i)
 
 	if (pg_col_null(st, i))
 		return 0;
-	v = PQgetvalue(s->res, s->row, i);
+	v = pq.getvalue(s->res, s->row, i);
 	if (*v == 't')			/* a boolean */
 		return 1;
 	if (*v == 'f')
@@ -729,7 +728,7 @@ pg_col_double(struct stmt *st, int i)
 
 	if (pg_col_null(st, i))
 		return 0;
-	return strtod(PQgetvalue(s->res, s->row, i), NULL);
+	return strtod(pq.getvalue(s->res, s->row, i), NULL);
 }
 
 static const char *
@@ -739,7 +738,7 @@ pg_col_text(struct stmt *st, int i)
 
 	if (pg_col_null(st, i))
 		return NULL;
-	return PQgetvalue(s->res, s->row, i);
+	return pq.getvalue(s->res, s->row, i);
 }
 
 static const void *
@@ -751,12 +750,12 @@ pg_col_blob(struct stmt *st, int i, size_t *len)
 	*len = 0;
 	if (pg_col_null(st, i))
 		return NULL;
-	if (PQftype(s->res, i) != PG_BYTEA) {	/* text read as bytes */
-		*len = (size_t)PQgetlength(s->res, s->row, i);
-		return *len > 0 ? PQgetvalue(s->res, s->row, i) : NULL;
+	if (pq.ftype(s->res, i) != PG_BYTEA) {	/* text read as bytes */
+		*len = (size_t)pq.getlength(s->res, s->row, i);
+		return *len > 0 ? pq.getvalue(s->res, s->row, i) : NULL;
 	}
 	if (s->blobs == NULL) {
-		n = PQnfields(s->res);
+		n = pq.nfields(s->res);
 		s->blobs = calloc((size_t)n, sizeof(*s->blobs));
 		s->bloblens = calloc((size_t)n, sizeof(*s->bloblens));
 		if (s->blobs == NULL || s->bloblens == NULL) {
@@ -768,8 +767,8 @@ pg_col_blob(struct stmt *st, int i, size_t *len)
 		}
 	}
 	if (s->blobs[i] == NULL)
-		s->blobs[i] = PQunescapeBytea((const unsigned char *)
-		    PQgetvalue(s->res, s->row, i), &s->bloblens[i]);
+		s->blobs[i] = pq.unescapeBytea((const unsigned char *)
+		    pq.getvalue(s->res, s->row, i), &s->bloblens[i]);
 	*len = s->blobs[i] != NULL ? s->bloblens[i] : 0;
 	return *len > 0 ? s->blobs[i] : NULL;
 }
@@ -779,7 +778,7 @@ pg_col_count(struct stmt *st)
 {
 	struct pg_stmt *s = ps(st);
 
-	return s->res != NULL ? PQnfields(s->res) : 0;
+	return s->res != NULL ? pq.nfields(s->res) : 0;
 }
 
 static const char *
@@ -787,7 +786,7 @@ pg_col_name(struct stmt *st, int i)
 {
 	struct pg_stmt *s = ps(st);
 
-	return s->res != NULL ? PQfname(s->res, i) : NULL;
+	return s->res != NULL ? pq.fname(s->res, i) : NULL;
 }
 
 /* A column's type, from its type's OID: every value of it has that one. */
@@ -796,9 +795,9 @@ pg_col_type(struct stmt *st, int i)
 {
 	struct pg_stmt *s = ps(st);
 
-	if (s->res == NULL || i < 0 || i >= PQnfields(s->res))
+	if (s->res == NULL || i < 0 || i >= pq.nfields(s->res))
 		return DB_NULL;
-	switch (PQftype(s->res, i)) {
+	switch (pq.ftype(s->res, i)) {
 	case PG_BOOL:
 	case PG_INT2:
 	case PG_INT4:
@@ -856,7 +855,7 @@ pg_begin(struct store *st, enum store_txn kind)
 		    "SET LOCAL synchronous_commit = off; " : "",
 		    store_pg_sql[Q_BEGIN]);
 		if ((error = pg_exec(st, sql)) != 0 &&
-		    PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
+		    pq.transactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
 			(void)pg_exec(st, "ROLLBACK");
 		pgc(st)->txn = pgc(st)->write = error == 0;
 		return error;
@@ -884,7 +883,7 @@ pg_rollback(struct store *st)
 
 	pgc(st)->txn = pgc(st)->write = false;
 	if (pgc(st)->conn == NULL ||
-	    PQtransactionStatus(pgc(st)->conn) == PQTRANS_IDLE)
+	    pq.transactionStatus(pgc(st)->conn) == PQTRANS_IDLE)
 		return;
 	memcpy(saved, st->errmsg, sizeof(saved));
 	(void)pg_exec(st, "ROLLBACK");
@@ -930,17 +929,17 @@ pg_id_last_set(struct store *st, const char *table, int64_t last)
 	if (last < 1)
 		return store_seterr(st, -EINVAL, "internal error: id below 1");
 	snprintf(name, sizeof(name), "%s_id_seq", table);
-	if ((id = PQescapeIdentifier(pgc(st)->conn, name, strlen(name))) ==
+	if ((id = pq.escapeIdentifier(pgc(st)->conn, name, strlen(name))) ==
 	    NULL)
 		return pg_err(st, NULL);
-	if ((lit = PQescapeLiteral(pgc(st)->conn, id, strlen(id))) == NULL) {
-		PQfreemem(id);
+	if ((lit = pq.escapeLiteral(pgc(st)->conn, id, strlen(id))) == NULL) {
+		pq.freemem(id);
 		return pg_err(st, NULL);
 	}
 	snprintf(sql, sizeof(sql), "ALTER SEQUENCE %s RESTART WITH %" PRId64
 	    "; SELECT nextval(%s::regclass)", id, last, lit);
-	PQfreemem(id);
-	PQfreemem(lit);
+	pq.freemem(id);
+	pq.freemem(lit);
 	return pg_exec(st, sql);
 }
 
@@ -976,7 +975,7 @@ pg_wake_fd(struct store *st, int *fd, uint64_t *gen)
 			return error;
 		c->listening = true;
 	}
-	*fd = PQsocket(c->conn);
+	*fd = pq.socket(c->conn);
 	*gen = c->gen;
 	return 0;
 }
@@ -986,7 +985,7 @@ pg_wake_read(struct store *st, bool *woke)
 {
 	struct pg *c = pgc(st);
 
-	if (!pg_lost(st) && PQconsumeInput(c->conn) == 0)
+	if (!pg_lost(st) && pq.consumeInput(c->conn) == 0)
 		return pg_err(st, NULL);
 	if (!pg_lost(st))
 		pg_notifies(c);
@@ -1002,7 +1001,7 @@ pg_close(struct store *st)
 
 	if (c == NULL)
 		return;
-	PQfinish(c->conn);
+	pq.finish(c->conn);
 	free(c);
 	st->conn = NULL;
 }
@@ -1068,22 +1067,22 @@ pg_version(struct store *st, int64_t *version)
 	 */
 	*version = 0;
 	for (tries = 0; tries < 2; tries++) {
-		if (PQtransactionStatus(pgc(st)->conn) == PQTRANS_IDLE) {
-			res = PQexec(pgc(st)->conn,
+		if (pq.transactionStatus(pgc(st)->conn) == PQTRANS_IDLE) {
+			res = pq.exec(pgc(st)->conn,
 			    "SELECT version FROM jobd_meta");
-			if (PQresultStatus(res) == PGRES_TUPLES_OK &&
-			    PQntuples(res) == 1)
-				*version = strtoll(PQgetvalue(res, 0, 0), NULL,
+			if (pq.resultStatus(res) == PGRES_TUPLES_OK &&
+			    pq.ntuples(res) == 1)
+				*version = strtoll(pq.getvalue(res, 0, 0), NULL,
 				    10);
-			else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			else if (pq.resultStatus(res) == PGRES_TUPLES_OK)
 				error = store_seterr(st, -EBADMSG, "not a jobd "
 				    "database (its jobd_meta is not one row)");
-			else if (PQresultErrorField(res,
+			else if (pq.resultErrorField(res,
 			    PG_DIAG_SQLSTATE) == NULL || strcmp(
-			    PQresultErrorField(res, PG_DIAG_SQLSTATE),
+			    pq.resultErrorField(res, PG_DIAG_SQLSTATE),
 			    "42P01") != 0)
 				error = pg_err(st, res);
-			PQclear(res);
+			pq.clear(res);
 			if (error != 0 || *version != 0)
 				break;
 		}
@@ -1096,13 +1095,13 @@ pg_version(struct store *st, int64_t *version)
 		if (n == 1)
 			error = store_seterr(st, -EBADMSG, "not a jobd "
 			    "database (it holds other tables)");
-		if (n < 2 || PQtransactionStatus(pgc(st)->conn) !=
+		if (n < 2 || pq.transactionStatus(pgc(st)->conn) !=
 		    PQTRANS_IDLE)
 			break;
 		/* A migration committed meanwhile: read the stamp again. */
 	}
 	if (n >= 2 && *version == 0 && error == 0 &&
-	    PQtransactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
+	    pq.transactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
 		error = pg_int(st, "SELECT version FROM jobd_meta", version);
 	if (error != 0 || *version == 0)
 		return error;
@@ -1212,6 +1211,10 @@ store_pg_open(struct store *st, const char *name, int flags, char *err,
 	int error;
 
 	dburl_redact(name, shown, sizeof(shown));
+	if ((error = pq_load(words, sizeof(words))) != 0) {
+		snprintf(err, errlen, "%s: %s", shown, words);
+		return error;
+	}
 	if ((error = dburl_check(name, err, errlen)) != 0)
 		return error;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -1223,16 +1226,16 @@ store_pg_open(struct store *st, const char *name, int flags, char *err,
 	st->ops = &pg_ops;
 	st->conn = c;
 	st->dialect = store_pg_sql;
-	c->conn = PQconnectdbParams(keys, values, 1);
-	if (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK) {
+	c->conn = pq.connectdbParams(keys, values, 1);
+	if (c->conn == NULL || pq.status(c->conn) != CONNECTION_OK) {
 		pg_words(words, sizeof(words), c->conn != NULL ?
-		    PQerrorMessage(c->conn) : "out of memory");
+		    pq.errorMessage(c->conn) : "out of memory");
 		error = pg_connect_errno(words);
 		snprintf(err, errlen, "%s: cannot connect: %s", shown, words);
 		return error;
 	}
 	c->poke = (flags & STORE_POKE) != 0;
-	(void)PQsetNoticeProcessor(c->conn, pg_notice, NULL);
+	(void)pq.setNoticeProcessor(c->conn, pg_notice, NULL);
 	/* Notices (e.g. "relation exists, skipping") are not errors. */
 	if ((error = pg_session(st)) != 0 ||
 	    ((flags & STORE_READONLY) && (error = pg_exec(st,
