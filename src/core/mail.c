@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "jobd/mail.h"
+#include "jobd/strbuf.h"
 #include "jobd/utf8.h"
 
 #define CLEAN_USER_MAX		64
@@ -199,69 +200,13 @@ mail_addrs_check(const char *list, char *err, size_t errlen)
 	return addrs_parse(list, &a, err, errlen);
 }
 
-/* A growing buffer; a failed allocation sticks and is reported once. */
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-	bool	 nomem;
-};
-
-static void
-buf_add(struct buf *b, const void *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->nomem)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap > 0 ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->nomem = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		buf_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n :
-		    sizeof(tmp) - 1);
-}
-
 /*
  * s (NULL: "?") into a header value, at most max bytes of it: every
  * control byte becomes a space, and with ascii, every other byte past
  * 0x7f a '?'.  The one place input reaches a header.
  */
 static void
-buf_clean(struct buf *b, const char *s, size_t max, bool ascii)
+buf_clean(struct strbuf *b, const char *s, size_t max, bool ascii)
 {
 	unsigned char c;
 	size_t i;
@@ -274,7 +219,7 @@ buf_clean(struct buf *b, const char *s, size_t max, bool ascii)
 			c = ' ';
 		else if (ascii && c >= 0x80)
 			c = '?';
-		buf_add(b, &c, 1);
+		strbuf_add(b, &c, 1);
 	}
 }
 
@@ -285,7 +230,7 @@ buf_clean(struct buf *b, const char *s, size_t max, bool ascii)
  * Invalid UTF-8 and C1 controls become '?'.
  */
 static void
-buf_command(struct buf *b, const char *cmd)
+buf_command(struct strbuf *b, const char *cmd)
 {
 	const unsigned char *p = (const unsigned char *)(cmd ? cmd : "?");
 	size_t n = strlen((const char *)p), i = 0, k, used = 0;
@@ -304,28 +249,28 @@ buf_command(struct buf *b, const char *cmd)
 		if (k > 1 && utf8_is_c1(cp))
 			k = 0;
 		if (used + space + (k > 0 ? k : 1) > MAIL_SUBJECT_CMD_MAX) {
-			buf_str(b, "...");
+			strbuf_str(b, "...");
 			return;
 		}
 		if (space) {
-			buf_str(b, " ");
+			strbuf_str(b, " ");
 			used++;
 			space = false;
 		}
 		if (k == 0) {
-			buf_str(b, "?");
+			strbuf_str(b, "?");
 			used++;
 			i++;
 			continue;
 		}
-		buf_add(b, p + i, k);
+		strbuf_add(b, p + i, k);
 		used += k;
 		i += k;
 	}
 }
 
 static void
-buf_base64(struct buf *b, const unsigned char *p, size_t n)
+buf_base64(struct strbuf *b, const unsigned char *p, size_t n)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -343,7 +288,7 @@ buf_base64(struct buf *b, const unsigned char *p, size_t n)
 		q[1] = tab[v >> 12 & 63];
 		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
 		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		buf_add(b, q, 4);
+		strbuf_add(b, q, 4);
 	}
 }
 
@@ -353,20 +298,20 @@ buf_base64(struct buf *b, const unsigned char *p, size_t n)
  * character boundaries, on lines that start with a space.
  */
 static void
-buf_subject(struct buf *b, const char *s)
+buf_subject(struct strbuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i, start, k;
 	uint32_t cp;
 	bool ascii = true;
 
-	buf_str(b, "Subject: ");
+	strbuf_str(b, "Subject: ");
 	for (i = 0; i < n; i++)
 		if (p[i] >= 0x80)
 			ascii = false;
 	if (ascii) {
-		buf_add(b, s, n);
-		buf_str(b, "\n");
+		strbuf_add(b, s, n);
+		strbuf_str(b, "\n");
 		return;
 	}
 	for (start = 0; start < n;) {
@@ -378,17 +323,17 @@ buf_subject(struct buf *b, const char *s)
 				break;
 		}
 		if (start > 0)
-			buf_str(b, "\n ");
-		buf_str(b, "=?UTF-8?B?");
+			strbuf_str(b, "\n ");
+		strbuf_str(b, "=?UTF-8?B?");
 		buf_base64(b, p + start, i - start);
-		buf_str(b, "?=");
+		strbuf_str(b, "?=");
 		start = i;
 	}
-	buf_str(b, "\n");
+	strbuf_str(b, "\n");
 }
 
 static void
-buf_date(struct buf *b, int64_t date)
+buf_date(struct strbuf *b, int64_t date)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 	    "Fri", "Sat" };
@@ -402,7 +347,7 @@ buf_date(struct buf *b, int64_t date)
 		t = 0;
 		gmtime_r(&t, &tm);
 	}
-	buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\n",
+	strbuf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\n",
 	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
@@ -410,7 +355,7 @@ buf_date(struct buf *b, int64_t date)
 int
 mail_compose(const struct mail_msg *m, char **out, size_t *len)
 {
-	struct buf b = { NULL, 0, 0, false }, subj = { NULL, 0, 0, false };
+	struct strbuf b = { NULL, 0, 0, false }, subj = { NULL, 0, 0, false };
 	struct addrs to, from;
 	const char *fromlist;
 	int i;
@@ -427,21 +372,21 @@ mail_compose(const struct mail_msg *m, char **out, size_t *len)
 	if (addrs_parse(fromlist, &from, NULL, 0) != 0 || from.n != 1)
 		return -EINVAL;
 
-	buf_str(&b, "From: jobd <");
-	buf_add(&b, fromlist + from.off[0], from.len[0]);
-	buf_str(&b, ">\nTo: ");
+	strbuf_str(&b, "From: jobd <");
+	strbuf_add(&b, fromlist + from.off[0], from.len[0]);
+	strbuf_str(&b, ">\nTo: ");
 	for (i = 0; i < to.n; i++) {
 		if (i > 0)
-			buf_str(&b, ", ");
-		buf_add(&b, m->to + to.off[i], to.len[i]);
+			strbuf_str(&b, ", ");
+		strbuf_add(&b, m->to + to.off[i], to.len[i]);
 	}
-	buf_str(&b, "\n");
+	strbuf_str(&b, "\n");
 
-	buf_str(&subj, "jobd <");
+	strbuf_str(&subj, "jobd <");
 	buf_clean(&subj, m->user, CLEAN_USER_MAX, true);
-	buf_str(&subj, "@");
+	strbuf_str(&subj, "@");
 	buf_clean(&subj, m->host, CLEAN_HOST_MAX, true);
-	buf_str(&subj, "> ");
+	strbuf_str(&subj, "> ");
 	buf_command(&subj, m->command);
 	if (subj.nomem)
 		b.nomem = true;
@@ -450,27 +395,27 @@ mail_compose(const struct mail_msg *m, char **out, size_t *len)
 	free(subj.p);
 
 	buf_date(&b, m->date);
-	buf_str(&b, "MIME-Version: 1.0\n"
+	strbuf_str(&b, "MIME-Version: 1.0\n"
 	    "Content-Type: text/plain; charset=UTF-8\n"
 	    "Content-Transfer-Encoding: 8bit\n"
 	    "Auto-Submitted: auto-generated\n");
-	buf_printf(&b, "X-Jobd-Job-Id: %lld\nX-Jobd-Attempt: %d\n",
+	strbuf_printf(&b, "X-Jobd-Job-Id: %lld\nX-Jobd-Attempt: %d\n",
 	    (long long)m->job_id, m->attempt);
-	buf_str(&b, "X-Jobd-Outcome: ");
+	strbuf_str(&b, "X-Jobd-Outcome: ");
 	buf_clean(&b, m->outcome, CLEAN_VALUE_MAX, true);
-	buf_str(&b, "\n");
+	strbuf_str(&b, "\n");
 	if (m->schedule != NULL) {
-		buf_str(&b, "X-Jobd-Schedule: ");
+		strbuf_str(&b, "X-Jobd-Schedule: ");
 		buf_clean(&b, m->schedule, CLEAN_VALUE_MAX, true);
-		buf_str(&b, "\n");
+		strbuf_str(&b, "\n");
 	}
-	buf_str(&b, "\n");
+	strbuf_str(&b, "\n");
 	if (m->body == NULL || m->body_len == 0)
-		buf_str(&b, "(no output)\n");
+		strbuf_str(&b, "(no output)\n");
 	else {
-		buf_add(&b, m->body, m->body_len);
+		strbuf_add(&b, m->body, m->body_len);
 		if (m->body[m->body_len - 1] != '\n')
-			buf_str(&b, "\n");
+			strbuf_str(&b, "\n");
 	}
 	if (b.nomem) {
 		free(b.p);

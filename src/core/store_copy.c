@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/strbuf.h"
 #include "store_impl.h"
 
 #define COPY_IDS	0x01	/* its id is an identity: set its sequence */
@@ -68,57 +69,20 @@ struct copy_state {
 	int64_t		 next_id[NTABLES];
 };
 
-/* A growing string; oom set when it could not grow. */
-struct copy_buf {
-	char		*p;
-	size_t		 len, cap;
-	bool		 oom;
-};
-
-static void
-buf_add(struct copy_buf *b, const char *s, size_t n)
-{
-	char *p;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap == 0 ? 256 : b->cap;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_str(struct copy_buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 /* A name as a quoted identifier: "any" is a keyword in PostgreSQL. */
 static void
-buf_ident(struct copy_buf *b, const char *name)
+buf_ident(struct strbuf *b, const char *name)
 {
 	const char *q;
 
-	buf_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 	while ((q = strchr(name, '"')) != NULL) {
-		buf_add(b, name, (size_t)(q - name) + 1);
-		buf_add(b, "\"", 1);
+		strbuf_add(b, name, (size_t)(q - name) + 1);
+		strbuf_add(b, "\"", 1);
 		name = q + 1;
 	}
-	buf_str(b, name);
-	buf_add(b, "\"", 1);
+	strbuf_str(b, name);
+	strbuf_add(b, "\"", 1);
 }
 
 /* Fail with error, the message made from fmt in to's errmsg. */
@@ -170,15 +134,15 @@ static int
 copy_table_int(struct store *st, const char *what, const char *table,
     const char *rest, int64_t *v)
 {
-	struct copy_buf b = { NULL, 0, 0, false };
+	struct strbuf b = { NULL, 0, 0, false };
 	int error;
 
-	buf_str(&b, "SELECT ");
-	buf_str(&b, what);
-	buf_str(&b, " FROM ");
+	strbuf_str(&b, "SELECT ");
+	strbuf_str(&b, what);
+	strbuf_str(&b, " FROM ");
 	buf_ident(&b, table);
-	buf_str(&b, rest);
-	if (b.oom)
+	strbuf_str(&b, rest);
+	if (b.nomem)
 		error = store_seterr(st, -ENOMEM, "out of memory");
 	else
 		error = copy_int(st, b.p, v);
@@ -302,16 +266,16 @@ copy_bind(struct stmt *src, struct stmt *ins, int i, enum db_type type)
 static int
 copy_columns(struct store *from, struct store *to, const struct copy_table *t,
     struct stmt *src, struct stmt *shape, enum db_type *types,
-    struct copy_buf *ins)
+    struct strbuf *ins)
 {
 	const char *name, *tname;
 	enum db_type ft;
 	char num[32];
 	int i, j, n = db_col_count(src), m = db_col_count(shape);
 
-	buf_str(ins, "INSERT INTO ");
+	strbuf_str(ins, "INSERT INTO ");
 	buf_ident(ins, t->name);
-	buf_str(ins, " (");
+	strbuf_str(ins, " (");
 	for (i = 0; i < n; i++) {
 		name = db_col_name(src, i);
 		for (j = 0; j < m; j++)
@@ -331,22 +295,22 @@ copy_columns(struct store *from, struct store *to, const struct copy_table *t,
 			    t->name, name, copy_type_name(ft),
 			    store_name(from), copy_type_name(types[i]),
 			    store_name(to));
-		buf_str(ins, i > 0 ? ", " : "");
+		strbuf_str(ins, i > 0 ? ", " : "");
 		buf_ident(ins, name);
 	}
 	if (n != m)
 		return copy_fail(to, -EBADMSG, "table %s has %d columns in %s "
 		    "and %d in %s: the schemas differ", t->name, n,
 		    store_name(from), m, store_name(to));
-	buf_str(ins, ") VALUES (");
+	strbuf_str(ins, ") VALUES (");
 	for (i = 0; i < n; i++) {
 		snprintf(num, sizeof(num), "%s?%d", i > 0 ? ", " : "", i + 1);
-		buf_str(ins, num);
+		strbuf_str(ins, num);
 	}
 	/* The triggers' rows win: theirs are counts of what went in. */
-	buf_str(ins, (t->flags & COPY_KEPT) ? ") ON CONFLICT DO NOTHING" :
+	strbuf_str(ins, (t->flags & COPY_KEPT) ? ") ON CONFLICT DO NOTHING" :
 	    ")");
-	return ins->oom ? store_seterr(to, -ENOMEM, "out of memory") : 0;
+	return ins->nomem ? store_seterr(to, -ENOMEM, "out of memory") : 0;
 }
 
 /* Copy the rows of table t; *rows gets how many were read. */
@@ -354,19 +318,19 @@ static int
 copy_table(struct store *from, struct store *to, const struct copy_table *t,
     int64_t *rows)
 {
-	struct copy_buf sel = { NULL, 0, 0, false }, ins = sel, shp = sel;
+	struct strbuf sel = { NULL, 0, 0, false }, ins = sel, shp = sel;
 	struct stmt *src = NULL, *shape = NULL, *s = NULL;
 	enum db_type *types = NULL;
 	const char *first;
 	int error = 0, i, rc, n;
 
 	*rows = 0;
-	buf_str(&sel, "SELECT * FROM ");
+	strbuf_str(&sel, "SELECT * FROM ");
 	buf_ident(&sel, t->name);
-	buf_str(&shp, "SELECT * FROM ");
+	strbuf_str(&shp, "SELECT * FROM ");
 	buf_ident(&shp, t->name);
-	buf_str(&shp, " WHERE 0 = 1");
-	if (sel.oom || shp.oom) {
+	strbuf_str(&shp, " WHERE 0 = 1");
+	if (sel.nomem || shp.nomem) {
 		error = store_seterr(to, -ENOMEM, "out of memory");
 		goto out;
 	}
