@@ -229,7 +229,12 @@ $1" >&2
 	export JOBD_DB="$DB"
 }
 
+# Is $DB on PostgreSQL (this pass's server, or a URI a script named)?
 is_pg() {
+	case $DB in
+	postgresql://* | postgres://*)
+		return 0 ;;
+	esac
 	[ "$BACKEND" = postgresql ]
 }
 

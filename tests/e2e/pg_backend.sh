@@ -45,40 +45,6 @@ conf() {	# key=value ...
 	sed -i "/^\[jobd\]/a schedules_dir = ${SCHED:-$T/sched.none}" "$CONF"
 }
 
-# start_jobd's twin for $DB on the server: jobd on $DB with $CONF, its
-# stderr appended to $T/NAME.log, through $VIA when set (a command that
-# execs jobd: env, another host); JOBD_PID; waits for its daemons row.
-pg_jobd() {	# name [jobd args]
-	_pj_log=$T/$1.log
-	shift
-	$VIA "$JOBD" --config "$CONF" --db "$DB" "$@" 2>>"$_pj_log" &
-	JOBD_PID=$!
-	echo "$JOBD_PID" >>"$T/.jobd_pids"
-	echo "$JOBD_PID $_pj_log" >>"$T/.jobd_logs"
-	if ! wait_until 30 "[ \"\$(pq \"SELECT count(*) FROM daemons
-	    WHERE pid = $JOBD_PID\" 2>/dev/null)\" = 1 ] || ! alive $JOBD_PID"
-	then
-		problem "jobd $JOBD_PID did not register within 30 s: \
-$(tail -n 3 "$_pj_log")"
-		return 1
-	fi
-	alive "$JOBD_PID" || { problem "jobd exited at start: \
-$(tail -n 3 "$_pj_log")"; return 1; }
-}
-
-pjstate() {	# id
-	_pjs=$(pq "SELECT state FROM jobs WHERE id = $1 UNION ALL
-	    SELECT 'dead' FROM dead_jobs WHERE id = $1" 2>/dev/null)
-	echo "${_pjs:-none}"
-}
-
-pwait_state() {	# id state secs
-	wait_until "$3" "[ \"\$(pjstate $1)\" = $2 ]" && return 0
-	died
-	problem "job $1 is $(pjstate "$1"), not $2 after $3 s$DIED"
-	return 1
-}
-
 # The daemons of this case still run (none died on its own).
 all_alive() {
 	died
@@ -109,7 +75,6 @@ lines on stderr: $(head -c 300 "$_err")"
 	    problem "$1: the password is on stderr: $(head -c 300 "$_err")"
 }
 
-VIA=
 HOSTPART="host=$PG_DIR&port=$PG_PORT"
 SECRET=Hunter2-pw
 conf
@@ -242,8 +207,8 @@ cat "$T/jobd1.out" "$T/jobd1.err" "$T/check3.out" |
 password: $(head -c 300 "$T/leak")"
 # The server trusts the socket: the password is ignored, jobd runs.
 use_db "$u"
-pg_jobd masked && {
-	submit -- true && pwait_state "$ID" done 10
+start_jobd masked && {
+	submit -- true && wait_state "$ID" done 10
 	run show "$ID"
 	grep -F "$SECRET" "$T/.out" "$T/.err" && problem "jobctl show: password"
 	stop_jobd "$JOBD_PID"
@@ -338,7 +303,7 @@ end
 begin "pg wake: poll_interval 60s: a submitted job starts at once (NOTIFY), a cancel stops a running job at once"
 use_db "$(pg_newdb wake)"
 conf poll_interval=60s visibility_timeout=30s
-pg_jobd wake && {
+start_jobd wake && {
 	# Past the daemon's first turns: idle, the next timer a minute off.
 	wait_until 5 "grep -q started '$T/wake.log'"
 	t=$(now_ms)
@@ -346,7 +311,7 @@ pg_jobd wake && {
 	    wait_until 5 "[ -e '$T/wake.ran' ]" &&
 	    info "pg_backend: submit to start: $(($(now_ms) - t)) ms" ||
 	    problem "job $ID did not start within 5 s of its submission"
-	pwait_state "$ID" done 5
+	wait_state "$ID" done 5
 	submit -- "echo \$\$ >>'$JOBPIDS'; echo \$\$ >'$T/wake.pid';
 	    exec sleep 60" &&
 	    wait_until 5 "[ -s '$T/wake.pid' ]" ||
@@ -357,7 +322,7 @@ pg_jobd wake && {
 	expect_rc 0
 	wait_until 5 "! alive ${pid:-0}" ||
 	    problem "job process ${pid:-?} alive 5 s after the cancel"
-	pwait_state "$ID" cancelled 5 &&
+	wait_state "$ID" cancelled 5 &&
 	    info "pg_backend: cancel to cancelled: $(($(now_ms) - t)) ms"
 	all_alive
 	stop_jobd "$JOBD_PID"
@@ -371,7 +336,7 @@ end
 begin "pg outage: the server restarts under a running job: its result is recorded once back; jobctl says 75 meanwhile; few log lines; jobd stays"
 use_db "$(pg_newdb outage)"
 conf visibility_timeout=12s
-pg_jobd outage && {
+start_jobd outage && {
 	submit -- "echo \$\$ >>'$JOBPIDS'; touch '$T/out.start';
 	    while [ ! -e '$T/out.down' ]; do sleep 0.05; done; sleep 0.5;
 	    touch '$T/out.end'" &&
@@ -394,7 +359,7 @@ pg_jobd outage && {
 	    problem "the job did not end during the outage"
 	pg_up || problem "$PG_WHY"
 	info "pg_backend: server down $(($(now_ms) - t_down)) ms"
-	pwait_state "$ID" done 20
+	wait_state "$ID" done 20
 	[ "$(pq "SELECT attempts FROM jobs WHERE id = $ID")" = 1 ] &&
 	    [ "$(pq "SELECT count(*) || ' ' || min(outcome) FROM attempts
 	    WHERE job_id = $ID")" = "1 ok" ] ||
@@ -423,27 +388,27 @@ end
 begin "pg skew: a daemon whose host clock is 10 min fast takes no lease of another early, and says its clock is ahead"
 use_db "$(pg_newdb skew)"
 conf visibility_timeout=30s workers=1
-pg_jobd skewB && B=$JOBD_PID && {
+start_jobd skewB && B=$JOBD_PID && {
 	submit -- "echo \$\$ >>'$JOBPIDS';
 	    while [ ! -e '$T/skew.go' ]; do sleep 0.05; done" &&
-	    L=$ID && pwait_state "$L" running 5
+	    L=$ID && wait_state "$L" running 5
 	echo "+600000" >"$T/skew.clock"
-	VIA="env JOBD_TEST_CLOCK=$T/skew.clock"
-	pg_jobd skewA && A=$JOBD_PID &&
+	jobd_via env JOBD_TEST_CLOCK="$T/skew.clock"
+	start_jobd skewA && A=$JOBD_PID &&
 	    ownA=$(pq "SELECT instance FROM daemons WHERE pid = $A")
-	VIA=
+	JOBD=$JOBD_REAL
 	# B's one worker is busy: A runs this one, so A has taken turns
 	# (and seen B's lease) by the time it is done.
-	submit -- true && pwait_state "$ID" done 10 &&
+	submit -- true && wait_state "$ID" done 10 &&
 	    [ "$(pq "SELECT owner FROM attempts WHERE job_id = $ID")" = \
 	    "$ownA" ] || problem "job $ID was not run by A"
-	[ "$(pjstate "$L")" = running ] &&
+	[ "$(jstate "$L")" = running ] &&
 	    [ "$(pq "SELECT count(*) FROM attempts WHERE job_id = $L")" = 1 ] ||
-	    problem "job $L: $(pjstate "$L"), attempts $(pq "SELECT attempt ||
+	    problem "job $L: $(jstate "$L"), attempts $(pq "SELECT attempt ||
 	    ' ' || owner || ' ' || coalesce(outcome, '-') FROM attempts
 	    WHERE job_id = $L")"
 	touch "$T/skew.go"
-	pwait_state "$L" done 10
+	wait_state "$L" done 10
 	[ "$(pq "SELECT attempts FROM jobs WHERE id = $L")" = 1 ] &&
 	    [ "$(pq "SELECT count(*) || ' ' || min(outcome) FROM attempts
 	    WHERE job_id = $L AND owner <> '$ownA'")" = "1 ok" ] ||
@@ -479,7 +444,7 @@ overlap = allow
 EOF
 	CONF=$T/jobd.$d.conf
 	conf workers=4
-	pg_jobd "three$d" || break
+	start_jobd "three$d" || break
 	eval "pid_$d=\$JOBD_PID"
 done
 SCHED= CONF=$T/jobd.conf
@@ -566,22 +531,22 @@ chmod 755 "$T/otherhost"
 if ! unshare --uts true 2>/dev/null; then
 	skip "pg other host" "unshare --uts fails here: cannot fake a host"
 else
-	VIA=$T/otherhost
-	pg_jobd hostA && A=$JOBD_PID
-	VIA=
+	jobd_via "$T/otherhost"
+	start_jobd hostA && A=$JOBD_PID
+	JOBD=$JOBD_REAL
 	[ "$(pq "SELECT host FROM daemons WHERE pid = $A")" = pgtest-other ] ||
 	    problem "A's host: $(pq "SELECT host FROM daemons WHERE pid = $A")"
 	submit -- "echo \$\$ >>'$JOBPIDS'; echo \$\$ >'$T/host.'\$JOBD_ATTEMPT;
 	    [ \$JOBD_ATTEMPT -gt 1 ] || exec sleep 60" &&
 	    wait_until 5 "[ -s '$T/host.1' ]" || problem "job $ID did not start"
-	pg_jobd hostB && B=$JOBD_PID
+	start_jobd hostB && B=$JOBD_PID
 	ownB=$(pq "SELECT instance FROM daemons WHERE pid = $B")
 	# A dies, and its service manager ends what it ran.
 	kill -KILL "$A"
 	reap_jobd "$A" 5
 	kill -KILL "$(cat "$T/host.1")"
 	t_kill=$(now_ms)
-	pwait_state "$ID" done 15
+	wait_state "$ID" done 15
 	out=$(pq "SELECT string_agg(attempt || ' ' || outcome || ' ' ||
 	    (owner = '$ownB'), ',' ORDER BY attempt) FROM attempts
 	    WHERE job_id = $ID")
