@@ -518,7 +518,8 @@ pg_plan(struct pg_stmt *s, const unsigned *types, int *error)
 		if (s->plans[i].types == NULL) {
 			if ((s->plans[i].types = malloc(tsize + 1)) == NULL)
 				return NULL;
-			memcpy(s->plans[i].types, types, tsize);
+			if (tsize > 0)		/* types is NULL then */
+				memcpy(s->plans[i].types, types, tsize);
 			pl = &s->plans[i];
 			pl->gen = c->gen - 1;		/* not prepared yet */
 		}
