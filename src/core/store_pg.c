@@ -68,23 +68,16 @@
 struct pg {
 	PGconn		*conn;
 	int64_t		 changes;	/* of the last statement run */
-	bool		 txn;		/* in a transaction begun by pg_begin */
-	bool		 write;		/* in a TXN_WRITE or TXN_LIGHT */
+	enum pg_txn {
+		PG_IDLE,		/* no transaction */
+		PG_READING,		/* a TXN_READ */
+		PG_WRITING,		/* a TXN_WRITE or TXN_LIGHT */
+	}		 txn;		/* what pg_begin() began */
 	bool		 poke;		/* STORE_POKE: wake daemons */
 	bool		 listening;	/* LISTEN PG_CHANNEL */
 	bool		 woken;		/* a wake-up read with a result */
 	uint64_t	 gen;		/* connections made */
 	uint64_t	 nplans;	/* server statements named so far */
-};
-
-/* One parameter's value, as PQexecParams takes it. */
-struct pg_param {
-	unsigned	 type;		/* an OID, 0: let the server infer */
-	const char	*value;		/* NULL: SQL NULL */
-	int		 len;
-	int		 binary;
-	char		 num[32];	/* an integer's or a double's text */
-	char		*own;		/* a copied text */
 };
 
 /*
@@ -94,7 +87,7 @@ struct pg_param {
  */
 #define PG_PLANS	4
 struct pg_plan {
-	unsigned	*types;		/* nparams of them; NULL: slot free */
+	Oid		*types;		/* nparams of them; NULL: slot free */
 	char		 name[32];
 	uint64_t	 gen;
 };
@@ -107,7 +100,18 @@ struct pg_stmt {
 	char		*sql;		/* translated */
 	int		 nparams;	/* the highest $N */
 	unsigned char	*used;		/* used[N - 1]: $N is in sql */
-	struct pg_param	*p;
+	/*
+	 * The bindings, as PQexecParams and PQexecPrepared take them:
+	 * values[N - 1] (NULL: SQL NULL), its length and format (blobs:
+	 * binary) and type (0: let the server infer; text for a number the
+	 * text skips, which needs one all the same); an integer's or a
+	 * double's text in nums, a copied string in own.
+	 */
+	const char	**values;
+	int		*lens, *fmts;
+	Oid		*types;
+	char		(*nums)[32];
+	char		**own;
 	PGresult	*res;		/* the result being read, or NULL */
 	int		 row;		/* the row stepped to, -1 before */
 	void		**blobs;	/* decoded bytea of the row, by column */
@@ -116,6 +120,8 @@ struct pg_stmt {
 };
 
 static const struct store_ops pg_ops;
+static void	pg_clear(struct stmt *);
+static void	pg_free(struct pg_stmt *);
 
 static struct pg *
 pgc(const struct store *st)
@@ -267,8 +273,7 @@ pg_reconnect(struct store *st)
 		return 0;
 	pq.reset(c->conn);
 	c->gen++;
-	c->txn = false;
-	c->write = false;
+	c->txn = PG_IDLE;
 	if (pq.status(c->conn) != CONNECTION_OK)
 		return pg_gone(st);
 	return pg_session(st);
@@ -414,21 +419,26 @@ pg_prepare(struct store *st, const char *sql, bool keep, struct stmt **out)
 	if ((s->sql = store_pg_translate(sql, &s->nparams, NULL, 0)) == NULL)
 		goto oom;
 	if (s->nparams > 0) {
+		size_t n = (size_t)s->nparams;
+
 		free(s->sql);
 		s->sql = NULL;
-		if ((s->used = calloc((size_t)s->nparams, 1)) == NULL ||
-		    (s->p = calloc((size_t)s->nparams, sizeof(*s->p))) ==
-		    NULL || (s->sql = store_pg_translate(sql, &s->nparams, s->used,
-		    (size_t)s->nparams)) == NULL)
+		if ((s->used = calloc(n, 1)) == NULL ||
+		    (s->values = calloc(n, sizeof(*s->values))) == NULL ||
+		    (s->lens = calloc(n, sizeof(*s->lens))) == NULL ||
+		    (s->fmts = calloc(n, sizeof(*s->fmts))) == NULL ||
+		    (s->types = calloc(n, sizeof(*s->types))) == NULL ||
+		    (s->nums = calloc(n, sizeof(*s->nums))) == NULL ||
+		    (s->own = calloc(n, sizeof(*s->own))) == NULL ||
+		    (s->sql = store_pg_translate(sql, &s->nparams, s->used,
+		    n)) == NULL)
 			goto oom;
+		pg_clear(&s->base);
 	}
 	*out = &s->base;
 	return 0;
 oom:
-	free(s->used);
-	free(s->p);
-	free(s->sql);
-	free(s);
+	pg_free(s);
 	return store_seterr(st, -ENOMEM, "out of memory");
 }
 
@@ -460,11 +470,16 @@ pg_reset(struct stmt *st)
 	s->row = -1;
 }
 
+/* Parameter i (0-based) back to unbound: SQL NULL. */
 static void
-pg_param_free(struct pg_param *p)
+pg_unbind(struct pg_stmt *s, int i)
 {
-	free(p->own);
-	memset(p, 0, sizeof(*p));
+	free(s->own[i]);
+	s->own[i] = NULL;
+	s->values[i] = NULL;
+	s->lens[i] = 0;
+	s->fmts[i] = 0;
+	s->types[i] = s->used[i] ? 0 : PG_TEXT;
 }
 
 static void
@@ -474,24 +489,34 @@ pg_clear(struct stmt *st)
 	int i;
 
 	for (i = 0; i < s->nparams; i++)
-		pg_param_free(&s->p[i]);
+		pg_unbind(s, i);
+}
+
+static void
+pg_free(struct pg_stmt *s)
+{
+	int i;
+
+	for (i = 0; i < s->nparams && s->own != NULL; i++)
+		free(s->own[i]);
+	for (i = 0; i < PG_PLANS; i++)
+		free(s->plans[i].types);	/* the server's go with it */
+	free(s->used);
+	free(s->values);
+	free(s->lens);
+	free(s->fmts);
+	free(s->types);
+	free(s->nums);
+	free(s->own);
+	free(s->sql);
+	free(s);
 }
 
 static void
 pg_finalize(struct stmt *st)
 {
-	struct pg_stmt *s = ps(st);
-
-	int i;
-
 	pg_reset(st);
-	pg_clear(st);
-	for (i = 0; i < PG_PLANS; i++)
-		free(s->plans[i].types);	/* the server's go with it */
-	free(s->p);
-	free(s->used);
-	free(s->sql);
-	free(s);
+	pg_free(ps(st));
 }
 
 /*
@@ -501,7 +526,7 @@ pg_finalize(struct stmt *st)
  * unnamed, planned each time) or preparing failed (*error set).
  */
 static struct pg_plan *
-pg_plan(struct pg_stmt *s, const unsigned *types, int *error)
+pg_plan(struct pg_stmt *s, const Oid *types, int *error)
 {
 	struct pg *c = pgc(s->st);
 	struct pg_plan *pl = NULL;
@@ -542,10 +567,8 @@ pg_step(struct stmt *st)
 {
 	struct pg_stmt *s = ps(st);
 	struct pg_plan *pl = NULL;
-	const char **values = NULL;
-	int *lens = NULL, *fmts = NULL, i, error;
-	unsigned *types = NULL;
 	ExecStatusType rs;
+	int error;
 
 	if (s->res != NULL) {
 		pg_blobs_free(s);
@@ -558,24 +581,6 @@ pg_step(struct stmt *st)
 		s->oom = false;
 		return store_seterr(s->st, -ENOMEM, "out of memory");
 	}
-	if (s->nparams > 0) {
-		values = calloc((size_t)s->nparams, sizeof(*values));
-		lens = calloc((size_t)s->nparams, sizeof(*lens));
-		fmts = calloc((size_t)s->nparams, sizeof(*fmts));
-		types = calloc((size_t)s->nparams, sizeof(*types));
-		if (values == NULL || lens == NULL || fmts == NULL ||
-		    types == NULL) {
-			error = store_seterr(s->st, -ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < s->nparams; i++) {
-			values[i] = s->p[i].value;
-			lens[i] = s->p[i].len;
-			fmts[i] = s->p[i].binary;
-			/* A number the text skips needs a type all the same. */
-			types[i] = s->used[i] ? s->p[i].type : PG_TEXT;
-		}
-	}
 	/*
 	 * Outside a transaction, a lost connection is made again first.  Not
 	 * pq.transactionStatus() == PQTRANS_IDLE: a lost connection's status is
@@ -583,103 +588,96 @@ pg_step(struct stmt *st)
 	 * Inside one, the statement fails: the rest of the transaction must
 	 * not run on its own.
 	 */
-	if (!pgc(s->st)->txn && (error = pg_reconnect(s->st)) != 0)
-		goto out;
+	if (pgc(s->st)->txn == PG_IDLE && (error = pg_reconnect(s->st)) != 0)
+		return error;
 	/*
 	 * A kept statement is planned once on the server (per signature and
 	 * connection): parsing and planning cost more than most of ours
 	 * take to run.
 	 */
-	if (s->keep && (pl = pg_plan(s, types, &error)) == NULL && error != 0)
-		goto out;
+	if (s->keep && (pl = pg_plan(s, s->types, &error)) == NULL &&
+	    error != 0)
+		return error;
 	if (pl != NULL)
 		s->res = pq.execPrepared(pgc(s->st)->conn, pl->name,
-		    s->nparams, values, lens, fmts, 0);
+		    s->nparams, s->values, s->lens, s->fmts, 0);
 	else
 		s->res = pq.execParams(pgc(s->st)->conn, s->sql, s->nparams,
-		    types, values, lens, fmts, 0);
+		    s->types, s->values, s->lens, s->fmts, 0);
 	pg_notifies(pgc(s->st));
 	rs = pq.resultStatus(s->res);
 	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
 		error = pg_err(s->st, s->res);
 		pq.clear(s->res);
 		s->res = NULL;
-		goto out;
+		return error;
 	}
 	pgc(s->st)->changes = strtoll(pq.cmdTuples(s->res), NULL, 10);
 	s->row = 0;
-	error = pq.ntuples(s->res) > 0 ? DB_ROW : DB_DONE;
-out:
-	free(values);
-	free(lens);
-	free(fmts);
-	free(types);
-	return error;
+	return pq.ntuples(s->res) > 0 ? DB_ROW : DB_DONE;
 }
 
-static struct pg_param *
+/* Parameter i (1-based) of st, unbound, as its 0-based index; -1: none. */
+static int
 pg_param(struct stmt *st, int i)
 {
 	struct pg_stmt *s = ps(st);
 
 	if (i < 1 || i > s->nparams)
-		return NULL;		/* as SQLite: SQLITE_RANGE, ignored */
-	pg_param_free(&s->p[i - 1]);
-	return &s->p[i - 1];
+		return -1;		/* as SQLite: SQLITE_RANGE, ignored */
+	pg_unbind(s, i - 1);
+	return i - 1;
 }
 
 static void
 pg_bind_int(struct stmt *st, int i, int64_t v)
 {
-	struct pg_param *p = pg_param(st, i);
+	struct pg_stmt *s = ps(st);
 
-	if (p == NULL)
+	if ((i = pg_param(st, i)) < 0)
 		return;
-	snprintf(p->num, sizeof(p->num), "%" PRId64, v);
-	p->value = p->num;
-	p->type = PG_INT8;
+	snprintf(s->nums[i], sizeof(s->nums[i]), "%" PRId64, v);
+	s->values[i] = s->nums[i];
+	s->types[i] = PG_INT8;
 }
 
 static void
 pg_bind_double(struct stmt *st, int i, double v)
 {
-	struct pg_param *p = pg_param(st, i);
+	struct pg_stmt *s = ps(st);
 
-	if (p == NULL)
+	if ((i = pg_param(st, i)) < 0)
 		return;
-	snprintf(p->num, sizeof(p->num), "%.17g", v);
-	p->value = p->num;
-	p->type = PG_FLOAT8;
+	snprintf(s->nums[i], sizeof(s->nums[i]), "%.17g", v);
+	s->values[i] = s->nums[i];
+	s->types[i] = PG_FLOAT8;
 }
 
 static void
 pg_bind_text(struct stmt *st, int i, const char *v, bool copy)
 {
-	struct pg_param *p = pg_param(st, i);
+	struct pg_stmt *s = ps(st);
 
-	if (p == NULL || v == NULL)
+	if ((i = pg_param(st, i)) < 0 || v == NULL)
 		return;
-	if (copy) {
-		if ((p->own = strdup(v)) == NULL) {
-			ps(st)->oom = true;	/* the step fails */
-			return;
-		}
-		v = p->own;
+	if (copy && (v = s->own[i] = strdup(v)) == NULL) {
+		s->oom = true;		/* the step fails */
+		return;
 	}
-	p->value = v;
+	s->values[i] = v;
 }
 
 static void
 pg_bind_blob(struct stmt *st, int i, const void *v, size_t n)
 {
-	struct pg_param *p = pg_param(st, i);
+	struct pg_stmt *s = ps(st);
 
-	if (p == NULL || v == NULL)
+	if ((i = pg_param(st, i)) < 0 || v == NULL)
 		return;
-	p->value = v;
-	p->len = (int)n;
-	p->binary = 1;
-	p->type = PG_BYTEA;
+	s->values[i] = v;
+	s->lens[i] = (int)n;
+	s->fmts[i] = 1;
+	s->types[i] = PG_BYTEA;
 }
 
 static void
@@ -845,7 +843,7 @@ pg_begin(struct store *st, enum store_txn kind)
 	case TXN_READ:
 		error = pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ "
 		    "READ ONLY");
-		pgc(st)->txn = error == 0;
+		pgc(st)->txn = error == 0 ? PG_READING : PG_IDLE;
 		return error;
 	case TXN_LIGHT:
 	case TXN_WRITE:
@@ -858,7 +856,7 @@ pg_begin(struct store *st, enum store_txn kind)
 		if ((error = pg_exec(st, sql)) != 0 &&
 		    pq.transactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
 			(void)pg_exec(st, "ROLLBACK");
-		pgc(st)->txn = pgc(st)->write = error == 0;
+		pgc(st)->txn = error == 0 ? PG_WRITING : PG_IDLE;
 		return error;
 	}
 }
@@ -871,9 +869,9 @@ static int
 pg_commit(struct store *st)
 {
 	struct pg *c = pgc(st);
-	bool poke = c->poke && c->write;
+	bool poke = c->poke && c->txn == PG_WRITING;
 
-	c->txn = c->write = false;
+	c->txn = PG_IDLE;
 	return pg_exec(st, poke ? "NOTIFY " PG_CHANNEL "; COMMIT" : "COMMIT");
 }
 
@@ -882,7 +880,7 @@ pg_rollback(struct store *st)
 {
 	char saved[sizeof(st->errmsg)];
 
-	pgc(st)->txn = pgc(st)->write = false;
+	pgc(st)->txn = PG_IDLE;
 	if (pgc(st)->conn == NULL ||
 	    pq.transactionStatus(pgc(st)->conn) == PQTRANS_IDLE)
 		return;
@@ -894,7 +892,7 @@ pg_rollback(struct store *st)
 static bool
 pg_in_txn(struct store *st)
 {
-	return pgc(st)->txn;
+	return pgc(st)->txn != PG_IDLE;
 }
 
 /*
@@ -1054,57 +1052,25 @@ static const struct store_ops pg_ops = {
 static int
 pg_version(struct store *st, int64_t *version)
 {
-	PGresult *res;
 	int64_t n = 0;
-	int error = 0, tries;
+	int error;
 
 	/*
-	 * The stamp, at once: one round trip for every open but the first.
-	 * No such table (or, in the migration's transaction, where an error
-	 * would end it, at once): one statement, so one snapshot, says
-	 * whether the stamp is there now and whether other tables are; two
-	 * would see a migration that committed in between as tables without
-	 * a stamp, somebody else's database.
+	 * One statement, so one snapshot: whether the stamp is there and
+	 * whether anything else is (two would see a migration committing
+	 * between them as tables without a stamp: somebody else's).
 	 */
 	*version = 0;
-	for (tries = 0; tries < 2; tries++) {
-		if (pq.transactionStatus(pgc(st)->conn) == PQTRANS_IDLE) {
-			res = pq.exec(pgc(st)->conn,
-			    "SELECT version FROM jobd_meta");
-			if (pq.resultStatus(res) == PGRES_TUPLES_OK &&
-			    pq.ntuples(res) == 1)
-				*version = strtoll(pq.getvalue(res, 0, 0), NULL,
-				    10);
-			else if (pq.resultStatus(res) == PGRES_TUPLES_OK)
-				error = store_seterr(st, -EBADMSG, "not a jobd "
-				    "database (its jobd_meta is not one row)");
-			else if (pq.resultErrorField(res,
-			    PG_DIAG_SQLSTATE) == NULL || strcmp(
-			    pq.resultErrorField(res, PG_DIAG_SQLSTATE),
-			    "42P01") != 0)
-				error = pg_err(st, res);
-			pq.clear(res);
-			if (error != 0 || *version != 0)
-				break;
-		}
-		/* 2 * (the stamp is there) + (other tables are) */
-		if ((error = pg_int(st, "SELECT 2 * (to_regclass('jobd_meta') "
-		    "IS NOT NULL)::int + (SELECT count(*) > 0 FROM pg_tables "
-		    "WHERE schemaname = current_schema() AND tablename <> "
-		    "'jobd_meta')::int", &n)) != 0)
-			break;
-		if (n == 1)
-			error = store_seterr(st, -EBADMSG, "not a jobd "
-			    "database (it holds other tables)");
-		if (n < 2 || pq.transactionStatus(pgc(st)->conn) !=
-		    PQTRANS_IDLE)
-			break;
-		/* A migration committed meanwhile: read the stamp again. */
-	}
-	if (n >= 2 && *version == 0 && error == 0 &&
-	    pq.transactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
-		error = pg_int(st, "SELECT version FROM jobd_meta", version);
-	if (error != 0 || *version == 0)
+	if ((error = pg_int(st, "SELECT 2 * (to_regclass('jobd_meta') IS NOT "
+	    "NULL)::int + (SELECT count(*) > 0 FROM pg_tables WHERE "
+	    "schemaname = current_schema() AND tablename <> 'jobd_meta')::int",
+	    &n)) != 0)
+		return error;
+	if (n == 1)
+		return store_seterr(st, -EBADMSG, "not a jobd database (it "
+		    "holds other tables)");
+	if (n < 2 || (error = pg_int(st, "SELECT version FROM jobd_meta",
+	    version)) != 0)
 		return error;
 	if (*version > schema_pg_nmigrations) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "database schema "
@@ -1199,14 +1165,17 @@ store_pg_open(struct store *st, const char *name, int flags, char *err,
 {
 	/*
 	 * Bounds on a call that waits for the network: connecting, and a
-	 * peer gone without a word (TCP keepalives and tcp_user_timeout);
-	 * the URI's own settings, after them, win.
+	 * peer gone without a word (TCP keepalives and tcp_user_timeout).
+	 * synchronous_commit on, whatever the server's or the database's
+	 * default: an accepted job is on disk (only TXN_LIGHT turns it off,
+	 * for its transaction).  The URI's own settings, after these, win.
 	 */
 	static const char *const keys[] = { "connect_timeout",
 	    "application_name", "keepalives_idle", "keepalives_interval",
 	    "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL };
 	const char *values[] = { "5", "jobd", "10", "3", "3", "15000",
-	    "-c client_min_messages=warning", name, NULL };
+	    "-c client_min_messages=warning -c synchronous_commit=on", name,
+	    NULL };
 	char shown[512], words[400];
 	struct pg *c;
 	int error;
