@@ -36,12 +36,12 @@ struct cgroups;
 
 /*
  * Find a writable cgroup2 hierarchy and set up the database's directory in
- * it for the database file at db_path.  Returns 0 with *cgp set, or a
+ * it for the database named db_id (store_identity()).  Returns 0 with *cgp set, or a
  * negative errno with the reason in err (errlen bytes): no cgroup2 mount,
  * not writable, no cgroup.kill (Linux < 5.14) ...  Not thread-safe: call
  * before the workers start.
  */
-int	cgroups_open(struct cgroups **cgp, const char *db_path, char *err,
+int	cgroups_open(struct cgroups **cgp, const uint64_t db_id[2], char *err,
 	    size_t errlen);
 
 /* The database's directory, as a path below the mount ("/jobd/db-..."). */

@@ -37,8 +37,7 @@ struct work;
  * the life of *cp.  Returns 0 or -ENOMEM.
  */
 int	contain_open(struct contain **cp, int mode, struct store *st,
-	    const char *db_path, const char *host, const char *boot_id,
-	    const char *instance);
+	    const char *host, const char *boot_id, const char *instance);
 
 /* The cgroups for the workers, or NULL in session mode. */
 const struct cgroups *contain_cgroups(const struct contain *c);

@@ -372,6 +372,14 @@ int	store_wake_read(struct store *st, bool *woke);
  */
 int	store_server_ms(struct store *st, int64_t *ms);
 
+/*
+ * Two numbers that name the database on this host, the same for every
+ * process that opens it by whatever name: a file's device and inode; for
+ * a database on a server, 0 and a hash of its name, password masked (so
+ * that one password or another makes no other database).
+ */
+int	store_identity(struct store *st, uint64_t id[2]);
+
 /* The database's name for messages: a URI's password masked. */
 const char *store_name(const struct store *st);
 

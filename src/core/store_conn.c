@@ -178,6 +178,12 @@ store_server_ms(struct store *st, int64_t *ms)
 	return st->ops->server_ms(st, ms);
 }
 
+int
+store_identity(struct store *st, uint64_t id[2])
+{
+	return st->ops->identity(st, id);
+}
+
 const char *
 store_name(const struct store *st)
 {

@@ -265,6 +265,8 @@ struct store_ops {
 	/* store_wake_fd(), store_wake_read(); NULL: no wake-ups. */
 	int		 (*wake_fd)(struct store *, int *, uint64_t *);
 	int		 (*wake_read)(struct store *, bool *);
+	/* store_identity(). */
+	int		 (*identity)(struct store *, uint64_t *);
 	/* store_server_ms(); NULL: no server. */
 	int		 (*server_ms)(struct store *, int64_t *);
 };

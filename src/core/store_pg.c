@@ -951,6 +951,20 @@ pg_sizes(struct store *st, int64_t *db, int64_t *log)
 		*db = 0;
 }
 
+/* 0 and the FNV-1a hash of the masked name (store_identity()). */
+static int
+pg_identity(struct store *st, uint64_t *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *s;
+
+	for (s = st->path; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	id[0] = 0;
+	id[1] = h;
+	return 0;
+}
+
 static int
 pg_server_ms(struct store *st, int64_t *ms)
 {
@@ -1039,6 +1053,7 @@ static const struct store_ops pg_ops = {
 	.wake_fd = pg_wake_fd,
 	.wake_read = pg_wake_read,
 	.server_ms = pg_server_ms,
+	.identity = pg_identity,
 };
 
 /*

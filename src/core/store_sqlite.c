@@ -593,6 +593,22 @@ lite_sizes(struct store *st, int64_t *db, int64_t *log)
 	*log = file_size(lite(st)->wal);
 }
 
+static int
+lite_identity(struct store *st, uint64_t *id)
+{
+	struct stat sb;
+	char msg[256];
+
+	if (stat(sqlite3_db_filename(lite(st)->db, "main"), &sb) == -1) {
+		snprintf(msg, sizeof(msg), "%s: %s", st->path != NULL ?
+		    st->path : "the database", strerror(errno));
+		return store_seterr(st, -errno, msg);
+	}
+	id[0] = (uint64_t)sb.st_dev;
+	id[1] = (uint64_t)sb.st_ino;
+	return 0;
+}
+
 static void
 lite_close(struct store *st)
 {
@@ -636,6 +652,7 @@ static const struct store_ops lite_ops = {
 	.vacuum_step = lite_vacuum_step,
 	.id_last_set = lite_id_last_set,
 	.sizes = lite_sizes,
+	.identity = lite_identity,
 };
 
 /*

@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "jobd/cgroup.h"
-#include "jobd/dburl.h"
 
 #define CG_KILL_WAIT_MS	1000	/* for a killed cgroup to empty */
 #define CG_KILL_PAUSE	5	/* ms between looks */
@@ -201,23 +200,11 @@ cg_rmdir(int parent, const char *name)
 	return -EBUSY;
 }
 
-/* FNV-1a, 64 bits: a name as a number for a cgroup's name. */
-static uint64_t
-cg_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 int
-cgroups_open(struct cgroups **cgp, const char *db_path, char *err,
+cgroups_open(struct cgroups **cgp, const uint64_t db_id[2], char *err,
     size_t errlen)
 {
 	struct cgroups *cg;
-	struct stat sb;
 	char own[PATH_MAX], base[PATH_MAX], leaf[2 * PATH_MAX + 16], pid[32];
 	int rc, fd;
 
@@ -232,28 +219,12 @@ cgroups_open(struct cgroups **cgp, const char *db_path, char *err,
 		cg_err(err, errlen, "no cgroup v2 line in /proc/self/cgroup");
 		goto fail;
 	}
-	/*
-	 * A database file is named by its device and inode; a database on
-	 * a server by a hash of its name (the password masked: the same
-	 * database whatever the password).
-	 */
-	if (dburl_is_postgres(db_path)) {
-		char shown[PATH_MAX];
-
-		dburl_redact(db_path, shown, sizeof(shown));
-		sb.st_dev = 0;
-		sb.st_ino = (ino_t)cg_hash(shown);
-	} else if (stat(db_path, &sb) == -1) {
-		rc = -errno;
-		cg_err(err, errlen, "%s: %s", db_path, strerror(-rc));
-		goto fail;
-	}
 	if (strcmp(own, "/") == 0)
 		(void)snprintf(base, sizeof(base), "/jobd");
 	else
 		(void)snprintf(base, sizeof(base), "%s", own);
 	if ((size_t)snprintf(cg->dbrel, sizeof(cg->dbrel), "%s/db-%jx-%jx",
-	    base, (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino) >=
+	    base, (uintmax_t)db_id[0], (uintmax_t)db_id[1]) >=
 	    sizeof(cg->dbrel) ||
 	    (size_t)snprintf(cg->dbdir, sizeof(cg->dbdir), "%s%s", cg->mnt,
 	    cg->dbrel) >= sizeof(cg->dbdir)) {

@@ -80,10 +80,10 @@ ct_orphan(int64_t job, int64_t attempt, void *arg)
 
 int
 contain_open(struct contain **cp, int mode, struct store *st,
-    const char *db_path, const char *host, const char *boot_id,
-    const char *instance)
+    const char *host, const char *boot_id, const char *instance)
 {
 	struct contain *c;
+	uint64_t id[2];
 	char err[512];
 	int rc;
 
@@ -98,7 +98,9 @@ contain_open(struct contain **cp, int mode, struct store *st,
 		*cp = c;
 		return 0;
 	}
-	if ((rc = cgroups_open(&c->cg, db_path, err, sizeof(err))) != 0) {
+	if ((rc = store_identity(st, id)) != 0)
+		snprintf(err, sizeof(err), "%s", store_errmsg(st));
+	if (rc != 0 || (rc = cgroups_open(&c->cg, id, err, sizeof(err))) != 0) {
 		log_info("containment: a session per attempt (no cgroups: %s)",
 		    err);
 		*cp = c;

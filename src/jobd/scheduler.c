@@ -1581,7 +1581,7 @@ sched_run(const struct sched_opts *o)
 	store_set_user_max(s->st, s->cfg->max_running_per_user);
 	store_set_decide(s->st, sched_decide_fenced, s);
 	sched_reclaim(s);
-	if (contain_open(&s->contain, s->cfg->cgroups, s->st, s->db_path,
+	if (contain_open(&s->contain, s->cfg->cgroups, s->st,
 	    s->host, s->boot_id, s->instance) != 0) {
 		log_warnx("out of memory");
 		rc = 1;
