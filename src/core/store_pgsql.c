@@ -15,9 +15,10 @@
  * time in ms).  A result that SQLite gives as 0/1 from a comparison is
  * cast to int here, since PostgreSQL's boolean reads as "t"/"f".
  *
- * The differences that recur:
- *   - INDEXED BY is SQLite's; the planner picks the same partial
- *     indexes from the WHERE clauses, which match their predicates.
+ * SQLite's INDEXED BY hints are dropped by store_pg_translate() (the
+ * planner picks the same partial indexes from the WHERE clauses, which
+ * match their predicates): a statement that differs only by them has
+ * no entry here.  The differences that recur:
  *   - a IS b / a IS NOT b on values: IS [NOT] DISTINCT FROM.
  *   - INSERT OR IGNORE / OR REPLACE: ON CONFLICT DO NOTHING / DO UPDATE;
  *     ON CONFLICT DO UPDATE names its conflict target.
@@ -279,10 +280,6 @@ const char *const store_pg_sql[Q_MAX] = {
 	[Q_CLAIM_QUEUE] =
 	    "SELECT x.n, " PG_CLAIM_QCOLS("x.n")
 	    "FROM (SELECT $1::text AS n) x LEFT JOIN queues q ON q.name = x.n",
-	[Q_CLAIM_PRIO] =
-	    "SELECT priority FROM jobs "
-	    "WHERE state = 'pending' AND waiting = 0 AND queue = $1 "
-	    "  AND priority >= $2 ORDER BY priority LIMIT 1",
 	[Q_CLAIM_PICK] =
 	    "SELECT id, run_at FROM jobs "
 	    "WHERE state = 'pending' AND waiting = 0 AND queue = $1 "
@@ -294,9 +291,6 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "  AND r.queue = $1 AND r.run_as IS NOT DISTINCT FROM $2), "
 	    "(SELECT count(*) FROM jobs r "
 	    "  WHERE r.state = 'running' AND r.run_as IS NOT DISTINCT FROM $2)",
-	[Q_WHY_RUNNING] =
-	    "SELECT id FROM jobs "
-	    "WHERE state = 'running' AND queue = $1 ORDER BY id",
 	/* $3 + $4: two untyped parameters have no + of their own. */
 	[Q_CLAIM] =
 	    "UPDATE jobs SET state = 'running', lease_owner = $2, "
@@ -312,14 +306,9 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "  heartbeat_ms = nullif($3::bigint, 0), "
 	    "  max_running_per_user = nullif($4::bigint, 0) "
 	    "WHERE instance = $1",
-	[Q_NEXT_EXPIRY] = PG_NEXT_EXPIRY,
 	[Q_TIMES] =
 	    "SELECT NULL, (" PG_NEXT_EXPIRY "), "
 	    "(" PG_SCHED_NEXT "), " PG_DATA_VERSION,
-	[Q_EXPIRED] =
-	    "SELECT " JOB_COLS_LIVE " FROM jobs "
-	    "WHERE state = 'running' AND lease_expires_at <= $1 "
-	    "ORDER BY lease_expires_at LIMIT $2",
 	[Q_DATA_VERSION] = "SELECT " PG_DATA_VERSION,
 	[Q_DEAD_ALL_TO_JOBS] = PG_RETRY_INSERT "WHERE $1::bigint IS NOT NULL",
 	[Q_SCHED_INSERT] =
@@ -381,14 +370,6 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "SELECT name, source FROM schedules "
 	    "WHERE substr(source, 1, length($1::text)) = $1 "
 	    "ORDER BY source, name",
-	[Q_SCHED_DUE] =
-	    "SELECT " SCHED_COLS " FROM schedules "
-	    "WHERE enabled = 1 AND next_run_at <= $1 "
-	    "ORDER BY next_run_at LIMIT $2",
-	[Q_SCHED_ACTIVE] =
-	    "SELECT id FROM jobs "
-	    "WHERE schedule_id = $1 AND state IN ('pending', 'running') "
-	    "ORDER BY id DESC LIMIT 1",
 	[Q_SLOT_INSERT] =
 	    "INSERT INTO schedule_slots (schedule_id, slot_at, "
 	    "outcome, reason, recorded_at) VALUES ($1, $2, $3, $4, $5) "
@@ -466,9 +447,6 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "VALUES ($1, $2, $3) "
 	    "ON CONFLICT (name, label) DO UPDATE SET "
 	    "value = metric_counters.value + excluded.value",
-	[Q_METRIC_LAG] =
-	    "SELECT queue, min(run_at) FROM jobs "
-	    "WHERE state = 'pending' AND run_at <= $1 GROUP BY queue",
 	[Q_STATS_SCHEDS] =
 	    "SELECT id, name FROM schedules "
 	    "WHERE ($1::text IS NULL OR name = $1) "
@@ -484,25 +462,6 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "ORDER BY queue, d",
 	[Q_STATS_TIMES_S] = PG_STATS_WINDOW
 	    "SELECT sid, d FROM w WHERE sid IS NOT NULL ORDER BY sid, d",
-	[Q_STUCK_LEASES] =
-	    "SELECT count(*), min(lease_expires_at), "
-	    "  (SELECT id FROM jobs "
-	    "   WHERE state = 'running' AND lease_expires_at < $1 "
-	    "   ORDER BY lease_expires_at, id LIMIT 1) "
-	    "FROM jobs "
-	    "WHERE state = 'running' AND lease_expires_at < $1",
-	[Q_PRUNE_DONE] =
-	    "SELECT id, idempotency_key, 0 FROM jobs j "
-	    "WHERE state = 'done' AND finished_at < $1 AND " PG_PRUNE_KEEP("j")
-	    " ORDER BY finished_at LIMIT $2",
-	[Q_PRUNE_CANCELLED] =
-	    "SELECT id, idempotency_key, 1 FROM jobs j "
-	    "WHERE state = 'cancelled' AND finished_at < $1 "
-	    "AND " PG_PRUNE_KEEP("j") " ORDER BY finished_at LIMIT $2",
-	[Q_PRUNE_DEAD] =
-	    "SELECT id, idempotency_key, 2 FROM dead_jobs j "
-	    "WHERE dead_at < $1 AND " PG_PRUNE_KEEP("j")
-	    " ORDER BY dead_at LIMIT $2",
 	/* LIMIT -1: no limit before the OFFSET; $4, $5 are 0/1 flags. */
 	[Q_PRUNE_CAP_LIVE] =
 	    "SELECT id, idempotency_key, (state = 'cancelled')::int "
@@ -518,10 +477,6 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "schedule_id FROM dead_jobs "
 	    "WHERE schedule_id = $1 ORDER BY id DESC OFFSET $2) j "
 	    "WHERE " PG_PRUNE_KEEP("j") " LIMIT $3",
-	[Q_PRUNE_OUTPUTS] =
-	    "SELECT id, length(output) FROM attempts "
-	    "WHERE output IS NOT NULL AND finished_at < $1 "
-	    "ORDER BY finished_at LIMIT $2",
 	[Q_DEP_INSERT] =
 	    "INSERT INTO job_deps (job_id, dep_id, \"any\", met) "
 	    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
