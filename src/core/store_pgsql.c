@@ -543,14 +543,19 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "backoff_max_ms = excluded.backoff_max_ms, "
 	    "source = excluded.source",
 	/*
-	 * store_copy(): the tables but jobd_meta, the schema's stamp; the
-	 * highest id an identity has given (sqlite_sequence's seq: 0 before
-	 * the first), from its sequence, whose name is fixed
+	 * store_copy(): the tables but jobd_meta, the schema's stamp, and
+	 * with the view metric_jobs in the place of the two tables it reads
+	 * (schema/postgresql/002_metric_fold.sql); the highest id an
+	 * identity has given (sqlite_sequence's seq: 0 before the first),
+	 * from its sequence, whose name is fixed
 	 * (schema/postgresql/001_init.sql).
 	 */
 	[Q_COPY_TABLES] =
 	    "SELECT tablename FROM pg_tables WHERE schemaname = "
-	    "current_schema() AND tablename <> 'jobd_meta' ORDER BY tablename",
+	    "current_schema() AND tablename NOT IN ('jobd_meta', "
+	    "'metric_jobs_base', 'metric_jobs_delta') UNION ALL "
+	    "SELECT viewname FROM pg_views WHERE schemaname = "
+	    "current_schema() ORDER BY 1",
 	[Q_COPY_SEQ_GET] =
 	    "SELECT coalesce((SELECT last_value FROM pg_sequences WHERE "
 	    "schemaname = current_schema() AND sequencename = "

@@ -348,6 +348,26 @@ old_db() {	# N
 	    "PRAGMA application_id = $((0x6a6f6264));" >/dev/null
 }
 
+# What differs between the counts of jobs by queue and state that
+# jobctl metrics gives (jobd_jobs, from the counts the triggers keep;
+# dead jobs as state "dead") and a recount of jobs and dead_jobs, as
+# "-QUEUE STATE N" (metrics only) and "+QUEUE STATE N" (recount only)
+# lines, then "ready QUEUE" for each queue whose ready flag is not
+# whether it has pending jobs.  Nothing when they agree.
+counts_diff() {
+	"$JOBCTL" metrics 2>/dev/null | awk -F'[{}",= ]+' \
+	    '/^jobd_jobs\{/ && $NF != 0 { print $3, $5, $NF }' |
+	    sort >"$T/.counts.m"
+	sql "SELECT queue || ' ' || state || ' ' || count(*) FROM jobs
+	    GROUP BY queue, state UNION ALL
+	    SELECT queue || ' dead ' || count(*) FROM dead_jobs
+	    GROUP BY queue" | sort >"$T/.counts.r"
+	diff "$T/.counts.m" "$T/.counts.r" | sed -n 's/^< /-/p; s/^> /+/p'
+	sql "SELECT 'ready ' || name FROM queues q WHERE ready <> CASE WHEN
+	    EXISTS (SELECT 1 FROM jobs j WHERE j.queue = q.name
+	    AND j.state = 'pending') THEN 1 ELSE 0 END ORDER BY name"
+}
+
 dbdump() {
 	_dd=${1:-$DB}
 	if is_pg; then

@@ -26,6 +26,9 @@ fi
 [ "$rc" -eq 0 ] || { fail "pg_backend: pg_start" "$PG_WHY"; exit 1; }
 info "pg_backend: server up in $(($(now_ms) - T0)) ms"
 
+# The schema version a new jobd leaves: one per schema/postgresql file.
+PG_VERSION=$(ls "$JOBD_TOP"/schema/postgresql/[0-9][0-9][0-9]_*.sql | wc -l)
+
 # SQL on the case's database ($DB, a URI).
 pq() {
 	pg_sql "$DB" "$@"
@@ -279,7 +282,7 @@ done
 wait_until 20 "[ \"\$(pq 'SELECT count(*) FROM daemons' 2>/dev/null)\" = 3 ]" ||
     problem "$(pq 'SELECT count(*) FROM daemons') daemons registered"
 all_alive
-[ "$(pq 'SELECT version FROM jobd_meta')" = 1 ] &&
+[ "$(pq 'SELECT version FROM jobd_meta')" = "$PG_VERSION" ] &&
     [ "$(pq 'SELECT count(*) FROM jobd_meta')" = 1 ] ||
     problem "jobd_meta: $(pq 'SELECT * FROM jobd_meta')"
 # Created once: every table by one transaction (one xmin in pg_class).
@@ -294,6 +297,43 @@ for p in $pids; do
 	stop_jobd "$p" || problem "jobd $p did not stop"
 	[ "$STOP_RC" = 0 ] || problem "jobd $p: exit $STOP_RC"
 done
+end
+
+begin "pg migrate: a version 1 database with jobs is upgraded by jobctl; its counts stay right"
+use_db "$(pg_newdb upgrade)"
+pg_sql "$DB" <"$JOBD_TOP/schema/postgresql/001_init.sql" >/dev/null ||
+    problem "001 does not apply"
+# Jobs as version 1's row triggers counted them: pending in a and b, done
+# in a, one dead in b.
+pq "INSERT INTO jobs (queue, command, state, run_at, created_at,
+    updated_at) SELECT CASE WHEN i % 3 = 0 THEN 'b' ELSE 'a' END, 'true',
+    CASE WHEN i % 5 = 0 THEN 'done' ELSE 'pending' END, 0, 0, 0
+    FROM generate_series(1, 300) AS c(i);
+    INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
+    created_at, updated_at, dead_at, reason) VALUES (100000, 'b', 'false', 0,
+    0, 1, 0, 0, 0, 'failed')" >/dev/null || problem "version 1 jobs"
+[ "$(pq 'SELECT version FROM jobd_meta')" = 1 ] || problem "not version 1"
+counts_diff >"$T/upg.diff"
+[ -s "$T/upg.diff" ] && problem "version 1 counts: $(cat "$T/upg.diff")"
+yes true | head -n 2000 >"$T/upg.batch"
+run submit --batch --queue a --in 1h <"$T/upg.batch"
+expect_rc 0
+[ "$(pq 'SELECT version FROM jobd_meta')" = "$PG_VERSION" ] ||
+    problem "jobd_meta: $(pq 'SELECT * FROM jobd_meta')"
+counts_diff >"$T/upg.diff"
+[ -s "$T/upg.diff" ] && problem "after the upgrade: $(cat "$T/upg.diff")"
+"$JOBCTL" metrics | grep -qx 'jobd_jobs{queue="a",state="pending"} 2160' ||
+    problem "metrics: $("$JOBCTL" metrics | grep '^jobd_jobs{queue="a"')"
+run cancel $(pq "SELECT id FROM jobs WHERE queue = 'b' AND state = 'pending'")
+expect_rc 0
+run dead retry 100000
+expect_rc 0
+run prune --older-than 0s
+expect_rc 0
+counts_diff >"$T/upg.diff"
+[ -s "$T/upg.diff" ] && problem "after cancel, retry, prune: $(cat "$T/upg.diff")"
+[ "$(pq 'SELECT count(*) FROM metric_jobs_delta')" = 0 ] ||
+    problem "deltas left after the commits"
 end
 
 #
