@@ -10,6 +10,7 @@
 #define JOBD_CLOCK_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct jd_clock {
@@ -23,12 +24,29 @@ extern const struct jd_clock clock_system;
 
 /*
  * The clock jobd and jobctl run on: clock_system, unless $JOBD_TEST_CLOCK
- * names a file, for tests: then wall time is read from that file (UTC ms
- * as decimal text) each time it is asked for, so a test moves time by
- * rewriting the file; a signed number ("+600000", "-5000") is an offset
- * from the system's time instead.  Monotonic time stays the system's.
+ * names a file, for tests.  Then wall time is read from that file each
+ * time it is asked for, in one of two forms:
+ *
+ *  - an absolute time, UTC ms as decimal text ("1767225600000"): the time
+ *    of every process of the test, which all read the same file, so it
+ *    stands for the database server's clock too (jobd does not set itself
+ *    to a server's time on it: clock_is_test_absolute()).  A test moves
+ *    time by rewriting the file.
+ *  - a signed offset ("+600000", "-5000"): the system's time that far
+ *    off, a host whose clock is wrong; on a database server jobd measures
+ *    and undoes it like any host's error.
+ *
+ * Monotonic time stays the system's.
  */
 const struct jd_clock *clock_default(void);
+
+/*
+ * Whether c is clock_default()'s test clock reading an absolute time
+ * (read again now): the time shared by every process of a test, the
+ * database server included, so no offset to a server's clock is to be
+ * measured or applied.  False for the system clock and the offset form.
+ */
+bool	clock_is_test_absolute(const struct jd_clock *c);
 
 /*
  * A clock set off from another by an offset that may change at any time

@@ -3,6 +3,7 @@
  */
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,10 +52,11 @@ clock_mono_ms(const struct jd_clock *c)
  * The test clock: wall time from the file named by ctx, or, when the
  * number there has a sign ("+600000"), the system's time that far off (a
  * host whose clock is wrong).  A test rewriting the file may be caught in
- * the middle (empty, or half a number): then the last time read stands.
- * Before any, the system's.
+ * the middle (empty, or half a number): then the last time read stands,
+ * in the form it had.  Before any, the system's.
  */
 static _Atomic int64_t file_last;
+static _Atomic bool file_last_offset;
 
 static int64_t
 file_wall_ms(void *ctx)
@@ -62,6 +64,7 @@ file_wall_ms(void *ctx)
 	char buf[32], *end;
 	long long v;
 	ssize_t n;
+	bool offset;
 	int fd;
 
 	if ((fd = open(ctx, O_RDONLY | O_CLOEXEC)) == -1)
@@ -72,11 +75,12 @@ file_wall_ms(void *ctx)
 		goto last;
 	buf[n] = '\0';
 	v = strtoll(buf, &end, 10);
-	if (end != buf && (*buf == '+' || *buf == '-') &&
-	    (*end == '\0' || *end == '\n'))
+	offset = end != buf && (*buf == '+' || *buf == '-');
+	if (offset && (*end == '\0' || *end == '\n'))
 		v = clock_add(clock_read(CLOCK_REALTIME), v);
 	if (end == buf || v <= 0 || (*end != '\0' && *end != '\n'))
 		goto last;
+	atomic_store(&file_last_offset, offset);
 	atomic_store(&file_last, v);
 	return v;
 last:
@@ -95,6 +99,15 @@ clock_default(void)
 		return &clock_system;
 	file_clock.ctx = (void *)(uintptr_t)path;
 	return &file_clock;
+}
+
+bool
+clock_is_test_absolute(const struct jd_clock *c)
+{
+	if (c->wall_ms != file_wall_ms)
+		return false;
+	(void)clock_wall_ms(c);		/* the form the file has now */
+	return atomic_load(&file_last) > 0 && !atomic_load(&file_last_offset);
 }
 
 static int64_t

@@ -804,7 +804,8 @@ sched_heartbeat_ms(const struct sched *s)
  * due times and cron slots are judged alike by all, whatever their own
  * clocks say.  Measured at each heartbeat (half the round trip counts as
  * the server's); an offset of a second or more is logged when it changes
- * by that much.
+ * by that much.  A test's absolute clock is the server's time as well
+ * (clock_default()): nothing to measure then.
  */
 static void
 sched_sync_clock(struct sched *s)
@@ -815,6 +816,10 @@ sched_sync_clock(struct sched *s)
 	if (s->server_clock == NULL)
 		return;
 	base = s->server_clock->base;
+	if (clock_is_test_absolute(base)) {
+		clock_offset_set(s->server_clock, 0);
+		return;
+	}
 	before = clock_wall_ms(base);
 	if (store_server_ms(s->st, &server) != 0)
 		return;			/* the last offset stands */

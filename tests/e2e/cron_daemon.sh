@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobd and cron schedules, on a test clock ($JOBD_TEST_CLOCK: a file
 # holding the current UTC ms, which jobd and jobctl read for "now"):
 # exactly one job per slot across restarts, each catch-up policy after
@@ -61,7 +62,7 @@ grep -qx 'every5 2026-06-01T00:05:00.000Z' "$T/slots" &&
     problem "JOBD_SCHEDULE/JOBD_SLOT: $(cat "$T/slots" | tr '\n' '|')"
 [ "$(dsql "SELECT count(*) FROM (SELECT slot_at FROM jobs
     WHERE schedule_id IS NOT NULL GROUP BY schedule_id, slot_at
-    HAVING count(*) > 1)")" = 0 ] || problem "a slot has two jobs"
+    HAVING count(*) > 1) AS dup")" = 0 ] || problem "a slot has two jobs"
 "$JOBCTL" schedule rm every5 >/dev/null 2>&1
 stop_jobd "$P" 10
 end

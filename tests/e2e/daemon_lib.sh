@@ -24,7 +24,11 @@
 #                         stderr appended to $T/NAME.log; JOBD_PID; waits
 #                         until its daemons row exists
 #   use_test_clock MS     jobd and jobctl read the time from $T/clock
-#                         ($JOBD_TEST_CLOCK), set to MS (ms since the epoch)
+#                         ($JOBD_TEST_CLOCK), set to MS (ms since the epoch):
+#                         every process's time, the database server's too
+#                         (jobd on PostgreSQL takes no offset to it); the
+#                         file's other form, "+N"/"-N", is a host N ms off,
+#                         which jobd corrects to the server's (clock.h)
 #   setclock MS           move that clock to MS (atomically: a rename)
 #   add_user NAME         (root only) make system user NAME: shell /bin/sh,
 #                         home /, no password (shadow "!"); removed at exit

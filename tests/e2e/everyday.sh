@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # The operator's everyday: submit --at in at(1)'s forms, list filters,
 # rerun, schedule set and the LAST columns of schedule list.  jobctl reads
 # the test clock ($JOBD_TEST_CLOCK: a file holding UTC ms), so every
@@ -238,7 +239,7 @@ run schedule set five --cron '0 3 * * *' --tz Europe/Berlin --unset timeout \
     -- echo changed
 expect_rc 0
 expect_err_contains "next run at 2026-03-05T03:00:00+01:00"
-[ "$(sql "SELECT id, cron, tz, command, timeout_ms IS NULL, priority,
+[ "$(sql "SELECT id, cron, tz, command, CAST(timeout_ms IS NULL AS int), priority,
     next_run_at FROM schedules WHERE name = 'five'")" = \
     "$FIVE|0 3 * * *|Europe/Berlin|echo changed|1|7|1772676000000" ] ||
     problem "after set: $(sql "SELECT * FROM schedules WHERE name = 'five'")"
@@ -246,7 +247,7 @@ expect_err_contains "next run at 2026-03-05T03:00:00+01:00"
     WHERE schedule_id = $FIVE")" = "$LEDGER" ] || problem "ledger changed"
 run schedule edit five --unset tz
 expect_rc 0
-[ "$(sql "SELECT tz IS NULL FROM schedules WHERE name = 'five'")" = 1 ] ||
+[ "$(sql "SELECT CAST(tz IS NULL AS int) FROM schedules WHERE name = 'five'")" = 1 ] ||
     problem "edit --unset tz"
 end
 

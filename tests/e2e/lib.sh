@@ -34,8 +34,6 @@
 #   sql_blob HEX          SQL for a blob literal: X'HEX', or a bytea
 #   sqlite_only NAME WHY  (PostgreSQL pass) SKIP case NAME: it is about
 #                         SQLite (WHY); returns 0 when it skipped
-#   pg_skip_clock NAME    (PostgreSQL pass) SKIP case NAME: it moves the
-#                         test clock under jobd; returns 0 when it skipped
 #   dbdump [PATH]         the whole database as text, to compare: SQLite:
 #                         user_version, application_id and .dump;
 #                         PostgreSQL: pg_dump of $DB without the
@@ -292,17 +290,6 @@ sql() {
 	else
 		db_sqlite3 "$DB" "$DB" "$@"
 	fi
-}
-
-# On the PostgreSQL pass, SKIP the case NAME, which moves the test clock
-# under a running jobd, and return 0; else return 1.  jobd on a database
-# server runs on the server's clock (its offset from the host's clock,
-# measured again at every heartbeat), so the test clock cannot move it.
-pg_skip_clock() {	# name
-	is_pg || return 1
-	skip "$1" "jobd on PostgreSQL runs on the server's clock: the test \
-clock cannot move its time"
-	return 0
 }
 
 # SQL text: the aggregate that joins the values of EXPR with SEP (an SQL

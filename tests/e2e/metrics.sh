@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobctl metrics and jobd's metrics_file, on a test clock
 # ($JOBD_TEST_CLOCK): the exposition format checked strictly
 # (promcheck.py, and promtool when installed); the figures checked exactly
@@ -254,66 +255,63 @@ want "$T/m3" 'jobd_dead_letters_total{queue="beta"}' 2
 want "$T/m3" 'jobd_attempts_total{queue="alpha",outcome="ok"}' 4
 end
 
-CASE="metrics: cron slots fired, skipped and missed per schedule, last success"
-if ! pg_skip_clock "$CASE"; then
-	begin "$CASE"
-	M=$((T0 + 10 * MIN))
-	setclock $((M + 30000))
-	"$JOBCTL" schedule add tick --cron '* * * * *' --overlap allow -- true \
-	    >/dev/null 2>&1 || problem "schedule add tick failed"
-	"$JOBCTL" schedule add slow --cron '* * * * *' --overlap skip -- sleep 60 \
-	    >/dev/null 2>&1 || problem "schedule add slow failed"
-	setclock $((M + MIN))
-	wait_until 10 "[ \$(sched_jobs tick done) = 1 ] && [ \$(sched_jobs slow running) = 1 ]" ||
-	    problem "the first slot did not run"
-	setclock $((M + 2 * MIN))
-	wait_until 10 "[ \$(nslots tick) = 2 ] && [ \$(nslots slow) = 2 ] &&
-	    [ \$(sched_jobs tick done) = 2 ]" || problem "the second slot did not fire"
-	SLOW=$(dsql "SELECT j.id FROM jobs j JOIN schedules s ON s.id = j.schedule_id
-	    WHERE s.name = 'slow' AND j.state = 'running'")
-	"$JOBCTL" cancel "$SLOW" >/dev/null 2>&1 || problem "cancel $SLOW failed"
-	wait_state "$SLOW" cancelled 20
-	stop_jobd "$P" 10 || problem "jobd did not stop"
-	# Down from 00:12 to 00:20:30: slots 00:13 .. 00:19 are missed; 00:20,
-	# within the grace, runs.
-	setclock $((M + 10 * MIN + 30000))
-	start_jobd m3 && P=$JOBD_PID
-	wait_until 10 "[ \$(nslots tick) = 10 ] && [ \$(nslots slow) = 10 ] &&
-	    [ \$(sched_jobs tick done) = 3 ]" ||
-	    problem "missed slots not recorded: $(nslots tick) $(nslots slow)"
-	LAST_OK=$(dsql "SELECT max(j.finished_at) FROM jobs j JOIN schedules s
-	    ON s.id = j.schedule_id WHERE s.name = 'tick' AND j.state = 'done'")
-	metrics_to "$T/m4"
-	want "$T/m4" 'jobd_cron_slots_total{schedule="tick",outcome="fired"}' 3
-	want "$T/m4" 'jobd_cron_slots_total{schedule="tick",outcome="skipped"}' 0
-	want "$T/m4" 'jobd_cron_slots_total{schedule="tick",outcome="missed"}' 7
-	want "$T/m4" 'jobd_cron_slots_total{schedule="slow",outcome="fired"}' 2
-	want "$T/m4" 'jobd_cron_slots_total{schedule="slow",outcome="skipped"}' 1
-	want "$T/m4" 'jobd_cron_slots_total{schedule="slow",outcome="missed"}' 7
-	LS=$(val "$T/m4" 'jobd_schedule_last_success_timestamp_seconds{schedule="tick"}')
-	python3 -c "import sys; sys.exit(round(float('$LS') * 1000) != int('$LAST_OK'))" \
-	    2>/dev/null || problem "last success $LS, want $LAST_OK ms"
-	[ "$(val "$T/m4" \
-	    'jobd_schedule_last_success_timestamp_seconds{schedule="slow"}')" = none ] ||
-	    problem "slow never succeeded, yet has a last success"
-	# "schedule run" is no slot, though its success is the schedule's.
-	setclock $((M + 10 * MIN + 40000))
-	"$JOBCTL" schedule run tick >/dev/null 2>&1 || problem "schedule run failed"
-	wait_until 10 "[ \$(sched_jobs tick done) = 4 ]" ||
-	    problem "the job of schedule run did not run"
-	# Pruning the ledger and the jobs lowers nothing.
-	dsql "DELETE FROM schedule_slots; DELETE FROM jobs WHERE schedule_id
-	    IS NOT NULL AND state IN ('done', 'cancelled')" ||
-	    problem "delete failed"
-	metrics_to "$T/m5"
-	want "$T/m5" 'jobd_cron_slots_total{schedule="tick",outcome="fired"}' 3
-	want "$T/m5" 'jobd_cron_slots_total{schedule="slow",outcome="missed"}' 7
-	want "$T/m5" 'jobd_cron_slots_total{schedule="slow",outcome="skipped"}' 1
-	want "$T/m5" \
-	    'jobd_schedule_last_success_timestamp_seconds{schedule="tick"}' \
-	    $(((M + 10 * MIN + 40000) / 1000))
-	end
-fi
+begin "metrics: cron slots fired, skipped and missed per schedule, last success"
+M=$((T0 + 10 * MIN))
+setclock $((M + 30000))
+"$JOBCTL" schedule add tick --cron '* * * * *' --overlap allow -- true \
+    >/dev/null 2>&1 || problem "schedule add tick failed"
+"$JOBCTL" schedule add slow --cron '* * * * *' --overlap skip -- sleep 60 \
+    >/dev/null 2>&1 || problem "schedule add slow failed"
+setclock $((M + MIN))
+wait_until 10 "[ \$(sched_jobs tick done) = 1 ] && [ \$(sched_jobs slow running) = 1 ]" ||
+    problem "the first slot did not run"
+setclock $((M + 2 * MIN))
+wait_until 10 "[ \$(nslots tick) = 2 ] && [ \$(nslots slow) = 2 ] &&
+    [ \$(sched_jobs tick done) = 2 ]" || problem "the second slot did not fire"
+SLOW=$(dsql "SELECT j.id FROM jobs j JOIN schedules s ON s.id = j.schedule_id
+    WHERE s.name = 'slow' AND j.state = 'running'")
+"$JOBCTL" cancel "$SLOW" >/dev/null 2>&1 || problem "cancel $SLOW failed"
+wait_state "$SLOW" cancelled 20
+stop_jobd "$P" 10 || problem "jobd did not stop"
+# Down from 00:12 to 00:20:30: slots 00:13 .. 00:19 are missed; 00:20,
+# within the grace, runs.
+setclock $((M + 10 * MIN + 30000))
+start_jobd m3 && P=$JOBD_PID
+wait_until 10 "[ \$(nslots tick) = 10 ] && [ \$(nslots slow) = 10 ] &&
+    [ \$(sched_jobs tick done) = 3 ]" ||
+    problem "missed slots not recorded: $(nslots tick) $(nslots slow)"
+LAST_OK=$(dsql "SELECT max(j.finished_at) FROM jobs j JOIN schedules s
+    ON s.id = j.schedule_id WHERE s.name = 'tick' AND j.state = 'done'")
+metrics_to "$T/m4"
+want "$T/m4" 'jobd_cron_slots_total{schedule="tick",outcome="fired"}' 3
+want "$T/m4" 'jobd_cron_slots_total{schedule="tick",outcome="skipped"}' 0
+want "$T/m4" 'jobd_cron_slots_total{schedule="tick",outcome="missed"}' 7
+want "$T/m4" 'jobd_cron_slots_total{schedule="slow",outcome="fired"}' 2
+want "$T/m4" 'jobd_cron_slots_total{schedule="slow",outcome="skipped"}' 1
+want "$T/m4" 'jobd_cron_slots_total{schedule="slow",outcome="missed"}' 7
+LS=$(val "$T/m4" 'jobd_schedule_last_success_timestamp_seconds{schedule="tick"}')
+python3 -c "import sys; sys.exit(round(float('$LS') * 1000) != int('$LAST_OK'))" \
+    2>/dev/null || problem "last success $LS, want $LAST_OK ms"
+[ "$(val "$T/m4" \
+    'jobd_schedule_last_success_timestamp_seconds{schedule="slow"}')" = none ] ||
+    problem "slow never succeeded, yet has a last success"
+# "schedule run" is no slot, though its success is the schedule's.
+setclock $((M + 10 * MIN + 40000))
+"$JOBCTL" schedule run tick >/dev/null 2>&1 || problem "schedule run failed"
+wait_until 10 "[ \$(sched_jobs tick done) = 4 ]" ||
+    problem "the job of schedule run did not run"
+# Pruning the ledger and the jobs lowers nothing.
+dsql "DELETE FROM schedule_slots; DELETE FROM jobs WHERE schedule_id
+    IS NOT NULL AND state IN ('done', 'cancelled')" ||
+    problem "delete failed"
+metrics_to "$T/m5"
+want "$T/m5" 'jobd_cron_slots_total{schedule="tick",outcome="fired"}' 3
+want "$T/m5" 'jobd_cron_slots_total{schedule="slow",outcome="missed"}' 7
+want "$T/m5" 'jobd_cron_slots_total{schedule="slow",outcome="skipped"}' 1
+want "$T/m5" \
+    'jobd_schedule_last_success_timestamp_seconds{schedule="tick"}' \
+    $(((M + 10 * MIN + 40000) / 1000))
+end
 
 begin "metrics_file: SIGHUP moves it; a bad new one is refused and the old kept"
 mkdir -p "$T/prom2"
