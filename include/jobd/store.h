@@ -34,6 +34,7 @@
 #include "jobd/queue.h"
 
 struct jd_clock;
+struct jd_offset_clock;
 struct store;
 
 /* store_open() flags */
@@ -367,10 +368,17 @@ int	store_wake_fd(struct store *st, int *fd, uint64_t *gen);
 int	store_wake_read(struct store *st, bool *woke);
 
 /*
- * The database server's clock, UTC ms, into *ms; -EOPNOTSUPP when the
- * database has no server (SQLite: one host, one clock).
+ * Set clock c to the database server's time: its offset becomes how far
+ * the server's clock is ahead of c's base (half the round trip counted as
+ * the server's), also into *off.  Every process on a database server,
+ * jobd and jobctl alike, runs on that time, so that due times, leases and
+ * cron slots mean the same on every host.  A test's absolute clock
+ * (clock_is_test_absolute()) is the server's time already: offset 0.
+ * -EOPNOTSUPP when the database has no server (SQLite: one host, one
+ * clock); on an error the offset is left as it was.
  */
-int	store_server_ms(struct store *st, int64_t *ms);
+int	store_sync_clock(struct store *st, struct jd_offset_clock *c,
+	    int64_t *off);
 
 /*
  * Two numbers that name the database on this host, the same for every

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobd/clock.h"
 #include "jobd/dburl.h"
 #include "jobd/schema.h"
 #include "store_impl.h"
@@ -170,12 +171,24 @@ store_wake_read(struct store *st, bool *woke)
 }
 
 int
-store_server_ms(struct store *st, int64_t *ms)
+store_sync_clock(struct store *st, struct jd_offset_clock *c, int64_t *off)
 {
+	int64_t before, server, after;
+	int error;
+
+	*off = 0;
 	if (st->ops->server_ms == NULL)
 		return store_seterr(st, -EOPNOTSUPP, "the database has no "
 		    "server clock");
-	return st->ops->server_ms(st, ms);
+	if (!clock_is_test_absolute(c->base)) {
+		before = clock_wall_ms(c->base);
+		if ((error = st->ops->server_ms(st, &server)) != 0)
+			return error;
+		after = clock_wall_ms(c->base);
+		*off = server - before - (after - before) / 2;
+	}
+	clock_offset_set(c, *off);
+	return 0;
 }
 
 int

@@ -267,7 +267,7 @@ struct store_ops {
 	int		 (*wake_read)(struct store *, bool *);
 	/* store_identity(). */
 	int		 (*identity)(struct store *, uint64_t *);
-	/* store_server_ms(); NULL: no server. */
+	/* The server's clock, UTC ms (store_sync_clock()); NULL: no server. */
 	int		 (*server_ms)(struct store *, int64_t *);
 };
 

@@ -591,6 +591,25 @@ entry_line(struct import *im, size_t line, const char *p)
 }
 
 /*
+ * The entries' next runs again, from the database's time (a server's,
+ * after ctl_open()) rather than the host's that checked them; one that
+ * no longer has any keeps the time it had.
+ */
+static void
+next_runs(struct import *im)
+{
+	char err[256];
+	int64_t next;
+	size_t i;
+
+	im->now = clock_wall_ms(im->ctl->clock);
+	for (i = 0; i < im->n; i++)
+		if (schedule_next(&im->ents[i].s, im->now, &next, err,
+		    sizeof(err)) == 0)
+			im->ents[i].s.next_run_at = next;
+}
+
+/*
  * One line of the crontab (NUL-terminated, no newline).  Returns 0 or an
  * exit code (imp_error()).
  */
@@ -1125,6 +1144,8 @@ cmd_import_crontab(struct ctl *ctl, int argc, char **argv)
 	    (error = store_schedule_list(ctl->st, old_one, &im)) != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s; nothing imported",
 		    store_errmsg(ctl->st));
+	if (ctl->st != NULL)
+		next_runs(&im);
 	plan(&im, &added, &updated, &removed);
 	if (!dry_run) {
 		struct schedule *items;

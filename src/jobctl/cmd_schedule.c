@@ -307,6 +307,10 @@ sched_add(struct ctl *ctl, int argc, char **argv)
 		ctl_fail(ctl, EXIT_DATAERR, "%s", err);
 
 	ctl_open(ctl, CTL_CREATE);
+	/* Its next run again, from the database's time (a server's). */
+	if (schedule_check(&s, clock_wall_ms(ctl->clock), err,
+	    sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_DATAERR, "%s", err);
 	if ((error = store_schedule_put(ctl->st, &s, false, &id)) != 0) {
 		free(cmd);	/* before exiting, for leak checkers */
 		jobopts_free(&jo);

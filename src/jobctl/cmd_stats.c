@@ -169,11 +169,10 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 	if (window <= 0)
 		ctl_fail(ctl, EXIT_USAGE, "invalid --since \"%s\": the window "
 		    "must be longer than 0", since);
-	now = clock_wall_ms(ctl->clock);
+	ctl_open(ctl, 0);
+	now = clock_wall_ms(ctl->clock);	/* a server's, if any */
 	f.until = now;
 	f.since = window < now ? now - window : 0;
-
-	ctl_open(ctl, 0);
 	memset(&sc, 0, sizeof(sc));
 	sc.ctl = ctl;
 	if (ctl->json) {

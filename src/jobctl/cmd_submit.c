@@ -29,6 +29,7 @@ struct submit {
 	struct jobopts	 jo;		/* the job options, parsed */
 	bool		 batch;
 	bool		 when_given;	/* --at or --in */
+	int64_t		 now;		/* what they were read against */
 	char		 when[SUBMIT_WHEN_MAX];	/* spec.key_when */
 };
 
@@ -77,6 +78,36 @@ key_when(struct submit *sb, const char *at, const char *in, int64_t now,
 		snprintf(sb->when, sizeof(sb->when), "at %.*s",
 		    (int)(sizeof(sb->when) - 4), at);
 	sb->spec.key_when = sb->when;
+}
+
+/*
+ * The job's start time, --at AT or --in IN from now (neither: now), and
+ * how a key remembers it; a bad one exits 64.
+ */
+static void
+submit_when(const struct ctl *ctl, struct submit *sb, const char *at,
+    const char *in, int64_t now)
+{
+	struct job_spec *js = &sb->spec;
+	int64_t in_ms = 0;
+	char err[256];
+
+	sb->now = now;
+	js->run_at = now;
+	if (at != NULL &&
+	    timefmt_parse_time(at, now, &js->run_at, err, sizeof(err)) != 0)
+		ctl_fail(ctl, EXIT_USAGE, "--at: %s", err);
+	if (in != NULL) {
+		in_ms = ctl_parse_duration(ctl, "--in", in);
+		js->run_at = clock_add(now, in_ms);	/* checked below */
+	}
+	if (js->run_at > CLOCK_WALL_MAX_MS)
+		ctl_fail(ctl, EXIT_USAGE, "%s \"%s\": too far in the future "
+		    "(after 9999-12-31)", at != NULL ? "--at" : "--in",
+		    at != NULL ? at : in);
+	sb->when_given = at != NULL || in != NULL;
+	if (js->key != NULL)
+		key_when(sb, at, in, now, in_ms);
 }
 
 /*
@@ -298,8 +329,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	struct job_spec *js = &sb.spec, *specs;
 	const char *at = NULL, *in = NULL, *ttl = NULL;
 	struct batch b;
-	char **cmds = NULL, *one = NULL, err[256];
-	int64_t now = clock_wall_ms(ctl->clock), in_ms = 0, *ids;
+	char **cmds = NULL, *one = NULL;
+	int64_t *ids;
 	bool *existed;
 	size_t n, i;
 	int c, error;
@@ -307,7 +338,6 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	memset(&sb, 0, sizeof(sb));
 	memset(&b, 0, sizeof(b));
 	jobopts_init(&sb.jo);
-	js->run_at = now;
 	js->key_ttl_ms = JOB_DEFAULT;
 	while ((c = ctl_getopt(ctl, argc, argv, "+:a:Bhi:k:" JOBOPTS_SHORTOPTS,
 	    opts)) != -1) {
@@ -343,22 +373,9 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 		    "together");
 	if (at != NULL)
 		ctl_check_tz_env(ctl, "--at");
-	if (at != NULL &&
-	    timefmt_parse_time(at, now, &js->run_at, err, sizeof(err)) != 0)
-		ctl_fail(ctl, EXIT_USAGE, "--at: %s", err);
-	if (in != NULL) {
-		in_ms = ctl_parse_duration(ctl, "--in", in);
-		js->run_at = clock_add(now, in_ms);	/* checked below */
-	}
 	if (ttl != NULL && js->key == NULL)
 		ctl_fail(ctl, EXIT_USAGE, "--key-ttl \"%s\" needs --key", ttl);
-	if (js->run_at > CLOCK_WALL_MAX_MS)
-		ctl_fail(ctl, EXIT_USAGE, "%s \"%s\": too far in the future "
-		    "(after 9999-12-31)", at != NULL ? "--at" : "--in",
-		    at != NULL ? at : in);
-	sb.when_given = at != NULL || in != NULL;
-	if (js->key != NULL)
-		key_when(&sb, at, in, now, in_ms);
+	submit_when(ctl, &sb, at, in, clock_wall_ms(ctl->clock));
 	js->queue = sb.jo.queue;
 	js->priority = sb.jo.priority;
 	js->max_attempts = sb.jo.max_attempts;
@@ -404,6 +421,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	}
 
 	ctl_open(ctl, CTL_CREATE);
+	/* Again on the database's clock, a server's (ctl_open()). */
+	submit_when(ctl, &sb, at, in, clock_wall_ms(ctl->clock));
 	specs = calloc(n, sizeof(*specs));
 	ids = calloc(n, sizeof(*ids));
 	existed = calloc(n, sizeof(*existed));
@@ -423,7 +442,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 			    "\"%s\"; nothing submitted", (long long)ids[0],
 			    js->key);
 		else if (sb.when_given && n == 1)
-			report_when(ctl, ids[0], js->run_at, now);
+			report_when(ctl, ids[0], js->run_at, sb.now);
 	}
 
 	/* Freed before a failure exits, so that sanitizers see no leak. */

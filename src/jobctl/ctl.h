@@ -35,7 +35,9 @@ struct store;
 struct ctl {
 	const char		*db_flag;	/* --db, or NULL */
 	bool			 json;		/* --json */
-	const struct jd_clock	*clock;
+	const struct jd_clock	*clock;		/* after ctl_open(): the
+						   server's, if any */
+	struct jd_offset_clock	 server_clock;
 	struct store		*st;		/* after ctl_open() */
 	char			*db_missing;	/* see CTL_OPTIONAL; owned */
 	const char		*cmd;		/* the command's name */
@@ -47,7 +49,10 @@ struct ctl {
 
 /*
  * Open the database by the path rule (DESIGN §8) into ctl->st, or print a
- * message and exit with the code that fits the error.  Returns 0; with
+ * message and exit with the code that fits the error.  On a database
+ * server, ctl->clock runs on the server's time from then on (as jobd
+ * does), so that a time read after ctl_open() -- a job's run_at, a
+ * schedule's next run -- means the same on every host.  Returns 0; with
  * CTL_OPTIONAL, -ENOENT (ctl->st NULL, nothing created) when there is no
  * database, with the path in ctl->db_missing.
  */

@@ -342,6 +342,7 @@ ctl_open(struct ctl *ctl, int flags)
 	char path[PATH_MAX], cfgpath[PATH_MAX], err[1024];
 	const char *env = getenv("JOBD_DB");
 	bool is_default;
+	int64_t off;
 	int error, sflags = STORE_POKE;
 
 	if ((error = config_defaults(&cfg)) != 0)
@@ -361,6 +362,10 @@ ctl_open(struct ctl *ctl, int flags)
 		    "(use --db PATH or set JOBD_DB)", strerror(-error));
 	if (flags & CTL_CREATE)
 		sflags |= STORE_CREATE | (is_default ? STORE_MKDIR : 0);
+	if (dburl_is_postgres(path) && ctl->clock != &ctl->server_clock.clock) {
+		clock_offset_init(&ctl->server_clock, ctl->clock);
+		ctl->clock = &ctl->server_clock.clock;
+	}
 	error = store_open(&ctl->st, path, sflags, ctl->clock, err,
 	    sizeof(err));
 	/*
@@ -385,6 +390,9 @@ ctl_open(struct ctl *ctl, int flags)
 	}
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s", err);
+	/* Failing, the host's time stands; the next call says why. */
+	if (ctl->clock == &ctl->server_clock.clock)
+		(void)store_sync_clock(ctl->st, &ctl->server_clock, &off);
 	return 0;
 }
 

@@ -802,30 +802,17 @@ sched_heartbeat_ms(const struct sched *s)
 /*
  * On a database server, every host runs on the server's clock: leases,
  * due times and cron slots are judged alike by all, whatever their own
- * clocks say.  Measured at each heartbeat (half the round trip counts as
- * the server's); an offset of a second or more is logged when it changes
- * by that much.  A test's absolute clock is the server's time as well
- * (clock_default()): nothing to measure then.
+ * clocks say (store_sync_clock()).  Measured at each heartbeat; an offset
+ * of a second or more is logged when it changes by that much.
  */
 static void
 sched_sync_clock(struct sched *s)
 {
-	const struct jd_clock *base;
-	int64_t before, server, after, off, diff;
+	int64_t off, diff;
 
-	if (s->server_clock == NULL)
-		return;
-	base = s->server_clock->base;
-	if (clock_is_test_absolute(base)) {
-		clock_offset_set(s->server_clock, 0);
-		return;
-	}
-	before = clock_wall_ms(base);
-	if (store_server_ms(s->st, &server) != 0)
+	if (s->server_clock == NULL ||
+	    store_sync_clock(s->st, s->server_clock, &off) != 0)
 		return;			/* the last offset stands */
-	after = clock_wall_ms(base);
-	off = server - before - (after - before) / 2;
-	clock_offset_set(s->server_clock, off);
 	diff = off - s->skew_said;
 	if (diff >= 1000 || diff <= -1000) {
 		log_info("this host's clock is %" PRId64 " ms %s the database "

@@ -466,6 +466,37 @@ database server's.*/\1/p" "$T/skewA.log" | head -n 1)
 }
 end
 
+begin "pg skew: jobctl on a host 10 min fast dates jobs, --in and schedules by the server's clock"
+use_db "$(pg_newdb skewctl)"
+echo "+600000" >"$T/skewctl.clock"
+srv_ms() {
+	pq "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+}
+# Within a few seconds of the server's time between s0 and s1, plus ADD.
+near() {	# what value add
+	[ "$2" -ge $((s0 + $3 - 3000)) ] && [ "$2" -le $((s1 + $3 + 3000)) ] ||
+	    problem "$1: $2, the server's time + $3 was $s0 .. $s1"
+}
+s0=$(srv_ms)
+now_id=$(JOBD_TEST_CLOCK="$T/skewctl.clock" "$JOBCTL" submit -- true) &&
+    in_id=$(JOBD_TEST_CLOCK="$T/skewctl.clock" "$JOBCTL" submit --in 1h \
+    -- true 2>/dev/null) &&
+    JOBD_TEST_CLOCK="$T/skewctl.clock" "$JOBCTL" schedule add every5 \
+    --cron '*/5 * * * *' --tz UTC -- true >/dev/null ||
+    problem "jobctl failed"
+s1=$(srv_ms)
+near "job $now_id's run_at" "$(pq "SELECT run_at FROM jobs WHERE id = \
+${now_id:-0}")" 0
+near "job $now_id's created_at" "$(pq "SELECT created_at FROM jobs WHERE \
+id = ${now_id:-0}")" 0
+near "job $in_id's run_at (--in 1h)" "$(pq "SELECT run_at FROM jobs WHERE \
+id = ${in_id:-0}")" 3600000
+# The next slot of */5 after the server's time, not after the host's.
+next=$(pq "SELECT next_run_at FROM schedules WHERE name = 'every5'")
+[ -n "$next" ] && [ "$next" -gt "$s0" ] && [ "$next" -le $((s1 + 300000)) ] ||
+    problem "every5's next run: $next, the server's time $s0 .. $s1"
+end
+
 #
 # 6. Three daemons, one set of promises.
 #
