@@ -30,7 +30,9 @@
 #   analyze DB IDS N BOUND LABEL [SLOTS]
 #                         chaos_check.py: PASS/FAIL/INFO lines
 #   concurrent_copies LABEL WHAT
-#                         a case: no long job found its lock held
+#                         a case: no long job found its lock held (else
+#                         the attempts of the first few, with what
+#                         $T/instances says of their daemons)
 
 chaos_truth() {	# file [ids]
 	TR=$1
@@ -174,5 +176,18 @@ concurrent_copies() {	# label what
 	info "$1: concurrent copies: $_cc"
 	[ "$_cc" = 0 ] || problem "concurrent copies: $_cc (job attempt: \
 $(head -n 5 "$T/concurrent" | tr '\n' ' '))"
+	# What ran each of the first few: its attempts, and their daemons
+	# as $T/instances describes them ("INSTANCE what"), if it does.
+	head -n 3 "$T/concurrent" | while read -r _cj _ca; do
+		dsql "SELECT attempt || ' ' || coalesce(owner, '-') || ' ' ||
+		    started_at || '-' || coalesce(finished_at, 0) || ' ' ||
+		    coalesce(outcome, '-') FROM attempts WHERE job_id = $_cj
+		    ORDER BY attempt" | while read -r _cl; do
+			_co=${_cl#* }
+			info "$1: job $_cj (copy at attempt $_ca): attempt $_cl" \
+			    "$(grep -F "${_co%% *} " "$T/instances" 2>/dev/null |
+			    cut -d' ' -f2-)"
+		done
+	done
 	end
 }
