@@ -9,7 +9,9 @@
 #   make lint                mandoc -Tlint on the man pages
 #   make run                 start jobd on a database in ./run/
 #   make bench               benchmarks: figures and ratios to targets
-#   make chaos               10,000 jobs, jobd SIGKILLed 50 times
+#   make chaos               10,000 jobs, jobd SIGKILLed 50 times; then on
+#                            PostgreSQL 3,000 jobs, 3 daemons SIGKILLed 30
+#                            times, the server restarted twice
 #   make submitters          8 x 1000 concurrent submissions, busy jobd
 #   make tsan                the daemon's tests under ThreadSanitizer
 #   make valgrind            jobctl and jobd under valgrind memcheck
@@ -78,15 +80,16 @@ endif
 endif
 
 # make check runs the end-to-end suite on each of TEST_BACKENDS; the
-# PostgreSQL pass needs a server's programs (initdb, pg_ctl, psql,
-# pg_dump), installed as root like the packages above (without the
-# cluster Debian would otherwise make and start: the tests make their
-# own, tests/with_pg.sh); as another user the pass is skipped, naming the
-# command to run.  TEST_JOBS test programs run at once.
+# PostgreSQL pass, and make chaos's PostgreSQL form, need a server's
+# programs (initdb, pg_ctl, psql, pg_dump), installed as root like the
+# packages above (without the cluster Debian would otherwise make and
+# start: the tests make their own, tests/with_pg.sh); as another user
+# the pass is skipped, naming the command to run.  TEST_JOBS test
+# programs run at once.
 TEST_BACKENDS	?= sqlite postgresql
 TEST_JOBS	?= 3
 PG_DEB_PKGS	:= postgresql
-ifneq ($(filter check,$(MAKECMDGOALS)),)
+ifneq ($(filter check chaos,$(MAKECMDGOALS)),)
 ifneq ($(filter postgresql,$(TEST_BACKENDS)),)
 PG_OK := $(shell { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; \
 	     } >/dev/null 2>&1 && command -v psql >/dev/null && \
@@ -237,10 +240,17 @@ check: all $(UNIT_BINS) $(B)/tests/pg_dump_sql lint
 	@B=$(B) JOBD_TEST_BACKENDS="$(TEST_BACKENDS)" TEST_JOBS=$(TEST_JOBS) \
 	    tests/run.sh
 
-# The long crash-chaos test: 10000 jobs, jobd SIGKILLed 50 times.
+# The long crash-chaos tests, both run whatever the first gives: on
+# SQLite 10000 jobs, jobd SIGKILLed 50 times; on PostgreSQL (a private
+# server, when TEST_BACKENDS names it) 3000 jobs over 3 daemons, 30
+# SIGKILLs spread over them and 2 restarts of the server.
 chaos: all
-	@CHAOS_JOBS=10000 CHAOS_KILLS=50 TEST_TIMEOUT=1800 TEST_VERBOSE=1 \
-	    B=$(B) tests/run.sh chaos.sh
+	@rc=0; CHAOS_JOBS=10000 CHAOS_KILLS=50 TEST_TIMEOUT=1800 \
+	    TEST_VERBOSE=1 B=$(B) tests/run.sh chaos.sh || rc=1; \
+	    case " $(TEST_BACKENDS) " in *" postgresql "*) \
+	    CHAOS_JOBS=3000 CHAOS_KILLS=30 CHAOS_PG_RESTARTS=2 \
+	    TEST_TIMEOUT=1800 TEST_VERBOSE=1 JOBD_TEST_BACKENDS=postgresql \
+	    B=$(B) tests/run.sh chaos_pg.sh || rc=1 ;; esac; exit $$rc
 
 # The long concurrent-submitter test: 8 x 1000 submissions against a busy
 # jobd, with readers and batch submissions.

@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
@@ -111,6 +112,7 @@ struct sched {
 	uv_timer_t		 group;		/* more results for this commit */
 	uv_fs_event_t		 fsev;		/* the database's directory */
 	uv_poll_t		*wake;		/* or its server's socket */
+	int			 wake_fd;	/* our copy of that socket */
 	uint64_t		 wake_gen;	/* the socket's connection */
 	uv_signal_t		 sigterm, sigint, sighup;
 
@@ -1121,12 +1123,16 @@ static void
 on_wake(uv_poll_t *h, int status, int events)
 {
 	struct sched *s = h->data;
+	uint64_t gen;
 	bool woke = false;
+	int fd;
 
 	(void)events;
 	if (s->closing)
 		return;
-	if (status < 0 || store_wake_read(s->st, &woke) != 0) {
+	/* The socket of a connection the store has since replaced: its end. */
+	if (status < 0 || store_wake_fd(s->st, &fd, &gen) != 0 ||
+	    gen != s->wake_gen || store_wake_read(s->st, &woke) != 0) {
 		sched_unwake(s);
 		return;
 	}
@@ -1134,19 +1140,27 @@ on_wake(uv_poll_t *h, int status, int events)
 		sched_turn(s);
 }
 
-/* Stop polling the server's socket (the one handle that is allocated). */
+/*
+ * Stop polling the server's socket (the one handle that is allocated).
+ * uv_close() takes it out of the poll set at once: our copy can go.
+ */
 static void
 sched_unwake(struct sched *s)
 {
 	if (s->wake != NULL) {
 		uv_close((uv_handle_t *)s->wake, on_wake_close);
 		s->wake = NULL;
+		close(s->wake_fd);
+		s->wake_fd = -1;
 	}
 }
 
 /*
  * Poll the database server's socket, when the database has one
- * (PostgreSQL), and the new one after each reconnection.
+ * (PostgreSQL), and the new one after each reconnection.  A copy of it:
+ * the store closes its own when it reconnects, which any later call of
+ * this turn may do, and libuv aborts on a descriptor closed under it
+ * (epoll_ctl: EBADF) before it has stopped polling it.
  */
 static void
 sched_wake_arm(struct sched *s)
@@ -1158,13 +1172,16 @@ sched_wake_arm(struct sched *s)
 	    (s->wake != NULL && gen == s->wake_gen))
 		return;
 	sched_unwake(s);
-	if ((s->wake = calloc(1, sizeof(*s->wake))) == NULL)
+	if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1)
 		return;			/* polled every poll_interval */
-	if (uv_poll_init(&s->loop, s->wake, fd) != 0) {
+	if ((s->wake = calloc(1, sizeof(*s->wake))) == NULL ||
+	    uv_poll_init(&s->loop, s->wake, fd) != 0) {
 		free(s->wake);
 		s->wake = NULL;
+		close(fd);
 		return;
 	}
+	s->wake_fd = fd;
 	s->wake->data = s;
 	s->wake_gen = gen;
 	(void)uv_poll_start(s->wake, UV_READABLE, on_wake);
