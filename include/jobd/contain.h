@@ -32,9 +32,11 @@ struct work;
 
 /*
  * Choose the mode, log it, and in cgroup mode kill the orphaned attempt
- * cgroups of the database (call after the leases of dead daemons of this
- * host were reclaimed, before any claim).  The strings are borrowed for
- * the life of *cp.  Returns 0 or -ENOMEM.
+ * cgroups of the database: those of attempts no daemon with a row holds
+ * (call before any claim; the attempts of dead daemons of this host that
+ * still have rows are killed when their leases are reclaimed, by
+ * contain_kill_lost()).  The strings are borrowed for the life of *cp.
+ * Returns 0 or -ENOMEM.
  */
 int	contain_open(struct contain **cp, int mode, struct store *st,
 	    const char *host, const char *boot_id, const char *instance);

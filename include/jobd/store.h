@@ -345,6 +345,13 @@ int	store_times(struct store *st, struct store_times *t);
 int	store_expired_list(struct store *st, int64_t now, size_t max,
 	    store_job_fn fn, void *arg);
 
+/*
+ * Call fn for each running job leased by owner, expired or not, at most
+ * max of them: the leases of a daemon known to be gone.
+ */
+int	store_leases_of(struct store *st, const char *owner, size_t max,
+	    store_job_fn fn, void *arg);
+
 /* Call fn for each of owner's running jobs that has a cancel request. */
 int	store_cancel_requests(struct store *st, const char *owner,
 	    store_job_fn fn, void *arg);

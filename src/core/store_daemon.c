@@ -265,6 +265,20 @@ store_expired_list(struct store *st, int64_t now, size_t max,
 }
 
 int
+store_leases_of(struct store *st, const char *owner, size_t max,
+    store_job_fn fn, void *arg)
+{
+	struct stmt *s;
+	int error = 0;
+
+	if ((s = store_stmt(st, Q_LEASES_OF, &error)) == NULL)
+		return error;
+	db_bind_text(s, 1, owner);
+	db_bind_int(s, 2, (int64_t)max);
+	return store_each_job(st, s, fn, arg);
+}
+
+int
 store_cancel_requests(struct store *st, const char *owner, store_job_fn fn,
     void *arg)
 {

@@ -368,6 +368,9 @@ const char *const store_sql[Q_MAX] = {
 	    "SELECT " JOB_COLS_LIVE " FROM jobs INDEXED BY jobs_running_lease "
 	    "WHERE state = 'running' AND lease_expires_at <= ?1 "
 	    "ORDER BY lease_expires_at LIMIT ?2",
+	[Q_LEASES_OF] =
+	    "SELECT " JOB_COLS_LIVE " FROM jobs "
+	    "WHERE state = 'running' AND lease_owner = ?1 LIMIT ?2",
 	[Q_CANCEL_REQUESTS] =
 	    "SELECT " JOB_COLS_LIVE " FROM jobs "
 	    "WHERE state = 'running' AND lease_owner = ?1 "

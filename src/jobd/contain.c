@@ -25,7 +25,7 @@ struct contain {
 	const char	*host;
 	const char	*boot_id;
 	const char	*instance;
-	/* The sweep at start: daemons with a row after the reclaim. */
+	/* The sweep at start: daemons with a row. */
 	char		(*live)[160];
 	size_t		 nlive;
 };

@@ -583,6 +583,7 @@ struct reap {
 	char			(*reasons)[320];
 	size_t			 n;
 	int64_t			 now;
+	const char		*gone;	/* reaping this instance's leases */
 };
 
 static int
@@ -605,7 +606,8 @@ reap_one(const struct job *j, void *arg)
 	e->owner = rp->owners[rp->n];
 	e->outcome = "lost";
 	e->finished_at = rp->now;
-	e->error = "lease expired: its daemon stopped renewing it";
+	e->error = rp->gone != NULL ? "its daemon is gone" :
+	    "lease expired: its daemon stopped renewing it";
 	sched_job_opts(s, j, &o);
 	sched_decide_failure(s, e, o.max_attempts, o.backoff_ms,
 	    o.backoff_max_ms, rp->now, rp->reasons[rp->n],
@@ -614,25 +616,34 @@ reap_one(const struct job *j, void *arg)
 	return 0;
 }
 
-/* Step 3: expired leases become "lost" attempts, retried or dead. */
-static void
-sched_reap(struct sched *s, int64_t now)
+/*
+ * Step 3: expired leases become "lost" attempts, retried or dead; with
+ * gone, the leases of that instance of this host, whether expired or not
+ * (sched_reclaim()).  Returns how many it reaped (a batch at most), or -1.
+ */
+static int
+sched_reap(struct sched *s, int64_t now, const char *gone)
 {
-	struct reap rp = { s, NULL, NULL, NULL, 0, now };
+	struct reap rp = { s, NULL, NULL, NULL, 0, now, gone };
 	size_t i;
+	int rc = -1, error;
 
 	rp.ends = calloc(SCHED_REAP_BATCH, sizeof(*rp.ends));
 	rp.owners = calloc(SCHED_REAP_BATCH, sizeof(*rp.owners));
 	rp.reasons = calloc(SCHED_REAP_BATCH, sizeof(*rp.reasons));
 	if (rp.ends == NULL || rp.owners == NULL || rp.reasons == NULL)
 		goto out;
-	if (store_expired_list(s->st, now, SCHED_REAP_BATCH, reap_one,
-	    &rp) != 0) {
+	error = gone != NULL ? store_leases_of(s->st, gone, SCHED_REAP_BATCH,
+	    reap_one, &rp) : store_expired_list(s->st, now, SCHED_REAP_BATCH,
+	    reap_one, &rp);
+	if (error != 0) {
 		sched_store_error(s, "looking for expired leases");
 		goto out;
 	}
+	rc = 0;
 	if (rp.n == 0)
 		goto out;
+	rc = -1;
 	/* Never two copies: what is left of a lost attempt dies first. */
 	for (i = 0; i < rp.n; i++)
 		contain_kill_lost(s->contain, rp.ends[i].job_id,
@@ -643,14 +654,16 @@ sched_reap(struct sched *s, int64_t now)
 	}
 	for (i = 0; i < rp.n; i++) {
 		log_warnx("job %" PRId64 " attempt %" PRId64 ": lease of %s "
-		    "expired; attempt lost", rp.ends[i].job_id,
-		    rp.ends[i].attempt, rp.owners[i]);
+		    "%s; attempt lost", rp.ends[i].job_id, rp.ends[i].attempt,
+		    rp.owners[i], gone != NULL ? "reclaimed" : "expired");
 		sched_log_end(&rp.ends[i], now);
 	}
+	rc = (int)rp.n;
 out:
 	free(rp.ends);
 	free(rp.owners);
 	free(rp.reasons);
+	return rc;
 }
 
 /*
@@ -1017,7 +1030,7 @@ sched_turn(struct sched *s)
 	if (t.expiry <= now || t.cron <= now)
 		sched_record(s, now);
 	if (t.expiry <= now)
-		sched_reap(s, now);
+		(void)sched_reap(s, now, NULL);
 	if (t.cron <= now) {
 		if (cronfire_due(s->cron, now, false) != 0)
 			failed = true;
@@ -1431,27 +1444,36 @@ gone_one(const struct daemon_info *d, void *arg)
 	return 0;
 }
 
-/* Fast recovery: reclaim at once the leases of dead instances here. */
+/*
+ * Fast recovery: reclaim at once the leases of dead instances here.  Their
+ * attempts are reaped here and now, what is left of each killed first
+ * (sched_reap()), rather than left to expire: a daemon of another host
+ * could reap an expired lease first, and it cannot kill what runs here.
+ */
 static void
 sched_reclaim(struct sched *s)
 {
 	struct gone g = { NULL, 0, 64, s };
-	int64_t n;
+	int64_t n, reaped;
 	size_t i;
+	int rc;
 
 	if ((g.instances = calloc(g.cap, sizeof(*g.instances))) == NULL)
 		return;
 	if (store_daemon_list(s->st, gone_one, &g) != 0)
 		sched_store_error(s, "listing daemons");
 	for (i = 0; i < g.n; i++) {
-		if (store_daemon_reclaim(s->st, g.instances[i], now_ms(s),
-		    &n) != 0) {
+		reaped = 0;
+		while ((rc = sched_reap(s, now_ms(s), g.instances[i])) > 0)
+			reaped += rc;
+		if (rc < 0 || store_daemon_reclaim(s->st, g.instances[i],
+		    now_ms(s), &n) != 0) {
 			sched_store_error(s, "reclaiming leases of %s",
 			    g.instances[i]);
 			continue;
 		}
 		log_info("instance %s is gone; reclaimed %" PRId64 " leases",
-		    g.instances[i], n);
+		    g.instances[i], reaped + n);
 	}
 	free(g.instances);
 }
@@ -1589,13 +1611,13 @@ sched_run(const struct sched_opts *o)
 	d.heartbeat_ms = sched_heartbeat_ms(s);
 	store_set_user_max(s->st, s->cfg->max_running_per_user);
 	store_set_decide(s->st, sched_decide_fenced, s);
-	sched_reclaim(s);
 	if (contain_open(&s->contain, s->cfg->cgroups, s->st,
 	    s->host, s->boot_id, s->instance) != 0) {
 		log_warnx("out of memory");
 		rc = 1;
 		goto out;
 	}
+	sched_reclaim(s);
 	if (store_daemon_register(s->st, &d) != 0) {
 		log_errx("registering with the database: %s",
 		    store_errmsg(s->st));

@@ -639,6 +639,51 @@ the kill: before the lease ran out"
 fi
 end
 
+begin "pg other host: a daemon started again on the host of one killed kills what it left running before its job runs again"
+use_db "$(pg_newdb host2)"
+# A lease no daemon reaps by expiry during the case.
+conf visibility_timeout=60s
+if ! unshare --uts true 2>/dev/null; then
+	skip "pg other host, again" "unshare --uts fails here: cannot fake a host"
+else
+	jobd_via "$T/otherhost"
+	start_jobd host2A && A=$JOBD_PID
+	JOBD=$JOBD_REAL
+	# Attempt 2 notes whether attempt 1's process still runs (a zombie
+	# has ended: only its parent's wait is left).
+	submit -- "echo \$\$ >>'$JOBPIDS'; echo \$\$ >'$T/host2.'\$JOBD_ATTEMPT;
+	    if [ \$JOBD_ATTEMPT -gt 1 ]; then
+		st=\$(sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p' \\
+		    /proc/\$(cat '$T/host2.1')/status 2>/dev/null)
+		case \$st in ''|Z|X) ;; *) echo \$st >'$T/host2.both' ;; esac
+	    else exec sleep 60; fi" &&
+	    wait_until 5 "[ -s '$T/host2.1' ]" || problem "job $ID did not start"
+	start_jobd host2B && B=$JOBD_PID
+	# A dies and leaves its job running; a jobd starts again on A's host.
+	kill -KILL "$A"
+	reap_jobd "$A" 5
+	alive "$(cat "$T/host2.1")" || problem "A's job died with A"
+	jobd_via "$T/otherhost"
+	start_jobd host2A2 && A2=$JOBD_PID
+	JOBD=$JOBD_REAL
+	wait_state "$ID" done 15
+	wait_until 5 "! alive $(cat "$T/host2.1")" ||
+	    problem "attempt 1's process still runs"
+	[ -e "$T/host2.both" ] && problem "attempt 2 ran beside attempt 1 \
+(state $(cat "$T/host2.both"))"
+	out=$(pq "SELECT string_agg(attempt || ' ' || outcome || ' ' ||
+	    coalesce(error, '-'), ',' ORDER BY attempt) FROM attempts
+	    WHERE job_id = $ID")
+	[ "$out" = "1 lost its daemon is gone,2 ok -" ] ||
+	    problem "attempts: $out"
+	grep -q "is gone; reclaimed 1 leases" "$T/host2A2.log" ||
+	    problem "A2's log: $(grep -i "gone\|reclaim" "$T/host2A2.log")"
+	all_alive
+	stop_jobd "$A2"
+	stop_jobd "$B"
+fi
+end
+
 no_strays "pg: nothing left running"
 no_sanitizer "pg: no sanitizer report"
 info "pg_backend: pg_backend.sh took $(($(now_ms) - T0)) ms"
