@@ -355,10 +355,14 @@ counts_diff() {
 	    AND j.state = 'pending') THEN 1 ELSE 0 END ORDER BY name"
 }
 
+# The database's schema and rows, to show that a refusal changed nothing;
+# without the daemons' rows, which a running jobd's heartbeat rewrites
+# (jobctl never writes them).
 dbdump() {
 	_dd=${1:-$DB}
 	if is_pg; then
-		pg_dump --no-owner --no-privileges -d "$_dd" | grep -v \
+		pg_dump --no-owner --no-privileges --exclude-table-data=daemons \
+		    -d "$_dd" | grep -v \
 		    -e '^SELECT pg_catalog.setval(' -e '^\\\(un\)*restrict '
 		return 0
 	fi
@@ -367,7 +371,7 @@ dbdump() {
 		return 0
 	fi
 	db_sqlite3 "$_dd" "$_dd" 'PRAGMA user_version;' \
-	    'PRAGMA application_id;' .dump
+	    'PRAGMA application_id;' .dump | grep -v '^INSERT INTO daemons '
 }
 
 json() {
