@@ -149,7 +149,7 @@ submit --queue alpha "echo $((T0 + 127500)) >$CLOCK.job && mv $CLOCK.job $CLOCK"
 wait_state "$ID" done 10
 # Fails twice (the clock moves past its backoff), then dead.
 submit --queue beta --max-attempts 2 'exit 3' && B1=$ID
-wait_until 10 "[ \"\$(dsql 'SELECT attempts FROM jobs WHERE id = $B1
+wait_until 30 "[ \"\$(dsql 'SELECT attempts FROM jobs WHERE id = $B1
     AND state = '\"'\"'pending'\"'\"'')\" = 1 ]" ||
     problem "job $B1 did not fail once"
 setclock $((T0 + 130000))
