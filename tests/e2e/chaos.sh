@@ -109,20 +109,7 @@ for d in $delays; do
 	    problem "jobd $P killed: exit status $STOP_RC, not 137"
 	INFLIGHT=$((INFLIGHT + $(inflight "$I")))
 	echo "$t0 $t1" >>"$T/restarts"
-	# Mid-run: the second half of the jobs, 3 schedule runs, 3 cancels.
-	if [ "$K_DONE" = $(((K + 1) / 2)) ]; then
-		submit_half 2
-		for _r in 1 2 3; do
-			"$JOBCTL" schedule run chaos-cron >>"$IDS" \
-			    2>>"$T/.submit_errors"
-		done
-		# cancel 3 of the slow jobs of the first half (if still live)
-		for _c in $(dsql "SELECT id FROM jobs WHERE queue = 's1'
-		    AND state IN ('pending', 'running') ORDER BY id DESC
-		    LIMIT 3"); do
-			"$JOBCTL" cancel "$_c" >/dev/null 2>&1
-		done
-	fi
+	[ "$K_DONE" = $(((K + 1) / 2)) ] && chaos_midrun chaos-cron
 done
 [ -s "$T/.submit_errors" ] &&
     problem "submit: $(head -c 300 "$T/.submit_errors")"

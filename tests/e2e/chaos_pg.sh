@@ -52,13 +52,7 @@ info "chaos_pg: jobs=$N kills=$K server_restarts=$R seed=$SEED daemons=3" \
     "workers=$WORKERS drain<=${DRAIN}s"
 
 PG_FAST=1
-pg_start
-rc=$?
-if [ "$rc" -eq "$PG_SKIP" ]; then
-	skip "chaos_pg" "$PG_WHY"
-	exit 0
-fi
-[ "$rc" -eq 0 ] || { fail "chaos_pg: pg_start" "$PG_WHY"; exit 1; }
+pg_start_or_skip chaos_pg
 use_db "$(pg_newdb chaos)"
 
 CG_MODE=${CHAOS_CGROUPS:-both}
@@ -196,19 +190,7 @@ while read -r k d delay restart; do
 	K_DONE=$k
 	eval "KILLED_$d=\$((KILLED_$d + 1))"
 	start_d "$d" || break
-	# Mid-run: the second half of the jobs, 3 schedule runs, 3 cancels.
-	if [ "$k" = $(((K + 1) / 2)) ]; then
-		submit_half 2
-		for _r in 1 2 3; do
-			"$JOBCTL" schedule run chaos-every >>"$IDS" \
-			    2>>"$T/.submit_errors"
-		done
-		for _c in $(dsql "SELECT id FROM jobs WHERE queue = 's1'
-		    AND state IN ('pending', 'running') ORDER BY id DESC
-		    LIMIT 3"); do
-			"$JOBCTL" cancel "$_c" >/dev/null 2>&1
-		done
-	fi
+	[ "$k" = $(((K + 1) / 2)) ] && chaos_midrun chaos-every
 	if [ "$restart" = 1 ]; then
 		pg_crash $((R_DONE + 1)) || break
 	fi

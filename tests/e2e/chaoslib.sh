@@ -152,6 +152,19 @@ submit_half() {
 	batch deps "$_deps" --max-attempts 2 --backoff 100ms,200ms --queue d$1
 }
 
+# chaos_midrun SCHEDULE: mid-run, the second half of the jobs, 3 runs of
+# SCHEDULE and 3 cancels of the first half's slow jobs still live.
+chaos_midrun() {	# schedule
+	submit_half 2
+	for _r in 1 2 3; do
+		"$JOBCTL" schedule run "$1" >>"$IDS" 2>>"$T/.submit_errors"
+	done
+	for _c in $(dsql "SELECT id FROM jobs WHERE queue = 's1'
+	    AND state IN ('pending', 'running') ORDER BY id DESC LIMIT 3"); do
+		"$JOBCTL" cancel "$_c" >/dev/null 2>&1
+	done
+}
+
 instance_of() {	# pid
 	dsql "SELECT instance FROM daemons WHERE pid = $1"
 }

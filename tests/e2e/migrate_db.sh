@@ -13,13 +13,8 @@
 . "$(dirname "$0")/daemon_lib.sh"
 . "$(dirname "$0")/pglib.sh"
 
-PG_FAST=1 pg_start
-rc=$?
-if [ "$rc" -eq "$PG_SKIP" ]; then
-	skip "migrate-db" "$PG_WHY"
-	exit 0
-fi
-[ "$rc" -eq 0 ] || { fail "migrate-db: server" "$PG_WHY"; exit 1; }
+PG_FAST=1
+pg_start_or_skip migrate-db
 
 T0=1780272000000		# 2026-06-01T00:00:00Z
 MIN=60000

@@ -17,13 +17,7 @@ T0=$(now_ms)
 # commits would wait for the disk.  synchronous_commit stays on: a crash
 # of the server itself (pg_down) loses nothing committed.
 PG_CONF="fsync = off"
-pg_start
-rc=$?
-if [ "$rc" -eq "$PG_SKIP" ]; then
-	skip "pg_backend" "$PG_WHY"
-	exit 0
-fi
-[ "$rc" -eq 0 ] || { fail "pg_backend: pg_start" "$PG_WHY"; exit 1; }
+pg_start_or_skip pg_backend
 info "pg_backend: server up in $(($(now_ms) - T0)) ms"
 
 # The schema version a new jobd leaves: one per schema/postgresql file.

@@ -402,6 +402,19 @@ pg_sql() {	# uri [sql]
 	fi
 }
 
+# pg_start for a script that starts a server of its own: a missing
+# PostgreSQL SKIPs case NAME and ends the script (exit 0); a server that
+# fails FAILs it (exit 1).
+pg_start_or_skip() {	# name
+	pg_start
+	_pgss=$?
+	if [ "$_pgss" -eq "$PG_SKIP" ]; then
+		skip "$1" "$PG_WHY"
+		exit 0
+	fi
+	[ "$_pgss" -eq 0 ] || { fail "$1: pg_start" "$PG_WHY"; exit 1; }
+}
+
 _pg_cleanup() {
 	pg_stop
 	if command -v _daemon_cleanup >/dev/null 2>&1; then
