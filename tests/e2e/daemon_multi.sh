@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Two jobd on one database never run the same attempt; concurrent
 # submitters racing with one idempotency key create one job, run once.
 . "$(dirname "$0")/daemon_lib.sh"
@@ -68,7 +69,8 @@ then
 	    cmp -s - "$T/ids.sorted" ||
 	    problem "the ids that ran are not the ids submitted"
 	r=$(dsql "SELECT count(*), count(DISTINCT job_id),
-	    sum(outcome = 'ok'), sum(attempt = 1) FROM attempts
+	    sum(CASE outcome WHEN 'ok' THEN 1 ELSE 0 END),
+	    sum(CASE attempt WHEN 1 THEN 1 ELSE 0 END) FROM attempts
 	    WHERE job_id >= $FIRST")
 	[ "$r" = "$N|$N|$N|$N" ] ||
 	    problem "attempts count|jobs|ok|first = $r, expected $N each"
@@ -167,6 +169,18 @@ else
 fi
 end
 
+# Take and give back the database's writers' lock within MS ms: SQLite's
+# write lock, or on PostgreSQL the advisory lock every write transaction
+# of jobd takes first (its key is jobd's application id).
+writers_lock() {	# ms
+	if is_pg; then
+		pg_sql "$DB" "SET lock_timeout = $1; BEGIN;
+		    SELECT pg_advisory_xact_lock($((0x6a6f6264))); ROLLBACK;"
+	else
+		sqlite3 -cmd ".timeout $1" "$DB" 'BEGIN IMMEDIATE; ROLLBACK;'
+	fi >/dev/null 2>&1
+}
+
 # Fencing: a daemon frozen (SIGSTOP) past its lease loses the job to the
 # other one; when it thaws, its result for the lost attempt is noted and
 # ignored, never applied.
@@ -189,11 +203,9 @@ if [ -n "$X" ]; then
 	# other daemon could not write until it thaws.
 	for _try in 1 2 3 4 5; do
 		kill -STOP "$X"
-		sqlite3 -cmd '.timeout 100' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
-		    >/dev/null 2>&1 && break
+		writers_lock 100 && break
 		kill -CONT "$X"
-		sqlite3 -cmd '.timeout 5000' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
-		    >/dev/null 2>&1
+		writers_lock 5000
 	done
 	if wait_state "$J" done 15; then
 		jcheck "$J" '

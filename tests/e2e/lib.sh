@@ -447,3 +447,28 @@ postgresql)
 	exit 2 ;;
 esac
 use_db "$T/jobs.db"
+
+# SQL text: the text value of the bytes HEX (hexadecimal digits), for
+# text that a quoted literal cannot spell (escapes, other bytes):
+# CAST(X'HEX' AS TEXT) on SQLite, convert_from on PostgreSQL (which
+# refuses bytes that are not UTF-8).
+sql_text() {	# hex
+	if is_pg; then
+		printf '%s\n' "convert_from('\\x$1'::bytea, 'UTF8')"
+	else
+		echo "CAST(X'$1' AS TEXT)"
+	fi
+}
+
+# SQL text: the statement that keeps table TABLE's next id above N, as
+# jobd does for an id it moved out of the table (a dead job's):
+# sqlite_sequence on SQLite, the TABLE_id_seq sequence on PostgreSQL.
+sql_seq_min() {	# table n
+	if is_pg; then
+		echo "SELECT setval('$1_id_seq', greatest($2, (SELECT last_value
+		    FROM $1_id_seq)))"
+	else
+		echo "UPDATE sqlite_sequence SET seq = max(seq, $2) WHERE
+		    name = '$1'"
+	fi
+}
