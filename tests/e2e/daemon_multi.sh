@@ -169,18 +169,6 @@ else
 fi
 end
 
-# Take and give back the database's writers' lock within MS ms: SQLite's
-# write lock, or on PostgreSQL the advisory lock every write transaction
-# of jobd takes first (its key is jobd's application id).
-writers_lock() {	# ms
-	if is_pg; then
-		pg_sql "$DB" "SET lock_timeout = $1; BEGIN;
-		    SELECT pg_advisory_xact_lock($((0x6a6f6264))); ROLLBACK;"
-	else
-		sqlite3 -cmd ".timeout $1" "$DB" 'BEGIN IMMEDIATE; ROLLBACK;'
-	fi >/dev/null 2>&1
-}
-
 # Fencing: a daemon frozen (SIGSTOP) past its lease loses the job to the
 # other one; when it thaws, its result for the lost attempt is noted and
 # ignored, never applied.
@@ -203,9 +191,9 @@ if [ -n "$X" ]; then
 	# other daemon could not write until it thaws.
 	for _try in 1 2 3 4 5; do
 		kill -STOP "$X"
-		writers_lock 100 && break
+		db_write_lock_free 100 && break
 		kill -CONT "$X"
-		writers_lock 5000
+		db_write_lock_free 5000
 	done
 	if wait_state "$J" done 15; then
 		jcheck "$J" '
