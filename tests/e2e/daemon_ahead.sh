@@ -33,7 +33,8 @@ kill -TERM "$P"
 wait_until 5 "[ \"\$(jstate $B)\$(jstate $C)\" = pendingpending ]" ||
     problem "after SIGTERM: $B $(jstate "$B"), $C $(jstate "$C")"
 [ "$(dsql "SELECT $(sql_concat attempts "','") FROM jobs
-    WHERE id IN ($B, $C)")" = "0,0" ] || problem "attempts counted: $(dsql "SELECT id, attempts
+    WHERE id IN ($B, $C)")" = "0,0" ] ||
+    problem "attempts counted: $(dsql "SELECT id, attempts
     FROM jobs WHERE id IN ($B, $C)" | tr '\n' ' ')"
 [ "$(jstate "$LONG")" = running ] || problem "the long job is $(jstate "$LONG")"
 touch "$T/go"
@@ -46,27 +47,23 @@ rm -f "$T/go"
 end
 
 begin "ahead: an attempt's start time is when its process started"
-# The next case needs this jobd too.
 start_jobd ahead2 && P=$JOBD_PID
 wait_state "$C" done 10
-if ! pg_skip_clock "$CASE"; then
-	submit -- "echo \$\$ >>$JOBPIDS; while [ ! -e $T/go ]; do sleep 0.02;
-	    done" && LONG=$ID
-	wait_state "$LONG" running 10
-	submit -- true && D=$ID
-	submit -- "touch $T/ran.e" && E=$ID
-	wait_until 10 "[ \"\$(jstate $D)\$(jstate $E)\" = runningrunning ]" ||
-	    problem "not leased ahead: $D $(jstate "$D"), $E $(jstate "$E")"
-	# Leased at T0; it starts when the long job ends, an hour later.
-	echo $((T0 + 3600000)) >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"
-	touch "$T/go"
-	wait_state "$D" done 10
-	got=$(dsql "SELECT started_at FROM attempts WHERE job_id = $D")
-	[ "$got" = $((T0 + 3600000)) ] ||
-	    problem "attempt started_at $got, want $((T0 + 3600000)) (leased \
-at $T0)"
-	end
-fi
+submit -- "echo \$\$ >>$JOBPIDS; while [ ! -e $T/go ]; do sleep 0.02; done" &&
+    LONG=$ID
+wait_state "$LONG" running 10
+submit -- true && D=$ID
+submit -- "touch $T/ran.e" && E=$ID
+wait_until 10 "[ \"\$(jstate $D)\$(jstate $E)\" = runningrunning ]" ||
+    problem "not leased ahead: $D $(jstate "$D"), $E $(jstate "$E")"
+# Leased at T0; it starts when the long job ends, an hour later.
+echo $((T0 + 3600000)) >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"
+touch "$T/go"
+wait_state "$D" done 10
+got=$(dsql "SELECT started_at FROM attempts WHERE job_id = $D")
+[ "$got" = $((T0 + 3600000)) ] ||
+    problem "attempt started_at $got, want $((T0 + 3600000)) (leased at $T0)"
+end
 
 begin "ahead: a job cancelled while leased ahead is cancelled, never run"
 rm -f "$T/go"
