@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Bad files end to end (DESIGN §2.6): tables of broken jobd.conf files and
 # broken schedule files, each checked with the real jobd on a real
 # database.

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Bad input end to end: every bad invocation exits with its code, names the
 # offending input on stderr, prints nothing on stdout and leaves the
 # database exactly as it was (DESIGN §2.6); then broken databases, a locked
@@ -343,24 +344,34 @@ done
 end
 
 # ';' and escapes in commands are valid: stored verbatim, shown escaped.
-begin "commands: ';', '#', escapes and invalid UTF-8 are stored verbatim"
+# So are bytes that are not UTF-8 on SQLite; PostgreSQL keeps only UTF-8
+# text: there the command has a valid character (U+00E9) in their place,
+# and the case after this one has them refused.
+if is_pg; then
+	hostile="escapes" ff='\303\251' shown=$(printf '\303\251')
+	hexof="upper(encode(convert_to(command, 'UTF8'), 'hex'))"
+else
+	hostile="escapes and invalid UTF-8" ff='\377' shown='?'
+	hexof="hex(command)"
+fi
+begin "commands: ';', '#', $hostile are stored verbatim"
 use_db "$T/verbatim.db"
 run submit 'echo a; echo b # c'
 expect_rc 0
 run submit echo 'a;b' 'c d'
 expect_rc 0
-run submit "$(printf 'printf "\033[31mred\033[0m \377\n"')"
+run submit "$(printf "printf \"\\033[31mred\\033[0m $ff\\n\"")"
 expect_rc 0
-r=$(sql "SELECT hex(command) FROM jobs ORDER BY id" | tr '\n' ' ')
+r=$(sql "SELECT $hexof FROM jobs ORDER BY id" | tr '\n' ' ')
 want="$(printf 'echo a; echo b # c' | od -An -tx1 | tr -d ' \n' |
     tr a-f A-F) $(printf "echo 'a;b' 'c d'" | od -An -tx1 | tr -d ' \n' |
-    tr a-f A-F) $(printf 'printf "\033[31mred\033[0m \377\n"' |
+    tr a-f A-F) $(printf "printf \"\\033[31mred\\033[0m $ff\\n\"" |
     od -An -tx1 | tr -d ' \n' | tr a-f A-F) "
 [ "$r" = "$want" ] || problem "stored: $r, wanted $want"
 run list
 LC_ALL=C tr -d '\n' <"$T/.out" | LC_ALL=C grep -q '[[:cntrl:]]' &&
     problem "list prints raw control bytes: $(od -c "$T/.out" | tail -4)"
-expect_out_contains 'printf "\x1b[31mred\x1b[0m ?\x0a"'
+expect_out_contains "printf \"\\x1b[31mred\\x1b[0m $shown\\x0a\""
 run list --json
 expect_rc 0
 [ "$(json_lines "$T/.out")" = 3 ] || problem "list --json: $(head -c 300 "$T/.out")"
@@ -371,183 +382,215 @@ LC_ALL=C tr -d '\n' <"$T/.out" | LC_ALL=C grep -q '[[:cntrl:]]' &&
 use_db "$T/bad.db"
 end
 
-# --- database problems ---------------------------------------------------
-begin "db: --db names a directory (66)"
-mkdir "$T/dir.db"
-for c in list "submit echo x"; do
-	# shellcheck disable=SC2086
-	run --db "$T/dir.db" $c
-	expect_rc 66
-	expect_out_empty
-	expect_err_contains "$T/dir.db"
-done
-[ -z "$(ls -A "$T/dir.db")" ] || problem "files created in the directory"
-end
-
-begin "db: --db in a missing directory (66), nothing created"
-for c in list "submit echo x" "show 1" status "cancel 1"; do
-	# shellcheck disable=SC2086
-	run --db nodir/x.db $c
-	expect_rc 66
-	expect_out_empty
-	expect_err_contains "nodir/x.db"
-done
-[ ! -e nodir ] || problem "nodir was created"
-end
-
-begin "db: a missing file with a read command (66), not created"
-for c in list "show 1" status "cancel 1"; do
-	# shellcheck disable=SC2086
-	run --db "$T/missing.db" $c
-	expect_rc 66
-	expect_err_contains "missing.db"
-done
-[ ! -e "$T/missing.db" ] || problem "missing.db was created"
-end
-
-begin "db: a file that is not SQLite (65), unchanged"
-printf 'this is not a database\n%0200d\n' 0 >"$T/text.db"
-cp "$T/text.db" "$T/text.orig"
-for c in list "submit echo x" status; do
-	# shellcheck disable=SC2086
-	run --db "$T/text.db" $c
-	expect_rc 65
-	expect_out_empty
-	expect_err_contains "text.db"
-done
-expect_same "$T/text.orig" "$T/text.db" "file"
-end
-
-begin "db: a zero-length file is fine"
-: >"$T/zero.db"
-run --db "$T/zero.db" list
-expect_rc 0
-: >"$T/zero2.db"
-run --db "$T/zero2.db" submit echo x
-expect_rc 0
-[ "$OUT" = 1 ] || problem "id $OUT"
-end
-
-ro_case() {
-	begin "db: a read-only database file (77), unchanged"
-	run --db "$1" submit echo x
-	expect_rc 77
-	expect_out_empty
-	expect_err_contains "read-only"
-	dbdump "$1" >"$T/ro.after"
-	expect_same "$T/ro.before" "$T/ro.after" "database"
-	end
-}
-RO=$T/ro.db
-"$JOBCTL" --db "$RO" submit echo ro >/dev/null 2>&1
-dbdump "$RO" >"$T/ro.before"
-chmod 444 "$RO"
-if [ "$(id -u)" -ne 0 ]; then
-	ro_case "$RO"
-elif unpriv_ready "$T"; then
-	# Root ignores permission bits: run the check as nobody, on a file
-	# that nobody owns and cannot write.
-	chown 65534:65534 "$RO"
-	RUN_AS=unpriv
-	ro_case "$RO"
-	RUN_AS=
+# PostgreSQL stores only UTF-8 text: a command, a directory or a crontab
+# line with other bytes is refused with the byte named, exit 65, nothing
+# written (SQLite keeps them as they are: the case above).
+if is_pg; then
+	use_db "$T/verbatim.db"
+	dbdump >"$T/dump0"
+	printf '0 3 * * * echo \377\n' >"$T/latin1.crontab"
+	# name|what stderr says|arguments
+	for c in 'submit|0xff; nothing submitted|submit' \
+	    'cwd|0xff; nothing submitted|submit --cwd' \
+	    'schedule add|encoding "UTF8": 0xff|schedule add s --cron @daily' \
+	    "import-crontab|0xff; nothing imported|import-crontab --user \
+$(id -un)"; do
+		w=${c%%|*} c=${c#*|}
+		pat=${c%%|*}
+		set -- ${c#*|}
+		case $w in
+		import-crontab) set -- "$@" "$T/latin1.crontab" ;;
+		cwd) set -- "$@" "$(printf '/tmp/\377')" echo x ;;
+		*) set -- "$@" "$(printf 'echo \377')" ;;
+		esac
+		bad "$w: text that is not UTF-8 on PostgreSQL" 65 "$pat" "$@"
+	done
+	set --
+	use_db "$T/bad.db"
+	dbdump >"$T/dump0"
 else
-	skip "db: a read-only database file" "running as root and cannot become nobody"
+	skip "text that is not UTF-8 on PostgreSQL" "PostgreSQL only: \
+SQLite stores it (the case above)"
 fi
 
-begin "db: a corrupt database gives an error, not a crash"
-C=$T/corrupt.db
-python3 -c 'print("\n".join("echo %d %s" % (i, "x" * 2000)
-    for i in range(200)))' | "$JOBCTL" --db "$C" submit --batch >/dev/null
-pages=$(($(stat -c %s "$C") / 4096))
-tr '\0' '\377' </dev/zero |
-    dd of="$C" bs=4096 seek=$((pages / 2)) count=4 conv=notrunc \
-    iflag=fullblock 2>/dev/null
-run --db "$C" list --limit 1000000
-[ "$RC" -ne 0 ] || problem "list exit 0"
-expect_err_contains "malformed"
-for c in "list --json --limit 1000" status "show 100" "submit echo y" \
-    "cancel 150"; do
-	# shellcheck disable=SC2086
-	run --db "$C" $c
-	[ "$RC" -eq 0 ] || [ -s "$T/.err" ] || problem "$c: exit $RC, silent"
-done
-end
+# --- database problems ---------------------------------------------------
+# The database file's problems; on PostgreSQL, pg_backend.sh has the
+# server's (no server, another application's tables, a newer jobd, an
+# empty database for a read command).
+if is_pg; then
+	skip "db: a directory, a missing directory or file, a zero-length, \
+corrupt, newer or foreign database file" "SQLite only: problems of the \
+database file"
+else
+	begin "db: --db names a directory (66)"
+	mkdir "$T/dir.db"
+	for c in list "submit echo x"; do
+		# shellcheck disable=SC2086
+		run --db "$T/dir.db" $c
+		expect_rc 66
+		expect_out_empty
+		expect_err_contains "$T/dir.db"
+	done
+	[ -z "$(ls -A "$T/dir.db")" ] || problem "files created in the directory"
+	end
 
-begin "db: a corrupt header: not a database (65)"
-cp "$T/bad.db" "$T/hdr.db"
-printf 'garbage garbage garbage garbage' |
-    dd of="$T/hdr.db" bs=1 seek=0 conv=notrunc 2>/dev/null
-run --db "$T/hdr.db" list
-expect_rc 65
-expect_err_contains "hdr.db"
-end
+	begin "db: --db in a missing directory (66), nothing created"
+	for c in list "submit echo x" "show 1" status "cancel 1"; do
+		# shellcheck disable=SC2086
+		run --db nodir/x.db $c
+		expect_rc 66
+		expect_out_empty
+		expect_err_contains "nodir/x.db"
+	done
+	[ ! -e nodir ] || problem "nodir was created"
+	end
 
-# A database from a newer jobd: user_version 99, jobd's application_id.
-V=$T/v99.db
-sqlite3 "$V" 'CREATE TABLE jobs (id INTEGER PRIMARY KEY, future TEXT);
-    INSERT INTO jobs VALUES (1, '"'from the future'"');
-    PRAGMA user_version = 99; PRAGMA application_id = 1785684580;'
-cp "$V" "$T/v99.orig"
-dbdump "$V" >"$T/v99.before"
-begin "db: a database from a newer jobd is refused (69), dump unchanged"
-for c in list "submit echo x" status "show 1" "cancel 1"; do
-	# shellcheck disable=SC2086
-	run --db "$V" $c
-	expect_rc 69
-	expect_out_empty
-	expect_err_contains "99"
-done
-dbdump "$V" >"$T/v99.after"
-expect_same "$T/v99.before" "$T/v99.after" "dump"
-end
+	begin "db: a missing file with a read command (66), not created"
+	for c in list "show 1" status "cancel 1"; do
+		# shellcheck disable=SC2086
+		run --db "$T/missing.db" $c
+		expect_rc 66
+		expect_err_contains "missing.db"
+	done
+	[ ! -e "$T/missing.db" ] || problem "missing.db was created"
+	end
 
-begin "db: a database from a newer jobd is left untouched (same bytes)"
-cmp -s "$T/v99.orig" "$V" ||
-    problem "file changed: $(cmp "$T/v99.orig" "$V" 2>&1); journal_mode \
-now $(sqlite3 "$V" 'PRAGMA journal_mode')"
-end
+	begin "db: a file that is not SQLite (65), unchanged"
+	printf 'this is not a database\n%0200d\n' 0 >"$T/text.db"
+	cp "$T/text.db" "$T/text.orig"
+	for c in list "submit echo x" status; do
+		# shellcheck disable=SC2086
+		run --db "$T/text.db" $c
+		expect_rc 65
+		expect_out_empty
+		expect_err_contains "text.db"
+	done
+	expect_same "$T/text.orig" "$T/text.db" "file"
+	end
 
-# Someone else's SQLite database.
-F=$T/foreign.db
-sqlite3 "$F" "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);
-    INSERT INTO customers VALUES (1, 'alice');"
-cp "$F" "$T/foreign.orig"
-dbdump "$F" >"$T/foreign.before"
-begin "db: someone else's SQLite database is refused (65), no tables added"
-for c in list "submit echo x" status; do
-	# shellcheck disable=SC2086
-	run --db "$F" $c
+	begin "db: a zero-length file is fine"
+	: >"$T/zero.db"
+	run --db "$T/zero.db" list
+	expect_rc 0
+	: >"$T/zero2.db"
+	run --db "$T/zero2.db" submit echo x
+	expect_rc 0
+	[ "$OUT" = 1 ] || problem "id $OUT"
+	end
+
+	ro_case() {
+		begin "db: a read-only database file (77), unchanged"
+		run --db "$1" submit echo x
+		expect_rc 77
+		expect_out_empty
+		expect_err_contains "read-only"
+		dbdump "$1" >"$T/ro.after"
+		expect_same "$T/ro.before" "$T/ro.after" "database"
+		end
+	}
+	RO=$T/ro.db
+	"$JOBCTL" --db "$RO" submit echo ro >/dev/null 2>&1
+	dbdump "$RO" >"$T/ro.before"
+	chmod 444 "$RO"
+	if [ "$(id -u)" -ne 0 ]; then
+		ro_case "$RO"
+	elif unpriv_ready "$T"; then
+		# Root ignores permission bits: run the check as nobody, on a file
+		# that nobody owns and cannot write.
+		chown 65534:65534 "$RO"
+		RUN_AS=unpriv
+		ro_case "$RO"
+		RUN_AS=
+	else
+		skip "db: a read-only database file" "running as root and cannot become nobody"
+	fi
+
+	begin "db: a corrupt database gives an error, not a crash"
+	C=$T/corrupt.db
+	python3 -c 'print("\n".join("echo %d %s" % (i, "x" * 2000)
+	    for i in range(200)))' | "$JOBCTL" --db "$C" submit --batch >/dev/null
+	pages=$(($(stat -c %s "$C") / 4096))
+	tr '\0' '\377' </dev/zero |
+	    dd of="$C" bs=4096 seek=$((pages / 2)) count=4 conv=notrunc \
+	    iflag=fullblock 2>/dev/null
+	run --db "$C" list --limit 1000000
+	[ "$RC" -ne 0 ] || problem "list exit 0"
+	expect_err_contains "malformed"
+	for c in "list --json --limit 1000" status "show 100" "submit echo y" \
+	    "cancel 150"; do
+		# shellcheck disable=SC2086
+		run --db "$C" $c
+		[ "$RC" -eq 0 ] || [ -s "$T/.err" ] || problem "$c: exit $RC, silent"
+	done
+	end
+
+	begin "db: a corrupt header: not a database (65)"
+	cp "$T/bad.db" "$T/hdr.db"
+	printf 'garbage garbage garbage garbage' |
+	    dd of="$T/hdr.db" bs=1 seek=0 conv=notrunc 2>/dev/null
+	run --db "$T/hdr.db" list
 	expect_rc 65
-	expect_out_empty
-	expect_err_contains "not a jobd database"
-done
-[ "$(sqlite3 "$F" "SELECT group_concat(name) FROM sqlite_schema")" = \
-    customers ] || problem "tables: $(sqlite3 "$F" \
-    "SELECT group_concat(name) FROM sqlite_schema")"
-dbdump "$F" >"$T/foreign.after"
-expect_same "$T/foreign.before" "$T/foreign.after" "dump"
-end
+	expect_err_contains "hdr.db"
+	end
 
-begin "db: someone else's SQLite database is left untouched (same bytes)"
-cmp -s "$T/foreign.orig" "$F" ||
-    problem "file changed: $(cmp "$T/foreign.orig" "$F" 2>&1); journal_mode \
-now $(sqlite3 "$F" 'PRAGMA journal_mode')"
-end
+	# A database from a newer jobd: user_version 99, jobd's application_id.
+	V=$T/v99.db
+	sqlite3 "$V" 'CREATE TABLE jobs (id INTEGER PRIMARY KEY, future TEXT);
+	    INSERT INTO jobs VALUES (1, '"'from the future'"');
+	    PRAGMA user_version = 99; PRAGMA application_id = 1785684580;'
+	cp "$V" "$T/v99.orig"
+	dbdump "$V" >"$T/v99.before"
+	begin "db: a database from a newer jobd is refused (69), dump unchanged"
+	for c in list "submit echo x" status "show 1" "cancel 1"; do
+		# shellcheck disable=SC2086
+		run --db "$V" $c
+		expect_rc 69
+		expect_out_empty
+		expect_err_contains "99"
+	done
+	dbdump "$V" >"$T/v99.after"
+	expect_same "$T/v99.before" "$T/v99.after" "dump"
+	end
 
-# A database locked by another writer: a sqlite3 process holding BEGIN
-# IMMEDIATE, fed through a fifo so that closing it ends the lock.
+	begin "db: a database from a newer jobd is left untouched (same bytes)"
+	cmp -s "$T/v99.orig" "$V" ||
+	    problem "file changed: $(cmp "$T/v99.orig" "$V" 2>&1); journal_mode \
+	now $(sqlite3 "$V" 'PRAGMA journal_mode')"
+	end
+
+	# Someone else's SQLite database.
+	F=$T/foreign.db
+	sqlite3 "$F" "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);
+	    INSERT INTO customers VALUES (1, 'alice');"
+	cp "$F" "$T/foreign.orig"
+	dbdump "$F" >"$T/foreign.before"
+	begin "db: someone else's SQLite database is refused (65), no tables added"
+	for c in list "submit echo x" status; do
+		# shellcheck disable=SC2086
+		run --db "$F" $c
+		expect_rc 65
+		expect_out_empty
+		expect_err_contains "not a jobd database"
+	done
+	[ "$(sqlite3 "$F" "SELECT group_concat(name) FROM sqlite_schema")" = \
+	    customers ] || problem "tables: $(sqlite3 "$F" \
+	    "SELECT group_concat(name) FROM sqlite_schema")"
+	dbdump "$F" >"$T/foreign.after"
+	expect_same "$T/foreign.before" "$T/foreign.after" "dump"
+	end
+
+	begin "db: someone else's SQLite database is left untouched (same bytes)"
+	cmp -s "$T/foreign.orig" "$F" ||
+	    problem "file changed: $(cmp "$T/foreign.orig" "$F" 2>&1); journal_mode \
+	now $(sqlite3 "$F" 'PRAGMA journal_mode')"
+	end
+fi
+
+# A database locked by another writer (lib.sh's db_hold_write_lock: on
+# PostgreSQL, a write waits 8 s at most for that lock).
 begin "db: a locked database: submit exits 75 within 10 s, nothing written"
-mkfifo "$T/lock.fifo"
-# A busy timeout: the probe below may hold the lock for a moment.
-sqlite3 -cmd ".timeout 5000" "$DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
-holder=$!
-exec 3>"$T/lock.fifo"
-echo 'BEGIN IMMEDIATE;' >&3
-locked() {
-	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked
-}
-if wait_for locked 10; then
+db_hold_write_lock "$T/lock.fifo" "$T/lock.out"
+if wait_for db_write_locked 10; then
 	t0=$(date +%s)
 	run submit echo locked
 	t1=$(date +%s)
@@ -559,7 +602,7 @@ else
 	problem "the lock holder never got the lock: $(cat "$T/lock.out")"
 fi
 exec 3>&-
-wait "$holder"
+wait "$HOLDER"
 dbdump >"$T/dump1"
 expect_same "$T/dump0" "$T/dump1" "database"
 end

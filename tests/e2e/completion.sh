@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # bash completion for jobctl (etc/jobctl.bash-completion): a bash sources
 # it, sets COMP_WORDS and COMP_CWORD as bash would, calls the completion
 # function and prints COMPREPLY; the cases check what is offered against
@@ -177,9 +178,10 @@ end
 
 begin "completion: --db names the database the values come from"
 use_db "$T/other.db"
+OTHER=$DB	# a file, or a PostgreSQL URI
 "$JOBCTL" submit -q gamma -- echo g >/dev/null
 use_db "$T/comp.db"
-complete_words --db "$T/other.db" list --queue ""
+complete_words --db "$OTHER" list --queue ""
 [ "$C" = gamma ] || problem "--db other.db: queues $C"
 complete_words list --queue ""
 not_offered gamma

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Containment: an attempt is a unit that jobd can kill whole.
 #
 # 1. A job that hangs before exec (its --cwd on a FUSE mount whose server

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobd killed with SIGKILL while jobs run: after a restart every job ends
 # done, the jobs that were running are run again (their first attempt
 # recorded as lost) and promptly: the new instance sees that the old one is
@@ -145,8 +146,10 @@ if [ -n "$first" ] && ! wait_until 20 '[ "$(dsql "SELECT count(*) FROM jobs
 	    WHERE id >= $first GROUP BY state UNION ALL
 	    SELECT 'dead:' || count(*) FROM dead_jobs" | tr '\n' ' ')$DIED"
 fi
-r=$(dsql "SELECT count(*), sum(outcome = 'ok'), sum(outcome = 'lost'),
-    sum(outcome IS NULL OR finished_at IS NULL) FROM attempts
+r=$(dsql "SELECT count(*), sum(CASE outcome WHEN 'ok' THEN 1 ELSE 0 END),
+    sum(CASE outcome WHEN 'lost' THEN 1 ELSE 0 END),
+    sum(CASE WHEN outcome IS NULL OR finished_at IS NULL THEN 1 ELSE 0 END)
+    FROM attempts
     WHERE job_id >= ${first:-0}")
 info "crash: chaos: attempts total|ok|lost|open = $r; runs $(wc -l <"$RUNS2")"
 [ "$(echo "$r" | cut -d'|' -f2)" = "$M" ] ||

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # Imported crontabs under the real jobd, on a test clock: a line that
 # fails (as Debian's certbot line does on every systemd host) runs once
 # per slot, as cron runs it, and its failure shows in "schedule show";

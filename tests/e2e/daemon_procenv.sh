@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # The process a job gets is the one an operator expects, whatever jobd
 # inherited: a jobd started with SIGCHLD ignored still learns every job's
 # exit status, one started with SIGTERM blocked still stops on SIGTERM and

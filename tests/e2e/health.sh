@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobctl status as a health check: exit 0 only while a live jobd serves
 # the database; 69 when none does (none registered, dead, or its heartbeat
 # late: a stopped loop); 70 when a live one does not reap expired leases;
@@ -125,9 +126,10 @@ wait_until 30 "[ \"\$(jstate $ID)\" != running ]" ||
     problem "job $ID still running 30 s after SIGCONT"
 echo $((NOW + 1000)) >"$CLOCK.new" && mv "$CLOCK.new" "$CLOCK"
 wait_state "$ID" done 30
-[ "$(dsql "SELECT group_concat(outcome) FROM attempts WHERE job_id = $ID
-    ORDER BY attempt")" = "lost,ok" ] || problem "attempts: $(dsql \
-    "SELECT group_concat(outcome) FROM attempts WHERE job_id = $ID")"
+[ "$(dsql "SELECT $(sql_concat outcome "','") FROM (SELECT outcome
+    FROM attempts WHERE job_id = $ID ORDER BY attempt) a")" = "lost,ok" ] ||
+    problem "attempts: $(dsql "SELECT outcome FROM attempts
+    WHERE job_id = $ID ORDER BY attempt" | tr '\n' ' ')"
 status
 expect_rc 0
 expect_err_empty

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobctl import-crontab end to end, without a daemon: a Debian-like system
 # crontab (SHELL, PATH, MAILTO, CRON_TZ, run-parts lines, @reboot, @daily,
 # '%' input, comments) and user crontabs (--user, stdin, SHELL, macros,
@@ -524,15 +525,8 @@ bad "unknown option"		64 '--frob' import-crontab --frob "$SYS"
 begin "bad: a locked database: exit 75, nothing imported"
 dbdump >"$T/dump0"
 printf '%s\n' "0 1 * * * $R echo added" >>"$SYS"
-mkfifo "$T/lock.fifo"
-sqlite3 "$DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
-holder=$!
-exec 3>"$T/lock.fifo"
-printf '%s\n' '.timeout 5000' 'BEGIN IMMEDIATE;' >&3
-locked() {
-	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked
-}
-if wait_for locked 10; then
+db_hold_write_lock "$T/lock.fifo" "$T/lock.out"
+if wait_for db_write_locked 10; then
 	run import-crontab --system "$SYS"
 	expect_rc 75
 	expect_out_empty
@@ -541,7 +535,7 @@ else
 	problem "the lock holder never got the lock: $(cat "$T/lock.out")"
 fi
 exec 3>&-
-wait "$holder"
+wait "$HOLDER"
 dbdump >"$T/dump1"
 expect_same "$T/dump0" "$T/dump1" "database"
 sed -i '$d' "$SYS"

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # kill_mode: what is killed when an attempt's shell ends.
 #
 # In session mode (cgroups = off) and, as root with cgroup2, in cgroup mode:

@@ -451,3 +451,74 @@ postgresql)
 	exit 2 ;;
 esac
 use_db "$T/jobs.db"
+
+# SQL text: the text value of the bytes HEX (hexadecimal digits), for
+# text that a quoted literal cannot spell (escapes, other bytes):
+# CAST(X'HEX' AS TEXT) on SQLite, convert_from on PostgreSQL (which
+# refuses bytes that are not UTF-8).
+sql_text() {	# hex
+	if is_pg; then
+		printf '%s\n' "convert_from('\\x$1'::bytea, 'UTF8')"
+	else
+		echo "CAST(X'$1' AS TEXT)"
+	fi
+}
+
+# SQL text: the statement that keeps table TABLE's next id above N, as
+# jobd does for an id it moved out of the table (a dead job's):
+# sqlite_sequence on SQLite, the TABLE_id_seq sequence on PostgreSQL.
+sql_seq_min() {	# table n
+	if is_pg; then
+		echo "SELECT setval('$1_id_seq', greatest($2, (SELECT last_value
+		    FROM $1_id_seq)))"
+	else
+		echo "UPDATE sqlite_sequence SET seq = max(seq, $2) WHERE
+		    name = '$1'"
+	fi
+}
+
+# The database's writers' lock: SQLite's write lock, or on PostgreSQL the
+# advisory lock that every write transaction of jobd and jobctl takes
+# first (its key: jobd's application id).
+#   db_hold_write_lock FIFO OUT   a process (pid $HOLDER, output in OUT)
+#                         takes it and holds it until fd 3, opened here on
+#                         the new fifo FIFO, is closed (exec 3>&-)
+#   db_write_locked       another connection holds it now
+#   db_write_lock_free MS  it could be taken (and given back) within MS ms
+db_hold_write_lock() {	# fifo out
+	mkfifo "$1" || return 1
+	if is_pg; then
+		pg_sql "$DB" <"$1" >"$2" 2>&1 &
+	else
+		# A busy timeout: a probe may hold the lock for a moment.
+		db_sqlite3 "$DB" -cmd '.timeout 5000' "$DB" <"$1" >"$2" 2>&1 &
+	fi
+	HOLDER=$!
+	exec 3>"$1"
+	if is_pg; then
+		echo "BEGIN; SELECT pg_advisory_xact_lock($((0x6a6f6264)));" >&3
+	else
+		echo 'BEGIN IMMEDIATE;' >&3
+	fi
+}
+
+db_write_locked() {
+	if is_pg; then
+		pg_sql "$DB" "SET lock_timeout = 1; BEGIN;
+		    SELECT pg_advisory_xact_lock($((0x6a6f6264))); ROLLBACK;" \
+		    2>&1 | grep -q 'lock timeout'
+	else
+		db_sqlite3 "$DB" "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 |
+		    grep -q locked
+	fi
+}
+
+db_write_lock_free() {	# ms
+	if is_pg; then
+		pg_sql "$DB" "SET lock_timeout = $1; BEGIN;
+		    SELECT pg_advisory_xact_lock($((0x6a6f6264))); ROLLBACK;"
+	else
+		db_sqlite3 "$DB" -cmd ".timeout $1" "$DB" \
+		    'BEGIN IMMEDIATE; ROLLBACK;'
+	fi >/dev/null 2>&1
+}

@@ -1,3 +1,4 @@
+# backends: sqlite postgresql
 # jobctl list and show end to end: order, filters, the table, JSON lines,
 # every field, dead jobs, attempts, and hostile text in the database.
 . "$(dirname "$0")/lib.sh"
@@ -189,7 +190,8 @@ expect_out_contains "w1"
 end
 
 # --- dead jobs, inserted directly (the daemon does not exist yet) -----------
-# As the daemon would move them: the id stays taken in sqlite_sequence.
+# As the daemon would move them: the id stays taken (sqlite_sequence, or
+# the sequence on PostgreSQL).
 now=$(($(date +%s) * 1000))
 sql "INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
 	max_attempts, created_at, updated_at, finished_at, exit_code,
@@ -197,7 +199,7 @@ sql "INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
     VALUES (100, 'a', 'false', 0, $now - 60000, 3, 3, $now - 60000,
 	$now - 1000, $now - 1000, 1, 'exit status 1', $now - 1000,
 	'ran out of attempts (3 of 3)');
-    UPDATE sqlite_sequence SET seq = max(seq, 100) WHERE name = 'jobs';"
+    $(sql_seq_min jobs 100);" >/dev/null
 
 begin "list --state dead shows a dead job"
 run list --state dead
@@ -243,7 +245,7 @@ sql "UPDATE jobs SET attempts = 3 WHERE id = 3;
     INSERT INTO attempts (job_id, attempt, owner, started_at, finished_at,
 	exit_code, signal, outcome, output, output_dropped, error)
     VALUES (3, 1, 'host:1', $now - 300000, $now - 210000, 3, NULL,
-	'failed', X'6f7574707574', 0, 'exit status 3'),
+	'failed', $(sql_blob 6f7574707574), 0, 'exit status 3'),
 	(3, 2, 'host:1', $now - 200000, $now - 199500, NULL, 9, 'timeout',
 	NULL, 4096, 'killed after 500ms'),
 	(3, 3, 'host:2', $now - 1000, NULL, NULL, NULL, NULL, NULL, 0, NULL);"
@@ -281,27 +283,37 @@ if any(set(a) != keys for a in h):
 end
 
 # --- hostile text: terminal escapes, invalid UTF-8, newlines -----------------
-bad=$(hex 'echo \033[31mRED\033[0m \377\376 tail\nsecond line\033]0;title\007')
-esc=$(hex '\033[2J\377')
+# PostgreSQL keeps only UTF-8 text (jobctl refuses the rest with a clear
+# error: bad_input.sh tests that): there the stored text has the escapes and
+# newlines without the invalid bytes.
+if is_pg; then
+	hostile="terminal escapes"
+	ff= ff1= nbad=0
+else
+	hostile="terminal escapes and invalid UTF-8"
+	ff='\377\376' ff1='\377' nbad=2
+fi
+bad=$(hex "echo \033[31mRED\033[0m $ff tail\nsecond line\033]0;title\007")
+esc=$(hex "\033[2J$ff1")
 sql "INSERT INTO jobs (id, queue, command, run_at, idempotency_key, env, cwd,
 	run_as, created_at, updated_at, last_error, state, lease_owner)
-    VALUES (200, CAST(X'71$esc' AS TEXT), CAST(X'$bad' AS TEXT), $now,
-	CAST(X'6b$esc' AS TEXT), X'583d${esc}00', CAST(X'2f$esc' AS TEXT),
-	CAST(X'75$esc' AS TEXT), $now, $now, CAST(X'65$esc' AS TEXT),
-	'running', CAST(X'6f$esc' AS TEXT));
+    VALUES (200, $(sql_text "71$esc"), $(sql_text "$bad"), $now,
+	$(sql_text "6b$esc"), $(sql_blob "583d${esc}00"), $(sql_text "2f$esc"),
+	$(sql_text "75$esc"), $now, $now, $(sql_text "65$esc"),
+	'running', $(sql_text "6f$esc"));
     INSERT INTO attempts (job_id, attempt, owner, started_at, finished_at,
 	exit_code, outcome, error)
-    VALUES (200, 1, CAST(X'6f$esc' AS TEXT), $now - 5000, $now, 1,
-	'failed', CAST(X'$bad' AS TEXT));
+    VALUES (200, 1, $(sql_text "6f$esc"), $now - 5000, $now, 1,
+	'failed', $(sql_text "$bad"));
     INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
 	created_at, updated_at, dead_at, reason)
-    VALUES (201, CAST(X'71$esc' AS TEXT), CAST(X'$bad' AS TEXT), 0, $now, 1,
-	$now, $now, $now, CAST(X'$bad' AS TEXT));
-    UPDATE sqlite_sequence SET seq = max(seq, 201) WHERE name = 'jobs';
+    VALUES (201, $(sql_text "71$esc"), $(sql_text "$bad"), 0, $now, 1,
+	$now, $now, $now, $(sql_text "$bad"));
+    $(sql_seq_min jobs 201);
     INSERT INTO daemons (instance, host, pid, boot_id, version, started_at,
 	heartbeat_at)
-    VALUES (CAST(X'69$esc' AS TEXT), CAST(X'$bad' AS TEXT),
-	1, CAST(X'62$esc' AS TEXT), CAST(X'76$esc' AS TEXT), $now, $now);"
+    VALUES ($(sql_text "69$esc"), $(sql_text "$bad"),
+	1, $(sql_text "62$esc"), $(sql_text "76$esc"), $now, $now);" >/dev/null
 
 # No ESC, BEL or invalid UTF-8 in human output; returns the problems.
 term_safe() {
@@ -317,7 +329,7 @@ sys.exit("; ".join(why) or None)' "$1" || problem "$2 not terminal-safe"
 
 for c in "list" "list --state running" "list --state dead" "show 200" \
     "show 201" "status"; do
-	begin "$c: terminal escapes and invalid UTF-8 are neutralised"
+	begin "$c: $hostile are neutralised"
 	# shellcheck disable=SC2086
 	run $c
 	expect_rc 0
@@ -343,8 +355,8 @@ end
 # jobctl writes env as "NAME=VALUE\0"...; a row written by anything else
 # (an older or newer writer, a hand edit) may lack the final NUL.
 sql "INSERT INTO jobs (id, command, run_at, env, created_at, updated_at)
-    VALUES (300, 'env', $now, X'413d3100423d32', $now, $now);
-    UPDATE sqlite_sequence SET seq = max(seq, 300) WHERE name = 'jobs';"
+    VALUES (300, 'env', $now, $(sql_blob 413d3100423d32), $now, $now);
+    $(sql_seq_min jobs 300);" >/dev/null
 for c in "show 300 --json" "show 300" "list --json --limit 1"; do
 	begin "$c: an env blob without its final NUL is read safely"
 	# shellcheck disable=SC2086
@@ -383,15 +395,17 @@ begin "show --json: hostile text decodes to the stored text (U+FFFD for bad)"
 run show 200 --json
 python3 -c 'import json, sys
 d = json.load(sys.stdin)
-want = "echo \x1b[31mRED\x1b[0m \ufffd\ufffd tail\nsecond line\x1b]0;title\x07"
-e = "\x1b[2J\ufffd"
+bad = "\ufffd" * int(sys.argv[1])	# a character for each invalid byte
+want = "echo \x1b[31mRED\x1b[0m %s tail\nsecond line\x1b]0;title\x07" % bad
+e = "\x1b[2J" + bad[:1]
 got = (d["command"], d["queue"], d["idempotency_key"], d["env"], d["cwd"],
     d["user"], d["last_error"], d["lease_owner"], d["history"][0]["owner"],
     d["history"][0]["error"])
 exp = (want, "q" + e, "k" + e, {"X": e}, "/" + e, "u" + e, "e" + e, "o" + e,
     "o" + e, want)
 if got != exp:
-    sys.exit("%r" % (got,))' <"$T/.out" || problem "decoded text differs"
+    sys.exit("%r" % (got,))' "$nbad" <"$T/.out" ||
+    problem "decoded text differs"
 end
 
 # An option a job leaves unset shows the default in effect: jobd's own, or
