@@ -12,7 +12,7 @@
 # "FILE:LINE: reason; its schedules are unchanged".  Each row writes the
 # file into the schedules directory of a running jobd, sends SIGHUP, waits
 # for that line, and checks that no schedule came from the file and that
-# the .dump of the database, less the daemons table (heartbeats), did not
+# the database (lib.sh's dbdump: less the daemons' heartbeats) did not
 # change.  Some rows replace a good file that already has schedules: they
 # must stay exactly as they were.
 #
@@ -198,11 +198,6 @@ info "jobd.conf table: $NCONF rows"
 
 # --- schedule files -----------------------------------------------------------
 
-# The database less the daemons table, whose heartbeat moves.
-sdump() {
-	dsql 'PRAGMA user_version;' .dump | grep -v '^INSERT INTO daemons'
-}
-
 begin "schedule files: jobd starts with a good file and a CLI schedule"
 start_jobd jobd || :
 P=$JOBD_PID
@@ -227,7 +222,7 @@ badsched() {
 	NSCHED=$((NSCHED + 1))
 	begin "schedule file: $1"
 	[ -n "${MODE:-}" ] || chmod 644 "$SD/$2"
-	sdump >"$T/sdump0"
+	dbdump >"$T/sdump0"
 	_before=$(wc -l <"$LOG")
 	kill -HUP "$P"
 	if ! wait_until 10 "tail -n +$((_before + 1)) \"$LOG\" |
@@ -248,7 +243,7 @@ $(od -c "$T/.err" | head -3)"
 	    WHERE source = 'file:$SD/$2'")" = "${KEPT:-0}" ] ||
 	    problem "schedules from $2: $(dsql "SELECT name FROM schedules
 	    WHERE source = 'file:$SD/$2'" | tr '\n' ' ')"
-	sdump >"$T/sdump1"
+	dbdump >"$T/sdump1"
 	expect_same "$T/sdump0" "$T/sdump1" "database"
 	alive "$P" || problem "jobd exited"
 	[ -n "${KEEP:-}" ] || rm -f "$SD/$2"
