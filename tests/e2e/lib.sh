@@ -34,12 +34,13 @@
 #   sql_blob HEX          SQL for a blob literal: X'HEX', or a bytea
 #   sqlite_only NAME WHY  (PostgreSQL pass) SKIP case NAME: it is about
 #                         SQLite (WHY); returns 0 when it skipped
-#   dbdump [PATH]         the whole database as text, to compare: SQLite:
+#   dbdump [PATH]         the whole database as text, to compare, less
+#                         the daemons' rows (heartbeats): SQLite:
 #                         user_version, application_id and .dump;
-#                         PostgreSQL: pg_dump of $DB without the
-#                         sequences' positions (a failed insert uses up
-#                         ids there, and that changes nothing else) and
-#                         its random \restrict keys
+#                         PostgreSQL: the schema (columns, indexes, views,
+#                         triggers, functions) and every table's rows,
+#                         not the sequences' positions (a failed insert
+#                         uses up ids there, and that changes nothing else)
 #   db_sqlite3 DB ARG...  (SQLite only) sqlite3 ARG..., as DB's owner when
 #                         root and DB and its directory are another
 #                         user's (what sql, dbdump and dsql use)
