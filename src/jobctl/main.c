@@ -523,6 +523,7 @@ main(int argc, char **argv)
 		ctl.cmd = "__complete";
 		rc = cmd_complete(&ctl, argc, argv);
 		store_close(ctl.st);
+		free(ctl.db_missing);
 		return fflush(stdout) != 0 || ferror(stdout) ? EXIT_IOERR : rc;
 	}
 	if ((cmd = ctl_cmd_find(argv[0])) == NULL)
@@ -532,6 +533,7 @@ main(int argc, char **argv)
 	optind = 0;		/* glibc: reinitialise for the command */
 	rc = cmd->fn(&ctl, argc, argv);
 	store_close(ctl.st);
+	free(ctl.db_missing);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		ctl_warnx(&ctl, "writing output: %s", strerror(errno));
 		return rc != 0 ? rc : EXIT_IOERR;
