@@ -1463,9 +1463,12 @@ sched_reclaim(struct sched *s)
 	if (store_daemon_list(s->st, gone_one, &g) != 0)
 		sched_store_error(s, "listing daemons");
 	for (i = 0; i < g.n; i++) {
+		/* A batch not full was the last: no query to find none. */
 		reaped = 0;
-		while ((rc = sched_reap(s, now_ms(s), g.instances[i])) > 0)
-			reaped += rc;
+		do {
+			rc = sched_reap(s, now_ms(s), g.instances[i]);
+			reaped += rc > 0 ? rc : 0;
+		} while (rc == SCHED_REAP_BATCH);
 		if (rc < 0 || store_daemon_reclaim(s->st, g.instances[i],
 		    now_ms(s), &n) != 0) {
 			sched_store_error(s, "reclaiming leases of %s",
