@@ -495,7 +495,7 @@ end
 # 6. Three daemons, one set of promises.
 #
 
-begin "pg three daemons: 200 jobs each run once; a queue of concurrency 1 runs one at a time; each cron slot makes one job"
+begin "pg three daemons: 200 jobs each run once; a queue of concurrency 1 runs one at a time, one of rate 2/1s keeps one bucket; each cron slot makes one job"
 use_db "$(pg_newdb three)"
 for d in a b c; do
 	SCHED=$T/sched.$d
@@ -515,6 +515,10 @@ done
 SCHED= CONF=$T/jobd.conf
 run queue set serial --concurrency 1
 expect_rc 0
+# A rate of 2 a second is one bucket for all three daemons: a burst of
+# 2, then 2 a second; three buckets would start 6 at once.
+run queue set paced --rate 2/1s
+expect_rc 0
 [ "$(pq "SELECT count(*) FROM schedules WHERE name = 'every-minute'")" = 1 ] ||
     problem "schedules: $(pq 'SELECT name, source FROM schedules')"
 # Ten missed minutes, as after an outage of every daemon: catch-up "all"
@@ -527,6 +531,9 @@ $(cat "$T/ids200.err")"
 for i in $(seq 12); do
 	submit -q serial -- "echo \$\$ >>'$JOBPIDS'; sleep 0.1" || break
 done
+seq 12 | sed "s|.*|echo \$\$ >>'$JOBPIDS'|" | "$JOBCTL" submit --batch \
+    -q paced >/dev/null 2>"$T/paced.err" || problem "submit --batch -q \
+paced: $(cat "$T/paced.err")"
 smax=0
 serial_probe() {
 	_n=$(pq "SELECT count(*) FROM jobs WHERE queue = 'serial' AND
@@ -562,6 +569,20 @@ info "pg_backend: serial jobs ran on $(pq "SELECT count(DISTINCT owner)
     "$(pq "SELECT min(started_at - prev) FROM (SELECT a.started_at,
     lag(a.finished_at) OVER (ORDER BY a.started_at) AS prev FROM attempts a
     JOIN jobs j ON j.id = a.job_id WHERE j.queue = 'serial') x") ms"
+# In any second from one start on: at most the burst and a second's
+# refill, by the times the daemons recorded (the server's).
+n=$(pq "SELECT max(c) FROM (SELECT (SELECT count(*) FROM attempts b JOIN
+    jobs k ON k.id = b.job_id WHERE k.queue = 'paced' AND
+    b.started_at >= a.started_at AND b.started_at < a.started_at + 1000) c
+    FROM attempts a JOIN jobs j ON j.id = a.job_id
+    WHERE j.queue = 'paced') x")
+[ "${n:-9}" -le 4 ] || problem "$n paced jobs started within a second: \
+$(pq "SELECT a.owner || ' ' || a.started_at FROM attempts a JOIN jobs j ON
+    j.id = a.job_id WHERE j.queue = 'paced' ORDER BY a.started_at" |
+    tr '\n' ' ')"
+info "pg_backend: paced jobs ran on $(pq "SELECT count(DISTINCT owner)
+    FROM attempts a JOIN jobs j ON j.id = a.job_id
+    WHERE j.queue = 'paced'") daemons, at most $n in a second"
 # Each slot, from the first missed on, one job; no minute left out.
 out=$(pq "SELECT count(*), count(DISTINCT slot_at), min(slot_at),
     max(slot_at) FROM jobs WHERE schedule_id IS NOT NULL")
