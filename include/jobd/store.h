@@ -232,6 +232,14 @@ int	store_claim(struct store *st, const char *owner, int64_t now,
 	    int64_t lease_ms, size_t max, struct job *out, size_t *n);
 
 /*
+ * Whether the last claim may have left due jobs behind that other
+ * daemons' claims held at that moment (a backend whose claims run side
+ * by side): claim again shortly rather than at once, since the next
+ * due time still counts them.  Always false on SQLite.
+ */
+bool	store_claim_short(struct store *st);
+
+/*
  * The global max_running_per_user (jobd.conf) the claim applies and the
  * daemon's row records; 0: no limit.
  */

@@ -42,6 +42,18 @@
  *
  * store_claim_next() (the daemon's next wake-up) and store_job_why() use
  * the same functions, so what they say is what the claim does.
+ *
+ * Several daemons' claims at once (a backend with row_locks: PostgreSQL).
+ * Each claim locks the job it takes and passes over those another claim
+ * holds (FOR UPDATE SKIP LOCKED), so claims of a queue without limits run
+ * side by side.  A queue with limits is counted by one claim at a time:
+ * the claim locks it and reads it again before it starts a job there
+ * (cq_lock()); the daemon's own max_running_per_user, by one claim at a
+ * time of the daemons that set it.  A vtime another claim moved meanwhile
+ * gets this claim's advance on top (Q_CLAIM_QSAVE).  The queue rows are
+ * written last, in name order, after the rows the commit will lock
+ * (Q_CLAIM_QROWS), so that claims wait on each other in a line, never in
+ * a circle.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -62,10 +74,12 @@ struct cq {
 	double		 tokens;	/* the bucket's level now */
 	int64_t		 weight;
 	double		 vtime;		/* virtual time; pass max(vtime, vnow) */
+	double		 vtime0;	/* as read */
 	int64_t		 user_max;	/* 0: no limit */
 	int64_t		 running;	/* across all daemons */
 	bool		 out;		/* nothing more to start this turn */
 	bool		 dirty;		/* started a job: save vtime, tokens */
+	bool		 locked;	/* counted by this claim alone */
 };
 
 enum cq_block {
@@ -126,7 +140,7 @@ cq_read(struct store *st, struct stmt *s, int64_t now, struct cq *q)
 	q->weight = col_int(s, 8, 1);
 	if (q->weight < 1)
 		q->weight = 1;
-	q->vtime = db_col_double(s, 9);
+	q->vtime = q->vtime0 = db_col_double(s, 9);
 	q->user_max = col_int(s, 10, 0);
 	q->running = db_col_int(s, 11);
 	if ((q->name = strdup((const char *)db_col_text(s, 0))) ==
@@ -186,11 +200,13 @@ cq_token_at(const struct cq *q, int64_t now)
  * q's first startable job (dependencies met, predecessor ended, user
  * below the limits) in claim order among those due at now, in *id (0:
  * none); *next gets the earliest run_at of the startable jobs of any
- * priority (INT64_MAX: none), for the next wake-up.
+ * priority (INT64_MAX: none), for the next wake-up.  lock: for the claim,
+ * which takes the job (row_locks: locks it, passing over the jobs that
+ * other claims hold).
  */
 static int
-cq_head(struct store *st, const struct cq *q, int64_t now, int64_t *id,
-    int64_t *next)
+cq_head(struct store *st, const struct cq *q, int64_t now, bool lock,
+    int64_t *id, int64_t *next)
 {
 	struct stmt *pr, *pk;
 	int64_t prio = INT64_MIN, at;
@@ -199,7 +215,8 @@ cq_head(struct store *st, const struct cq *q, int64_t now, int64_t *id,
 	*id = 0;
 	*next = INT64_MAX;
 	if ((pr = store_stmt(st, Q_CLAIM_PRIO, &error)) == NULL ||
-	    (pk = store_stmt(st, Q_CLAIM_PICK, &error)) == NULL)
+	    (pk = store_stmt(st, lock ? Q_CLAIM_PICK : Q_CLAIM_PEEK,
+	    &error)) == NULL)
 		return error;
 	for (;;) {
 		db_bind_text(pr, 1, q->name);
@@ -327,7 +344,7 @@ claim_one(struct store *st, int64_t id, const char *owner, int64_t now,
 
 /* Keep q's vtime and bucket level after it started jobs. */
 static int
-cq_save(struct store *st, const struct cq *q, int64_t now)
+cq_save(struct store *st, const struct cq *q, int64_t now, double vnow)
 {
 	struct stmt *s;
 	int error = 0;
@@ -337,6 +354,8 @@ cq_save(struct store *st, const struct cq *q, int64_t now)
 	db_bind_text(s, 1, q->name);
 	db_bind_int(s, 2, now);
 	db_bind_double(s, 3, q->vtime);
+	db_bind_double(s, 6, q->vtime0);
+	db_bind_double(s, 7, vnow);
 	if (q->rate_n > 0) {
 		db_bind_double(s, 4, q->tokens);
 		db_bind_int(s, 5, now);
@@ -347,13 +366,102 @@ cq_save(struct store *st, const struct cq *q, int64_t now)
 	return store_run(st, s);
 }
 
+/* Whether the claim counts something of q's that others' claims move. */
+static bool
+cq_limited(const struct cq *q)
+{
+	return q->concurrency > 0 || q->rate_n > 0 || q->user_max > 0;
+}
+
+/*
+ * Run lock statement qn (of queue name; NULL: none): *got whether the
+ * lock is held now (got NULL: a lock that waits).
+ */
+static int
+claim_lock(struct store *st, enum store_stmt qn, const char *name,
+    bool *got)
+{
+	struct stmt *l;
+	int error = 0, rc;
+
+	if ((l = store_stmt(st, qn, &error)) == NULL)
+		return error;
+	if (name != NULL)
+		db_bind_text(l, 1, name);
+	if ((rc = db_step(l)) == DB_ROW && got != NULL)
+		*got = db_col_int(l, 0) != 0;
+	else if (rc != DB_ROW)
+		error = store_norow(st, rc);
+	db_reset(l);
+	return error;
+}
+
+/*
+ * On a backend whose claims run side by side, q's counts (running jobs,
+ * tokens, per-user) are only exact while this claim alone may start
+ * jobs there: lock the queue for the transaction, then read it again,
+ * with what the claims before committed.  The first such lock of a claim
+ * waits; a later one is only taken if free -- a claim holding one queue
+ * never waits for another, so two never wait on each other -- and a
+ * queue held by another claim is left to that one this time (1: locked
+ * and read again, q->out as it is now; 0: left).
+ */
+static int
+cq_lock(struct store *st, struct cq *q, int64_t now, bool wait)
+{
+	struct cq fresh;
+	bool got = true;
+	int error;
+
+	if ((error = claim_lock(st, wait ? Q_CLAIM_QLOCK : Q_CLAIM_QTRY,
+	    q->name, wait ? NULL : &got)) != 0)
+		return error;
+	if (!got) {
+		q->out = true;
+		return 0;
+	}
+	if ((error = cq_load(st, q->name, now, &fresh)) != 0) {
+		free(fresh.name);
+		return error;
+	}
+	free(q->name);
+	*q = fresh;
+	q->locked = true;
+	q->out = cq_block(q) != CQ_OK;
+	return 1;
+}
+
+/* Lock the rows of the queues whose pending count moved (Q_CLAIM_QROWS). */
+static int
+claim_rows(struct store *st)
+{
+	struct stmt *l;
+	int error = 0, rc;
+
+	if ((l = store_stmt(st, Q_CLAIM_QROWS, &error)) == NULL)
+		return error;
+	while ((rc = db_step(l)) == DB_ROW)
+		;
+	if (rc != DB_DONE)
+		error = store_err(st, rc);
+	db_reset(l);
+	return error;
+}
+
+static int
+cq_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cq *)a)->name,
+	    ((const struct cq *)b)->name);
+}
+
 int
 store_claim_locked(struct store *st, const char *owner, int64_t now,
     int64_t lease_ms, size_t max, struct job *out, size_t *n)
 {
 	struct stmt *s;
 	struct cq *qs = NULL, *q;
-	size_t nq = 0, cap = 0, i;
+	size_t nq = 0, cap = 0, i, nlocked = 0;
 	int64_t id, next;
 	double vnow, lastv = 0;
 	bool more = true;
@@ -367,6 +475,9 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 	*n = 0;
 	if ((error = claim_vnow(st, &vnow)) != 0 ||
 	    (s = store_stmt(st, Q_CLAIM_QNEXT, &error)) == NULL)
+		return error;
+	if (st->ops->row_locks && st->user_max > 0 &&
+	    (error = claim_lock(st, Q_CLAIM_ULOCK, NULL, NULL)) != 0)
 		return error;
 	while (*n < max) {
 		for (q = NULL, i = 0; i < nq; i++)
@@ -390,7 +501,16 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 		}
 		if (q == NULL)
 			break;
-		if ((error = cq_head(st, q, now, &id, &next)) != 0)
+		if (st->ops->row_locks && !q->locked && cq_limited(q)) {
+			if ((rc = cq_lock(st, q, now, nlocked == 0)) < 0) {
+				error = rc;
+				goto out;
+			}
+			if (rc == 0 || q->out)
+				continue;
+			nlocked++;
+		}
+		if ((error = cq_head(st, q, now, true, &id, &next)) != 0)
 			goto out;
 		if (id == 0) {
 			q->out = true;
@@ -411,9 +531,20 @@ store_claim_locked(struct store *st, const char *owner, int64_t now,
 		q->out = cq_block(q) != CQ_OK;
 	}
 	db_reset(s);
+	/*
+	 * In name order, after the rows of every queue that the commit
+	 * will lock: claims side by side wait on each other in a line.
+	 */
+	if (st->ops->row_locks && *n > 0 &&
+	    (error = claim_rows(st)) != 0)
+		goto out;
+	if (nq > 1)
+		qsort(qs, nq, sizeof(*qs), cq_name_cmp);
 	for (i = 0; i < nq; i++)
-		if (qs[i].dirty && (error = cq_save(st, &qs[i], now)) != 0)
+		if (qs[i].dirty &&
+		    (error = cq_save(st, &qs[i], now, vnow)) != 0)
 			goto out;
+	st->claim_short = st->ops->row_locks && *n < max;
 out:
 	db_reset(s);
 	cqs_free(qs, nq);
@@ -443,7 +574,7 @@ store_claim_next(struct store *st, int64_t now, int64_t *due)
 	while (*due > now && (rc = db_step(s)) == DB_ROW) {
 		if ((error = cq_read(st, s, now, &q)) != 0)
 			break;
-		error = cq_head(st, &q, now, &id, &next);
+		error = cq_head(st, &q, now, false, &id, &next);
 		free(q.name);
 		if (error != 0)
 			break;
@@ -466,6 +597,12 @@ store_claim(struct store *st, const char *owner, int64_t now,
 {
 	return store_finish_claim(st, NULL, 0, now, owner, lease_ms, max,
 	    out, n);
+}
+
+bool
+store_claim_short(struct store *st)
+{
+	return st->claim_short;
 }
 
 void

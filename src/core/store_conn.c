@@ -43,6 +43,7 @@ store_exit_code(int error)
 		return 77;		/* EX_NOPERM */
 	case -EBUSY:
 	case -EAGAIN:
+	case -EDEADLK:
 	case -ENOTCONN:
 	case -ECONNREFUSED:
 	case -ETIMEDOUT:
@@ -239,6 +240,8 @@ store_close(struct store *st)
 	if (st->ops != NULL)
 		st->ops->close(st);
 	store_notify_free(st);
+	store_metrics_drop(st);
+	free(st->tally);
 	free(st->path);
 	free(st);
 }

@@ -20,10 +20,12 @@
 #include <stdint.h>
 
 #include "jobd/job.h"
+#include "jobd/metrics.h"
 #include "jobd/store.h"
 
 enum store_stmt {
 	Q_BEGIN,
+	Q_BEGIN_CLAIM,
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q_KEY_FIND,
@@ -45,6 +47,11 @@ enum store_stmt {
 	Q_CLAIM_VNOW,
 	Q_CLAIM_PRIO,
 	Q_CLAIM_PICK,
+	Q_CLAIM_PEEK,
+	Q_CLAIM_QLOCK,
+	Q_CLAIM_QTRY,
+	Q_CLAIM_ULOCK,
+	Q_CLAIM_QROWS,
 	Q_CLAIM_QSAVE,
 	Q_CLAIM_USERS,
 	Q_WHY_JOB,
@@ -108,7 +115,6 @@ enum store_stmt {
 	Q_NOTIFY_INSERT,
 	Q_METRIC_ATTEMPT,
 	Q_METRIC_LAST_OK,
-	Q_METRIC_DEAD,
 	Q_METRIC_ADD,
 	Q_METRIC_JOBS,
 	Q_METRIC_ATTEMPTS,
@@ -192,6 +198,9 @@ enum store_txn {
 			   (heartbeats): its commit does not wait for the
 			   disk */
 	TXN_READ,	/* reads from one snapshot */
+	TXN_CLAIM,	/* a daemon's results and claim: a TXN_WRITE, which
+			   on a backend with row_locks may run beside other
+			   claims (never beside another kind of write) */
 };
 
 /*
@@ -212,6 +221,12 @@ struct stmt {
  */
 struct store_ops {
 	const char	*name;		/* "SQLite", "PostgreSQL" */
+	/*
+	 * Claims (TXN_CLAIM) of several daemons run at once: the claim
+	 * locks the rows it takes and the queues whose limits it counts
+	 * (store_claim.c).  False: one writer at a time, as SQLite.
+	 */
+	bool		 row_locks;
 	/* keep: the statement is kept for the store's life */
 	int		 (*prepare)(struct store *, const char *sql, bool keep,
 			    struct stmt **);
@@ -272,6 +287,29 @@ struct store_ops {
 	int		 (*server_ms)(struct store *, int64_t *);
 };
 
+/*
+ * A counter that the ended attempts of a transaction move, kept until
+ * store_metrics_flush() writes it just before the commit: the shared
+ * counter rows are then locked for the commit alone, and always in the
+ * same order, so that the claims of several daemons (row_locks) neither
+ * queue behind each other's counters for a whole transaction nor wait on
+ * each other in a circle.
+ */
+enum tally_kind {
+	TALLY_ATTEMPT,		/* metric_attempts (key: queue, outcome) */
+	TALLY_COUNTER,		/* metric_counters, added (name, label) */
+	TALLY_LATEST,		/* metric_counters, the greatest (name, label) */
+};
+
+struct tally {
+	enum tally_kind	 kind;
+	char		*key;		/* the queue, or the counter's name */
+	char		*sub;		/* the outcome, or the label */
+	int64_t		 n;		/* attempts; the value */
+	int64_t		 runs, run_ms;
+	int64_t		 b[METRICS_NBUCKETS];
+};
+
 /* The store: one connection to one database. */
 struct store {
 	const struct store_ops	*ops;
@@ -287,6 +325,9 @@ struct store {
 	int64_t			 user_max;	/* store_set_user_max(); 0 */
 	store_decide_fn		 decide;	/* store_set_decide(); NULL */
 	void			*decide_arg;
+	struct tally		*tally;		/* store_metrics_end(), till */
+	size_t			 ntally, tallycap; /* store_metrics_flush() */
+	bool			 claim_short;	/* store_claim_short() */
 	char			 errmsg[512];
 	char			 full[512];	/* a cron slot's queue is full:
 						   store_fire()'s reason */
@@ -564,13 +605,19 @@ int		 store_each_job(struct store *st, struct stmt *s,
 
 /*
  * Metrics counters (store_metrics.c), inside the caller's write
- * transaction.  store_metrics_end(): attempt e ended (its job still in
- * jobs): count it by queue and outcome, its run in the duration
- * histogram, a success of its schedule, its death.  store_metrics_add():
- * add n to counter name of label.
+ * transaction.  store_metrics_end(): attempt e of a job of queue, of
+ * schedule sched (NULL: none), ended: count it by queue and outcome, its
+ * run in the duration histogram, a success of its schedule, its death --
+ * tallied in the store until store_metrics_flush() writes the tally,
+ * which the transaction does just before its commit;
+ * store_metrics_drop() forgets it (a rollback).  store_metrics_add():
+ * add n to counter name of label, at once.
  */
 int		 store_metrics_end(struct store *st,
-		    const struct attempt_end *e);
+		    const struct attempt_end *e, const char *queue,
+		    const char *sched);
+int		 store_metrics_flush(struct store *st);
+void		 store_metrics_drop(struct store *st);
 int		 store_metrics_add(struct store *st, const char *name,
 		    const char *label, int64_t n);
 

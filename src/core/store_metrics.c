@@ -6,7 +6,12 @@
  * Counters live in metric_attempts and metric_counters (schema
  * 012_metrics.sql), one UPSERT per thing counted, in the caller's write
  * transaction: they commit with what they count or not at all, and
- * deleting old jobs, attempts or ledger rows never lowers them.  Jobs by
+ * deleting old jobs, attempts or ledger rows never lowers them.  The
+ * counts of ended attempts are tallied first and written together just
+ * before the commit, in key order (store_metrics_flush()): on a backend
+ * whose claims run side by side, a counter row is then locked for as
+ * long as the commit takes, and two claims never wait on each other's
+ * counters in a circle.  Jobs by
  * queue and state are kept in metric_jobs by triggers.  Reading them all
  * walks those small tables, the due pending jobs and the schedules.
  *
@@ -40,44 +45,147 @@ outcome_ran(const char *outcome)
 	    strcmp(outcome, "timeout") == 0;
 }
 
-int
-store_metrics_end(struct store *st, const struct attempt_end *e)
+/* The tally entry of kind, key, sub; a new one at zero; NULL: ENOMEM. */
+static struct tally *
+tally_get(struct store *st, enum tally_kind kind, const char *key,
+    const char *sub)
 {
-	struct stmt *s;
+	struct tally *t;
+	size_t i, cap;
+
+	for (i = 0; i < st->ntally; i++) {
+		t = &st->tally[i];
+		if (t->kind == kind && strcmp(t->key, key) == 0 &&
+		    strcmp(t->sub, sub) == 0)
+			return t;
+	}
+	if (st->ntally == st->tallycap) {
+		cap = st->tallycap == 0 ? 8 : 2 * st->tallycap;
+		if ((t = realloc(st->tally, cap * sizeof(*t))) == NULL)
+			return NULL;
+		st->tally = t;
+		st->tallycap = cap;
+	}
+	t = &st->tally[st->ntally];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->key = strdup(key);
+	t->sub = strdup(sub);
+	if (t->key == NULL || t->sub == NULL) {
+		free(t->key);
+		free(t->sub);
+		return NULL;
+	}
+	st->ntally++;
+	return t;
+}
+
+int
+store_metrics_end(struct store *st, const struct attempt_end *e,
+    const char *queue, const char *sched)
+{
+	struct tally *t;
 	int64_t d = 0;
 	bool ran;
-	int b, error = 0, i;
+	int b;
 
 	ran = outcome_ran(e->outcome) && e->started_at != 0;
 	if (ran)
 		d = e->finished_at > e->started_at ?
 		    e->finished_at - e->started_at : 0;
-	if ((s = store_stmt(st, Q_METRIC_ATTEMPT, &error)) == NULL)
-		return error;
-	db_bind_int(s, 1, e->job_id);
-	db_bind_text(s, 2, e->outcome);
-	db_bind_int(s, 3, ran ? 1 : 0);
-	db_bind_int(s, 4, d);
-	b = ran ? bucket_of(d) : -1;
-	for (i = 0; i < METRICS_NBUCKETS; i++)
-		db_bind_int(s, 5 + i, i == b ? 1 : 0);
-	if ((error = store_run(st, s)) != 0)
-		return error;
-
-	if (e->action == END_DONE) {
-		if ((s = store_stmt(st, Q_METRIC_LAST_OK, &error)) == NULL)
-			return error;
-		db_bind_int(s, 1, e->job_id);
-		db_bind_int(s, 2, e->finished_at);
-		return store_run(st, s);
+	if ((t = tally_get(st, TALLY_ATTEMPT, queue, e->outcome)) == NULL)
+		goto oom;
+	t->n++;
+	if (ran) {
+		t->runs++;
+		t->run_ms += d;
+		if ((b = bucket_of(d)) < METRICS_NBUCKETS)
+			t->b[b]++;
+	}
+	if (e->action == END_DONE && sched != NULL) {
+		if ((t = tally_get(st, TALLY_LATEST, "last_success",
+		    sched)) == NULL)
+			goto oom;
+		if (e->finished_at > t->n)
+			t->n = e->finished_at;
 	}
 	if (e->action == END_DEAD) {
-		if ((s = store_stmt(st, Q_METRIC_DEAD, &error)) == NULL)
-			return error;
-		db_bind_int(s, 1, e->job_id);
-		return store_run(st, s);
+		if ((t = tally_get(st, TALLY_COUNTER, "dead", queue)) == NULL)
+			goto oom;
+		t->n++;
 	}
 	return 0;
+oom:
+	return store_seterr(st, -ENOMEM, "out of memory");
+}
+
+static int
+tally_cmp(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+	int c;
+
+	/* metric_attempts before metric_counters, each by its key. */
+	if ((x->kind == TALLY_ATTEMPT) != (y->kind == TALLY_ATTEMPT))
+		return x->kind == TALLY_ATTEMPT ? -1 : 1;
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return c;
+	return strcmp(x->sub, y->sub);
+}
+
+void
+store_metrics_drop(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->ntally; i++) {
+		free(st->tally[i].key);
+		free(st->tally[i].sub);
+	}
+	st->ntally = 0;
+}
+
+int
+store_metrics_flush(struct store *st)
+{
+	struct tally *t;
+	struct stmt *s;
+	size_t i;
+	int error = 0, k;
+
+	qsort(st->tally, st->ntally, sizeof(*st->tally), tally_cmp);
+	for (i = 0; i < st->ntally && error == 0; i++) {
+		t = &st->tally[i];
+		switch (t->kind) {
+		case TALLY_ATTEMPT:
+			if ((s = store_stmt(st, Q_METRIC_ATTEMPT,
+			    &error)) == NULL)
+				break;
+			db_bind_text(s, 1, t->key);
+			db_bind_text(s, 2, t->sub);
+			db_bind_int(s, 3, t->n);
+			db_bind_int(s, 4, t->runs);
+			db_bind_int(s, 5, t->run_ms);
+			for (k = 0; k < METRICS_NBUCKETS; k++)
+				db_bind_int(s, 6 + k, t->b[k]);
+			error = store_run(st, s);
+			break;
+		case TALLY_LATEST:
+			if ((s = store_stmt(st, Q_METRIC_LAST_OK,
+			    &error)) == NULL)
+				break;
+			db_bind_text(s, 1, t->key);
+			db_bind_text(s, 2, t->sub);
+			db_bind_int(s, 3, t->n);
+			error = store_run(st, s);
+			break;
+		case TALLY_COUNTER:
+			error = store_metrics_add(st, t->key, t->sub, t->n);
+			break;
+		}
+	}
+	store_metrics_drop(st);
+	return error;
 }
 
 int

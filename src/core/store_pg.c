@@ -15,18 +15,20 @@
  *
  * Transactions: a write transaction takes one advisory lock of the
  * database (store_pgsql.c's Q_BEGIN) before anything else, so writers run
- * one at a time, as on SQLite: the claim's counts, a cron slot's ledger
- * and the fence are then decided as they are there, by one writer that
- * sees every commit before it.  Row locks (a claim by FOR UPDATE SKIP
- * LOCKED) would let claims overlap, but a claim here also records the
- * finished attempts, releases dependents, moves queue counters and the
- * stride scheduler's virtual times, all of which one writer at a time
- * keeps exact without a second locking scheme; measured, the lock is not
- * what limits several daemons (bench/RESULTS.md, 9. PostgreSQL: `true`
- * jobs run 1.97 x faster with two daemons than with one).  A read
- * transaction is REPEATABLE READ:
- * one snapshot.  Times are the callers' (UTC ms), as on SQLite; a daemon's
- * clock runs on the server's time (sched_sync_clock()).
+ * one at a time, as on SQLite: a cron slot's ledger, a submission's
+ * limits, a cancel, the reaper are decided as they are there, by one
+ * writer that sees every commit before it.  The exception is the
+ * daemons' claims (TXN_CLAIM: the finished attempts and the claim that
+ * follows, store_finish_claim()), the transactions that several daemons
+ * make all the time: they take that lock shared (Q_BEGIN_CLAIM), so they
+ * run beside each other and never beside another writer, and lock what
+ * they share instead -- each job they take FOR UPDATE SKIP LOCKED, each
+ * queue whose limits they count (store_claim.c), the counters they move
+ * just before the commit in one order (store_metrics_flush()).  A
+ * deadlock between two claims (rows of dependents, say) is -EDEADLK,
+ * and the store runs the claim again.  A read transaction is REPEATABLE
+ * READ: one snapshot.  Times are the callers' (UTC ms), as on SQLite; a
+ * daemon's clock runs on the server's time (sched_sync_clock()).
  *
  * Errors: SQLSTATE classes become negative errnos in pg_err() alone; a
  * lost connection is -ENOTCONN.  Messages name the database by its
@@ -203,12 +205,17 @@ pg_err(struct store *st, const PGresult *res)
 		return -EINVAL;
 	if (strcmp(state, "55P03") == 0) {	/* lock not available */
 		snprintf(st->errmsg, sizeof(st->errmsg), "database is locked "
-		    "by another writer (waited %d s)", PG_LOCK_WAIT_MS / 1000);
+		    "by another transaction (waited %d s)",
+		    PG_LOCK_WAIT_MS / 1000);
 		return -EBUSY;
 	}
 	if (strcmp(state, "40001") == 0 ||	/* serialization failure */
-	    strcmp(state, "40P01") == 0 ||	/* deadlock */
-	    strcmp(state, "57014") == 0)	/* statement timeout */
+	    strcmp(state, "40P01") == 0) {	/* deadlock */
+		snprintf(st->errmsg, sizeof(st->errmsg), "transaction "
+		    "undone, in a deadlock with another daemon's: %s", words);
+		return -EDEADLK;
+	}
+	if (strcmp(state, "57014") == 0)	/* statement timeout */
 		return -EBUSY;
 	if (strcmp(state, "25006") == 0)	/* read-only transaction */
 		return -EROFS;
@@ -854,12 +861,13 @@ pg_begin(struct store *st, enum store_txn kind)
 		return error;
 	case TXN_LIGHT:
 	case TXN_WRITE:
+	case TXN_CLAIM:
 	default:
 		snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ "
 		    "COMMITTED; SET LOCAL lock_timeout = %d; %s%s",
 		    PG_LOCK_WAIT_MS, kind == TXN_LIGHT ?
 		    "SET LOCAL synchronous_commit = off; " : "",
-		    store_pg_sql[Q_BEGIN]);
+		    store_pg_sql[kind == TXN_CLAIM ? Q_BEGIN_CLAIM : Q_BEGIN]);
 		if ((error = pg_exec(st, sql)) != 0 &&
 		    pq.transactionStatus(pgc(st)->conn) != PQTRANS_IDLE)
 			(void)pg_exec(st, "ROLLBACK");
@@ -1028,6 +1036,7 @@ pg_close(struct store *st)
 
 static const struct store_ops pg_ops = {
 	.name = "PostgreSQL",
+	.row_locks = true,
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,
 	.step = pg_step,

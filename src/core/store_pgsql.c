@@ -38,6 +38,9 @@
 
 /* The "jobd" application id: the key of the writers' advisory lock. */
 #define PG_WRITE_LOCK	"1785684580"
+/* The claims' locks: users (one key), queues ("jobq", the name's hash). */
+#define PG_USERS_LOCK	"1785684581"
+#define PG_QUEUE_LOCK	"1785684593"
 
 /*
  * A pending job held back by overlap = queue (NOT_BLOCKED).  Without
@@ -86,6 +89,13 @@
 	"AND ($4::bigint = 0 OR (SELECT count(*) FROM jobs r "		\
 	"WHERE r.state = 'running' "					\
 	"AND r.run_as IS NOT DISTINCT FROM jobs.run_as) < $4::bigint) "
+
+/* The claim's pick (CLAIM_PICK), without a lock. */
+#define PG_CLAIM_PICK							\
+	"SELECT id, run_at FROM jobs "					\
+	"WHERE state = 'pending' AND waiting = 0 AND queue = $1 "	\
+	"  AND priority = $2 AND " PG_NOT_BLOCKED "AND " PG_USER_OK	\
+	"ORDER BY run_at, id LIMIT 1 "
 
 #define PG_NEXT_EXPIRY							\
 	"SELECT lease_expires_at FROM jobs "				\
@@ -191,6 +201,13 @@ const char *const store_pg_sql[Q_MAX] = {
 	 * this, in one string (store_pg.c, pg_begin()).
 	 */
 	[Q_BEGIN] = "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")",
+	/*
+	 * A daemon's claim (TXN_CLAIM) takes the same lock shared: claims
+	 * run side by side, each locking the rows it takes and the queues it
+	 * counts (store_claim.c), and every other writer still alone.
+	 */
+	[Q_BEGIN_CLAIM] = "SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK
+	    ")",
 	[Q_KEY_FIND] =
 	    "WITH j AS ("
 	    "SELECT " PG_KEY_JOB_COLS ", CASE WHEN state IN ('done', "
@@ -280,11 +297,52 @@ const char *const store_pg_sql[Q_MAX] = {
 	[Q_CLAIM_QUEUE] =
 	    "SELECT x.n, " PG_CLAIM_QCOLS("x.n")
 	    "FROM (SELECT $1::text AS n) x LEFT JOIN queues q ON q.name = x.n",
-	[Q_CLAIM_PICK] =
-	    "SELECT id, run_at FROM jobs "
-	    "WHERE state = 'pending' AND waiting = 0 AND queue = $1 "
-	    "  AND priority = $2 AND " PG_NOT_BLOCKED "AND " PG_USER_OK
-	    "ORDER BY run_at, id LIMIT 1",
+	/*
+	 * The claim's pick locks the job it returns and passes over those
+	 * that other claims hold, as far as the next one; the same read for
+	 * the next due time and jobctl's why (a read transaction) locks
+	 * nothing.
+	 */
+	[Q_CLAIM_PICK] = PG_CLAIM_PICK "FOR UPDATE OF jobs SKIP LOCKED",
+	[Q_CLAIM_PEEK] = PG_CLAIM_PICK,
+	/*
+	 * A queue whose limits the claim counts (concurrency, rate,
+	 * max_running_per_user) is counted by one claim at a time: a lock of
+	 * the transaction on its name, waited for (QLOCK) or only taken if
+	 * free (QTRY).  ULOCK: the daemon's own max_running_per_user counts
+	 * a user's jobs in every queue, one claim at a time.
+	 */
+	[Q_CLAIM_QLOCK] = "SELECT pg_advisory_xact_lock(" PG_QUEUE_LOCK ", "
+	    "hashtext($1::text)), 1",
+	[Q_CLAIM_QTRY] = "SELECT pg_try_advisory_xact_lock(" PG_QUEUE_LOCK
+	    ", hashtext($1::text))::int",
+	[Q_CLAIM_ULOCK] = "SELECT pg_advisory_xact_lock(" PG_USERS_LOCK "), 1",
+	/*
+	 * Before the claim writes queue rows: every queue whose pending
+	 * count it moved, which the commit's fold locks too, locked now in
+	 * the fold's order (schema/postgresql/003_ready_at_commit.sql).
+	 */
+	[Q_CLAIM_QROWS] =
+	    "SELECT name FROM queues WHERE name IN (SELECT queue "
+	    "FROM metric_jobs_delta WHERE state = 'pending') "
+	    "ORDER BY name FOR UPDATE",
+	/*
+	 * The fence locks the job: a reaper recording an expired lease as
+	 * lost and its daemon, late, recording the result both run as claims,
+	 * side by side; the second waits, then finds the job moved on.
+	 */
+	[Q_FENCE] =
+	    "SELECT j.cancel_requested, j.queue, (SELECT s.name "
+	    "FROM schedules s WHERE s.id = j.schedule_id) FROM jobs j "
+	    "WHERE j.id = $1 AND j.attempts = $2 AND j.lease_owner = $3 "
+	    "  AND j.state = 'running' FOR UPDATE OF j",
+	[Q_CLAIM_QSAVE] =
+	    "INSERT INTO queues (name, updated_at, vtime, tokens, tokens_at) "
+	    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET "
+	    "vtime = CASE WHEN queues.vtime = $6::float8 "
+	    "THEN excluded.vtime ELSE greatest(queues.vtime, $7::float8) + "
+	    "(excluded.vtime - greatest($6::float8, $7::float8)) END, "
+	    "tokens = excluded.tokens, tokens_at = excluded.tokens_at",
 	[Q_CLAIM_USERS] =
 	    "SELECT (SELECT count(*) FROM jobs r "
 	    "  WHERE r.state = 'running' "
@@ -413,10 +471,9 @@ const char *const store_pg_sql[Q_MAX] = {
 	[Q_METRIC_ATTEMPT] =
 	    "INSERT INTO metric_attempts (queue, outcome, n, runs, run_ms, "
 	    "b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11) "
-	    "SELECT queue, $2, 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-	    "$13, $14, $15, $16 "
-	    "FROM jobs WHERE id = $1 ON CONFLICT (queue, outcome) "
-	    "DO UPDATE SET n = metric_attempts.n + 1, "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+	    "$14, $15, $16, $17) ON CONFLICT (queue, outcome) "
+	    "DO UPDATE SET n = metric_attempts.n + excluded.n, "
 	    "runs = metric_attempts.runs + excluded.runs, "
 	    "run_ms = metric_attempts.run_ms + excluded.run_ms, "
 	    "b0 = metric_attempts.b0 + excluded.b0, "
@@ -433,15 +490,8 @@ const char *const store_pg_sql[Q_MAX] = {
 	    "b11 = metric_attempts.b11 + excluded.b11",
 	[Q_METRIC_LAST_OK] =
 	    "INSERT INTO metric_counters (name, label, value) "
-	    "SELECT 'last_success', s.name, $2 FROM jobs j "
-	    "JOIN schedules s ON s.id = j.schedule_id WHERE j.id = $1 "
-	    "ON CONFLICT (name, label) DO UPDATE SET "
+	    "VALUES ($1, $2, $3) ON CONFLICT (name, label) DO UPDATE SET "
 	    "value = greatest(metric_counters.value, excluded.value)",
-	[Q_METRIC_DEAD] =
-	    "INSERT INTO metric_counters (name, label, value) "
-	    "SELECT 'dead', queue, 1 FROM jobs WHERE id = $1 "
-	    "ON CONFLICT (name, label) DO UPDATE SET "
-	    "value = metric_counters.value + 1",
 	[Q_METRIC_ADD] =
 	    "INSERT INTO metric_counters (name, label, value) "
 	    "VALUES ($1, $2, $3) "

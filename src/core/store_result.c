@@ -4,6 +4,7 @@
  * claim that follows them, and jobctl's side of the dead-letter table.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "jobd/crash.h"
 #include "store_impl.h"
@@ -13,7 +14,8 @@ static int
 store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 {
 	struct stmt *s;
-	bool cancel = false;
+	char *queue = NULL, *sched = NULL;
+	bool cancel = false, oom = false;
 	const char *state;
 	int error = 0, rc;
 
@@ -24,12 +26,20 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	db_bind_int(s, 2, e->attempt);
 	db_bind_text(s, 3, e->owner);
 	rc = db_step(s);
-	if (rc == DB_ROW)
+	if (rc == DB_ROW) {
 		cancel = db_col_int(s, 0) != 0;
+		queue = col_strdup(s, 1, &oom);
+		sched = col_strdup(s, 2, &oom);
+	}
 	db_reset(s);
 	if (rc != DB_ROW && rc != DB_DONE)
 		return store_err(st, rc);
 	e->applied = rc == DB_ROW;
+	if (oom || (e->applied && queue == NULL)) {
+		free(queue);
+		free(sched);
+		return store_seterr(st, -ENOMEM, "out of memory");
+	}
 	if (!e->applied) {
 		if ((s = store_stmt(st, Q_LATE_ATTEMPT, &error)) == NULL)
 			return error;
@@ -43,6 +53,12 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	e->cancel_requested = cancel;
 	if (st->decide != NULL)
 		st->decide(e, st->decide_arg);
+	/* Its counters, tallied for the commit. */
+	error = store_metrics_end(st, e, queue, sched);
+	free(queue);
+	free(sched);
+	if (error != 0)
+		return error;
 
 	/* The attempt row. */
 	if ((s = store_stmt(st, Q_END_ATTEMPT, &error)) == NULL)
@@ -73,9 +89,6 @@ store_end_one(struct store *st, struct attempt_end *e, int64_t now)
 	error = store_run(st, s);
 	db_clear(s);
 	if (error != 0)
-		return error;
-	/* Its counters, with it: the job is still in jobs. */
-	if ((error = store_metrics_end(st, e)) != 0)
 		return error;
 
 	/* The job. */
@@ -161,8 +174,18 @@ store_finish(struct store *st, struct attempt_end *ends, size_t n,
 	return store_finish_claim(st, ends, n, now, NULL, 0, 0, NULL, &got);
 }
 
-int
-store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
+/* How often a claim undone by a deadlock with another's runs again. */
+#define CLAIM_TRIES	3
+
+/* The daemon's choice, kept to run a claim again from the start. */
+struct end_choice {
+	enum end_action	 action;
+	int64_t		 run_at;
+	const char	*reason;
+};
+
+static int
+finish_claim_once(struct store *st, struct attempt_end *ends, size_t n,
     int64_t now, const char *owner, int64_t lease_ms, size_t max,
     struct job *out, size_t *got)
 {
@@ -170,9 +193,7 @@ store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
 	int error;
 
 	*got = 0;
-	if (n == 0 && max == 0)
-		return 0;
-	if ((error = store_begin(st)) != 0)
+	if ((error = store_begin_txn(st, TXN_CLAIM)) != 0)
 		return error;
 	for (i = 0; i < n; i++)
 		if ((error = store_end_one(st, &ends[i], now)) != 0)
@@ -180,14 +201,59 @@ store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
 	if (max > 0 && (error = store_claim_locked(st, owner, now, lease_ms,
 	    max, out, got)) != 0)
 		goto fail;
-	if ((error = store_commit(st)) != 0)
+	if ((error = store_metrics_flush(st)) != 0 ||
+	    (error = store_commit(st)) != 0)
 		goto fail;
 	return 0;
 fail:
+	store_metrics_drop(st);
 	store_rollback(st);
 	for (i = 0; i < *got; i++)
 		job_clear(&out[i]);
 	*got = 0;
+	return error;
+}
+
+int
+store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
+    int64_t now, const char *owner, int64_t lease_ms, size_t max,
+    struct job *out, size_t *got)
+{
+	struct end_choice *was = NULL;
+	size_t i;
+	int error, try;
+
+	*got = 0;
+	st->claim_short = false;
+	if (n == 0 && max == 0)
+		return 0;
+	/*
+	 * Claims that run side by side (row_locks) may deadlock on the rows
+	 * of a dependent job, say: the server undoes one, which then runs
+	 * again, with the daemon's choices as they came in.
+	 */
+	if (st->ops->row_locks && n > 0) {
+		if ((was = calloc(n, sizeof(*was))) == NULL)
+			return store_seterr(st, -ENOMEM, "out of memory");
+		for (i = 0; i < n; i++) {
+			was[i].action = ends[i].action;
+			was[i].run_at = ends[i].run_at;
+			was[i].reason = ends[i].reason;
+		}
+	}
+	for (try = 1;; try++) {
+		error = finish_claim_once(st, ends, n, now, owner, lease_ms,
+		    max, out, got);
+		if (error != -EDEADLK || !st->ops->row_locks ||
+		    try == CLAIM_TRIES)
+			break;
+		for (i = 0; i < n; i++) {
+			ends[i].action = was[i].action;
+			ends[i].run_at = was[i].run_at;
+			ends[i].reason = was[i].reason;
+		}
+	}
+	free(was);
 	return error;
 }
 

@@ -77,6 +77,15 @@
 	"(?4 = 0 OR (SELECT count(*) FROM jobs r INDEXED BY "		\
 	"jobs_running_queue WHERE r.state = 'running' AND "		\
 	"r.run_as IS jobs.run_as) < ?4) "
+/*
+ * A queue's first startable job of one priority (store_claim.c's
+ * cq_head()): ?1 the queue, ?2 the priority, ?3 and ?4 as USER_OK.
+ */
+#define CLAIM_PICK							\
+	"SELECT id, run_at FROM jobs INDEXED BY jobs_claim "		\
+	"WHERE state = 'pending' AND waiting = 0 AND queue = ?1 "	\
+	"  AND priority = ?2 AND " NOT_BLOCKED "AND " USER_OK		\
+	"ORDER BY run_at, id LIMIT 1"
 #define SQL_NEXT_EXPIRY							\
 	"SELECT lease_expires_at FROM jobs INDEXED BY jobs_running_lease "\
 	"WHERE state = 'running' ORDER BY lease_expires_at LIMIT 1"
@@ -178,6 +187,7 @@
 
 const char *const store_sql[Q_MAX] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_BEGIN_CLAIM] = "BEGIN IMMEDIATE",	/* one writer: as any */
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
 	/*
@@ -302,16 +312,24 @@ const char *const store_sql[Q_MAX] = {
 	    "SELECT priority FROM jobs INDEXED BY jobs_claim "
 	    "WHERE state = 'pending' AND waiting = 0 AND queue = ?1 "
 	    "  AND priority >= ?2 ORDER BY priority LIMIT 1",
-	[Q_CLAIM_PICK] =
-	    "SELECT id, run_at FROM jobs INDEXED BY jobs_claim "
-	    "WHERE state = 'pending' AND waiting = 0 AND queue = ?1 "
-	    "  AND priority = ?2 AND " NOT_BLOCKED "AND " USER_OK
-	    "ORDER BY run_at, id LIMIT 1",
+	[Q_CLAIM_PICK] = CLAIM_PICK,
+	[Q_CLAIM_PEEK] = CLAIM_PICK,
+	/* One writer at a time: the claim has nothing to lock. */
+	[Q_CLAIM_QLOCK] = "SELECT 1",
+	[Q_CLAIM_QTRY] = "SELECT 1",
+	[Q_CLAIM_ULOCK] = "SELECT 1",
+	[Q_CLAIM_QROWS] = "SELECT 1",
+	/*
+	 * ?6: the vtime the claim read, ?7: vnow.  A queue whose vtime moved
+	 * since (another daemon's claim started jobs there: row_locks) gets
+	 * this claim's advance on top of that one's.
+	 */
 	[Q_CLAIM_QSAVE] =
 	    "INSERT INTO queues (name, updated_at, vtime, tokens, tokens_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
-	    "vtime = excluded.vtime, tokens = excluded.tokens, "
-	    "tokens_at = excluded.tokens_at",
+	    "vtime = CASE WHEN vtime = ?6 THEN excluded.vtime "
+	    "ELSE max(vtime, ?7) + (excluded.vtime - max(?6, ?7)) END, "
+	    "tokens = excluded.tokens, tokens_at = excluded.tokens_at",
 	[Q_CLAIM_USERS] =
 	    "SELECT (SELECT count(*) FROM jobs r INDEXED BY "
 	    "  jobs_running_queue WHERE r.state = 'running' "
@@ -376,10 +394,12 @@ const char *const store_sql[Q_MAX] = {
 	    "WHERE state = 'running' AND lease_owner = ?1 "
 	    "  AND cancel_requested = 1",
 	[Q_DATA_VERSION] = "PRAGMA data_version",
+	/* And what the counters of the end need: queue, schedule. */
 	[Q_FENCE] =
-	    "SELECT cancel_requested FROM jobs "
-	    "WHERE id = ?1 AND attempts = ?2 AND lease_owner = ?3 "
-	    "  AND state = 'running'",
+	    "SELECT j.cancel_requested, j.queue, (SELECT s.name "
+	    "FROM schedules s WHERE s.id = j.schedule_id) FROM jobs j "
+	    "WHERE j.id = ?1 AND j.attempts = ?2 AND j.lease_owner = ?3 "
+	    "  AND j.state = 'running'",
 	[Q_END_JOB] =
 	    "UPDATE jobs SET state = ?2, run_at = coalesce(?3, run_at), "
 	    "attempts = attempts - ?4, lease_owner = NULL, "
@@ -534,9 +554,8 @@ const char *const store_sql[Q_MAX] = {
 	[Q_METRIC_ATTEMPT] =
 	    "INSERT INTO metric_attempts (queue, outcome, n, runs, run_ms, "
 	    "b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11) "
-	    "SELECT queue, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	    "?13, ?14, ?15, ?16 "
-	    "FROM jobs WHERE id = ?1 ON CONFLICT DO UPDATE SET n = n + 1, "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17) ON CONFLICT DO UPDATE SET n = n + excluded.n, "
 	    "runs = runs + excluded.runs, run_ms = run_ms + excluded.run_ms, "
 	    "b0 = b0 + excluded.b0, b1 = b1 + excluded.b1, "
 	    "b2 = b2 + excluded.b2, b3 = b3 + excluded.b3, "
@@ -546,13 +565,8 @@ const char *const store_sql[Q_MAX] = {
 	    "b10 = b10 + excluded.b10, b11 = b11 + excluded.b11",
 	[Q_METRIC_LAST_OK] =
 	    "INSERT INTO metric_counters (name, label, value) "
-	    "SELECT 'last_success', s.name, ?2 FROM jobs j "
-	    "JOIN schedules s ON s.id = j.schedule_id WHERE j.id = ?1 "
+	    "VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT DO UPDATE SET value = max(value, excluded.value)",
-	[Q_METRIC_DEAD] =
-	    "INSERT INTO metric_counters (name, label, value) "
-	    "SELECT 'dead', queue, 1 FROM jobs WHERE id = ?1 "
-	    "ON CONFLICT DO UPDATE SET value = value + 1",
 	[Q_METRIC_ADD] =
 	    "INSERT INTO metric_counters (name, label, value) "
 	    "VALUES (?1, ?2, ?3) "

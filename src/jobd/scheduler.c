@@ -74,6 +74,7 @@
 #include "jobd/workers.h"
 
 #define SCHED_RETRY_MS		1000	/* after a store error, doubling */
+#define SCHED_SHORT_MS		20	/* after a claim that others held */
 #define SCHED_BACKOFF_MAX_MS	30000	/* ... up to this */
 #define EXIT_DB_GONE		69	/* EX_UNAVAILABLE: database deleted */
 #define EXIT_DB_UNTRUSTED	77	/* EX_NOPERM: others could write it */
@@ -874,6 +875,13 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 		failed = true;
 	}
 	next = s->next_heartbeat;
+	/*
+	 * A due job that the claim left to another daemon's claim, which
+	 * held it then, is still due for the store: look again when that
+	 * claim is over rather than at once, over and over.
+	 */
+	if (t.due <= now && store_claim_short(s->st))
+		t.due = now + SCHED_SHORT_MS;
 	if (!s->draining && s->running.n < sched_capacity(s) && t.due < next)
 		next = t.due;
 	/* An expired lease we did not reap is one of ours: not urgent. */

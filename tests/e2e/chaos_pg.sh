@@ -250,6 +250,10 @@ end
 info "chaos_pg: attempts per daemon instance: $(dsql "SELECT count(*)
     FROM attempts GROUP BY owner ORDER BY 1 DESC" | tr '\n' ' ')"
 info "chaos_pg: attempts in flight at the $K_DONE kills: $INFLIGHT"
+# Claims run side by side: how often the server undid one in a deadlock
+# (the daemon runs it again), from the server's own log.
+info "chaos_pg: claims undone by a deadlock: $(grep -c 'deadlock detected' \
+    "${PG_LOG:-/dev/null}" 2>/dev/null)"
 analyze "$DB" "$IDS" "$N" "$INFLIGHT" chaos_pg "$T/slots"
 concurrent_copies chaos_pg "cgroups $CG_MODE, 3 daemons"
 

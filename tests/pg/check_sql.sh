@@ -105,6 +105,33 @@ else
 fi
 wait "$holder"
 
+# Q_BEGIN_CLAIM: claims take the same lock shared: a second claim gets in
+# beside the first, a writer waits for both.
+claim="BEGIN ISOLATION LEVEL READ COMMITTED; $(grep '^PREPARE Q_BEGIN_CLAIM ' \
+    "$tmp/prepare.sql" | sed 's/^PREPARE Q_BEGIN_CLAIM AS //')"
+$psql -c "$claim SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
+holder=$!
+i=0
+while [ "$($psql -Atc "SELECT count(*) FROM pg_locks WHERE
+    locktype = 'advisory' AND mode = 'ShareLock' AND granted")" != 1 ] &&
+    [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if ! $psql -c "SET lock_timeout = '300ms'; $claim" >/dev/null \
+    2>"$tmp/claim.log"; then
+	cat "$tmp/claim.log" >&2
+	echo "claim lock: FAILED: a second claim waited"
+	lock=1
+elif $psql -c "SET lock_timeout = '300ms'; $begin" >/dev/null \
+    2>"$tmp/lock.log" || ! grep -q 'lock timeout' "$tmp/lock.log"; then
+	echo "claim lock: FAILED: a writer got in beside a claim"
+	lock=1
+else
+	echo "claim lock: ok, claims side by side, a writer waits for them"
+fi
+wait "$holder"
+
 # Q_DATA_VERSION: another connection's commit changes it.
 dv=$(grep '^PREPARE Q_DATA_VERSION' "$tmp/prepare.sql" | sed 's/.* AS //')
 version=0

@@ -83,7 +83,15 @@ SELECT pg_temp.expect(string_agg(queue || '/' || state || '=' || n, ','
     'metric_jobs after inserts') FROM metric_jobs;
 
 -- The claim.  Queue order by vtime then name, byte order.
-EXECUTE Q_CLAIM_QSAVE('b', 5, -1.5, NULL, NULL);
+EXECUTE Q_CLAIM_QSAVE('b', 5, -1.5, NULL, NULL, 0, 0);
+-- A vtime another claim moved since it was read (-2.5): this claim's
+-- advance (0.5, from max(-2.5, vnow -3)) goes on top of the stored one.
+EXECUTE Q_CLAIM_QSAVE('b', 6, -2.0, NULL, NULL, -2.5, -3);
+SELECT pg_temp.expect(vtime::text, '-1', 'Q_CLAIM_QSAVE: an advance on top')
+    FROM queues WHERE name = 'b';
+EXECUTE Q_CLAIM_QSAVE('b', 7, -1.5, NULL, NULL, -1, -3);
+SELECT pg_temp.expect(vtime::text, '-1.5', 'Q_CLAIM_QSAVE: as read, as is')
+    FROM queues WHERE name = 'b';
 CREATE TEMP TABLE r (name, has_row, paused, concurrency, rate_n,
     rate_period_ms, tokens, tokens_at, weight, vtime, max_per_user, running) AS
     EXECUTE Q_CLAIM_QNEXT;
@@ -113,6 +121,10 @@ DROP TABLE r;
 -- No limits: the oldest job of priority 0.
 CREATE TEMP TABLE r AS EXECUTE Q_CLAIM_PICK('a', 0, 0, 0);
 SELECT pg_temp.expect(id::text, :'j1', 'Q_CLAIM_PICK: run_at, id order')
+    FROM r;
+DROP TABLE r;
+CREATE TEMP TABLE r AS EXECUTE Q_CLAIM_PEEK('a', 0, 0, 0);
+SELECT pg_temp.expect(id::text, :'j1', 'Q_CLAIM_PEEK: the job PICK takes')
     FROM r;
 DROP TABLE r;
 
@@ -232,19 +244,15 @@ EXECUTE Q_METRIC_ADD('slots_fired', 's1', 3);
 SELECT pg_temp.expect(value::text, '5', 'Q_METRIC_ADD adds')
     FROM metric_counters WHERE name = 'slots_fired';
 UPDATE jobs SET schedule_id = :s1 WHERE id = :j1;
-EXECUTE Q_METRIC_LAST_OK(:j1, 500);
-EXECUTE Q_METRIC_LAST_OK(:j1, 300);
+EXECUTE Q_METRIC_LAST_OK('last_success', 's1', 500);
+EXECUTE Q_METRIC_LAST_OK('last_success', 's1', 300);
 SELECT pg_temp.expect(value::text, '500', 'Q_METRIC_LAST_OK keeps the max')
     FROM metric_counters WHERE name = 'last_success';
-EXECUTE Q_METRIC_DEAD(:j1);
-EXECUTE Q_METRIC_DEAD(:j1);
-SELECT pg_temp.expect(value::text, '2', 'Q_METRIC_DEAD counts')
-    FROM metric_counters WHERE name = 'dead';
-EXECUTE Q_METRIC_ATTEMPT(:j1, 'ok', 1, 10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0);
-EXECUTE Q_METRIC_ATTEMPT(:j1, 'ok', 1, 20, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0);
-SELECT pg_temp.expect(concat_ws('|', n, runs, run_ms, b0, b1), '2|2|30|1|1',
+EXECUTE Q_METRIC_ATTEMPT('a', 'ok', 1, 1, 10, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0);
+EXECUTE Q_METRIC_ATTEMPT('a', 'ok', 2, 1, 20, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0);
+SELECT pg_temp.expect(concat_ws('|', n, runs, run_ms, b0, b1), '3|2|30|1|1',
     'Q_METRIC_ATTEMPT sums') FROM metric_attempts;
 EXECUTE Q_QUEUE_UPSERT('q', 1, NULL, 10, 1000, 1, NULL, NULL, NULL, NULL,
     NULL, NULL, 'cli');
