@@ -5,10 +5,11 @@
 # once; NOTIFY wakes an idle daemon; a restart of the server loses no
 # result and floods no log; a host whose clock is ten minutes fast takes
 # no lease early; three daemons share one set of promises (each job once,
-# a queue's concurrency, each cron slot once); and a daemon that dies on
-# another host has its job run again once its lease runs out.  Each case
-# has a database of its own on one private server (pglib.sh).  Skipped
-# when PostgreSQL is not installed.
+# a queue's concurrency, each cron slot once, one count of a user's
+# running jobs); and a daemon that dies on another host has its job run
+# again once its lease runs out.  Each case has a database of its own on
+# one private server (pglib.sh).  Skipped when PostgreSQL is not
+# installed.
 . "$(dirname "$0")/daemon_lib.sh"
 . "$(dirname "$0")/pglib.sh"
 
@@ -599,6 +600,74 @@ n=$(pq "SELECT count(*) FROM schedule_slots s LEFT JOIN jobs j ON
 all_alive
 for d in a b c; do
 	eval "stop_jobd \$pid_$d"
+done
+end
+
+begin "pg three daemons: a queue's max_running_per_user (2) and jobd.conf's (3) are one count across all daemons: one user's jobs never run more at once, and do reach it"
+use_db "$(pg_newdb users)"
+# Fewer workers per daemon than the limit: to reach it, two daemons must
+# run jobs at once; counted per daemon, three would run more.  (The
+# daemon that ends a job claims the next in the same transaction: with
+# as many workers as the limit, one daemon could run every job.)  Set 1:
+# a queue's limit of 2, workers 1; set 2: jobd.conf's limit of 3, workers
+# 2, over two queues without limits.  Jobs without --user all run as
+# jobd's user: one user.
+set1="j.queue = 'peruser'"
+set2="j.queue IN ('users1', 'users2')"
+run queue set peruser --max-running-per-user 2
+expect_rc 0
+for set in 1 2; do
+	pids=
+	for d in a b c; do
+		CONF=$T/jobd.$d.conf
+		conf workers=$set max_running_per_user=3
+		start_jobd "users$set$d" || break
+		pids="$pids $JOBD_PID"
+	done
+	CONF=$T/jobd.conf
+	[ "$set" = 1 ] && qs="peruser:12" || qs="users1:6 users2:6"
+	for q in $qs; do
+		seq "${q#*:}" | sed "s|.*|echo \$\$ >>'$JOBPIDS'; sleep 0.3|" |
+		    "$JOBCTL" submit --batch -q "${q%:*}" >/dev/null \
+		    2>"$T/users.err" || problem "submit --batch -q ${q%:*}: \
+$(cat "$T/users.err")"
+	done
+	eval "where=\$set$set"
+	wait_until 40 "[ \"\$(pq \"SELECT count(*) FROM jobs j WHERE $where
+	    AND state <> 'done'\")\" = 0 ]" || problem "set $set not done: \
+$(pq "SELECT state, count(*) FROM jobs j WHERE $where GROUP BY 1" |
+	    tr '\n' ' ')"
+	all_alive
+	for p in $pids; do
+		stop_jobd "$p"
+	done
+done
+for set in 1 2; do
+	eval "where=\$set$set"
+	lim=$((set + 1))
+	n=$(pq "SELECT count(*) FROM jobs j WHERE $where AND state = 'done' AND
+	    attempts = 1 AND (SELECT count(*) FROM attempts a
+	    WHERE a.job_id = j.id) = 1")
+	[ "$n" = 12 ] || problem "set $set: $n of 12 jobs done with one attempt"
+	# At once: for each attempt, the set's attempts running at its
+	# start, by the times the daemons recorded (the server's).
+	most=$(pq "WITH s AS (SELECT a.started_at AS s, a.finished_at AS f
+	    FROM attempts a JOIN jobs j ON j.id = a.job_id WHERE $where)
+	    SELECT max((SELECT count(*) FROM s b WHERE b.s <= x.s AND
+	    x.s < b.f)) FROM s x")
+	owners=$(pq "SELECT count(*) FROM attempts a JOIN jobs j ON
+	    j.id = a.job_id WHERE $where GROUP BY a.owner ORDER BY 1 DESC" |
+	    tr '\n' ' ')
+	info "pg_backend: per-user limit $lim: at most ${most:-?} at once;" \
+	    "attempts per daemon: $owners"
+	[ "${most:-0}" -le "$lim" ] || problem "set $set: $most jobs of one \
+user at once, limit $lim: $(pq "SELECT a.owner || ' ' || a.started_at ||
+	    '-' || a.finished_at FROM attempts a JOIN jobs j ON j.id = a.job_id
+	    WHERE $where ORDER BY a.started_at" | tr '\n' ' ')"
+	[ "${most:-0}" -ge "$lim" ] ||
+	    problem "set $set: at most ${most:-0} at once, never the limit $lim"
+	[ "$(echo $owners | wc -w)" -ge 2 ] ||
+	    problem "set $set: one daemon ran every job"
 done
 end
 
