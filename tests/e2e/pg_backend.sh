@@ -6,10 +6,10 @@
 # result and floods no log; a host whose clock is ten minutes fast takes
 # no lease early; three daemons share one set of promises (each job once,
 # a queue's concurrency, each cron slot once, one count of a user's
-# running jobs); and a daemon that dies on another host has its job run
-# again once its lease runs out.  Each case has a database of its own on
-# one private server (pglib.sh).  Skipped when PostgreSQL is not
-# installed.
+# running jobs); a daemon that dies on another host has its job run again
+# once its lease runs out; and a claim passes over a job whose row another
+# transaction holds.  Each case has a database of its own on one private
+# server (pglib.sh).  Skipped when PostgreSQL is not installed.
 . "$(dirname "$0")/daemon_lib.sh"
 . "$(dirname "$0")/pglib.sh"
 
@@ -766,6 +766,49 @@ else
 	stop_jobd "$A2"
 	stop_jobd "$B"
 fi
+end
+
+#
+# 8. Row locks.
+#
+
+begin "pg row lock: a claim skips a job whose row another transaction holds (FOR UPDATE SKIP LOCKED): the next job runs meanwhile, the held one once let go"
+use_db "$(pg_newdb rowlock)"
+conf
+# Before any daemon: J1 comes first in claim order (priority, then id).
+submit --priority -1 -- "echo \$\$ >>'$JOBPIDS'" && J1=$ID
+submit -- "echo \$\$ >>'$JOBPIDS'" && J2=$ID
+# Another transaction holds job $1's row: its session has a row lock on
+# jobs (pg_locks), and a probe that skips locked rows skips this one.
+row_held() {	# id
+	[ "$(pq "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s
+	    ON s.pid = l.pid WHERE s.application_name = 'jobd-test-hold' AND
+	    l.relation = 'jobs'::regclass AND l.mode = 'RowShareLock' AND
+	    l.granted")" = 1 ] &&
+	    [ -z "$(pq "SELECT id FROM jobs WHERE id = $1
+	    FOR KEY SHARE SKIP LOCKED")" ]
+}
+PGAPPNAME=jobd-test-hold pg_hold "$DB" "$T/hold.fifo" "$T/hold.out" \
+    "BEGIN; SELECT id FROM jobs WHERE id = ${J1:-0} FOR UPDATE;" &&
+    echo "$PG_HOLDER" >>"$JOBPIDS"
+if ! wait_until 30 "row_held ${J1:-0}"; then
+	problem "job $J1's row not locked: $(head -c 300 "$T/hold.out")"
+elif start_jobd rowlock; then
+	wait_state "$J2" done 30
+	[ "$(jstate "$J1")" = pending ] && row_held "$J1" ||
+	    problem "job $J1 is $(jstate "$J1"), its row \
+$(row_held "$J1" || echo "not ")held"
+	pg_held "ROLLBACK;" || problem "the holding session is gone"
+	wait_state "$J1" done 30
+	n=$(pq "SELECT count(*) FROM attempts WHERE job_id IN ($J1, $J2)")
+	[ "$n" = 2 ] || problem "$n attempts of jobs $J1 and $J2, not 2"
+	# A claim that waited for the row, not one that passed it over.
+	grep "warning: claiming jobs" "$T/rowlock.log" >"$T/rowlock.bad" &&
+	    problem "$(head -n 1 "$T/rowlock.bad")"
+	all_alive
+	stop_jobd "$JOBD_PID"
+fi
+pg_unhold
 end
 
 no_strays "pg: nothing left running"

@@ -42,6 +42,18 @@
 #                       is how a script of tests/run.sh's PostgreSQL pass
 #                       reaches the pass's server, with pg_newdb too)
 #   pg_pid              the postmaster's pid (from postmaster.pid)
+#   pg_hold URI FIFO OUT SQL
+#                       a psql session on URI (pid PG_HOLDER, output in
+#                       OUT) that runs SQL and then waits for more, read
+#                       from the new fifo FIFO, which this shell holds
+#                       open on fd 3.  To hold a lock, SQL begins a
+#                       transaction and leaves it open
+#   pg_held SQL         send SQL to that session (a session that is gone
+#                       makes it fail, not end the script with SIGPIPE)
+#   pg_unhold           close fd 3: the session ends, its transaction, if
+#                       still open, rolls back; waits (10 s, then SIGKILL)
+#                       for psql to exit.  Nothing when there is none.
+#                       The script's exit closes fd 3 too
 #
 # After pg_start:
 #   JOBD_PG_URL         postgresql:///jobd?host=DIR&port=N&user=postgres
@@ -106,6 +118,7 @@ PG_PORT=
 PG_LOG=
 PG_WHY=
 _pg_watcher=
+PG_HOLDER=
 
 # The directory holding initdb, pg_ctl and psql, into PG_BIN.
 _pg_find_bin() {
@@ -400,6 +413,27 @@ pg_sql() {	# uri [sql]
 	else
 		_pg_psql -X -A -t -q -w -v ON_ERROR_STOP=1 -d "$_pgq_uri" -f -
 	fi
+}
+
+pg_hold() {	# uri fifo out sql
+	mkfifo "$2" || return 1
+	pg_sql "$1" <"$2" >"$3" 2>&1 &
+	PG_HOLDER=$!
+	exec 3>"$2"
+	pg_held "$4"
+}
+
+pg_held() {	# sql
+	(trap '' PIPE; printf '%s\n' "$1" >&3) 2>/dev/null
+}
+
+pg_unhold() {
+	exec 3>&-
+	[ -n "${PG_HOLDER:-}" ] || return 0
+	wait_for '! ps -o stat= -p "$PG_HOLDER" | grep -q "^[^Z]"' 10 ||
+	    kill -KILL "$PG_HOLDER" 2>/dev/null
+	wait "$PG_HOLDER" 2>/dev/null
+	PG_HOLDER=
 }
 
 # pg_start for a script that starts a server of its own: a missing
