@@ -9,6 +9,7 @@
 #ifndef JOBD_PROCFS_H
 #define JOBD_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,6 +31,16 @@ void	procfs_line(const char *path, char *buf, size_t len);
  * zombie or a process that is gone (nothing written).
  */
 int	procfs_stat(long pid, pid_t *sid, uint64_t *start);
+
+/* The parent of process pid; -1 when it is gone. */
+pid_t	procfs_ppid(long pid);
+
+/*
+ * Whether the environment process pid was started with holds every one
+ * of the n strings of want[] ("NAME=value"); false when it cannot be read
+ * (gone, or another user's without the privilege).
+ */
+bool	procfs_environ_has(long pid, const char *const *want, size_t n);
 
 /*
  * When process pid started, UTC ms by the machine's real clock (boot time

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +53,68 @@ procfs_stat(long pid, pid_t *sid, uint64_t *start)
 	*sid = (pid_t)s;
 	*start = (uint64_t)st;
 	return 0;
+}
+
+pid_t
+procfs_ppid(long pid)
+{
+	char path[64], buf[1024], *p;
+	int ppid;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/* The longest environment read: the kernel's limit for exec's is 2 MiB. */
+#define PROCFS_ENV_MAX	(4 * 1024 * 1024)
+
+bool
+procfs_environ_has(long pid, const char *const *want, size_t n)
+{
+	char path[64], *buf = NULL, *e, *t;
+	size_t len = 0, cap = 0, found = 0, i;
+	ssize_t r;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	for (;;) {
+		if (len + 1 >= cap) {
+			cap = cap == 0 ? 8192 : 2 * cap;
+			if (cap > PROCFS_ENV_MAX ||
+			    (t = realloc(buf, cap)) == NULL)
+				break;
+			buf = t;
+		}
+		if ((r = read(fd, buf + len, cap - len - 1)) <= 0)
+			break;
+		len += (size_t)r;
+	}
+	(void)close(fd);
+	if (buf == NULL)
+		return false;
+	buf[len] = '\0';
+	for (i = 0; i < n; i++)
+		for (e = buf; e < buf + len; e += strlen(e) + 1)
+			if (strcmp(e, want[i]) == 0) {
+				found++;
+				break;
+			}
+	free(buf);
+	return n > 0 && found == n;
 }
 
 int64_t

@@ -1,18 +1,22 @@
 /*
  * contain: containment of attempts, for the loop (see contain.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobd/cgroup.h"
 #include "jobd/config.h"
 #include "jobd/contain.h"
 #include "jobd/job.h"
 #include "jobd/log.h"
+#include "jobd/procfs.h"
 #include "jobd/runner.h"
 #include "jobd/store.h"
 #include "jobd/workers.h"
@@ -178,6 +182,55 @@ ct_same_host(const struct contain *c, const char *owner)
 	return strchr(colon + 1, ':') == NULL;
 }
 
+/*
+ * Kill what is left of attempt "attempt" of job "job" when its session
+ * was never recorded: its daemon died between the spawn and the record.
+ * Its shell is found by what every job is started with, JOBD_JOB_ID and
+ * JOBD_ATTEMPT in its environment, among the session leaders whose
+ * parent is no jobd (an orphan: a live daemon's job is its child); its
+ * session is killed as runner_kill_session() does.  Returns the number
+ * of processes killed.
+ */
+static int
+ct_kill_orphans(int64_t job, int64_t attempt)
+{
+	char want[2][64], path[64], comm[64];
+	const char *const w[2] = { want[0], want[1] };
+	struct dirent *de;
+	uint64_t start;
+	pid_t sid, ppid;
+	DIR *d;
+	long pid;
+	char *end;
+	int killed = 0;
+
+	(void)snprintf(want[0], sizeof(want[0]), "JOBD_JOB_ID=%" PRId64, job);
+	(void)snprintf(want[1], sizeof(want[1]), "JOBD_ATTEMPT=%" PRId64,
+	    attempt);
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		errno = 0;
+		pid = strtol(de->d_name, &end, 10);
+		if (errno != 0 || *end != '\0' || pid <= 1 ||
+		    pid > INT_MAX || pid == (long)getpid())
+			continue;
+		if (procfs_stat(pid, &sid, &start) != 0 || sid != pid)
+			continue;
+		if ((ppid = procfs_ppid(pid)) > 1) {
+			(void)snprintf(path, sizeof(path), "/proc/%ld/comm",
+			    (long)ppid);
+			procfs_line(path, comm, sizeof(comm));
+			if (strcmp(comm, "jobd") == 0)
+				continue;
+		}
+		if (procfs_environ_has(pid, w, 2))
+			killed += runner_kill_session(sid, start);
+	}
+	(void)closedir(d);
+	return killed;
+}
+
 void
 contain_kill_lost(struct contain *c, int64_t job, int64_t attempt,
     const char *owner)
@@ -213,6 +266,11 @@ contain_kill_lost(struct contain *c, int64_t job, int64_t attempt,
 		log_info("job %" PRId64 " attempt %" PRId64 ": killed %d "
 		    "processes left in its session %" PRId64, job, attempt,
 		    killed, p.pid);
+	/* Started, but its daemon died before it recorded the session. */
+	if (p.pid <= 1 && (killed = ct_kill_orphans(job, attempt)) > 0)
+		log_info("job %" PRId64 " attempt %" PRId64 ": killed %d "
+		    "processes left by it, found by its environment", job,
+		    attempt, killed);
 }
 
 void

@@ -137,6 +137,38 @@ else
 	crash_case "contain: sessions: after kill -9 of jobd, attempt 1 dies before attempt 2" off session
 fi
 
+# jobd dies right after it started attempt 1, before it recorded the
+# attempt's session (crash point after_spawn): what is left of attempt 1
+# is found by its environment and dies before attempt 2 starts.
+[ -z "$NOLOCK" ] && {
+	begin "contain: sessions: jobd dead before it recorded attempt 1: attempt 1 dies before attempt 2"
+	rm -f "$T/concurrent" "$T/started" "$T"/bg.* "$T"/lock.*
+	write_conf "cgroups=off" &&
+	    JOBD_CRASH_AT=after_spawn:1 start_jobd crash-spawn &&
+	    submit --max-attempts 5 -- "$(lock_job session)" && {
+		reap_jobd "$JOBD_PID" 10
+		[ "$STOP_RC" = 99 ] ||
+		    problem "jobd exit status $STOP_RC, not 99 (the crash point)"
+		wait_until 10 '[ -s "$T/bg.1" ]' ||
+		    problem "attempt 1 did not run on after jobd died"
+		BG=$(cat "$T/bg.1" 2>/dev/null)
+		[ -z "$(dsql "SELECT pid FROM attempts WHERE job_id = $ID AND
+		    attempt = 1")" ] || problem "attempt 1's session was recorded"
+		start_jobd crash-spawn-again && {
+			wait_until 20 '[ -s "$T/bg.2" ] || [ -e "$T/concurrent" ]' ||
+			    problem "no second attempt within 20 s$(died; echo "$DIED")"
+			[ -e "$T/concurrent" ] && problem "two copies at once: \
+attempt $(cat "$T/concurrent") found the lock held"
+			[ -n "$BG" ] && alive "$BG" &&
+			    problem "process $BG of attempt 1 still runs"
+			"$JOBCTL" cancel "$ID" >/dev/null 2>&1
+			wait_state "$ID" cancelled 10
+			stop_jobd "$JOBD_PID" 10 || problem "jobd did not stop"
+		}
+	}
+	end
+}
+
 # A recorded start time that does not match: the pid is taken for someone
 # else's, and nothing is killed.
 [ -z "$NOLOCK" ] && {
