@@ -140,7 +140,7 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 	struct job_filter f = { -1, NULL, LIST_DEFAULT_LIMIT, 0, 0, 0 };
 	struct list_ctx lc = { ctl, NULL, false, 0 };
 	struct schedule sc;
-	const char *sched = NULL;
+	const char *sched = NULL, *since = NULL;
 	int c, error;
 
 	while ((c = ctl_getopt(ctl, argc, argv, ":hn:q:s:", opts)) != -1) {
@@ -165,7 +165,8 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 			sched = optarg;
 			break;
 		case 'T':
-			f.since = list_since(ctl, optarg);
+			(void)list_since(ctl, optarg);	/* checked now */
+			since = optarg;
 			break;
 		default:
 			ctl_usage(ctl);
@@ -175,6 +176,9 @@ cmd_list(struct ctl *ctl, int argc, char **argv)
 		ctl_fail(ctl, EXIT_USAGE, "unexpected argument \"%s\"",
 		    argv[optind]);
 	ctl_open(ctl, 0);
+	/* On the database's clock, now known (a server's: ctl_open()). */
+	if (since != NULL)
+		f.since = list_since(ctl, since);
 	if (sched != NULL) {
 		if ((error = store_schedule_get(ctl->st, sched, &sc)) == -ENOENT)
 			ctl_fail(ctl, EXIT_NOINPUT, "--schedule: no such "

@@ -461,7 +461,7 @@ database server's.*/\1/p" "$T/skewA.log" | head -n 1)
 }
 end
 
-begin "pg skew: jobctl on a host 10 min fast dates jobs, --in and schedules by the server's clock"
+begin "pg skew: jobctl on a host 10 min fast dates jobs, --in, schedules and list --since by the server's clock"
 use_db "$(pg_newdb skewctl)"
 echo "+600000" >"$T/skewctl.clock"
 srv_ms() {
@@ -490,6 +490,14 @@ id = ${in_id:-0}")" 3600000
 next=$(pq "SELECT next_run_at FROM schedules WHERE name = 'every5'")
 [ -n "$next" ] && [ "$next" -gt "$s0" ] && [ "$next" -le $((s1 + 300000)) ] ||
     problem "every5's next run: $next, the server's time $s0 .. $s1"
+# The jobs of the last minute by the server's clock: the host's would
+# start 9 minutes after them.
+JOBD_TEST_CLOCK="$T/skewctl.clock" "$JOBCTL" list --since 1m \
+    >"$T/since.out" 2>&1 || problem "list --since: $(cat "$T/since.out")"
+for i in ${now_id:-0} ${in_id:-0}; do
+	grep -q "^ *$i " "$T/since.out" ||
+	    problem "list --since 1m lacks job $i: $(cat "$T/since.out")"
+done
 end
 
 #
