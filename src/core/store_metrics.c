@@ -153,7 +153,8 @@ store_metrics_flush(struct store *st)
 	size_t i;
 	int error = 0, k;
 
-	qsort(st->tally, st->ntally, sizeof(*st->tally), tally_cmp);
+	if (st->ntally > 1)
+		qsort(st->tally, st->ntally, sizeof(*st->tally), tally_cmp);
 	for (i = 0; i < st->ntally && error == 0; i++) {
 		t = &st->tally[i];
 		switch (t->kind) {
