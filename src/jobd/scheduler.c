@@ -402,11 +402,13 @@ outcome_name(enum run_outcome o)
 static void
 sched_collect(struct sched *s)
 {
-	struct work *wk, *next;
+	struct work *wk, *next, *started;
 	struct sjob *sj;
 
 	/* Before their results: a work is freed once its result is. */
-	contain_record(s->contain, workers_take_started(s->workers));
+	if ((started = workers_take_started(s->workers)) != NULL)
+		crash_point("before_record");
+	contain_record(s->contain, started);
 	for (wk = workers_take_done(s->workers); wk != NULL; wk = next) {
 		next = wk->next;
 		sj = container_of(wk, struct sjob, wk);

@@ -138,13 +138,13 @@ else
 fi
 
 # jobd dies right after it started attempt 1, before it recorded the
-# attempt's session (crash point after_spawn): what is left of attempt 1
-# is found by its environment and dies before attempt 2 starts.
+# attempt's session (crash point before_record): what is left of attempt
+# 1 is found by its environment and dies before attempt 2 starts.
 [ -z "$NOLOCK" ] && {
 	begin "contain: sessions: jobd dead before it recorded attempt 1: attempt 1 dies before attempt 2"
 	rm -f "$T/concurrent" "$T/started" "$T"/bg.* "$T"/lock.*
 	write_conf "cgroups=off" &&
-	    JOBD_CRASH_AT=after_spawn:1 start_jobd crash-spawn &&
+	    JOBD_CRASH_AT=before_record:1 start_jobd crash-spawn &&
 	    submit --max-attempts 5 -- "$(lock_job session)" && {
 		reap_jobd "$JOBD_PID" 10
 		[ "$STOP_RC" = 99 ] ||
