@@ -141,7 +141,7 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
-		   cmd_complete cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
+		   cmd_complete crontab_parse cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log jobspec cronfire outbox mail metrics stats retention queue \
 		   dburl
@@ -343,9 +343,9 @@ FUZZ_LIBCORE	:= $(FUZZ_B)/libjobd.a
 FUZZ_CORE_OBJS	:= $(CORE:%=$(FUZZ_B)/obj/core/%.o) \
 		   $(FUZZ_B)/obj/gen/schema_sql.o
 FUZZ_CTL_OBJS	:= $(JOBCTL:%=$(FUZZ_B)/obj/jobctl/%.o)
-# fuzz_schedfile and fuzz_import include the .c file they test, for its
-# static parser; fuzz_jobctl runs jobctl's main() (renamed) in-process.
-FUZZ_DEPS_import := $(filter-out %/cmd_import.o,$(FUZZ_CTL_OBJS))
+# fuzz_schedfile includes the .c file it tests, for its static parser;
+# fuzz_jobctl runs jobctl's main() (renamed) in-process.
+FUZZ_DEPS_import := $(FUZZ_CTL_OBJS)
 FUZZ_DEPS_jobctl := $(FUZZ_CTL_OBJS)
 FUZZ_LDFLAGS_jobctl := -Wl,--wrap=exit,--wrap=store_open,--wrap=store_close \
 		   -Wl,--wrap=clock_default,--wrap=nanosleep

@@ -1,11 +1,10 @@
 /*
  * Fuzz target for jobctl import-crontab: the crontab reader and line
- * parser of src/jobctl/cmd_import.c (read_crontab: lines, environment
+ * parser of src/jobctl/crontab_parse.c (crontab_read: lines, environment
  * lines, CRON_TZ, SHELL, entries, '%' in commands, the schedule checks) on
  * arbitrary bytes, without a database.
  *
- * The parser is static, so this file includes cmd_import.c itself.  The
- * crontab is a user crontab, or a system one (a user before each command)
+ * The crontab is a user crontab, or a system one (a user before each command)
  * when it starts with "# system".  It either reads into entries that each
  * have a valid expression, a non-blank command and, once named, a name of
  * its own, or is refused with an exit code of sysexits(3) and a one-line
@@ -14,9 +13,14 @@
  * jobctl's warnings (MAILTO) go to stderr; they are dropped unless
  * FUZZ_VERBOSE is set.
  */
-#include "../../src/jobctl/cmd_import.c"
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "jobd/cron.h"
+#include "../../src/jobctl/crontab_parse.h"
 
 #define FUZZ_NAME	"fuzz_import"
 #include "fuzz.h"
@@ -43,7 +47,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ctl ctl;
-	struct import im;
+	struct crontab im;
 	struct cron_expr e;
 	FILE *fp;
 	size_t i, j;
@@ -53,8 +57,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.cmd = "import-crontab";
-	import_init(&im, &ctl);
+	crontab_init(&im, &ctl);
 	im.file = "crontab";
+	im.nothing = "nothing imported";
 	if ((im.source = strdup("crontab:/fuzz/crontab")) == NULL)
 		return 0;
 	strcpy(im.prefix, "crontab");
@@ -64,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((fp = fmemopen((void *)(uintptr_t)data, size, "r")) == NULL)
 		fuzz_fail("fmemopen: %s", strerror(errno));
 
-	code = read_crontab(&im, fp);
+	code = crontab_read(&im, fp);
 	fclose(fp);
 	if (code != 0) {
 		if (code != im.ecode || code < EXIT_USAGE ||
@@ -75,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    im.emsg[0] == '\0' || strchr(im.emsg, '\n') != NULL)
 			fuzz_fail("refused with the message \"%s\"", im.emsg);
 	} else {
-		unique_names(&im);
+		crontab_unique_names(&im);
 		for (i = 0; i < im.n; i++) {
 			const struct schedule *s = &im.ents[i].s;
 
@@ -96,6 +101,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    im.ents[i].line, s->name);
 		}
 	}
-	import_free(&im);
+	crontab_free(&im);
 	return 0;
 }
