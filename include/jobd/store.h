@@ -673,6 +673,31 @@ int	store_schedule_sync(struct store *st, const char *source,
 	    int64_t *created, int64_t *updated, int64_t *deleted);
 
 /*
+ * Crontabs (store_crontab.c): each user's text as written, and the
+ * schedules of its entries, whose source is store_crontab_source()'s.
+ *
+ * store_crontab_source() writes "crontab:~USER" into buf (len bytes).
+ * store_crontab_get() reads user's text into *text (allocated, with a
+ * NUL after its *len bytes); -ENOENT when the user has none.
+ * store_crontab_put() installs user's text (len bytes) and makes the
+ * schedules of its source exactly items[0..n-1] (each with that source),
+ * in one transaction, as store_schedule_sync() does, with its *bad and
+ * counts; the row of a text that did not change is left as it was.
+ * store_crontab_remove() deletes user's text and its schedules in one
+ * transaction, their count in *deleted (may be NULL); -ENOENT when the
+ * user has no crontab.
+ */
+#define STORE_CRONTAB_SOURCE_MAX	300
+void	store_crontab_source(const char *user, char *buf, size_t len);
+int	store_crontab_get(struct store *st, const char *user, char **text,
+	    size_t *len);
+int	store_crontab_put(struct store *st, const char *user, const char *text,
+	    size_t len, const struct schedule *items, size_t n, size_t *bad,
+	    int64_t *created, int64_t *updated, int64_t *deleted);
+int	store_crontab_remove(struct store *st, const char *user,
+	    int64_t *deleted);
+
+/*
  * One source of store_schedule_sync_dir(): its schedules, or keep (a file
  * that cannot be read: its schedules stay as they are).  The counts are
  * set by the call.

@@ -60,6 +60,7 @@ static const struct copy_table {
 	{ "metric_attempts",	0,		NULL },
 	{ "metric_counters",	0,		NULL },
 	{ "metric_jobs",	COPY_KEPT,	NULL },	/* after the jobs */
+	{ "crontabs",		0,		NULL },
 };
 #define NTABLES	(sizeof(copy_tables) / sizeof(copy_tables[0]))
 

@@ -167,6 +167,9 @@ enum store_stmt {
 	Q_QUEUE_UNCONFIG,
 	Q_QUEUE_ROOM,
 	Q_QUEUE_SETTINGS,
+	Q_CRONTAB_GET,
+	Q_CRONTAB_PUT,
+	Q_CRONTAB_DELETE,
 	Q_COPY_TABLES,
 	Q_COPY_SEQ_GET,
 	Q_COPY_CHECK,
@@ -558,6 +561,14 @@ int		 store_begin(struct store *st);
 int		 store_begin_txn(struct store *st, enum store_txn kind);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
+
+/*
+ * store_schedule_sync() inside the caller's write transaction (which it
+ * neither begins nor ends: a failure leaves it to roll back).
+ */
+int		 store_schedule_sync_in(struct store *st, const char *source,
+		    const struct schedule *items, size_t n, size_t *bad,
+		    int64_t *created, int64_t *updated, int64_t *deleted);
 
 /*
  * The claim (store_claim.c): claim up to max due jobs for owner, inside

@@ -305,7 +305,7 @@ sched_upsert(struct store *st, const struct schedule *sc, int found,
 }
 
 int
-store_schedule_sync(struct store *st, const char *source,
+store_schedule_sync_in(struct store *st, const char *source,
     const struct schedule *items, size_t n, size_t *bad, int64_t *created,
     int64_t *updated, int64_t *deleted)
 {
@@ -315,8 +315,6 @@ store_schedule_sync(struct store *st, const char *source,
 	size_t i;
 	int error, rc;
 
-	if ((error = store_begin(st)) != 0)
-		return error;
 	for (i = 0; i < n; i++) {
 		error = sched_source(st, items[i].name, src, sizeof(src));
 		if (error == 0 && strcmp(src, source) != 0) {
@@ -324,20 +322,19 @@ store_schedule_sync(struct store *st, const char *source,
 			snprintf(st->errmsg, sizeof(st->errmsg), "a schedule "
 			    "named \"%.100s\" already exists (from %.200s)",
 			    items[i].name, src);
-			error = -EEXIST;
-			goto fail;
+			return -EEXIST;
 		}
 		if ((error = sched_upsert(st, &items[i], error, now, &nc,
 		    &nu)) != 0) {
 			*bad = i;
-			goto fail;
+			return error;
 		}
 	}
 	/* Delete what the source no longer has. */
 	error = 0;
 	if ((s = store_stmt(st, Q_SCHED_OF_SOURCE, &error)) == NULL ||
 	    (del = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
-		goto fail;
+		return error;
 	db_bind_text(s, 1, source);
 	while ((rc = db_step(s)) == DB_ROW) {
 		const char *name = (const char *)db_col_text(s, 0);
@@ -355,8 +352,8 @@ store_schedule_sync(struct store *st, const char *source,
 	if (error == 0 && rc != DB_DONE && rc != DB_ROW)
 		error = store_err(st, rc);
 	db_reset(s);
-	if (error != 0 || (error = store_commit(st)) != 0)
-		goto fail;
+	if (error != 0)
+		return error;
 	if (created != NULL)
 		*created = nc;
 	if (updated != NULL)
@@ -364,8 +361,21 @@ store_schedule_sync(struct store *st, const char *source,
 	if (deleted != NULL)
 		*deleted = nd;
 	return 0;
-fail:
-	store_rollback(st);
+}
+
+int
+store_schedule_sync(struct store *st, const char *source,
+    const struct schedule *items, size_t n, size_t *bad, int64_t *created,
+    int64_t *updated, int64_t *deleted)
+{
+	int error;
+
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if ((error = store_schedule_sync_in(st, source, items, n, bad,
+	    created, updated, deleted)) != 0 ||
+	    (error = store_commit(st)) != 0)
+		store_rollback(st);
 	return error;
 }
 

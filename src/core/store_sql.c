@@ -767,6 +767,14 @@ const char *const store_sql[Q_MAX] = {
 	    "SELECT q.max_pending, coalesce((SELECT n FROM metric_jobs m "
 	    "WHERE m.queue = q.name AND m.state = 'pending'), 0) "
 	    "FROM queues q WHERE q.name = ?1 AND q.max_pending IS NOT NULL",
+	/* store_crontab.c: a text unchanged keeps its row as it was. */
+	[Q_CRONTAB_GET] = "SELECT content FROM crontabs WHERE owner = ?1",
+	[Q_CRONTAB_PUT] =
+	    "INSERT INTO crontabs (owner, content, updated_at) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (owner) DO UPDATE SET "
+	    "content = excluded.content, updated_at = excluded.updated_at "
+	    "WHERE crontabs.content <> excluded.content",
+	[Q_CRONTAB_DELETE] = "DELETE FROM crontabs WHERE owner = ?1",
 	/* store_copy() (store_copy.c): the tables, ids and counts. */
 	[Q_COPY_TABLES] =
 	    "SELECT name FROM sqlite_schema WHERE type = 'table' AND "

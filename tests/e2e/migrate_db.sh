@@ -23,7 +23,7 @@ write_conf poll_interval=100ms
 SRC=$T/src.db
 use_db "$SRC"
 TABLES="schedules queues jobs dead_jobs attempts schedule_slots job_keys
-job_deps daemons metric_attempts metric_counters metric_jobs"
+job_deps daemons metric_attempts metric_counters metric_jobs crontabs"
 
 # Every table's row count, one "table n" a line: of the SQLite database
 # $1, or (pgcounts) of the PostgreSQL database $1.
@@ -53,6 +53,8 @@ begin "migrate-db: the source has every kind of row"
     problem "schedule add"
 "$JOBCTL" schedule add later --cron '0 3 * * *' --disabled -- true \
     >/dev/null 2>&1 || problem "schedule add later"
+sql "INSERT INTO crontabs (owner, content, updated_at)
+    VALUES ('someone', X'2320610a', 1)" || problem "a crontab"
 start_jobd src || { end; exit 1; }
 submit -- echo done && OK=$ID
 submit --key k-ok --key-ttl 1h -- echo keyed && KEYED=$ID
@@ -103,7 +105,7 @@ PG=$(pg_newdb target)
 begin "migrate-db: copies every table into an empty PostgreSQL database"
 run migrate-db --from "$SRC" --to "$PG"
 expect_rc 0
-expect_out_contains "copied 12 tables"
+expect_out_contains "copied 13 tables"
 for t in $TABLES; do
 	n=$(sed -n "s/^$t //p" "$T/src.counts")
 	grep -Eq "^$t +$n( |\$)" "$T/.out" ||
@@ -200,7 +202,7 @@ echo "$OUT" | python3 -c '
 import json, sys
 d = json.loads(sys.stdin.read())
 assert d["dry_run"] is False, d
-assert len(d["tables"]) == 12, d
+assert len(d["tables"]) == 13, d
 rows = {t["name"]: t["rows"] for t in d["tables"]}
 want = dict(l.split() for l in open(sys.argv[1]))
 assert rows == {k: int(v) for k, v in want.items()}, (rows, want)
@@ -226,7 +228,7 @@ begin "migrate-db --dry-run: checks it all and leaves the target empty"
 PGD=$(pg_newdb target_dry)
 run migrate-db --dry-run --from "$SRC" --to "$PGD"
 expect_rc 0
-expect_out_contains "would copy 12 tables"
+expect_out_contains "would copy 13 tables"
 expect_out_contains "nothing changed"
 pg_empty "$PGD" || problem "rows left: $(pgcounts "$PGD" | grep -v ' 0$')"
 [ "$(pg_sql "$PGD" "SELECT last_value FROM jobs_id_seq WHERE is_called")" = "" ] ||
