@@ -141,7 +141,7 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
-		   cmd_complete crontab_parse cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
+		   cmd_complete crontab_parse cmd_crontab cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log jobspec cronfire outbox mail metrics stats retention queue \
 		   dburl

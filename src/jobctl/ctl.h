@@ -184,6 +184,7 @@ int	ctl_sched_set(struct ctl *ctl, int argc, char **argv);
 
 int	cmd_cancel(struct ctl *ctl, int argc, char **argv);
 int	cmd_complete(struct ctl *ctl, int argc, char **argv);
+int	cmd_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_dead(struct ctl *ctl, int argc, char **argv);
 int	cmd_import_crontab(struct ctl *ctl, int argc, char **argv);
 int	cmd_list(struct ctl *ctl, int argc, char **argv);

@@ -29,6 +29,8 @@ static const struct ctl_cmd {
 	const char	*usage;		/* the jobctl(1) SYNOPSIS words */
 } ctl_cmds[] = {
 	{ "cancel",	cmd_cancel,	"cancel ID ..." },
+	{ "crontab",	cmd_crontab,
+	    "crontab [-u USER] -l | -e | [-y] -r | FILE | -" },
 	{ "dead",	cmd_dead,
 	    "dead list [--queue QUEUE] [--limit N]\n"
 	    "       jobctl dead show ID\n"

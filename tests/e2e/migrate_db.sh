@@ -53,8 +53,9 @@ begin "migrate-db: the source has every kind of row"
     problem "schedule add"
 "$JOBCTL" schedule add later --cron '0 3 * * *' --disabled -- true \
     >/dev/null 2>&1 || problem "schedule add later"
-sql "INSERT INTO crontabs (owner, content, updated_at)
-    VALUES ('someone', X'2320610a', 1)" || problem "a crontab"
+printf '# a crontab, kept as written\nMAILTO=""\n0 0 1 1 *\techo new year\n' \
+    >"$T/crontab"
+"$JOBCTL" crontab "$T/crontab" >/dev/null 2>&1 || problem "crontab"
 start_jobd src || { end; exit 1; }
 submit -- echo done && OK=$ID
 submit --key k-ok --key-ttl 1h -- echo keyed && KEYED=$ID
@@ -126,6 +127,7 @@ views() {
 	"$JOBCTL" --db "$1" schedule list --json >"$2/schedules" 2>&1
 	"$JOBCTL" --db "$1" schedule show --json every5 >"$2/every5" 2>&1
 	"$JOBCTL" --db "$1" queue list --json >"$2/queues" 2>&1
+	"$JOBCTL" --db "$1" crontab -l >"$2/crontab" 2>&1
 	"$JOBCTL" --db "$1" queue show --json q2 >"$2/q2" 2>&1
 	"$JOBCTL" --db "$1" stats --json >"$2/stats" 2>&1
 	"$JOBCTL" --db "$1" metrics 2>&1 |
@@ -144,6 +146,7 @@ views "$PG" "$T/v.pg"
 for f in "$T"/v.src/*; do
 	expect_same "$f" "$T/v.pg/${f##*/}" "jobctl's ${f##*/}"
 done
+expect_same "$T/crontab" "$T/v.pg/crontab" "crontab -l"
 grep -q '"state":"dead"' "$T/v.src/show.$DEAD1" ||
     problem "job $DEAD1 is not dead: $(cat "$T/v.src/show.$DEAD1")"
 [ "$(wc -l <"$T/v.src/list")" -ge 10 ] || problem "list: $(cat "$T/v.src/list")"
