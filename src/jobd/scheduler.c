@@ -74,7 +74,8 @@
 #include "jobd/workers.h"
 
 #define SCHED_RETRY_MS		1000	/* after a store error, doubling */
-#define SCHED_SHORT_MS		20	/* after a claim that others held */
+#define SCHED_SHORT_MS		20	/* after a claim that others held, */
+					/* doubling up to poll_interval */
 #define SCHED_BACKOFF_MAX_MS	30000	/* ... up to this */
 #define EXIT_DB_GONE		69	/* EX_UNAVAILABLE: database deleted */
 #define EXIT_DB_UNTRUSTED	77	/* EX_NOPERM: others could write it */
@@ -139,6 +140,8 @@ struct sched {
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
 	bool			 short_runs;	/* the last run was short */
+	int64_t			 short_ms;	/* the last look again after a
+						   claim others held */
 	int64_t			 data_version;
 	int64_t			 next_heartbeat;	/* UTC ms */
 	bool			 draining;	/* SIGTERM: no more claims */
@@ -713,6 +716,8 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 	}
 	if (nend > 0)
 		sched_ended(s, ends, nend, now);
+	if (n > 0)
+		s->short_ms = 0;	/* others' claims are over */
 	free(ends);
 	free(reasons);
 	if (n > 0)
@@ -880,10 +885,17 @@ sched_arm(struct sched *s, int64_t now, bool failed)
 	/*
 	 * A due job that the claim left to another daemon's claim, which
 	 * held it then, is still due for the store: look again when that
-	 * claim is over rather than at once, over and over.
+	 * claim is over rather than at once, over and over; and less often
+	 * while the same job stays held (a transaction that keeps its row),
+	 * so that an idle daemon does not spin.
 	 */
-	if (t.due <= now && store_claim_short(s->st))
-		t.due = now + SCHED_SHORT_MS;
+	if (t.due <= now && store_claim_short(s->st)) {
+		s->short_ms = s->short_ms == 0 ? SCHED_SHORT_MS :
+		    s->short_ms * 2 < s->cfg->poll_interval_ms ?
+		    s->short_ms * 2 : s->cfg->poll_interval_ms;
+		t.due = now + s->short_ms;
+	} else
+		s->short_ms = 0;
 	if (!s->draining && s->running.n < sched_capacity(s) && t.due < next)
 		next = t.due;
 	/* An expired lease we did not reap is one of ours: not urgent. */
