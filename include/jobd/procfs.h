@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <dirent.h>
+
 struct daemon_info;
 
 /* The kernel's boot id, the same for every process of one boot. */
@@ -34,6 +36,15 @@ int	procfs_stat(long pid, pid_t *sid, uint64_t *start);
 
 /* The parent of process pid; -1 when it is gone. */
 pid_t	procfs_ppid(long pid);
+
+/*
+ * The next process of directory d, /proc opened by the caller: its pid,
+ * never 1 nor the caller's own; -1 at the end.
+ */
+long	procfs_next_pid(DIR *d);
+
+/* Is process pid a jobd (its command name)? */
+bool	procfs_is_jobd(long pid);
 
 /*
  * Whether the environment process pid was started with holds every one

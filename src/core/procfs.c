@@ -1,8 +1,10 @@
 /*
  * procfs: the /proc readings jobd and jobctl share (procfs.h).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,27 +28,38 @@ procfs_line(const char *path, char *buf, size_t len)
 }
 
 /*
- * The fields after the last ")" (the command name may hold one) are state
- * (field 3), ppid, pgrp, session (6), ... starttime (22).
+ * /proc/PID/stat into buf (len bytes): the fields after the last ")" (the
+ * command name may hold one), state (field 3), ppid, pgrp, session (6),
+ * ... starttime (22); NULL when it cannot be read.
  */
-int
-procfs_stat(long pid, pid_t *sid, uint64_t *start)
+static const char *
+stat_fields(long pid, char *buf, size_t len)
 {
-	char path[64], buf[1024], *p, state;
-	unsigned long long st;
+	char path[64], *p;
 	ssize_t n;
-	int fd, s;
+	int fd;
 
 	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	(void)close(fd);
 	if (n <= 0)
-		return -1;
+		return NULL;
 	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %*u "
+	return (p = strrchr(buf, ')')) != NULL ? p + 1 : NULL;
+}
+
+int
+procfs_stat(long pid, pid_t *sid, uint64_t *start)
+{
+	char buf[1024], state;
+	const char *p;
+	unsigned long long st;
+	int s;
+
+	if ((p = stat_fields(pid, buf, sizeof(buf))) == NULL ||
+	    sscanf(p, " %c %*d %*d %d %*d %*d %*u %*u %*u %*u %*u %*u "
 	    "%*u %*d %*d %*d %*d %*d %*d %llu", &state, &s, &st) != 3 ||
 	    state == 'Z' || state == 'X')
 		return -1;
@@ -58,23 +71,41 @@ procfs_stat(long pid, pid_t *sid, uint64_t *start)
 pid_t
 procfs_ppid(long pid)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024];
+	const char *p;
 	int ppid;
-	ssize_t n;
-	int fd;
 
-	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+	if ((p = stat_fields(pid, buf, sizeof(buf))) == NULL ||
+	    sscanf(p, " %*c %d", &ppid) != 1)
 		return -1;
 	return (pid_t)ppid;
+}
+
+long
+procfs_next_pid(DIR *d)
+{
+	struct dirent *de;
+	char *end;
+	long pid;
+
+	while ((de = readdir(d)) != NULL) {
+		errno = 0;
+		pid = strtol(de->d_name, &end, 10);
+		if (errno == 0 && *end == '\0' && pid > 1 && pid <= INT_MAX &&
+		    pid != (long)getpid())
+			return pid;
+	}
+	return -1;
+}
+
+bool
+procfs_is_jobd(long pid)
+{
+	char path[64], comm[64];
+
+	(void)snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	procfs_line(path, comm, sizeof(comm));
+	return strcmp(comm, "jobd") == 0;
 }
 
 /* The longest environment read: the kernel's limit for exec's is 2 MiB. */
@@ -144,16 +175,12 @@ enum procfs_daemon
 procfs_daemon_state(const struct daemon_info *d, const char *host,
     const char *boot_id)
 {
-	char path[64], comm[64];
-
 	if (d->host == NULL || strcmp(d->host, host) != 0)
 		return PROCFS_DAEMON_ELSEWHERE;
 	if (d->boot_id == NULL || strcmp(d->boot_id, boot_id) != 0)
 		return PROCFS_DAEMON_GONE;
 	if (d->pid <= 0 || d->pid == (int64_t)getpid())
 		return PROCFS_DAEMON_GONE;
-	(void)snprintf(path, sizeof(path), "/proc/%" PRId64 "/comm", d->pid);
-	procfs_line(path, comm, sizeof(comm));
-	return strcmp(comm, "jobd") == 0 ? PROCFS_DAEMON_UP :
+	return procfs_is_jobd((long)d->pid) ? PROCFS_DAEMON_UP :
 	    PROCFS_DAEMON_GONE;
 }

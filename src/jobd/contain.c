@@ -1,15 +1,12 @@
 /*
  * contain: containment of attempts, for the loop (see contain.h).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "jobd/cgroup.h"
 #include "jobd/config.h"
@@ -194,14 +191,12 @@ ct_same_host(const struct contain *c, const char *owner)
 static int
 ct_kill_orphans(int64_t job, int64_t attempt)
 {
-	char want[2][64], path[64], comm[64];
+	char want[2][64];
 	const char *const w[2] = { want[0], want[1] };
-	struct dirent *de;
 	uint64_t start;
-	pid_t sid, ppid;
+	pid_t sid;
 	DIR *d;
 	long pid;
-	char *end;
 	int killed = 0;
 
 	(void)snprintf(want[0], sizeof(want[0]), "JOBD_JOB_ID=%" PRId64, job);
@@ -209,21 +204,10 @@ ct_kill_orphans(int64_t job, int64_t attempt)
 	    attempt);
 	if ((d = opendir("/proc")) == NULL)
 		return 0;
-	while ((de = readdir(d)) != NULL) {
-		errno = 0;
-		pid = strtol(de->d_name, &end, 10);
-		if (errno != 0 || *end != '\0' || pid <= 1 ||
-		    pid > INT_MAX || pid == (long)getpid())
+	while ((pid = procfs_next_pid(d)) != -1) {
+		if (procfs_stat(pid, &sid, &start) != 0 || sid != pid ||
+		    procfs_is_jobd((long)procfs_ppid(pid)))
 			continue;
-		if (procfs_stat(pid, &sid, &start) != 0 || sid != pid)
-			continue;
-		if ((ppid = procfs_ppid(pid)) > 1) {
-			(void)snprintf(path, sizeof(path), "/proc/%ld/comm",
-			    (long)ppid);
-			procfs_line(path, comm, sizeof(comm));
-			if (strcmp(comm, "jobd") == 0)
-				continue;
-		}
 		if (procfs_environ_has(pid, w, 2))
 			killed += runner_kill_session(sid, start);
 	}

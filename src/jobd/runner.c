@@ -1571,10 +1571,8 @@ rn_session_of(long pid)
 static void
 rn_kill_session(const struct rn_run *r)
 {
-	struct dirent *de;
 	DIR *d;
 	long pid;
-	char *end;
 	int i, found;
 
 	for (i = 0; i < RN_SWEEPS; i++) {
@@ -1583,13 +1581,8 @@ rn_kill_session(const struct rn_run *r)
 		if ((d = opendir("/proc")) == NULL)
 			return;
 		found = 0;
-		while ((de = readdir(d)) != NULL) {
-			errno = 0;
-			pid = strtol(de->d_name, &end, 10);
-			if (errno != 0 || *end != '\0' || pid <= 1 ||
-			    pid == r->pid || pid > INT_MAX)
-				continue;
-			if (rn_session_of(pid) != r->pid)
+		while ((pid = procfs_next_pid(d)) != -1) {
+			if (pid == r->pid || rn_session_of(pid) != r->pid)
 				continue;
 			(void)kill((pid_t)pid, SIGKILL);
 			found++;
@@ -1832,12 +1825,10 @@ runner_proc_start(pid_t pid)
 int
 runner_kill_session(pid_t sid, uint64_t start)
 {
-	struct dirent *de;
 	uint64_t t;
 	pid_t s;
 	DIR *d;
 	long pid;
-	char *end;
 	int i, found, killed = 0;
 
 	if (sid <= 1 || start == 0)
@@ -1851,12 +1842,7 @@ runner_kill_session(pid_t sid, uint64_t start)
 		if ((d = opendir("/proc")) == NULL)
 			return killed;
 		found = 0;
-		while ((de = readdir(d)) != NULL) {
-			errno = 0;
-			pid = strtol(de->d_name, &end, 10);
-			if (errno != 0 || *end != '\0' || pid <= 1 ||
-			    pid > INT_MAX || pid == (long)getpid())
-				continue;
+		while ((pid = procfs_next_pid(d)) != -1) {
 			if (procfs_stat(pid, &s, &t) != 0 || s != sid ||
 			    t < start)
 				continue;
