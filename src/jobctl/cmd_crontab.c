@@ -60,17 +60,26 @@ struct ct_cmd {
  * into im->old for crontab_plan(); ct_put() installs a checked crontab;
  * ct_remove() removes one (-ENOENT: none).  Other errors exit.
  */
+/* Open the database if there is one: -ENOENT when there is none yet. */
+static int
+ct_open(struct ctl *ctl)
+{
+	if (ctl->st == NULL && ctl_open(ctl, CTL_OPTIONAL) == -ENOENT) {
+		free(ctl->db_missing);
+		ctl->db_missing = NULL;
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int
 ct_get(struct ct_cmd *c, char **text, size_t *len)
 {
 	struct ctl *ctl = c->ctl;
 	int error;
 
-	if (ctl->st == NULL && ctl_open(ctl, CTL_OPTIONAL) == -ENOENT) {
-		free(ctl->db_missing);
-		ctl->db_missing = NULL;
+	if (ct_open(ctl) == -ENOENT)
 		return -ENOENT;
-	}
 	error = store_crontab_get(ctl->st, c->user, text, len);
 	if (error != 0 && error != -ENOENT)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
@@ -121,11 +130,8 @@ ct_remove(struct ct_cmd *c, int64_t *removed)
 	struct ctl *ctl = c->ctl;
 	int error;
 
-	if (ctl->st == NULL && ctl_open(ctl, CTL_OPTIONAL) == -ENOENT) {
-		free(ctl->db_missing);
-		ctl->db_missing = NULL;
+	if (ct_open(ctl) == -ENOENT)
 		return -ENOENT;
-	}
 	error = store_crontab_remove(ctl->st, c->user, removed);
 	if (error != 0 && error != -ENOENT)
 		ctl_fail(ctl, ctl_exit_code(error), "%s",
