@@ -200,6 +200,15 @@ void	config_free(struct jd_config *c);
 int	config_default_path(char *buf, size_t len);
 
 /*
+ * The directory of the configuration file "path" (from --config or
+ * config_default_path()), where the files that sit beside jobd.conf live
+ * (users.allow and users.deny, useraccess.h): "path" up to its last '/',
+ * "/" for a file in the root, "." for a name without '/'.  Writes into buf
+ * (len bytes).  Returns 0, or -ENAMETOOLONG.
+ */
+int	config_dir(const char *path, char *buf, size_t len);
+
+/*
  * The database path rule, the same for jobd and jobctl: "flag" (--db) if
  * not NULL, else $JOBD_DB if set and not empty, else c->database if set,
  * else the default: JOBD_STATEDIR "/jobs.db" for root, else

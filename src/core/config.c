@@ -1586,6 +1586,22 @@ config_default_path(char *buf, size_t len)
 }
 
 int
+config_dir(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL)
+		return copy_path(buf, len, ".");
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int
 config_db_path(const struct jd_config *c, const char *flag, char *buf,
     size_t len, bool *is_default)
 {

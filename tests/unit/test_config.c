@@ -1740,6 +1740,31 @@ test_config_default_path(void **state)
 	unsetenv("JOBD_CONFIG");
 }
 
+static void
+test_config_dir(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(config_dir(JOBD_SYSCONFDIR "/jobd.conf", buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, JOBD_SYSCONFDIR);
+	assert_int_equal(config_dir("/home/u/.config/jobd/jobd.conf", buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "/home/u/.config/jobd");
+	assert_int_equal(config_dir("/jobd.conf", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/");
+	assert_int_equal(config_dir("jobd.conf", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, ".");
+	assert_int_equal(config_dir("etc/jobd.conf", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "etc");
+	assert_int_equal(config_dir("/etc/jobd/jobd.conf", buf, 10), 0);
+	assert_string_equal(buf, "/etc/jobd");
+	assert_int_equal(config_dir("/etc/jobd/jobd.conf", buf, 9),
+	    -ENAMETOOLONG);
+	assert_int_equal(config_dir("jobd.conf", buf, 1), -ENAMETOOLONG);
+}
+
 int
 main(void)
 {
@@ -1766,6 +1791,7 @@ main(void)
 		cmocka_unit_test(test_config_queue_sections),
 		cmocka_unit_test(test_config_db_path),
 		cmocka_unit_test(test_config_default_path),
+		cmocka_unit_test(test_config_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
