@@ -52,11 +52,11 @@ endif
 
 # Build and test dependencies: pkg-config modules, the commands the tests
 # use, and the Debian packages that provide them all.
-PKGS		:= sqlite3 libuv inih libpq
+PKGS		:= sqlite3 libuv inih libpq libcbor
 TEST_PKGS	:= cmocka
 TOOLS		:= sqlite3 mandoc timeout python3
 FILES		:= /usr/share/zoneinfo/America/New_York
-DEB_PKGS	:= libsqlite3-dev libuv1-dev libinih-dev libpq-dev \
+DEB_PKGS	:= libsqlite3-dev libuv1-dev libinih-dev libpq-dev libcbor-dev \
 		   libcmocka-dev pkg-config sqlite3 mandoc python3 tzdata
 
 NODEPS_GOALS	:= clean distclean uninstall deps-check
@@ -137,9 +137,10 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   procopt jobspec procfs outbox store_notify mail \
 		   store_metrics metrics stats store_stats store_prune \
 		   store_deps store_claim retention queue store_queue dburl \
-		   store_copy store_crontab pq strbuf useraccess
+		   store_copy store_crontab pq strbuf useraccess wire \
+		   store_remote
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
-		   contain metricsfile retain
+		   contain metricsfile retain sockserv sockreq
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
 		   cmd_complete crontab_parse cmd_crontab cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \

@@ -80,6 +80,10 @@ struct jd_config {
 	int64_t	 metrics_interval_ms;	/* between two metrics_file writes */
 	int	 max_running_per_user;	/* running jobs of one run_as user,
 					   all queues; 0: no limit */
+	char	*socket;		/* owned; the submission socket's
+					   path; NULL: CONFIG_SOCKET_DEFAULT
+					   for root, else none; "": none */
+	char	*socket_group;		/* owned; its group, or NULL */
 	/* [job]: defaults for jobs that do not set their own */
 	int	 max_attempts;		/* 1..1000 */
 	int64_t	 timeout_ms;		/* 0: no timeout */
@@ -207,6 +211,17 @@ int	config_default_path(char *buf, size_t len);
  * (len bytes).  Returns 0, or -ENAMETOOLONG.
  */
 int	config_dir(const char *path, char *buf, size_t len);
+
+/*
+ * The path of jobd's submission socket for jobctl: flag (--socket), else
+ * $JOBD_SOCKET, else c->socket (jobd.conf's socket =), else
+ * CONFIG_SOCKET_DEFAULT.  *is_default (may be NULL) says which: only
+ * the last two are guesses that a database of one's own comes before.
+ * 0, -EINVAL (an empty or relative path), or -ENAMETOOLONG.
+ */
+#define CONFIG_SOCKET_DEFAULT	"/run/jobd/jobd.sock"
+int	config_socket_path(const struct jd_config *c, const char *flag,
+	    char *buf, size_t len, bool *is_default);
 
 /*
  * The database path rule, the same for jobd and jobctl: "flag" (--db) if

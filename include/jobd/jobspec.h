@@ -117,4 +117,12 @@ int	jobspec_mail_to_check(const char *s, char *why, size_t whylen);
 int	jobspec_mail_on_parse(const char *s, enum mail_on *on, char *why,
 	    size_t whylen);
 
+/*
+ * Check a whole job as it would be submitted, for a job that did not come
+ * through these parsers (one sent to jobd's socket): every field by the
+ * rule of its option above.  0, or -EINVAL with why naming the field.
+ */
+struct job_spec;
+int	jobspec_check(const struct job_spec *s, char *why, size_t whylen);
+
 #endif /* JOBD_JOBSPEC_H */

@@ -16,6 +16,7 @@ struct sched_opts {
 	const char		*db_path;	/* for the wake-up watch */
 	struct jd_config	*cfg;		/* in use; reloads update it */
 	const char		*config_path;	/* reread on SIGHUP, or NULL */
+	const char		*confdir;	/* users.allow, users.deny */
 	const struct jd_clock	*clock;
 	struct jd_offset_clock	*server_clock;	/* clock, kept on the
 						   database server's time;

@@ -62,6 +62,19 @@ int	store_open(struct store **stp, const char *path, int flags,
 /* Finalize every statement and close.  NULL is fine. */
 void	store_close(struct store *st);
 
+/*
+ * Reach a database through the jobd listening on the Unix socket at path
+ * rather than opening it: the calls a user may make of their own jobs
+ * (submit, the job calls, cancel, rerun, dead retry, why) are sent to
+ * jobd, which runs them as that user; any other call fails with -EPERM.
+ * Errors as store_open(); -ENOENT and -ECONNREFUSED when no jobd listens
+ * there.
+ */
+int	store_connect(struct store **stp, const char *path,
+	    const struct jd_clock *clock, char *err, size_t errlen);
+/* Whether st came from store_connect(). */
+bool	store_is_remote(const struct store *st);
+
 /* The message of the last failed call on st, never NULL. */
 const char *store_errmsg(const struct store *st);
 
@@ -104,6 +117,7 @@ struct job_filter {
 					   (with state, both must match) */
 	int64_t		 schedule_id;	/* made by this schedule; 0: any */
 	int64_t		 since;		/* created at or after (UTC ms); 0 */
+	const char	*run_as;	/* runs as this user; NULL: any */
 };
 
 /* Called for each job or attempt; return non-zero to stop (returned). */
@@ -689,6 +703,12 @@ int	store_schedule_sync(struct store *st, const char *source,
  */
 #define STORE_CRONTAB_SOURCE_MAX	300
 void	store_crontab_source(const char *user, char *buf, size_t len);
+/*
+ * The prefix of the names of user's crontab entries, "crontab-USER" with
+ * every byte that a schedule name cannot hold made '_'; its entries are
+ * named PREFIX:HASH.
+ */
+void	store_crontab_prefix(const char *user, char *buf, size_t len);
 int	store_crontab_get(struct store *st, const char *user, char **text,
 	    size_t *len);
 int	store_crontab_put(struct store *st, const char *user, const char *text,

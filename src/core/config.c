@@ -113,6 +113,7 @@ enum cfg_type {
 
 #define CFG_RELOAD	0x01	/* a running daemon applies it on SIGHUP */
 #define CFG_UNSET	0x02	/* an empty value means "unset" (NULL) */
+#define CFG_NONE	0x04	/* "none" is a value: "", printed "none" */
 
 struct cfg_key {
 	const char	*section, *name;
@@ -170,6 +171,12 @@ static const struct cfg_key cfg_keys[] = {
 	/* 0: no limit. */
 	{ "jobd", "max_running_per_user", CFG_INT, 0, 100000, "0",
 	    OFF(max_running_per_user), CFG_RELOAD },
+	/* Bound at start; unset: the default rule (sockserv.c). */
+	{ "jobd", "socket", CFG_PATH, 0, 0, NULL,
+	    OFF(socket), CFG_UNSET | CFG_NONE, 0,
+	    CONFIG_SOCKET_DEFAULT " for root, else none" },
+	{ "jobd", "socket_group", CFG_STR, 0, 0, NULL,
+	    OFF(socket_group), CFG_UNSET, 0, "none" },
 	{ "job", "max_attempts", CFG_INT, 1, JOBSPEC_ATTEMPTS_MAX, "5",
 	    OFF(max_attempts), CFG_RELOAD },
 	{ "job", "timeout", CFG_MSEC, 0, 30 * DAY, "0s",
@@ -952,6 +959,10 @@ cfg_set(struct jd_config *c, const struct cfg_key *k, const char *v,
 		    k->name);
 		return -EINVAL;
 	}
+	if ((k->flags & CFG_NONE) && strcmp(v, "none") == 0) {
+		v = "";
+		goto str;
+	}
 	switch (k->type) {
 	case CFG_HOOK:
 		if (outbox_hook_check(v, pwhy, sizeof(pwhy)) != 0) {
@@ -1435,6 +1446,8 @@ config_print(const struct jd_config *c, FILE *fp)
 			    k->words != NULL ? k->words : "not set");
 			continue;
 		}
+		if ((k->flags & CFG_NONE) && *v == '\0')
+			v = "none";
 		klen = strlen(k->name);
 		/* A blank after a last backslash: no continuation. */
 		bs = *v != '\0' && v[strlen(v) - 1] == '\\' ? " " : "";
@@ -1599,6 +1612,27 @@ config_dir(const char *path, char *buf, size_t len)
 	memcpy(buf, path, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+int
+config_socket_path(const struct jd_config *c, const char *flag, char *buf,
+    size_t len, bool *is_default)
+{
+	const char *s = flag;
+	bool guess = false;
+
+	if (s == NULL && (s = getenv("JOBD_SOCKET")) != NULL && *s == '\0')
+		s = NULL;
+	if (s == NULL) {
+		guess = true;
+		s = c != NULL && c->socket != NULL && *c->socket != '\0' ?
+		    c->socket : CONFIG_SOCKET_DEFAULT;
+	}
+	if (*s != '/')
+		return -EINVAL;
+	if (is_default != NULL)
+		*is_default = guess;
+	return copy_path(buf, len, s);
 }
 
 int

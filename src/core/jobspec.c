@@ -15,6 +15,7 @@
 #include "jobd/job.h"
 #include "jobd/jobspec.h"
 #include "jobd/outbox.h"
+#include "jobd/procopt.h"
 #include "jobd/queue.h"
 #include "jobd/timefmt.h"
 
@@ -254,5 +255,116 @@ jobspec_mail_on_parse(const char *s, enum mail_on *on, char *why,
 	if (mail_on_parse(s, on) != 0)
 		return jobspec_fail(why, whylen, -EINVAL, "use failure, "
 		    "output, always or never");
+	return 0;
+}
+
+/* An option that is JOB_DEFAULT or within [min, max]. */
+static int
+spec_range(const char *what, int64_t v, int64_t min, int64_t max, char *why,
+    size_t whylen)
+{
+	if (v == JOB_DEFAULT || (v >= min && v <= max))
+		return 0;
+	snprintf(why, whylen, "%s: %lld is not between %lld and %lld", what,
+	    (long long)v, (long long)min, (long long)max);
+	return -EINVAL;
+}
+
+/* The environment blob: "NAME=VALUE\0" entries, names as env_name_check. */
+static int
+spec_env_check(const char *env, size_t len, char *why, size_t whylen)
+{
+	const char *p = env, *end = env + len, *nul, *eq;
+
+	if (len > JOBSPEC_ENV_MAX) {
+		snprintf(why, whylen, "environment: %zu bytes (at most %d)",
+		    len, JOBSPEC_ENV_MAX);
+		return -EINVAL;
+	}
+	while (p < end) {
+		if ((nul = memchr(p, '\0', (size_t)(end - p))) == NULL)
+			return jobspec_fail(why, whylen, -EINVAL,
+			    "environment: an entry without its NUL");
+		if ((eq = memchr(p, '=', (size_t)(nul - p))) == NULL)
+			return jobspec_fail(why, whylen, -EINVAL,
+			    "environment: expected NAME=VALUE");
+		if (jobspec_env_name_check(p, (size_t)(eq - p), why,
+		    whylen) != 0)
+			return -EINVAL;
+		p = nul + 1;
+	}
+	return 0;
+}
+
+int
+jobspec_check(const struct job_spec *s, char *why, size_t whylen)
+{
+	static const char *const hooks[JOB_NHOOKS] = {
+		"on_dead", "on_failure", "on_success",
+	};
+	char r[JOBSPEC_WHY_MAX], buf[PROCOPT_MAX];
+	int64_t v;
+	int i, error;
+
+#define SPEC(call, what) do {						\
+	if ((error = (call)) != 0) {					\
+		snprintf(why, whylen, "%s: %s", (what), r);		\
+		return error;						\
+	}								\
+} while (0)
+	if (s->command == NULL)
+		return jobspec_fail(why, whylen, -EINVAL, "no command");
+	SPEC(jobspec_command_check(s->command, strlen(s->command), r,
+	    sizeof(r)), "command");
+	if (s->queue != NULL)
+		SPEC(jobspec_queue_check(s->queue, r, sizeof(r)), "queue");
+	if ((error = spec_range("priority", s->priority, JOBSPEC_PRIORITY_MIN,
+	    JOBSPEC_PRIORITY_MAX, why, whylen)) != 0 ||
+	    (error = spec_range("max_attempts", s->max_attempts, 1,
+	    JOBSPEC_ATTEMPTS_MAX, why, whylen)) != 0 ||
+	    (error = spec_range("timeout", s->timeout_ms, 0, INT64_MAX / 2,
+	    why, whylen)) != 0 ||
+	    (error = spec_range("backoff", s->backoff_ms, 0, INT64_MAX / 2,
+	    why, whylen)) != 0 ||
+	    (error = spec_range("backoff maximum", s->backoff_max_ms, 0,
+	    INT64_MAX / 2, why, whylen)) != 0 ||
+	    (error = spec_range("key ttl", s->key_ttl_ms, 0, INT64_MAX / 2,
+	    why, whylen)) != 0)
+		return error;
+	SPEC(jobspec_backoff_check(s->backoff_ms, s->backoff_max_ms, r,
+	    sizeof(r)), "backoff");
+	if (s->env != NULL &&
+	    (error = spec_env_check(s->env, s->env_len, why, whylen)) != 0)
+		return error;
+	if (s->cwd != NULL)
+		SPEC(jobspec_cwd_check(s->cwd, r, sizeof(r)), "cwd");
+	if (s->run_as != NULL)
+		SPEC(jobspec_user_check(s->run_as, NULL, r, sizeof(r)),
+		    "user");
+	if (s->mail_to != NULL)
+		SPEC(jobspec_mail_to_check(s->mail_to, r, sizeof(r)),
+		    "mail_to");
+	if ((int)s->mail_on < (int)MAIL_ON_UNSET ||
+	    (int)s->mail_on > (int)MAIL_ON_ALWAYS)
+		return jobspec_fail(why, whylen, -EINVAL, "mail_on: out of "
+		    "range");
+	for (i = 0; i < JOB_NHOOKS; i++)
+		if (s->hook[i] != NULL)
+			SPEC(jobspec_command_check(s->hook[i],
+			    strlen(s->hook[i]), r, sizeof(r)), hooks[i]);
+	/* A process option is what its own parser would have made. */
+	for (i = 0; i < PROCOPT_N; i++) {
+		v = procopt_get(&s->proc, (enum procopt)i);
+		if (v == JOB_DEFAULT)
+			continue;
+		procopt_format((enum procopt)i, v, buf, sizeof(buf));
+		if (procopt_parse((enum procopt)i, buf, &v, r, sizeof(r)) !=
+		    0 || v != procopt_get(&s->proc, (enum procopt)i)) {
+			snprintf(why, whylen, "%s: not a value it takes",
+			    procopt_key((enum procopt)i));
+			return -EINVAL;
+		}
+	}
+#undef SPEC
 	return 0;
 }

@@ -267,6 +267,8 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 	size_t i;
 	int error;
 
+	if (st->remote != NULL)
+		return remote_submit(st, specs, n, ids, existed);
 	if ((fresh = calloc(n > 0 ? n : 1, sizeof(*fresh))) == NULL)
 		return store_seterr(st, -ENOMEM, "out of memory");
 	if ((error = store_begin(st)) != 0)
@@ -476,6 +478,8 @@ store_job_get(struct store *st, int64_t id, struct job *out)
 	struct stmt *s;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_job_get(st, id, out);
 	if ((s = store_stmt(st, Q_GET, &error)) == NULL)
 		return error;
 	db_bind_int(s, 1, id);
@@ -525,10 +529,11 @@ list_terms(char *buf, size_t len, const struct job_filter *f)
 {
 	size_t n = strlen(buf);
 
-	snprintf(buf + n, len - n, "%s%s%s",
+	snprintf(buf + n, len - n, "%s%s%s%s",
 	    f->queue != NULL ? " AND queue = ?1" : "",
 	    f->schedule_id != 0 ? " AND schedule_id = ?2" : "",
-	    f->since != 0 ? " AND created_at >= ?3" : "");
+	    f->since != 0 ? " AND created_at >= ?3" : "",
+	    f->run_as != NULL ? " AND run_as = ?5" : "");
 }
 
 /* Fewer live jobs than this: list them through their partial indexes. */
@@ -665,6 +670,7 @@ store_job_list_where(struct store *st, const struct job_filter *f,
 	db_bind_int(s, 2, f->schedule_id);
 	db_bind_int(s, 3, f->since);
 	db_bind_int(s, 4, f->limit);
+	db_bind_text(s, 5, f->run_as);
 	error = store_each_job(st, s, fn, arg);
 	db_finalize(s);
 	return error;
@@ -677,7 +683,10 @@ store_job_list(struct store *st, const struct job_filter *f,
 	struct stmt *s;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_job_list(st, f, fn, arg);
 	if (f->states != 0 || f->schedule_id != 0 || f->since != 0 ||
+	    f->run_as != NULL ||
 	    f->state == JOB_PENDING || f->state == JOB_RUNNING)
 		return store_job_list_where(st, f, fn, arg);
 	if ((s = store_stmt(st, Q_LIST, &error)) == NULL)
@@ -699,6 +708,8 @@ store_attempt_list(struct store *st, int64_t id, store_attempt_fn fn,
 	struct attempt a;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_attempt_list(st, id, fn, arg);
 	if ((s = store_stmt(st, Q_ATTEMPTS, &error)) == NULL)
 		return error;
 	db_bind_int(s, 1, id);
@@ -758,6 +769,8 @@ store_job_rerun(struct store *st, int64_t id, int64_t run_at,
 	struct stmt *s;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_job_rerun(st, id, run_at, new_id);
 	if ((s = store_stmt(st, Q_RERUN, &error)) == NULL)
 		return error;
 	if ((error = store_begin(st)) != 0)
@@ -807,6 +820,8 @@ store_job_reruns(struct store *st, int64_t id, store_id_fn fn, void *arg)
 	struct stmt *s;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_job_reruns(st, id, fn, arg);
 	if ((s = store_stmt(st, Q_RERUNS, &error)) == NULL)
 		return error;
 	db_bind_int(s, 1, id);
@@ -828,6 +843,8 @@ store_cancel(struct store *st, const int64_t *ids, size_t n,
 	size_t i;
 	int error;
 
+	if (st->remote != NULL)
+		return remote_cancel(st, ids, n, was, bad);
 	if ((error = store_begin(st)) != 0)
 		return error;
 	for (i = 0; i < n; i++) {

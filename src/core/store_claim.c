@@ -788,6 +788,8 @@ store_job_why(struct store *st, int64_t id, int64_t now, struct job_why *w)
 	int error;
 	bool own;
 
+	if (st->remote != NULL)
+		return remote_job_why(st, id, now, w);
 	memset(w, 0, sizeof(*w));
 	/* One snapshot: a read transaction around the reads. */
 	own = !st->ops->in_txn(st);

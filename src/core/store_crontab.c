@@ -19,6 +19,22 @@ store_crontab_source(const char *user, char *buf, size_t len)
 	snprintf(buf, len, "crontab:~%s", user);
 }
 
+void
+store_crontab_prefix(const char *user, char *buf, size_t len)
+{
+	size_t i, n;
+
+	if (len == 0)
+		return;
+	n = (size_t)snprintf(buf, len, "crontab-%s", user);
+	for (i = 0; i < n && i < len - 1; i++)
+		if (!((buf[i] >= 'a' && buf[i] <= 'z') ||
+		    (buf[i] >= 'A' && buf[i] <= 'Z') ||
+		    (buf[i] >= '0' && buf[i] <= '9') ||
+		    strchr("._-@", buf[i]) != NULL))
+			buf[i] = '_';
+}
+
 int
 store_crontab_get(struct store *st, const char *user, char **text,
     size_t *len)
@@ -27,6 +43,8 @@ store_crontab_get(struct store *st, const char *user, char **text,
 	const void *p;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_crontab_get(st, user, text, len);
 	*text = NULL;
 	*len = 0;
 	if ((s = store_stmt(st, Q_CRONTAB_GET, &error)) == NULL)
@@ -60,6 +78,9 @@ store_crontab_put(struct store *st, const char *user, const char *text,
 	struct stmt *s;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_crontab_put(st, user, text, len, items, n, bad,
+		    created, updated, deleted);
 	store_crontab_source(user, source, sizeof(source));
 	if ((s = store_stmt(st, Q_CRONTAB_PUT, &error)) == NULL)
 		return error;
@@ -89,6 +110,8 @@ store_crontab_remove(struct store *st, const char *user, int64_t *deleted)
 	size_t bad;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_crontab_remove(st, user, deleted);
 	store_crontab_source(user, source, sizeof(source));
 	if ((s = store_stmt(st, Q_CRONTAB_DELETE, &error)) == NULL)
 		return error;

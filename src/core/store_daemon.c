@@ -247,6 +247,8 @@ store_wal_trim(struct store *st)
 int
 store_data_version(struct store *st, int64_t *v)
 {
+	if (st->remote != NULL)
+		return remote_data_version(st, v);
 	return store_first_int(st, Q_DATA_VERSION, v);
 }
 

@@ -220,6 +220,8 @@ store_job_deps(struct store *st, int64_t id, bool dependents,
 	const char *state;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_job_deps(st, id, dependents, fn, arg);
 	if ((s = store_stmt(st, dependents ? Q_DEP_RLIST : Q_DEP_LIST,
 	    &error)) == NULL)
 		return error;

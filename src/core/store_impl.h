@@ -316,6 +316,8 @@ struct tally {
 /* The store: one connection to one database. */
 struct store {
 	const struct store_ops	*ops;
+	struct remote		*remote;	/* through jobd's socket:
+						   store_remote.c; NULL */
 	void			*conn;		/* the backend's connection */
 	const char *const	*dialect;	/* the backend's own SQL for
 						   the statements whose
@@ -679,5 +681,41 @@ int		 room_add(struct store *st, struct room *r, const char *queue,
 		    int64_t added);
 int		 room_check(struct store *st, const struct room *r);
 void		 room_free(struct room *r);
+
+/*
+ * store_remote.c: the calls that go through jobd's socket when the store
+ * came from store_connect() (st->remote).
+ */
+struct store_dep;
+int	remote_submit(struct store *st, const struct job_spec *specs, size_t n,
+	    int64_t *ids, bool *existed);
+int	remote_job_get(struct store *st, int64_t id, struct job *out);
+int	remote_job_list(struct store *st, const struct job_filter *f,
+	    store_job_fn fn, void *arg);
+int	remote_attempt_list(struct store *st, int64_t id, store_attempt_fn fn,
+	    void *arg);
+int	remote_job_deps(struct store *st, int64_t id, bool dependents,
+	    store_dep_fn fn, void *arg);
+int	remote_job_reruns(struct store *st, int64_t id, store_id_fn fn,
+	    void *arg);
+int	remote_cancel(struct store *st, const int64_t *ids, size_t n,
+	    enum job_state *was, size_t *bad);
+int	remote_job_why(struct store *st, int64_t id, int64_t now,
+	    struct job_why *w);
+int	remote_job_rerun(struct store *st, int64_t id, int64_t run_at,
+	    int64_t *new_id);
+int	remote_dead_retry(struct store *st, const int64_t *ids, size_t n,
+	    size_t *bad, int64_t *moved);
+int	remote_data_version(struct store *st, int64_t *v);
+int	remote_schedule_list(struct store *st, store_schedule_fn fn,
+	    void *arg);
+int	remote_crontab_get(struct store *st, const char *user, char **text,
+	    size_t *len);
+int	remote_crontab_put(struct store *st, const char *user,
+	    const char *text, size_t len, const struct schedule *items,
+	    size_t n, size_t *bad, int64_t *created, int64_t *updated,
+	    int64_t *deleted);
+int	remote_crontab_remove(struct store *st, const char *user,
+	    int64_t *deleted);
 
 #endif /* JOBD_STORE_IMPL_H */

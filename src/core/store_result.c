@@ -270,6 +270,8 @@ store_dead_retry(struct store *st, const int64_t *ids, size_t n, int64_t now,
 	size_t i;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_dead_retry(st, ids, n, bad, moved);
 	*moved = 0;
 	if ((chk = store_stmt(st, Q_DEAD_STATE, &error)) == NULL ||
 	    (qs = store_stmt(st, Q_DEAD_QUEUES, &error)) == NULL ||

@@ -206,6 +206,8 @@ store_schedule_list(struct store *st, store_schedule_fn fn, void *arg)
 	struct stmt *s;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_schedule_list(st, fn, arg);
 	if ((s = store_stmt(st, Q_SCHED_LIST, &error)) == NULL)
 		return error;
 	return store_each_schedule(st, s, fn, arg);

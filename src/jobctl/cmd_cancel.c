@@ -46,8 +46,10 @@ cmd_cancel(struct ctl *ctl, int argc, char **argv)
 
 		free(ids);
 		free(was);
-		if (error == -ENOENT || error == -EALREADY)
-			ctl_fail(ctl, error == -ENOENT ? EXIT_NOINPUT : 1,
+		if (error == -ENOENT || error == -EALREADY ||
+		    error == -EACCES)
+			ctl_fail(ctl, error == -EALREADY ? 1 :
+			    ctl_exit_code(error),
 			    "job %" PRId64 ": %s; nothing cancelled", id,
 			    store_errmsg(ctl->st));
 		ctl_fail(ctl, ctl_exit_code(error), "%s",

@@ -245,7 +245,7 @@ cmd_complete(struct ctl *ctl, int argc, char **argv)
 		memset(&ow, 0, sizeof(ow));
 		ow.sub = argc == 4 ? argv[3] : NULL;
 		usage_entries(argv[2], print_opts, &ow);
-		printf("--db PATH\n--json\n--help\n--version\n");
+		printf("--db PATH\n--socket PATH\n--json\n--help\n--version\n");
 	} else if (strcmp(what, "states") == 0) {
 		for (i = 0; i < JOB_NSTATES; i++)
 			printf("%s\n", job_state_name((enum job_state)i));

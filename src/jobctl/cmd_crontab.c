@@ -180,16 +180,7 @@ read_all(const struct ctl *ctl, FILE *fp, const char *file, char **buf,
 static void
 ct_prefix(const struct ct_cmd *c, struct crontab *im)
 {
-	size_t i, n;
-
-	n = (size_t)snprintf(im->prefix, sizeof(im->prefix), "crontab-%s",
-	    c->user);
-	for (i = 0; i < n && i < sizeof(im->prefix) - 1; i++)
-		if (!((im->prefix[i] >= 'a' && im->prefix[i] <= 'z') ||
-		    (im->prefix[i] >= 'A' && im->prefix[i] <= 'Z') ||
-		    (im->prefix[i] >= '0' && im->prefix[i] <= '9') ||
-		    strchr("._-@", im->prefix[i]) != NULL))
-			im->prefix[i] = '_';
+	store_crontab_prefix(c->user, im->prefix, sizeof(im->prefix));
 }
 
 /*

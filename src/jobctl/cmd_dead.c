@@ -201,6 +201,9 @@ dead_retry(struct ctl *ctl, int argc, char **argv)
 		    "moved", ids[bad], error == -ENOENT ? "no such job" :
 		    store_errmsg(ctl->st));
 	}
+	if (error == -EACCES && !all)
+		ctl_fail(ctl, EXIT_NOPERM, "job %" PRId64 ": %s; nothing moved",
+		    ids[bad], store_errmsg(ctl->st));
 	if (error != 0)
 		ctl_fail(ctl, ctl_exit_code(error), "%s; nothing moved",
 		    store_errmsg(ctl->st));

@@ -34,6 +34,7 @@ struct store;
 
 struct ctl {
 	const char		*db_flag;	/* --db, or NULL */
+	const char		*socket_flag;	/* --socket, or NULL */
 	bool			 json;		/* --json */
 	const struct jd_clock	*clock;		/* after ctl_open(): the
 						   server's, if any */
@@ -86,9 +87,11 @@ _Noreturn void	ctl_help(const struct ctl *ctl);
 #define CTL_OPT_DB	0x100
 #define CTL_OPT_JSON	0x101
 #define CTL_OPT_VERSION	0x102
+#define CTL_OPT_SOCKET	0x103
 #define CTL_COMMON_OPTIONS						\
 	{ "db",		required_argument, NULL, CTL_OPT_DB },		\
 	{ "json",	no_argument,	   NULL, CTL_OPT_JSON },	\
+	{ "socket",	required_argument, NULL, CTL_OPT_SOCKET },	\
 	{ "help",	no_argument,	   NULL, 'h' },			\
 	{ "version",	no_argument,	   NULL, CTL_OPT_VERSION }
 bool	ctl_common_option(struct ctl *ctl, int c, const char *arg);

@@ -5,6 +5,8 @@
  * "schedule".  Global options are accepted before the command and, through
  * CTL_COMMON_OPTIONS, after it.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -153,12 +155,13 @@ ctl_print_usage(const struct ctl *ctl, FILE *fp)
 
 	if (c != NULL) {
 		fprintf(fp, "usage: jobctl %s\n", c->usage);
-		fprintf(fp, "global options: [--db PATH|URI] [--json] [--help] "
-		    "[--version]\n");
+		fprintf(fp, "global options: [--db PATH|URI | --socket PATH] "
+		    "[--json] [--help] [--version]\n");
 		return;
 	}
 	/* The usages are laid out after "usage: ": list them in that column. */
-	fprintf(fp, "usage: jobctl [--db PATH|URI] [--json] COMMAND [ARG ...]\n"
+	fprintf(fp, "usage: jobctl [--db PATH|URI | --socket PATH] [--json] "
+	    "COMMAND [ARG ...]\n"
 	    "       jobctl --help | --version\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(fp, "       jobctl %s\n", ctl_cmds[i].usage);
@@ -256,6 +259,11 @@ ctl_common_option(struct ctl *ctl, int c, const char *arg)
 			ctl_fail(ctl, EXIT_USAGE, "--db: empty path");
 		ctl->db_flag = arg;
 		return true;
+	case CTL_OPT_SOCKET:
+		if (*arg == '\0')
+			ctl_fail(ctl, EXIT_USAGE, "--socket: empty path");
+		ctl->socket_flag = arg;
+		return true;
 	case CTL_OPT_JSON:
 		ctl->json = true;
 		return true;
@@ -337,24 +345,70 @@ ctl_exit_code(int error)
 	return store_exit_code(error);
 }
 
+/*
+ * Connect to jobd's socket at path; 0, or a negative errno with err
+ * saying why.
+ */
+static int
+ctl_connect(struct ctl *ctl, const char *path, char *err, size_t errlen)
+{
+	return store_connect(&ctl->st, path, ctl->clock, err, errlen);
+}
+
+/*
+ * Whether the database at path is one's own to write directly: root's,
+ * or its file's owner's.  A PostgreSQL database is reached as its URI
+ * says, and never guessed at.
+ */
+static bool
+ctl_db_is_own(const char *path, bool *exists)
+{
+	struct stat sb;
+
+	*exists = false;
+	if (dburl_is_postgres(path)) {
+		*exists = true;
+		return true;
+	}
+	if (stat(path, &sb) != 0)
+		return false;
+	*exists = true;
+	return geteuid() == 0 || sb.st_uid == geteuid();
+}
+
 int
 ctl_open(struct ctl *ctl, int flags)
 {
 	struct jd_config cfg;
-	char path[PATH_MAX], cfgpath[PATH_MAX], err[1024];
-	const char *env = getenv("JOBD_DB");
-	bool is_default;
+	char path[PATH_MAX], cfgpath[PATH_MAX], sock[PATH_MAX], err[1024];
+	char serr[1024];
+	const char *env = getenv("JOBD_DB"), *senv = getenv("JOBD_SOCKET");
+	bool is_default, sock_guess = true, exists, explicit_db;
 	int64_t off;
 	int error, sflags = STORE_POKE;
 
 	if ((error = config_defaults(&cfg)) != 0)
 		ctl_fail(ctl, EXIT_OSERR, "out of memory");
+	explicit_db = ctl->db_flag != NULL || (env != NULL && *env != '\0');
 	/* The config file matters only when it is the one that names it. */
-	if (ctl->db_flag == NULL && (env == NULL || *env == '\0') &&
+	if (!explicit_db && ctl->socket_flag == NULL &&
 	    config_default_path(cfgpath, sizeof(cfgpath)) == 0) {
 		error = config_load(&cfg, cfgpath, err, sizeof(err));
 		if (error != 0 && error != -ENOENT)
 			ctl_fail(ctl, EXIT_CONFIG, "%s", err);
+	}
+	error = config_socket_path(&cfg, ctl->socket_flag, sock, sizeof(sock),
+	    &sock_guess);
+	if (error != 0 && (!sock_guess || !explicit_db))
+		ctl_fail(ctl, EXIT_USAGE, "the socket's path: %s",
+		    error == -EINVAL ? "not an absolute path" :
+		    strerror(-error));
+	/* --socket or JOBD_SOCKET: the socket, and only it. */
+	if (!sock_guess) {
+		config_free(&cfg);
+		if ((error = ctl_connect(ctl, sock, err, sizeof(err))) != 0)
+			ctl_fail(ctl, ctl_exit_code(error), "%s", err);
+		return 0;
 	}
 	error = config_db_path(&cfg, ctl->db_flag, path, sizeof(path),
 	    &is_default);
@@ -362,6 +416,23 @@ ctl_open(struct ctl *ctl, int flags)
 	if (error != 0)
 		ctl_fail(ctl, EXIT_USAGE, "cannot find the database path: %s "
 		    "(use --db PATH or set JOBD_DB)", strerror(-error));
+	/*
+	 * Without --db or JOBD_DB: a database of one's own first, else the
+	 * jobd of this host through its socket.
+	 */
+	if (!explicit_db && senv == NULL && !ctl_db_is_own(path, &exists)) {
+		error = ctl_connect(ctl, sock, serr, sizeof(serr));
+		if (error == 0)
+			return 0;
+		if (!exists && !(flags & CTL_OPTIONAL)) {
+			dburl_redact(path, err, sizeof(err));
+			ctl_fail(ctl, error == -ENOENT || error ==
+			    -ECONNREFUSED ? EXIT_UNAVAIL : ctl_exit_code(error),
+			    "no database of your own (%s does not exist) and "
+			    "no jobd to submit to: %s (set --db PATH or "
+			    "--socket PATH)", err, serr);
+		}
+	}
 	if (flags & CTL_CREATE)
 		sflags |= STORE_CREATE | (is_default ? STORE_MKDIR : 0);
 	if (dburl_is_postgres(path) && ctl->clock != &ctl->server_clock.clock) {

@@ -135,7 +135,7 @@ main(int argc, char **argv)
 	struct jd_offset_clock server_clock;
 	const struct jd_clock *clock;
 	struct store *st;
-	char cfgpath[PATH_MAX], dbpath[PATH_MAX], err[1024];
+	char cfgpath[PATH_MAX], dbpath[PATH_MAX], confdir[PATH_MAX], err[1024];
 	const char *config_flag = NULL, *db_flag = NULL;
 	long workers = 0;
 	bool check = false, is_default, verbose = false;
@@ -298,6 +298,10 @@ main(int argc, char **argv)
 	so.db_path = dbpath;
 	so.cfg = &cfg;
 	so.config_path = cfgpath[0] != '\0' ? cfgpath : NULL;
+	if (cfgpath[0] == '\0' ||
+	    config_dir(cfgpath, confdir, sizeof(confdir)) != 0)
+		snprintf(confdir, sizeof(confdir), "%s", JOBD_SYSCONFDIR);
+	so.confdir = confdir;
 	so.clock = clock;
 	so.server_clock = dburl_is_postgres(dbpath) ? &server_clock : NULL;
 	rc = sched_run(&so);

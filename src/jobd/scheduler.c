@@ -67,6 +67,7 @@
 #include "jobd/schedfile.h"
 #include "jobd/schedule.h"
 #include "jobd/scheduler.h"
+#include "jobd/sockserv.h"
 #include "jobd/store.h"
 #include "jobd/timefmt.h"
 #include "jobd/trust.h"
@@ -136,6 +137,7 @@ struct sched {
 	struct cronfire		*cron;		/* firing schedules */
 	struct metricsfile	*metrics;	/* metrics_file */
 	struct retain		 retain;	/* background pruning */
+	struct sockserv		*sock;		/* the submission socket */
 
 	struct sjob_list	 running;	/* pushed to the pool */
 	struct sjob_list	 ended;		/* results not yet recorded */
@@ -986,6 +988,7 @@ sched_finish(struct sched *s)
 	workers_stop(s->workers);
 	s->workers = NULL;
 	sched_unwake(s);
+	sockserv_stop(s->sock);
 	uv_walk(&s->loop, close_walk, NULL);
 	log_info("stopped");
 }
@@ -1565,12 +1568,25 @@ sched_watch(struct sched *s)
 		    s->cfg->poll_interval_ms);
 }
 
+/* Jobs came through the socket: claim what is due now. */
+static void
+sched_kick(void *arg)
+{
+	struct sched *s = arg;
+
+	if (s->closing || s->draining || sched_backing_off(s))
+		return;
+	(void)uv_timer_stop(&s->group);
+	sched_turn(s);
+}
+
 int
 sched_run(const struct sched_opts *o)
 {
 	struct sched *s;
 	struct daemon_info d;
 	struct stat sb;
+	char err[512];
 	int64_t wd;
 	int error, rc = 0;
 
@@ -1658,6 +1674,13 @@ sched_run(const struct sched_opts *o)
 		goto out;
 	}
 	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
+	if ((error = sockserv_start(&s->sock, &s->loop, s->st, s->cfg,
+	    s->clock, o->confdir, sched_kick, s, err, sizeof(err))) != 0) {
+		log_errx("%s", err);
+		(void)store_daemon_unregister(s->st, s->instance);
+		rc = 1;
+		goto out;
+	}
 	sched_watch(s);
 	retain_init(&s->retain, &s->loop, s->st, s->cfg, s->clock);
 	/*
@@ -1685,9 +1708,11 @@ out:
 	if (!s->closing) {
 		workers_stop(s->workers);
 		sched_unwake(s);
+		sockserv_stop(s->sock);
 		uv_walk(&s->loop, close_walk, NULL);
 	}
 	uv_run(&s->loop, UV_RUN_DEFAULT);
+	sockserv_free(s->sock);
 	if ((error = uv_loop_close(&s->loop)) != 0)
 		log_warnx("closing the loop: %s", uv_strerror(error));
 	if (s->db_gone)

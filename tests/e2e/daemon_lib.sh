@@ -126,6 +126,7 @@ cgroups = auto
 metrics_file = 
 metrics_interval = 15s
 max_running_per_user = 0
+socket = none
 
 [job]
 max_attempts = 5

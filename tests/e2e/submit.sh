@@ -386,16 +386,20 @@ JOBD_DB=$E "$JOBCTL" submit echo viaenv >/dev/null 2>&1
 end
 
 if [ "$(id -u)" -ne 0 ] || unpriv_ready "$T"; then
-	begin "default database path is created private (0700 dir, 0600 file)"
+	begin "no database and no jobd: told both, nothing made; --db makes it 0600"
 	mkdir -p "$T/nh"
 	[ "$(id -u)" -eq 0 ] && chown 65534 "$T/nh"
-	(unset JOBD_DB; XDG_STATE_HOME=$T/nh/state XDG_CONFIG_HOME=$T/nh/c \
-	    unpriv "$JOBCTL" submit echo default) >"$T/.out" 2>"$T/.err"
+	(unset JOBD_DB JOBD_SOCKET; XDG_STATE_HOME=$T/nh/state \
+	    XDG_CONFIG_HOME=$T/nh/c unpriv "$JOBCTL" submit echo default) \
+	    >"$T/.out" 2>"$T/.err"
+	grep -q "no database of your own ($T/nh/state/jobd/jobs.db does not \
+exist) and no jobd to submit to" "$T/.err" || problem "$(cat "$T/.err")"
+	[ ! -e "$T/nh/state" ] || problem "$T/nh/state was made"
+	(unset JOBD_SOCKET; JOBD_DB=$T/nh/jobs.db unpriv "$JOBCTL" submit \
+	    echo default) >"$T/.out" 2>"$T/.err"
 	[ "$(cat "$T/.out")" = 1 ] || problem "submit: $(cat "$T/.out" "$T/.err")"
-	[ "$(stat -c %a "$T/nh/state/jobd" 2>&1)" = 700 ] ||
-	    problem "dir mode $(stat -c %a "$T/nh/state/jobd" 2>&1)"
-	[ "$(stat -c %a "$T/nh/state/jobd/jobs.db" 2>&1)" = 600 ] ||
-	    problem "file mode $(stat -c %a "$T/nh/state/jobd/jobs.db" 2>&1)"
+	[ "$(stat -c %a "$T/nh/jobs.db" 2>&1)" = 600 ] ||
+	    problem "file mode $(stat -c %a "$T/nh/jobs.db" 2>&1)"
 	end
 else
 	skip "default database path" "root without a way to become nobody"

@@ -1082,6 +1082,61 @@ test_config_read_ini_callback(void **state)
  * database = takes an absolute path or a PostgreSQL URI; the URI is
  * printed with its password masked, and a bad one is refused without it.
  */
+/* socket: a path, "none", or the default rule; and jobctl's lookup. */
+static void
+test_config_socket(void **state)
+{
+	char err[ERRLEN], buf[256], *out = NULL;
+	struct jd_config c;
+	size_t len = 0;
+	bool guess;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c), 0);
+	assert_null(c.socket);
+	unsetenv("JOBD_SOCKET");
+	assert_int_equal(config_socket_path(&c, NULL, buf, sizeof(buf),
+	    &guess), 0);
+	assert_string_equal(buf, CONFIG_SOCKET_DEFAULT);
+	assert_true(guess);
+
+	assert_int_equal(load(&c, "[jobd]\nsocket = none\n"
+	    "socket_group = jobs\n", err), 0);
+	assert_string_equal(c.socket, "");
+	assert_string_equal(c.socket_group, "jobs");
+	assert_non_null(fp = open_memstream(&out, &len));
+	assert_int_equal(config_print(&c, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(out, "\nsocket = none\nsocket_group = jobs\n"));
+	free(out);
+
+	assert_int_equal(load(&c, "[jobd]\nsocket = /srv/jobd.sock\n", err),
+	    0);
+	assert_int_equal(config_socket_path(&c, NULL, buf, sizeof(buf),
+	    &guess), 0);
+	assert_string_equal(buf, "/srv/jobd.sock");
+	assert_true(guess);
+	setenv("JOBD_SOCKET", "/env.sock", 1);
+	assert_int_equal(config_socket_path(&c, NULL, buf, sizeof(buf),
+	    &guess), 0);
+	assert_string_equal(buf, "/env.sock");
+	assert_false(guess);
+	assert_int_equal(config_socket_path(&c, "/flag.sock", buf,
+	    sizeof(buf), &guess), 0);
+	assert_string_equal(buf, "/flag.sock");
+	assert_int_equal(config_socket_path(&c, "rel.sock", buf, sizeof(buf),
+	    &guess), -EINVAL);
+	unsetenv("JOBD_SOCKET");
+
+	assert_int_equal(load(&c, "[jobd]\nsocket = jobd.sock\n", err),
+	    -EINVAL);
+	assert_non_null(strstr(err, NAME ":2: socket = \"jobd.sock\": must "
+	    "be an absolute path"));
+	assert_string_equal(c.socket, "/srv/jobd.sock");	/* unchanged */
+	config_free(&c);
+}
+
 static void
 test_config_database_uri(void **state)
 {
@@ -1223,6 +1278,8 @@ test_config_print_roundtrip(void **state)
 	    "# metrics_file = (none)\n"
 	    "metrics_interval = 15s\n"
 	    "max_running_per_user = 0\n"
+	    "# socket = (/run/jobd/jobd.sock for root, else none)\n"
+	    "# socket_group = (none)\n"
 	    "\n"
 	    "[job]\n"
 	    "max_attempts = 5\n"
@@ -1500,7 +1557,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 37);
+	assert_int_equal(nkeys, 39);
 
 	/* Every key of a [queue NAME] section, in the sample's example. */
 	free(sample);
@@ -1784,6 +1841,7 @@ main(void)
 		cmocka_unit_test(test_config_load_file_size_cap),
 		cmocka_unit_test(test_config_read_ini_callback),
 		cmocka_unit_test(test_config_mail),
+		cmocka_unit_test(test_config_socket),
 		cmocka_unit_test(test_config_database_uri),
 		cmocka_unit_test(test_config_print_roundtrip),
 		cmocka_unit_test(test_config_sample_is_defaults),
