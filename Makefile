@@ -307,7 +307,7 @@ valgrind: all
 FUZZ_CC		?= clang
 FUZZ_CFLAGS	?= -g -O1
 FUZZ_TIME	?= 30
-FUZZ_TARGETS	:= cron timefmt config schedfile import jobctl mail
+FUZZ_TARGETS	:= cron timefmt config schedfile import jobctl mail socket
 FUZZ		?= $(FUZZ_TARGETS)
 FUZZ_DEB_PKGS	:= clang libclang-rt-dev
 FUZZ_B		:= $(B)/fuzz
@@ -348,6 +348,8 @@ FUZZ_CTL_OBJS	:= $(JOBCTL:%=$(FUZZ_B)/obj/jobctl/%.o)
 # fuzz_jobctl runs jobctl's main() (renamed) in-process.
 FUZZ_DEPS_import := $(FUZZ_CTL_OBJS)
 FUZZ_DEPS_jobctl := $(FUZZ_CTL_OBJS)
+# fuzz_socket runs jobd's request handling (sockreq.c) on a real database.
+FUZZ_DEPS_socket := $(FUZZ_B)/obj/jobd/sockreq.o $(FUZZ_B)/obj/jobd/sockserv.o
 FUZZ_LDFLAGS_jobctl := -Wl,--wrap=exit,--wrap=store_open,--wrap=store_close \
 		   -Wl,--wrap=clock_default,--wrap=nanosleep
 
@@ -371,6 +373,10 @@ $(FUZZ_B)/obj/jobctl/main.o: src/jobctl/main.c
 	$(FUZZ_COMPILE) -Dmain=jobctl_main -Wno-missing-prototypes -c -o $@ $<
 
 $(FUZZ_B)/obj/jobctl/%.o: src/jobctl/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_COMPILE) -c -o $@ $<
+
+$(FUZZ_B)/obj/jobd/%.o: src/jobd/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_COMPILE) -c -o $@ $<
 
