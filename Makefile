@@ -137,7 +137,7 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   procopt jobspec procfs outbox store_notify mail \
 		   store_metrics metrics stats store_stats store_prune \
 		   store_deps store_claim retention queue store_queue dburl \
-		   store_copy store_crontab pq strbuf store_user
+		   store_copy store_crontab pq strbuf quota store_user
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \

@@ -68,8 +68,9 @@ const char *store_errmsg(const struct store *st);
 /*
  * The exit status (sysexits(3)) of a program that fails with a store's
  * error: 66 no such database or job, 65 bad data, 69 a newer schema, 74
- * I/O, 75 locked or the server unreachable (try again), 77 permission,
- * 71 out of memory, else 1.  jobd and jobctl both exit by it.
+ * I/O, 75 locked, the server unreachable, a queue full (-EAGAIN) or a
+ * user's quota reached (-EDQUOT, quota.h): try again later; 77
+ * permission, 71 out of memory, else 1.  jobd and jobctl both exit by it.
  */
 int	store_exit_code(int error);
 

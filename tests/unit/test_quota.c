@@ -1,8 +1,10 @@
 /*
- * Tests for quota: store_user_usage(), its input, read from a real
+ * Tests for quota: quota_check() on each quota and its boundaries, with
+ * its messages; and store_user_usage(), its input, read from a real
  * SQLite file with jobs of two users in every state, schedules, and
  * attempts with output.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,12 +17,156 @@
 
 #include "jobd/job.h"
 #include "jobd/procopt.h"
+#include "jobd/quota.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "fake_clock.h"
 #include "testdir.h"
 
 #define T0	1764460800000LL		/* 2025-11-30T00:00:00Z */
+
+static int
+check(const struct quota_conf *q, const struct user_usage *u, int64_t jobs,
+    int64_t scheds, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	return quota_check(q, "alice", u, jobs, scheds, err, errlen);
+}
+
+static void
+test_quota_unlimited(void **state)
+{
+	struct quota_conf q = { 0, 0, 0 };
+	struct user_usage u = { 1000000, 1000000, INT64_MAX / 2 };
+	char err[256];
+
+	(void)state;
+	assert_false(quota_is_set(&q));
+	assert_int_equal(check(&q, &u, 1000000, 1000000, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	q.output = 1;
+	assert_true(quota_is_set(&q));
+	q.output = 0;
+	q.schedules = 1;
+	assert_true(quota_is_set(&q));
+	q.schedules = 0;
+	q.pending = 1;
+	assert_true(quota_is_set(&q));
+}
+
+static void
+test_quota_pending(void **state)
+{
+	struct quota_conf q = { 100, 0, 0 };
+	struct user_usage u = { 99, 0, 0 };
+	char err[256];
+
+	(void)state;
+	/* Exactly at the limit is within it; one over is not. */
+	assert_int_equal(check(&q, &u, 1, 0, err, sizeof(err)), 0);
+	u.pending = 100;
+	assert_int_equal(check(&q, &u, 1, 0, err, sizeof(err)), -EDQUOT);
+	assert_string_equal(err, "quota: alice has 100 pending jobs, "
+	    "[quota] pending = 100");
+	/* A batch counts whole. */
+	u.pending = 95;
+	assert_int_equal(check(&q, &u, 5, 0, err, sizeof(err)), 0);
+	assert_int_equal(check(&q, &u, 6, 0, err, sizeof(err)), -EDQUOT);
+	assert_string_equal(err, "quota: alice has 95 pending jobs, "
+	    "[quota] pending = 100 (this submission adds 6)");
+	/* Nothing added, nothing checked: a user over it may still remove. */
+	u.pending = 150;
+	assert_int_equal(check(&q, &u, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(check(&q, &u, -3, 1, err, sizeof(err)), 0);
+	q.pending = 1;
+	u.pending = 1;
+	assert_int_equal(check(&q, &u, 1, 0, err, sizeof(err)), -EDQUOT);
+	assert_string_equal(err, "quota: alice has 1 pending job, "
+	    "[quota] pending = 1");
+	/* Counts far past any limit do not wrap. */
+	assert_int_equal(check(&q, &u, INT64_MAX, 0, err, sizeof(err)),
+	    -EDQUOT);
+}
+
+static void
+test_quota_schedules(void **state)
+{
+	struct quota_conf q = { 0, 20, 0 };
+	struct user_usage u = { 0, 19, 0 };
+	char err[256];
+
+	(void)state;
+	assert_int_equal(check(&q, &u, 0, 1, err, sizeof(err)), 0);
+	u.schedules = 20;
+	assert_int_equal(check(&q, &u, 0, 1, err, sizeof(err)), -EDQUOT);
+	assert_string_equal(err, "quota: alice has 20 schedules, "
+	    "[quota] schedules = 20");
+	u.schedules = 18;
+	assert_int_equal(check(&q, &u, 0, 2, err, sizeof(err)), 0);
+	assert_int_equal(check(&q, &u, 0, 3, err, sizeof(err)), -EDQUOT);
+	assert_string_equal(err, "quota: alice has 18 schedules, "
+	    "[quota] schedules = 20 (this change adds 3)");
+	/* Jobs are not schedules. */
+	u.schedules = 20;
+	assert_int_equal(check(&q, &u, 1000, 0, err, sizeof(err)), 0);
+	/* Replacing schedules one for one adds none. */
+	assert_int_equal(check(&q, &u, 0, 0, err, sizeof(err)), 0);
+}
+
+static void
+test_quota_output(void **state)
+{
+	struct quota_conf q = { 0, 0, 1048576 };
+	struct user_usage u = { 0, 0, 1048576 };
+	char err[256];
+
+	(void)state;
+	/* As much as the limit is kept: still room. */
+	assert_int_equal(check(&q, &u, 1, 0, err, sizeof(err)), 0);
+	assert_int_equal(check(&q, &u, 0, 1, err, sizeof(err)), 0);
+	u.output = 1048577;
+	assert_int_equal(check(&q, &u, 1, 0, err, sizeof(err)), -EDQUOT);
+	assert_string_equal(err, "quota: alice keeps 1048577 bytes of job "
+	    "output, more than [quota] output = 1M; jobctl prune or "
+	    "[retention] output frees it");
+	/* New schedules would make more: refused too. */
+	err[0] = '\0';
+	assert_int_equal(check(&q, &u, 0, 1, err, sizeof(err)), -EDQUOT);
+	assert_non_null(strstr(err, "[quota] output = 1M"));
+	/* Adding nothing is never refused. */
+	assert_int_equal(check(&q, &u, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(check(&q, &u, -1, -1, err, sizeof(err)), 0);
+	q.output = 1536;
+	u.output = 1537;
+	assert_int_equal(check(&q, &u, 1, 0, err, sizeof(err)), -EDQUOT);
+	assert_non_null(strstr(err, "keeps 1537 bytes of job output, more "
+	    "than [quota] output = 1536;"));
+}
+
+/* The first quota passed is the one named: pending, schedules, output. */
+static void
+test_quota_order_and_buffers(void **state)
+{
+	struct quota_conf q = { 10, 10, 10 };
+	struct user_usage u = { 10, 10, 11 };
+	char err[256], small[16];
+
+	(void)state;
+	assert_int_equal(check(&q, &u, 1, 1, err, sizeof(err)), -EDQUOT);
+	assert_non_null(strstr(err, "[quota] pending = 10"));
+	assert_int_equal(check(&q, &u, 0, 1, err, sizeof(err)), -EDQUOT);
+	assert_non_null(strstr(err, "[quota] schedules = 10"));
+	u.pending = u.schedules = 0;
+	assert_int_equal(check(&q, &u, 1, 1, err, sizeof(err)), -EDQUOT);
+	assert_non_null(strstr(err, "[quota] output = 10;"));
+	/* A short buffer gets the start of the line; none, no line. */
+	assert_int_equal(check(&q, &u, 2, 0, small, sizeof(small)), -EDQUOT);
+	assert_string_equal(small, "quota: alice ke");
+	assert_int_equal(quota_check(&q, "alice", &u, 2, 0, NULL, 0),
+	    -EDQUOT);
+	/* The errno is the one store_exit_code() makes "try again". */
+	assert_int_equal(store_exit_code(-EDQUOT), 75);
+}
 
 struct fixture {
 	char			 dir[PATH_MAX];
@@ -203,6 +349,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quota_unlimited),
+		cmocka_unit_test(test_quota_pending),
+		cmocka_unit_test(test_quota_schedules),
+		cmocka_unit_test(test_quota_output),
+		cmocka_unit_test(test_quota_order_and_buffers),
 		cmocka_unit_test_setup_teardown(test_store_user_usage, setup,
 		    teardown),
 	};
