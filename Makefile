@@ -138,14 +138,14 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   store_metrics metrics stats store_stats store_prune \
 		   store_deps store_claim retention queue store_queue dburl \
 		   store_copy store_crontab pq strbuf useraccess wire \
-		   store_remote
+		   store_remote quota store_user
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain sockserv sockreq
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
 		   cmd_complete crontab_parse cmd_crontab cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
 		   clock log jobspec cronfire outbox mail metrics stats retention queue \
-		   dburl useraccess
+		   dburl useraccess quota
 
 CORE_OBJS	:= $(CORE:%=$(B)/obj/core/%.o) $(B)/gen/schema_sql.o
 JOBD_OBJS	:= $(JOBD:%=$(B)/obj/jobd/%.o)

@@ -26,6 +26,7 @@
 
 #include "jobd/job.h"
 #include "jobd/queue.h"
+#include "jobd/quota.h"
 #include "jobd/retention.h"
 
 /* Bytes of a line, continuation lines joined, newline excluded: room for
@@ -100,6 +101,8 @@ struct jd_config {
 	/* [retention]: how long finished work is kept (0: for ever) */
 	struct retention retention;
 	int64_t	 prune_interval_ms;	/* how often jobd looks */
+	/* [quota]: per-user limits of socket users (quota.h); 0: none */
+	struct quota_conf quota;
 	/* [queue NAME] sections, in file order; owned */
 	struct config_queue *queues;
 	size_t	 nqueues;

@@ -81,8 +81,9 @@ const char *store_errmsg(const struct store *st);
 /*
  * The exit status (sysexits(3)) of a program that fails with a store's
  * error: 66 no such database or job, 65 bad data, 69 a newer schema, 74
- * I/O, 75 locked or the server unreachable (try again), 77 permission,
- * 71 out of memory, else 1.  jobd and jobctl both exit by it.
+ * I/O, 75 locked, the server unreachable, a queue full (-EAGAIN) or a
+ * user's quota reached (-EDQUOT, quota.h): try again later; 77
+ * permission, 71 out of memory, else 1.  jobd and jobctl both exit by it.
  */
 int	store_exit_code(int error);
 
@@ -716,6 +717,28 @@ int	store_crontab_put(struct store *st, const char *user, const char *text,
 	    int64_t *created, int64_t *updated, int64_t *deleted);
 int	store_crontab_remove(struct store *st, const char *user,
 	    int64_t *deleted);
+
+/*
+ * What one run_as user has in the database (store_user.c), for quota.h:
+ * the user's jobs that have not finished (pending or running), the
+ * schedules whose run_as is the user (any source), and the bytes of
+ * attempt output kept for the user's jobs, live and dead.
+ */
+struct user_usage {
+	int64_t	 pending;
+	int64_t	 schedules;
+	int64_t	 output;	/* bytes */
+};
+
+/*
+ * What user "user" has now, matched by run_as = user, into *u, read in
+ * one statement (one snapshot).  Each count is an index search on the
+ * user (schema/021_users.sql): the jobs of other users cost nothing; the
+ * output sum visits each of the user's own jobs and dead jobs, their
+ * attempts by job.  Any thread that holds st.
+ */
+int	store_user_usage(struct store *st, const char *user,
+	    struct user_usage *u);
 
 /*
  * One source of store_schedule_sync_dir(): its schedules, or keep (a file

@@ -221,6 +221,13 @@ static const struct cfg_key cfg_keys[] = {
 	    OFF(retention.schedule_runs), CFG_RELOAD },
 	{ "retention", "interval", CFG_MSEC, SEC, DAY, "1m",
 	    OFF(prune_interval_ms), CFG_RELOAD },
+	/* What one socket user may have (quota.h); 0: no limit. */
+	{ "quota", "pending", CFG_INT, 0, 1000000000, "0",
+	    OFF(quota.pending), CFG_RELOAD },
+	{ "quota", "schedules", CFG_INT, 0, 1000000, "0",
+	    OFF(quota.schedules), CFG_RELOAD },
+	{ "quota", "output", CFG_SIZE, 0, 512 * GIB, "0",
+	    OFF(quota.output), CFG_RELOAD },
 };
 
 /* State of one config_load: the copy being built, where each key was set. */

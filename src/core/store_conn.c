@@ -48,6 +48,7 @@ store_exit_code(int error)
 	case -ECONNREFUSED:
 	case -ETIMEDOUT:
 	case -EHOSTUNREACH:
+	case -EDQUOT:		/* quota.h: once the user's jobs end */
 		return 75;		/* EX_TEMPFAIL */
 	case -EBADMSG:
 	case -EINVAL:
@@ -56,7 +57,6 @@ store_exit_code(int error)
 		return 69;		/* EX_UNAVAILABLE */
 	case -ENOSPC:
 	case -EIO:
-	case -EDQUOT:
 		return 74;		/* EX_IOERR */
 	case -ENOMEM:
 		return 71;		/* EX_OSERR */

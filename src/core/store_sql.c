@@ -775,6 +775,19 @@ const char *const store_sql[Q_MAX] = {
 	    "content = excluded.content, updated_at = excluded.updated_at "
 	    "WHERE crontabs.content <> excluded.content",
 	[Q_CRONTAB_DELETE] = "DELETE FROM crontabs WHERE owner = ?1",
+	/*
+	 * store_user.c: one user's unfinished jobs, schedules and kept
+	 * output, each found through the user's index entries
+	 * (schema/021_users.sql), never by a scan of other users' rows.
+	 */
+	[Q_USER_USAGE] =
+	    "SELECT (SELECT count(*) FROM jobs WHERE run_as = ?1 AND "
+	    "state IN ('pending', 'running')), "
+	    "(SELECT count(*) FROM schedules WHERE run_as = ?1), "
+	    "(SELECT coalesce(sum(length(output)), 0) FROM attempts "
+	    "WHERE output IS NOT NULL AND job_id IN (SELECT id FROM jobs "
+	    "WHERE run_as = ?1 UNION ALL SELECT id FROM dead_jobs "
+	    "WHERE run_as = ?1))",
 	/* store_copy() (store_copy.c): the tables, ids and counts. */
 	[Q_COPY_TABLES] =
 	    "SELECT name FROM sqlite_schema WHERE type = 'table' AND "

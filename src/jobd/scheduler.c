@@ -1408,6 +1408,7 @@ on_sighup(uv_signal_t *h, int signum)
 	sched_metrics_reload(s, &n);
 	s->cfg->retention = n.retention;
 	s->cfg->prune_interval_ms = n.prune_interval_ms;
+	s->cfg->quota = n.quota;
 	free(s->cfg->queues);
 	s->cfg->queues = n.queues;
 	s->cfg->nqueues = n.nqueues;

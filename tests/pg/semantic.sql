@@ -343,6 +343,41 @@ CREATE TEMP TABLE r AS EXECUTE Q_KEY_FIND('k2', 'b', 'echo 4', 0, NULL,
 SELECT pg_temp.expect("case", 'user', 'Q_KEY_FIND: run_as differs') FROM r;
 DROP TABLE r;
 
+-- Q_USER_USAGE: one user's unfinished jobs, schedules and kept output in
+-- bytes (length of a bytea, NULs counted), live and dead jobs alike;
+-- other users' rows, finished jobs and empty output not counted.
+EXECUTE Q_INSERT('q', 'mine 1', 0, 1, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, 'quser', 1, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL);
+SELECT currval('jobs_id_seq') AS q1 \gset
+EXECUTE Q_INSERT('q', 'mine 2', 0, 1, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, 'quser', 1, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL);
+UPDATE jobs SET state = 'done', finished_at = 2 WHERE id = :q1;
+INSERT INTO attempts (job_id, attempt, owner, started_at, finished_at,
+    outcome, output) VALUES (:q1, 1, 'd1', 1, 2, 'failed', '\x00ff00'),
+    (:q1, 2, 'd1', 2, 3, 'ok', NULL), (:j2, 9, 'd1', 1, 2, 'ok', '\x0102');
+INSERT INTO dead_jobs (id, queue, command, priority, run_at, attempts,
+    run_as, created_at, updated_at, dead_at, reason)
+    VALUES (nextval('jobs_id_seq'), 'q', 'gone', 0, 1, 1, 'quser', 1, 1, 2,
+    'attempts used up');
+INSERT INTO attempts (job_id, attempt, owner, started_at, finished_at,
+    outcome, output) VALUES (currval('jobs_id_seq'), 1, 'd1', 1, 2,
+    'failed', 'dead');
+INSERT INTO schedules (name, cron, command, run_as, created_at, updated_at)
+    VALUES ('quser-1', '0 3 * * *', 'true', 'quser', 1, 1),
+    ('other-1', '0 3 * * *', 'true', NULL, 1, 1);
+CREATE TEMP TABLE r (pending, schedules, output) AS
+    EXECUTE Q_USER_USAGE('quser');
+SELECT pg_temp.expect(concat_ws('|', pending, schedules, output), '1|1|7',
+    'Q_USER_USAGE: a user''s own') FROM r;
+DROP TABLE r;
+CREATE TEMP TABLE r (pending, schedules, output) AS
+    EXECUTE Q_USER_USAGE('nobody');
+SELECT pg_temp.expect(concat_ws('|', pending, schedules, output), '0|0|0',
+    'Q_USER_USAGE: a user with nothing') FROM r;
+DROP TABLE r;
+
 -- Q_TIMES / Q_DATA_VERSION: a number; check_sql.sh checks that another
 -- connection's commit changes it.
 CREATE TEMP TABLE r AS EXECUTE Q_TIMES;

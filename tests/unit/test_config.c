@@ -100,6 +100,9 @@ assert_config_equal(const struct jd_config *a, const struct jd_config *b)
 	assert_memory_equal(&a->retention, &b->retention,
 	    sizeof(a->retention));
 	assert_int_equal(a->prune_interval_ms, b->prune_interval_ms);
+	assert_int_equal(a->quota.pending, b->quota.pending);
+	assert_int_equal(a->quota.schedules, b->quota.schedules);
+	assert_int_equal(a->quota.output, b->quota.output);
 }
 
 static void
@@ -363,6 +366,86 @@ test_config_every_key(void **state)
 	assert_int_equal(c.max_attempts, 1);
 	assert_int_equal(c.backoff_ms, 100);
 	assert_int_equal(c.backoff_max_ms, 100);
+	config_free(&c);
+}
+
+/*
+ * [quota]: 0 (no limit) by default; the bounds load; a bad value is one
+ * line naming the file, the line, the key and the allowed range; the
+ * sizes print to load again.
+ */
+static void
+test_config_quota(void **state)
+{
+	struct jd_config c, r;
+	char err[ERRLEN], *out;
+
+	(void)state;
+	assert_int_equal(config_defaults(&c), 0);
+	assert_int_equal(c.quota.pending, 0);
+	assert_int_equal(c.quota.schedules, 0);
+	assert_int_equal(c.quota.output, 0);
+
+	assert_int_equal(load(&c,
+	    "[quota]\n"
+	    "pending = 100\n"
+	    "schedules = 20\n"
+	    "output = 256M\n", err), 0);
+	assert_int_equal(c.quota.pending, 100);
+	assert_int_equal(c.quota.schedules, 20);
+	assert_int_equal(c.quota.output, 256LL << 20);
+	out = print_config(&c);
+	assert_contains(out, "[quota]\npending = 100\nschedules = 20\n"
+	    "output = 256M\n");
+	assert_int_equal(config_defaults(&r), 0);
+	assert_int_equal(load(&r, out, err), 0);
+	assert_config_equal(&c, &r);
+	free(out);
+	config_free(&r);
+
+	assert_int_equal(load(&c,
+	    "[quota]\n"
+	    "pending = 1000000000\n"
+	    "schedules = 1000000\n"
+	    "output = 512G\n", err), 0);
+	assert_int_equal(c.quota.pending, 1000000000);
+	assert_int_equal(c.quota.schedules, 1000000);
+	assert_int_equal(c.quota.output, 512LL << 30);
+	assert_int_equal(load(&c, "[quota]\noutput = 1536\n", err), 0);
+	assert_int_equal(c.quota.output, 1536);
+	/* Keys not in the file are back to no limit. */
+	assert_int_equal(c.quota.pending, 0);
+	assert_int_equal(c.quota.schedules, 0);
+
+	/* A bad file changes nothing. */
+	assert_int_equal(load(&c, "[quota]\n\npending = -1\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":3: pending = \"-1\": must be "
+	    "between 0 and 1000000000");
+	assert_int_equal(load(&c, "[quota]\npending = 1000000001\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":2: pending = \"1000000001\": must "
+	    "be between 0 and 1000000000");
+	assert_int_equal(load(&c, "[quota]\npending = ten\n", err), -EINVAL);
+	assert_string_equal(err, NAME ":2: pending = \"ten\": not an "
+	    "integer");
+	assert_int_equal(load(&c, "[quota]\nschedules = 1000001\n", err),
+	    -EINVAL);
+	assert_string_equal(err, NAME ":2: schedules = \"1000001\": must "
+	    "be between 0 and 1000000");
+	assert_int_equal(load(&c, "[quota]\noutput = 1MB\n", err), -EINVAL);
+	assert_string_equal(err, NAME ":2: output = \"1MB\": not a size like "
+	    "\"65536\", \"64K\" or \"1M\"");
+	assert_int_equal(load(&c, "[quota]\noutput = 513G\n", err), -EINVAL);
+	assert_string_equal(err, NAME ":2: output = \"513G\": must be "
+	    "between 0 and 512G");
+	assert_int_equal(load(&c, "[quota]\nrunning = 2\n", err), -EINVAL);
+	assert_string_equal(err, NAME ":2: unknown key \"running\" in "
+	    "section [quota]");
+	assert_int_equal(load(&c, "[quota]\noutput =\n", err), -EINVAL);
+	assert_string_equal(err, NAME ":2: output = \"\": a value is "
+	    "required");
+	assert_int_equal(c.quota.output, 1536);
 	config_free(&c);
 }
 
@@ -1306,7 +1389,12 @@ test_config_print_roundtrip(void **state)
 	    "dead = 30d\n"
 	    "output = 7d\n"
 	    "schedule_runs = 1000\n"
-	    "interval = 1m\n");
+	    "interval = 1m\n"
+	    "\n"
+	    "[quota]\n"
+	    "pending = 0\n"
+	    "schedules = 0\n"
+	    "output = 0\n");
 	assert_int_equal(config_defaults(&r), 0);
 	assert_int_equal(load(&r, base_conf, err), 0);
 	assert_int_equal(load(&r, out, err), 0);
@@ -1557,7 +1645,7 @@ test_config_sample_documents_every_key(void **state)
 			fail_msg("etc/jobd.conf does not document %s", sk);
 		nkeys++;
 	}
-	assert_int_equal(nkeys, 39);
+	assert_int_equal(nkeys, 42);
 
 	/* Every key of a [queue NAME] section, in the sample's example. */
 	free(sample);
@@ -1844,6 +1932,7 @@ main(void)
 		cmocka_unit_test(test_config_socket),
 		cmocka_unit_test(test_config_database_uri),
 		cmocka_unit_test(test_config_print_roundtrip),
+		cmocka_unit_test(test_config_quota),
 		cmocka_unit_test(test_config_sample_is_defaults),
 		cmocka_unit_test(test_config_sample_documents_every_key),
 		cmocka_unit_test(test_config_queue_sections),
