@@ -22,7 +22,9 @@
 
 #include "jobd/clock.h"
 #include "jobd/job.h"
+#include "jobd/config.h"
 #include "jobd/jobspec.h"
+#include "jobd/quota.h"
 #include "jobd/schedule.h"
 #include "jobd/store.h"
 #include "jobd/wire.h"
@@ -701,6 +703,51 @@ crontab_item_check(struct conn *c, const char *user, struct schedule *s,
 	return 0;
 }
 
+struct crontab_count {
+	char	 source[STORE_CRONTAB_SOURCE_MAX];
+	int64_t	 n;
+};
+
+static int
+count_crontab(const struct schedule *s, void *arg)
+{
+	struct crontab_count *cc = arg;
+
+	if (s->source != NULL && strcmp(s->source, cc->source) == 0)
+		cc->n++;
+	return 0;
+}
+
+/*
+ * [quota] schedules for a crontab of n entries replacing user's own: 0,
+ * else the answer was written.
+ */
+static int
+crontab_quota(struct conn *c, const char *user, size_t n)
+{
+	const struct quota_conf *q = &c->srv->cfg->quota;
+	struct crontab_count cc = { .n = 0 };
+	struct user_usage u;
+	char msg[512];
+	int error;
+
+	if (c->peer.all || !quota_is_set(q))
+		return 0;
+	store_crontab_source(user, cc.source, sizeof(cc.source));
+	if ((error = store_user_usage(c->srv->st, user, &u)) != 0 ||
+	    (error = store_schedule_list(c->srv->st, count_crontab,
+	    &cc)) != 0) {
+		answer_store(c, error, 0);
+		return error;
+	}
+	if ((error = quota_check(q, user, &u, 0, (int64_t)n - cc.n, msg,
+	    sizeof(msg))) != 0) {
+		answer_error(&c->out, error, msg, 0);
+		return error;
+	}
+	return 0;
+}
+
 static void
 op_crontab_install(struct conn *c, struct wire_rd *rd)
 {
@@ -737,6 +784,8 @@ op_crontab_install(struct conn *c, struct wire_rd *rd)
 			answer_error(&c->out, error, msg, i);
 			goto out;
 		}
+	if (crontab_quota(c, user, n) != 0)
+		goto out;
 	if ((error = store_crontab_put(c->srv->st, user, text, len, items, n,
 	    &bad, &created, &updated, &deleted)) != 0) {
 		answer_store(c, error, bad);
@@ -870,6 +919,54 @@ batch_answer(struct conn *c, int error)
 	conn_send(c);
 }
 
+/*
+ * The quotas of [quota] for the submissions of the batch (head): each
+ * user's usage, with what that user's earlier submissions of the batch
+ * add.  Those over a quota are answered and left out; returns the rest.
+ * The usage is read before the batch's transaction: a user who also
+ * writes through another jobd at that moment may pass a quota by those.
+ */
+static struct conn *
+batch_quota(struct sockserv *srv, struct conn *head)
+{
+	const struct quota_conf *q = &srv->cfg->quota;
+	struct user_usage u;
+	struct conn *c, *e, *next, *keep = NULL, **tail = &keep;
+	char msg[512];
+	int64_t added;
+	int error;
+
+	for (c = head; c != NULL; c = next) {
+		next = c->bnext;
+		c->bnext = NULL;
+		error = 0;
+		if (!c->peer.all && quota_is_set(q)) {
+			added = 0;
+			for (e = keep; e != NULL; e = e->bnext)
+				if (strcmp(e->peer.name, c->peer.name) == 0)
+					added += (int64_t)e->nspecs;
+			if ((error = store_user_usage(srv->st, c->peer.name,
+			    &u)) != 0)
+				answer_store(c, error, 0);
+			else {
+				u.pending += added;
+				if ((error = quota_check(q, c->peer.name, &u,
+				    (int64_t)c->nspecs, 0, msg,
+				    sizeof(msg))) != 0)
+					answer_error(&c->out, error, msg, 0);
+			}
+		}
+		if (error != 0) {
+			specs_free(c);
+			conn_send(c);
+			continue;
+		}
+		*tail = c;
+		tail = &c->bnext;
+	}
+	return keep;
+}
+
 void
 batch_flush(struct sockserv *srv)
 {
@@ -884,6 +981,8 @@ batch_flush(struct sockserv *srv)
 		return;
 	srv->batch = NULL;
 	srv->batch_tail = &srv->batch;
+	if ((head = batch_quota(srv, head)) == NULL)
+		return;
 	for (c = head; c != NULL; c = c->bnext) {
 		n += c->nspecs;
 		nb++;
@@ -935,11 +1034,14 @@ int
 sockserv_fuzz(struct store *st, const struct jd_clock *clock, bool all,
     const void *p, size_t len, unsigned char **answer, size_t *answer_len)
 {
+	static struct jd_config cfg;	/* only [quota]: large, but set */
 	struct sockserv srv;
 	struct conn c;
 
 	memset(&srv, 0, sizeof(srv));
 	memset(&c, 0, sizeof(c));
+	cfg.quota.pending = 1000000;
+	srv.cfg = &cfg;
 	srv.st = st;
 	srv.clock = clock;
 	srv.kick = fuzz_kick;

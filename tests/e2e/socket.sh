@@ -316,6 +316,46 @@ EOS
 	expect_rc 0
 	end
 
+	begin "socket: [quota] pending, schedules and output, each named"
+	cp "$CONF" "$T/conf.noquota"
+	printf '\n[quota]\npending = 2\nschedules = 2\n' >>"$CONF"
+	kill -HUP "$JOBD_PID"
+	wait_until 10 "grep -q 'SIGHUP: reloaded' '$T/jobd.log'" ||
+	    problem "not reloaded"
+	as "$A"
+	sock submit --at +1h -- true >/dev/null 2>&1
+	sock submit --at +1h -- true >/dev/null 2>&1
+	dbdump >"$T/dump0"
+	srun submit --at +1h -- true
+	expect_rc 75
+	expect_err_contains "quota: $A has 2 pending jobs, [quota] pending = 2"
+	printf '1 * * * *\tid\n2 * * * *\tid\n3 * * * *\tid\n' >"$T/ct3"
+	chmod 644 "$T/ct3"
+	srun crontab "$T/ct3"
+	expect_rc 75
+	expect_err_contains "[quota] schedules = 2"
+	dbdump >"$T/dump1"
+	expect_same "$T/dump0" "$T/dump1" "database"
+	as "$B"
+	srun submit --at +1h -- true
+	expect_rc 0
+	as "$A"
+	printf '\n[quota]\noutput = 1\n' >>"$T/conf.noquota"
+	cp "$T/conf.noquota" "$CONF"
+	kill -HUP "$JOBD_PID"
+	wait_until 10 "[ \$(grep -c 'SIGHUP: reloaded' '$T/jobd.log') -ge 2 ]" ||
+	    problem "not reloaded again"
+	srun submit -- true
+	expect_rc 75
+	expect_err_contains "[quota] output = 1"
+	grep -v '^output = 1$' "$T/conf.noquota" >"$CONF"
+	kill -HUP "$JOBD_PID"
+	wait_until 10 "[ \$(grep -c 'SIGHUP: reloaded' '$T/jobd.log') -ge 3 ]" ||
+	    problem "not reloaded a third time"
+	srun submit --at +1h -- true
+	expect_rc 0
+	end
+
 	begin "socket: 1000 connections of $A: $B's probe still runs"
 	rm -f "$T/hold"
 	mkfifo "$T/hold"
