@@ -140,7 +140,7 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   store_copy store_crontab pq strbuf useraccess wire \
 		   store_remote quota store_user
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
-		   contain metricsfile retain sockserv sockreq
+		   contain metricsfile retain sockserv sockreq sockreq_sched
 JOBCTL		:= main out cmd_submit cmd_list cmd_cancel cmd_status jobfmt jobwhy cmd_wait cmd_logs cmd_dead jobopts cmd_next cmd_schedule cmd_schedule_set cmd_import cmd_rerun \
 		   cmd_complete crontab_parse cmd_crontab cmd_metrics cmd_stats cmd_prune cmd_queue cmd_migrate
 UNIT		:= timefmt config trust store runner workers schedfile tz cron faults \
@@ -349,7 +349,8 @@ FUZZ_CTL_OBJS	:= $(JOBCTL:%=$(FUZZ_B)/obj/jobctl/%.o)
 FUZZ_DEPS_import := $(FUZZ_CTL_OBJS)
 FUZZ_DEPS_jobctl := $(FUZZ_CTL_OBJS)
 # fuzz_socket runs jobd's request handling (sockreq.c) on a real database.
-FUZZ_DEPS_socket := $(FUZZ_B)/obj/jobd/sockreq.o $(FUZZ_B)/obj/jobd/sockserv.o
+FUZZ_DEPS_socket := $(FUZZ_B)/obj/jobd/sockreq.o \
+		    $(FUZZ_B)/obj/jobd/sockreq_sched.o $(FUZZ_B)/obj/jobd/sockserv.o
 FUZZ_LDFLAGS_jobctl := -Wl,--wrap=exit,--wrap=store_open,--wrap=store_close \
 		   -Wl,--wrap=clock_default,--wrap=nanosleep
 

@@ -138,6 +138,8 @@ extern const struct wire_type wire_job_filter;	/* struct job_filter */
 extern const struct wire_type wire_dep;		/* struct store_dep */
 extern const struct wire_type wire_why;		/* struct job_why */
 extern const struct wire_type wire_schedule;	/* struct schedule */
+extern const struct wire_type wire_sched_last;	/* struct sched_last */
+extern const struct wire_type wire_slot;	/* struct slot_info */
 
 /* Write the struct at p as a map of all its fields. */
 void	wire_put(struct wire_buf *b, const struct wire_type *t,

@@ -718,5 +718,20 @@ int	remote_crontab_put(struct store *st, const char *user,
 	    int64_t *deleted);
 int	remote_crontab_remove(struct store *st, const char *user,
 	    int64_t *deleted);
+int	remote_schedule_get(struct store *st, const char *name,
+	    struct schedule *out);
+int	remote_schedule_last(struct store *st, int64_t id,
+	    struct sched_last *out);
+int	remote_schedule_slots(struct store *st, int64_t id, int64_t limit,
+	    store_slot_fn fn, void *arg);
+int	remote_schedule_put(struct store *st, const struct schedule *s,
+	    bool replace, int64_t *id);
+int	remote_schedule_set(struct store *st, const struct schedule *s,
+	    bool new_next);
+int	remote_schedule_delete(struct store *st, const char *name);
+int	remote_schedule_enable(struct store *st, const char *name,
+	    bool enabled, int64_t next_run_at);
+int	remote_schedule_fire(struct store *st, const struct schedule *s,
+	    struct slot *slots, size_t n, int64_t next_run_at);
 
 #endif /* JOBD_STORE_IMPL_H */

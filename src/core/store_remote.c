@@ -741,3 +741,165 @@ remote_crontab_remove(struct store *st, const char *user, int64_t *deleted)
 		*deleted = v;
 	return remote_done(st, &rd, resp);
 }
+
+/* A call whose answer is one struct of type t into out (wire_release()). */
+static int
+remote_get_one(struct store *st, struct wire_buf *b,
+    const struct wire_type *t, void *out)
+{
+	struct wire_rd rd;
+	unsigned char *resp;
+	int error;
+
+	if ((error = remote_call(st, b, &rd, &resp, NULL)) != 0) {
+		free(resp);
+		return error;
+	}
+	if (wire_get(&rd, t, out) != 0 || wire_rd_done(&rd) != 0) {
+		error = store_seterr(st, rd.error, rd.err);
+		wire_release(t, out);
+	}
+	free(resp);
+	return error;
+}
+
+/* A call whose answer is one integer (or null) into *v (may be NULL). */
+static int
+remote_get_int(struct store *st, struct wire_buf *b, int64_t *v)
+{
+	struct wire_rd rd;
+	unsigned char *resp;
+	int64_t x = 0;
+	int error;
+
+	if ((error = remote_call(st, b, &rd, &resp, NULL)) != 0) {
+		free(resp);
+		return error;
+	}
+	if (!wire_get_null(&rd))
+		(void)wire_get_int(&rd, &x);
+	if (v != NULL)
+		*v = x;
+	return remote_done(st, &rd, resp);
+}
+
+int
+remote_schedule_get(struct store *st, const char *name, struct schedule *out)
+{
+	struct wire_buf b;
+
+	memset(out, 0, sizeof(*out));
+	remote_begin(&b, "schedule");
+	wire_str(&b, name);
+	return remote_get_one(st, &b, &wire_schedule, out);
+}
+
+int
+remote_schedule_last(struct store *st, int64_t id, struct sched_last *out)
+{
+	struct wire_buf b;
+
+	memset(out, 0, sizeof(*out));
+	remote_begin(&b, "schedule-last");
+	wire_int(&b, id);
+	return remote_get_one(st, &b, &wire_sched_last, out);
+}
+
+struct slot_each {
+	store_slot_fn	 fn;
+	void		*arg;
+};
+
+static int
+slot_each(const void *p, void *arg)
+{
+	struct slot_each *e = arg;
+
+	return e->fn(p, e->arg);
+}
+
+int
+remote_schedule_slots(struct store *st, int64_t id, int64_t limit,
+    store_slot_fn fn, void *arg)
+{
+	struct slot_each e = { fn, arg };
+	struct wire_buf b;
+	struct wire_rd rd;
+	unsigned char *resp;
+	int error;
+
+	remote_begin(&b, "schedule-slots");
+	wire_array(&b, 2);
+	wire_int(&b, id);
+	wire_int(&b, limit);
+	if ((error = remote_call(st, &b, &rd, &resp, NULL)) != 0) {
+		free(resp);
+		return error;
+	}
+	return remote_each(st, &rd, resp, &wire_slot,
+	    sizeof(struct slot_info), slot_each, &e);
+}
+
+int
+remote_schedule_put(struct store *st, const struct schedule *s,
+    bool replace, int64_t *id)
+{
+	struct wire_buf b;
+
+	remote_begin(&b, "schedule-add");
+	wire_array(&b, 2);
+	wire_put(&b, &wire_schedule, s);
+	wire_bool(&b, replace);
+	return remote_get_int(st, &b, id);
+}
+
+int
+remote_schedule_set(struct store *st, const struct schedule *s,
+    bool new_next)
+{
+	struct wire_buf b;
+
+	remote_begin(&b, "schedule-set");
+	wire_array(&b, 2);
+	wire_put(&b, &wire_schedule, s);
+	wire_bool(&b, new_next);
+	return remote_get_int(st, &b, NULL);
+}
+
+int
+remote_schedule_delete(struct store *st, const char *name)
+{
+	struct wire_buf b;
+
+	remote_begin(&b, "schedule-remove");
+	wire_str(&b, name);
+	return remote_get_int(st, &b, NULL);
+}
+
+int
+remote_schedule_enable(struct store *st, const char *name, bool enabled,
+    int64_t next_run_at)
+{
+	struct wire_buf b;
+
+	remote_begin(&b, "schedule-enable");
+	wire_array(&b, 3);
+	wire_str(&b, name);
+	wire_bool(&b, enabled);
+	wire_int(&b, next_run_at);
+	return remote_get_int(st, &b, NULL);
+}
+
+/* Only "run now" (jobctl schedule run) goes through the socket. */
+int
+remote_schedule_fire(struct store *st, const struct schedule *s,
+    struct slot *slots, size_t n, int64_t next_run_at)
+{
+	struct wire_buf b;
+
+	if (n != 1 || slots[0].slot_at != 0 || next_run_at != 0)
+		return remote_refuse(st);
+	remote_begin(&b, "schedule-run");
+	wire_str(&b, s->name);
+	return remote_get_int(st, &b, &slots[0].job_id);
+}

@@ -153,6 +153,8 @@ store_schedule_put(struct store *st, const struct schedule *sc, bool replace,
 {
 	int error;
 
+	if (st->remote != NULL)
+		return remote_schedule_put(st, sc, replace, id);
 	if ((error = store_begin(st)) != 0)
 		return error;
 	if ((error = sched_write(st, sc, replace, clock_wall_ms(st->clock),
@@ -167,6 +169,8 @@ store_schedule_get(struct store *st, const char *name, struct schedule *out)
 	struct stmt *s;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_schedule_get(st, name, out);
 	if ((s = store_stmt(st, Q_SCHED_GET, &error)) == NULL)
 		return error;
 	db_bind_text(s, 1, name);
@@ -243,6 +247,8 @@ store_schedule_delete(struct store *st, const char *name)
 	struct stmt *s;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_schedule_delete(st, name);
 	if ((s = store_stmt(st, Q_SCHED_DELETE, &error)) == NULL)
 		return error;
 	db_bind_text(s, 1, name);
@@ -256,6 +262,9 @@ store_schedule_enable(struct store *st, const char *name, bool enabled,
 	struct stmt *s;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_schedule_enable(st, name, enabled,
+		    next_run_at);
 	if ((s = store_stmt(st, Q_SCHED_ENABLE, &error)) == NULL)
 		return error;
 	db_bind_text(s, 1, name);
@@ -671,6 +680,8 @@ int
 store_schedule_fire(struct store *st, const struct schedule *sc,
     struct slot *slots, size_t n, int64_t next_run_at, int64_t now)
 {
+	if (st->remote != NULL)
+		return remote_schedule_fire(st, sc, slots, n, next_run_at);
 	return store_fire_tx(st, sc, NULL, slots, n, next_run_at, now);
 }
 
@@ -689,6 +700,8 @@ store_schedule_slots(struct store *st, int64_t id, int64_t limit,
 	struct stmt *s;
 	int error = 0, rc;
 
+	if (st->remote != NULL)
+		return remote_schedule_slots(st, id, limit, fn, arg);
 	if ((s = store_stmt(st, Q_SLOT_LIST, &error)) == NULL)
 		return error;
 	db_bind_int(s, 1, id);
@@ -716,6 +729,8 @@ store_schedule_set(struct store *st, const struct schedule *sc,
 	struct stmt *s;
 	int error = 0;
 
+	if (st->remote != NULL)
+		return remote_schedule_set(st, sc, new_next);
 	if ((s = store_stmt(st, Q_SCHED_SET, &error)) == NULL)
 		return error;
 	if ((error = store_begin(st)) != 0)
@@ -772,6 +787,8 @@ store_schedule_last(struct store *st, int64_t id, struct sched_last *out)
 	bool row;
 	int error;
 
+	if (st->remote != NULL)
+		return remote_schedule_last(st, id, out);
 	memset(&l, 0, sizeof(l));
 	if ((error = sched_last_row(st, Q_SCHED_LAST, id, &s, &row)) != 0)
 		return error;

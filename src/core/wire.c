@@ -696,6 +696,24 @@ static const struct wire_field schedule_fields[] = {
 	F(struct schedule, updated_at, WK_I64),
 };
 
+static const struct wire_field last_fields[] = {
+	F(struct sched_last, job_id, WK_I64),
+	F(struct sched_last, state, WK_INT),
+	F(struct sched_last, at, WK_I64),
+	F(struct sched_last, has_exit_code, WK_BOOL),
+	F(struct sched_last, exit_code, WK_I64),
+	F(struct sched_last, ok_job_id, WK_I64),
+	F(struct sched_last, ok_at, WK_I64),
+};
+
+static const struct wire_field slot_fields[] = {
+	F(struct slot_info, slot_at, WK_I64),
+	F(struct slot_info, job_id, WK_I64),
+	F(struct slot_info, outcome, WK_STR),
+	F(struct slot_info, reason, WK_STR),
+	F(struct slot_info, job_state, WK_STR),
+};
+
 #define TYPE(name, f)	{ name, f, sizeof(f) / sizeof(f[0]) }
 const struct wire_type wire_job_spec = TYPE("job", spec_fields);
 const struct wire_type wire_job = TYPE("job", job_fields);
@@ -704,6 +722,8 @@ const struct wire_type wire_job_filter = TYPE("filter", filter_fields);
 const struct wire_type wire_dep = TYPE("dependency", dep_fields);
 const struct wire_type wire_why = TYPE("why", why_fields);
 const struct wire_type wire_schedule = TYPE("schedule", schedule_fields);
+const struct wire_type wire_sched_last = TYPE("last run", last_fields);
+const struct wire_type wire_slot = TYPE("slot", slot_fields);
 
 #define AT(p, f, T)	((T *)(void *)((char *)(p) + (f)->off))
 #define LEN(p, f)	((size_t *)(void *)((char *)(p) + (f)->len_off))

@@ -34,7 +34,7 @@
  * Answers.  {"v": 1, "rc": 0, "r": the result} or {"v": 1, "rc": -errno,
  * "r": [words, index]}; answer_begin() writes up to the result.
  */
-static void
+void
 answer_begin(struct wire_buf *b, int rc)
 {
 	wire_begin(b);
@@ -49,15 +49,26 @@ answer_begin(struct wire_buf *b, int rc)
 void
 answer_error(struct wire_buf *b, int rc, const char *msg, size_t bad)
 {
+	char line[1024];
+	size_t i;
+
+	/*
+	 * One line, whatever of the request it quotes: a control byte (a
+	 * newline in a user name sent) becomes '?'.
+	 */
+	snprintf(line, sizeof(line), "%s", msg[0] != '\0' ? msg : "failed");
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+			line[i] = '?';
 	wire_buf_free(b);
 	answer_begin(b, rc < 0 && rc >= -4095 ? rc : -EIO);
 	wire_array(b, 2);
-	wire_str(b, msg);
+	wire_str(b, line);
 	wire_int(b, (int64_t)bad);
 }
 
 /* What jobd itself fails at, the client is told in general words. */
-static void
+void
 answer_store(struct conn *c, int rc, size_t bad)
 {
 	answer_error(&c->out, rc, store_errmsg(c->srv->st), bad);
@@ -158,11 +169,6 @@ op_job(struct conn *c, struct wire_rd *rd)
 	job_clear(&j);
 }
 
-struct list_ctx {
-	struct wire_buf	 items;		/* the elements, after the fact */
-	size_t		 n;
-	const struct wire_type *t;
-};
 
 static int
 list_job(const struct job *j, void *arg)
@@ -205,7 +211,7 @@ list_id(int64_t id, void *arg)
 }
 
 /* The answer: an array of what the listing gathered. */
-static void
+void
 list_answer(struct conn *c, struct list_ctx *l, int error)
 {
 	if (error == -EMSGSIZE || (error == 0 && l->items.error != 0))
@@ -570,260 +576,6 @@ op_submit(struct conn *c, struct wire_rd *rd)
 	srv->batch_tail = &c->bnext;
 }
 
-/* The user a crontab request names: the peer, unless it may act for all. */
-static int
-crontab_user(struct conn *c, struct wire_rd *rd, char **user)
-{
-	char msg[200];
-
-	if (wire_get_str(rd, user) != 0)
-		return rd->error;
-	if (*user == NULL || (*user)[0] == '\0')
-		return wire_rd_fail(rd, -EINVAL, "crontab: no user");
-	if (!c->peer.all && strcmp(*user, c->peer.name) != 0) {
-		snprintf(msg, sizeof(msg), "the crontab of %s is not yours; "
-		    "through jobd's socket you have your own (%s)", *user,
-		    c->peer.name);
-		answer_error(&c->out, -EACCES, msg, 0);
-		return -EACCES;
-	}
-	return 0;
-}
-
-struct sched_list {
-	struct list_ctx	 l;
-	struct conn	*c;
-};
-
-static int
-list_schedule(const struct schedule *s, void *arg)
-{
-	struct sched_list *sl = arg;
-
-	if (!sl->c->peer.all && (s->run_as == NULL ||
-	    strcmp(s->run_as, sl->c->peer.name) != 0))
-		return 0;
-	wire_put(&sl->l.items, &wire_schedule, s);
-	sl->l.n++;
-	return 0;
-}
-
-/* The schedules that run as the peer (all of them for root). */
-static void
-op_schedules(struct conn *c, struct wire_rd *rd)
-{
-	struct sched_list sl = { .l = { .t = &wire_schedule }, .c = c };
-
-	if (!wire_get_null(rd))
-		wire_rd_fail(rd, -EBADMSG, "schedules: null expected");
-	if (wire_rd_done(rd) != 0)
-		return;
-	wire_begin(&sl.l.items);
-	list_answer(c, &sl.l, store_schedule_list(c->srv->st, list_schedule,
-	    &sl));
-}
-
-static void
-op_crontab(struct conn *c, struct wire_rd *rd)
-{
-	char *user = NULL, *text = NULL;
-	size_t len = 0;
-	int error;
-
-	if (crontab_user(c, rd, &user) != 0 || wire_rd_done(rd) != 0)
-		goto out;
-	if ((error = store_crontab_get(c->srv->st, user, &text, &len)) != 0) {
-		answer_store(c, error, 0);
-		goto out;
-	}
-	answer_begin(&c->out, 0);
-	wire_bytes(&c->out, text, len);
-out:
-	free(text);
-	free(user);
-}
-
-/*
- * An entry of a user's crontab, as jobctl made it from the text: it must
- * run as that user and carry that user's name prefix, and pass the rules
- * of a schedule and of a job, as if jobd had read the text itself.  The
- * text only comes back to its user (-l), so what it says cannot give
- * them more than the entries do.
- */
-static int
-crontab_item_check(struct conn *c, const char *user, struct schedule *s,
-    size_t i, char *msg, size_t msglen)
-{
-	struct job_spec js;
-	char prefix[STORE_CRONTAB_SOURCE_MAX], why[256];
-	size_t n;
-
-	store_crontab_prefix(user, prefix, sizeof(prefix));
-	n = strlen(prefix);
-	if (s->run_as == NULL || strcmp(s->run_as, user) != 0) {
-		snprintf(msg, msglen, "entry %zu: a crontab's entries run as "
-		    "its user (%s)", i + 1, user);
-		return -EPERM;
-	}
-	if (!c->peer.all && (s->name == NULL || strncmp(s->name, prefix,
-	    n) != 0 || s->name[n] != ':')) {
-		snprintf(msg, msglen, "entry %zu: the name of an entry of %s's "
-		    "crontab begins with %s:", i + 1, user, prefix);
-		return -EPERM;
-	}
-	if (schedule_check(s, clock_wall_ms(c->srv->clock), why,
-	    sizeof(why)) != 0) {
-		snprintf(msg, msglen, "entry %zu: %s", i + 1, why);
-		return -EINVAL;
-	}
-	memset(&js, 0, sizeof(js));
-	js.queue = s->queue;
-	js.command = s->command;
-	js.priority = s->priority;
-	js.max_attempts = s->max_attempts;
-	js.timeout_ms = s->timeout_ms;
-	js.backoff_ms = s->backoff_ms;
-	js.backoff_max_ms = s->backoff_max_ms;
-	js.key_ttl_ms = JOB_DEFAULT;
-	js.env = s->env;
-	js.env_len = s->env_len;
-	js.cwd = s->cwd;
-	js.run_as = s->run_as;
-	js.proc = s->proc;
-	memcpy(js.hook, s->hook, sizeof(js.hook));
-	js.mail_to = s->mail_to;
-	js.mail_on = s->mail_on;
-	if (jobspec_check(&js, why, sizeof(why)) != 0 ||
-	    (int)s->overlap < 0 || (int)s->overlap > OVERLAP_QUEUE ||
-	    (int)s->catchup < 0 || (int)s->catchup > CATCHUP_ALL) {
-		snprintf(msg, msglen, "entry %zu: %s", i + 1,
-		    why[0] != '\0' ? why : "overlap or catchup out of range");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-struct crontab_count {
-	char	 source[STORE_CRONTAB_SOURCE_MAX];
-	int64_t	 n;
-};
-
-static int
-count_crontab(const struct schedule *s, void *arg)
-{
-	struct crontab_count *cc = arg;
-
-	if (s->source != NULL && strcmp(s->source, cc->source) == 0)
-		cc->n++;
-	return 0;
-}
-
-/*
- * [quota] schedules for a crontab of n entries replacing user's own: 0,
- * else the answer was written.
- */
-static int
-crontab_quota(struct conn *c, const char *user, size_t n)
-{
-	const struct quota_conf *q = &c->srv->cfg->quota;
-	struct crontab_count cc = { .n = 0 };
-	struct user_usage u;
-	char msg[512];
-	int error;
-
-	if (c->peer.all || !quota_is_set(q))
-		return 0;
-	store_crontab_source(user, cc.source, sizeof(cc.source));
-	if ((error = store_user_usage(c->srv->st, user, &u)) != 0 ||
-	    (error = store_schedule_list(c->srv->st, count_crontab,
-	    &cc)) != 0) {
-		answer_store(c, error, 0);
-		return error;
-	}
-	if ((error = quota_check(q, user, &u, 0, (int64_t)n - cc.n, msg,
-	    sizeof(msg))) != 0) {
-		answer_error(&c->out, error, msg, 0);
-		return error;
-	}
-	return 0;
-}
-
-static void
-op_crontab_install(struct conn *c, struct wire_rd *rd)
-{
-	struct schedule *items = NULL;
-	char *user = NULL, msg[512];
-	void *text = NULL;
-	size_t n = 0, m, i, len = 0, bad = 0;
-	int64_t created = 0, updated = 0, deleted = 0;
-	int error;
-
-	if (wire_get_array(rd, &m) == 0 && m != 3)
-		wire_rd_fail(rd, -EBADMSG, "crontab-install: [user, text, "
-		    "entries]");
-	if (rd->error != 0 || crontab_user(c, rd, &user) != 0 ||
-	    wire_get_bytes(rd, &text, &len) != 0 ||
-	    wire_get_array(rd, &n) != 0)
-		goto out;
-	if (text == NULL) {
-		wire_rd_fail(rd, -EBADMSG, "crontab-install: no text");
-		goto out;
-	}
-	if ((items = calloc(n + 1, sizeof(*items))) == NULL) {
-		wire_rd_fail(rd, -ENOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (wire_get(rd, &wire_schedule, &items[i]) != 0)
-			goto out;
-	if (wire_rd_done(rd) != 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if ((error = crontab_item_check(c, user, &items[i], i, msg,
-		    sizeof(msg))) != 0) {
-			answer_error(&c->out, error, msg, i);
-			goto out;
-		}
-	if (crontab_quota(c, user, n) != 0)
-		goto out;
-	if ((error = store_crontab_put(c->srv->st, user, text, len, items, n,
-	    &bad, &created, &updated, &deleted)) != 0) {
-		answer_store(c, error, bad);
-		goto out;
-	}
-	answer_begin(&c->out, 0);
-	wire_array(&c->out, 3);
-	wire_int(&c->out, created);
-	wire_int(&c->out, updated);
-	wire_int(&c->out, deleted);
-	c->srv->kick(c->srv->kick_arg);
-out:
-	for (i = 0; items != NULL && i < n; i++)
-		wire_release(&wire_schedule, &items[i]);
-	free(items);
-	free(text);
-	free(user);
-}
-
-static void
-op_crontab_remove(struct conn *c, struct wire_rd *rd)
-{
-	char *user = NULL;
-	int64_t deleted = 0;
-	int error;
-
-	if (crontab_user(c, rd, &user) != 0 || wire_rd_done(rd) != 0)
-		goto out;
-	if ((error = store_crontab_remove(c->srv->st, user, &deleted)) != 0) {
-		answer_store(c, error, 0);
-		goto out;
-	}
-	answer_begin(&c->out, 0);
-	wire_int(&c->out, deleted);
-out:
-	free(user);
-}
-
 static const struct op ops[] = {
 	{ "attempts",		op_attempts,		false },
 	{ "cancel",		op_cancel,		false },
@@ -837,6 +589,14 @@ static const struct op ops[] = {
 	{ "list",		op_list,		false },
 	{ "rerun",		op_rerun,		false },
 	{ "reruns",		op_reruns,		false },
+	{ "schedule",		op_schedule,		false },
+	{ "schedule-add",	op_schedule_add,	false },
+	{ "schedule-enable",	op_schedule_enable,	false },
+	{ "schedule-last",	op_schedule_last,	false },
+	{ "schedule-remove",	op_schedule_remove,	false },
+	{ "schedule-run",	op_schedule_run,	false },
+	{ "schedule-set",	op_schedule_set,	false },
+	{ "schedule-slots",	op_schedule_slots,	false },
 	{ "schedules",		op_schedules,		false },
 	{ "submit",		op_submit,		true },
 	{ "why",		op_why,			false },

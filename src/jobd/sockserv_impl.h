@@ -93,4 +93,28 @@ void	request_run(struct conn *c, const void *p, size_t len);
 void	batch_flush(struct sockserv *srv);
 void	specs_free(struct conn *c);
 
+/* sockreq.c: answers, and the listings that answer with an array */
+struct list_ctx {
+	struct wire_buf	 items;		/* the elements, after the fact */
+	size_t		 n;
+	const struct wire_type *t;
+};
+void	answer_begin(struct wire_buf *b, int rc);
+void	answer_store(struct conn *c, int rc, size_t bad);
+void	list_answer(struct conn *c, struct list_ctx *l, int error);
+
+/* sockreq_sched.c: the requests about schedules and crontabs */
+void	op_schedules(struct conn *c, struct wire_rd *rd);
+void	op_crontab(struct conn *c, struct wire_rd *rd);
+void	op_crontab_install(struct conn *c, struct wire_rd *rd);
+void	op_crontab_remove(struct conn *c, struct wire_rd *rd);
+void	op_schedule(struct conn *c, struct wire_rd *rd);
+void	op_schedule_last(struct conn *c, struct wire_rd *rd);
+void	op_schedule_slots(struct conn *c, struct wire_rd *rd);
+void	op_schedule_add(struct conn *c, struct wire_rd *rd);
+void	op_schedule_set(struct conn *c, struct wire_rd *rd);
+void	op_schedule_remove(struct conn *c, struct wire_rd *rd);
+void	op_schedule_enable(struct conn *c, struct wire_rd *rd);
+void	op_schedule_run(struct conn *c, struct wire_rd *rd);
+
 #endif /* JOBD_SOCKSERV_IMPL_H */

@@ -279,6 +279,43 @@ EOS
 	    problem "schedules: $(dsql "SELECT name, run_as, source FROM schedules")"
 	end
 
+	begin "socket as $A: schedules of one's own: add, list, show, set, disable, run, rm"
+	as "$A"
+	srun schedule add mine --cron '0 3 * * *' -- 'id -u'
+	expect_rc 0
+	srun schedule list
+	expect_rc 0
+	expect_out_contains "mine"
+	echo "$OUT" | grep -q "crontab-$A:" || problem "list lacks the crontab's: $OUT"
+	srun schedule show mine
+	expect_rc 0
+	expect_out_contains "$A"
+	srun schedule set mine --cron '0 4 * * *'
+	expect_rc 0
+	srun schedule disable mine
+	expect_rc 0
+	srun schedule run mine
+	expect_rc 0
+	rid=$(echo "$OUT" | grep -Eo '[0-9]+' | head -n 1)
+	[ -n "$rid" ] && wait_state "$rid" done 20
+	[ "$(output_of "$rid")" = "$(id -u "$A")" ] ||
+	    problem "run: not as $A: $(output_of "$rid")"
+	as "$B"
+	for c in "schedule show mine" "schedule rm mine" "schedule run mine" \
+	    "schedule enable mine"; do
+		# shellcheck disable=SC2086
+		srun $c
+		[ "$RC" = 77 ] || problem "$B: $c: exit $RC ($ERR)"
+		grep -q "schedule mine is not yours (it runs as $A)" "$T/.err" ||
+		    problem "$B: $c: $ERR"
+	done
+	srun schedule list
+	echo "$OUT" | grep -q "mine" && problem "$B lists $A's schedule: $OUT"
+	as "$A"
+	srun schedule rm mine
+	expect_rc 0
+	end
+
 	dbdump >"$T/dump0"
 	begin "socket as $B: $A's crontab is not B's; entries must run as B"
 	as "$B"
