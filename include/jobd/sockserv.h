@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -37,6 +38,13 @@ struct store;
 
 /* Called after jobs were submitted: look for work now. */
 typedef void (*sockserv_kick_fn)(void *arg);
+/*
+ * Write the submissions of a batch, as store_submit() (the scheduler
+ * may claim in the same transaction); then kick is called.
+ */
+struct job_spec;
+typedef int (*sockserv_submit_fn)(void *arg, const struct job_spec *specs,
+    size_t n, int64_t *ids, bool *existed);
 
 /*
  * Listen on cfg->socket (nothing when it is NULL: *srvp NULL, 0).  A stale
@@ -48,7 +56,8 @@ typedef void (*sockserv_kick_fn)(void *arg);
 int	sockserv_start(struct sockserv **srvp, uv_loop_t *loop,
 	    struct store *st, const struct jd_config *cfg,
 	    const struct jd_clock *clock, const char *confdir,
-	    sockserv_kick_fn kick, void *arg, char *err, size_t errlen);
+	    sockserv_submit_fn submit, sockserv_kick_fn kick, void *arg,
+	    char *err, size_t errlen);
 
 /*
  * Stop listening (the file is removed) and close every connection; the

@@ -247,6 +247,29 @@ int	store_claim(struct store *st, const char *owner, int64_t now,
 	    int64_t lease_ms, size_t max, struct job *out, size_t *n);
 
 /*
+ * Submissions written by the transaction of a claim
+ * (store_submit_claim()): as store_submit()'s arguments.
+ */
+struct store_sub {
+	const struct job_spec	*specs;
+	size_t			 n;
+	int64_t			*ids;
+	bool			*existed;
+};
+
+/*
+ * store_submit() of sub, then store_claim() of up to max jobs for owner,
+ * in one transaction: a submission that is due finds its worker with one
+ * commit, one fsync.  All or nothing.  Only on a backend whose claims
+ * take the one writer's lock (SQLite: store_claim_takes_submits());
+ * elsewhere -EOPNOTSUPP, and the caller submits, then claims.
+ */
+bool	store_claim_takes_submits(const struct store *st);
+int	store_submit_claim(struct store *st, const struct store_sub *sub,
+	    int64_t now, const char *owner, int64_t lease_ms, size_t max,
+	    struct job *out, size_t *got);
+
+/*
  * Whether the last claim may have left due jobs behind that other
  * daemons' claims held at that moment (a backend whose claims run side
  * by side): claim again shortly rather than at once, since the next

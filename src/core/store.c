@@ -258,21 +258,17 @@ store_submit_room(struct store *st, const struct job_spec *specs, size_t n,
 	return error;
 }
 
+/* store_submit()'s rows, in the caller's transaction. */
 int
-store_submit(struct store *st, const struct job_spec *specs, size_t n,
-    int64_t *ids, bool *existed)
+store_submit_rows(struct store *st, const struct job_spec *specs, size_t n,
+    int64_t *ids, bool *existed, int64_t now)
 {
-	int64_t now = clock_wall_ms(st->clock);
 	bool *fresh;
 	size_t i;
-	int error;
+	int error = 0;
 
-	if (st->remote != NULL)
-		return remote_submit(st, specs, n, ids, existed);
 	if ((fresh = calloc(n > 0 ? n : 1, sizeof(*fresh))) == NULL)
 		return store_seterr(st, -ENOMEM, "out of memory");
-	if ((error = store_begin(st)) != 0)
-		goto out;
 	for (i = 0; i < n; i++) {
 		bool found = false;
 
@@ -297,15 +293,26 @@ store_submit(struct store *st, const struct job_spec *specs, size_t n,
 			existed[i] = found;
 		fresh[i] = !found;
 	}
-	if ((error = store_submit_room(st, specs, n, fresh)) != 0)
-		goto fail;
-	if ((error = store_commit(st)) != 0)
-		goto fail;
-	goto out;
+	error = store_submit_room(st, specs, n, fresh);
 fail:
-	store_rollback(st);
-out:
 	free(fresh);
+	return error;
+}
+
+int
+store_submit(struct store *st, const struct job_spec *specs, size_t n,
+    int64_t *ids, bool *existed)
+{
+	int error;
+
+	if (st->remote != NULL)
+		return remote_submit(st, specs, n, ids, existed);
+	if ((error = store_begin(st)) != 0)
+		return error;
+	if ((error = store_submit_rows(st, specs, n, ids, existed,
+	    clock_wall_ms(st->clock))) != 0 ||
+	    (error = store_commit(st)) != 0)
+		store_rollback(st);
 	return error;
 }
 

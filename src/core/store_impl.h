@@ -683,6 +683,10 @@ int		 room_add(struct store *st, struct room *r, const char *queue,
 int		 room_check(struct store *st, const struct room *r);
 void		 room_free(struct room *r);
 
+/* store_submit() inside the caller's write transaction (now: UTC ms). */
+int	store_submit_rows(struct store *st, const struct job_spec *specs,
+	    size_t n, int64_t *ids, bool *existed, int64_t now);
+
 /*
  * store_remote.c: the calls that go through jobd's socket when the store
  * came from store_connect() (st->remote).

@@ -187,7 +187,7 @@ struct end_choice {
 static int
 finish_claim_once(struct store *st, struct attempt_end *ends, size_t n,
     int64_t now, const char *owner, int64_t lease_ms, size_t max,
-    struct job *out, size_t *got)
+    struct job *out, size_t *got, const struct store_sub *sub)
 {
 	size_t i;
 	int error;
@@ -198,6 +198,9 @@ finish_claim_once(struct store *st, struct attempt_end *ends, size_t n,
 	for (i = 0; i < n; i++)
 		if ((error = store_end_one(st, &ends[i], now)) != 0)
 			goto fail;
+	if (sub != NULL && (error = store_submit_rows(st, sub->specs, sub->n,
+	    sub->ids, sub->existed, now)) != 0)
+		goto fail;
 	if (max > 0 && (error = store_claim_locked(st, owner, now, lease_ms,
 	    max, out, got)) != 0)
 		goto fail;
@@ -243,7 +246,7 @@ store_finish_claim(struct store *st, struct attempt_end *ends, size_t n,
 	}
 	for (try = 1;; try++) {
 		error = finish_claim_once(st, ends, n, now, owner, lease_ms,
-		    max, out, got);
+		    max, out, got, NULL);
 		if (error != -EDEADLK || !st->ops->row_locks ||
 		    try == CLAIM_TRIES)
 			break;
@@ -372,3 +375,23 @@ fail:
 	return error;
 }
 
+
+bool
+store_claim_takes_submits(const struct store *st)
+{
+	return st->remote == NULL && !st->ops->row_locks;
+}
+
+int
+store_submit_claim(struct store *st, const struct store_sub *sub,
+    int64_t now, const char *owner, int64_t lease_ms, size_t max,
+    struct job *out, size_t *got)
+{
+	*got = 0;
+	st->claim_short = false;
+	if (!store_claim_takes_submits(st))
+		return store_seterr(st, -EOPNOTSUPP, "a claim on this "
+		    "database takes no submissions");
+	return finish_claim_once(st, NULL, 0, now, owner, lease_ms, max, out,
+	    got, sub);
+}

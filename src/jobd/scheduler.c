@@ -171,6 +171,7 @@ static void	sched_unwake(struct sched *s);
 static void	sched_reclaim(struct sched *s);
 static void	sched_stop_runs(struct sched *s);
 static void	on_timer(uv_timer_t *t);
+static void	sched_start(struct sched *s, struct job *jobs, size_t n);
 
 static void
 list_add(struct sjob_list *l, struct sjob *sj)
@@ -684,9 +685,7 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 	struct attempt_end *ends = NULL;
 	char (*reasons)[320] = NULL;
 	struct job *jobs = NULL;
-	struct job_opts o;
-	struct sjob *sj;
-	size_t max = 0, nend, n, i;
+	size_t max = 0, nend, n;
 	int error;
 
 	/* No write transaction for a claim when nothing is due. */
@@ -724,6 +723,19 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 	free(reasons);
 	if (n > 0)
 		crash_point("after_lease");
+	sched_start(s, jobs, n);
+	free(jobs);
+	return 0;
+}
+
+/* Hand the n claimed jobs[] to the workers (their contents move). */
+static void
+sched_start(struct sched *s, struct job *jobs, size_t n)
+{
+	struct job_opts o;
+	struct sjob *sj;
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		if ((sj = calloc(1, sizeof(*sj))) == NULL ||
 		    runner_ctl_init(&sj->wk.ctl) != 0) {
@@ -764,8 +776,6 @@ sched_claim(struct sched *s, int64_t now, int64_t due)
 		    sj->job.id, sj->job.attempts);
 		workers_push(s->workers, &sj->wk);
 	}
-	free(jobs);
-	return 0;
 }
 
 /*
@@ -1569,6 +1579,45 @@ sched_watch(struct sched *s)
 		    s->cfg->poll_interval_ms);
 }
 
+/*
+ * Submissions from the socket (sockreq.c's batch): with a worker free and
+ * no result waiting to be recorded, written by the claim's transaction,
+ * so that one that is due starts one commit after it came; else written,
+ * then claimed as usual.  An error writes nothing: the socket then writes
+ * each submission on its own, for its own answer.
+ */
+static int
+sched_submit(void *arg, const struct job_spec *specs, size_t n,
+    int64_t *ids, bool *existed)
+{
+	struct sched *s = arg;
+	struct store_sub sub = { specs, n, ids, existed };
+	struct job *jobs;
+	size_t max = 0, got = 0;
+	int64_t now = now_ms(s);
+	int error;
+
+	if (!s->draining && !s->closing && !sched_backing_off(s) &&
+	    s->ended.n == 0 && s->running.n < sched_capacity(s) &&
+	    store_claim_takes_submits(s->st))
+		max = (size_t)(sched_capacity(s) - s->running.n);
+	if (max == 0)
+		return store_submit(s->st, specs, n, ids, existed);
+	if ((jobs = calloc(max, sizeof(*jobs))) == NULL)
+		return -ENOMEM;
+	error = store_submit_claim(s->st, &sub, now, s->instance,
+	    s->cfg->visibility_timeout_ms, max, jobs, &got);
+	if (error == 0) {
+		log_debug("socket: %zu job%s written by a claim of %zu", n,
+		    n == 1 ? "" : "s", got);
+		if (got > 0)
+			crash_point("after_lease");
+		sched_start(s, jobs, got);
+	}
+	free(jobs);
+	return error;
+}
+
 /* Jobs came through the socket: claim what is due now. */
 static void
 sched_kick(void *arg)
@@ -1676,7 +1725,8 @@ sched_run(const struct sched_opts *o)
 	}
 	workers_set_cgroups(s->workers, contain_cgroups(s->contain));
 	if ((error = sockserv_start(&s->sock, &s->loop, s->st, s->cfg,
-	    s->clock, o->confdir, sched_kick, s, err, sizeof(err))) != 0) {
+	    s->clock, o->confdir, sched_submit, sched_kick, s, err,
+	    sizeof(err))) != 0) {
 		log_errx("%s", err);
 		(void)store_daemon_unregister(s->st, s->instance);
 		rc = 1;

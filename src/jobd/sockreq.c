@@ -764,7 +764,13 @@ batch_flush(struct sockserv *srv)
 		for (k = 0, c = head; c != NULL; c = c->bnext)
 			for (i = 0; i < c->nspecs; i++)
 				all[k++] = c->specs[i];
-		error = store_submit(srv->st, all, n, ids, existed);
+		error = srv->submit(srv->kick_arg, all, n, ids, existed);
+	}
+	if (head->bnext == NULL) {
+		/* One: the scheduler may claim it in the same transaction. */
+		batch_answer(head, srv->submit(srv->kick_arg, head->specs,
+		    head->nspecs, head->ids, head->existed));
+		head = NULL;
 	}
 	for (k = 0, c = head; c != NULL; c = next) {
 		next = c->bnext;
@@ -790,6 +796,13 @@ fuzz_kick(void *arg)
 	(void)arg;
 }
 
+static int
+fuzz_submit(void *arg, const struct job_spec *specs, size_t n, int64_t *ids,
+    bool *existed)
+{
+	return store_submit(arg, specs, n, ids, existed);
+}
+
 int
 sockserv_fuzz(struct store *st, const struct jd_clock *clock, bool all,
     const void *p, size_t len, unsigned char **answer, size_t *answer_len)
@@ -805,6 +818,8 @@ sockserv_fuzz(struct store *st, const struct jd_clock *clock, bool all,
 	srv.st = st;
 	srv.clock = clock;
 	srv.kick = fuzz_kick;
+	srv.submit = fuzz_submit;
+	srv.kick_arg = st;
 	srv.self = geteuid();
 	srv.batch_tail = &srv.batch;
 	c.srv = &srv;

@@ -44,7 +44,8 @@ static void	conn_close(struct conn *c);
 static int	sockserv_listen(struct sockserv **srvp, uv_loop_t *loop,
 		    struct store *st, const struct jd_config *cfg,
 		    const struct jd_clock *clock, const char *confdir,
-		    const char *path, sockserv_kick_fn kick, void *arg,
+		    const char *path, sockserv_submit_fn submit,
+		    sockserv_kick_fn kick, void *arg,
 		    char *err, size_t errlen);
 static void	conn_read_next(struct conn *c);
 
@@ -403,7 +404,8 @@ on_srv_closed(uv_handle_t *h)
 int
 sockserv_start(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
     const struct jd_config *cfg, const struct jd_clock *clock,
-    const char *confdir, sockserv_kick_fn kick, void *arg, char *err,
+    const char *confdir, sockserv_submit_fn submit, sockserv_kick_fn kick,
+    void *arg, char *err,
     size_t errlen)
 {
 	int error;
@@ -412,7 +414,7 @@ sockserv_start(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
 	if (cfg->socket == NULL && geteuid() == 0) {
 		/* The system instance's socket, where there is room for it. */
 		error = sockserv_listen(srvp, loop, st, cfg, clock, confdir,
-		    CONFIG_SOCKET_DEFAULT, kick, arg, err, errlen);
+		    CONFIG_SOCKET_DEFAULT, submit, kick, arg, err, errlen);
 		/* *srvp, stopped, is freed with the loop's handles. */
 		if (error != 0)
 			log_warnx("%s; no submission socket", err);
@@ -421,13 +423,14 @@ sockserv_start(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
 	if (cfg->socket == NULL || *cfg->socket == '\0')
 		return 0;
 	return sockserv_listen(srvp, loop, st, cfg, clock, confdir,
-	    cfg->socket, kick, arg, err, errlen);
+	    cfg->socket, submit, kick, arg, err, errlen);
 }
 
 static int
 sockserv_listen(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
     const struct jd_config *cfg, const struct jd_clock *clock,
-    const char *confdir, const char *path, sockserv_kick_fn kick, void *arg,
+    const char *confdir, const char *path, sockserv_submit_fn submit,
+    sockserv_kick_fn kick, void *arg,
     char *err, size_t errlen)
 {
 	struct sockserv *srv;
@@ -466,6 +469,7 @@ sockserv_listen(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
 	srv->st = st;
 	srv->cfg = cfg;
 	srv->clock = clock;
+	srv->submit = submit;
 	srv->kick = kick;
 	srv->kick_arg = arg;
 	srv->self = geteuid();

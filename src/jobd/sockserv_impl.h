@@ -68,6 +68,7 @@ struct sockserv {
 	const struct jd_clock	*clock;
 	char			*path;
 	char			*confdir;
+	sockserv_submit_fn	 submit;	/* a batch: sched_submit() */
 	sockserv_kick_fn	 kick;
 	void			*kick_arg;
 	struct conn		*conns;

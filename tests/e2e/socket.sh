@@ -16,7 +16,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 WIRE="$PY $JOBD_TOP/tests/e2e/wireclient.py $SOCK"
 write_conf "socket=$SOCK" "workers=2"
-start_jobd jobd || { fail "socket: jobd" "$WHY"; exit 0; }
+start_jobd jobd -v || { fail "socket: jobd" "$WHY"; exit 0; }
 [ -S "$SOCK" ] || { fail "socket: made" "no socket at $SOCK"; exit 0; }
 
 # jobctl through the socket only (no database), as $RUN_AS.
@@ -56,6 +56,18 @@ srun wait "$id"
 _drc=$?
 [ "$RC" = "$_drc" ] || problem "wait exits $RC, on the database $_drc"
 cmp -s "$T/.err" "$T/direct.wait" || problem "wait says $ERR"
+end
+
+begin "socket: a due job with a worker free is written and claimed at once"
+sqlite_only "socket: written and claimed at once" \
+    "PostgreSQL's claims run beside each other and take no submissions" || {
+srun submit -- true
+sid=$OUT
+expect_rc 0
+[ -n "$sid" ] && wait_state "$sid" done 20
+grep -q "socket: 1 job written by a claim of 1" "$T/jobd.log" ||
+    problem "not claimed with its write: $(grep socket: "$T/jobd.log" | tail -n 2)"
+}
 end
 
 begin "socket: cancel, rerun and dead retry through it"
