@@ -396,13 +396,39 @@ lint:
 # (bench/RESULTS.md).  The programs in bench/ measure this machine's limits
 # (plain C and SQLite) and parts of the core library; they build into
 # $(B)/bench/.  BENCH_ARGS passes options, e.g. BENCH_ARGS="--idle 10".
+# sockmin is linked with libc alone, and startup (an empty main) three
+# ways: libc alone, libsqlite3, and the libraries jobctl loads, kept
+# although unused, so that their differences are the loader's work.
+# task-spooler (tsp), the reference for submission and latency, is
+# installed with apt-get when missing and we are root; otherwise the
+# bench runs without it and names the command.
 BENCH_PLAIN	:= spawn latency sqlcommit submitmin
 BENCH_CORE	:= lease cronrate retention
-BENCH_BINS	:= $(BENCH_PLAIN:%=$(B)/bench/%) $(BENCH_CORE:%=$(B)/bench/%)
+BENCH_BARE	:= sockmin startup-bare
+BENCH_STARTUP	:= startup-sqlite startup-libs
+BENCH_BINS	:= $(BENCH_PLAIN:%=$(B)/bench/%) $(BENCH_CORE:%=$(B)/bench/%) \
+		   $(BENCH_BARE:%=$(B)/bench/%) $(BENCH_STARTUP:%=$(B)/bench/%)
+LIBS_sqlite	:= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
+LIBS_libs	:= $(shell $(PKG_CONFIG) --libs sqlite3 inih libcbor \
+		   2>/dev/null)
+BENCH_DEB_PKGS	:= task-spooler
 
 $(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
+
+$(B)/bench/sockmin: bench/sockmin.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(LDFLAGS) -o $@ $<
+
+$(B)/bench/startup-bare: bench/startup.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(LDFLAGS) -o $@ $<
+
+$(BENCH_STARTUP:%=$(B)/bench/%): $(B)/bench/startup-%: bench/startup.c
+	@mkdir -p $(@D)
+	$(COMPILE) $(LDFLAGS) -o $@ $< -Wl,--no-as-needed $(LIBS_$*) \
+	    -Wl,--as-needed
 
 
 $(BENCH_CORE:%=$(B)/bench/%): $(B)/bench/%: bench/%.c $(LIBCORE)
@@ -411,6 +437,12 @@ $(BENCH_CORE:%=$(B)/bench/%): $(B)/bench/%: bench/%.c $(LIBCORE)
 	    $(LIBCORE) $(PKG_LIBS) $(LDLIBS)
 
 bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)
+	@command -v tsp >/dev/null || if [ "$$(id -u)" = 0 ]; then \
+	    echo "jobd: installing $(BENCH_DEB_PKGS)"; (apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    $(BENCH_DEB_PKGS)) >&2 || exit 1; else echo "jobd: make bench" \
+	    "compares with task-spooler; install it with: sudo apt-get" \
+	    "install -y $(BENCH_DEB_PKGS)" >&2; fi
 	python3 bench/bench.py $(BENCH_ARGS) $(B)
 
 # jobd in the foreground on a database in the working tree (./run/);

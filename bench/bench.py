@@ -19,6 +19,10 @@ brackets.  Lines starting with '#' are notes.  Sections, in order:
   submit      jobctl submit one process per job, against task-spooler's
               enqueue; submit --batch of 100,000 jobs
   latency     submit -> the job's process starts (p50, p99), and tsp's
+  socket      jobctl through jobd's submission socket, beside tsp: submit
+              one process per job, alone and 8 at a time; submit -> start
+              (p50, p99); a minimal C client of the socket; what process
+              start and the dynamic loader cost (bench_socket.py)
   scale       the daemon's lease transaction with 1k and 1M pending and
               with 1M finished jobs; jobctl list and show with 1M jobs
   queues      the claim with 1M pending jobs over 100 queues (10 paused,
@@ -60,8 +64,8 @@ import tempfile
 import time
 import urllib.parse
 
-SECTIONS = ("limits", "throughput", "submit", "latency", "scale", "queues",
-             "idle", "load", "cron", "retention", "postgresql")
+SECTIONS = ("limits", "throughput", "submit", "latency", "socket", "scale",
+            "queues", "idle", "load", "cron", "retention", "postgresql")
 OWNER = "bench"
 
 
@@ -203,7 +207,8 @@ class Bench:
         for p in (self.jobd, self.jobctl) + tuple(
                 os.path.join(self.bin, x) for x in
                 ("spawn", "latency", "sqlcommit", "submitmin", "lease",
-                 "cronrate", "retention")):
+                 "cronrate", "retention", "sockmin", "startup-bare",
+                 "startup-sqlite", "startup-libs")):
             if not os.access(p, os.X_OK):
                 raise BenchError(f"{p}: not built (run: make bench)")
         self.tmp = None
@@ -247,10 +252,12 @@ class Bench:
                         "--"] + argv, timeout=600, env=env)
         return float(out.split()[2])
 
-    def conf(self):
+    def conf(self, sock=None, cgroups=None):
         """The jobd config: etc/jobd.conf, workers = 2, and an empty
-        schedules_dir of our own (so no schedule of the host gets in)."""
-        p = self.path("jobd.conf")
+        schedules_dir of our own (so no schedule of the host gets in);
+        with sock, also socket = sock; with cgroups, cgroups = that."""
+        p = self.path("jobd" + ("-socket" if sock else "") +
+                      (f"-cgroups-{cgroups}" if cgroups else "") + ".conf")
         if os.path.exists(p):
             return p
         os.makedirs(self.path("schedules.d"), exist_ok=True)
@@ -264,10 +271,17 @@ class Bench:
                 elif line.startswith("#schedules_dir ="):
                     line = f"schedules_dir = {self.path('schedules.d')}\n"
                     seen.add("schedules_dir")
+                elif line.startswith("#socket =") and sock:
+                    line, _ = f"socket = {sock}\n", seen.add("socket")
+                elif line.startswith("#cgroups =") and cgroups:
+                    line, _ = f"cgroups = {cgroups}\n", seen.add("cgroups")
                 lines.append(line)
-        if seen != {"workers", "schedules_dir"}:
-            raise BenchError(f"{src}: no \"#workers =\" or "
-                             "\"#schedules_dir =\" line to set")
+        want = {"workers", "schedules_dir"} | ({"socket"} if sock else
+                                               set()) | \
+            ({"cgroups"} if cgroups else set())
+        if seen != want:
+            raise BenchError(f"{src}: no \"#" + "\", \"#".join(
+                sorted(want - seen)) + " =\" line to set")
         with open(p, "w") as f:
             f.writelines(lines)
         return p
@@ -526,17 +540,7 @@ class Bench:
         runs = self.submit_runs(db, "submit")
         self.remove_db(db)
         self.cache["submit"] = median(runs)
-        tsp = self.tsp_queue()
-        target = None
-        if tsp is not None:
-            truns = []
-            for _ in range(a.runs):
-                truns.append(self.spawn_rate([tsp.exe, "true"],
-                                             a.submit_jobs, env=tsp.env))
-                tsp.drain()
-            report("reference: tsp enqueue, one process each",
-                   median(truns), "jobs/s", runs=truns)
-            target = median(truns)
+        target = self.tsp_enqueue()
         report(f"submit: jobctl submit x {a.submit_jobs}, 1 process each",
                median(runs), "jobs/s", target, runs=runs,
                note="(target: tsp enqueue)" if target else
@@ -556,6 +560,37 @@ class Bench:
         os.unlink(inp)
         report(f"submit --batch of {a.batch_jobs}", median(runs), "jobs/s",
                100000, runs=runs)
+
+    def tsp_enqueue(self):
+        """tsp's enqueue rate, one process per job (reported once); None
+        without tsp."""
+        if "tsp_enqueue" in self.cache:
+            return self.cache["tsp_enqueue"]
+        tsp = self.tsp_queue()
+        self.cache["tsp_enqueue"] = None
+        if tsp is not None:
+            truns = []
+            for _ in range(self.a.runs):
+                truns.append(self.spawn_rate([tsp.exe, "true"],
+                                             self.a.submit_jobs,
+                                             env=tsp.env))
+                tsp.drain()
+            report("reference: tsp enqueue, one process each",
+                   median(truns), "jobs/s", runs=truns)
+            self.cache["tsp_enqueue"] = median(truns)
+        return self.cache["tsp_enqueue"]
+
+    def direct_submit(self):
+        """jobctl submit's rate on the database, one process per job: the
+        submit section's figure, else measured (and reported) here."""
+        if "submit" not in self.cache:
+            db = self.path("submit.db")
+            runs = self.submit_runs(db, "submit")
+            self.remove_db(db)
+            self.cache["submit"] = median(runs)
+            report(f"submit: jobctl submit x {self.a.submit_jobs}, 1 "
+                   "process each", median(runs), "jobs/s", runs=runs)
+        return self.cache["submit"]
 
     def query(self, db, sql, args=()):
         con = self.connect(db)
@@ -595,7 +630,6 @@ class Bench:
     def sec_latency(self):
         a = self.a
         db = self.path("latency.db")
-        fifo = self.path("latency.fifo")
         p50s, p99s = self.latency_runs(db, "latency")
         self.remove_db(db)
         n = a.latency_jobs
@@ -603,11 +637,22 @@ class Bench:
                2.0, more_is_better=False, runs=p50s)
         report(f"latency: submit -> start, p99 of {n}", median(p99s), "ms",
                5.0, more_is_better=False, runs=p99s)
+        self.tsp_latency()
+
+    def tsp_latency(self):
+        """tsp's enqueue -> start (p50, p99), reported once; None without
+        tsp.  tsp is stopped afterwards: keep the machine quiet."""
+        if "tsp_latency" in self.cache:
+            return self.cache["tsp_latency"]
+        self.cache["tsp_latency"] = None
         tsp = self.tsp_queue()
         if tsp is None:
-            return
+            return None
+        fifo = self.path("tsp.fifo")
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
         p50s, p99s = [], []
-        for _ in range(a.runs):
+        for _ in range(self.a.runs):
             p50, p99 = self.latencies(fifo, [tsp.exe, "sh", "-c",
                                              f"echo x > {fifo}"],
                                       env=tsp.env)
@@ -618,8 +663,15 @@ class Bench:
                runs=p50s)
         report("reference: tsp enqueue -> start, p99", median(p99s), "ms",
                runs=p99s)
-        tsp.stop()		# not needed after this: keep the machine quiet
+        tsp.stop()
         del self.cache["tsp"]
+        self.cache["tsp_latency"] = (median(p50s), median(p99s))
+        return self.cache["tsp_latency"]
+
+    def sec_socket(self):
+        # Its own module, so that this file does not grow further.
+        import bench_socket
+        bench_socket.SocketSection(self, sys.modules[__name__]).run()
 
     def big_dbs(self, names=("small", "pending", "finished")):
         """The scale databases, each built once: small (1,000 pending),
@@ -1200,10 +1252,11 @@ class Bench:
         if "tsp" in self.cache:
             return self.cache["tsp"]
         self.cache["tsp"] = None
-        exe = find_tsp(self.a.install)
+        exe = find_tsp()
         if exe is None:
             note("task-spooler (tsp) not available: no reference figures "
-                 "and no tsp target")
+                 "and no tsp target (make bench installs it as root; "
+                 "apt-get install -y task-spooler)")
             return None
         self.tsp = Tsp(self, exe)
         self.tsp.start()
@@ -1297,10 +1350,13 @@ def kill_naming(text):
 
 
 class Daemon:
-    """One jobd on one database, with the bench's config."""
+    """One jobd on one database, with the bench's config; with sock,
+    listening on that submission socket too; with cgroups, that value of
+    [jobd] cgroups."""
 
-    def __init__(self, bench, db, tag):
-        self.b, self.db, self.tag = bench, db, tag
+    def __init__(self, bench, db, tag, sock=None, cgroups=None):
+        self.b, self.db, self.tag, self.sock = bench, db, tag, sock
+        self.cgroups = cgroups
         self.log = bench.path(f"jobd-{tag}.log")
         self.p = None
 
@@ -1312,7 +1368,8 @@ class Daemon:
         b = self.b
         with open(self.log, "w") as log:
             self.p = subprocess.Popen(
-                [b.jobd, "--config", b.conf(), "--db", self.db],
+                [b.jobd, "--config", b.conf(self.sock, self.cgroups),
+                 "--db", self.db],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 env=b.env, start_new_session=True)
         b.daemons.append(self)
@@ -1323,7 +1380,8 @@ class Daemon:
                 try:
                     (n,) = b.query(self.db, "SELECT count(*) FROM daemons "
                                    "WHERE pid = ?", (self.p.pid,))
-                    if n:
+                    if n and (self.sock is None or
+                              os.path.exists(self.sock)):
                         return self
                 except (sqlite3.Error, DbError):
                     pass		# not created or migrated yet
@@ -1641,24 +1699,13 @@ class PgServer:
         self.dir = None
 
 
-def find_tsp(install):
+def find_tsp():
+    """task-spooler's program (installed by make bench); None without."""
     for name in ("tsp", "ts"):
         exe = shutil.which(name)
         if exe and is_task_spooler(exe):
             return exe
-    if not install or os.geteuid() != 0:
-        return None
-    note("installing task-spooler: apt-get install -y task-spooler")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    r = subprocess.run(["apt-get", "install", "-y", "-q", "task-spooler"],
-                       env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True, timeout=300)
-    if r.returncode != 0:
-        why = r.stderr.strip().splitlines()
-        note("apt-get install task-spooler failed"
-             + (": " + why[-1] if why else ""))
-        return None
-    return find_tsp(False)
+    return None
 
 
 def is_task_spooler(exe):
@@ -1772,8 +1819,6 @@ def main():
                     help="run only these sections: " + ", ".join(SECTIONS))
     ap.add_argument("--tmpdir", help="where to make the temp dir (the "
                     "file system of the figures; default $TMPDIR or /tmp)")
-    ap.add_argument("--no-install", dest="install", action="store_false",
-                    help="do not apt-get install task-spooler")
     args = ap.parse_args()
     if args.runs < 1 or args.idle <= 0 or args.jobs < 1 or args.big < 2000:
         ap.error("--runs, --idle and --jobs must be positive, --big at "
