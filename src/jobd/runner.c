@@ -76,6 +76,7 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/sched.h>	/* struct clone_args, CLONE_INTO_CGROUP */
 
 #include "jobd/cgroup.h"
 #include "jobd/clock.h"
@@ -986,8 +987,10 @@ rn_child_limits(const struct run_spec *rs, int *which)
 	return 0;
 }
 
+/* joined: born in the attempt's cgroup (rn_clone_into()). */
 static _Noreturn void
-rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
+rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd,
+    bool joined)
 {
 	struct sigaction sa;
 	sigset_t empty;
@@ -997,7 +1000,7 @@ rn_child(const struct run_spec *rs, int nullfd, int outfd, int statfd)
 		rn_child_fail(statfd, STAGE_DUP, errno);
 	statfd = fd;
 	/* Into the attempt's cgroup before anything that can hang. */
-	if (rs->in_cgroup && write(rs->cg_procs, "0", 1) != 1)
+	if (rs->in_cgroup && !joined && write(rs->cg_procs, "0", 1) != 1)
 		rn_child_fail(statfd, STAGE_CGROUP, errno);
 	if (setsid() == -1)
 		rn_child_fail(statfd, STAGE_SETSID, errno);
@@ -1116,7 +1119,49 @@ rn_child_main(void *arg)
 {
 	const struct rn_child_args *a = arg;
 
-	rn_child(a->rs, a->nullfd, a->outfd, a->statfd);
+	rn_child(a->rs, a->nullfd, a->outfd, a->statfd, false);
+}
+
+/*
+ * A child born in the cgroup whose directory is cgfd: clone3() with
+ * CLONE_INTO_CGROUP (Linux 5.7), fork's semantics otherwise.  Moving a
+ * process into a cgroup (cgroup.procs) takes the cgroup threadgroup
+ * lock for writing, which waits for an RCU grace period: some 12 ms of
+ * an idle machine's submit-to-start (bench/RESULTS.md), where a child
+ * that starts there takes it only for reading.  -1 with errno ENOSYS
+ * where the kernel (or valgrind) lacks it: rn_spawn() then moves the
+ * child as before, and does not try again.  Not under the sanitizers,
+ * whose runtimes expect fork() and clone() to go through them.
+ */
+static atomic_int	rn_clone3 = 1;	/* 0: unavailable here */
+
+static pid_t
+rn_clone_into(int cgfd)
+{
+#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+	struct clone_args ca;
+	long pid;
+
+	if (!RN_SHARED_CHILD || rn_vg || atomic_load(&rn_clone3) == 0) {
+		errno = ENOSYS;
+		return -1;
+	}
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.exit_signal = SIGCHLD;
+	ca.cgroup = (uint64_t)cgfd;
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == -1 && (errno == ENOSYS || errno == E2BIG ||
+	    errno == EINVAL || errno == EPERM)) {
+		atomic_store(&rn_clone3, 0);
+		errno = ENOSYS;
+	}
+	return (pid_t)pid;
+#else
+	(void)cgfd;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
 /* The parent. */
@@ -1355,7 +1400,14 @@ rn_spawn(struct rn_run *r)
 	(void)sigfillset(&all);
 	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
 	r->res->started_at = clock_wall_ms(r->clock);
-	if (shared) {
+	pid = -1;
+	errno = ENOSYS;
+	if (r->rs->in_cgroup &&
+	    (pid = rn_clone_into(r->rs->cg_dir)) == 0)
+		rn_child(r->rs, nullfd, outp[1], statp[1], true);
+	if (pid != -1 || errno != ENOSYS)
+		shared = false;		/* for the message below */
+	else if (shared) {
 		ca.rs = r->rs;
 		ca.nullfd = nullfd;
 		ca.outfd = outp[1];
@@ -1363,7 +1415,7 @@ rn_spawn(struct rn_run *r)
 		pid = clone(rn_child_main, stack + sizeof(stack),
 		    CLONE_VM | SIGCHLD, &ca);
 	} else if ((pid = fork()) == 0)
-		rn_child(r->rs, nullfd, outp[1], statp[1]);
+		rn_child(r->rs, nullfd, outp[1], statp[1], false);
 	e = errno;
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
