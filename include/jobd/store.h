@@ -258,15 +258,18 @@ struct store_sub {
 };
 
 /*
- * store_submit() of sub, then store_claim() of up to max jobs for owner,
- * in one transaction: a submission that is due finds its worker with one
- * commit, one fsync.  All or nothing.  Only on a backend whose claims
- * take the one writer's lock (SQLite: store_claim_takes_submits());
- * elsewhere -EOPNOTSUPP, and the caller submits, then claims.
+ * store_finish_claim() of ends[0..n-1] and max jobs for owner, with
+ * store_submit() of sub written by the same transaction: a submission
+ * that is due finds its worker with one commit, one fsync.  All or
+ * nothing.  Only on a backend whose claims take the one writer's lock
+ * (SQLite: store_claim_takes_submits()); elsewhere -EOPNOTSUPP, and the
+ * caller submits, then claims.
  */
+struct attempt_end;
 bool	store_claim_takes_submits(const struct store *st);
 int	store_submit_claim(struct store *st, const struct store_sub *sub,
-	    int64_t now, const char *owner, int64_t lease_ms, size_t max,
+	    struct attempt_end *ends, size_t n, int64_t now,
+	    const char *owner, int64_t lease_ms, size_t max,
 	    struct job *out, size_t *got);
 
 /*

@@ -384,14 +384,14 @@ store_claim_takes_submits(const struct store *st)
 
 int
 store_submit_claim(struct store *st, const struct store_sub *sub,
-    int64_t now, const char *owner, int64_t lease_ms, size_t max,
-    struct job *out, size_t *got)
+    struct attempt_end *ends, size_t n, int64_t now, const char *owner,
+    int64_t lease_ms, size_t max, struct job *out, size_t *got)
 {
 	*got = 0;
 	st->claim_short = false;
 	if (!store_claim_takes_submits(st))
 		return store_seterr(st, -EOPNOTSUPP, "a claim on this "
 		    "database takes no submissions");
-	return finish_claim_once(st, NULL, 0, now, owner, lease_ms, max, out,
+	return finish_claim_once(st, ends, n, now, owner, lease_ms, max, out,
 	    got, sub);
 }

@@ -1580,11 +1580,12 @@ sched_watch(struct sched *s)
 }
 
 /*
- * Submissions from the socket (sockreq.c's batch): with a worker free and
- * no result waiting to be recorded, written by the claim's transaction,
- * so that one that is due starts one commit after it came; else written,
- * then claimed as usual.  An error writes nothing: the socket then writes
- * each submission on its own, for its own answer.
+ * Submissions from the socket (sockreq.c's batch): with a worker free,
+ * written by the claim's transaction, with the results waiting to be
+ * recorded, so that one that is due starts one commit after it came;
+ * else written, then claimed as usual.  An error writes nothing (nor
+ * records the results, which the next turn records): the socket then
+ * writes each submission on its own, for its own answer.
  */
 static int
 sched_submit(void *arg, const struct job_spec *specs, size_t n,
@@ -1592,28 +1593,40 @@ sched_submit(void *arg, const struct job_spec *specs, size_t n,
 {
 	struct sched *s = arg;
 	struct store_sub sub = { specs, n, ids, existed };
+	struct attempt_end *ends = NULL;
+	char (*reasons)[320] = NULL;
 	struct job *jobs;
-	size_t max = 0, got = 0;
+	size_t max = 0, got = 0, nend;
 	int64_t now = now_ms(s);
 	int error;
 
 	if (!s->draining && !s->closing && !sched_backing_off(s) &&
-	    s->ended.n == 0 && s->running.n < sched_capacity(s) &&
+	    s->running.n < sched_capacity(s) &&
 	    store_claim_takes_submits(s->st))
 		max = (size_t)(sched_capacity(s) - s->running.n);
 	if (max == 0)
 		return store_submit(s->st, specs, n, ids, existed);
-	if ((jobs = calloc(max, sizeof(*jobs))) == NULL)
+	nend = (size_t)s->ended.n;
+	if ((jobs = calloc(max, sizeof(*jobs))) == NULL ||
+	    (nend > 0 && (ends = sched_ends(s, now, &reasons)) == NULL)) {
+		free(jobs);
 		return -ENOMEM;
-	error = store_submit_claim(s->st, &sub, now, s->instance,
+	}
+	if (nend > 0)
+		crash_point("before_result");
+	error = store_submit_claim(s->st, &sub, ends, nend, now, s->instance,
 	    s->cfg->visibility_timeout_ms, max, jobs, &got);
 	if (error == 0) {
+		if (nend > 0)
+			sched_ended(s, ends, nend, now);
 		log_debug("socket: %zu job%s written by a claim of %zu", n,
 		    n == 1 ? "" : "s", got);
 		if (got > 0)
 			crash_point("after_lease");
 		sched_start(s, jobs, got);
 	}
+	free(ends);
+	free(reasons);
 	free(jobs);
 	return error;
 }
