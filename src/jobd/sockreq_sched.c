@@ -390,21 +390,39 @@ own_schedule_id(struct conn *c, int64_t id)
 	return 0;
 }
 
+/*
+ * The argument that is a schedule's name alone, of request op: the
+ * peer's schedule of that name into *sc.  0, else the answer or rd's
+ * error says why.
+ */
+static int
+own_schedule_arg(struct conn *c, struct wire_rd *rd, const char *op,
+    struct schedule *sc)
+{
+	char *name = NULL;
+	int error;
+
+	if (wire_get_str(rd, &name) == 0 && name == NULL)
+		wire_rd_fail(rd, -EBADMSG, "%s: no name", op);
+	if (rd->error != 0 || wire_rd_done(rd) != 0) {
+		free(name);
+		return rd->error;
+	}
+	error = own_schedule(c, name, sc);
+	free(name);
+	return error;
+}
+
 void
 op_schedule(struct conn *c, struct wire_rd *rd)
 {
 	struct schedule sc;
-	char *name = NULL;
 
-	if (wire_get_str(rd, &name) == 0 && name == NULL)
-		wire_rd_fail(rd, -EBADMSG, "schedule: no name");
-	if (rd->error == 0 && wire_rd_done(rd) == 0 &&
-	    own_schedule(c, name, &sc) == 0) {
-		answer_begin(&c->out, 0);
-		wire_put(&c->out, &wire_schedule, &sc);
-		schedule_clear(&sc);
-	}
-	free(name);
+	if (own_schedule_arg(c, rd, "schedule", &sc) != 0)
+		return;
+	answer_begin(&c->out, 0);
+	wire_put(&c->out, &wire_schedule, &sc);
+	schedule_clear(&sc);
 }
 
 void
@@ -574,23 +592,18 @@ void
 op_schedule_remove(struct conn *c, struct wire_rd *rd)
 {
 	struct schedule sc;
-	char *name = NULL;
 	int error;
 
-	if (wire_get_str(rd, &name) == 0 && name == NULL)
-		wire_rd_fail(rd, -EBADMSG, "schedule-remove: no name");
-	if (rd->error != 0 || wire_rd_done(rd) != 0 ||
-	    own_schedule(c, name, &sc) != 0)
-		goto out;
+	if (own_schedule_arg(c, rd, "schedule-remove", &sc) != 0)
+		return;
+	error = store_schedule_delete(c->srv->st, sc.name);
 	schedule_clear(&sc);
-	if ((error = store_schedule_delete(c->srv->st, name)) != 0) {
+	if (error != 0) {
 		answer_store(c, error, 0);
-		goto out;
+		return;
 	}
 	answer_begin(&c->out, 0);
 	wire_null(&c->out);
-out:
-	free(name);
 }
 
 void
@@ -634,17 +647,13 @@ op_schedule_run(struct conn *c, struct wire_rd *rd)
 {
 	struct schedule sc;
 	struct slot sl;
-	char *name = NULL;
 	int error;
 
-	if (wire_get_str(rd, &name) == 0 && name == NULL)
-		wire_rd_fail(rd, -EBADMSG, "schedule-run: no name");
-	if (rd->error != 0 || wire_rd_done(rd) != 0 ||
-	    own_schedule(c, name, &sc) != 0)
-		goto out;
+	if (own_schedule_arg(c, rd, "schedule-run", &sc) != 0)
+		return;
 	if (pending_quota_add(c, 1) != 0) {
 		schedule_clear(&sc);
-		goto out;
+		return;
 	}
 	memset(&sl, 0, sizeof(sl));
 	error = store_schedule_fire(c->srv->st, &sc, &sl, 1, 0,
@@ -652,11 +661,9 @@ op_schedule_run(struct conn *c, struct wire_rd *rd)
 	schedule_clear(&sc);
 	if (error != 0) {
 		answer_store(c, error, 0);
-		goto out;
+		return;
 	}
 	answer_begin(&c->out, 0);
 	wire_int(&c->out, sl.job_id);
 	c->srv->kick(c->srv->kick_arg);
-out:
-	free(name);
 }

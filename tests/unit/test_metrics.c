@@ -30,35 +30,16 @@
 
 #define T0	1764460800000LL		/* 2025-11-30T00:00:00Z */
 
-struct fixture {
-	char			 dir[PATH_MAX];
-	char			 db[PATH_MAX];
-	struct fake_clock	 fc;
-	struct store		*st;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	test_tmpdir(f->dir, sizeof(f->dir), "metrics");
-	fake_clock_init(&f->fc, T0);
-	test_store_open(f->dir, f->db, sizeof(f->db), &f->fc.clock, &f->st);
-	*state = f;
-	return 0;
+	return test_store_fixture(state, "metrics", T0);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	test_rmdir(f->dir);
-	free(f);
-	return 0;
+	return test_store_unfixture(state);
 }
 
 /* metrics_format(snap) as a string; the caller frees it. */
@@ -204,7 +185,7 @@ end_of(struct attempt_end *e, int64_t id, const char *outcome,
 static void
 test_metrics_store_counts_applied_results(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js[3];
 	struct attempt_end e[2];
 	struct metrics_snapshot snap;
@@ -287,7 +268,7 @@ count_entries(const char *dir)
 static void
 test_metrics_write_file_and_check_path(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	char dir[PATH_MAX + 8], path[PATH_MAX + 24], bad[PATH_MAX + 40];
 	char buf[64], err[512];
 	struct stat sb;
@@ -330,7 +311,7 @@ test_metrics_write_file_and_check_path(void **state)
 static void
 test_metrics_migration_counts_history(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct metrics_snapshot snap;
 	char path[PATH_MAX + 16], sql[64], err[512];
 	sqlite3 *db;

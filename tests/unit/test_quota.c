@@ -168,40 +168,21 @@ test_quota_order_and_buffers(void **state)
 	assert_int_equal(store_exit_code(-EDQUOT), 75);
 }
 
-struct fixture {
-	char			 dir[PATH_MAX];
-	char			 db[PATH_MAX];
-	struct fake_clock	 fc;
-	struct store		*st;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	test_tmpdir(f->dir, sizeof(f->dir), "quota");
-	fake_clock_init(&f->fc, T0);
-	test_store_open(f->dir, f->db, sizeof(f->db), &f->fc.clock, &f->st);
-	*state = f;
-	return 0;
+	return test_store_fixture(state, "quota", T0);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	test_rmdir(f->dir);
-	free(f);
-	return 0;
+	return test_store_unfixture(state);
 }
 
 /* Submit one job of user (NULL: jobd's own) due at run_at. */
 static int64_t
-submit(struct fixture *f, const char *user, int64_t run_at)
+submit(struct store_fixture *f, const char *user, int64_t run_at)
 {
 	struct job_spec js;
 	int64_t id = 0;
@@ -219,7 +200,7 @@ submit(struct fixture *f, const char *user, int64_t run_at)
 
 /* Claim job id, the only one due, and end its attempt with output. */
 static void
-run(struct fixture *f, int64_t id, const void *out, size_t len,
+run(struct store_fixture *f, int64_t id, const void *out, size_t len,
     enum end_action action)
 {
 	struct attempt_end e;
@@ -248,7 +229,7 @@ run(struct fixture *f, int64_t id, const void *out, size_t len,
 }
 
 static void
-schedule(struct fixture *f, const char *name, const char *user)
+schedule(struct store_fixture *f, const char *name, const char *user)
 {
 	struct schedule sc;
 	int64_t id;
@@ -268,7 +249,7 @@ schedule(struct fixture *f, const char *name, const char *user)
 }
 
 static void
-usage_is(struct fixture *f, const char *user, int64_t pending,
+usage_is(struct store_fixture *f, const char *user, int64_t pending,
     int64_t schedules, int64_t output)
 {
 	struct user_usage u = { -1, -1, -1 };
@@ -289,7 +270,7 @@ usage_is(struct fixture *f, const char *user, int64_t pending,
 static void
 test_store_user_usage(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	unsigned char bin[100];
 	enum job_state was;
 	struct job got;

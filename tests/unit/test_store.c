@@ -27,35 +27,16 @@
 
 #define T0	1764460800000LL		/* 2025-11-30T00:00:00Z */
 
-struct fixture {
-	char			 dir[PATH_MAX];
-	char			 db[PATH_MAX];
-	struct fake_clock	 fc;
-	struct store		*st;
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	test_tmpdir(f->dir, sizeof(f->dir), "store");
-	fake_clock_init(&f->fc, T0);
-	test_store_open(f->dir, f->db, sizeof(f->db), &f->fc.clock, &f->st);
-	*state = f;
-	return 0;
+	return test_store_fixture(state, "store", T0);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	test_rmdir(f->dir);
-	free(f);
-	return 0;
+	return test_store_unfixture(state);
 }
 
 static struct job_spec
@@ -75,7 +56,7 @@ spec(const char *command)
 static int	count_fn(const struct job *, void *);
 
 static int64_t
-submit1(struct fixture *f, const struct job_spec *js, bool *existed)
+submit1(struct store_fixture *f, const struct job_spec *js, bool *existed)
 {
 	int64_t id = 0;
 	bool ex = false;
@@ -109,7 +90,7 @@ slurp(const char *path, size_t *len)
 static void
 test_store_open_creates_private_file(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct stat sb;
 
 	assert_int_equal(stat(f->db, &sb), 0);
@@ -120,7 +101,7 @@ test_store_open_creates_private_file(void **state)
 static void
 test_store_open_mkdir_creates_private_dirs(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *st;
 	struct stat sb;
 	char path[PATH_MAX + 32], dir[PATH_MAX + 32], err[512];
@@ -142,7 +123,7 @@ test_store_open_mkdir_creates_private_dirs(void **state)
 static void
 test_store_open_missing_without_create(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *st = NULL;
 	char path[PATH_MAX + 16], err[512];
 
@@ -158,7 +139,7 @@ test_store_open_missing_without_create(void **state)
 static void
 test_store_open_directory(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *st;
 	char err[512];
 
@@ -170,7 +151,7 @@ test_store_open_directory(void **state)
 static void
 test_store_open_not_sqlite(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *st;
 	char path[PATH_MAX + 16], err[512], *before, *after;
 	size_t blen, alen;
@@ -200,7 +181,7 @@ test_store_open_not_sqlite(void **state)
 static void
 test_store_open_newer_schema_untouched(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *st;
 	char err[512], *before, *after;
 	size_t blen, alen;
@@ -231,7 +212,7 @@ test_store_open_newer_schema_untouched(void **state)
 static void
 test_store_reopen_keeps_jobs(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("echo kept");
 	struct job j;
 	char err[512];
@@ -249,7 +230,7 @@ test_store_reopen_keeps_jobs(void **state)
 static void
 test_store_submit_roundtrip(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	static const char env[] = "A=1\0B=two words";
 	struct job_spec js = spec("sleep 1; echo ok");
 	struct job j;
@@ -313,7 +294,7 @@ test_store_submit_roundtrip(void **state)
 static void
 test_store_submit_defaults_are_null(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("true");
 	struct job j;
 	int64_t id;
@@ -340,7 +321,7 @@ test_store_submit_defaults_are_null(void **state)
 static void
 test_store_submit_key_is_idempotent(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec a = spec("first"), b = spec("second");
 	struct job j;
 	bool existed;
@@ -394,7 +375,7 @@ count_fn(const struct job *j, void *arg)
 }
 
 static int
-count_jobs(struct fixture *f)
+count_jobs(struct store_fixture *f)
 {
 	struct job_filter all = { -1, NULL, 1000000 };
 	int n = 0;
@@ -406,7 +387,7 @@ count_jobs(struct fixture *f)
 static void
 test_store_submit_batch_all_or_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec specs[3] = { spec("a"), spec("b"), spec("c") };
 	int64_t ids[3];
 
@@ -424,7 +405,7 @@ test_store_submit_batch_all_or_nothing(void **state)
 static void
 test_store_ids_not_reused_after_failed_batch(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec ok = spec("ok"), bad = spec("bad");
 	int64_t id1, id2;
 
@@ -453,7 +434,7 @@ collect_fn(const struct job *j, void *arg)
 static void
 test_store_list_newest_first_with_filters(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec a = spec("a"), b = spec("b");
 	struct job_filter flt = { -1, NULL, 100 };
 	struct collect c = { { 0 }, 0 };
@@ -515,7 +496,7 @@ rerun_fn(int64_t id, void *arg)
 static void
 test_store_rerun(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("echo again");
 	struct job_filter flt = { -1, NULL, 100, 0, 0, 0 };
 	struct collect c = { { 0 }, 0 };
@@ -569,7 +550,7 @@ test_store_rerun(void **state)
 static void
 test_store_get_missing(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job j;
 
 	assert_int_equal(store_job_get(f->st, 424242, &j), -ENOENT);
@@ -578,7 +559,7 @@ test_store_get_missing(void **state)
 static void
 test_store_cancel_pending(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("x");
 	enum job_state was[2];
 	struct job j;
@@ -601,7 +582,7 @@ test_store_cancel_pending(void **state)
 static void
 test_store_cancel_all_or_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("x");
 	enum job_state was[2];
 	int64_t ids[2];
@@ -636,7 +617,7 @@ counts_fn(const char *queue, enum job_state s, int64_t n, void *arg)
 static void
 test_store_count_by_queue_and_state(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec a = spec("a"), b = spec("b");
 	struct counts c;
 	enum job_state was[1];
@@ -658,7 +639,7 @@ test_store_count_by_queue_and_state(void **state)
 
 /* A second connection to the same file, for what the store has no API for. */
 static sqlite3 *
-side(struct fixture *f)
+side(struct store_fixture *f)
 {
 	sqlite3 *db;
 
@@ -703,7 +684,7 @@ due_by_brute_force(sqlite3 *db, const char *q, int64_t now, size_t max,
 static void
 test_store_claim_order_matches_brute_force(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	static const char *queues[] = { "a", "b", "paused" };
 	struct job_spec js[400];
 	struct job got[7];
@@ -792,7 +773,7 @@ sql_int(sqlite3 *db, const char *sql)
 static void
 test_store_finish_claim_together(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js[2] = { spec("first"), spec("second") };
 	struct attempt_end e;
 	struct job got[2];
@@ -865,7 +846,7 @@ decide_cancel(struct attempt_end *e, void *arg)
 static void
 test_store_finish_fence_decides_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("flagged");
 	enum job_state was;
 	struct attempt_end e;
@@ -918,7 +899,7 @@ test_store_finish_fence_decides_nothing(void **state)
 
 /* Claim job id (it must be the one due) and end its attempt with action. */
 static void
-run_to(struct fixture *f, int64_t id, enum end_action action, int64_t now)
+run_to(struct store_fixture *f, int64_t id, enum end_action action, int64_t now)
 {
 	struct attempt_end e;
 	struct job got;
@@ -943,7 +924,7 @@ run_to(struct fixture *f, int64_t id, enum end_action action, int64_t now)
 }
 
 static int64_t
-waiting_of(struct fixture *f, int64_t id)
+waiting_of(struct store_fixture *f, int64_t id)
 {
 	struct job jb;
 	int64_t w;
@@ -962,7 +943,7 @@ waiting_of(struct fixture *f, int64_t id)
 static void
 test_store_deps_cascade(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js[3] = { spec("a"), spec("b"), spec("c") };
 	struct job_dep db[1] = { { 0, 0, false } };
 	struct job_dep dc[2] = { { 0, 0, true }, { 0, 1, false } };
@@ -1033,7 +1014,7 @@ test_store_deps_cascade(void **state)
 static void
 test_store_deps_checks_and_retry(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec a = spec("a"), p = spec("p"), w = spec("w");
 	struct job_dep d[2];
 	enum job_state was;
@@ -1117,7 +1098,7 @@ test_store_state_names(void **state)
 static void
 test_store_schedule_reboot_once_per_boot(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct store *st2;
 	struct schedule sc, got;
 	struct slot sl;
@@ -1199,7 +1180,7 @@ copied_fn(const struct store_copy_table *t, void *arg)
 
 /* A new database "name" beside f's, opened with STORE_CREATE. */
 static struct store *
-open_beside(struct fixture *f, const char *name)
+open_beside(struct store_fixture *f, const char *name)
 {
 	char path[PATH_MAX + 32], err[512];
 	struct store *st = NULL;
@@ -1214,7 +1195,7 @@ open_beside(struct fixture *f, const char *name)
 static void
 test_store_copy_keeps_rows_and_ids(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js[3] = { spec("a"), spec("b"), spec("c") };
 	struct job_filter all = { -1, NULL, 1000000 };
 	enum job_state was[1];
@@ -1268,7 +1249,7 @@ test_store_copy_keeps_rows_and_ids(void **state)
 static void
 test_store_copy_dry_run_changes_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct store_fixture *f = *state;
 	struct job_spec js = spec("a");
 	struct job_filter all = { -1, NULL, 1000000 };
 	struct copied c;

@@ -46,3 +46,27 @@ test_store_open(const char *dir, char *db, size_t len,
 	if (error != 0)
 		fail_msg("store_open %s: %s", db, err);
 }
+
+int
+test_store_fixture(void **state, const char *tag, int64_t t0)
+{
+	struct store_fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	test_tmpdir(f->dir, sizeof(f->dir), tag);
+	fake_clock_init(&f->fc, t0);
+	test_store_open(f->dir, f->db, sizeof(f->db), &f->fc.clock, &f->st);
+	*state = f;
+	return 0;
+}
+
+int
+test_store_unfixture(void **state)
+{
+	struct store_fixture *f = *state;
+
+	store_close(f->st);
+	test_rmdir(f->dir);
+	free(f);
+	return 0;
+}
