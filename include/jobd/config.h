@@ -209,7 +209,8 @@ int	config_default_path(char *buf, size_t len);
 /*
  * The directory of the configuration file "path" (from --config or
  * config_default_path()), where the files that sit beside jobd.conf live
- * (users.allow and users.deny, useraccess.h): "path" up to its last '/',
+ * (users.allow and users.deny, useraccess.h), or of any file (the
+ * metrics file's): "path" up to its last '/',
  * "/" for a file in the root, "." for a name without '/'.  Writes into buf
  * (len bytes).  Returns 0, or -ENAMETOOLONG.
  */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobd/config.h"
 #include "jobd/metrics.h"
 #include "jobd/procfs.h"
 #include "jobd/store.h"
@@ -339,23 +340,6 @@ put_err(char *err, size_t errlen, const char *path, const char *what,
 	return -error;
 }
 
-/* The directory part of path into buf: "/" for "/x". */
-static int
-dir_of(const char *path, char *buf, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n;
-
-	if (slash == NULL)
-		return -EINVAL;
-	n = slash == path ? 1 : (size_t)(slash - path);
-	if (n >= len)
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n);
-	buf[n] = '\0';
-	return 0;
-}
-
 int
 metrics_check_path(const char *path, char *err, size_t errlen)
 {
@@ -367,7 +351,7 @@ metrics_check_path(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not an absolute path", path);
 		return -EINVAL;
 	}
-	if ((error = dir_of(path, dir, sizeof(dir))) != 0)
+	if ((error = config_dir(path, dir, sizeof(dir))) != 0)
 		return put_err(err, errlen, path, "", -error);
 	if (path[strlen(path) - 1] == '/') {
 		snprintf(err, errlen, "%s: names a directory, not a file",
@@ -399,7 +383,7 @@ metrics_write_file(const char *path, const char *text, size_t len,
 	size_t off = 0;
 	int fd, dfd, error;
 
-	if ((error = dir_of(path, dir, sizeof(dir))) != 0)
+	if ((error = config_dir(path, dir, sizeof(dir))) != 0)
 		return put_err(err, errlen, path, "", -error);
 	/* Not *.prom: node_exporter's textfile collector skips it. */
 	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
