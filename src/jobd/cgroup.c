@@ -299,10 +299,14 @@ cgroups_close(struct cgroups *cg)
 {
 	if (cg == NULL)
 		return;
+	/*
+	 * The database's cgroup stays, empty: every jobd of this host on
+	 * the same database shares it, and one that stops must not take it
+	 * from the others (their next attempt could not be made).
+	 */
 	if (cg->dbfd != -1) {
 		(void)unlinkat(cg->dbfd, CG_LEFTOVER, AT_REMOVEDIR);
 		(void)close(cg->dbfd);
-		(void)rmdir(cg->dbdir);		/* only when empty */
 	}
 	free(cg);
 }
