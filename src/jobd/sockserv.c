@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,7 +436,8 @@ sockserv_listen(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
 {
 	struct sockserv *srv;
 	struct group gr, *grp = NULL;
-	char buf[4096];
+	struct stat sb;
+	char buf[4096], dir[PATH_MAX];
 	mode_t mode = 0666;
 	int error;
 
@@ -453,6 +455,12 @@ sockserv_listen(struct sockserv **srvp, uv_loop_t *loop, struct store *st,
 			return -ENOENT;
 		}
 		mode = 0660;
+	}
+	if (config_dir(path, dir, sizeof(dir)) == 0 && stat(dir, &sb) != 0) {
+		error = -errno;
+		snprintf(err, errlen, "socket %s: its directory %s: %s", path,
+		    dir, strerror(-error));
+		return error;
 	}
 	if ((error = sock_prepare(path, err, errlen)) != 0)
 		return error;

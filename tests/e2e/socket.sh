@@ -33,7 +33,8 @@ srun() {
 probe() {	# what
 	_pr=$(sock submit -- true 2>"$T/.probe") ||
 	    { problem "probe ($1): submit failed: $(cat "$T/.probe")"; return 1; }
-	wait_state "$_pr" done 10 || problem "probe ($1): job $_pr not done"
+	wait_state "$_pr" done 10 || problem "probe ($1): job $_pr not done: \
+$(dsql "SELECT reason, last_error FROM dead_jobs WHERE id = $_pr")"
 }
 
 begin "socket: submit, wait, logs, show and list as on the database"
@@ -405,6 +406,31 @@ EOS
 	expect_rc 0
 	end
 
+	begin "socket: socket_group: mode 0660 and the group; others cannot connect"
+	write_conf "socket=$T/g.sock" "workers=1"
+	printf 'socket_group = %s\n' "$G" >"$T/g.line"
+	sed -i "/^socket = /r $T/g.line" "$CONF"
+	jp=$JOBD_PID
+	start_jobd gjobd || problem "the second jobd"
+	gp=$JOBD_PID
+	JOBD_PID=$jp
+	[ "$(stat -c '%a %G' "$T/g.sock" 2>&1)" = "660 $G" ] ||
+	    problem "mode: $(stat -c '%a %G' "$T/g.sock" 2>&1)"
+	as "$B"
+	env -u JOBD_DB JOBD_SOCKET="$T/g.sock" $RUN_AS "$JOBCTL" list \
+	    >"$T/.out" 2>"$T/.err"
+	RC=$?
+	expect_rc 77
+	expect_err_contains "jobd's socket $T/g.sock: Permission denied"
+	as "$A"
+	env -u JOBD_DB JOBD_SOCKET="$T/g.sock" $RUN_AS "$JOBCTL" list \
+	    >"$T/.out" 2>"$T/.err"
+	RC=$?
+	expect_rc 0
+	stop_jobd "$gp" || problem "the second jobd did not stop"
+	RUN_AS=
+	end
+
 	begin "socket: 1000 connections of $A: $B's probe still runs"
 	rm -f "$T/hold"
 	mkfifo "$T/hold"
@@ -438,6 +464,25 @@ else
 	[ ! -e "$T/nohome/state/jobd/jobs.db" ] || problem "a database was made"
 	end
 fi
+
+begin "socket: a bad socket or socket_group: jobd says so and exits"
+mkdir -p "$T/bad"
+cp "$CONF" "$T/conf.keep"
+for bad in "socket=$T/no/such/dir/jobd.sock|socket $T/no/such/dir/jobd.sock: its directory $T/no/such/dir: No such file or directory" \
+    "socket=$T/bad/x.sock|socket_group nosuchgroup$$: no such group"; do
+	write_conf "${bad%%|*}"
+	[ "${bad#*socket_group}" != "$bad" ] &&
+	    printf 'socket_group = nosuchgroup%s\n' "$$" >>"$T/g.bad" &&
+	    sed -i "/^socket = /r $T/g.bad" "$CONF"
+	"$JOBD" --config "$CONF" --db "$DB" >/dev/null 2>"$T/bad.err" &
+	bp=$!
+	reap_jobd "$bp" 10 || problem "jobd with ${bad%%|*} did not exit"
+	[ "$STOP_RC" = 1 ] || problem "${bad%%|*}: exit $STOP_RC"
+	grep -qiF "${bad#*|}" "$T/bad.err" ||
+	    problem "${bad%%|*}: $(tail -n 2 "$T/bad.err")"
+done
+cp "$T/conf.keep" "$CONF"
+end
 
 begin "socket: jobd stopped: the socket file is gone, jobctl says so"
 stop_jobd "$JOBD_PID" || problem "jobd did not stop: $STOP_RC"
