@@ -110,14 +110,18 @@ endif
 endif
 endif
 
-# libpq is not linked: src/core/pq.c maps it when a PostgreSQL database
-# is named, so that jobd on a SQLite file does not carry it (its headers
-# are needed; tests that call it directly link it).
+# libpq and libsqlite3 are not linked: src/core/pq.c and sqlib.c map
+# them when a database of theirs is opened, so that jobd on a SQLite file
+# does not carry libpq, nor a jobctl that only talks to jobd's socket
+# libsqlite3 (their headers are needed; tests and benches that call them
+# directly link them).
 PKG_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs $(filter-out libpq,$(PKGS)) \
-		   2>/dev/null) -ldl
+PKG_LIBS	:= $(shell $(PKG_CONFIG) --libs \
+		   $(filter-out libpq sqlite3,$(PKGS)) 2>/dev/null) -ldl
+SQLITE_LIBS	:= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
 TEST_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS	:= $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) libpq 2>/dev/null)
+TEST_LIBS	:= $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) libpq sqlite3 \
+		   2>/dev/null)
 
 WARNINGS	:= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wcast-qual \
@@ -137,7 +141,7 @@ CORE		:= clock log civil timefmt timefmt_at config trust store store_sql \
 		   procopt jobspec procfs outbox store_notify mail \
 		   store_metrics metrics stats store_stats store_prune \
 		   store_deps store_claim retention queue store_queue dburl \
-		   store_copy store_crontab pq strbuf useraccess wire \
+		   store_copy store_crontab pq sqlib strbuf useraccess wire \
 		   store_remote quota store_user
 JOBD		:= main scheduler cronfire workers runner notify schedfile cgroup \
 		   contain metricsfile retain sockserv sockreq sockreq_sched
@@ -408,14 +412,14 @@ BENCH_BARE	:= sockmin startup-bare
 BENCH_STARTUP	:= startup-sqlite startup-libs
 BENCH_BINS	:= $(BENCH_PLAIN:%=$(B)/bench/%) $(BENCH_CORE:%=$(B)/bench/%) \
 		   $(BENCH_BARE:%=$(B)/bench/%) $(BENCH_STARTUP:%=$(B)/bench/%)
-LIBS_sqlite	:= $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
-LIBS_libs	:= $(shell $(PKG_CONFIG) --libs sqlite3 inih libcbor \
-		   2>/dev/null)
+LIBS_sqlite	:= $(SQLITE_LIBS)
+LIBS_libs	:= $(shell $(PKG_CONFIG) --libs inih libcbor 2>/dev/null)
 BENCH_DEB_PKGS	:= task-spooler
 
 $(BENCH_PLAIN:%=$(B)/bench/%): $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)
-	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
+	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) \
+	    $(SQLITE_LIBS) $(LDLIBS)
 
 $(B)/bench/sockmin: bench/sockmin.c
 	@mkdir -p $(@D)
@@ -434,7 +438,7 @@ $(BENCH_STARTUP:%=$(B)/bench/%): $(B)/bench/startup-%: bench/startup.c
 $(BENCH_CORE:%=$(B)/bench/%): $(B)/bench/%: bench/%.c $(LIBCORE)
 	@mkdir -p $(@D)
 	$(COMPILE) $(JOBD_LDFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(LIBCORE) $(PKG_LIBS) $(LDLIBS)
+	    $(LIBCORE) $(PKG_LIBS) $(SQLITE_LIBS) $(LDLIBS)
 
 bench: $(B)/jobd $(B)/jobctl $(BENCH_BINS)
 	@command -v tsp >/dev/null || if [ "$$(id -u)" = 0 ]; then \

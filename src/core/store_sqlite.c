@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "jobd/sqlib.h"
 
 #include "jobd/schema.h"
 #include "store_impl.h"
@@ -77,8 +77,8 @@ static int
 lite_err(struct store *st, int rc)
 {
 	sqlite3 *db = lite(st) != NULL ? lite(st)->db : NULL;
-	int sys = db != NULL ? sqlite3_system_errno(db) : 0;
-	const char *msg = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	int sys = db != NULL ? sq.system_errno(db) : 0;
+	const char *msg = db != NULL ? sq.errmsg(db) : sq.errstr(rc);
 
 	if (rc == SQLITE_READONLY_DBMOVED)
 		msg = "the database file was deleted or moved while in use";
@@ -177,7 +177,7 @@ lite_exec(struct store *st, const char *sql)
 {
 	int rc;
 
-	if ((rc = sqlite3_exec(lite(st)->db, sql, NULL, NULL, NULL)) !=
+	if ((rc = sq.exec(lite(st)->db, sql, NULL, NULL, NULL)) !=
 	    SQLITE_OK)
 		return lite_err(st, rc);
 	return 0;
@@ -195,7 +195,7 @@ lite_prepare(struct store *st, const char *sql, bool keep, struct stmt **out)
 
 	if ((ls = calloc(1, sizeof(*ls))) == NULL)
 		return store_seterr(st, -ENOMEM, "out of memory");
-	rc = sqlite3_prepare_v3(lite(st)->db, sql, -1,
+	rc = sq.prepare_v3(lite(st)->db, sql, -1,
 	    keep ? SQLITE_PREPARE_PERSISTENT : 0, &ls->s, NULL);
 	if (rc != SQLITE_OK) {
 		free(ls);
@@ -210,14 +210,14 @@ lite_prepare(struct store *st, const char *sql, bool keep, struct stmt **out)
 static void
 lite_finalize(struct stmt *s)
 {
-	sqlite3_finalize(ls(s));
+	sq.finalize(ls(s));
 	free(s);
 }
 
 static int
 lite_step(struct stmt *s)
 {
-	int rc = sqlite3_step(ls(s));
+	int rc = sq.step(ls(s));
 
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
@@ -229,92 +229,92 @@ lite_step(struct stmt *s)
 static void
 lite_reset(struct stmt *s)
 {
-	sqlite3_reset(ls(s));
+	sq.reset(ls(s));
 }
 
 static void
 lite_clear(struct stmt *s)
 {
-	sqlite3_clear_bindings(ls(s));
+	sq.clear_bindings(ls(s));
 }
 
 static void
 lite_bind_int(struct stmt *s, int i, int64_t v)
 {
-	sqlite3_bind_int64(ls(s), i, v);
+	sq.bind_int64(ls(s), i, v);
 }
 
 static void
 lite_bind_double(struct stmt *s, int i, double v)
 {
-	sqlite3_bind_double(ls(s), i, v);
+	sq.bind_double(ls(s), i, v);
 }
 
 static void
 lite_bind_text(struct stmt *s, int i, const char *v, bool copy)
 {
 	if (v == NULL)
-		sqlite3_bind_null(ls(s), i);
+		sq.bind_null(ls(s), i);
 	else
-		sqlite3_bind_text(ls(s), i, v, -1, copy ? SQLITE_TRANSIENT :
+		sq.bind_text(ls(s), i, v, -1, copy ? SQLITE_TRANSIENT :
 		    SQLITE_STATIC);
 }
 
 static void
 lite_bind_blob(struct stmt *s, int i, const void *p, size_t n)
 {
-	sqlite3_bind_blob64(ls(s), i, p, n, SQLITE_STATIC);
+	sq.bind_blob64(ls(s), i, p, n, SQLITE_STATIC);
 }
 
 static void
 lite_bind_null(struct stmt *s, int i)
 {
-	sqlite3_bind_null(ls(s), i);
+	sq.bind_null(ls(s), i);
 }
 
 static bool
 lite_col_null(struct stmt *s, int i)
 {
-	return sqlite3_column_type(ls(s), i) == SQLITE_NULL;
+	return sq.column_type(ls(s), i) == SQLITE_NULL;
 }
 
 static int64_t
 lite_col_int(struct stmt *s, int i)
 {
-	return sqlite3_column_int64(ls(s), i);
+	return sq.column_int64(ls(s), i);
 }
 
 static double
 lite_col_double(struct stmt *s, int i)
 {
-	return sqlite3_column_double(ls(s), i);
+	return sq.column_double(ls(s), i);
 }
 
 static const char *
 lite_col_text(struct stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(ls(s), i);
+	return (const char *)sq.column_text(ls(s), i);
 }
 
 static const void *
 lite_col_blob(struct stmt *s, int i, size_t *len)
 {
-	const void *p = sqlite3_column_blob(ls(s), i);
+	const void *p = sq.column_blob(ls(s), i);
 
-	*len = p != NULL ? (size_t)sqlite3_column_bytes(ls(s), i) : 0;
+	*len = p != NULL ? (size_t)sq.column_bytes(ls(s), i) : 0;
 	return p;
 }
 
 static int
 lite_col_count(struct stmt *s)
 {
-	return sqlite3_column_count(ls(s));
+	return sq.column_count(ls(s));
 }
 
 static const char *
 lite_col_name(struct stmt *s, int i)
 {
-	return sqlite3_column_name(ls(s), i);
+	return sq.column_name(ls(s), i);
 }
 
 /* Does declared type decl hold word (in any case)? */
@@ -337,7 +337,7 @@ decl_has(const char *decl, const char *word)
 static enum db_type
 lite_col_type(struct stmt *s, int i)
 {
-	const char *decl = sqlite3_column_decltype(ls(s), i);
+	const char *decl = sq.column_decltype(ls(s), i);
 
 	if (decl != NULL && strcasecmp(decl, "ANY") != 0) {
 		if (decl_has(decl, "INT"))
@@ -352,7 +352,7 @@ lite_col_type(struct stmt *s, int i)
 			return DB_FLOAT;
 		return DB_INT;		/* NUMERIC */
 	}
-	switch (sqlite3_column_type(ls(s), i)) {
+	switch (sq.column_type(ls(s), i)) {
 	case SQLITE_INTEGER:
 		return DB_INT;
 	case SQLITE_FLOAT:
@@ -369,14 +369,14 @@ lite_col_type(struct stmt *s, int i)
 static int64_t
 lite_changes(struct store *st)
 {
-	return sqlite3_changes(lite(st)->db);
+	return sq.changes(lite(st)->db);
 }
 
 /* Not RETURNING: in SQLite that costs a temporary table each insert. */
 static int64_t
 lite_inserted_id(struct stmt *s)
 {
-	return sqlite3_last_insert_rowid(sqlite3_db_handle(ls(s)));
+	return sq.last_insert_rowid(sq.db_handle(ls(s)));
 }
 
 /*
@@ -487,7 +487,7 @@ lite_rollback(struct store *st)
 	int error = 0;
 
 	memcpy(saved, st->errmsg, sizeof(saved));
-	if (!sqlite3_get_autocommit(lite(st)->db) &&
+	if (!sq.get_autocommit(lite(st)->db) &&
 	    (s = store_stmt(st, Q_ROLLBACK, &error)) != NULL)
 		(void)store_run(st, s);		/* else SQLite rolled back */
 	lite_unlight(st);
@@ -497,7 +497,7 @@ lite_rollback(struct store *st)
 static bool
 lite_in_txn(struct store *st)
 {
-	return !sqlite3_get_autocommit(lite(st)->db);
+	return !sq.get_autocommit(lite(st)->db);
 }
 
 /*
@@ -519,7 +519,7 @@ lite_wal_trim(struct store *st)
 	    sb.st_size <= STORE_WAL_LIMIT)
 		return 0;
 	l->nowait = true;
-	rc = sqlite3_wal_checkpoint_v2(l->db, NULL,
+	rc = sq.wal_checkpoint_v2(l->db, NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	l->nowait = false;
 	if (rc == SQLITE_BUSY)
@@ -561,16 +561,16 @@ lite_id_last_set(struct store *st, const char *table, int64_t last)
 	int rc;
 
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		if ((rc = sqlite3_prepare_v2(lite(st)->db, sql[i], -1, &s,
+		if ((rc = sq.prepare_v2(lite(st)->db, sql[i], -1, &s,
 		    NULL)) != SQLITE_OK)
 			return lite_err(st, rc);
-		sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, last);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
+		sq.bind_text(s, 1, table, -1, SQLITE_STATIC);
+		sq.bind_int64(s, 2, last);
+		rc = sq.step(s);
+		sq.finalize(s);
 		if (rc != SQLITE_DONE)
 			return lite_err(st, rc);
-		if (sqlite3_changes(lite(st)->db) > 0)
+		if (sq.changes(lite(st)->db) > 0)
 			break;
 	}
 	return 0;
@@ -589,7 +589,7 @@ file_size(const char *path)
 static void
 lite_sizes(struct store *st, int64_t *db, int64_t *log)
 {
-	*db = file_size(sqlite3_db_filename(lite(st)->db, "main"));
+	*db = file_size(sq.db_filename(lite(st)->db, "main"));
 	*log = file_size(lite(st)->wal);
 }
 
@@ -599,7 +599,7 @@ lite_identity(struct store *st, uint64_t *id)
 	struct stat sb;
 	char msg[256];
 
-	if (stat(sqlite3_db_filename(lite(st)->db, "main"), &sb) == -1) {
+	if (stat(sq.db_filename(lite(st)->db, "main"), &sb) == -1) {
 		snprintf(msg, sizeof(msg), "%s: %s", st->path != NULL ?
 		    st->path : "the database", strerror(errno));
 		return store_seterr(st, -errno, msg);
@@ -616,7 +616,7 @@ lite_close(struct store *st)
 
 	if (l == NULL)
 		return;
-	sqlite3_close(l->db);
+	sq.close(l->db);
 	free(l);
 	st->conn = NULL;
 }
@@ -671,18 +671,18 @@ lite_check(struct store *st, int64_t *version)
 	 * migration committing in between would show tables without the
 	 * stamp, which looks like somebody else's database.
 	 */
-	rc = sqlite3_prepare_v2(lite(st)->db, "SELECT "
+	rc = sq.prepare_v2(lite(st)->db, "SELECT "
 	    "(SELECT user_version FROM pragma_user_version), "
 	    "(SELECT application_id FROM pragma_application_id), "
 	    "(SELECT count(*) FROM sqlite_schema)", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return lite_err(st, rc);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*version = sqlite3_column_int64(s, 0);
-		app = sqlite3_column_int64(s, 1);
-		tables = sqlite3_column_int64(s, 2);
+	if ((rc = sq.step(s)) == SQLITE_ROW) {
+		*version = sq.column_int64(s, 0);
+		app = sq.column_int64(s, 1);
+		tables = sq.column_int64(s, 2);
 	}
-	sqlite3_finalize(s);
+	sq.finalize(s);
 	if (rc != SQLITE_ROW)
 		return lite_err(st, rc);
 	if (app != STORE_APP_ID && (app != 0 || *version != 0 || tables != 0))
@@ -1020,7 +1020,8 @@ store_sqlite_open(struct store *st, const char *path, int flags, char *err,
 	int error, rc, oflags;
 	sqlite3_stmt *s;
 
-	if ((error = store_prepare_path(path, flags, err, errlen)) != 0)
+	if ((error = sq_load(err, errlen)) != 0 ||
+	    (error = store_prepare_path(path, flags, err, errlen)) != 0)
 		return error;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -1048,19 +1049,19 @@ store_sqlite_open(struct store *st, const char *path, int flags, char *err,
 		sprintf(dotpath, "./%s", path);
 	if (flags & STORE_NOFOLLOW)
 		oflags |= SQLITE_OPEN_NOFOLLOW;	/* the file itself, at least */
-	rc = sqlite3_open_v2(dotpath != NULL ? dotpath : path, &l->db,
+	rc = sq.open_v2(dotpath != NULL ? dotpath : path, &l->db,
 	    oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	free(dotpath);
 	if (rc != SQLITE_OK) {
 		error = lite_err(st, rc);
 		goto fail;
 	}
-	l->wal = sqlite3_filename_wal(sqlite3_db_filename(l->db, "main"));
+	l->wal = sq.filename_wal(sq.db_filename(l->db, "main"));
 	if (l->wal == NULL)
 		l->wal = "";
 	l->rng = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)st;
-	sqlite3_busy_handler(l->db, lite_busy, l);
-	if (!(flags & STORE_READONLY) && sqlite3_db_readonly(l->db, "main")) {
+	sq.busy_handler(l->db, lite_busy, l);
+	if (!(flags & STORE_READONLY) && sq.db_readonly(l->db, "main")) {
 		error = store_seterr(st, -EROFS, "database is read-only");
 		goto fail;
 	}
@@ -1076,12 +1077,12 @@ store_sqlite_open(struct store *st, const char *path, int flags, char *err,
 	    (error = lite_exec(st, "PRAGMA auto_vacuum = INCREMENTAL")) != 0)
 		goto fail;
 	/* Switch to WAL once; it then sticks to the file. */
-	rc = sqlite3_prepare_v2(l->db, "PRAGMA journal_mode", -1, &s, NULL);
+	rc = sq.prepare_v2(l->db, "PRAGMA journal_mode", -1, &s, NULL);
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
+		rc = sq.step(s);
 		snprintf(mode, sizeof(mode), "%s", rc == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(s, 0) : "");
-		sqlite3_finalize(s);
+		    (const char *)sq.column_text(s, 0) : "");
+		sq.finalize(s);
 	}
 	if (rc != SQLITE_ROW) {
 		error = lite_err(st, rc);
