@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "jobd/cgroup.h"
+#include "jobd/sanitize.h"
 
 #define CG_KILL_WAIT_MS	1000	/* for a killed cgroup to empty */
 #define CG_KILL_PAUSE	5	/* ms between looks */
@@ -41,6 +42,27 @@ struct cgroups {
 	char	dbdir[PATH_MAX];	/* mnt + dbrel */
 	int	dbfd;			/* dbdir, O_DIRECTORY */
 };
+
+/*
+ * openat(), but under ThreadSanitizer, which does not see openat() make
+ * an fd (it would take it for the last fd of its number it saw, a
+ * connection of the loop thread's socket, and report its close as a
+ * race), open() of the same file through /proc/self/fd.
+ */
+static int
+cg_openat(int dir, const char *name, int flags)
+{
+	char path[PATH_MAX];
+
+	if (!JOBD_TSAN)
+		return openat(dir, name, flags);
+	if ((size_t)snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dir,
+	    name) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, flags);
+}
 
 static void	cg_err(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -138,7 +160,7 @@ cg_write(int dir, const char *name, const char *s)
 	ssize_t n;
 	int fd, e;
 
-	if ((fd = openat(dir, name, O_WRONLY | O_CLOEXEC)) == -1)
+	if ((fd = cg_openat(dir, name, O_WRONLY | O_CLOEXEC)) == -1)
 		return -errno;
 	n = write(fd, s, strlen(s));
 	e = errno;
@@ -156,7 +178,7 @@ cg_empty(int dir)
 	ssize_t n;
 	int fd;
 
-	if ((fd = openat(dir, "cgroup.events", O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = cg_openat(dir, "cgroup.events", O_RDONLY | O_CLOEXEC)) == -1)
 		return errno == ENOENT;		/* removed */
 	n = read(fd, buf, sizeof(buf) - 1);
 	(void)close(fd);
@@ -331,7 +353,7 @@ cgroup_attempt_make(const struct cgroups *cg, int64_t job, int64_t attempt,
 		return -ENAMETOOLONG;
 	if (mkdirat(cg->dbfd, name, 0755) == -1 && errno != EEXIST)
 		return -errno;
-	if ((a->dir = openat(cg->dbfd, name, O_RDONLY | O_DIRECTORY |
+	if ((a->dir = cg_openat(cg->dbfd, name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
 		rc = -errno;
 		goto fail;
@@ -339,7 +361,7 @@ cgroup_attempt_make(const struct cgroups *cg, int64_t job, int64_t attempt,
 	/* Left by a crash, with something in it: not for this run. */
 	if ((rc = cgroup_kill(a->dir)) != 0)
 		goto fail;
-	if ((a->procs = openat(a->dir, "cgroup.procs", O_WRONLY |
+	if ((a->procs = cg_openat(a->dir, "cgroup.procs", O_WRONLY |
 	    O_CLOEXEC)) == -1) {
 		rc = -errno;
 		goto fail;
@@ -378,7 +400,7 @@ cg_move_all(int dir, int procs)
 	long pid;
 	int fd, rc = 0;
 
-	if ((fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = cg_openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC)) == -1)
 		return -errno;
 	if ((f = fdopen(fd, "r")) == NULL) {
 		rc = -errno;
@@ -405,7 +427,7 @@ cgroup_attempt_release(const struct cgroups *cg, struct cgroup_attempt *a)
 		return 0;
 	if (mkdirat(cg->dbfd, CG_LEFTOVER, 0755) == -1 && errno != EEXIST)
 		return -errno;
-	if ((procs = openat(cg->dbfd, CG_LEFTOVER "/cgroup.procs",
+	if ((procs = cg_openat(cg->dbfd, CG_LEFTOVER "/cgroup.procs",
 	    O_WRONLY | O_CLOEXEC)) == -1)
 		return -errno;
 	/* A process that forks meanwhile leaves its child behind: again. */
@@ -427,7 +449,7 @@ cg_kill_name(const struct cgroups *cg, const char *name)
 {
 	int dir, rc;
 
-	if ((dir = openat(cg->dbfd, name, O_RDONLY | O_DIRECTORY |
+	if ((dir = cg_openat(cg->dbfd, name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -errno;
 	rc = cgroup_kill(dir);

@@ -85,6 +85,7 @@
 #include "jobd/procfs.h"
 #include "jobd/procopt.h"
 #include "jobd/runner.h"
+#include "jobd/sanitize.h"
 #include "jobd/timefmt.h"
 
 #if defined(__GNUC__)
@@ -1080,16 +1081,7 @@ struct rn_child_args {
  * stack and memory that a child running in that memory would corrupt: their
  * builds fork.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RN_SHARED_CHILD	0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define RN_SHARED_CHILD	0
-#endif
-#endif
-#ifndef RN_SHARED_CHILD
-#define RN_SHARED_CHILD	1
-#endif
+#define RN_SHARED_CHILD	(!JOBD_ASAN && !JOBD_TSAN)
 
 /*
  * valgrind runs a clone with CLONE_VM as a thread or, with CLONE_VFORK, as
@@ -1829,8 +1821,14 @@ runner_run(const struct run_spec *rs, struct run_ctl *rc,
 			free(r.ring);
 		return;
 	}
-	/* Without a pidfd (old kernel), poll with waitpid(WNOHANG). */
-	r.pidfd = (int)syscall(SYS_pidfd_open, r.pid, 0);
+	/*
+	 * Without a pidfd (old kernel), poll with waitpid(WNOHANG).  Not
+	 * under ThreadSanitizer, which does not see pidfd_open() make an fd:
+	 * it would take the pidfd for the last fd of its number it saw (a
+	 * connection of the loop thread's socket) and report its close as a
+	 * race.
+	 */
+	r.pidfd = JOBD_TSAN ? -1 : (int)syscall(SYS_pidfd_open, r.pid, 0);
 
 	rn_loop(&r);
 
