@@ -65,6 +65,15 @@ int		 sched_overlap_parse(const char *s, enum sched_overlap *o);
 const char	*sched_catchup_name(enum sched_catchup c);
 int		 sched_catchup_parse(const char *s, enum sched_catchup *c);
 
+/*
+ * The job that schedule s makes, into *js (borrowing s's strings): its
+ * template, with schedule_id.  The hooks stay the schedule's (store_
+ * notify.c reads them there); key and slot are the caller's to set.
+ */
+struct job_spec;
+void		 schedule_job_spec(const struct schedule *s,
+		    struct job_spec *js);
+
 /* Free what a schedule from store_schedule_get() owns; zero it. */
 void		 schedule_clear(struct schedule *s);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jobd/cron.h"
+#include "jobd/job.h"
 #include "jobd/schedule.h"
 #include "jobd/tz.h"
 
@@ -51,6 +52,28 @@ sched_catchup_parse(const char *s, enum sched_catchup *c)
 			return 0;
 		}
 	return -EINVAL;
+}
+
+void
+schedule_job_spec(const struct schedule *s, struct job_spec *js)
+{
+	memset(js, 0, sizeof(*js));
+	js->queue = s->queue;
+	js->command = s->command;
+	js->priority = s->priority;
+	js->max_attempts = s->max_attempts;
+	js->timeout_ms = s->timeout_ms;
+	js->backoff_ms = s->backoff_ms;
+	js->backoff_max_ms = s->backoff_max_ms;
+	js->key_ttl_ms = JOB_DEFAULT;
+	js->env = s->env;
+	js->env_len = s->env_len;
+	js->cwd = s->cwd;
+	js->run_as = s->run_as;
+	js->proc = s->proc;
+	js->mail_to = s->mail_to;
+	js->mail_on = s->mail_on;
+	js->schedule_id = s->id;
 }
 
 void

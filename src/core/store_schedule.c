@@ -564,23 +564,7 @@ store_fire(struct store *st, const struct schedule *sc, const char *boot_id,
 	    (boot_id != NULL &&
 	    (boot = store_stmt(st, Q_SCHED_BOOT, &error)) == NULL))
 		return error;
-	memset(&js, 0, sizeof(js));
-	js.queue = sc->queue;
-	js.command = sc->command;
-	js.priority = sc->priority;
-	js.max_attempts = sc->max_attempts;
-	js.timeout_ms = sc->timeout_ms;
-	js.backoff_ms = sc->backoff_ms;
-	js.backoff_max_ms = sc->backoff_max_ms;
-	js.env = sc->env;
-	js.env_len = sc->env_len;
-	js.cwd = sc->cwd;
-	js.run_as = sc->run_as;
-	js.proc = sc->proc;
-	js.mail_to = sc->mail_to;
-	js.mail_on = sc->mail_on;
-	js.schedule_id = sc->id;
-	/* Its hooks stay the schedule's: store_notify.c reads them there. */
+	schedule_job_spec(sc, &js);
 	if (boot != NULL) {
 		db_bind_int(boot, 1, sc->id);
 		db_bind_text(boot, 2, boot_id);

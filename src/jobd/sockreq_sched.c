@@ -148,23 +148,10 @@ schedule_rules(struct conn *c, struct schedule *s, size_t i, char *msg,
 		snprintf(msg, msglen, "entry %zu: %s", i + 1, why);
 		return -EINVAL;
 	}
-	memset(&js, 0, sizeof(js));
-	js.queue = s->queue;
-	js.command = s->command;
-	js.priority = s->priority;
-	js.max_attempts = s->max_attempts;
-	js.timeout_ms = s->timeout_ms;
-	js.backoff_ms = s->backoff_ms;
-	js.backoff_max_ms = s->backoff_max_ms;
-	js.key_ttl_ms = JOB_DEFAULT;
-	js.env = s->env;
-	js.env_len = s->env_len;
-	js.cwd = s->cwd;
-	js.run_as = s->run_as;
-	js.proc = s->proc;
+	/* The job it makes, and its hooks, by a job's rules. */
+	schedule_job_spec(s, &js);
 	memcpy(js.hook, s->hook, sizeof(js.hook));
-	js.mail_to = s->mail_to;
-	js.mail_on = s->mail_on;
+	why[0] = '\0';
 	if (jobspec_check(&js, why, sizeof(why)) != 0 ||
 	    (int)s->overlap < 0 || (int)s->overlap > OVERLAP_QUEUE ||
 	    (int)s->catchup < 0 || (int)s->catchup > CATCHUP_ALL) {
