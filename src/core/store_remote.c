@@ -332,28 +332,36 @@ remote_submit(struct store *st, const struct job_spec *specs, size_t n,
 	return remote_done(st, &rd, resp);
 }
 
-int
-remote_job_get(struct store *st, int64_t id, struct job *out)
+/* A call whose answer is one struct of type t into out (wire_release()). */
+static int
+remote_get_one(struct store *st, struct wire_buf *b,
+    const struct wire_type *t, void *out)
 {
-	struct wire_buf b;
 	struct wire_rd rd;
 	unsigned char *resp;
 	int error;
 
-	memset(out, 0, sizeof(*out));
-	remote_begin(&b, "job");
-	wire_int(&b, id);
-	if ((error = remote_call(st, &b, &rd, &resp, NULL)) != 0) {
+	if ((error = remote_call(st, b, &rd, &resp, NULL)) != 0) {
 		free(resp);
 		return error;
 	}
-	if (wire_get(&rd, &wire_job, out) != 0 ||
-	    (error = remote_done(st, &rd, NULL)) != 0) {
+	if (wire_get(&rd, t, out) != 0 || wire_rd_done(&rd) != 0) {
 		error = store_seterr(st, rd.error, rd.err);
-		job_clear(out);
+		wire_release(t, out);
 	}
 	free(resp);
 	return error;
+}
+
+int
+remote_job_get(struct store *st, int64_t id, struct job *out)
+{
+	struct wire_buf b;
+
+	memset(out, 0, sizeof(*out));
+	remote_begin(&b, "job");
+	wire_int(&b, id);
+	return remote_get_one(st, &b, &wire_job, out);
 }
 
 /* Read an array of structs of type t, calling fn for each. */
@@ -558,26 +566,13 @@ int
 remote_job_why(struct store *st, int64_t id, int64_t now, struct job_why *w)
 {
 	struct wire_buf b;
-	struct wire_rd rd;
-	unsigned char *resp;
-	int error;
 
 	memset(w, 0, sizeof(*w));
 	remote_begin(&b, "why");
 	wire_array(&b, 2);
 	wire_int(&b, id);
 	wire_int(&b, now);
-	if ((error = remote_call(st, &b, &rd, &resp, NULL)) != 0) {
-		free(resp);
-		return error;
-	}
-	if (wire_get(&rd, &wire_why, w) != 0 ||
-	    (error = remote_done(st, &rd, NULL)) != 0) {
-		error = store_seterr(st, rd.error, rd.err);
-		job_why_clear(w);
-	}
-	free(resp);
-	return error;
+	return remote_get_one(st, &b, &wire_why, w);
 }
 
 int
@@ -740,27 +735,6 @@ remote_crontab_remove(struct store *st, const char *user, int64_t *deleted)
 	if (deleted != NULL)
 		*deleted = v;
 	return remote_done(st, &rd, resp);
-}
-
-/* A call whose answer is one struct of type t into out (wire_release()). */
-static int
-remote_get_one(struct store *st, struct wire_buf *b,
-    const struct wire_type *t, void *out)
-{
-	struct wire_rd rd;
-	unsigned char *resp;
-	int error;
-
-	if ((error = remote_call(st, b, &rd, &resp, NULL)) != 0) {
-		free(resp);
-		return error;
-	}
-	if (wire_get(&rd, t, out) != 0 || wire_rd_done(&rd) != 0) {
-		error = store_seterr(st, rd.error, rd.err);
-		wire_release(t, out);
-	}
-	free(resp);
-	return error;
 }
 
 /* A call whose answer is one integer (or null) into *v (may be NULL). */

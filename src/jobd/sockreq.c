@@ -104,6 +104,9 @@ own_job_at(struct conn *c, int64_t id, struct job *j, size_t index)
 	char msg[160];
 	int error;
 
+	/* Root's, every job is: the request's own call says if it exists. */
+	if (j == NULL && c->peer.all)
+		return 0;
 	if (j == NULL)
 		j = &tmp;
 	if ((error = store_job_get(c->srv->st, id, j)) != 0) {
@@ -170,34 +173,36 @@ op_job(struct conn *c, struct wire_rd *rd)
 }
 
 
-static int
-list_job(const struct job *j, void *arg)
+/*
+ * One element of a listing, of type l->t: -EMSGSIZE (which stops the
+ * listing) once the answer would pass WIRE_RESPONSE_MAX, so that a
+ * listing of large jobs is refused before it takes more memory than an
+ * answer may have.
+ */
+int
+list_put(struct list_ctx *l, const void *p)
 {
-	struct list_ctx *l = arg;
-
-	wire_put(&l->items, l->t, j);
-	l->n++;
-	return 0;
-}
-
-static int
-list_attempt(const struct attempt *a, void *arg)
-{
-	struct list_ctx *l = arg;
-
-	wire_put(&l->items, l->t, a);
+	wire_put(&l->items, l->t, p);
 	l->n++;
 	return l->items.len > WIRE_RESPONSE_MAX ? -EMSGSIZE : 0;
 }
 
 static int
+list_job(const struct job *j, void *arg)
+{
+	return list_put(arg, j);
+}
+
+static int
+list_attempt(const struct attempt *a, void *arg)
+{
+	return list_put(arg, a);
+}
+
+static int
 list_dep(const struct store_dep *d, void *arg)
 {
-	struct list_ctx *l = arg;
-
-	wire_put(&l->items, l->t, d);
-	l->n++;
-	return 0;
+	return list_put(arg, d);
 }
 
 static int
@@ -207,7 +212,7 @@ list_id(int64_t id, void *arg)
 
 	wire_int(&l->items, id);
 	l->n++;
-	return 0;
+	return l->items.len > WIRE_RESPONSE_MAX ? -EMSGSIZE : 0;
 }
 
 /* The answer: an array of what the listing gathered. */

@@ -58,9 +58,7 @@ list_schedule(const struct schedule *s, void *arg)
 	if (!sl->c->peer.all && (s->run_as == NULL ||
 	    strcmp(s->run_as, sl->c->peer.name) != 0))
 		return 0;
-	wire_put(&sl->l.items, &wire_schedule, s);
-	sl->l.n++;
-	return 0;
+	return list_put(&sl->l, s);
 }
 
 /* The schedules that run as the peer (all of them for root). */
@@ -364,6 +362,8 @@ own_schedule_id(struct conn *c, int64_t id)
 	struct find_id f = { .id = id, .c = c };
 	int error;
 
+	if (c->peer.all)
+		return 0;
 	error = store_schedule_list(c->srv->st, find_schedule_id, &f);
 	if (error < 0) {
 		answer_store(c, error, 0);
@@ -433,11 +433,7 @@ op_schedule_last(struct conn *c, struct wire_rd *rd)
 static int
 list_slot(const struct slot_info *si, void *arg)
 {
-	struct list_ctx *l = arg;
-
-	wire_put(&l->items, &wire_slot, si);
-	l->n++;
-	return 0;
+	return list_put(arg, si);
 }
 
 void

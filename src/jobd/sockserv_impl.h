@@ -102,6 +102,7 @@ struct list_ctx {
 };
 void	answer_begin(struct wire_buf *b, int rc);
 void	answer_store(struct conn *c, int rc, size_t bad);
+int	list_put(struct list_ctx *l, const void *p);
 void	list_answer(struct conn *c, struct list_ctx *l, int error);
 
 /* sockreq_sched.c: the requests about schedules and crontabs */
